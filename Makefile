@@ -1,0 +1,9 @@
+# MAYI ID's two everyday commands. Each installs whatever is missing first.
+.PHONY: run test build
+run: ## build in release mode, seed the demo data, serve at http://127.0.0.1:3000
+	scripts/run.sh
+test: ## every test: unit, store (SQLite + PostgreSQL), HTTP, lints, browser
+	scripts/test.sh
+build: ## build the site and the server in release mode, without running anything
+	scripts/install-deps.sh run
+	cargo xtask build --release

@@ -1,0 +1,59 @@
+//! The errors a server function may return to the browser. Every message is safe to show: no
+//! database text, no stack trace, nothing that tells whether an account exists.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::text;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Unknown user or wrong password: one message for both.
+    #[error("{}", text::ERR_INVALID_CREDENTIALS)]
+    InvalidCredentials,
+    /// Bad input, with a message written for the user (from a domain validation rule).
+    #[error("{0}")]
+    Invalid(String),
+    /// The password hashing pool is full; the client should retry after a moment.
+    #[error("{}", text::ERR_BUSY)]
+    Busy,
+    #[error("{}", text::ERR_UNAUTHORIZED)]
+    Unauthorized,
+    #[error("{}", text::ERR_FORBIDDEN)]
+    Forbidden,
+    /// The request itself could not be decoded.
+    #[error("{}", text::ERR_BAD_REQUEST)]
+    BadRequest,
+    /// Anything else. The detail is logged on the server, never sent.
+    #[error("{}", text::ERR_INTERNAL)]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::InvalidCredentials | AppError::Unauthorized => 401,
+            AppError::Invalid(_) | AppError::BadRequest => 400,
+            AppError::Busy => 503,
+            AppError::Forbidden => 403,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::Deserialization(_)
+            | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            _ => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! MAYI ID's user interface: the HTML shell, the routes, the pages and the server functions.
+//!
+//! Pages render on the server (the HTML works before any WebAssembly runs) and hydrate in the
+//! browser. Server functions are thin: they authorise the caller, validate, call one `identity`
+//! operation and map its error to [`AppError`], whose messages are safe to show.
+
+pub mod api;
+pub mod error;
+pub mod pages;
+pub mod text;
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+
+/// The HTML document around every page: rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: layout and routes, shared by the server renderer and the hydrating client.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mayi-id.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { text::PRODUCT.to_string() } else { format!("{page} · {}", text::PRODUCT) }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">{text::SKIP_TO_CONTENT}</a>
+            <header class="site-header">
+                <a class="brand" href="/login">{text::PRODUCT}</a>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=pages::NotFound>
+                    <Route path=path!("/login") view=pages::SignInPage />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>{text::FOOTER}</p>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,296 @@
+//! The records the store keeps and the values that create them. Ids are distinct types so that a
+//! token id can never be passed where an account id is expected (AC-2 starts here); states and
+//! roles are closed enums with one stored spelling each.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::contact::{ContactKind, ContactValue};
+use crate::error::{DomainError, Result};
+use crate::password::PasswordHash;
+use crate::time::Timestamp;
+use crate::username::Username;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An account's database id.
+    AccountId
+);
+id_type!(
+    /// A token's (authenticator's) database id.
+    TokenId
+);
+id_type!(
+    /// A contact channel's database id.
+    ContactId
+);
+
+macro_rules! stored_enum {
+    (
+        $(#[$doc:meta])* $name:ident, $field:literal {
+            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The stored (and displayed) name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// Reads a stored or typed name (exact, lower case).
+            pub fn parse(s: &str) -> Result<Self> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err(DomainError::invalid(
+                        $field,
+                        format!("must be one of: {}", [$($text),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = DomainError;
+
+            fn from_str(s: &str) -> Result<Self> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// What an account may do. Checked on every request (AC-5), never cached in a session.
+    Role, "role" {
+        /// Manages their own account.
+        User => "user",
+        /// Uses the operational console to help users.
+        Operator => "operator",
+        /// An operator who also manages operators.
+        Admin => "admin",
+    }
+);
+
+stored_enum!(
+    /// Whether an account may sign in.
+    AccountState, "account state" {
+        /// Normal.
+        Active => "active",
+        /// Temporarily blocked by an operator; sessions ended.
+        Locked => "locked",
+        /// Switched off for good.
+        Disabled => "disabled",
+    }
+);
+
+stored_enum!(
+    /// The kind of second factor a token is.
+    TokenKind, "token kind" {
+        /// An authenticator app (RFC 6238).
+        Totp => "totp",
+        /// A code sent by SMS to a confirmed number.
+        Sms => "sms",
+        /// A code sent by e-mail to a confirmed address.
+        Email => "email",
+    }
+);
+
+stored_enum!(
+    /// Where a token is in its life. Removed tokens stay as history (RB-8).
+    TokenState, "token state" {
+        /// Enrolled but not yet confirmed by a first valid code (OTP-12): cannot sign in.
+        Pending => "pending",
+        /// Usable for signing in.
+        Active => "active",
+        /// Removed; kept for the record.
+        Removed => "removed",
+    }
+);
+
+/// An account as stored.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// Canonical username.
+    pub username: Username,
+    /// Name shown to people; may be empty.
+    pub display_name: String,
+    /// The argon2id hash of the password.
+    pub password_hash: PasswordHash,
+    /// Whether it may sign in.
+    pub state: AccountState,
+    /// What it may do.
+    pub role: Role,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// What creating an account needs. The username is canonical and the password already hashed,
+/// so nothing unchecked reaches the store.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    /// Canonical username; must be free.
+    pub username: Username,
+    /// Name shown to people: one line, at most 100 characters, may be empty.
+    pub display_name: String,
+    /// The hash of the chosen password.
+    pub password_hash: PasswordHash,
+    /// Its role.
+    pub role: Role,
+    /// Normally [`AccountState::Active`].
+    pub state: AccountState,
+}
+
+/// A contact channel as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    /// Its id.
+    pub id: ContactId,
+    /// The owner.
+    pub account_id: AccountId,
+    /// E-mail or phone.
+    pub kind: ContactKind,
+    /// The canonical address or E.164 number.
+    pub value: String,
+    /// Whether the owner proved they receive messages there.
+    pub confirmed: bool,
+    /// Whether it is the account's recovery address (at most one per account).
+    pub is_recovery: bool,
+    /// When it was added.
+    pub created_at: Timestamp,
+}
+
+/// What adding a contact channel needs.
+#[derive(Clone, Debug)]
+pub struct NewContact {
+    /// The checked address or number.
+    pub value: ContactValue,
+    /// Whether it is already confirmed (an operator's or the CLI's word for it).
+    pub confirmed: bool,
+    /// Whether it becomes the recovery address.
+    pub is_recovery: bool,
+}
+
+/// A token's metadata. The sealed seed is deliberately not here: it is read only by
+/// [`crate::Store::token_secret`], so that listing tokens can never leak it (OTP-9, EC-8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Its id.
+    pub id: TokenId,
+    /// The owner.
+    pub account_id: AccountId,
+    /// TOTP, SMS or e-mail.
+    pub kind: TokenKind,
+    /// The owner's name for it ("Work phone").
+    pub label: String,
+    /// The device it lives on, if any; tokens on one device are removed together.
+    pub device: Option<String>,
+    /// Pending, active or removed.
+    pub state: TokenState,
+    /// For SMS and e-mail tokens: where codes go.
+    pub target: Option<String>,
+    /// When it was enrolled.
+    pub created_at: Timestamp,
+    /// When it last let someone in.
+    pub last_used_at: Option<Timestamp>,
+    /// For TOTP: the last time step accepted (replay protection, OTP-6).
+    pub last_totp_step: Option<i64>,
+    /// Consecutive failed codes (RL-1).
+    pub failure_count: i64,
+    /// When it was removed.
+    pub removed_at: Option<Timestamp>,
+    /// Who removed it (the owner or an operator).
+    pub removed_by: Option<AccountId>,
+}
+
+/// What enrolling a token needs.
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    /// The owner.
+    pub account_id: AccountId,
+    /// TOTP, SMS or e-mail.
+    pub kind: TokenKind,
+    /// The owner's name for it: one line, 1 to 64 characters.
+    pub label: String,
+    /// The device it lives on: one line, at most 64 characters; empty means none.
+    pub device: Option<String>,
+    /// Normally [`TokenState::Pending`] until a first valid code (OTP-12).
+    pub state: TokenState,
+    /// For TOTP only: the seed sealed by [`crate::TotpSecret::seal`].
+    pub secret_enc: Option<Vec<u8>>,
+    /// For SMS (a phone number) and e-mail (an address) only.
+    pub target: Option<ContactValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_through_their_stored_names() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
+        }
+        for s in AccountState::ALL {
+            assert_eq!(AccountState::parse(s.as_str()).unwrap(), *s);
+        }
+        for k in TokenKind::ALL {
+            assert_eq!(k.as_str().parse::<TokenKind>().unwrap(), *k);
+        }
+        for s in TokenState::ALL {
+            assert_eq!(TokenState::parse(s.as_str()).unwrap(), *s);
+        }
+    }
+
+    #[test]
+    fn enum_parse_is_exact_and_explains() {
+        let err = Role::parse("Admin").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid role: must be one of: user, operator, admin"
+        );
+        assert!(TokenKind::parse("webauthn").is_err());
+    }
+
+    #[test]
+    fn ids_display_as_numbers() {
+        assert_eq!(AccountId(42).to_string(), "42");
+        assert_ne!(format!("{:?}", TokenId(1)), format!("{:?}", AccountId(1)));
+    }
+}

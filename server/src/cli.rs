@@ -1,0 +1,489 @@
+//! The `mayi-id` command line: `serve` (the default), `migrate`, user and token administration,
+//! and `demo`. Every command validates all of its input before writing anything; a bad argument
+//! gets a clear message, a non-zero exit status, and no change.
+
+use std::{
+    io::{IsTerminal, Read},
+    path::PathBuf,
+    process::ExitCode,
+};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use identity::{
+    AccountState, ContactValue, Email, NewAccount, NewContact, NewToken, Password, PasswordHasher,
+    PhoneNumber, Role, Store, TokenKind, TokenState, TotpSecret, Username,
+};
+
+use crate::{config::Config, runtime};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mayi-id",
+    version,
+    about = "MAYI ID: sign-in with a second factor, and a safe way back in when the phone is lost"
+)]
+pub struct Cli {
+    /// TOML configuration file (also MAYI_CONFIG); environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MAYI ID over HTTP (the default). Migrates the database first.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage tokens (second factors).
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add the demo accounts (a user and an operator, each with a known TOTP secret).
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input (or a prompt), never from an
+    /// argument. Contacts given here are taken as confirmed: an administrator asserts them.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// An email address (repeatable).
+        #[arg(long = "email", value_name = "EMAIL")]
+        emails: Vec<String>,
+        /// A phone number in international form, e.g. +420601123456 (repeatable).
+        #[arg(long = "phone", value_name = "PHONE")]
+        phones: Vec<String>,
+        /// The email address Emergency Access sends its proof code to.
+        #[arg(long, value_name = "EMAIL")]
+        recovery_email: Option<String>,
+        /// The account's role.
+        #[arg(long, value_enum, default_value_t = RoleArg::User)]
+        role: RoleArg,
+    },
+    /// Change an account's role; it takes effect on the account's next request.
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Bring an existing token over from another system (it is active at once).
+    Import {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// TOTP only: the shared secret in base32 (SHA-1, 6 digits, 30 seconds).
+        #[arg(long, value_name = "BASE32")]
+        secret: Option<String>,
+        /// SMS only: the phone number that receives the codes.
+        #[arg(long)]
+        phone: Option<String>,
+        /// Email only: the address that receives the codes.
+        #[arg(long)]
+        email: Option<String>,
+        /// A name for the token, e.g. "Authenticator app".
+        #[arg(long)]
+        label: String,
+        /// The device that holds it, e.g. "Pixel 7"; tokens on one phone share it.
+        #[arg(long)]
+        device: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    User,
+    Operator,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::User => Role::User,
+            RoleArg::Operator => Role::Operator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Totp,
+    Sms,
+    Email,
+}
+
+/// Parses the command line, runs the command, and turns failures into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_process(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("mayi-id: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("mayi-id: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mayi-id: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = std::env::var("MAYI_LOG").unwrap_or_else(|_| "info".to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => runtime::serve(config).await,
+        Command::Migrate => {
+            runtime::open_store(&config).await?;
+            println!("database is up to date ({})", config.database_url);
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            username,
+            display_name,
+            emails,
+            phones,
+            recovery_email,
+            role,
+        }) => {
+            // Everything is validated before the password is read or anything is written.
+            let request = NewUserRequest::parse(
+                &username,
+                &display_name,
+                &emails,
+                &phones,
+                recovery_email.as_deref(),
+                role.into(),
+            )?;
+            let password = read_password()?;
+            let store = runtime::open_store(&config).await?;
+            let id = request.create(&store, password).await?;
+            println!("created account {} (id {})", request.username, id.0);
+            Ok(())
+        }
+        Command::User(UserCommand::SetRole { username, role }) => {
+            let username = Username::parse(&username).map_err(|e| e.to_string())?;
+            let store = runtime::open_store(&config).await?;
+            let role: Role = role.into();
+            store
+                .set_role(&username, role)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{username} now has the role {}", role.as_str());
+            Ok(())
+        }
+        Command::Token(TokenCommand::Import {
+            username,
+            kind,
+            secret,
+            phone,
+            email,
+            label,
+            device,
+        }) => {
+            let import = TokenImport::parse(
+                &username,
+                kind,
+                secret.as_deref(),
+                phone.as_deref(),
+                email.as_deref(),
+                &label,
+                &device,
+            )?;
+            let store = runtime::open_store(&config).await?;
+            let cipher = runtime::open_cipher(&config)?;
+            let id = import.apply(&store, &cipher).await?;
+            println!("imported token {} for {}", id.0, import.username);
+            Ok(())
+        }
+        Command::Demo => {
+            let store = runtime::open_store(&config).await?;
+            let cipher = runtime::open_cipher(&config)?;
+            seed_demo(&store, &cipher).await
+        }
+    }
+}
+
+/// Reads the password from a prompt (asked twice) or, when input is not a terminal, from the
+/// first line of standard input.
+fn read_password() -> Result<Password, String> {
+    let text = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ; nothing was written".into());
+        }
+        first
+    } else {
+        let mut buffer = String::new();
+        std::io::stdin()
+            .take(4096)
+            .read_to_string(&mut buffer)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        buffer.lines().next().unwrap_or("").to_string()
+    };
+    Password::new(text).map_err(|e| format!("{e}; nothing was written"))
+}
+
+/// A validated `user create`.
+pub struct NewUserRequest {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub contacts: Vec<NewContact>,
+}
+
+impl NewUserRequest {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        emails: &[String],
+        phones: &[String],
+        recovery_email: Option<&str>,
+        role: Role,
+    ) -> Result<Self, String> {
+        let username = Username::parse(username).map_err(|e| e.to_string())?;
+        let display_name = identity::display_name(display_name).map_err(|e| e.to_string())?;
+        let recovery = recovery_email
+            .map(|e| Email::parse(e).map_err(|e| e.to_string()))
+            .transpose()?;
+        let mut contacts: Vec<NewContact> = Vec::new();
+        // The same address given twice (or as --email and --recovery-email) is one contact.
+        let mut add = |value: ContactValue, is_recovery: bool| {
+            if let Some(existing) = contacts.iter_mut().find(|c| c.value == value) {
+                existing.is_recovery |= is_recovery;
+            } else {
+                contacts.push(NewContact {
+                    value,
+                    confirmed: true,
+                    is_recovery,
+                });
+            }
+        };
+        for email in emails {
+            add(
+                Email::parse(email).map_err(|e| e.to_string())?.into(),
+                false,
+            );
+        }
+        for phone in phones {
+            add(
+                PhoneNumber::parse(phone).map_err(|e| e.to_string())?.into(),
+                false,
+            );
+        }
+        if let Some(email) = recovery {
+            add(email.into(), true);
+        }
+        Ok(Self {
+            username,
+            display_name,
+            role,
+            contacts,
+        })
+    }
+
+    pub async fn create(
+        &self,
+        store: &Store,
+        password: Password,
+    ) -> Result<identity::AccountId, String> {
+        let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+        let password_hash = hasher.hash(&password).await.map_err(|e| e.to_string())?;
+        store
+            .create_account_with(
+                NewAccount {
+                    username: self.username.clone(),
+                    display_name: self.display_name.clone(),
+                    password_hash,
+                    role: self.role,
+                    state: AccountState::Active,
+                },
+                self.contacts.clone(),
+            )
+            .await
+            .map_err(|e| format!("{e}; nothing was written"))
+    }
+}
+
+/// A validated `token import`.
+pub struct TokenImport {
+    pub username: Username,
+    kind: TokenKind,
+    secret: Option<TotpSecret>,
+    target: Option<ContactValue>,
+    label: String,
+    device: Option<String>,
+}
+
+impl TokenImport {
+    pub fn parse(
+        username: &str,
+        kind: KindArg,
+        secret: Option<&str>,
+        phone: Option<&str>,
+        email: Option<&str>,
+        label: &str,
+        device: &str,
+    ) -> Result<Self, String> {
+        let username = Username::parse(username).map_err(|e| e.to_string())?;
+        let label = identity::token_label(label).map_err(|e| e.to_string())?;
+        let device = identity::device_name(device).map_err(|e| e.to_string())?;
+        let (kind, secret, target) = match (kind, secret, phone, email) {
+            (KindArg::Totp, Some(secret), None, None) => (
+                TokenKind::Totp,
+                Some(TotpSecret::from_base32(secret).map_err(|e| e.to_string())?),
+                None,
+            ),
+            (KindArg::Totp, None, _, _) => return Err("a TOTP token needs --secret".into()),
+            (KindArg::Sms, None, Some(phone), None) => (
+                TokenKind::Sms,
+                None,
+                Some(PhoneNumber::parse(phone).map_err(|e| e.to_string())?.into()),
+            ),
+            (KindArg::Sms, _, None, _) => return Err("an SMS token needs --phone".into()),
+            (KindArg::Email, None, None, Some(email)) => (
+                TokenKind::Email,
+                None,
+                Some(Email::parse(email).map_err(|e| e.to_string())?.into()),
+            ),
+            (KindArg::Email, _, _, None) => return Err("an email token needs --email".into()),
+            _ => {
+                return Err(
+                    "give only the option of the token's kind: --secret for totp, --phone for sms, --email for email"
+                        .into(),
+                )
+            }
+        };
+        Ok(Self {
+            username,
+            kind,
+            secret,
+            target,
+            label,
+            device,
+        })
+    }
+
+    pub async fn apply(
+        &self,
+        store: &Store,
+        cipher: &identity::SeedCipher,
+    ) -> Result<identity::TokenId, String> {
+        let account = store
+            .account_by_username(&self.username)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("there is no account {}", self.username))?;
+        let secret_enc = self
+            .secret
+            .as_ref()
+            .map(|secret| secret.seal(cipher, account.id))
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        store
+            .insert_token(NewToken {
+                account_id: account.id,
+                kind: self.kind,
+                label: self.label.clone(),
+                device: self.device.clone(),
+                state: TokenState::Active,
+                secret_enc,
+                target: self.target.clone(),
+            })
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The demo data's fixed credentials, printed in the README. For trying MAYI ID out only.
+pub const DEMO_USER: (&str, &str, &str) = (
+    "demo",
+    "correct horse battery staple",
+    "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+);
+pub const DEMO_OPERATOR: (&str, &str, &str) = (
+    "operator",
+    "operator passphrase 2026",
+    "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA",
+);
+
+async fn seed_demo(store: &Store, cipher: &identity::SeedCipher) -> Result<(), String> {
+    let demo_accounts = [
+        (DEMO_USER, "Demo User", "demo@example.org", Role::User),
+        (
+            DEMO_OPERATOR,
+            "Demo Operator",
+            "operator@example.org",
+            Role::Operator,
+        ),
+    ];
+    for ((username, password, secret), display_name, email, role) in demo_accounts {
+        let name = Username::parse(username).map_err(|e| e.to_string())?;
+        if store
+            .account_by_username(&name)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            println!("demo account {username} already exists; left as it is");
+            continue;
+        }
+        let request = NewUserRequest::parse(username, display_name, &[], &[], Some(email), role)?;
+        let password = Password::new(password.to_string()).map_err(|e| e.to_string())?;
+        request.create(store, password).await?;
+        TokenImport::parse(
+            username,
+            KindArg::Totp,
+            Some(secret),
+            None,
+            None,
+            "Authenticator app",
+            "Demo phone",
+        )?
+        .apply(store, cipher)
+        .await?;
+        println!("created demo account {username} ({})", role.as_str());
+    }
+    Ok(())
+}

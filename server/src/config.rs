@@ -1,0 +1,355 @@
+//! Configuration: built-in defaults, then an optional TOML file (`--config` or `MAYI_CONFIG`),
+//! then `MAYI_*` environment variables. Values that may hold credentials are kept in [`Secret`]
+//! so that printing the configuration never shows them.
+
+use std::{
+    collections::BTreeMap,
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+/// A configuration value that may carry a credential (a database or SMTP URL with a password).
+/// Its `Debug` and `Display` show only a redacted form.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", redact_url(&self.0))
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", redact_url(&self.0))
+    }
+}
+
+/// Shows a URL's scheme and host but never its user info, query or fragment.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".to_string();
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    };
+    format!("{scheme}://{host}{path}")
+}
+
+/// The environment variables MAYI ID reads; any other `MAYI_*` variable is warned about.
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("MAYI_CONFIG", "path of an optional TOML configuration file"),
+    (
+        "MAYI_DATABASE_URL",
+        "sqlite://PATH or postgres://USER@HOST/DB",
+    ),
+    ("MAYI_LISTEN", "address to listen on, e.g. 127.0.0.1:3000"),
+    ("MAYI_PUBLIC_URL", "the public base URL used in links"),
+    (
+        "MAYI_SMTP_URL",
+        "SMTP server for email, e.g. smtp://host:25",
+    ),
+    ("MAYI_MAIL_FROM", "sender address of MAYI ID's email"),
+    (
+        "MAYI_SMS_GATEWAY_URL",
+        "HTTP endpoint receiving {\"to\",\"text\"} JSON",
+    ),
+    ("MAYI_DEV", "development mode (true/false)"),
+    (
+        "MAYI_SITE_ROOT",
+        "directory holding pkg/ and the static files",
+    ),
+    (
+        "MAYI_SEED_KEY_FILE",
+        "file with the key that encrypts TOTP seeds",
+    ),
+    ("MAYI_LOG", "log filter, e.g. info or mayi_id=debug"),
+];
+
+/// The file format: every key optional, unknown keys refused.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<Secret>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    smtp_url: Option<Secret>,
+    mail_from: Option<String>,
+    sms_gateway_url: Option<Secret>,
+    dev: Option<bool>,
+    site_root: Option<PathBuf>,
+    seed_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Secret,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub sms_gateway_url: Option<Secret>,
+    pub dev: bool,
+    /// Where `pkg/` and the static files are; found next to the binary when not configured.
+    pub site_root: Option<PathBuf>,
+    pub seed_key_file: PathBuf,
+    /// Warnings met while loading (unknown variables), reported once logging is up.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{name} is not valid: {message}")]
+    Value { name: String, message: String },
+}
+
+impl Config {
+    /// Loads the configuration from an optional file and the given environment.
+    pub fn load(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env.get("MAYI_CONFIG").map(PathBuf::from));
+        let from_file = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.clone(),
+                    message: e.message().to_string(),
+                })?
+            }
+            None => FileConfig::default(),
+        };
+
+        let get = |name: &str| env.get(name).filter(|v| !v.is_empty()).cloned();
+        let database_url = get("MAYI_DATABASE_URL")
+            .map(Secret::new)
+            .or(from_file.database_url)
+            .unwrap_or_else(|| Secret::new("sqlite://data/mayi-id.db"));
+        if !(database_url.expose().starts_with("sqlite:")
+            || database_url.expose().starts_with("postgres://")
+            || database_url.expose().starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Value {
+                name: "MAYI_DATABASE_URL".into(),
+                message: format!("{database_url} is neither sqlite:// nor postgres://"),
+            });
+        }
+        let listen_text = get("MAYI_LISTEN")
+            .or(from_file.listen)
+            .unwrap_or_else(|| "127.0.0.1:3000".to_string());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Value {
+            name: "MAYI_LISTEN".into(),
+            message: format!("{listen_text:?} is not an address such as 127.0.0.1:3000"),
+        })?;
+        let public_url = get("MAYI_PUBLIC_URL")
+            .or(from_file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim_end_matches('/').to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::Value {
+                name: "MAYI_PUBLIC_URL".into(),
+                message: format!("{public_url:?} must start with http:// or https://"),
+            });
+        }
+        let dev = match get("MAYI_DEV") {
+            Some(value) => parse_bool(&value).ok_or_else(|| ConfigError::Value {
+                name: "MAYI_DEV".into(),
+                message: format!("{value:?} is not true or false"),
+            })?,
+            None => from_file.dev.unwrap_or(false),
+        };
+        let mut warnings = Vec::new();
+        for name in env.keys().filter(|k| k.starts_with("MAYI_")) {
+            if !ENV_VARS.iter().any(|(known, _)| known == name) && !name.starts_with("MAYI_TEST_") {
+                warnings.push(format!("unknown environment variable {name} is ignored"));
+            }
+        }
+        Ok(Config {
+            database_url,
+            listen,
+            public_url,
+            smtp_url: get("MAYI_SMTP_URL").map(Secret::new).or(from_file.smtp_url),
+            mail_from: get("MAYI_MAIL_FROM")
+                .or(from_file.mail_from)
+                .unwrap_or_else(|| "MAYI ID <no-reply@localhost>".to_string()),
+            sms_gateway_url: get("MAYI_SMS_GATEWAY_URL")
+                .map(Secret::new)
+                .or(from_file.sms_gateway_url),
+            dev,
+            site_root: get("MAYI_SITE_ROOT")
+                .map(PathBuf::from)
+                .or(from_file.site_root),
+            seed_key_file: get("MAYI_SEED_KEY_FILE")
+                .map(PathBuf::from)
+                .or(from_file.seed_key_file)
+                .unwrap_or_else(|| PathBuf::from("data/seed.key")),
+            warnings,
+        })
+    }
+
+    /// Loads from the process environment.
+    pub fn from_process(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        Config::load(file, &env)
+    }
+
+    /// The site root: configured, or the `site` directory beside the binary's directory
+    /// (`target/site` for `target/{debug,release}/mayi-id`), or `./target/site`.
+    pub fn resolve_site_root(&self) -> Result<PathBuf, String> {
+        if let Some(root) = &self.site_root {
+            return if root.join("pkg").is_dir() {
+                Ok(root.clone())
+            } else {
+                Err(format!(
+                    "the configured site root {} has no pkg/ directory; build it with `cargo xtask build`",
+                    root.display()
+                ))
+            };
+        }
+        let mut candidates = Vec::new();
+        if let Ok(exe) = std::env::current_exe() {
+            if let Some(dir) = exe.parent() {
+                candidates.push(dir.join("site"));
+                if let Some(parent) = dir.parent() {
+                    candidates.push(parent.join("site"));
+                }
+            }
+        }
+        candidates.push(PathBuf::from("target/site"));
+        candidates
+            .iter()
+            .find(|c| c.join("pkg").join("mayi-id.js").is_file())
+            .cloned()
+            .ok_or_else(|| {
+                format!(
+                    "no built site found (looked in {}); build it with `cargo xtask build` or set MAYI_SITE_ROOT",
+                    candidates
+                        .iter()
+                        .map(|c| c.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_file_or_env() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(config.database_url.expose(), "sqlite://data/mayi-id.db");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.public_url, "http://127.0.0.1:3000");
+        assert!(!config.dev);
+        assert!(config.warnings.is_empty());
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mayi.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:4000\"\ndev = true\npublic_url = \"https://id.example.org/\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), &env(&[("MAYI_LISTEN", "127.0.0.1:5000")])).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:5000");
+        assert!(config.dev);
+        assert_eq!(config.public_url, "https://id.example.org");
+    }
+
+    #[test]
+    fn config_file_from_env_and_unknown_keys_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "listne = \"x\"\n").unwrap();
+        let err = Config::load(None, &env(&[("MAYI_CONFIG", path.to_str().unwrap())])).unwrap_err();
+        assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn unknown_mayi_variables_are_warned_about() {
+        let config =
+            Config::load(None, &env(&[("MAYI_DATABSE_URL", "x"), ("OTHER", "y")])).unwrap();
+        assert_eq!(config.warnings.len(), 1);
+        assert!(config.warnings[0].contains("MAYI_DATABSE_URL"));
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        let err = Config::load(None, &env(&[("MAYI_LISTEN", "nowhere")])).unwrap_err();
+        assert!(err.to_string().contains("MAYI_LISTEN"));
+        let err = Config::load(None, &env(&[("MAYI_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(err.to_string().contains("MAYI_DATABASE_URL"));
+        let err = Config::load(None, &env(&[("MAYI_DEV", "maybe")])).unwrap_err();
+        assert!(err.to_string().contains("MAYI_DEV"));
+    }
+
+    #[test]
+    fn secrets_are_never_printed() {
+        let config = Config::load(
+            None,
+            &env(&[
+                (
+                    "MAYI_DATABASE_URL",
+                    "postgres://mayi:hunter2-secret@db.example/mayi?sslmode=require",
+                ),
+                ("MAYI_SMTP_URL", "smtp://user:mail-secret@mail.example:587"),
+            ]),
+        )
+        .unwrap();
+        let printed = format!("{config:?} {}", config.database_url);
+        assert!(!printed.contains("hunter2-secret"), "{printed}");
+        assert!(!printed.contains("mail-secret"), "{printed}");
+        assert!(printed.contains("db.example/mayi"), "{printed}");
+    }
+}

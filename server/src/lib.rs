@@ -1,0 +1,6 @@
+//! The `mayi-id` server: configuration, the command line, and the HTTP wiring.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod runtime;

@@ -1,0 +1,112 @@
+//! Turns a [`Config`] into running parts: the store (connected and migrated), the password
+//! hasher, the seed cipher, and the Leptos options; then serves HTTP until a shutdown signal.
+
+use std::sync::Arc;
+
+use app::ssr::{AppState, Settings};
+use identity::{PasswordHasher, SeedCipher, Store};
+use leptos::prelude::LeptosOptions;
+
+use crate::config::Config;
+
+/// Connects to the database and applies the migrations; a failed migration stops here.
+pub async fn open_store(config: &Config) -> Result<Store, String> {
+    let store = Store::connect(config.database_url.expose())
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot open the database {}: {}",
+                config.database_url,
+                e.detail()
+            )
+        })?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("database migration failed, not starting: {}", e.detail()))?;
+    Ok(store)
+}
+
+/// Loads (or creates, with 0600 permissions) the key that encrypts TOTP seeds.
+pub fn open_cipher(config: &Config) -> Result<SeedCipher, String> {
+    SeedCipher::load_or_create(&config.seed_key_file).map_err(|e| {
+        format!(
+            "cannot use the seed key file {}: {e}",
+            config.seed_key_file.display()
+        )
+    })
+}
+
+/// Builds the state shared by every request.
+pub fn app_state(
+    config: &Config,
+    store: Store,
+    site_root: &std::path::Path,
+) -> Result<AppState, String> {
+    let leptos_options = LeptosOptions::builder()
+        .output_name("mayi-id")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .build();
+    Ok(AppState {
+        leptos_options,
+        store,
+        hasher: PasswordHasher::new(None).map_err(|e| e.to_string())?,
+        settings: Arc::new(Settings {
+            public_url: config.public_url.clone(),
+            dev: config.dev,
+        }),
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let site_root = config.resolve_site_root()?;
+    let store = open_store(&config).await?;
+    open_cipher(&config)?;
+    let state = app_state(&config, store, &site_root)?;
+    let router = crate::http::router(state);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    tracing::info!(
+        address = %local,
+        public_url = %config.public_url,
+        database = %config.database_url,
+        site_root = %site_root.display(),
+        dev = config.dev,
+        "MAYI ID is serving"
+    );
+    // A line that scripts (and the tests) wait for.
+    println!("MAYI ID listening on http://{local}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,399 @@
+//! The `mayi-id` binary as an administrator uses it: each command against a fresh SQLite
+//! database in a temporary directory. Bad arguments must give a clear message, a non-zero exit
+//! status, and leave the database unchanged.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("cli.db")
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mayi-id"))
+            .args(args)
+            // Runs from an unrelated directory: nothing may depend on the working directory.
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env(
+                "MAYI_DATABASE_URL",
+                format!("sqlite://{}", self.db().display()),
+            )
+            .env("MAYI_SEED_KEY_FILE", self.dir.path().join("keys/seed.key"))
+            .env("MAYI_LOG", "warn")
+            .env("MAYI_SITE_ROOT", self.dir.path().join("site"))
+            .env("MAYI_LISTEN", "127.0.0.1:0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(!out.status.success(), "{args:?} should have failed");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Row counts of the tables the CLI writes, to prove that a refused command wrote nothing.
+    fn counts(&self) -> (i64, i64, i64) {
+        let out = self.ok(&["migrate"], "");
+        assert!(out.contains("up to date"));
+        let count = |table: &str| -> i64 {
+            let out = Command::new("python3")
+                .arg("-c")
+                .arg(format!(
+                    "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from {table}').fetchone()[0])"
+                ))
+                .arg(self.db())
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        (count("accounts"), count("contacts"), count("tokens"))
+    }
+}
+
+fn key_mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn user_create_reads_the_password_from_stdin_and_stores_confirmed_contacts() {
+    let env = Env::new();
+    let out = env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "Alice",
+            "--display-name",
+            "Alice Liddell",
+            "--email",
+            "alice@example.org",
+            "--phone",
+            "+420 601 123 456",
+            "--recovery-email",
+            "alice.recovery@example.org",
+        ],
+        "a long enough passphrase\n",
+    );
+    assert!(out.contains("created account alice"), "{out}");
+    assert_eq!(env.counts(), (1, 3, 0));
+}
+
+#[test]
+fn duplicate_usernames_are_refused_in_any_case_or_width() {
+    let env = Env::new();
+    env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "alice",
+            "--display-name",
+            "A",
+        ],
+        "passphrase one\n",
+    );
+    let err = env.fails(
+        &[
+            "user",
+            "create",
+            "--username",
+            "ＡＬＩＣＥ",
+            "--display-name",
+            "B",
+            "--email",
+            "b@example.org",
+        ],
+        "passphrase two\n",
+    );
+    assert!(err.contains("already"), "{err}");
+    assert_eq!(
+        env.counts(),
+        (1, 0, 0),
+        "the refused account left nothing behind"
+    );
+}
+
+#[test]
+fn bad_arguments_are_clear_errors_and_write_nothing() {
+    let env = Env::new();
+    env.counts();
+    for (args, stdin, expected) in [
+        (
+            vec![
+                "user",
+                "create",
+                "--username",
+                "ali ce",
+                "--display-name",
+                "A",
+            ],
+            "passphrase ok\n",
+            "username",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--username",
+                "bob",
+                "--display-name",
+                "B",
+                "--email",
+                "not-an-email",
+            ],
+            "passphrase ok\n",
+            "email",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--username",
+                "bob",
+                "--display-name",
+                "B",
+                "--phone",
+                "601123456",
+            ],
+            "passphrase ok\n",
+            "phone",
+        ),
+        (
+            vec!["user", "create", "--username", "bob", "--display-name", "B"],
+            "short\n",
+            "password",
+        ),
+        (
+            vec!["user", "create", "--username", "bob", "--display-name", "B"],
+            "",
+            "password",
+        ),
+        (
+            vec![
+                "user",
+                "set-role",
+                "--username",
+                "nobody",
+                "--role",
+                "admin",
+            ],
+            "",
+            "nobody",
+        ),
+        (
+            vec![
+                "token",
+                "import",
+                "--username",
+                "nobody",
+                "--kind",
+                "totp",
+                "--secret",
+                "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+                "--label",
+                "L",
+                "--device",
+                "D",
+            ],
+            "",
+            "nobody",
+        ),
+    ] {
+        let err = env.fails(&args, stdin);
+        assert!(err.to_lowercase().contains(expected), "{args:?}: {err}");
+    }
+    assert_eq!(env.counts(), (0, 0, 0));
+}
+
+#[test]
+fn token_import_checks_the_options_of_each_kind() {
+    let env = Env::new();
+    env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "carol",
+            "--display-name",
+            "Carol",
+        ],
+        "passphrase ok\n",
+    );
+    let base = [
+        "token",
+        "import",
+        "--username",
+        "carol",
+        "--label",
+        "Phone app",
+        "--device",
+        "Pixel 7",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    assert!(env
+        .fails(&with(&["--kind", "totp"]), "")
+        .contains("--secret"));
+    assert!(env
+        .fails(&with(&["--kind", "totp", "--secret", "not base32!"]), "")
+        .to_lowercase()
+        .contains("secret"));
+    assert!(env
+        .fails(&with(&["--kind", "totp", "--secret", "GEZDGNBV"]), "")
+        .to_lowercase()
+        .contains("secret"));
+    assert!(env.fails(&with(&["--kind", "sms"]), "").contains("--phone"));
+    assert!(env
+        .fails(
+            &with(&[
+                "--kind",
+                "sms",
+                "--phone",
+                "+420601123456",
+                "--email",
+                "c@example.org"
+            ]),
+            ""
+        )
+        .contains("only"));
+    assert_eq!(env.counts().2, 0);
+
+    env.ok(
+        &with(&[
+            "--kind",
+            "totp",
+            "--secret",
+            "gezd gnbv gy3t qojq gezd gnbv gy3t qojq",
+        ]),
+        "",
+    );
+    env.ok(&with(&["--kind", "sms", "--phone", "+420601123456"]), "");
+    env.ok(
+        &with(&["--kind", "email", "--email", "carol@example.org"]),
+        "",
+    );
+    assert_eq!(env.counts().2, 3);
+    assert_eq!(key_mode(&env.dir.path().join("keys/seed.key")), 0o600);
+}
+
+#[test]
+fn set_role_and_demo_are_idempotent() {
+    let env = Env::new();
+    env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "dave",
+            "--display-name",
+            "Dave",
+        ],
+        "passphrase ok\n",
+    );
+    assert!(env
+        .ok(
+            &[
+                "user",
+                "set-role",
+                "--username",
+                "DAVE",
+                "--role",
+                "operator"
+            ],
+            ""
+        )
+        .contains("operator"));
+    let first = env.ok(&["demo"], "");
+    assert!(first.contains("created demo account demo"), "{first}");
+    let second = env.ok(&["demo"], "");
+    assert!(second.contains("already exists"), "{second}");
+    assert_eq!(env.counts(), (3, 2, 2));
+}
+
+#[test]
+fn unknown_options_and_commands_are_refused() {
+    let env = Env::new();
+    let out = env.run(
+        &[
+            "user",
+            "create",
+            "--username",
+            "x",
+            "--display-name",
+            "X",
+            "--password",
+            "p",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["frobnicate"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_failed_migration_stops_start_up_with_a_clear_error() {
+    let env = Env::new();
+    env.counts();
+    // Tamper with the record of an applied migration, as a hand-edited schema would.
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"update _sqlx_migrations set checksum = x'00'\"); c.commit()")
+        .arg(env.db())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = env.fails(&["migrate"], "");
+    assert!(err.contains("migration"), "{err}");
+    std::fs::create_dir_all(env.dir.path().join("site/pkg")).unwrap();
+    let err = env.fails(&["serve"], "");
+    assert!(err.contains("migration failed, not starting"), "{err}");
+}
