@@ -52,7 +52,9 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::Deserialization(_)
-            | ServerFnErrorErr::MissingArg(_) => AppError::BadRequest,
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Request(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_) => AppError::BadRequest,
             _ => AppError::Internal,
         }
     }

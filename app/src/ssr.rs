@@ -41,7 +41,22 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// Sets the HTTP status for an error result, so that scripts and tests see 4xx/5xx.
+///
+/// A plain HTML form post (no JavaScript) keeps the redirect back to its page that carries the
+/// error, so its status is left alone.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    let is_form_post = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .map(|accept| accept.contains("text/html"))
+        })
+        .unwrap_or(false);
+    if is_form_post {
+        return result;
+    }
     if let Err(error) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {

@@ -35,8 +35,8 @@ OPTIONS:
                      server in the release profile.
     --front-only     Build only the front end and the site root.
     --server-only    Build only the server.
-    --site-root DIR  Where the site goes (default: <workspace>/target/site). Run the server
-                     with LEPTOS_SITE_ROOT pointing at the same directory.
+    --site-root DIR  Where the site goes (default: <workspace>/target/site). Point the
+                     server's site root (MAYI_SITE_ROOT) at the same directory.
 
 Needs the wasm32-unknown-unknown target and, for --release, npm's binaryen in
 end2end/node_modules: scripts/install-deps.sh installs both.
@@ -314,7 +314,9 @@ fn generate_bindings(wasm: &Path, pkg: &Path) -> Result<()> {
 }
 
 /// Shrinks the release wasm in place with npm's binaryen (Debian's older wasm-opt produces a
-/// module that fails to hydrate, so it is never taken from PATH).
+/// module that fails to hydrate, so it is never taken from PATH). The other features rustc uses
+/// (reference-types, multivalue, sign-ext...) need no flag: wasm-opt reads them from the module's
+/// `target_features` section, which wasm-bindgen keeps.
 fn wasm_opt(ws: &Path, wasm: &Path) -> Result<()> {
     let wasm_opt = ws.join("end2end/node_modules/.bin/wasm-opt");
     ensure!(

@@ -1,0 +1,254 @@
+//! HTTP-level tests: requests sent to the real router (`server::http::router`) over a real
+//! store, on SQLite and on PostgreSQL, without a browser.
+
+use std::sync::Arc;
+
+use app::ssr::{AppState, Settings};
+use axum::{
+    body::Body,
+    http::{header, Request, Response, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use identity::{
+    testing::TestStore, AccountState, NewAccount, Password, PasswordHasher, Role, Username,
+};
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "a perfectly fine passphrase";
+
+struct Harness {
+    router: Router,
+    _store: TestStore,
+    _site: tempfile::TempDir,
+}
+
+/// A router over a fresh store with one account (`alice`) and a minimal built site.
+async fn harness(store: TestStore) -> Harness {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(
+        site.path().join("pkg/mayi-id.js"),
+        "export default function init() {}\n",
+    )
+    .unwrap();
+    std::fs::write(site.path().join("pkg/mayi-id.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
+
+    let hasher = PasswordHasher::new(None).unwrap();
+    let hash = hasher
+        .hash(&Password::new(PASSWORD.to_string()).unwrap())
+        .await
+        .unwrap();
+    store
+        .create_account(NewAccount {
+            username: Username::parse("alice").unwrap(),
+            display_name: "Alice Liddell".into(),
+            password_hash: hash,
+            role: Role::User,
+            state: AccountState::Active,
+        })
+        .await
+        .unwrap();
+
+    let state = AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("mayi-id")
+            .site_root(site.path().to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .build(),
+        store: store.store.clone(),
+        hasher,
+        settings: Arc::new(Settings {
+            public_url: "http://127.0.0.1:3000".into(),
+            dev: true,
+        }),
+    };
+    Harness {
+        router: server::http::router(state),
+        _store: store,
+        _site: site,
+    }
+}
+
+async fn send(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).unwrap()
+}
+
+fn sign_in(username: &str, password: &str) -> Request<Body> {
+    let body = format!(
+        "username={}&password={}",
+        urlencode(username),
+        urlencode(password)
+    );
+    Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Runs one test body on SQLite, then on PostgreSQL (skipped there only outside CI when
+/// PostgreSQL is unreachable).
+macro_rules! on_both_backends {
+    ($(async fn $name:ident($h:ident: Harness) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                async fn body($h: Harness) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body(harness(identity::testing::sqlite().await).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(store) = identity::testing::postgres().await else { return };
+                    body(harness(store).await).await;
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends! {
+    async fn health_and_readiness(h: Harness) {
+        let (status, _, body) = send(&h.router, get("/healthz")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
+        let (status, _, body) = send(&h.router, get("/readyz")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "ready"));
+        // Once the database is gone, the instance is no longer ready, but still alive.
+        h._store.store.close().await;
+        let (status, _, _) = send(&h.router, get("/readyz")).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        let (status, _, _) = send(&h.router, get("/healthz")).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    async fn sign_in_page_is_server_rendered_with_its_form_and_hydration_scripts(h: Harness) {
+        let (status, headers, html) = send(&h.router, get("/login")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        // PW-6: the form is there before any wasm runs, with the right input types.
+        assert!(html.contains(r#"action="/api/sign_in""#), "{html}");
+        assert!(html.contains(r#"method="post""#), "{html}");
+        assert!(html.contains(r#"name="username""#) && html.contains(r#"autocomplete="username""#));
+        assert!(html.contains(r#"type="password""#) && html.contains(r#"autocomplete="current-password""#));
+        assert!(html.contains(r#"<label for="username">Username</label>"#), "{html}");
+        // The hydration scripts ask for exactly the files `cargo xtask build` produces.
+        assert!(html.contains("/pkg/mayi-id.js"), "{html}");
+        assert!(html.contains("/pkg/mayi-id.wasm"), "{html}");
+        assert!(!html.contains("mayi-id_bg.wasm"), "{html}");
+    }
+
+    async fn root_redirects_to_sign_in(h: Harness) {
+        let (status, headers, _) = send(&h.router, get("/")).await;
+        assert!(status.is_redirection());
+        assert_eq!(headers[header::LOCATION], "/login");
+    }
+
+    async fn unknown_pages_are_a_404_in_the_site_layout(h: Harness) {
+        let (status, headers, html) = send(&h.router, get("/no/such/page")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert!(html.contains("Page not found"), "{html}");
+    }
+
+    async fn wrong_password_and_unknown_user_get_the_same_answer(h: Harness) {
+        let wrong = send(&h.router, sign_in("alice", "not the password")).await;
+        let unknown = send(&h.router, sign_in("nobody-here", "not the password")).await;
+        let malformed = send(&h.router, sign_in("no body", "not the password")).await;
+        assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+        for other in [&unknown, &malformed] {
+            assert_eq!((other.0, &other.2), (wrong.0, &wrong.2));
+        }
+        assert!(wrong.2.contains("InvalidCredentials"), "{}", wrong.2);
+    }
+
+    async fn right_password_is_accepted_in_any_username_form(h: Harness) {
+        for username in ["alice", "ALICE", "ａｌｉｃｅ"] {
+            let (status, _, body) = send(&h.router, sign_in(username, PASSWORD)).await;
+            assert_eq!(status, StatusCode::OK, "{username}: {body}");
+            assert!(body.contains("Alice Liddell"), "{body}");
+        }
+    }
+
+    async fn an_over_long_password_is_refused(h: Harness) {
+        let long = "x".repeat(1025);
+        let (status, _, body) = send(&h.router, sign_in("alice", &long)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+
+    async fn bodies_over_the_limit_are_refused(h: Harness) {
+        let big = format!("username=alice&password={}", "x".repeat(server::http::BODY_LIMIT));
+        let request = Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, big.len())
+            .body(Body::from(big))
+            .unwrap();
+        let (status, _, _) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    async fn a_form_post_without_javascript_comes_back_with_the_error(h: Harness) {
+        let request = Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, "http://127.0.0.1:3000/login")
+            .body(Body::from("username=alice&password=wrong+password"))
+            .unwrap();
+        let (status, headers, _) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let location = headers[header::LOCATION].to_str().unwrap().to_string();
+        assert!(location.starts_with("http://127.0.0.1:3000/login?"), "{location}");
+        assert!(location.contains("__err="), "{location}");
+        assert!(!location.contains("wrong"), "the password never goes into a URL: {location}");
+        // The page it goes back to shows the error, rendered on the server.
+        let path = location.trim_start_matches("http://127.0.0.1:3000");
+        let (status, _, html) = send(&h.router, get(path)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Wrong username or password."), "{html}");
+        assert!(html.contains(r#"role="alert""#), "{html}");
+    }
+
+    async fn front_end_files_are_served_precompressed(h: Harness) {
+        let request = Request::get("/pkg/mayi-id.js")
+            .header(header::ACCEPT_ENCODING, "br, gzip")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, body) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_ENCODING], "br");
+        assert_eq!(body, "brotli bytes");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        let (status, headers, body) = send(&h.router, get("/pkg/mayi-id.js")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get(header::CONTENT_ENCODING).is_none());
+        assert!(body.contains("init"));
+        let (status, _, body) = send(&h.router, get("/favicon.svg")).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "<svg/>"));
+    }
+}
