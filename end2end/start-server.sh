@@ -15,9 +15,15 @@ export MAYI_DEV=true
 export MAYI_SITE_ROOT="${MAYI_SITE_ROOT:-$here/../target/site}"
 
 "$bin" migrate
-# Keep in step with tests/fixtures.ts.
-printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
-  --username e2e-user --display-name "Erin Example" --recovery-email erin@example.org
-"$bin" token import --username e2e-user --kind totp \
-  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+# Keep in step with tests/fixtures.ts: one account per test that signs in, per project.
+for name in e2e-user signin-js signin-nojs replay; do
+  for project in "" -phone -desktop; do
+    username="$name$project"
+    [ "$name" = e2e-user ] && [ -n "$project" ] && continue
+    printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+      --username "$username" --display-name "Erin Example" --recovery-email "$username@example.org"
+    "$bin" token import --username "$username" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+  done
+done
 "$bin" serve

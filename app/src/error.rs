@@ -14,6 +14,12 @@ pub enum AppError {
     /// Unknown user or wrong password: one message for both.
     #[error("{}", text::ERR_INVALID_CREDENTIALS)]
     InvalidCredentials,
+    /// A one-time code that is wrong, expired or already used: one message for all.
+    #[error("{}", text::ERR_INVALID_CODE)]
+    InvalidCode,
+    /// The password step is too old or unknown: start again.
+    #[error("{}", text::ERR_SIGN_IN_EXPIRED)]
+    SignInExpired,
     /// Bad input, with a message written for the user (from a domain validation rule).
     #[error("{0}")]
     Invalid(String),
@@ -36,7 +42,10 @@ impl AppError {
     /// The HTTP status a server function answers with for this error.
     pub fn status(&self) -> u16 {
         match self {
-            AppError::InvalidCredentials | AppError::Unauthorized => 401,
+            AppError::InvalidCredentials
+            | AppError::InvalidCode
+            | AppError::SignInExpired
+            | AppError::Unauthorized => 401,
             AppError::Invalid(_) | AppError::BadRequest => 400,
             AppError::Busy => 503,
             AppError::Forbidden => 403,

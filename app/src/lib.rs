@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub use error::AppError;
@@ -59,6 +59,10 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/login") view=pages::SignInPage />
+                    // Async: these pages wait for their data before the first byte, so they work
+                    // without JavaScript and can still redirect (302) on the server.
+                    <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

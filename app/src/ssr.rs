@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
-use axum::extract::FromRef;
-use identity::{Account, DomainError, Password, PasswordHasher, Store, Username};
+use axum::{
+    extract::FromRef,
+    http::{header, request::Parts, HeaderValue},
+};
+use identity::{Account, AuthError, Authenticator, DomainError, Session, SessionToken, Store};
 use leptos::prelude::*;
 
 use crate::AppError;
@@ -13,7 +16,7 @@ use crate::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
-    pub hasher: PasswordHasher,
+    pub auth: Authenticator,
     pub settings: Arc<Settings>,
 }
 
@@ -45,7 +48,7 @@ pub fn state() -> Result<AppState, AppError> {
 /// A plain HTML form post (no JavaScript) keeps the redirect back to its page that carries the
 /// error, so its status is left alone.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    let is_form_post = use_context::<axum::http::request::Parts>()
+    let is_form_post = request_parts()
         .and_then(|parts| {
             parts
                 .headers
@@ -63,10 +66,7 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                 response.set_status(status);
             }
             if matches!(error, AppError::Busy) {
-                response.insert_header(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from_static("1"),
-                );
+                response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("2"));
             }
         }
     }
@@ -78,57 +78,151 @@ pub fn map_domain(error: DomainError) -> AppError {
     match error {
         DomainError::InvalidInput { .. } => AppError::Invalid(error.to_string()),
         DomainError::Busy => AppError::Busy,
-        DomainError::NotFound { .. } => AppError::InvalidCredentials,
         other => {
-            tracing::error!(error = ?other, "request failed");
+            tracing::error!(error = %other.detail(), "request failed");
             AppError::Internal
         }
     }
 }
 
-/// Verifies a username and password with uniform failure: an unknown or malformed username
-/// costs the same argon2 run as a wrong password and gets the same error.
-pub async fn check_password(
-    state: &AppState,
-    username: &str,
-    password: String,
-) -> Result<Account, AppError> {
-    // Over-long passwords are refused before any hashing (PW-2): this says nothing about the user.
-    let password = match Password::new(password) {
-        Ok(password) => password,
-        Err(DomainError::InvalidInput { .. }) => {
-            return Err(AppError::InvalidCredentials);
-        }
-        Err(other) => return Err(map_domain(other)),
+/// Maps a sign-in error: each kind has one message, whatever the underlying reason.
+pub fn map_auth(error: AuthError) -> AppError {
+    match error {
+        AuthError::InvalidCredentials => AppError::InvalidCredentials,
+        AuthError::InvalidCode => AppError::InvalidCode,
+        AuthError::AttemptExpired => AppError::SignInExpired,
+        AuthError::NotSignedIn => AppError::Unauthorized,
+        AuthError::Domain(error) => map_domain(error),
+    }
+}
+
+/// The request being handled (present in server functions and during server rendering).
+fn request_parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// Reads a cookie of the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Adds a Set-Cookie header: HttpOnly, SameSite=Lax, Path=/, and Secure except in development
+/// mode (plain http on localhost). `max_age` of 0 deletes the cookie.
+pub fn set_cookie(settings: &Settings, name: &str, value: &str, max_age: Option<u64>) {
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
     };
-    let account = match Username::parse(username) {
-        Ok(username) => state
-            .store
-            .account_by_username(&username)
-            .await
-            .map_err(map_domain)?,
-        Err(_) => None,
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if !settings.dev {
+        cookie.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// The session cookie's name: `__Host-` bound to this origin over https; plain in development.
+pub fn session_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_session"
+    } else {
+        "__Host-mayi_session"
+    }
+}
+
+/// The pending sign-in attempt's cookie (password right, second factor still to come).
+pub fn attempt_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_signin"
+    } else {
+        "__Host-mayi_signin"
+    }
+}
+
+/// The token in a cookie, if it has the shape of one.
+pub fn cookie_token(name: &str) -> Option<SessionToken> {
+    cookie(name).and_then(|value| SessionToken::parse(&value))
+}
+
+/// Marks the response as private: authenticated pages are never cached (SE-10).
+pub fn no_store() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// The client's address and browser, recorded with a session.
+pub fn client_info() -> (Option<String>, Option<String>) {
+    let Some(parts) = request_parts() else {
+        return (None, None);
     };
-    match account {
-        Some(account) => {
-            let ok = state
-                .hasher
-                .verify(&password, &account.password_hash)
-                .await
-                .map_err(map_domain)?;
-            if ok && account.state == identity::AccountState::Active {
-                Ok(account)
-            } else {
-                Err(AppError::InvalidCredentials)
-            }
-        }
-        None => {
-            state
-                .hasher
-                .verify_dummy(&password)
-                .await
-                .map_err(map_domain)?;
-            Err(AppError::InvalidCredentials)
-        }
+    let ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let agent = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (ip, agent)
+}
+
+/// The signed-in caller, or `Unauthorized`. Every protected server function starts with this.
+pub async fn require_session(state: &AppState) -> Result<(Session, Account), AppError> {
+    let token = cookie_token(session_cookie(&state.settings)).ok_or(AppError::Unauthorized)?;
+    state.auth.session(&token).await.map_err(map_auth)
+}
+
+/// Sends the browser to `path`: a 302 for a plain form post or a server-rendered page, a
+/// client-side navigation for a hydrated page.
+pub fn redirect(path: &str) {
+    leptos_axum::redirect(path);
+}
+
+/// Formats unix milliseconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
+pub fn format_utc(millis: i64) -> String {
+    let secs = millis.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn formats_utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(1_111_111_109_000), "2005-03-18 01:58 UTC");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(20_000_000_000_000), "2603-10-11 11:33 UTC");
     }
 }

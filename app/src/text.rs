@@ -26,3 +26,30 @@ pub const ERR_BAD_REQUEST: &str =
     "The form could not be read. Please reload the page and try again.";
 pub const ERR_UNAUTHORIZED: &str = "Please sign in first.";
 pub const ERR_FORBIDDEN: &str = "You are not allowed to do that.";
+pub const ERR_INVALID_CODE: &str =
+    "That code is not valid. Check your authenticator app and type the code it shows now.";
+pub const ERR_SIGN_IN_EXPIRED: &str =
+    "Your sign-in has expired. Please enter your username and password again.";
+
+pub const VERIFY_TITLE: &str = "Confirm it is you";
+pub const VERIFY_INTRO: &str =
+    "Open your authenticator app and type the 6-digit code it shows for MAYI ID.";
+pub const VERIFY_CHOOSE_TOKEN: &str = "Which token do you use?";
+pub const VERIFY_CODE: &str = "6-digit code";
+pub const VERIFY_BUTTON: &str = "Sign in";
+pub const VERIFY_NO_TOKEN: &str = "This account has no authenticator app to sign in with. Codes by SMS or email and Emergency Access are being added; until then, ask your help desk.";
+pub const START_AGAIN: &str = "Start again";
+pub const LOADING: &str = "Loading…";
+pub const KIND_TOTP: &str = "Authenticator app";
+pub const KIND_SMS: &str = "SMS";
+pub const KIND_EMAIL: &str = "Email";
+
+pub const ACCOUNT_TITLE: &str = "Your account";
+pub const ACCOUNT_GREETING: &str = "Signed in as";
+pub const ACCOUNT_TOKENS: &str = "Your tokens";
+pub const ACCOUNT_NO_TOKENS: &str = "You have no active tokens.";
+pub const TOKEN_DEVICE: &str = "Device";
+pub const TOKEN_ADDED: &str = "Added";
+pub const TOKEN_LAST_USED: &str = "Last used";
+pub const NEVER: &str = "never";
+pub const SIGN_OUT: &str = "Sign out";

@@ -203,6 +203,54 @@ pub async fn raw_token_secrets(store: &Store) -> Vec<Vec<u8>> {
     rows
 }
 
+/// Every row of `table`, each as one line of text holding all its columns (blobs as hex), straight
+/// from the database: for tests that check what is (not) stored, whatever the column.
+pub async fn raw_rows(store: &Store, table: &str) -> Vec<String> {
+    use sqlx::Row;
+    assert!(
+        !table.is_empty() && table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+        "raw_rows takes a plain table name"
+    );
+    if let Some(pool) = store.sqlite_pool() {
+        let columns: Vec<String> = sqlx::query(&format!(
+            "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+        ))
+        .fetch_all(pool)
+        .await
+        .expect("list the table's columns")
+        .iter()
+        .map(|r| r.get("name"))
+        .collect();
+        assert!(!columns.is_empty(), "no table {table}");
+        let row_text = columns
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        sqlx::query(&format!(
+            "SELECT {row_text} AS r FROM \"{table}\" ORDER BY id"
+        ))
+        .fetch_all(pool)
+        .await
+        .expect("read the table")
+        .iter()
+        .map(|r| r.get("r"))
+        .collect()
+    } else if let Some(pool) = store.postgres_pool() {
+        sqlx::query(&format!(
+            "SELECT t::text AS r FROM \"{table}\" t ORDER BY id"
+        ))
+        .fetch_all(pool)
+        .await
+        .expect("read the table")
+        .iter()
+        .map(|r| r.get("r"))
+        .collect()
+    } else {
+        unreachable!("a store is either SQLite or PostgreSQL")
+    }
+}
+
 /// A well-formed argon2id PHC string that matches no password: for tests that need an account
 /// but not a login, without paying for a real hash.
 pub fn fake_password_hash() -> PasswordHash {

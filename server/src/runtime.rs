@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use app::ssr::{AppState, Settings};
-use identity::{PasswordHasher, SeedCipher, Store};
+use identity::{Authenticator, PasswordHasher, SeedCipher, Store, SystemClock};
 use leptos::prelude::LeptosOptions;
 
 use crate::config::Config;
@@ -41,6 +41,7 @@ pub fn open_cipher(config: &Config) -> Result<SeedCipher, String> {
 pub fn app_state(
     config: &Config,
     store: Store,
+    cipher: SeedCipher,
     site_root: &std::path::Path,
 ) -> Result<AppState, String> {
     let leptos_options = LeptosOptions::builder()
@@ -49,10 +50,17 @@ pub fn app_state(
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    let auth = Authenticator::new(
+        store.clone(),
+        hasher,
+        Arc::new(cipher),
+        Arc::new(SystemClock),
+    );
     Ok(AppState {
         leptos_options,
         store,
-        hasher: PasswordHasher::new(None).map_err(|e| e.to_string())?,
+        auth,
         settings: Arc::new(Settings {
             public_url: config.public_url.clone(),
             dev: config.dev,
@@ -64,8 +72,8 @@ pub fn app_state(
 pub async fn serve(config: Config) -> Result<(), String> {
     let site_root = config.resolve_site_root()?;
     let store = open_store(&config).await?;
-    open_cipher(&config)?;
-    let state = app_state(&config, store, &site_root)?;
+    let cipher = open_cipher(&config)?;
+    let state = app_state(&config, store, cipher, &site_root)?;
     let router = crate::http::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -83,10 +91,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     );
     // A line that scripts (and the tests) wait for.
     println!("MAYI ID listening on http://{local}");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))
 }
 
 async fn shutdown_signal() {

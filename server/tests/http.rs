@@ -11,12 +11,14 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use identity::{
-    testing::TestStore, AccountState, NewAccount, Password, PasswordHasher, Role, Username,
+    testing::TestStore, AccountState, Authenticator, NewAccount, NewToken, Password,
+    PasswordHasher, Role, SeedCipher, SystemClock, TokenKind, TokenState, TotpSecret, Username,
 };
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
 
 const PASSWORD: &str = "a perfectly fine passphrase";
+const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 struct Harness {
     router: Router,
@@ -41,13 +43,31 @@ async fn harness(store: TestStore) -> Harness {
         .hash(&Password::new(PASSWORD.to_string()).unwrap())
         .await
         .unwrap();
-    store
+    let alice = store
         .create_account(NewAccount {
             username: Username::parse("alice").unwrap(),
             display_name: "Alice Liddell".into(),
             password_hash: hash,
             role: Role::User,
             state: AccountState::Active,
+        })
+        .await
+        .unwrap();
+    let cipher = SeedCipher::from_key_bytes([9; 32]);
+    store
+        .insert_token(NewToken {
+            account_id: alice,
+            kind: TokenKind::Totp,
+            label: "Authenticator app".into(),
+            device: Some("Pixel 7".into()),
+            state: TokenState::Active,
+            secret_enc: Some(
+                TotpSecret::from_base32(SECRET)
+                    .unwrap()
+                    .seal(&cipher, alice)
+                    .unwrap(),
+            ),
+            target: None,
         })
         .await
         .unwrap();
@@ -59,7 +79,12 @@ async fn harness(store: TestStore) -> Harness {
             .site_pkg_dir("pkg")
             .build(),
         store: store.store.clone(),
-        hasher,
+        auth: Authenticator::new(
+            store.store.clone(),
+            hasher,
+            Arc::new(cipher),
+            Arc::new(SystemClock),
+        ),
         settings: Arc::new(Settings {
             public_url: "http://127.0.0.1:3000".into(),
             dev: true,
@@ -98,6 +123,26 @@ fn sign_in(username: &str, password: &str) -> Request<Body> {
         .header(header::ACCEPT, "application/json")
         .body(Body::from(body))
         .unwrap()
+}
+
+/// A server function call with a cookie, as the hydrated page makes it.
+fn post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form.to_string()))
+        .unwrap()
+}
+
+/// `name=value` of the Set-Cookie header for `name`.
+fn cookie_pair(headers: &axum::http::HeaderMap, name: &str) -> String {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
+        .unwrap_or_else(|| panic!("no {name} cookie in {headers:?}"))
 }
 
 fn urlencode(text: &str) -> String {
@@ -188,12 +233,52 @@ on_both_backends! {
         assert!(wrong.2.contains("InvalidCredentials"), "{}", wrong.2);
     }
 
-    async fn right_password_is_accepted_in_any_username_form(h: Harness) {
+    async fn right_password_opens_an_attempt_in_any_username_form(h: Harness) {
         for username in ["alice", "ALICE", "ａｌｉｃｅ"] {
-            let (status, _, body) = send(&h.router, sign_in(username, PASSWORD)).await;
-            assert_eq!(status, StatusCode::OK, "{username}: {body}");
-            assert!(body.contains("Alice Liddell"), "{body}");
+            let (status, headers, body) = send(&h.router, sign_in(username, PASSWORD)).await;
+            assert!(status.is_success() || status.is_redirection(), "{username}: {status} {body}");
+            let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+            assert!(cookie.starts_with("mayi_signin="), "{cookie}");
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "{cookie}");
         }
+    }
+
+    async fn the_whole_sign_in_flow_over_http(h: Harness) {
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        // SE-8: the attempt is not a session.
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &attempt)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Authenticator app") && body.contains("Pixel 7"), "{body}");
+        assert!(!body.contains(SECRET), "no secret leaves the server: {body}");
+        let token_id = body.split("\"id\":").nth(1).unwrap().split(',').next().unwrap().to_string();
+
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = TotpSecret::from_base32(SECRET).unwrap().code_at(now);
+        let form = format!("token_id={token_id}&code={code}");
+        let (status, headers, body) = send(&h.router, post("/api/verify_totp", &form, &attempt)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let session = cookie_pair(&headers, "mayi_session");
+        assert_ne!(session.split('=').nth(1), attempt.split('=').nth(1), "SE-2: a new token");
+
+        let (status, headers, body) = send(&h.router, post("/api/my_account", "", &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Alice Liddell"), "{body}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+
+        // OTP-6: the same code again, in a new attempt, is refused.
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (status, _, body) = send(&h.router, post("/api/verify_totp", &form, &attempt)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body.contains("InvalidCode"), "{body}");
+
+        // SE-5: after signing out, the old cookie opens nothing.
+        send(&h.router, post("/api/sign_out", "", &session)).await;
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &session)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 
     async fn an_over_long_password_is_refused(h: Harness) {

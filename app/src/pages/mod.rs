@@ -1,7 +1,33 @@
 //! The pages, one module each.
 
+mod account;
 mod not_found;
 mod sign_in;
+mod verify;
 
+pub use account::AccountPage;
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;
+pub use verify::VerifyPage;
+
+use crate::text;
+
+/// The name of a token kind as people say it.
+pub fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "sms" => text::KIND_SMS,
+        "email" => text::KIND_EMAIL,
+        _ => text::KIND_TOTP,
+    }
+}
+
+/// Sends the browser elsewhere: a 302 while rendering on the server, a navigation once hydrated.
+pub fn go_to(path: &str) {
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(path);
+    #[cfg(not(feature = "ssr"))]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        navigate(path, Default::default());
+    }
+}

@@ -10,8 +10,9 @@ mod model;
 mod tests;
 
 pub use model::{
-    Account, AccountId, AccountState, Contact, ContactId, NewAccount, NewContact, NewToken, Role,
-    Token, TokenId, TokenKind, TokenState,
+    Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
+    NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Token, TokenId,
+    TokenKind, TokenState,
 };
 
 use std::fmt;
@@ -29,6 +30,7 @@ use sqlx::Row;
 use crate::contact::{ContactKind, ContactValue};
 use crate::error::{DomainError, Result};
 use crate::password::PasswordHash;
+use crate::session::{SessionToken, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH_INTERVAL};
 use crate::text::{device_name, display_name, token_label};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::username::Username;
@@ -40,6 +42,17 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection before failing (closed, not open: AC-6).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Longest client address kept with a session, in characters.
+const SESSION_IP_MAX_CHARS: usize = 64;
+/// Longest `User-Agent` kept with a session, in characters.
+const SESSION_USER_AGENT_MAX_CHARS: usize = 512;
+
+/// The columns [`token_from_row`] reads.
+const TOKEN_COLUMNS: &str = "id, account_id, kind, label, device, state, target, created_at, \
+     last_used_at, last_totp_step, failure_count, removed_at, removed_by";
+/// The columns [`session_from_row`] reads.
+const SESSION_COLUMNS: &str =
+    "id, account_id, scope, created_at, last_seen_at, expires_at, ip, user_agent";
 
 #[derive(Clone)]
 enum Pool {
@@ -395,12 +408,9 @@ impl Store {
     /// Every token of an account, removed ones included (they are its history), oldest first.
     /// Metadata only: the sealed seed is read by [`Self::token_secret`].
     pub async fn tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 ORDER BY id");
         with_pool!(self, pool => {
-            sqlx::query(
-                "SELECT id, account_id, kind, label, device, state, target, created_at, \
-                 last_used_at, last_totp_step, failure_count, removed_at, removed_by \
-                 FROM tokens WHERE account_id = $1 ORDER BY id",
-            )
+            sqlx::query(&sql)
             .bind(account.0)
             .fetch_all(pool)
             .await
@@ -425,6 +435,327 @@ impl Store {
                 Some(row) => row.opt_bytes("secret_enc"),
                 None => Ok(None),
             }
+        })
+    }
+
+    /// An account's active tokens (the factors it may sign in with; pending and removed ones
+    /// left out), oldest first. Metadata only, like [`Self::tokens`].
+    pub async fn active_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+        let sql = format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = 'active' \
+             ORDER BY id"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(token_from_row)
+                .collect()
+        })
+    }
+
+    /// One token of `account`, in any state. `None` when there is no such token or it belongs
+    /// to another account: a token id from a request is only ever looked up under the account
+    /// acting (AC-2, no IDOR).
+    pub async fn token(&self, account: AccountId, token: TokenId) -> Result<Option<Token>> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1 AND account_id = $2");
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(token.0)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| token_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// Accepts TOTP time step `step` (from [`crate::TotpSecret::verify`]) for a token, once
+    /// (OTP-6, security.md decision 4). One conditional UPDATE: it succeeds only for an active
+    /// TOTP token of `account` whose last accepted step is lower, and then records the step,
+    /// stamps `last_used_at` and clears the failure count (RL-5). Returns whether it succeeded:
+    /// of any number of concurrent calls with the same step, on any number of servers, exactly
+    /// one gets `true`. `false` means "refuse the code" (replayed, older step, removed or pending
+    /// token, another account's token).
+    pub async fn record_totp_use(
+        &self,
+        token: TokenId,
+        account: AccountId,
+        step: i64,
+    ) -> Result<bool> {
+        let now = self.now();
+        let affected = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE tokens SET last_totp_step = $1, last_used_at = $2, failure_count = 0 \
+                 WHERE id = $3 AND account_id = $4 AND state = 'active' AND kind = 'totp' \
+                 AND (last_totp_step IS NULL OR last_totp_step < $1)",
+            )
+            .bind(step)
+            .bind(now)
+            .bind(token.0)
+            .bind(account.0)
+            .execute(pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Records a sign-in attempt for `account` after a right password: the second factor is
+    /// pending. Returns a fresh token for the attempt's cookie, valid for `ttl` (normally
+    /// [`crate::LOGIN_ATTEMPT_TTL`]) from the store's clock. An attempt is not a session (SE-8):
+    /// [`Self::session`] never accepts its token.
+    pub async fn create_login_attempt(
+        &self,
+        account: AccountId,
+        ttl: Duration,
+    ) -> Result<SessionToken> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        let expires_at = now.saturating_add(millis(ttl));
+        with_pool!(self, pool => {
+            let inserted = sqlx::query(
+                "INSERT INTO login_attempts (token_hash, account_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token.hash().to_vec())
+            .bind(account.0)
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await;
+            match inserted {
+                Ok(_) => Ok(token),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(DomainError::NotFound("account not found".into()))
+                }
+                Err(e) => Err(db_err(e)),
+            }
+        })
+    }
+
+    /// The sign-in attempt behind `token`, or `None` when it is unknown, finished or expired.
+    pub async fn login_attempt(&self, token: &SessionToken) -> Result<Option<LoginAttempt>> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT id, account_id, created_at, expires_at FROM login_attempts \
+                 WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token.hash().to_vec())
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?;
+            match row {
+                Some(r) => Ok(Some(LoginAttempt {
+                    id: LoginAttemptId(r.i64("id")?),
+                    account_id: AccountId(r.i64("account_id")?),
+                    created_at: Timestamp::from_millis(r.i64("created_at")?),
+                    expires_at: Timestamp::from_millis(r.i64("expires_at")?),
+                })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Ends a sign-in attempt (second factor passed, or given up): its token opens nothing any
+    /// more. Unknown tokens are fine.
+    pub async fn finish_login_attempt(&self, token: &SessionToken) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_attempts WHERE token_hash = $1")
+                .bind(token.hash().to_vec())
+                .execute(pool)
+                .await
+                .map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    /// Opens a session and returns the fresh token for its cookie (SE-1, SE-2: a new token every
+    /// time, never one the caller had). It ends [`crate::SESSION_ABSOLUTE`] after now, or
+    /// [`crate::SESSION_IDLE`] after the last request, whichever is first. The IP and user agent
+    /// are kept for the session list: control characters dropped, cut to 64 and 512
+    /// characters, empty meaning unknown.
+    pub async fn create_session(&self, new: NewSession) -> Result<SessionToken> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        let expires_at = now.saturating_add(millis(SESSION_ABSOLUTE));
+        let ip = session_text(new.ip.as_deref(), SESSION_IP_MAX_CHARS);
+        let user_agent = session_text(new.user_agent.as_deref(), SESSION_USER_AGENT_MAX_CHARS);
+        with_pool!(self, pool => {
+            let inserted = sqlx::query(
+                "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
+                 expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+            )
+            .bind(token.hash().to_vec())
+            .bind(new.account_id.0)
+            .bind(new.scope.as_str())
+            .bind(now)
+            .bind(expires_at)
+            .bind(ip)
+            .bind(user_agent)
+            .execute(pool)
+            .await;
+            match inserted {
+                Ok(_) => Ok(token),
+                Err(e) if is_foreign_key_violation(&e) => {
+                    Err(DomainError::NotFound("account not found".into()))
+                }
+                Err(e) => Err(db_err(e)),
+            }
+        })
+    }
+
+    /// The live session behind `token`: `None` when it is unknown, ended, past its absolute
+    /// expiry, or idle for longer than [`crate::SESSION_IDLE`] (SE-4, enforced here, on the
+    /// server's clock). A hit counts as activity: `last_seen_at` moves to now, but only when it
+    /// is at least [`crate::SESSION_TOUCH_INTERVAL`] (a minute) old, to spare a write per request;
+    /// so the idle timeout may end a session up to a minute early, never late. The touch repeats
+    /// the validity conditions in its UPDATE, so a session ended meanwhile is not revived.
+    ///
+    /// The session says who is signed in; the caller must still check the account's state and
+    /// role on every request (AC-5).
+    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>> {
+        let now = self.now();
+        let idle_since = now.saturating_sub(millis(SESSION_IDLE));
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at >= $3"
+        );
+        let found = with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(token.hash().to_vec())
+                .bind(now)
+                .bind(idle_since)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| session_from_row(&row))
+                .transpose()?
+        });
+        let Some(mut session) = found else {
+            return Ok(None);
+        };
+        if now.saturating_sub(session.last_seen_at.as_millis()) < millis(SESSION_TOUCH_INTERVAL) {
+            return Ok(Some(session));
+        }
+        let touched = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sessions \
+                 SET last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END \
+                 WHERE id = $2 AND expires_at > $1 AND last_seen_at >= $3",
+            )
+            .bind(now)
+            .bind(session.id.0)
+            .bind(idle_since)
+            .execute(pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        if touched == 0 {
+            return Ok(None);
+        }
+        session.last_seen_at = Timestamp::from_millis(now.max(session.last_seen_at.as_millis()));
+        Ok(Some(session))
+    }
+
+    /// Ends the session behind `token` (sign-out, SE-5): the row is deleted, so the cookie opens
+    /// nothing any more, wherever it is replayed. Unknown tokens are fine.
+    pub async fn end_session(&self, token: &SessionToken) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token.hash().to_vec())
+                .execute(pool)
+                .await
+                .map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    /// An account's live sessions (not ended, not expired, not idle too long), oldest first:
+    /// what the user's session list shows (SE-7). Reading them does not count as activity.
+    pub async fn sessions(&self, account: AccountId) -> Result<Vec<Session>> {
+        let now = self.now();
+        let idle_since = now.saturating_sub(millis(SESSION_IDLE));
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions \
+             WHERE account_id = $1 AND expires_at > $2 AND last_seen_at >= $3 ORDER BY id"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .bind(now)
+                .bind(idle_since)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(session_from_row)
+                .collect()
+        })
+    }
+
+    /// Ends one session of `account` by id, as chosen from its session list (SE-7). Returns
+    /// whether one ended; another account's session id ends nothing (AC-2).
+    pub async fn end_session_by_id(&self, account: AccountId, session: SessionId) -> Result<bool> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
+                .bind(session.0)
+                .bind(account.0)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        });
+        Ok(affected > 0)
+    }
+
+    /// Ends every session of `account` except `keep` (the caller's own, when it signs out its
+    /// other devices: PW-9, RB-10), or all of them with `None` (locking, SE-7). Returns how many
+    /// ended.
+    pub async fn end_sessions(&self, account: AccountId, keep: Option<SessionId>) -> Result<u64> {
+        // Ids start at 1, so 0 keeps nothing.
+        let keep = keep.map_or(0, |s| s.0);
+        with_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+                .bind(account.0)
+                .bind(keep)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
+        })
+    }
+
+    /// Deletes expired sign-in attempts and sessions (absolute or idle). Lookups already ignore
+    /// them; this only keeps the tables small. Returns how many rows went. Safe to run at any
+    /// time, from any number of servers.
+    pub async fn purge_expired(&self) -> Result<u64> {
+        let now = self.now();
+        let idle_since = now.saturating_sub(millis(SESSION_IDLE));
+        with_pool!(self, pool => {
+            let attempts = sqlx::query("DELETE FROM login_attempts WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            let sessions =
+                sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
+                    .bind(now)
+                    .bind(idle_since)
+                    .execute(pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            Ok(attempts + sessions)
         })
     }
 
@@ -468,6 +799,23 @@ fn check_token_shape(new: &NewToken) -> Result<()> {
             },
         ))
     }
+}
+
+/// Client-supplied text kept with a session: control characters dropped (it is shown in session
+/// lists, and PostgreSQL refuses NUL), cut to `max` characters; empty means unknown.
+fn session_text(value: Option<&str>, max: usize) -> Option<String> {
+    let kept: String = value?
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect();
+    (!kept.is_empty()).then_some(kept)
+}
+
+/// A duration in milliseconds, as stored.
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn kind_word(kind: ContactKind) -> &'static str {
@@ -584,6 +932,19 @@ fn contact_from_row(r: &impl RowExt) -> Result<Contact> {
         confirmed: r.flag("confirmed")?,
         is_recovery: r.flag("is_recovery")?,
         created_at: Timestamp::from_millis(r.i64("created_at")?),
+    })
+}
+
+fn session_from_row(r: &impl RowExt) -> Result<Session> {
+    Ok(Session {
+        id: SessionId(r.i64("id")?),
+        account_id: AccountId(r.i64("account_id")?),
+        scope: stored(SessionScope::parse(&r.text("scope")?))?,
+        created_at: Timestamp::from_millis(r.i64("created_at")?),
+        last_seen_at: Timestamp::from_millis(r.i64("last_seen_at")?),
+        expires_at: Timestamp::from_millis(r.i64("expires_at")?),
+        ip: r.opt_text("ip")?,
+        user_agent: r.opt_text("user_agent")?,
     })
 }
 

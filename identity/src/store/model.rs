@@ -39,6 +39,14 @@ id_type!(
     /// A contact channel's database id.
     ContactId
 );
+id_type!(
+    /// A session's database id (what a session list shows and ends; never the token).
+    SessionId
+);
+id_type!(
+    /// A sign-in attempt's database id.
+    LoginAttemptId
+);
 
 macro_rules! stored_enum {
     (
@@ -137,6 +145,20 @@ stored_enum!(
         Active => "active",
         /// Removed; kept for the record.
         Removed => "removed",
+    }
+);
+
+stored_enum!(
+    /// What a session may do. Chosen when the session is made; the account's role and state are
+    /// still checked on every request (AC-5).
+    SessionScope, "session scope" {
+        /// Signed in with password and second factor: the user's own pages.
+        Full => "full",
+        /// Signed in with password and an emergency code: token and contact management only
+        /// (EC-11).
+        Emergency => "emergency",
+        /// An operator who passed the step-up: the operational console.
+        Operator => "operator",
     }
 );
 
@@ -258,6 +280,54 @@ pub struct NewToken {
     pub target: Option<ContactValue>,
 }
 
+/// A sign-in attempt: the password was right, the second factor is still pending. Not a session
+/// (SE-8): it lives in its own table and opens no protected page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// Its id.
+    pub id: LoginAttemptId,
+    /// The account whose password was given.
+    pub account_id: AccountId,
+    /// When the password step succeeded.
+    pub created_at: Timestamp,
+    /// When the attempt stops being usable.
+    pub expires_at: Timestamp,
+}
+
+/// What creating a session needs. The token is made by the store, never by the caller.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// Who is signed in.
+    pub account_id: AccountId,
+    /// What the session may do.
+    pub scope: SessionScope,
+    /// The client's address as the server saw it (at most 64 characters are kept).
+    pub ip: Option<String>,
+    /// The `User-Agent` header (at most 512 characters are kept).
+    pub user_agent: Option<String>,
+}
+
+/// A live session as stored (the token is not here: only its hash is stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Its id.
+    pub id: SessionId,
+    /// Who is signed in.
+    pub account_id: AccountId,
+    /// What it may do.
+    pub scope: SessionScope,
+    /// When it was made (sign-in).
+    pub created_at: Timestamp,
+    /// The last recorded request (updated at most once a minute).
+    pub last_seen_at: Timestamp,
+    /// The absolute end: `created_at` + 12 h (SE-4).
+    pub expires_at: Timestamp,
+    /// The client's address at sign-in, if known.
+    pub ip: Option<String>,
+    /// The browser's `User-Agent` at sign-in, if known.
+    pub user_agent: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +346,16 @@ mod tests {
         for s in TokenState::ALL {
             assert_eq!(TokenState::parse(s.as_str()).unwrap(), *s);
         }
+        for s in SessionScope::ALL {
+            assert_eq!(SessionScope::parse(s.as_str()).unwrap(), *s);
+        }
+        assert_eq!(
+            SessionScope::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+            ["full", "emergency", "operator"]
+        );
     }
 
     #[test]
@@ -286,6 +366,11 @@ mod tests {
             "invalid role: must be one of: user, operator, admin"
         );
         assert!(TokenKind::parse("webauthn").is_err());
+        assert!(SessionScope::parse("Full").is_err());
+        assert_eq!(
+            SessionScope::parse("admin").unwrap_err().to_string(),
+            "invalid session scope: must be one of: full, emergency, operator"
+        );
     }
 
     #[test]

@@ -6,17 +6,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::testing::{self, fake_password_hash, ManualClock};
+use crate::time::Clock;
 use crate::{
     AccountId, AccountState, ContactKind, ContactValue, DomainError, Email, NewAccount, NewContact,
-    NewToken, PhoneNumber, Role, SeedCipher, Store, Timestamp, TokenId, TokenKind, TokenState,
-    TotpSecret, Username,
+    NewSession, NewToken, PhoneNumber, Role, SeedCipher, SessionId, SessionScope, SessionToken,
+    Store, Timestamp, TokenId, TokenKind, TokenState, TotpSecret, Username, LOGIN_ATTEMPT_TTL,
+    SESSION_ABSOLUTE, SESSION_IDLE,
 };
 
 macro_rules! backend_tests {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(
-                #[tokio::test]
+                // Multi-threaded like the server, so concurrent tests really run in parallel.
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let t = crate::testing::sqlite().await;
                     super::$name(&t.store).await;
@@ -26,7 +29,7 @@ macro_rules! backend_tests {
 
         mod postgres {
             $(
-                #[tokio::test]
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     let Some(t) = crate::testing::postgres().await else {
                         return;
@@ -56,6 +59,23 @@ backend_tests!(
     token_shape_and_text_are_checked,
     otp9_token_secret_is_sealed_not_plaintext,
     storage_errors_are_generic,
+    se8_login_attempt_create_lookup_and_expiry,
+    se8_finish_login_attempt_deletes_it,
+    se8_login_attempt_token_is_not_a_session,
+    se4_session_create_and_lookup,
+    se4_session_text_is_cut_and_cleaned,
+    se4_session_idle_expiry_after_30_min,
+    se4_session_absolute_expiry_at_12_h_despite_activity,
+    se5_end_session_then_lookup_is_none,
+    se1_only_the_token_hash_is_stored,
+    se1_se2_every_session_and_attempt_gets_a_new_token,
+    se7_end_sessions_by_id_and_all_others,
+    purge_expired_deletes_only_dead_rows,
+    otp6_same_step_twice_second_refused,
+    otp6_lower_step_after_higher_refused,
+    otp6_wrong_account_or_inactive_token_refused,
+    otp6_parallel_same_step_exactly_one_wins,
+    ac2_token_lookup_is_scoped_by_account_and_active_tokens,
 );
 
 fn username(s: &str) -> Username {
@@ -113,8 +133,8 @@ async fn migrate_twice_is_idempotent(store: &Store) {
 
 async fn changed_migration_is_an_error(store: &Store) {
     let tamper = match store.backend_name() {
-        "sqlite" => "UPDATE _sqlx_migrations SET checksum = X'00'",
-        _ => "UPDATE _sqlx_migrations SET checksum = '\\x00'::bytea",
+        "sqlite" => "UPDATE _sqlx_migrations SET checksum = X'00' WHERE version = 1",
+        _ => "UPDATE _sqlx_migrations SET checksum = '\\x00'::bytea WHERE version = 1",
     };
     assert_eq!(testing::execute_raw(store, tamper).await.unwrap(), 1);
     let err = store.migrate().await.unwrap_err();
@@ -590,6 +610,615 @@ async fn storage_errors_are_generic(store: &Store) {
     assert!(matches!(err, DomainError::Storage(_)), "{err:?}");
     assert_eq!(err.to_string(), "storage error");
     assert!(err.detail().contains("tokens"), "{}", err.detail());
+}
+
+// ---- Sign-in attempts, sessions (SE-*) and TOTP replay (OTP-6) ----
+
+const T0: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+/// The store on a manual clock showing [`T0`], and that clock.
+fn clocked(store: &Store) -> (Store, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(T0));
+    (store.clone().with_clock(clock.clone()), clock)
+}
+
+fn new_session(account: AccountId) -> NewSession {
+    NewSession {
+        account_id: account,
+        scope: SessionScope::Full,
+        ip: Some("192.0.2.7".into()),
+        user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(bytes)
+}
+
+async fn se8_login_attempt_create_lookup_and_expiry(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let token = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let attempt = store.login_attempt(&token).await.unwrap().unwrap();
+    assert_eq!(attempt.account_id, a);
+    assert_eq!(attempt.created_at, T0);
+    assert_eq!(attempt.expires_at, T0.plus(LOGIN_ATTEMPT_TTL));
+
+    // Found through a token parsed back from the cookie text.
+    let from_cookie = SessionToken::parse(token.as_str()).unwrap();
+    assert_eq!(
+        store.login_attempt(&from_cookie).await.unwrap(),
+        Some(attempt.clone())
+    );
+    // An unknown token finds nothing.
+    assert_eq!(
+        store
+            .login_attempt(&SessionToken::generate())
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Usable until its last millisecond, not at its expiry instant.
+    clock.advance(LOGIN_ATTEMPT_TTL - Duration::from_millis(1));
+    assert_eq!(
+        store.login_attempt(&token).await.unwrap(),
+        Some(attempt.clone())
+    );
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(store.login_attempt(&token).await.unwrap(), None);
+
+    // A custom lifetime is honoured.
+    let short = store
+        .create_login_attempt(a, Duration::from_secs(30))
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(29));
+    assert!(store.login_attempt(&short).await.unwrap().is_some());
+    clock.advance(Duration::from_secs(1));
+    assert!(store.login_attempt(&short).await.unwrap().is_none());
+
+    let missing = store
+        .create_login_attempt(AccountId(a.0 + 1000), LOGIN_ATTEMPT_TTL)
+        .await;
+    assert!(
+        matches!(missing, Err(DomainError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+async fn se8_finish_login_attempt_deletes_it(store: &Store) {
+    let a = store.create_account(new_account("bob")).await.unwrap();
+    let first = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let second = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    assert_eq!(testing::raw_rows(store, "login_attempts").await.len(), 2);
+
+    store.finish_login_attempt(&first).await.unwrap();
+    assert_eq!(store.login_attempt(&first).await.unwrap(), None);
+    assert_eq!(testing::raw_rows(store, "login_attempts").await.len(), 1);
+    // The other attempt is untouched; finishing twice (or an unknown token) is fine.
+    assert!(store.login_attempt(&second).await.unwrap().is_some());
+    store.finish_login_attempt(&first).await.unwrap();
+    store
+        .finish_login_attempt(&SessionToken::generate())
+        .await
+        .unwrap();
+    assert!(store.login_attempt(&second).await.unwrap().is_some());
+}
+
+async fn se8_login_attempt_token_is_not_a_session(store: &Store) {
+    let a = store.create_account(new_account("carol")).await.unwrap();
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    assert!(store.login_attempt(&attempt).await.unwrap().is_some());
+    assert_eq!(store.session(&attempt).await.unwrap(), None);
+    assert!(store.sessions(a).await.unwrap().is_empty());
+    // Nor the other way round.
+    let session = store.create_session(new_session(a)).await.unwrap();
+    assert_eq!(store.login_attempt(&session).await.unwrap(), None);
+    // Ending a "session" with the attempt's token ends nothing.
+    store.end_session(&attempt).await.unwrap();
+    assert!(store.session(&session).await.unwrap().is_some());
+    assert!(store.login_attempt(&attempt).await.unwrap().is_some());
+}
+
+async fn se4_session_create_and_lookup(store: &Store) {
+    let (store, _clock) = clocked(store);
+    let a = store.create_account(new_account("dan")).await.unwrap();
+    let b = store.create_account(new_account("eve")).await.unwrap();
+    let token = store
+        .create_session(NewSession {
+            scope: SessionScope::Emergency,
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.account_id, a);
+    assert_eq!(s.scope, SessionScope::Emergency);
+    assert_eq!(s.created_at, T0);
+    assert_eq!(s.last_seen_at, T0);
+    assert_eq!(s.expires_at, T0.plus(SESSION_ABSOLUTE));
+    assert_eq!(s.ip.as_deref(), Some("192.0.2.7"));
+    assert_eq!(
+        s.user_agent.as_deref(),
+        Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0")
+    );
+    let cookie = SessionToken::parse(token.as_str()).unwrap();
+    assert_eq!(store.session(&cookie).await.unwrap(), Some(s.clone()));
+
+    assert_eq!(store.sessions(a).await.unwrap(), vec![s.clone()]);
+    assert!(store.sessions(b).await.unwrap().is_empty());
+    assert_eq!(
+        store.session(&SessionToken::generate()).await.unwrap(),
+        None
+    );
+
+    for scope in SessionScope::ALL {
+        let t = store
+            .create_session(NewSession {
+                scope: *scope,
+                ..new_session(b)
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.session(&t).await.unwrap().unwrap().scope, *scope);
+    }
+    assert_eq!(
+        store.sessions(b).await.unwrap().len(),
+        SessionScope::ALL.len()
+    );
+
+    let missing = store
+        .create_session(new_session(AccountId(b.0 + 1000)))
+        .await;
+    assert!(
+        matches!(missing, Err(DomainError::NotFound(_))),
+        "{missing:?}"
+    );
+}
+
+async fn se4_session_text_is_cut_and_cleaned(store: &Store) {
+    let a = store.create_account(new_account("fay")).await.unwrap();
+    let long_ua = "é".repeat(600);
+    let token = store
+        .create_session(NewSession {
+            ip: Some("9".repeat(100)),
+            user_agent: Some(long_ua.clone()),
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.ip.as_deref(), Some(&*"9".repeat(64)));
+    assert_eq!(s.user_agent.as_deref(), Some(&*"é".repeat(512)));
+
+    let token = store
+        .create_session(NewSession {
+            ip: Some("".into()),
+            user_agent: Some("Evil\0Agent\r\n<b>".into()),
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.ip, None);
+    assert_eq!(s.user_agent.as_deref(), Some("EvilAgent<b>"));
+
+    let token = store
+        .create_session(NewSession {
+            ip: None,
+            user_agent: None,
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!((s.ip, s.user_agent), (None, None));
+}
+
+async fn se4_session_idle_expiry_after_30_min(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("gus")).await.unwrap();
+    let token = store.create_session(new_session(a)).await.unwrap();
+
+    // Activity is recorded at most once a minute.
+    clock.advance(Duration::from_secs(59));
+    let s = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(s.last_seen_at, T0);
+    clock.advance(Duration::from_secs(1));
+    let s = store.session(&token).await.unwrap().unwrap();
+    let seen = T0.plus(Duration::from_secs(60));
+    assert_eq!(s.last_seen_at, seen);
+    assert_eq!(store.sessions(a).await.unwrap()[0].last_seen_at, seen);
+
+    // Idle exactly 30 minutes: still alive (and that request counts as activity).
+    clock.advance(SESSION_IDLE);
+    let s = store.session(&token).await.unwrap().unwrap();
+    let seen = seen.plus(SESSION_IDLE);
+    assert_eq!(s.last_seen_at, seen);
+
+    // Idle 30 minutes and one second: gone, for good, and no longer listed.
+    clock.advance(SESSION_IDLE + Duration::from_secs(1));
+    assert_eq!(store.session(&token).await.unwrap(), None);
+    assert!(store.sessions(a).await.unwrap().is_empty());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(store.session(&token).await.unwrap(), None);
+}
+
+async fn se4_session_absolute_expiry_at_12_h_despite_activity(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("hal")).await.unwrap();
+    let token = store.create_session(new_session(a)).await.unwrap();
+    let step = Duration::from_secs(20 * 60);
+    let steps = SESSION_ABSOLUTE.as_secs() / step.as_secs();
+    assert_eq!(steps, 36);
+    // A request every 20 minutes keeps it alive up to 11 h 40 min...
+    for i in 1..steps {
+        clock.advance(step);
+        let s = store.session(&token).await.unwrap();
+        assert!(s.is_some(), "alive after {} min", i * 20);
+        assert_eq!(s.unwrap().expires_at, T0.plus(SESSION_ABSOLUTE));
+    }
+    // ...one millisecond before 12 h still...
+    clock.advance(step - Duration::from_millis(1));
+    assert!(store.session(&token).await.unwrap().is_some());
+    // ...and at 12 h it is over, however active.
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(clock.now(), T0.plus(SESSION_ABSOLUTE));
+    assert_eq!(store.session(&token).await.unwrap(), None);
+    assert!(store.sessions(a).await.unwrap().is_empty());
+}
+
+async fn se5_end_session_then_lookup_is_none(store: &Store) {
+    let a = store.create_account(new_account("ida")).await.unwrap();
+    let laptop = store.create_session(new_session(a)).await.unwrap();
+    let phone = store.create_session(new_session(a)).await.unwrap();
+    let phone_id = store.session(&phone).await.unwrap().unwrap().id;
+
+    store.end_session(&laptop).await.unwrap();
+    assert_eq!(store.session(&laptop).await.unwrap(), None);
+    // The same cookie text replayed later finds nothing either.
+    let replayed = SessionToken::parse(laptop.as_str()).unwrap();
+    assert_eq!(store.session(&replayed).await.unwrap(), None);
+    // The row is gone, not flagged.
+    assert_eq!(testing::raw_rows(store, "sessions").await.len(), 1);
+
+    // The other session lives on; ending again is fine.
+    let listed = store.sessions(a).await.unwrap();
+    assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), [phone_id]);
+    store.end_session(&laptop).await.unwrap();
+    assert!(store.session(&phone).await.unwrap().is_some());
+}
+
+async fn se1_only_the_token_hash_is_stored(store: &Store) {
+    let a = store.create_account(new_account("jay")).await.unwrap();
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let session = store.create_session(new_session(a)).await.unwrap();
+    for (table, token) in [("login_attempts", &attempt), ("sessions", &session)] {
+        let rows = testing::raw_rows(store, table).await;
+        assert_eq!(rows.len(), 1, "{table}");
+        let row = rows[0].to_lowercase();
+        // The SHA-256 is there...
+        assert!(row.contains(&hex(&token.hash())), "{table}: {row}");
+        // ...and neither the cookie text nor the random bytes, in any spelling.
+        assert!(!rows[0].contains(token.as_str()), "{table}");
+        assert!(!row.contains(&token.as_str().to_lowercase()), "{table}");
+        assert!(!row.contains(&hex(token.bytes())), "{table}");
+    }
+}
+
+async fn se1_se2_every_session_and_attempt_gets_a_new_token(store: &Store) {
+    let a = store.create_account(new_account("kai")).await.unwrap();
+    // Password step, then second factor: each step its own token (SE-2).
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    store.finish_login_attempt(&attempt).await.unwrap();
+    let first = store.create_session(new_session(a)).await.unwrap();
+    // Operator step-up, emergency login: again new tokens.
+    let step_up = store
+        .create_session(NewSession {
+            scope: SessionScope::Operator,
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let emergency = store
+        .create_session(NewSession {
+            scope: SessionScope::Emergency,
+            ..new_session(a)
+        })
+        .await
+        .unwrap();
+    let again = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let tokens = [&attempt, &first, &step_up, &emergency, &again];
+    for (i, x) in tokens.iter().enumerate() {
+        for y in &tokens[i + 1..] {
+            assert_ne!(x.as_str(), y.as_str());
+            assert_ne!(x.hash(), y.hash());
+        }
+    }
+    let ids: Vec<SessionId> = store
+        .sessions(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(ids.len(), 3);
+}
+
+async fn se7_end_sessions_by_id_and_all_others(store: &Store) {
+    let a = store.create_account(new_account("lou")).await.unwrap();
+    let b = store.create_account(new_account("max")).await.unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..4 {
+        tokens.push(store.create_session(new_session(a)).await.unwrap());
+    }
+    let b_token = store.create_session(new_session(b)).await.unwrap();
+    let ids: Vec<SessionId> = store
+        .sessions(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+
+    // Another account's session id ends nothing (AC-2).
+    assert!(!store.end_session_by_id(b, ids[0]).await.unwrap());
+    assert!(store.session(&tokens[0]).await.unwrap().is_some());
+    assert!(store.end_session_by_id(a, ids[0]).await.unwrap());
+    assert!(store.session(&tokens[0]).await.unwrap().is_none());
+    assert!(!store.end_session_by_id(a, ids[0]).await.unwrap());
+
+    // "Sign out everywhere else" keeps the caller's own.
+    assert_eq!(store.end_sessions(a, Some(ids[1])).await.unwrap(), 2);
+    assert!(store.session(&tokens[1]).await.unwrap().is_some());
+    assert!(store.session(&tokens[2]).await.unwrap().is_none());
+    assert!(store.session(&tokens[3]).await.unwrap().is_none());
+    // Locking ends them all; other accounts are untouched.
+    assert_eq!(store.end_sessions(a, None).await.unwrap(), 1);
+    assert!(store.sessions(a).await.unwrap().is_empty());
+    assert!(store.session(&b_token).await.unwrap().is_some());
+}
+
+async fn purge_expired_deletes_only_dead_rows(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("ned")).await.unwrap();
+    let idle = store.create_session(new_session(a)).await.unwrap();
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(20 * 60));
+    let busy = store.create_session(new_session(a)).await.unwrap();
+    let fresh_attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired().await.unwrap(), 1); // the first attempt
+    clock.advance(Duration::from_secs(11 * 60));
+    assert!(store.session(&busy).await.unwrap().is_some());
+    // `idle` is 31 minutes idle, the second attempt 11 minutes old.
+    assert_eq!(store.purge_expired().await.unwrap(), 2);
+    assert_eq!(testing::raw_rows(&store, "sessions").await.len(), 1);
+    assert!(testing::raw_rows(&store, "login_attempts").await.is_empty());
+    assert!(store.session(&busy).await.unwrap().is_some());
+    assert!(store.session(&idle).await.unwrap().is_none());
+    assert!(store.login_attempt(&attempt).await.unwrap().is_none());
+    assert!(store.login_attempt(&fresh_attempt).await.unwrap().is_none());
+    assert_eq!(store.purge_expired().await.unwrap(), 0);
+}
+
+/// An account with an active TOTP token.
+async fn account_with_active_totp(store: &Store, name: &str) -> (AccountId, TokenId) {
+    let a = store.create_account(new_account(name)).await.unwrap();
+    let t = store
+        .insert_token(NewToken {
+            state: TokenState::Active,
+            ..totp_token(a, vec![1; 40])
+        })
+        .await
+        .unwrap();
+    (a, t)
+}
+
+async fn otp6_same_step_twice_second_refused(store: &Store) {
+    let (store, clock) = clocked(store);
+    let (a, t) = account_with_active_totp(&store, "olly").await;
+    testing::execute_raw(&store, "UPDATE tokens SET failure_count = 5")
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(5));
+    assert!(store.record_totp_use(t, a, 1_000).await.unwrap());
+    let token = store.token(a, t).await.unwrap().unwrap();
+    assert_eq!(token.last_totp_step, Some(1_000));
+    assert_eq!(token.last_used_at, Some(T0.plus(Duration::from_secs(5))));
+    assert_eq!(token.failure_count, 0, "a success clears the count (RL-5)");
+
+    clock.advance(Duration::from_secs(5));
+    assert!(!store.record_totp_use(t, a, 1_000).await.unwrap());
+    let token = store.token(a, t).await.unwrap().unwrap();
+    assert_eq!(token.last_totp_step, Some(1_000));
+    assert_eq!(token.last_used_at, Some(T0.plus(Duration::from_secs(5))));
+}
+
+async fn otp6_lower_step_after_higher_refused(store: &Store) {
+    let (a, t) = account_with_active_totp(store, "pia").await;
+    assert!(store.record_totp_use(t, a, 1_001).await.unwrap());
+    assert!(!store.record_totp_use(t, a, 1_000).await.unwrap());
+    assert!(!store.record_totp_use(t, a, 1_001).await.unwrap());
+    assert!(store.record_totp_use(t, a, 1_002).await.unwrap());
+    assert!(!store.record_totp_use(t, a, 0).await.unwrap());
+    assert!(!store.record_totp_use(t, a, -1).await.unwrap());
+    assert_eq!(
+        store.token(a, t).await.unwrap().unwrap().last_totp_step,
+        Some(1_002)
+    );
+}
+
+async fn otp6_wrong_account_or_inactive_token_refused(store: &Store) {
+    let (a, t) = account_with_active_totp(store, "quin").await;
+    let (b, _) = account_with_active_totp(store, "rosa").await;
+    // Another account's token (AC-2): refused, and untouched.
+    assert!(!store.record_totp_use(t, b, 10).await.unwrap());
+    assert_eq!(
+        store.token(a, t).await.unwrap().unwrap().last_totp_step,
+        None
+    );
+    // A pending token (OTP-12) cannot sign in.
+    let pending = store
+        .insert_token(totp_token(a, vec![1; 40]))
+        .await
+        .unwrap();
+    assert!(!store.record_totp_use(pending, a, 10).await.unwrap());
+    // A removed token stops at once (RB-7).
+    assert!(store.record_totp_use(t, a, 10).await.unwrap());
+    testing::execute_raw(
+        store,
+        &format!(
+            "UPDATE tokens SET state = 'removed', removed_at = 1, removed_by = {} WHERE id = {}",
+            a.0, t.0
+        ),
+    )
+    .await
+    .unwrap();
+    assert!(!store.record_totp_use(t, a, 11).await.unwrap());
+    // An active SMS token is not a TOTP token.
+    let sms = store
+        .insert_token(NewToken {
+            kind: TokenKind::Sms,
+            state: TokenState::Active,
+            secret_enc: None,
+            target: Some(PhoneNumber::parse("+420601123456").unwrap().into()),
+            ..totp_token(a, vec![])
+        })
+        .await
+        .unwrap();
+    assert!(!store.record_totp_use(sms, a, 12).await.unwrap());
+    // An unknown token.
+    assert!(!store
+        .record_totp_use(TokenId(t.0 + 1000), a, 13)
+        .await
+        .unwrap());
+    let tokens = store.tokens(a).await.unwrap();
+    assert_eq!(
+        tokens.iter().map(|t| t.last_totp_step).collect::<Vec<_>>(),
+        [Some(10), None, None]
+    );
+}
+
+async fn otp6_parallel_same_step_exactly_one_wins(store: &Store) {
+    const RACERS: usize = 50;
+    let (a, t) = account_with_active_totp(store, "sam").await;
+    let start = Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut tasks = Vec::new();
+    for _ in 0..RACERS {
+        let store = store.clone();
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            store.record_totp_use(t, a, 56_666_666).await
+        }));
+    }
+    let mut wins = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap() {
+            wins += 1;
+        }
+    }
+    assert_eq!(wins, 1, "exactly one of {RACERS} parallel submissions wins");
+    assert_eq!(
+        store.token(a, t).await.unwrap().unwrap().last_totp_step,
+        Some(56_666_666)
+    );
+}
+
+async fn ac2_token_lookup_is_scoped_by_account_and_active_tokens(store: &Store) {
+    let (a, active) = account_with_active_totp(store, "tia").await;
+    let (b, b_token) = account_with_active_totp(store, "uma").await;
+    let pending = store
+        .insert_token(totp_token(a, vec![1; 40]))
+        .await
+        .unwrap();
+    let sms = store
+        .insert_token(NewToken {
+            kind: TokenKind::Sms,
+            state: TokenState::Active,
+            secret_enc: None,
+            target: Some(PhoneNumber::parse("+420601123456").unwrap().into()),
+            ..totp_token(a, vec![])
+        })
+        .await
+        .unwrap();
+    let removed = store
+        .insert_token(NewToken {
+            state: TokenState::Active,
+            ..totp_token(a, vec![1; 40])
+        })
+        .await
+        .unwrap();
+    testing::execute_raw(
+        store,
+        &format!(
+            "UPDATE tokens SET state = 'removed', removed_at = 1 WHERE id = {}",
+            removed.0
+        ),
+    )
+    .await
+    .unwrap();
+
+    let listed = store.active_tokens(a).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [active, sms]
+    );
+    assert!(listed.iter().all(|t| t.state == TokenState::Active));
+    assert_eq!(
+        store
+            .active_tokens(b)
+            .await
+            .unwrap()
+            .iter()
+            .map(|t| t.id)
+            .collect::<Vec<_>>(),
+        [b_token]
+    );
+
+    // Any state, but only under its own account.
+    for id in [active, pending, sms, removed] {
+        let t = store.token(a, id).await.unwrap().unwrap();
+        assert_eq!((t.id, t.account_id), (id, a));
+        assert_eq!(store.token(b, id).await.unwrap(), None);
+    }
+    assert_eq!(
+        store.token(a, removed).await.unwrap().unwrap().state,
+        TokenState::Removed
+    );
+    assert_eq!(store.token(a, b_token).await.unwrap(), None);
+    assert_eq!(
+        store.token(a, TokenId(b_token.0 + 1000)).await.unwrap(),
+        None
+    );
 }
 
 /// `Store::connect` itself, on URLs as the configuration gives them.

@@ -1,0 +1,79 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{my_account, AccountView, SignOut},
+    pages::kind_name,
+    text,
+};
+
+/// The signed-in landing page: who you are, your tokens (read-only for now), sign out.
+/// Without a session it sends the browser to the sign-in page.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let account = Resource::new_blocking(|| (), |_| my_account());
+    view! {
+        <Title text=text::ACCOUNT_TITLE />
+        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            {move || Suspend::new(async move {
+                match account.await {
+                    Ok(account) => view! { <Account account /> }.into_any(),
+                    Err(_) => {
+                        crate::pages::go_to("/login");
+                        view! {
+                            <p>
+                                <a href="/login">{text::GO_TO_SIGN_IN}</a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Account(account: AccountView) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let busy = sign_out.pending();
+    view! {
+        <section class="card" aria-labelledby="account-heading">
+            <h1 id="account-heading">{account.display_name.clone()}</h1>
+            <p class="muted">{format!("{} {}", text::ACCOUNT_GREETING, account.username)}</p>
+            <h2>{text::ACCOUNT_TOKENS}</h2>
+            {if account.tokens.is_empty() {
+                view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="token-list" aria-label=text::ACCOUNT_TOKENS>
+                        {account
+                            .tokens
+                            .into_iter()
+                            .map(|token| {
+                                view! {
+                                    <li class="token">
+                                        <strong>{token.label.clone()}</strong>
+                                        <span class="muted">{format!(" ({})", kind_name(&token.kind))}</span>
+                                        <dl>
+                                            <dt>{text::TOKEN_DEVICE}</dt>
+                                            <dd>{token.device.clone().unwrap_or_else(|| "—".into())}</dd>
+                                            <dt>{text::TOKEN_ADDED}</dt>
+                                            <dd>{token.created.clone()}</dd>
+                                            <dt>{text::TOKEN_LAST_USED}</dt>
+                                            <dd>{token.last_used.clone().unwrap_or_else(|| text::NEVER.into())}</dd>
+                                        </dl>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            <ActionForm action=sign_out>
+                <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,32 @@
+-- Sign-in attempts ("password right, second factor pending") and sessions.
+-- Only the SHA-256 of a cookie's token is stored (SE-1): a copy of the database opens nothing.
+-- An attempt is not a session (SE-8): separate tables, so one can never be taken for the other.
+-- Times are unix milliseconds (UTC).
+
+CREATE TABLE login_attempts (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash BLOB    NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX login_attempts_by_account ON login_attempts (account_id);
+CREATE INDEX login_attempts_by_expiry ON login_attempts (expires_at);
+
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash   BLOB    NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    account_id   INTEGER NOT NULL REFERENCES accounts (id),
+    scope        TEXT    NOT NULL CHECK (scope IN ('full', 'emergency', 'operator')),
+    created_at   INTEGER NOT NULL,
+    -- The last recorded request; the idle timeout (SE-4) runs from it.
+    last_seen_at INTEGER NOT NULL,
+    -- The absolute end (created_at + 12 h, SE-4).
+    expires_at   INTEGER NOT NULL,
+    ip           TEXT    CHECK (length(ip) <= 64),
+    user_agent   TEXT    CHECK (length(user_agent) <= 512)
+) STRICT;
+
+CREATE INDEX sessions_by_account ON sessions (account_id);
+CREATE INDEX sessions_by_expiry ON sessions (expires_at);
