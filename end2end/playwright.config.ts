@@ -53,7 +53,11 @@ export default defineConfig({
   webServer: {
     command: "bash ./start-server.sh",
     url: `${baseURL}/readyz`,
-    env: { E2E_PORT: String(port) },
+    env: {
+      E2E_PORT: String(port),
+      E2E_SMTP_PORT: process.env.E2E_SMTP_PORT ?? String(port + 1),
+      E2E_DELIVERY_PORT: process.env.E2E_DELIVERY_PORT ?? String(port + 2),
+    },
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "pipe",

@@ -5,7 +5,6 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${MAYI_BIN:-$here/../target/debug/mayi-id}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/mayi-e2e.XXXXXX")"
-trap 'rm -rf "$dir"' EXIT
 
 export MAYI_DATABASE_URL="sqlite://$dir/e2e.db"
 export MAYI_SEED_KEY_FILE="$dir/seed.key"
@@ -13,6 +12,15 @@ export MAYI_LISTEN="127.0.0.1:${E2E_PORT:?E2E_PORT is not set}"
 export MAYI_PUBLIC_URL="http://127.0.0.1:${E2E_PORT}"
 export MAYI_DEV=true
 export MAYI_SITE_ROOT="${MAYI_SITE_ROOT:-$here/../target/site}"
+
+# Real delivery peers on loopback: SMTP for email, an HTTP SMS gateway; the tests read what
+# arrived from the same helper.
+node "$here/fake-delivery.mjs" &
+delivery_pid=$!
+trap 'kill $delivery_pid 2>/dev/null; rm -rf "$dir"' EXIT
+export MAYI_SMTP_URL="smtp://127.0.0.1:${E2E_SMTP_PORT:?E2E_SMTP_PORT is not set}"
+export MAYI_SMS_GATEWAY_URL="http://127.0.0.1:${E2E_DELIVERY_PORT:?E2E_DELIVERY_PORT is not set}/sms"
+export MAYI_MAIL_FROM="MAYI ID <no-reply@mayi.test>"
 
 "$bin" migrate
 # Keep in step with tests/fixtures.ts: one account per test that signs in, per project.
@@ -26,4 +34,17 @@ for name in e2e-user signin-js signin-nojs replay; do
       --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
   done
 done
+# Accounts whose only token sends codes by SMS or email (fixtures.ts: smsNumber, codeEmail).
+for project in phone desktop; do
+  n=1; [ "$project" = desktop ] && n=2
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "sms-$project" --display-name "Erin Example" --recovery-email "sms-$project@example.org"
+  "$bin" token import --username "sms-$project" --kind sms --phone "+42060100000$n" \
+    --label "Work phone" --device "Nokia"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "email-$project" --display-name "Erin Example" --recovery-email "email-$project@example.org"
+  "$bin" token import --username "email-$project" --kind email --email "codes-$project@example.org" \
+    --label "Work email" --device "Mailbox"
+done
+
 "$bin" serve

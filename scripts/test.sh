@@ -31,8 +31,9 @@ cargo xtask build --release --front-only
 cargo build -p server --bin mayi-id
 
 step "browser tests (Playwright + Debian's Chromium)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-(cd end2end && E2E_PORT="$port" npx playwright test) 2>&1 | tee "$logs/e2e.txt"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+(cd end2end && E2E_PORT="$(free_port)" E2E_SMTP_PORT="$(free_port)" E2E_DELIVERY_PORT="$(free_port)" \
+  npx playwright test) 2>&1 | tee "$logs/e2e.txt"
 
 # One closing line for the whole run, summed over the runners above.
 passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.txt" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')

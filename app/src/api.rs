@@ -14,6 +14,8 @@ pub struct TokenView {
     pub kind: String,
     pub label: String,
     pub device: Option<String>,
+    /// Where an SMS or email token's codes go, masked (`+420 ••• ••• 456`).
+    pub target_hint: Option<String>,
     /// When it was added, in UTC (YYYY-MM-DD HH:MM).
     pub created: String,
     pub last_used: Option<String>,
@@ -23,8 +25,10 @@ pub struct TokenView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondStep {
     pub display_name: String,
-    /// The tokens that can be used here (authenticator apps, for now).
+    /// The active tokens that can be used here.
     pub tokens: Vec<TokenView>,
+    /// The SMS or email token whose code was sent and is still valid.
+    pub code_sent_for: Option<i64>,
 }
 
 /// The signed-in account's own page.
@@ -46,7 +50,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     let state = state()?;
     let result = state
         .auth
-        .check_password(&username, password)
+        .check_password(&username, password, &client())
         .await
         .map_err(map_auth);
     let ok = respond(result)?;
@@ -60,7 +64,8 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
     Ok(())
 }
 
-/// What step 2 may offer: the pending attempt's account name and its authenticator apps.
+/// What step 2 may offer: the pending attempt's account name, its active tokens, and the token
+/// whose code was sent.
 ///
 /// Who may call it: the holder of a pending sign-in attempt (cookie); anyone else gets
 /// `SignInExpired`.
@@ -69,39 +74,64 @@ pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let attempt = cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired);
-    let attempt = respond(attempt)?;
-    let (account, tokens) = respond(state.auth.pending(&attempt).await.map_err(map_auth))?;
+    let attempt = respond(require_attempt(&state))?;
+    let pending = respond(state.auth.pending(&attempt).await.map_err(map_auth))?;
     Ok(SecondStep {
-        display_name: account.display_name,
-        tokens: tokens
-            .iter()
-            .filter(|t| t.kind == identity::TokenKind::Totp)
-            .map(token_view)
-            .collect(),
+        display_name: pending.account.display_name,
+        tokens: pending.tokens.iter().map(token_view).collect(),
+        code_sent_for: pending.code_sent_for.map(|id| id.0),
     })
 }
 
-/// Step 2 with an authenticator app: the code for one of the attempt's own tokens. On success
-/// the attempt ends, a new session starts (a new cookie) and the browser goes to the account.
+/// Sends a sign-in code to one of the attempt's SMS or email tokens (a resend replaces it).
 ///
 /// Who may call it: the holder of a pending sign-in attempt; the token must be theirs.
-#[server(prefix = "/api", endpoint = "verify_totp")]
-pub async fn verify_totp(token_id: i64, code: String) -> Result<(), AppError> {
+#[server(prefix = "/api", endpoint = "send_code")]
+pub async fn send_code(token_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt =
-        respond(cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired))?;
+    let attempt = respond(require_attempt(&state))?;
+    respond(
+        state
+            .auth
+            .send_code(&attempt, identity::TokenId(token_id), &client())
+            .await
+            .map_err(map_auth),
+    )?;
+    Ok(())
+}
+
+/// Step 2: the code from an authenticator app, or the code sent by SMS or email, for one of the
+/// attempt's own tokens. On success the attempt ends, a new session starts (a new cookie) and
+/// the browser goes to the account.
+///
+/// Who may call it: the holder of a pending sign-in attempt; the token must be theirs.
+#[server(prefix = "/api", endpoint = "verify_code")]
+pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let attempt = respond(require_attempt(&state))?;
     if code.len() > 32 {
         return respond(Err(AppError::InvalidCode));
     }
-    let (ip, user_agent) = client_info();
-    let result = state
-        .auth
-        .verify_totp(&attempt, identity::TokenId(token_id), &code, ip, user_agent)
-        .await
-        .map_err(map_auth);
-    let (_, session) = respond(result)?;
+    let token = identity::TokenId(token_id);
+    let client = client();
+    // The kind only picks the check; each check refuses a token of another kind.
+    let result = match kind.as_str() {
+        "totp" => {
+            state
+                .auth
+                .verify_totp(&attempt, token, &code, &client)
+                .await
+        }
+        _ => {
+            state
+                .auth
+                .verify_code(&attempt, token, &code, &client)
+                .await
+        }
+    };
+    let (_, session) = respond(result.map_err(map_auth))?;
     set_cookie(
         &state.settings,
         attempt_cookie(&state.settings),
@@ -149,7 +179,13 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     if let Some(token) = cookie_token(session_cookie(&state.settings)) {
-        respond(state.auth.sign_out(&token).await.map_err(map_auth))?;
+        respond(
+            state
+                .auth
+                .sign_out(&token, &client())
+                .await
+                .map_err(map_auth),
+        )?;
     }
     set_cookie(
         &state.settings,
@@ -168,6 +204,7 @@ fn token_view(token: &identity::Token) -> TokenView {
         kind: token.kind.as_str().to_string(),
         label: token.label.clone(),
         device: token.device.clone(),
+        target_hint: identity::masked_target(token),
         created: crate::ssr::format_utc(token.created_at.as_millis()),
         last_used: token
             .last_used_at

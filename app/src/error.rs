@@ -17,6 +17,15 @@ pub enum AppError {
     /// A one-time code that is wrong, expired or already used: one message for all.
     #[error("{}", text::ERR_INVALID_CODE)]
     InvalidCode,
+    /// Too many tries: wait this many seconds.
+    #[error("{} {}", text::ERR_RATE_LIMITED, text::try_again_in(*.0))]
+    RateLimited(u64),
+    /// This second factor failed too often and is blocked.
+    #[error("{}", text::ERR_BLOCKED)]
+    Blocked,
+    /// The chosen token cannot be used here.
+    #[error("{}", text::ERR_UNUSABLE_TOKEN)]
+    UnusableToken,
     /// The password step is too old or unknown: start again.
     #[error("{}", text::ERR_SIGN_IN_EXPIRED)]
     SignInExpired,
@@ -46,7 +55,9 @@ impl AppError {
             | AppError::InvalidCode
             | AppError::SignInExpired
             | AppError::Unauthorized => 401,
-            AppError::Invalid(_) | AppError::BadRequest => 400,
+            AppError::Invalid(_) | AppError::BadRequest | AppError::UnusableToken => 400,
+            AppError::RateLimited(_) => 429,
+            AppError::Blocked => 403,
             AppError::Busy => 503,
             AppError::Forbidden => 403,
             AppError::Internal => 500,

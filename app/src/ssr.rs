@@ -90,6 +90,9 @@ pub fn map_auth(error: AuthError) -> AppError {
     match error {
         AuthError::InvalidCredentials => AppError::InvalidCredentials,
         AuthError::InvalidCode => AppError::InvalidCode,
+        AuthError::UnusableToken => AppError::UnusableToken,
+        AuthError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+        AuthError::Blocked => AppError::Blocked,
         AuthError::AttemptExpired => AppError::SignInExpired,
         AuthError::NotSignedIn => AppError::Unauthorized,
         AuthError::Domain(error) => map_domain(error),
@@ -163,10 +166,11 @@ pub fn no_store() {
     }
 }
 
-/// The client's address and browser, recorded with a session.
-pub fn client_info() -> (Option<String>, Option<String>) {
+/// The client's address (the socket peer: an `X-Forwarded-For` header is not trusted) and
+/// browser, recorded with sessions and audit events and counted by the rate limits.
+pub fn client() -> identity::Client {
     let Some(parts) = request_parts() else {
-        return (None, None);
+        return identity::Client::default();
     };
     let ip = parts
         .extensions
@@ -177,7 +181,15 @@ pub fn client_info() -> (Option<String>, Option<String>) {
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    (ip, agent)
+    identity::Client {
+        ip,
+        user_agent: agent,
+    }
+}
+
+/// The pending sign-in attempt of the caller, or `SignInExpired`.
+pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
+    cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)
 }
 
 /// The signed-in caller, or `Unauthorized`. Every protected server function starts with this.

@@ -53,3 +53,22 @@ pub const TOKEN_ADDED: &str = "Added";
 pub const TOKEN_LAST_USED: &str = "Last used";
 pub const NEVER: &str = "never";
 pub const SIGN_OUT: &str = "Sign out";
+pub const ERR_RATE_LIMITED: &str = "Too many attempts.";
+pub const ERR_BLOCKED: &str = "This way of signing in is blocked after too many wrong codes. Use another of your tokens, or ask your help desk.";
+pub const ERR_UNUSABLE_TOKEN: &str = "That token cannot be used to sign in. Choose another one.";
+
+/// "Try again in 2 minutes." and the like.
+pub fn try_again_in(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "Try again in a second.".to_string(),
+        2..=90 => format!("Try again in {seconds} seconds."),
+        _ => format!("Try again in {} minutes.", seconds.div_ceil(60)),
+    }
+}
+
+pub const VERIFY_SEND_CODE: &str = "Send a code";
+pub const VERIFY_SEND_AGAIN: &str = "Send a new code";
+pub const VERIFY_CODE_SENT: &str = "We sent a code to";
+pub const VERIFY_CODE_SENT_HINT: &str =
+    "It is valid for 5 minutes. A new code replaces the old one.";
+pub const SENDING: &str = "Sending…";

@@ -19,3 +19,47 @@ export const user = {
 export function account(name: string, project: string): string {
   return `${name}-${project}`;
 }
+
+/** The SMS and email accounts of a project, and where their codes go (start-server.sh). */
+export function smsNumber(project: string): string {
+  return project === "desktop" ? "+420601000002" : "+420601000001";
+}
+export function codeEmail(project: string): string {
+  return `codes-${project}@example.org`;
+}
+
+const deliveryPort = Number(process.env.E2E_DELIVERY_PORT ?? Number(process.env.E2E_PORT ?? 3100) + 2);
+
+/** Waits for the newest code sent to `recipient` (phone number or email address). */
+export async function receivedCode(recipient: string, after = 0): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const [sms, mail] = await Promise.all(
+      ["sms", "mail"].map(async (kind) => {
+        const res = await fetch(`http://127.0.0.1:${deliveryPort}/${kind}`);
+        return (await res.json()) as Array<Record<string, unknown>>;
+      }),
+    );
+    const texts = [
+      ...sms.filter((m) => m.to === recipient).map((m) => String(m.text)),
+      ...mail.filter((m) => (m.to as string[]).includes(recipient)).map((m) => String(m.text)),
+    ];
+    if (texts.length > after) {
+      const match = texts[texts.length - 1].match(/\b(\d{6})\b/);
+      if (match) return match[1];
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no code arrived for ${recipient}`);
+}
+
+/** How many messages `recipient` has received so far. */
+export async function receivedCount(recipient: string): Promise<number> {
+  let count = 0;
+  for (const kind of ["sms", "mail"]) {
+    const res = await fetch(`http://127.0.0.1:${deliveryPort}/${kind}`);
+    const list = (await res.json()) as Array<Record<string, unknown>>;
+    count += list.filter((m) => m.to === recipient || (Array.isArray(m.to) && m.to.includes(recipient))).length;
+  }
+  return count;
+}

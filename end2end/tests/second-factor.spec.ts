@@ -1,5 +1,16 @@
 import { expect, test, type Page } from "@playwright/test";
-import { account, displayName, password, tokenDevice, tokenLabel, totpSecret } from "./fixtures";
+import {
+  account,
+  codeEmail,
+  displayName,
+  password,
+  receivedCode,
+  receivedCount,
+  smsNumber,
+  tokenDevice,
+  tokenLabel,
+  totpSecret,
+} from "./fixtures";
 import { totp } from "./totp";
 
 // Act: the two sign-in steps, through the visible controls only.
@@ -12,9 +23,10 @@ async function enterPassword(page: Page, username: string) {
 }
 
 async function enterCode(page: Page, code: string) {
-  await expect(page.getByRole("radio", { name: new RegExp(tokenLabel) })).toBeChecked();
-  await page.getByLabel("6-digit code").fill(code);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  const app = page.getByRole("region", { name: tokenLabel });
+  await expect(app).toContainText(tokenDevice);
+  await app.getByLabel("6-digit code").fill(code);
+  await app.getByRole("button", { name: "Sign in" }).click();
 }
 
 // Check: the signed-in landing page.
@@ -71,4 +83,51 @@ test("the second step without a correct password leads back to the start", async
   await expect(page.getByRole("alert")).toContainText("Your sign-in has expired");
   await page.getByRole("link", { name: "Start again" }).click();
   await expect(page).toHaveURL(/\/login$/);
+});
+
+test.describe("codes sent by SMS and email", () => {
+  test("signs in with a code sent by SMS (JavaScript on)", async ({ page }, info) => {
+    const phone = smsNumber(info.project.name);
+    const before = await receivedCount(phone);
+    await page.goto("/login");
+    await page.getByLabel("Username").fill(`sms-${info.project.name}`);
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page).toHaveURL(/\/login\/verify$/);
+    const section = page.getByRole("region", { name: "Work phone" });
+    await expect(section).toContainText("+420 ••• ••• 00");
+    await section.getByRole("button", { name: "Send a code" }).click();
+    await expect(section.getByRole("status")).toContainText("We sent a code to");
+    const code = await receivedCode(phone, before);
+    await section.getByLabel(/6-digit code/).fill(code);
+    await section.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/account$/);
+    await expect(page.getByRole("heading", { level: 1, name: displayName })).toBeVisible();
+  });
+
+  test.describe("JavaScript off", () => {
+    test.use({ javaScriptEnabled: false });
+
+    test("signs in with a code sent by email; a wrong code is refused first", async ({ page }, info) => {
+      const address = codeEmail(info.project.name);
+      const before = await receivedCount(address);
+      await page.goto("/login");
+      await page.getByLabel("Username").fill(`email-${info.project.name}`);
+      await page.getByLabel("Password", { exact: true }).fill(password);
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page).toHaveURL(/\/login\/verify$/);
+      const section = () => page.getByRole("region", { name: "Work email" });
+      await section().getByRole("button", { name: "Send a code" }).click();
+      await expect(section().getByRole("status")).toContainText("We sent a code to c•••@example.org");
+      const code = await receivedCode(address, before);
+      const wrong = code === "000000" ? "111111" : "000000";
+      await section().getByLabel(/6-digit code/).fill(wrong);
+      await section().getByRole("button", { name: "Sign in" }).click();
+      await expect(section().getByRole("alert")).toContainText("That code is not valid");
+      await section().getByLabel(/6-digit code/).fill(code);
+      await section().getByRole("button", { name: "Sign in" }).click();
+      await expect(page).toHaveURL(/\/account$/);
+      await expect(page.getByRole("heading", { level: 1, name: displayName })).toBeVisible();
+    });
+  });
 });

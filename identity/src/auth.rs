@@ -2,17 +2,34 @@
 //!
 //! This owns the order of the steps and the rules between them: a correct password opens only a
 //! short-lived sign-in attempt (not a session, SE-8); the second factor is checked for the
-//! account of that attempt only; a TOTP code is accepted once (OTP-6); a session is a fresh
-//! random token (SE-2). Unknown users and wrong passwords are indistinguishable, in answer and
-//! in cost (the dummy hash). The web layer only carries tokens between these calls and cookies.
+//! account of that attempt only; a code is accepted once (OTP-6, OOB-5); a session is a fresh
+//! random token (SE-2). Unknown users and wrong passwords are indistinguishable, in answer, in
+//! cost (the dummy hash) and in throttling (counted per username, existing or not). Every
+//! decision is audited (AU-1); guesses are throttled in the database (RL rows); the owner is
+//! told of repeated second-factor failures and of replayed codes (AU-6, OTP-7). The web layer
+//! only carries tokens between these calls and cookies.
 
 use std::sync::Arc;
 
 use crate::{
-    Account, AccountId, AccountState, Clock, DomainError, NewSession, Password, PasswordHasher,
-    SeedCipher, Session, SessionScope, SessionToken, Store, Token, TokenId, TokenKind, TotpSecret,
-    Username, LOGIN_ATTEMPT_TTL,
+    notify::{self, Notice},
+    Account, AccountId, AccountState, AuditAction, AuditOutcome, Clock, CodeHasher, ContactKind,
+    ContactValue, DomainError, Email, Factor, NewAuditEvent, NewSession, OobCode, Password,
+    PasswordHasher, PhoneNumber, Scope, SeedCipher, Session, SessionScope, SessionToken, Store,
+    ThrottleKey, ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret, Username,
+    LOGIN_ATTEMPT_TTL, OOB_CODE_TTL,
 };
+
+/// Where a request comes from: recorded with sessions and audit events, and counted per address.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The socket peer's address (never an untrusted `X-Forwarded-For`, RL-2).
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// After this many consecutive wrong second factors, the owner is told (AU-6).
+pub const SECOND_FACTOR_NOTICE_AFTER: i64 = 3;
 
 /// Why a sign-in step failed, as far as the person signing in may know.
 #[derive(Debug, thiserror::Error)]
@@ -23,22 +40,88 @@ pub enum AuthError {
     /// The one-time code is wrong, expired or already used: one answer for all.
     #[error("the code is not valid")]
     InvalidCode,
+    /// The chosen token cannot be used here (not the attempt's, not active, wrong kind).
+    #[error("this token cannot be used to sign in")]
+    UnusableToken,
     /// The sign-in attempt is unknown or has expired: start again with the password.
     #[error("the sign-in has expired")]
     AttemptExpired,
     /// The session is unknown, expired or ended.
     #[error("not signed in")]
     NotSignedIn,
-    /// Anything else (storage, busy hashing pool, bad input shape).
+    /// Too many tries: wait this many seconds (RL-3: increasing delays, not a lock).
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// This factor has failed too often (RL-1) and is refused until recovery or an operator
+    /// clears it; other factors and Emergency Access still work.
+    #[error("this factor is blocked after too many failures")]
+    Blocked,
+    /// Anything else (storage, busy hashing pool).
     #[error(transparent)]
     Domain(#[from] DomainError),
 }
 
-/// The result of a correct password: the attempt's token (for a cookie) and what the second
-/// step may offer.
+impl AuthError {
+    fn from_throttle(state: ThrottleState) -> Option<Self> {
+        match state {
+            ThrottleState::Open => None,
+            ThrottleState::Delayed { .. } => Some(Self::RateLimited {
+                retry_after_secs: state.retry_after_secs().unwrap_or(1),
+            }),
+            ThrottleState::Refused => Some(Self::Blocked),
+        }
+    }
+}
+
+/// The result of a correct password: the attempt's token (for a cookie) and its account.
 pub struct PasswordOk {
     pub attempt: SessionToken,
     pub account: Account,
+}
+
+/// What the second step shows: the account, the tokens it may use, and the token whose code
+/// was sent and is still valid.
+pub struct Pending {
+    pub account: Account,
+    pub tokens: Vec<Token>,
+    pub code_sent_for: Option<TokenId>,
+}
+
+/// Where an SMS or email token's codes go, masked, for a person who has only passed the password
+/// step: enough to recognise their own number or address, not enough to learn it.
+/// `+420601123456` → `+420 ••• ••• 456`; `alice@example.org` → `a•••@example.org`.
+pub fn masked_target(token: &Token) -> Option<String> {
+    let target = token.target.as_deref()?;
+    Some(match token.kind {
+        TokenKind::Sms => {
+            let digits: Vec<char> = target.chars().filter(|c| c.is_ascii_digit()).collect();
+            let tail: String = digits[digits.len().saturating_sub(3)..].iter().collect();
+            let country: String = digits.iter().take(country_code_len(&digits)).collect();
+            format!("+{country} ••• ••• {tail}")
+        }
+        _ => match target.split_once('@') {
+            Some((local, domain)) => {
+                let first: String = local.chars().take(1).collect();
+                format!("{first}•••@{domain}")
+            }
+            None => "•••".to_string(),
+        },
+    })
+}
+
+/// The length of the E.164 country code at the start of `digits`: 1 for zones 1 and 7, 3 for
+/// the two-digit prefixes ITU-T E.164 divides further, 2 otherwise.
+fn country_code_len(digits: &[char]) -> usize {
+    const THREE_DIGIT_PREFIXES: &[&str] = &[
+        "21", "22", "23", "24", "25", "26", "29", "35", "37", "38", "42", "50", "59", "67", "68",
+        "69", "80", "85", "87", "88", "96", "97", "99",
+    ];
+    let prefix: String = digits.iter().take(2).collect();
+    match digits.first() {
+        Some('1') | Some('7') => 1,
+        _ if THREE_DIGIT_PREFIXES.contains(&prefix.as_str()) => 3,
+        _ => 2,
+    }
 }
 
 /// The sign-in service: cheap to clone, shared by every request.
@@ -47,7 +130,9 @@ pub struct Authenticator {
     store: Store,
     hasher: PasswordHasher,
     cipher: Arc<SeedCipher>,
+    codes: Arc<CodeHasher>,
     clock: Arc<dyn Clock>,
+    public_url: Arc<str>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -57,17 +142,23 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
+    /// `public_url` is the configured base URL put in notices (never one taken from a request,
+    /// CS-8).
     pub fn new(
         store: Store,
         hasher: PasswordHasher,
         cipher: Arc<SeedCipher>,
         clock: Arc<dyn Clock>,
+        public_url: &str,
     ) -> Self {
+        let codes = Arc::new(CodeHasher::for_oob_codes(&cipher));
         Self {
             store,
             hasher,
             cipher,
+            codes,
             clock,
+            public_url: public_url.into(),
         }
     }
 
@@ -80,24 +171,73 @@ impl Authenticator {
         &self,
         username: &str,
         password: String,
+        client: &Client,
     ) -> Result<PasswordOk, AuthError> {
-        // PW-2: an over-long password is refused before any hashing; it cannot be right.
-        let password = Password::new(password).map_err(|_| AuthError::InvalidCredentials)?;
-        let account = match Username::parse(username) {
-            Ok(username) => self.store.account_by_username(&username).await?,
-            Err(_) => None,
-        };
-        let Some(account) = account else {
-            self.hasher.verify_dummy(&password).await?;
-            return Err(AuthError::InvalidCredentials);
-        };
-        let ok = self
-            .hasher
-            .verify(&password, &account.password_hash)
-            .await?;
-        if !ok || account.state != AccountState::Active {
-            return Err(AuthError::InvalidCredentials);
+        let ip_key = client
+            .ip
+            .as_deref()
+            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
+        if let Some(key) = &ip_key {
+            if let Some(error) = AuthError::from_throttle(self.store.throttle_check(key).await?) {
+                self.audit_rate_limited(None, client, "ip").await?;
+                return Err(error);
+            }
         }
+        let username = Username::parse(username).ok();
+        // Counted per username, whether an account has it or not: the delays reveal nothing.
+        let name_key = username.as_ref().map(ThrottleKey::username_password);
+        if let Some(key) = &name_key {
+            if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+                self.audit_rate_limited(None, client, "username").await?;
+                return Err(error);
+            }
+        }
+        let account = match &username {
+            Some(username) => self.store.account_by_username(username).await?,
+            None => None,
+        };
+        // PW-2: an over-long password is refused before any hashing; it cannot be right.
+        let verified = match (Password::new(password), &account) {
+            (Ok(password), Some(account)) => {
+                self.hasher
+                    .verify(&password, &account.password_hash)
+                    .await?
+                    && account.state == AccountState::Active
+            }
+            (Ok(password), None) => {
+                self.hasher.verify_dummy(&password).await?;
+                false
+            }
+            (Err(_), _) => false,
+        };
+        let details = serde_json::json!({
+            "username": username.as_ref().map(|u| u.as_str().to_string()),
+        });
+        let Some(account) = account.filter(|_| verified) else {
+            if let Some(key) = &ip_key {
+                self.store.throttle_fail(key).await?;
+            }
+            self.store
+                .audit(
+                    NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Failure)
+                        .client(client.ip.clone(), client.user_agent.clone())
+                        .details(details),
+                )
+                .await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+        if let Some(key) = &name_key {
+            self.store.throttle_clear(key).await?;
+        }
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Success)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(details),
+            )
+            .await?;
         let attempt = self
             .store
             .create_login_attempt(account.id, LOGIN_ATTEMPT_TTL)
@@ -106,18 +246,15 @@ impl Authenticator {
     }
 
     /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
-    pub async fn pending(
-        &self,
-        attempt: &SessionToken,
-    ) -> Result<(Account, Vec<Token>), AuthError> {
-        let attempt = self
-            .store
-            .login_attempt(attempt)
-            .await?
-            .ok_or(AuthError::AttemptExpired)?;
-        let account = self.active_account(attempt.account_id).await?;
+    pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, AuthError> {
+        let account = self.attempt_account(attempt).await?;
         let tokens = self.store.active_tokens(account.id).await?;
-        Ok((account, tokens))
+        let code_sent_for = self.store.live_oob_token(attempt).await?;
+        Ok(Pending {
+            account,
+            tokens,
+            code_sent_for,
+        })
     }
 
     /// Step 2 with an authenticator app: checks the code for the attempt's own token, records
@@ -127,51 +264,135 @@ impl Authenticator {
         attempt: &SessionToken,
         token: TokenId,
         code: &str,
-        ip: Option<String>,
-        user_agent: Option<String>,
+        client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let pending = self
-            .store
-            .login_attempt(attempt)
-            .await?
-            .ok_or(AuthError::AttemptExpired)?;
-        let account = self.active_account(pending.account_id).await?;
+        let account = self.attempt_account(attempt).await?;
+        let key = ThrottleKey::account_factor(account.id, Factor::Totp);
+        self.gate(&key, &account, client).await?;
         // Scoped by the attempt's account: another account's token id is simply not found.
         let token = self
             .store
             .token(account.id, token)
             .await?
-            .filter(|t| t.kind == TokenKind::Totp && t.state == crate::TokenState::Active)
-            .ok_or(AuthError::InvalidCode)?;
+            .filter(|t| t.kind == TokenKind::Totp && t.state == TokenState::Active)
+            .ok_or(AuthError::UnusableToken)?;
         let sealed = self
             .store
             .token_secret(token.id)
             .await?
-            .ok_or(AuthError::InvalidCode)?;
+            .ok_or(AuthError::UnusableToken)?;
         let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
         let now = self.clock.now().unix_secs();
-        let step = secret
-            .verify(code, now, token.last_totp_step)
-            .ok_or(AuthError::InvalidCode)?;
-        // OTP-6: the conditional update lets exactly one of two racing submissions through.
-        if !self
-            .store
-            .record_totp_use(token.id, account.id, step)
-            .await?
-        {
-            return Err(AuthError::InvalidCode);
+        let accepted = match secret.verify(code, now, token.last_totp_step) {
+            // OTP-6: the conditional update lets exactly one of two racing submissions through.
+            Some(step) => {
+                self.store
+                    .record_totp_use(token.id, account.id, step)
+                    .await?
+            }
+            None => false,
+        };
+        if !accepted {
+            // A right code that is no longer accepted is a replay (OTP-7): logged and told.
+            if secret.verify(code, now, None).is_some() {
+                self.store
+                    .audit(
+                        NewAuditEvent::new(AuditAction::TotpReplay, AuditOutcome::Denied)
+                            .actor(account.id)
+                            .subject(account.id)
+                            .client(client.ip.clone(), client.user_agent.clone())
+                            .details(serde_json::json!({ "token_id": token.id.0 })),
+                    )
+                    .await?;
+                self.notify(
+                    &account,
+                    &notify::totp_replay_notice(&account.display_name, &self.public_url),
+                )
+                .await?;
+            }
+            return Err(self.second_factor_failed(&key, &account, client).await?);
         }
-        self.store.finish_login_attempt(attempt).await?;
-        let session = self
+        self.second_factor_passed(attempt, &key, &account, token.id, client)
+            .await
+    }
+
+    /// Sends a sign-in code to an SMS or email token of the attempt's account (OOB-3..OOB-6,
+    /// OOB-9). A resend replaces the previous code. Returns the token, to show where it went.
+    pub async fn send_code(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<Token, AuthError> {
+        let account = self.attempt_account(attempt).await?;
+        let token = self
             .store
-            .create_session(NewSession {
-                account_id: account.id,
-                scope: SessionScope::Full,
-                ip,
-                user_agent,
+            .token(account.id, token)
+            .await?
+            .filter(|t| {
+                matches!(t.kind, TokenKind::Sms | TokenKind::Email) && t.state == TokenState::Active
             })
+            .ok_or(AuthError::UnusableToken)?;
+        let mut keys = vec![ThrottleKey::account_sends(account.id)];
+        if let Some(ip) = &client.ip {
+            keys.push(ThrottleKey::ip(ip, Scope::CodeSend));
+        }
+        for key in &keys {
+            if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+                self.audit_rate_limited(Some(account.id), client, "sends")
+                    .await?;
+                return Err(error);
+            }
+        }
+        let code = OobCode::generate();
+        let hash = code.hash(&self.codes, attempt, token.id);
+        let message =
+            notify::sign_in_code_message(&token, &account.display_name, &code, OOB_CODE_TTL)?;
+        self.store
+            .issue_oob_code(attempt, token.id, hash, message)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound(_) => AuthError::AttemptExpired,
+                other => other.into(),
+            })?;
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::CodeSent, AuditOutcome::Success)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({
+                        "token_id": token.id.0,
+                        "channel": token.kind.as_str(),
+                    })),
+            )
             .await?;
-        Ok((account, session))
+        Ok(token)
+    }
+
+    /// Step 2 with a code sent by SMS or email: accepted once, in this attempt only.
+    pub async fn verify_code(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let account = self.attempt_account(attempt).await?;
+        let key = ThrottleKey::account_factor(account.id, Factor::OutOfBand);
+        self.gate(&key, &account, client).await?;
+        let accepted = match OobCode::normalise(code) {
+            Some(code) => {
+                let hash = code.hash(&self.codes, attempt, token);
+                self.store.consume_oob_code(attempt, token, hash).await?
+            }
+            None => false,
+        };
+        if !accepted {
+            return Err(self.second_factor_failed(&key, &account, client).await?);
+        }
+        self.second_factor_passed(attempt, &key, &account, token, client)
+            .await
     }
 
     /// The signed-in account behind a session cookie.
@@ -183,24 +404,150 @@ impl Authenticator {
             .ok_or(AuthError::NotSignedIn)?;
         // A locked or disabled account loses its sessions at once (checked on every request).
         let account = self
-            .active_account(session.account_id)
-            .await
-            .map_err(|_| AuthError::NotSignedIn)?;
+            .store
+            .account_by_id(session.account_id)
+            .await?
+            .filter(|a| a.state == AccountState::Active)
+            .ok_or(AuthError::NotSignedIn)?;
         Ok((session, account))
     }
 
     /// Ends a session on the server (SE-5): the cookie is worthless afterwards.
-    pub async fn sign_out(&self, token: &SessionToken) -> Result<(), AuthError> {
+    pub async fn sign_out(&self, token: &SessionToken, client: &Client) -> Result<(), AuthError> {
+        if let Some(session) = self.store.session(token).await? {
+            self.store
+                .audit(
+                    NewAuditEvent::new(AuditAction::SignOut, AuditOutcome::Success)
+                        .actor(session.account_id)
+                        .subject(session.account_id)
+                        .client(client.ip.clone(), client.user_agent.clone()),
+                )
+                .await?;
+        }
         self.store.end_session(token).await?;
         Ok(())
     }
 
-    async fn active_account(&self, id: AccountId) -> Result<Account, AuthError> {
+    async fn attempt_account(&self, attempt: &SessionToken) -> Result<Account, AuthError> {
+        let pending = self
+            .store
+            .login_attempt(attempt)
+            .await?
+            .ok_or(AuthError::AttemptExpired)?;
         self.store
-            .account_by_id(id)
+            .account_by_id(pending.account_id)
             .await?
             .filter(|a| a.state == AccountState::Active)
             .ok_or(AuthError::AttemptExpired)
+    }
+
+    /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,
+    /// RL-1, RL-6); refuses when the factor is delayed or blocked.
+    async fn gate(
+        &self,
+        key: &ThrottleKey,
+        account: &Account,
+        client: &Client,
+    ) -> Result<(), AuthError> {
+        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+            self.audit_rate_limited(Some(account.id), client, key.as_str())
+                .await?;
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    async fn second_factor_failed(
+        &self,
+        key: &ThrottleKey,
+        account: &Account,
+        client: &Client,
+    ) -> Result<AuthError, AuthError> {
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::SignInSecondFactor, AuditOutcome::Failure)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone()),
+            )
+            .await?;
+        // AU-6: the password was right but the second factor wrong, several times running.
+        let failures = self
+            .store
+            .throttle_record(key)
+            .await?
+            .map(|r| r.failures)
+            .unwrap_or(0);
+        if failures == SECOND_FACTOR_NOTICE_AFTER {
+            self.notify(
+                account,
+                &notify::second_factor_failures_notice(&account.display_name, &self.public_url),
+            )
+            .await?;
+        }
+        Ok(AuthError::InvalidCode)
+    }
+
+    async fn second_factor_passed(
+        &self,
+        attempt: &SessionToken,
+        key: &ThrottleKey,
+        account: &Account,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        self.store.throttle_clear(key).await?;
+        self.store.finish_login_attempt(attempt).await?;
+        let session = self
+            .store
+            .create_session(NewSession {
+                account_id: account.id,
+                scope: SessionScope::Full,
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+            })
+            .await?;
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::SignInSecondFactor, AuditOutcome::Success)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({ "token_id": token.0 })),
+            )
+            .await?;
+        Ok((account.clone(), session))
+    }
+
+    async fn audit_rate_limited(
+        &self,
+        account: Option<AccountId>,
+        client: &Client,
+        what: &str,
+    ) -> Result<(), AuthError> {
+        let mut event = NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({ "limit": what }));
+        if let Some(account) = account {
+            event = event.subject(account);
+        }
+        self.store.audit(event).await?;
+        Ok(())
+    }
+
+    /// Queues `notice` to every confirmed contact of the account (RB-2: the channels it had).
+    async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
+        for contact in self.store.contacts(account.id).await? {
+            if !contact.confirmed {
+                continue;
+            }
+            let value: ContactValue = match contact.kind {
+                ContactKind::Email => Email::parse(&contact.value)?.into(),
+                ContactKind::Phone => PhoneNumber::parse(&contact.value)?.into(),
+            };
+            self.store.enqueue(notice.message_to(&value)?).await?;
+        }
+        Ok(())
     }
 }
 
@@ -224,6 +571,7 @@ mod tests {
         clock: Arc<ManualClock>,
         alice: AccountId,
         alice_token: TokenId,
+        alice_email: TokenId,
         bob_token: TokenId,
         _db: TestStore,
     }
@@ -267,8 +615,39 @@ mod tests {
                 .unwrap();
             ids.push((account, token));
         }
+        let alice = ids[0].0;
+        store
+            .add_contact(
+                alice,
+                crate::NewContact {
+                    value: Email::parse("alice@example.org").unwrap().into(),
+                    confirmed: true,
+                    is_recovery: true,
+                },
+            )
+            .await
+            .unwrap();
+        let alice_email = store
+            .insert_token(NewToken {
+                account_id: alice,
+                kind: TokenKind::Email,
+                label: "Work email".into(),
+                device: None,
+                state: TokenState::Active,
+                secret_enc: None,
+                target: Some(Email::parse("alice.codes@example.org").unwrap().into()),
+            })
+            .await
+            .unwrap();
         Fixture {
-            auth: Authenticator::new(store, hasher, cipher, clock.clone()),
+            alice_email,
+            auth: Authenticator::new(
+                store,
+                hasher,
+                cipher,
+                clock.clone(),
+                "https://id.example.org",
+            ),
             clock,
             alice: ids[0].0,
             alice_token: ids[0].1,
@@ -283,6 +662,41 @@ mod tests {
             .code_at(secs as u64)
     }
 
+    #[test]
+    fn targets_are_masked() {
+        let token = |kind, target: &str| Token {
+            id: TokenId(1),
+            account_id: AccountId(1),
+            kind,
+            label: "x".into(),
+            device: None,
+            state: TokenState::Active,
+            target: Some(target.into()),
+            created_at: Timestamp::from_millis(0),
+            last_used_at: None,
+            last_totp_step: None,
+            failure_count: 0,
+            removed_at: None,
+            removed_by: None,
+        };
+        assert_eq!(
+            masked_target(&token(TokenKind::Sms, "+420601123456")).unwrap(),
+            "+420 ••• ••• 456"
+        );
+        assert_eq!(
+            masked_target(&token(TokenKind::Sms, "+14155552671")).unwrap(),
+            "+1 ••• ••• 671"
+        );
+        assert_eq!(
+            masked_target(&token(TokenKind::Sms, "+442079460958")).unwrap(),
+            "+44 ••• ••• 958"
+        );
+        assert_eq!(
+            masked_target(&token(TokenKind::Email, "alice@example.org")).unwrap(),
+            "a•••@example.org"
+        );
+    }
+
     #[tokio::test]
     async fn unknown_user_and_wrong_password_read_the_same() {
         let f = fixture(testing::sqlite().await).await;
@@ -294,7 +708,7 @@ mod tests {
         ] {
             let err = f
                 .auth
-                .check_password(user, password.into())
+                .check_password(user, password.into(), &Client::default())
                 .await
                 .err()
                 .unwrap();
@@ -310,7 +724,7 @@ mod tests {
         let f = fixture(testing::sqlite().await).await;
         let ok = f
             .auth
-            .check_password("ALICE", PASSWORD.into())
+            .check_password("ALICE", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         assert_eq!(ok.account.id, f.alice);
@@ -318,9 +732,14 @@ mod tests {
             f.auth.session(&ok.attempt).await,
             Err(AuthError::NotSignedIn)
         ));
-        let (account, tokens) = f.auth.pending(&ok.attempt).await.unwrap();
-        assert_eq!(account.id, f.alice);
-        assert_eq!(tokens.len(), 1);
+        let pending = f.auth.pending(&ok.attempt).await.unwrap();
+        assert_eq!(pending.account.id, f.alice);
+        assert_eq!(
+            pending.tokens.len(),
+            2,
+            "the authenticator app and the email token"
+        );
+        assert_eq!(pending.code_sent_for, None);
     }
 
     #[tokio::test]
@@ -330,12 +749,12 @@ mod tests {
         assert_eq!(code, "081804"); // RFC 6238 vector, 6 digits
         let ok = f
             .auth
-            .check_password("alice", PASSWORD.into())
+            .check_password("alice", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         let (_, session) = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, &code, None, None)
+            .verify_totp(&ok.attempt, f.alice_token, &code, &Client::default())
             .await
             .unwrap();
         let (_, account) = f.auth.session(&session).await.unwrap();
@@ -350,13 +769,13 @@ mod tests {
         // The same code in a new attempt: refused, as is the previous step's code.
         let again = f
             .auth
-            .check_password("alice", PASSWORD.into())
+            .check_password("alice", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         for code in [code_at(T0), code_at(T0 - 30)] {
             assert!(matches!(
                 f.auth
-                    .verify_totp(&again.attempt, f.alice_token, &code, None, None)
+                    .verify_totp(&again.attempt, f.alice_token, &code, &Client::default())
                     .await,
                 Err(AuthError::InvalidCode)
             ));
@@ -364,7 +783,12 @@ mod tests {
         // The next step's code works (OTP-5 window, later than the last accepted step).
         f.clock.advance(Duration::from_secs(30));
         f.auth
-            .verify_totp(&again.attempt, f.alice_token, &code_at(T0 + 30), None, None)
+            .verify_totp(
+                &again.attempt,
+                f.alice_token,
+                &code_at(T0 + 30),
+                &Client::default(),
+            )
             .await
             .unwrap();
     }
@@ -374,14 +798,14 @@ mod tests {
         let f = fixture(testing::sqlite().await).await;
         let ok = f
             .auth
-            .check_password("alice", PASSWORD.into())
+            .check_password("alice", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         assert!(matches!(
             f.auth
-                .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), None, None)
+                .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), &Client::default())
                 .await,
-            Err(AuthError::InvalidCode)
+            Err(AuthError::UnusableToken)
         ));
     }
 
@@ -390,14 +814,19 @@ mod tests {
         let f = fixture(testing::sqlite().await).await;
         let ok = f
             .auth
-            .check_password("alice", PASSWORD.into())
+            .check_password("alice", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         f.clock.advance(LOGIN_ATTEMPT_TTL + Duration::from_secs(1));
         let now = T0 + LOGIN_ATTEMPT_TTL.as_secs() as i64 + 1;
         assert!(matches!(
             f.auth
-                .verify_totp(&ok.attempt, f.alice_token, &code_at(now), None, None)
+                .verify_totp(
+                    &ok.attempt,
+                    f.alice_token,
+                    &code_at(now),
+                    &Client::default()
+                )
                 .await,
             Err(AuthError::AttemptExpired)
         ));
@@ -411,19 +840,333 @@ mod tests {
         let f = fixture(db).await;
         let ok = f
             .auth
-            .check_password("alice", PASSWORD.into())
+            .check_password("alice", PASSWORD.into(), &Client::default())
             .await
             .unwrap();
         let (_, session) = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), None, None)
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &Client::default())
             .await
             .unwrap();
         f.auth.session(&session).await.unwrap();
-        f.auth.sign_out(&session).await.unwrap();
+        f.auth.sign_out(&session, &Client::default()).await.unwrap();
         assert!(matches!(
             f.auth.session(&session).await,
             Err(AuthError::NotSignedIn)
         ));
+    }
+
+    fn no_client() -> Client {
+        Client::default()
+    }
+
+    /// The 6-digit code in the newest outbox message to `recipient`.
+    async fn code_sent_to(f: &Fixture, recipient: &str) -> String {
+        let messages = f.auth.store().outbox_messages(50).await.unwrap();
+        let message = messages
+            .iter()
+            .find(|m| m.recipient == recipient)
+            .expect("a message to the token's address");
+        message
+            .body
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|part| part.len() == 6)
+            .expect("a 6-digit code in the message")
+            .to_string()
+    }
+
+    async fn audit_actions(f: &Fixture) -> Vec<String> {
+        f.auth
+            .store()
+            .audit_events(crate::AuditQuery::default())
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| format!("{}:{}", e.action.as_str(), e.outcome.as_str()))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn au_1_sign_in_decisions_are_audited() {
+        let f = fixture(testing::sqlite().await).await;
+        let _ = f
+            .auth
+            .check_password("alice", "wrong password!".into(), &no_client())
+            .await;
+        let ok = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        f.auth
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .await
+            .unwrap();
+        let actions = audit_actions(&f).await;
+        assert_eq!(
+            actions,
+            [
+                "sign_in.second_factor:success",
+                "sign_in.password:success",
+                "sign_in.password:failure"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
+        let f = fixture(testing::sqlite().await).await;
+        let ok = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            let err = f
+                .auth
+                .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+                .await
+                .unwrap_err();
+            assert!(matches!(err, AuthError::InvalidCode), "{err:?}");
+        }
+        // The sixth guess waits; the right code does too: no guess is checked while delayed.
+        let err = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                AuthError::RateLimited {
+                    retry_after_secs: 1
+                }
+            ),
+            "{err:?}"
+        );
+        f.clock.advance(Duration::from_secs(2));
+        f.auth
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .await
+            .unwrap();
+        let record = f
+            .auth
+            .store()
+            .throttle_record(&ThrottleKey::account_factor(f.alice, Factor::Totp))
+            .await
+            .unwrap();
+        assert!(record.is_none_or(|r| r.failures == 0), "{record:?}");
+    }
+
+    #[tokio::test]
+    async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
+        let f = fixture(testing::sqlite().await).await;
+        let mut attempt = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap()
+            .attempt;
+        let mut wrong = 0;
+        while wrong < 100 {
+            match f
+                .auth
+                .verify_totp(&attempt, f.alice_token, "000000", &no_client())
+                .await
+            {
+                Err(AuthError::InvalidCode) => wrong += 1,
+                // RL-3: delays, which the clock waits out...
+                Err(AuthError::RateLimited { retry_after_secs }) => {
+                    f.clock.advance(Duration::from_secs(retry_after_secs))
+                }
+                // ...longer than a sign-in attempt lives: sign in again.
+                Err(AuthError::AttemptExpired) => {
+                    attempt = f
+                        .auth
+                        .check_password("alice", PASSWORD.into(), &no_client())
+                        .await
+                        .unwrap()
+                        .attempt;
+                }
+                other => panic!("after {wrong} wrong codes: {:?}", other.map(|_| ())),
+            }
+        }
+        attempt = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap()
+            .attempt;
+        let now = f.clock.now().unix_secs() as i64;
+        assert!(matches!(
+            f.auth
+                .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+                .await,
+            Err(AuthError::Blocked)
+        ));
+        f.clock.advance(Duration::from_secs(365 * 86_400));
+        attempt = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap()
+            .attempt;
+        let now = f.clock.now().unix_secs() as i64;
+        assert!(matches!(
+            f.auth
+                .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+                .await,
+            Err(AuthError::Blocked)
+        ));
+        // Another factor still works.
+        f.auth
+            .send_code(&attempt, f.alice_email, &no_client())
+            .await
+            .unwrap();
+        let code = code_sent_to(&f, "alice.codes@example.org").await;
+        f.auth
+            .verify_code(&attempt, f.alice_email, &code, &no_client())
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn au_6_three_wrong_second_factors_tell_the_owner() {
+        let f = fixture(testing::sqlite().await).await;
+        let ok = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let _ = f
+                .auth
+                .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+                .await;
+        }
+        let messages = f.auth.store().outbox_messages(10).await.unwrap();
+        assert_eq!(messages.len(), 1, "one notice to the one confirmed contact");
+        assert_eq!(messages[0].recipient, "alice@example.org");
+        assert!(!messages[0].body.contains(PASSWORD));
+    }
+
+    #[tokio::test]
+    async fn otp_7_a_replayed_code_is_audited_and_told() {
+        let f = fixture(testing::sqlite().await).await;
+        for _ in 0..2 {
+            let ok = f
+                .auth
+                .check_password("alice", PASSWORD.into(), &no_client())
+                .await
+                .unwrap();
+            let _ = f
+                .auth
+                .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+                .await;
+        }
+        assert!(audit_actions(&f)
+            .await
+            .contains(&"totp.replay:denied".to_string()));
+        assert_eq!(f.auth.store().outbox_messages(10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn enumeration_unknown_and_known_users_are_throttled_alike() {
+        let f = fixture(testing::sqlite().await).await;
+        for user in ["alice", "nobody"] {
+            let mut outcomes = Vec::new();
+            for _ in 0..6 {
+                let err = f
+                    .auth
+                    .check_password(user, "wrong password!".into(), &no_client())
+                    .await
+                    .err()
+                    .unwrap();
+                outcomes.push(format!("{err:?}"));
+            }
+            assert_eq!(
+                outcomes[..5],
+                vec!["InvalidCredentials".to_string(); 5][..],
+                "{user}"
+            );
+            assert!(
+                outcomes[5].starts_with("RateLimited"),
+                "{user}: {outcomes:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
+        let f = fixture(testing::sqlite().await).await;
+        let a = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        let b = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        f.auth
+            .send_code(&a.attempt, f.alice_email, &no_client())
+            .await
+            .unwrap();
+        let pending = f.auth.pending(&a.attempt).await.unwrap();
+        assert_eq!(pending.code_sent_for, Some(f.alice_email));
+        let code = code_sent_to(&f, "alice.codes@example.org").await;
+        // Not in another attempt, not with a TOTP token, not a wrong code.
+        assert!(matches!(
+            f.auth
+                .verify_code(&b.attempt, f.alice_email, &code, &no_client())
+                .await,
+            Err(AuthError::InvalidCode)
+        ));
+        assert!(matches!(
+            f.auth
+                .send_code(&a.attempt, f.alice_token, &no_client())
+                .await,
+            Err(AuthError::UnusableToken)
+        ));
+        f.auth
+            .verify_code(&a.attempt, f.alice_email, &code, &no_client())
+            .await
+            .unwrap();
+        let c = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        assert!(matches!(
+            f.auth
+                .verify_code(&c.attempt, f.alice_email, &code, &no_client())
+                .await,
+            Err(AuthError::InvalidCode)
+        ));
+    }
+
+    #[tokio::test]
+    async fn oob_9_sends_are_limited_per_account() {
+        let f = fixture(testing::sqlite().await).await;
+        let a = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            f.auth
+                .send_code(&a.attempt, f.alice_email, &no_client())
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            f.auth
+                .send_code(&a.attempt, f.alice_email, &no_client())
+                .await,
+            Err(AuthError::RateLimited { .. })
+        ));
+        let sent = f.auth.store().outbox_messages(50).await.unwrap();
+        assert_eq!(sent.len(), 5);
     }
 }

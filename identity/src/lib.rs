@@ -9,14 +9,18 @@
 //! Cargo feature `testing`: the `identity::testing` module, throw-away SQLite and PostgreSQL
 //! stores (and a manual clock) for other crates' tests. Enable it in `[dev-dependencies]` only.
 
+mod audit;
 mod auth;
 mod contact;
 mod error;
+mod notify;
+mod oob;
 mod password;
 mod secret;
 mod session;
 pub mod store;
 mod text;
+mod throttle;
 mod time;
 mod totp;
 mod username;
@@ -24,9 +28,23 @@ mod username;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use auth::{AuthError, Authenticator, PasswordOk};
+pub use audit::{
+    is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
+    AUDIT_DETAILS_MAX_CHARS, AUDIT_IP_MAX_CHARS, AUDIT_QUERY_DEFAULT_LIMIT, AUDIT_QUERY_MAX_LIMIT,
+    AUDIT_USER_AGENT_MAX_CHARS,
+};
+pub use auth::{
+    masked_target, AuthError, Authenticator, Client, PasswordOk, Pending,
+    SECOND_FACTOR_NOTICE_AFTER,
+};
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use error::{DomainError, Result};
+pub use notify::{
+    second_factor_failures_notice, sign_in_code_email, sign_in_code_message, sign_in_code_sms,
+    token_added_notice, token_removed_notice, totp_replay_notice, Channel, NewOutboxMessage,
+    Notice, EMAIL_BODY_MAX_CHARS, SMS_BODY_MAX_CHARS, SUBJECT_MAX_CHARS,
+};
+pub use oob::{CodeHasher, OobCode, OOB_CODE_DIGITS, OOB_CODE_KEY_LABEL, OOB_CODE_TTL};
 pub use password::{
     Password, PasswordHash, PasswordHasher, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS,
 };
@@ -36,11 +54,19 @@ pub use session::{
     SESSION_TOUCH_INTERVAL,
 };
 pub use store::{
+    outbox_backoff, OutboxId, OutboxMessage, OutboxState, OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX,
+    OUTBOX_CLAIM_MAX, OUTBOX_MAX_ATTEMPTS,
+};
+pub use store::{
     Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
     NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Store, Token,
     TokenId, TokenKind, TokenState,
 };
 pub use text::{device_name, display_name, token_label, DISPLAY_NAME_MAX_CHARS, LABEL_MAX_CHARS};
+pub use throttle::{
+    ConsecutiveLimit, Factor, Scope, ThrottleKey, ThrottlePolicy, ThrottleRecord, ThrottleRule,
+    ThrottleState, WindowLimit,
+};
 pub use time::{Clock, SystemClock, Timestamp};
 pub use totp::{TotpSecret, TOTP_DIGITS, TOTP_MIN_IMPORTED_SECRET_BYTES, TOTP_STEP_SECS};
 pub use username::{Username, USERNAME_MAX_CHARS};

@@ -9,6 +9,10 @@
 //! Sealed format: a random 96-bit nonce, then the ciphertext with its 128-bit tag. The caller's
 //! associated data binds a ciphertext to where it belongs (for TOTP seeds: the account id), so a
 //! blob copied to another row does not decrypt.
+//!
+//! The same key also roots the MAC keys of short codes (OOB-7, EC-3): [`SeedCipher::derive_key`]
+//! gives HMAC-SHA-256(key, "mayi-id/" + label), one independent key per purpose, so the key
+//! itself never leaves this type.
 
 use std::fmt;
 use std::fs;
@@ -17,8 +21,10 @@ use std::path::Path;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::RngCore;
+use sha2::Sha256;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{DomainError, Result};
@@ -27,10 +33,15 @@ const KEY_BYTES: usize = 32;
 const NONCE_BYTES: usize = 12;
 const TAG_BYTES: usize = 16;
 
+/// Prefix of every derived key's label, so that no other use of HMAC under this key can collide.
+const DERIVE_PREFIX: &str = "mayi-id/";
+
 /// The AES-256-GCM cipher for secrets at rest. It cannot be printed (its `Debug` is redacted),
 /// serialised or cloned, and its key schedule is wiped on drop.
 pub struct SeedCipher {
     cipher: Aes256Gcm,
+    /// The key itself, kept only to derive purpose keys from; wiped on drop, never handed out.
+    root: Zeroizing<[u8; KEY_BYTES]>,
 }
 
 impl SeedCipher {
@@ -38,8 +49,20 @@ impl SeedCipher {
     pub fn from_key_bytes(key: [u8; KEY_BYTES]) -> Self {
         let mut key = Zeroizing::new(key);
         let cipher = Aes256Gcm::new((&*key).into());
+        let root = Zeroizing::new(*key);
         key.zeroize();
-        Self { cipher }
+        Self { cipher, root }
+    }
+
+    /// A 32-byte key for one purpose (`label`, e.g. "oob-code"): HMAC-SHA-256(key, "mayi-id/" +
+    /// label). Different labels give independent keys; none reveals the seed key or another
+    /// label's key. Wiped when dropped.
+    pub fn derive_key(&self, label: &str) -> Zeroizing<[u8; KEY_BYTES]> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.root.as_ref())
+            .expect("HMAC accepts keys of any length");
+        mac.update(DERIVE_PREFIX.as_bytes());
+        mac.update(label.as_bytes());
+        Zeroizing::new(mac.finalize().into_bytes().into())
     }
 
     /// A cipher over a key written as 64 hexadecimal characters (surrounding whitespace ignored),
@@ -241,6 +264,21 @@ mod tests {
         let blob = c.encrypt(b"seed bytes", b"account:7").unwrap();
         assert_eq!(blob.len(), 12 + 10 + 16);
         assert_eq!(&*c.decrypt(&blob, b"account:7").unwrap(), b"seed bytes");
+    }
+
+    #[test]
+    fn ec3_oob7_derived_keys_are_per_label_and_per_key() {
+        let c = cipher(1);
+        let a = c.derive_key("oob-code");
+        assert_eq!(*a, *cipher(1).derive_key("oob-code"));
+        assert_ne!(*a, *c.derive_key("emergency-code"));
+        assert_ne!(*a, *cipher(2).derive_key("oob-code"));
+        // Neither the key itself nor anything trivially related to it.
+        assert_ne!(*a, [1; 32]);
+        // HMAC-SHA-256(32 × 0x01, "mayi-id/oob-code"): the documented construction, pinned.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&[1; 32]).unwrap();
+        mac.update(b"mayi-id/oob-code");
+        assert_eq!(a.as_slice(), mac.finalize().into_bytes().as_slice());
     }
 
     #[test]

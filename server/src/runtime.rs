@@ -56,6 +56,7 @@ pub fn app_state(
         hasher,
         Arc::new(cipher),
         Arc::new(SystemClock),
+        &config.public_url,
     );
     Ok(AppState {
         leptos_options,
@@ -73,8 +74,18 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let site_root = config.resolve_site_root()?;
     let store = open_store(&config).await?;
     let cipher = open_cipher(&config)?;
+    let store_for_workers = store.clone();
     let state = app_state(&config, store, cipher, &site_root)?;
     let router = crate::http::router(state);
+
+    // Background work: outbox delivery and housekeeping, stopped after the last request.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let delivery = crate::delivery::Delivery::from_config(&config, store_for_workers.clone())?;
+    let workers = [
+        tokio::spawn(delivery.run(stopped.clone())),
+        tokio::spawn(housekeeping(store_for_workers, stopped)),
+    ];
+
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -97,7 +108,38 @@ pub async fn serve(config: Config) -> Result<(), String> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| format!("server error: {e}"))
+    .map_err(|e| format!("server error: {e}"))?;
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
+/// How long delivered or failed outbox messages are kept (for the console and support).
+const OUTBOX_KEEP: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
+
+/// Deletes expired sign-in attempts and sessions now and then (they are refused anyway; this
+/// only keeps the tables small), dead rate-limit windows and old outbox messages.
+async fn housekeeping(store: Store, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let purged = async {
+            Ok::<u64, identity::DomainError>(
+                store.purge_expired().await?
+                    + store.throttle_purge().await?
+                    + store.purge_outbox(OUTBOX_KEEP).await?,
+            )
+        };
+        match purged.await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "purged expired rows"),
+            Err(error) => tracing::warn!(error = %error.detail(), "housekeeping failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = stopped.changed() => return,
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -84,6 +84,7 @@ async fn harness(store: TestStore) -> Harness {
             hasher,
             Arc::new(cipher),
             Arc::new(SystemClock),
+            "http://127.0.0.1:3000",
         ),
         settings: Arc::new(Settings {
             public_url: "http://127.0.0.1:3000".into(),
@@ -257,8 +258,8 @@ on_both_backends! {
 
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let code = TotpSecret::from_base32(SECRET).unwrap().code_at(now);
-        let form = format!("token_id={token_id}&code={code}");
-        let (status, headers, body) = send(&h.router, post("/api/verify_totp", &form, &attempt)).await;
+        let form = format!("token_id={token_id}&kind=totp&code={code}");
+        let (status, headers, body) = send(&h.router, post("/api/verify_code", &form, &attempt)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
         let session = cookie_pair(&headers, "mayi_session");
         assert_ne!(session.split('=').nth(1), attempt.split('=').nth(1), "SE-2: a new token");
@@ -271,7 +272,7 @@ on_both_backends! {
         // OTP-6: the same code again, in a new attempt, is refused.
         let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
         let attempt = cookie_pair(&headers, "mayi_signin");
-        let (status, _, body) = send(&h.router, post("/api/verify_totp", &form, &attempt)).await;
+        let (status, _, body) = send(&h.router, post("/api/verify_code", &form, &attempt)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         assert!(body.contains("InvalidCode"), "{body}");
 

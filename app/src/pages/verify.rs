@@ -2,17 +2,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{pending_sign_in, SecondStep, VerifyTotp},
+    api::{pending_sign_in, SecondStep, SendCode, TokenView, VerifyCode},
     pages::kind_name,
     text, AppError,
 };
 
 /// Step 2 of signing in: the second factor. Reached only with a pending sign-in attempt; without
 /// one, the page says so and leads back to step 1.
+///
+/// Each active token has its own section: an authenticator app asks for its code at once; an
+/// SMS or email token first sends a code, then asks for it. Every form is a plain HTML form.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
-    // Blocking: the server renders the real form (or the "expired" message) in the first byte.
-    let pending = Resource::new_blocking(|| (), |_| pending_sign_in());
+    // Sending a code changes what the page shows (the code field appears): refetch after it.
+    let send = ServerAction::<SendCode>::new();
+    let pending = Resource::new_blocking(move || send.version().get(), |_| pending_sign_in());
     view! {
         <Title text=text::VERIFY_TITLE />
         <section class="card" aria-labelledby="verify-heading">
@@ -20,7 +24,7 @@ pub fn VerifyPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match pending.await {
-                        Ok(pending) => view! { <VerifyForm pending /> }.into_any(),
+                        Ok(step) => view! { <Choices step send /> }.into_any(),
                         Err(error) => view! { <StartAgain error /> }.into_any(),
                     }
                 })}
@@ -30,76 +34,114 @@ pub fn VerifyPage() -> impl IntoView {
 }
 
 #[component]
-fn VerifyForm(pending: SecondStep) -> impl IntoView {
-    let verify = ServerAction::<VerifyTotp>::new();
-    let busy = verify.pending();
-    let error = move || verify.value().get().and_then(|result| result.err());
-    if pending.tokens.is_empty() {
+fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
+    if step.tokens.is_empty() {
         return view! { <p>{text::VERIFY_NO_TOKEN}</p> }.into_any();
     }
-    let single = pending.tokens.len() == 1;
+    let send_error = move || send.value().get().and_then(|result| result.err());
+    let sent_for = step.code_sent_for;
     view! {
-        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, pending.display_name)}</p>
+        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
         <p>{text::VERIFY_INTRO}</p>
-        <ActionForm action=verify>
-            <fieldset class="choices">
-                <legend>{text::VERIFY_CHOOSE_TOKEN}</legend>
-                {pending
-                    .tokens
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, token)| {
-                        let id = format!("token-{}", token.id);
-                        let label_for = id.clone();
-                        let device = token.device.clone().unwrap_or_default();
-                        view! {
-                            <label class="choice" for=label_for>
-                                <input
-                                    type="radio"
-                                    id=id
-                                    name="token_id"
-                                    value=token.id.to_string()
-                                    checked=single || i == 0
-                                    required
-                                />
-                                <span>
-                                    <strong>{token.label.clone()}</strong>
-                                    " "
-                                    <span class="muted">{format!("{}, {}", kind_name(&token.kind), device)}</span>
-                                </span>
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
-            <div class="field">
-                <label for="code">{text::VERIFY_CODE}</label>
-                <input
-                    id="code"
-                    name="code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9 ]*"
-                    maxlength="7"
-                    required
-                    aria-describedby=move || error().map(|_| "verify-error")
-                />
-            </div>
-            <Show when=move || error().is_some()>
-                <p class="error" role="alert" id="verify-error">
-                    {move || error().map(|e| e.to_string())}
-                </p>
-            </Show>
-            <Show when=move || matches!(error(), Some(AppError::SignInExpired))>
-                <p><a href="/login">{text::START_AGAIN}</a></p>
-            </Show>
-            <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                {move || if busy.get() { text::SIGNING_IN } else { text::VERIFY_BUTTON }}
-            </button>
-        </ActionForm>
+        <Show when=move || send_error().is_some()>
+            <p class="error" role="alert">{move || send_error().map(|e| e.to_string())}</p>
+        </Show>
+        {step
+            .tokens
+            .into_iter()
+            .map(|token| {
+                let sent = sent_for == Some(token.id);
+                view! { <TokenChoice token sent send /> }
+            })
+            .collect_view()}
     }
     .into_any()
+}
+
+/// One token: its name, and the form that uses it.
+#[component]
+fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> impl IntoView {
+    let heading_id = format!("token-{}-heading", token.id);
+    let code_id = format!("token-{}-code", token.id);
+    let error_id = format!("token-{}-error", token.id);
+    let is_totp = token.kind == "totp";
+    let description = match (&token.device, &token.target_hint) {
+        (_, Some(hint)) => format!("{}, {}", kind_name(&token.kind), hint),
+        (Some(device), None) => format!("{}, {}", kind_name(&token.kind), device),
+        (None, None) => kind_name(&token.kind).to_string(),
+    };
+    let verify = ServerAction::<VerifyCode>::new();
+    let busy = verify.pending();
+    let error = move || verify.value().get().and_then(|result| result.err());
+    let sending = send.pending();
+    let code_form = {
+        let described_by = error_id.clone();
+        let code_label = if is_totp {
+            text::VERIFY_CODE.to_string()
+        } else {
+            format!(
+                "{} ({})",
+                text::VERIFY_CODE,
+                token.target_hint.clone().unwrap_or_default()
+            )
+        };
+        view! {
+            <ActionForm action=verify>
+                <input type="hidden" name="token_id" value=token.id.to_string() />
+                <input type="hidden" name="kind" value=token.kind.clone() />
+                <div class="field">
+                    <label for=code_id.clone()>{code_label}</label>
+                    <input
+                        id=code_id
+                        name="code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        pattern="[0-9 ]*"
+                        maxlength="7"
+                        required
+                        aria-describedby=move || error().map(|_| described_by.clone())
+                    />
+                </div>
+                <Show when=move || error().is_some()>
+                    <p class="error" role="alert" id=error_id.clone()>
+                        {move || error().map(|e| e.to_string())}
+                    </p>
+                </Show>
+                <Show when=move || matches!(error(), Some(AppError::SignInExpired))>
+                    <p><a href="/login">{text::START_AGAIN}</a></p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                    {move || if busy.get() { text::SIGNING_IN } else { text::VERIFY_BUTTON }}
+                </button>
+            </ActionForm>
+        }
+    };
+    let send_form = (!is_totp).then(|| {
+        let label = if sent { text::VERIFY_SEND_AGAIN } else { text::VERIFY_SEND_CODE };
+        view! {
+            <ActionForm action=send>
+                <input type="hidden" name="token_id" value=token.id.to_string() />
+                <button type="submit" class=if sent { "secondary" } else { "primary" } disabled=move || sending.get()>
+                    {move || if sending.get() { text::SENDING } else { label }}
+                </button>
+            </ActionForm>
+        }
+    });
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="token-choice" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{token.label.clone()}</h2>
+            <p class="muted">{description}</p>
+            {sent.then(|| view! {
+                <p role="status">
+                    {format!("{} {}. {}", text::VERIFY_CODE_SENT, token.target_hint.clone().unwrap_or_default(), text::VERIFY_CODE_SENT_HINT)}
+                </p>
+            })}
+            {(is_totp || sent).then_some(code_form)}
+            {send_form}
+        </section>
+    }
 }
 
 #[component]

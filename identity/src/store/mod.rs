@@ -14,6 +14,10 @@ pub use model::{
     NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Token, TokenId,
     TokenKind, TokenState,
 };
+pub use outbox::{
+    outbox_backoff, OutboxId, OutboxMessage, OutboxState, OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX,
+    OUTBOX_CLAIM_MAX, OUTBOX_MAX_ATTEMPTS,
+};
 
 use std::fmt;
 use std::str::FromStr;
@@ -110,6 +114,12 @@ macro_rules! insert_contact {
         }
     }};
 }
+
+// Declared after the macros above, which they use.
+mod audit;
+mod oob;
+mod outbox;
+mod throttle;
 
 impl Store {
     /// Opens a pool for `url`: `sqlite://path` (the file and its directory are created when
