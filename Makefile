@@ -7,3 +7,9 @@ test: ## every test: unit, store (SQLite + PostgreSQL), HTTP, lints, browser
 build: ## build the site and the server in release mode, without running anything
 	scripts/install-deps.sh run
 	cargo xtask build --release
+
+# Sign-in throughput (password + TOTP over HTTP on loopback, release build) against argon2's
+# ceiling; BENCH_ARGS="--backend postgres --duration 20 --concurrency 4" to change.
+.PHONY: bench-signin
+bench-signin: ## sign-ins per second at concurrency 4 for 20 s on SQLite, vs cores ÷ argon2 time
+	cargo bench -p server --bench signin -- $(BENCH_ARGS)

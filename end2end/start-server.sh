@@ -47,4 +47,10 @@ for project in phone desktop; do
     --label "Work email" --device "Mailbox"
 done
 
+# Accounts with no token at all: they set up their first authenticator app on signing in.
+for name in fresh-js-phone fresh-js-desktop fresh-nojs-phone fresh-nojs-desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
+done
+
 "$bin" serve

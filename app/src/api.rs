@@ -29,6 +29,24 @@ pub struct SecondStep {
     pub tokens: Vec<TokenView>,
     /// The SMS or email token whose code was sent and is still valid.
     pub code_sent_for: Option<i64>,
+    /// The account never had a token: it sets up its first authenticator app here.
+    pub first_token: bool,
+    /// That set-up, once started.
+    pub enrolment: Option<EnrolmentView>,
+}
+
+/// An authenticator app being set up: what the person needs to add it to their app. Shown only
+/// until its first code is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentView {
+    pub token_id: i64,
+    pub label: String,
+    /// The secret in groups of four, for typing by hand.
+    pub secret_groups: String,
+    /// `otpauth://totp/…`, for the "open in authenticator app" link on a phone.
+    pub otpauth_uri: String,
+    /// The same URI as a QR code (SVG markup made on the server).
+    pub qr_svg: String,
 }
 
 /// The signed-in account's own page.
@@ -76,11 +94,60 @@ pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     no_store();
     let attempt = respond(require_attempt(&state))?;
     let pending = respond(state.auth.pending(&attempt).await.map_err(map_auth))?;
+    let enrolment = match &pending.enrolment {
+        Some((token, secret)) => Some(respond(enrolment_view(
+            &pending.account.username,
+            token,
+            secret,
+        ))?),
+        None => None,
+    };
     Ok(SecondStep {
         display_name: pending.account.display_name,
         tokens: pending.tokens.iter().map(token_view).collect(),
         code_sent_for: pending.code_sent_for.map(|id| id.0),
+        first_token: pending.may_enrol_first,
+        enrolment,
     })
+}
+
+/// Starts setting up the first authenticator app of an account that never had a token.
+///
+/// Who may call it: the holder of a pending sign-in attempt whose account never had a token.
+#[server(prefix = "/api", endpoint = "start_enrolment")]
+pub async fn start_enrolment(label: String, device: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let attempt = respond(require_attempt(&state))?;
+    respond(
+        state
+            .auth
+            .start_first_totp(&attempt, &label, &device)
+            .await
+            .map_err(map_auth),
+    )?;
+    Ok(())
+}
+
+/// Finishes the first set-up with the app's first code, and signs in.
+///
+/// Who may call it: the holder of a pending sign-in attempt; the token must be its pending one.
+#[server(prefix = "/api", endpoint = "finish_enrolment")]
+pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let attempt = respond(require_attempt(&state))?;
+    if code.len() > 32 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    let result = state
+        .auth
+        .finish_first_totp(&attempt, identity::TokenId(token_id), &code, &client())
+        .await
+        .map_err(map_auth);
+    let (_, session) = respond(result)?;
+    start_session(&state, &session);
+    Ok(())
 }
 
 /// Sends a sign-in code to one of the attempt's SMS or email tokens (a resend replaces it).
@@ -195,6 +262,36 @@ pub async fn sign_out() -> Result<(), AppError> {
     );
     redirect("/login");
     Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn enrolment_view(
+    username: &identity::Username,
+    token: &identity::Token,
+    secret: &identity::TotpSecret,
+) -> Result<EnrolmentView, AppError> {
+    let uri = secret.otpauth_uri(crate::text::PRODUCT, username.as_str());
+    let qr_svg = qrcode::QrCode::new(uri.as_bytes())
+        .map_err(|_| AppError::Internal)?
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    let secret_groups = secret
+        .to_base32()
+        .trim_end_matches('=')
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(EnrolmentView {
+        token_id: token.id.0,
+        label: token.label.clone(),
+        secret_groups,
+        otpauth_uri: uri.to_string(),
+        qr_svg,
+    })
 }
 
 #[cfg(feature = "ssr")]

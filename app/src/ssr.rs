@@ -187,6 +187,24 @@ pub fn client() -> identity::Client {
     }
 }
 
+/// After a complete sign-in: ends the attempt's cookie, sets the new session's, and goes to the
+/// account page.
+pub fn start_session(state: &AppState, session: &SessionToken) {
+    set_cookie(
+        &state.settings,
+        attempt_cookie(&state.settings),
+        "",
+        Some(0),
+    );
+    set_cookie(
+        &state.settings,
+        session_cookie(&state.settings),
+        session.as_str(),
+        None,
+    );
+    redirect("/account");
+}
+
 /// The pending sign-in attempt of the caller, or `SignInExpired`.
 pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
     cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)

@@ -37,7 +37,7 @@ pub const VERIFY_INTRO: &str =
 pub const VERIFY_CHOOSE_TOKEN: &str = "Which token do you use?";
 pub const VERIFY_CODE: &str = "6-digit code";
 pub const VERIFY_BUTTON: &str = "Sign in";
-pub const VERIFY_NO_TOKEN: &str = "This account has no authenticator app to sign in with. Codes by SMS or email and Emergency Access are being added; until then, ask your help desk.";
+pub const VERIFY_NO_TOKEN: &str = "This account has no active token to sign in with, so the password alone cannot let you in. Ask your help desk for an emergency access code.";
 pub const START_AGAIN: &str = "Start again";
 pub const LOADING: &str = "Loading…";
 pub const KIND_TOTP: &str = "Authenticator app";
@@ -72,3 +72,18 @@ pub const VERIFY_CODE_SENT: &str = "We sent a code to";
 pub const VERIFY_CODE_SENT_HINT: &str =
     "It is valid for 5 minutes. A new code replaces the old one.";
 pub const SENDING: &str = "Sending…";
+
+pub const ENROL_HEADING: &str = "Set up your authenticator app";
+pub const ENROL_INTRO: &str = "Your account has no token yet. Add MAYI ID to an authenticator app on your phone (for example Google Authenticator, Microsoft Authenticator, Aegis or FreeOTP); you will use its codes every time you sign in.";
+pub const ENROL_LABEL: &str = "Name of this token";
+pub const ENROL_DEVICE: &str = "Phone it is on";
+pub const ENROL_DEVICE_EXAMPLE: &str = "e.g. Pixel 9";
+pub const ENROL_START: &str = "Set up";
+pub const ENROL_SCAN: &str = "Scan this QR code with your authenticator app.";
+pub const ENROL_QR_LABEL: &str = "QR code that adds MAYI ID to an authenticator app";
+pub const ENROL_ON_THIS_PHONE: &str = "Using the phone the app is on?";
+pub const ENROL_OPEN_APP: &str = "Open in authenticator app";
+pub const ENROL_TYPE_KEY: &str = "Or type this key in the app:";
+pub const ENROL_KEY_LABEL: &str = "Setup key";
+pub const ENROL_CODE: &str = "6-digit code the app shows now";
+pub const ENROL_FINISH: &str = "Finish and sign in";

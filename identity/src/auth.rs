@@ -28,6 +28,9 @@ pub struct Client {
     pub user_agent: Option<String>,
 }
 
+/// How long an unfinished TOTP enrolment can be completed (after that it is never usable).
+pub const ENROLMENT_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// After this many consecutive wrong second factors, the owner is told (AU-6).
 pub const SECOND_FACTOR_NOTICE_AFTER: i64 = 3;
 
@@ -85,6 +88,11 @@ pub struct Pending {
     pub account: Account,
     pub tokens: Vec<Token>,
     pub code_sent_for: Option<TokenId>,
+    /// The account never had a token: it enrols its first authenticator app here.
+    pub may_enrol_first: bool,
+    /// That first enrolment, started and not finished: the pending token and its secret (shown
+    /// only until the first valid code; never again after, OTP-9).
+    pub enrolment: Option<(Token, TotpSecret)>,
 }
 
 /// Where an SMS or email token's codes go, masked, for a person who has only passed the password
@@ -250,11 +258,117 @@ impl Authenticator {
         let account = self.attempt_account(attempt).await?;
         let tokens = self.store.active_tokens(account.id).await?;
         let code_sent_for = self.store.live_oob_token(attempt).await?;
+        let may_enrol_first = !self.store.has_had_tokens(account.id).await?;
+        let enrolment = if may_enrol_first {
+            self.pending_enrolment(&account).await?
+        } else {
+            None
+        };
         Ok(Pending {
             account,
             tokens,
             code_sent_for,
+            may_enrol_first,
+            enrolment,
         })
+    }
+
+    async fn pending_enrolment(
+        &self,
+        account: &Account,
+    ) -> Result<Option<(Token, TotpSecret)>, AuthError> {
+        let Some(token) = self.store.pending_totp(account.id, ENROLMENT_TTL).await? else {
+            return Ok(None);
+        };
+        let sealed = self
+            .store
+            .token_secret(token.id)
+            .await?
+            .ok_or(AuthError::UnusableToken)?;
+        let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
+        Ok(Some((token, secret)))
+    }
+
+    /// First sign-in of an account that never had a token (rule 8): starts enrolling an
+    /// authenticator app with a fresh 160-bit secret (OTP-1). Starting again while one is
+    /// pending returns that one, so a reload shows the same QR code.
+    pub async fn start_first_totp(
+        &self,
+        attempt: &SessionToken,
+        label: &str,
+        device: &str,
+    ) -> Result<TokenId, AuthError> {
+        let account = self.attempt_account(attempt).await?;
+        // An account that had tokens and lost them all never gets in on the password alone.
+        if self.store.has_had_tokens(account.id).await? {
+            return Err(AuthError::UnusableToken);
+        }
+        if let Some((token, _)) = self.pending_enrolment(&account).await? {
+            return Ok(token.id);
+        }
+        let label = crate::token_label(label)?;
+        let device = crate::device_name(device)?;
+        let secret = TotpSecret::generate();
+        let id = self
+            .store
+            .insert_token(crate::NewToken {
+                account_id: account.id,
+                kind: TokenKind::Totp,
+                label,
+                device,
+                state: TokenState::Pending,
+                secret_enc: Some(secret.seal(&self.cipher, account.id)?),
+                target: None,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// Finishes the first enrolment with the app's first code (OTP-12: active only after a valid
+    /// code), tells the owner's contacts (AU-6), and signs in.
+    pub async fn finish_first_totp(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let account = self.attempt_account(attempt).await?;
+        let key = ThrottleKey::account_factor(account.id, Factor::Totp);
+        self.gate(&key, &account, client).await?;
+        let (pending, secret) = self
+            .pending_enrolment(&account)
+            .await?
+            .filter(|(t, _)| t.id == token)
+            .ok_or(AuthError::UnusableToken)?;
+        let now = self.clock.now().unix_secs();
+        let activated = match secret.verify(code, now, None) {
+            Some(step) => {
+                self.store
+                    .activate_totp(account.id, pending.id, step, ENROLMENT_TTL)
+                    .await?
+            }
+            None => false,
+        };
+        if !activated {
+            return Err(self.second_factor_failed(&key, &account, client).await?);
+        }
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::TokenAdded, AuditOutcome::Success)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
+            )
+            .await?;
+        self.notify(
+            &account,
+            &notify::token_added_notice(&account.display_name, &pending.label, &self.public_url),
+        )
+        .await?;
+        self.second_factor_passed(attempt, &key, &account, pending.id, client)
+            .await
     }
 
     /// Step 2 with an authenticator app: checks the code for the attempt's own token, records
@@ -1143,6 +1257,145 @@ mod tests {
                 .verify_code(&c.attempt, f.alice_email, &code, &no_client())
                 .await,
             Err(AuthError::InvalidCode)
+        ));
+    }
+
+    #[tokio::test]
+    async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
+        let f = fixture(testing::sqlite().await).await;
+        let hasher = PasswordHasher::new(None).unwrap();
+        let carol = f
+            .auth
+            .store()
+            .create_account(NewAccount {
+                username: Username::parse("carol").unwrap(),
+                display_name: "Carol".into(),
+                password_hash: hasher
+                    .hash(&Password::new(PASSWORD.into()).unwrap())
+                    .await
+                    .unwrap(),
+                role: Role::User,
+                state: AccountState::Active,
+            })
+            .await
+            .unwrap();
+        let ok = f
+            .auth
+            .check_password("carol", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        let pending = f.auth.pending(&ok.attempt).await.unwrap();
+        assert!(pending.may_enrol_first && pending.enrolment.is_none());
+        let token = f
+            .auth
+            .start_first_totp(&ok.attempt, "Authenticator app", "Pixel 9")
+            .await
+            .unwrap();
+        // Starting again (a reload) gives the same enrolment and secret.
+        assert_eq!(
+            f.auth
+                .start_first_totp(&ok.attempt, "x", "y")
+                .await
+                .unwrap(),
+            token
+        );
+        let (_, secret) = f
+            .auth
+            .pending(&ok.attempt)
+            .await
+            .unwrap()
+            .enrolment
+            .unwrap();
+        // Pending: it cannot sign in.
+        assert!(f
+            .auth
+            .store()
+            .active_tokens(carol)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(matches!(
+            f.auth
+                .finish_first_totp(&ok.attempt, token, "000000", &no_client())
+                .await,
+            Err(AuthError::InvalidCode)
+        ));
+        let code = secret.code_at(T0 as u64);
+        let (account, _) = f
+            .auth
+            .finish_first_totp(&ok.attempt, token, &code, &no_client())
+            .await
+            .unwrap();
+        assert_eq!(account.id, carol);
+        assert_eq!(f.auth.store().active_tokens(carol).await.unwrap().len(), 1);
+        // From now on the account has had a token: no second "first" enrolment.
+        let again = f
+            .auth
+            .check_password("carol", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        let pending = f.auth.pending(&again.attempt).await.unwrap();
+        assert!(!pending.may_enrol_first && pending.enrolment.is_none());
+        assert!(matches!(
+            f.auth.start_first_totp(&again.attempt, "a", "b").await,
+            Err(AuthError::UnusableToken)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unfinished_enrolment_expires_after_10_minutes() {
+        let f = fixture(testing::sqlite().await).await;
+        let hasher = PasswordHasher::new(None).unwrap();
+        f.auth
+            .store()
+            .create_account(NewAccount {
+                username: Username::parse("dave").unwrap(),
+                display_name: "Dave".into(),
+                password_hash: hasher
+                    .hash(&Password::new(PASSWORD.into()).unwrap())
+                    .await
+                    .unwrap(),
+                role: Role::User,
+                state: AccountState::Active,
+            })
+            .await
+            .unwrap();
+        let ok = f
+            .auth
+            .check_password("dave", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        let token = f
+            .auth
+            .start_first_totp(&ok.attempt, "App", "Phone")
+            .await
+            .unwrap();
+        let (_, secret) = f
+            .auth
+            .pending(&ok.attempt)
+            .await
+            .unwrap()
+            .enrolment
+            .unwrap();
+        f.clock.advance(ENROLMENT_TTL + Duration::from_secs(1));
+        let again = f
+            .auth
+            .check_password("dave", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        assert!(f
+            .auth
+            .pending(&again.attempt)
+            .await
+            .unwrap()
+            .enrolment
+            .is_none());
+        let now = f.clock.now().unix_secs();
+        assert!(matches!(
+            f.auth
+                .finish_first_totp(&again.attempt, token, &secret.code_at(now), &no_client())
+                .await,
+            Err(AuthError::UnusableToken)
         ));
     }
 

@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{pending_sign_in, SecondStep, SendCode, TokenView, VerifyCode},
+    api::{
+        pending_sign_in, EnrolmentView, FinishEnrolment, SecondStep, SendCode, StartEnrolment,
+        TokenView, VerifyCode,
+    },
     pages::kind_name,
     text, AppError,
 };
@@ -16,7 +19,11 @@ use crate::{
 pub fn VerifyPage() -> impl IntoView {
     // Sending a code changes what the page shows (the code field appears): refetch after it.
     let send = ServerAction::<SendCode>::new();
-    let pending = Resource::new_blocking(move || send.version().get(), |_| pending_sign_in());
+    let start = ServerAction::<StartEnrolment>::new();
+    let pending = Resource::new_blocking(
+        move || (send.version().get(), start.version().get()),
+        |_| pending_sign_in(),
+    );
     view! {
         <Title text=text::VERIFY_TITLE />
         <section class="card" aria-labelledby="verify-heading">
@@ -24,6 +31,9 @@ pub fn VerifyPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match pending.await {
+                        Ok(step) if step.first_token => {
+                            view! { <FirstToken step start /> }.into_any()
+                        }
                         Ok(step) => view! { <Choices step send /> }.into_any(),
                         Err(error) => view! { <StartAgain error /> }.into_any(),
                     }
@@ -141,6 +151,87 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
             {(is_totp || sent).then_some(code_form)}
             {send_form}
         </section>
+    }
+}
+
+/// An account that never had a token sets up its first authenticator app before it can sign in.
+#[component]
+fn FirstToken(step: SecondStep, start: ServerAction<StartEnrolment>) -> impl IntoView {
+    let start_error = move || start.value().get().and_then(|result| result.err());
+    let starting = start.pending();
+    view! {
+        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
+        <h2>{text::ENROL_HEADING}</h2>
+        <p>{text::ENROL_INTRO}</p>
+        {match step.enrolment {
+            Some(enrolment) => view! { <EnrolSteps enrolment /> }.into_any(),
+            None => view! {
+                <ActionForm action=start>
+                    <div class="field">
+                        <label for="enrol-label">{text::ENROL_LABEL}</label>
+                        <input id="enrol-label" name="label" type="text" value=text::KIND_TOTP required maxlength="64" />
+                    </div>
+                    <div class="field">
+                        <label for="enrol-device">{text::ENROL_DEVICE}</label>
+                        <input id="enrol-device" name="device" type="text" placeholder=text::ENROL_DEVICE_EXAMPLE maxlength="64" />
+                    </div>
+                    <Show when=move || start_error().is_some()>
+                        <p class="error" role="alert">{move || start_error().map(|e| e.to_string())}</p>
+                    </Show>
+                    <button type="submit" class="primary" disabled=move || starting.get()>{text::ENROL_START}</button>
+                </ActionForm>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+/// The set-up itself: scan (or open, or type), then confirm with the first code.
+#[component]
+fn EnrolSteps(enrolment: EnrolmentView) -> impl IntoView {
+    let finish = ServerAction::<FinishEnrolment>::new();
+    let busy = finish.pending();
+    let error = move || finish.value().get().and_then(|result| result.err());
+    view! {
+        <ol class="steps">
+            <li>
+                <p>{text::ENROL_SCAN}</p>
+                <div class="qr" role="img" aria-label=text::ENROL_QR_LABEL inner_html=enrolment.qr_svg></div>
+                <p>
+                    {text::ENROL_ON_THIS_PHONE}" "
+                    <a class="button" href=enrolment.otpauth_uri>{text::ENROL_OPEN_APP}</a>
+                </p>
+                <p>
+                    {text::ENROL_TYPE_KEY}" "
+                    <code class="secret" aria-label=text::ENROL_KEY_LABEL>{enrolment.secret_groups}</code>
+                </p>
+            </li>
+            <li>
+                <ActionForm action=finish>
+                    <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
+                    <div class="field">
+                        <label for="enrol-code">{text::ENROL_CODE}</label>
+                        <input
+                            id="enrol-code"
+                            name="code"
+                            type="text"
+                            inputmode="numeric"
+                            autocomplete="one-time-code"
+                            pattern="[0-9 ]*"
+                            maxlength="7"
+                            required
+                            aria-describedby=move || error().map(|_| "enrol-error")
+                        />
+                    </div>
+                    <Show when=move || error().is_some()>
+                        <p class="error" role="alert" id="enrol-error">{move || error().map(|e| e.to_string())}</p>
+                    </Show>
+                    <button type="submit" class="primary" disabled=move || busy.get()>
+                        {move || if busy.get() { text::SIGNING_IN } else { text::ENROL_FINISH }}
+                    </button>
+                </ActionForm>
+            </li>
+        </ol>
     }
 }
 

@@ -117,6 +117,7 @@ macro_rules! insert_contact {
 
 // Declared after the macros above, which they use.
 mod audit;
+mod enrol;
 mod oob;
 mod outbox;
 mod throttle;

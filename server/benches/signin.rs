@@ -1,0 +1,811 @@
+//! Sign-in throughput: full password + TOTP sign-ins per second through the real router, over
+//! real HTTP on loopback, compared with what argon2 alone allows on this machine.
+//!
+//! ```sh
+//! cargo bench -p server --bench signin                          # SQLite, 4 users, 20 s
+//! cargo bench -p server --bench signin -- --backend postgres --duration 30 --concurrency 8
+//! make bench-signin                                              # the same, via the Makefile
+//! ```
+//!
+//! Options (or environment variables): `--duration SECS` (`MAYI_BENCH_DURATION`, default 20),
+//! `--concurrency N` (`MAYI_BENCH_CONCURRENCY`, default 4), `--backend sqlite|postgres`
+//! (`MAYI_BENCH_BACKEND`, default sqlite). PostgreSQL comes from `MAYI_TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/test`), in a fresh schema dropped afterwards.
+//!
+//! What it does:
+//! 1. measures the mean wall time of one `PasswordHasher::verify` (one at a time), and the
+//!    verifies per second with one job per core (argon2's ceiling on this machine right now);
+//! 2. creates a fresh store (SQLite: a temporary file, WAL, on disk, as in production) with
+//!    enough accounts, each with one active TOTP token, that no account signs in twice within
+//!    one 30-s TOTP step (a code is accepted once per step: replay protection). One password
+//!    hash is computed once and shared by every account;
+//! 3. serves `server::http::router` on 127.0.0.1:0 in this process (multi-thread runtime) and
+//!    runs `concurrency` virtual users for the duration, each: `POST /api/sign_in`, take the
+//!    `mayi_signin` cookie, `POST /api/verify_code` with the current TOTP code, expect a
+//!    `mayi_session` cookie. Only full successes count; every failure is counted and shown;
+//! 4. prints one table: rate, latencies, and ratio = (sign-ins/s) ÷ (cores ÷ argon2 seconds),
+//!    target ≥ 0.8.
+//!
+//! Exit status: 0 when every sign-in succeeded (whatever the ratio), 1 on any failure, 2 on bad
+//! arguments.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use app::ssr::{AppState, Settings};
+use identity::{
+    testing::TestStore, AccountState, Authenticator, NewAccount, NewToken, Password, PasswordHash,
+    PasswordHasher, Role, SeedCipher, SystemClock, TokenId, TokenKind, TokenState, TotpSecret,
+    Username, TOTP_STEP_SECS,
+};
+use leptos::prelude::LeptosOptions;
+use reqwest::header;
+
+const PASSWORD: &str = "benchmark passphrase, not a secret";
+/// Sequential verifies averaged for the argon2 time.
+const ARGON2_RUNS: u32 = 20;
+/// Verifies per job when measuring argon2 with one job per core.
+const ARGON2_PARALLEL_RUNS: u32 = 10;
+const TARGET_RATIO: f64 = 0.8;
+/// Accounts are sized for this much more than argon2's ceiling, so that none is reused within
+/// a TOTP step even if the measured argon2 time was pessimistic.
+const RATE_HEADROOM: f64 = 1.5;
+/// An account is not reused sooner than this (one TOTP step plus a margin).
+const REUSE_AFTER: Duration = Duration::from_secs(TOTP_STEP_SECS + 5);
+/// Hard bounds, so that a wrong measurement cannot make the setup run for ever.
+const MAX_ACCOUNTS: usize = 50_000;
+const MAX_DURATION: Duration = Duration::from_secs(600);
+const MAX_CONCURRENCY: usize = 256;
+/// Concurrent writers while creating the accounts.
+const SETUP_TASKS: usize = 8;
+/// One HTTP request may take at most this long (a stuck server fails the run, not hangs it).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Options {
+    duration: Duration,
+    concurrency: usize,
+    backend: Backend,
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("signin bench: {message}");
+            eprintln!(
+                "usage: cargo bench -p server --bench signin -- \
+                 [--duration SECS] [--concurrency N] [--backend sqlite|postgres]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let filter = std::env::var("MAYI_LOG").unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+
+    // The same kind of runtime as `mayi-id serve` (`#[tokio::main]`): one worker per core.
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("signin bench: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(options)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("signin bench: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut duration = env_or("MAYI_BENCH_DURATION", "20");
+    let mut concurrency = env_or("MAYI_BENCH_CONCURRENCY", "4");
+    let mut backend = env_or("MAYI_BENCH_BACKEND", "sqlite");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) => (name.to_string(), Some(value.to_string())),
+            None => (arg.clone(), None),
+        };
+        let slot = match name.as_str() {
+            // `cargo bench` passes `--bench` to every bench binary.
+            "--bench" => continue,
+            "--duration" => &mut duration,
+            "--concurrency" => &mut concurrency,
+            "--backend" => &mut backend,
+            _ => return Err(format!("unknown argument {arg:?}")),
+        };
+        *slot = match inline {
+            Some(value) => value,
+            None => args.next().ok_or_else(|| format!("{name} needs a value"))?,
+        };
+    }
+    let secs: f64 = duration
+        .trim_end_matches('s')
+        .parse()
+        .map_err(|_| format!("duration {duration:?} is not a number of seconds"))?;
+    if !(secs > 0.0 && secs <= MAX_DURATION.as_secs_f64()) {
+        return Err(format!(
+            "duration must be more than 0 and at most {} s",
+            MAX_DURATION.as_secs()
+        ));
+    }
+    let concurrency: usize = concurrency
+        .parse()
+        .map_err(|_| format!("concurrency {concurrency:?} is not a whole number"))?;
+    if concurrency == 0 || concurrency > MAX_CONCURRENCY {
+        return Err(format!("concurrency must be 1 to {MAX_CONCURRENCY}"));
+    }
+    let backend = match backend.as_str() {
+        "sqlite" => Backend::Sqlite,
+        "postgres" | "postgresql" => Backend::Postgres,
+        other => return Err(format!("backend {other:?}: use sqlite or postgres")),
+    };
+    Ok(Options {
+        duration: Duration::from_secs_f64(secs),
+        concurrency,
+        backend,
+    })
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+/// One account the virtual users sign in as.
+struct BenchAccount {
+    username: String,
+    token: TokenId,
+    secret: TotpSecret,
+    /// The TOTP step of its last code, so that no code is sent twice in one step.
+    last_step: AtomicI64,
+}
+
+/// Runs the benchmark; `Ok(false)` when some sign-in failed.
+async fn run(options: Options) -> Result<bool, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load_before = load_average();
+
+    // 1. argon2, alone.
+    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    let hash = hasher
+        .hash(&password())
+        .await
+        .map_err(|e| format!("hashing the benchmark password: {e}"))?;
+    let argon2 = argon2_mean(&hasher, &hash).await?;
+    let argon2_parallel = argon2_parallel_rate(&hasher, &hash, cores).await?;
+    let ideal = cores as f64 / argon2.as_secs_f64();
+    eprintln!(
+        "argon2: {:.1} ms per verify (mean of {ARGON2_RUNS}), {:.1} verifies/s with {cores} \
+         parallel jobs; cores ÷ argon2 = {ideal:.1}/s",
+        ms(argon2),
+        argon2_parallel
+    );
+
+    // 2. a fresh store with enough accounts.
+    let test_store = match options.backend {
+        Backend::Sqlite => identity::testing::sqlite().await,
+        Backend::Postgres => identity::testing::postgres()
+            .await
+            .ok_or("PostgreSQL is not reachable (see MAYI_TEST_POSTGRES_URL)")?,
+    };
+    let rate_bound = ideal.max(argon2_parallel) * RATE_HEADROOM;
+    let window = options.duration.min(REUSE_AFTER).as_secs_f64();
+    let wanted = (rate_bound * window).ceil() as usize + options.concurrency;
+    let account_count = wanted.clamp(50, MAX_ACCOUNTS);
+    let cipher = Arc::new(SeedCipher::from_key_bytes([42; 32]));
+    let setup_started = Instant::now();
+    let accounts = create_accounts(&test_store, &hash, &cipher, account_count).await?;
+    let setup = setup_started.elapsed();
+    eprintln!(
+        "store: {} with {account_count} accounts (one TOTP token each), created in {:.1} s",
+        options.backend.as_str(),
+        setup.as_secs_f64()
+    );
+
+    // 3. the real router on loopback.
+    let site = tempfile::tempdir().map_err(|e| format!("temporary site root: {e}"))?;
+    std::fs::create_dir_all(site.path().join("pkg")).map_err(|e| e.to_string())?;
+    let state = AppState {
+        leptos_options: LeptosOptions::builder()
+            .output_name("mayi-id")
+            .site_root(site.path().to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .build(),
+        store: test_store.store.clone(),
+        auth: Authenticator::new(
+            test_store.store.clone(),
+            hasher.clone(),
+            Arc::clone(&cipher),
+            Arc::new(SystemClock),
+            "http://127.0.0.1:3000",
+        ),
+        settings: Arc::new(Settings {
+            public_url: "http://127.0.0.1:3000".into(),
+            dev: true,
+        }),
+    };
+    let router = server::http::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let base = format!("http://{address}");
+
+    // One sign-in first: a broken flow stops here, with its reason, before any measurement.
+    let next = Arc::new(AtomicUsize::new(0));
+    let smoke_client = http_client()?;
+    if let Err(failure) = sign_in_once(&smoke_client, &base, &accounts, &next).await {
+        let _ = stop.send(());
+        return Err(format!("the first sign-in failed: {failure}"));
+    }
+
+    // 4. the load.
+    let cpu_before = CpuSample::now();
+    let started = Instant::now();
+    let deadline = started + options.duration;
+    let mut users = tokio::task::JoinSet::new();
+    for _ in 0..options.concurrency {
+        let client = http_client()?;
+        let base = base.clone();
+        let accounts = Arc::clone(&accounts);
+        let next = Arc::clone(&next);
+        users.spawn(async move {
+            let mut result = UserResult::default();
+            while Instant::now() < deadline {
+                match sign_in_once(&client, &base, &accounts, &next).await {
+                    Ok(timing) => result.successes.push(timing),
+                    Err(failure) => {
+                        *result.failures.entry(failure.to_string()).or_default() += 1;
+                    }
+                }
+            }
+            result
+        });
+    }
+    let mut total = UserResult::default();
+    while let Some(joined) = users.join_next().await {
+        let result = joined.map_err(|e| format!("a virtual user panicked: {e}"))?;
+        total.successes.extend(result.successes);
+        for (failure, count) in result.failures {
+            *total.failures.entry(failure).or_default() += count;
+        }
+    }
+    let elapsed = started.elapsed();
+    let cpu = CpuSample::now().since(&cpu_before);
+    let _ = stop.send(());
+    let _ = server.await;
+
+    let argon2_after = argon2_mean(&hasher, &hash).await?;
+    let reuse_waits = REUSE_WAITS.load(Ordering::Relaxed) as u64;
+    report(&Report {
+        options: &options,
+        cores,
+        argon2,
+        argon2_after,
+        argon2_parallel,
+        account_count,
+        setup,
+        elapsed,
+        result: &total,
+        cpu,
+        load_before,
+        reuse_waits,
+    });
+    drop(test_store);
+    Ok(total.failures.is_empty())
+}
+
+fn password() -> Password {
+    Password::new(PASSWORD.to_string()).expect("the benchmark password meets the policy")
+}
+
+/// Mean wall time of one verify, one at a time, after one unmeasured warm-up.
+async fn argon2_mean(hasher: &PasswordHasher, hash: &PasswordHash) -> Result<Duration, String> {
+    let password = password();
+    let verify = || async {
+        match hasher.verify(&password, hash).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the benchmark password does not verify".to_string()),
+            Err(e) => Err(format!("argon2 verify: {e}")),
+        }
+    };
+    verify().await?;
+    let started = Instant::now();
+    for _ in 0..ARGON2_RUNS {
+        verify().await?;
+    }
+    Ok(started.elapsed() / ARGON2_RUNS)
+}
+
+/// Verifies per second with one job per core: argon2's real ceiling on this machine (memory
+/// bandwidth and other processes included).
+async fn argon2_parallel_rate(
+    hasher: &PasswordHasher,
+    hash: &PasswordHash,
+    jobs: usize,
+) -> Result<f64, String> {
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..jobs {
+        let hasher = hasher.clone();
+        let hash = hash.clone();
+        set.spawn(async move {
+            let password = password();
+            for _ in 0..ARGON2_PARALLEL_RUNS {
+                if !hasher
+                    .verify(&password, &hash)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    return Err("the benchmark password does not verify".to_string());
+                }
+            }
+            Ok(())
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        joined.map_err(|e| e.to_string())??;
+    }
+    Ok((jobs as u32 * ARGON2_PARALLEL_RUNS) as f64 / started.elapsed().as_secs_f64())
+}
+
+/// `count` accounts `bench-00000`…, each with one active TOTP token of its own random seed,
+/// created through the store's API by a few concurrent tasks.
+async fn create_accounts(
+    store: &TestStore,
+    hash: &PasswordHash,
+    cipher: &Arc<SeedCipher>,
+    count: usize,
+) -> Result<Arc<Vec<BenchAccount>>, String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..SETUP_TASKS {
+        let store = store.store.clone();
+        let hash = hash.clone();
+        let cipher = Arc::clone(cipher);
+        tasks.spawn(async move {
+            let mut made = Vec::new();
+            for i in (task..count).step_by(SETUP_TASKS) {
+                let username = format!("bench-{i:05}");
+                let account = store
+                    .create_account(NewAccount {
+                        username: Username::parse(&username).map_err(|e| e.to_string())?,
+                        display_name: format!("Bench User {i}"),
+                        password_hash: hash.clone(),
+                        role: Role::User,
+                        state: AccountState::Active,
+                    })
+                    .await
+                    .map_err(|e| format!("create account {username}: {}", e.detail()))?;
+                let secret = TotpSecret::generate();
+                let sealed = secret.seal(&cipher, account).map_err(|e| e.to_string())?;
+                let token = store
+                    .insert_token(NewToken {
+                        account_id: account,
+                        kind: TokenKind::Totp,
+                        label: "Authenticator app".into(),
+                        device: Some("Bench phone".into()),
+                        state: TokenState::Active,
+                        secret_enc: Some(sealed),
+                        target: None,
+                    })
+                    .await
+                    .map_err(|e| format!("insert token for {username}: {}", e.detail()))?;
+                made.push((
+                    i,
+                    BenchAccount {
+                        username,
+                        token,
+                        secret,
+                        last_step: AtomicI64::new(i64::MIN),
+                    },
+                ));
+            }
+            Ok::<_, String>(made)
+        });
+    }
+    let mut all = Vec::with_capacity(count);
+    while let Some(joined) = tasks.join_next().await {
+        all.extend(joined.map_err(|e| e.to_string())??);
+    }
+    all.sort_by_key(|(i, _)| *i);
+    Ok(Arc::new(all.into_iter().map(|(_, a)| a).collect()))
+}
+
+fn http_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        // A server function answers with a redirect to the next page; the page is not wanted.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent("mayi-id signin bench")
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
+/// Times of one successful sign-in.
+#[derive(Clone, Copy)]
+struct Timing {
+    sign_in: Duration,
+    verify: Duration,
+}
+
+impl Timing {
+    fn total(self) -> Duration {
+        self.sign_in + self.verify
+    }
+}
+
+#[derive(Default)]
+struct UserResult {
+    successes: Vec<Timing>,
+    /// Failure description → how many times.
+    failures: BTreeMap<String, u64>,
+}
+
+/// Times a sign-in had to wait for the next TOTP step because its account was used in this one
+/// (never, when the accounts are sized right).
+static REUSE_WAITS: AtomicUsize = AtomicUsize::new(0);
+
+/// One full sign-in as a browser with JavaScript makes it: password, then the TOTP code.
+async fn sign_in_once(
+    client: &reqwest::Client,
+    base: &str,
+    accounts: &[BenchAccount],
+    next: &AtomicUsize,
+) -> Result<Timing, String> {
+    let account = &accounts[next.fetch_add(1, Ordering::Relaxed) % accounts.len()];
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/api/sign_in"))
+        .header(header::ACCEPT, "application/json")
+        .form(&[
+            ("username", account.username.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .map_err(|e| format!("sign_in: request failed: {}", error_chain(&e)))?;
+    let attempt = expect_cookie(response, "mayi_signin")
+        .await
+        .map_err(|e| format!("sign_in: {e}"))?;
+    let sign_in = started.elapsed();
+
+    // A code is accepted once per step and account: wait for the next step if this account
+    // already sent one in this step.
+    let mut now = unix_secs();
+    let mut step = (now / TOTP_STEP_SECS) as i64;
+    while account.last_step.load(Ordering::Relaxed) >= step {
+        REUSE_WAITS.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        now = unix_secs();
+        step = (now / TOTP_STEP_SECS) as i64;
+    }
+    account.last_step.store(step, Ordering::Relaxed);
+    let code = account.secret.code_at(now);
+
+    let started = Instant::now();
+    let response = client
+        .post(format!("{base}/api/verify_code"))
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, attempt)
+        .form(&[
+            ("token_id", account.token.0.to_string().as_str()),
+            ("kind", "totp"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(|e| format!("verify_code: request failed: {}", error_chain(&e)))?;
+    expect_cookie(response, "mayi_session")
+        .await
+        .map_err(|e| format!("verify_code: {e}"))?;
+    Ok(Timing {
+        sign_in,
+        verify: started.elapsed(),
+    })
+}
+
+/// `name=value` of a non-empty cookie the (successful) response sets, or why not.
+async fn expect_cookie(response: reqwest::Response, name: &str) -> Result<String, String> {
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(n, v)| n.trim() == name && !v.is_empty())
+        })
+        .map(str::to_string);
+    let body = response.text().await.unwrap_or_default();
+    match cookie {
+        Some(cookie) if status.is_success() || status.is_redirection() => Ok(cookie),
+        _ => {
+            let body: String = body.chars().take(160).collect();
+            Err(format!("HTTP {status}, no {name} cookie; body: {body}"))
+        }
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The `q`-quantile (nearest rank) of sorted durations.
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn sorted(mut v: Vec<Duration>) -> Vec<Duration> {
+    v.sort_unstable();
+    v
+}
+
+/// CPU time of this process and of the whole machine (Linux `/proc`), to tell how much of the
+/// machine the benchmark had.
+#[derive(Clone, Copy)]
+struct CpuSample {
+    at: Instant,
+    /// This process, user + system, in clock ticks.
+    process_ticks: Option<u64>,
+    /// All CPUs: (busy, total) clock ticks.
+    machine_ticks: Option<(u64, u64)>,
+}
+
+/// What a run used: cores' worth of CPU for this process and for the machine.
+#[derive(Clone, Copy)]
+struct CpuUse {
+    process_cores: Option<f64>,
+    machine_busy_cores: Option<f64>,
+}
+
+impl CpuSample {
+    fn now() -> Self {
+        let process_ticks = std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|stat| {
+                // Fields after the parenthesised command name; utime and stime are 14 and 15.
+                let rest = stat.rsplit_once(')')?.1;
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                let utime: u64 = fields.get(11)?.parse().ok()?;
+                let stime: u64 = fields.get(12)?.parse().ok()?;
+                Some(utime + stime)
+            });
+        let machine_ticks = std::fs::read_to_string("/proc/stat").ok().and_then(|stat| {
+            let line = stat.lines().next()?;
+            let values: Vec<u64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            let total: u64 = values.iter().take(8).sum();
+            // idle + iowait
+            let idle = values.get(3)? + values.get(4).copied().unwrap_or(0);
+            Some((total - idle, total))
+        });
+        Self {
+            at: Instant::now(),
+            process_ticks,
+            machine_ticks,
+        }
+    }
+
+    fn since(&self, before: &Self) -> CpuUse {
+        // Linux reports both in USER_HZ, which is 100 on every common configuration.
+        const TICKS_PER_SEC: f64 = 100.0;
+        let wall = self.at.duration_since(before.at).as_secs_f64();
+        let process_cores = match (self.process_ticks, before.process_ticks) {
+            (Some(a), Some(b)) if wall > 0.0 => {
+                Some(a.saturating_sub(b) as f64 / TICKS_PER_SEC / wall)
+            }
+            _ => None,
+        };
+        let machine_busy_cores = match (self.machine_ticks, before.machine_ticks) {
+            (Some((busy_a, _)), Some((busy_b, _))) if wall > 0.0 => {
+                Some(busy_a.saturating_sub(busy_b) as f64 / TICKS_PER_SEC / wall)
+            }
+            _ => None,
+        };
+        CpuUse {
+            process_cores,
+            machine_busy_cores,
+        }
+    }
+}
+
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+struct Report<'a> {
+    options: &'a Options,
+    cores: usize,
+    argon2: Duration,
+    argon2_after: Duration,
+    argon2_parallel: f64,
+    account_count: usize,
+    setup: Duration,
+    elapsed: Duration,
+    result: &'a UserResult,
+    cpu: CpuUse,
+    load_before: Option<String>,
+    reuse_waits: u64,
+}
+
+fn report(r: &Report<'_>) {
+    let successes = r.result.successes.len();
+    let failures: u64 = r.result.failures.values().sum();
+    let rate = successes as f64 / r.elapsed.as_secs_f64();
+    let argon2_s = r.argon2.as_secs_f64();
+    let ideal = r.cores as f64 / argon2_s;
+    let ratio = rate / ideal;
+    let totals = sorted(r.result.successes.iter().map(|t| t.total()).collect());
+    let sign_ins = sorted(r.result.successes.iter().map(|t| t.sign_in).collect());
+    let verifies = sorted(r.result.successes.iter().map(|t| t.verify).collect());
+    let date = app::ssr::format_utc(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64),
+    );
+    let verdict = if ratio >= TARGET_RATIO {
+        "met"
+    } else {
+        "NOT met"
+    };
+    let fmt_opt = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+
+    println!();
+    println!(
+        "MAYI ID sign-in benchmark: password + TOTP over HTTP, real router, {} virtual users, \
+         {:.0} s",
+        r.options.concurrency,
+        r.options.duration.as_secs_f64()
+    );
+    println!();
+    println!(
+        "| date | cores | backend | argon2 ms/hash | sign-ins/s | p50 ms | p99 ms | ratio | target | failures |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {date} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | ≥ {TARGET_RATIO} ({verdict}) | {failures} |",
+        r.cores,
+        r.options.backend.as_str(),
+        ms(r.argon2),
+        rate,
+        ms(quantile(&totals, 0.50)),
+        ms(quantile(&totals, 0.99)),
+        ratio,
+    );
+    println!();
+    println!(
+        "ratio = (sign-ins/s) ÷ (cores ÷ argon2 s) = {rate:.1} ÷ ({} ÷ {argon2_s:.4}) = {rate:.1} ÷ {ideal:.1}",
+        r.cores
+    );
+    println!(
+        "successes {successes} in {:.2} s (until the last in-flight sign-in ended)",
+        r.elapsed.as_secs_f64()
+    );
+    println!(
+        "per request, p50 / p99: sign_in {:.1} / {:.1} ms, verify_code {:.1} / {:.1} ms",
+        ms(quantile(&sign_ins, 0.50)),
+        ms(quantile(&sign_ins, 0.99)),
+        ms(quantile(&verifies, 0.50)),
+        ms(quantile(&verifies, 0.99)),
+    );
+    println!(
+        "argon2: {:.1} ms per verify before the run, {:.1} ms after (mean of {ARGON2_RUNS} \
+         one at a time); {:.1} verifies/s with {} parallel jobs (ratio against that ceiling: \
+         {:.2})",
+        ms(r.argon2),
+        ms(r.argon2_after),
+        r.argon2_parallel,
+        r.cores,
+        rate / r.argon2_parallel,
+    );
+    println!(
+        "concurrency: tokio multi-thread runtime with {} workers (one per core, as \
+         #[tokio::main]); server and load generator in this process; PasswordHasher::new \
+         allows {} argon2 jobs at once (one per core) on tokio's blocking pool, waiting up to \
+         2 s for a slot; argon2id m=19456 KiB, t=2, p=1 (single-threaded per hash)",
+        r.cores, r.cores
+    );
+    println!(
+        "store: {} ({}), {} accounts with one TOTP token each, created in {:.1} s; waits for \
+         a fresh TOTP step: {}",
+        r.options.backend.as_str(),
+        match r.options.backend {
+            Backend::Sqlite => "temporary file on disk, WAL, pool of 8, as in production",
+            Backend::Postgres => "fresh schema, identity::testing pool of 4 connections",
+        },
+        r.account_count,
+        r.setup.as_secs_f64(),
+        r.reuse_waits,
+    );
+    println!(
+        "CPU during the run: this process {} cores, whole machine busy {} of {} cores; load \
+         average before: {}",
+        fmt_opt(r.cpu.process_cores),
+        fmt_opt(r.cpu.machine_busy_cores),
+        r.cores,
+        r.load_before.as_deref().unwrap_or("n/a"),
+    );
+    if failures > 0 {
+        println!();
+        println!("FAILURES ({failures}), by kind:");
+        for (failure, count) in &r.result.failures {
+            println!("  {count:>6} × {failure}");
+        }
+    }
+}
