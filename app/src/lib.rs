@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/login") view=pages::SignInPage />
+                    <Route path=path!("/help/signing-in") view=pages::HelpSignIn />
                     // Async: these pages wait for their data before the first byte, so they work
                     // without JavaScript and can still redirect (302) on the server.
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />

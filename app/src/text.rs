@@ -87,3 +87,21 @@ pub const ENROL_TYPE_KEY: &str = "Or type this key in the app:";
 pub const ENROL_KEY_LABEL: &str = "Setup key";
 pub const ENROL_CODE: &str = "6-digit code the app shows now";
 pub const ENROL_FINISH: &str = "Finish and sign in";
+
+pub const HELP_LINK: &str = "Help with signing in";
+pub const HELP_SIGN_IN_TITLE: &str = "Signing in to MAYI ID";
+pub const HELP_SIGN_IN_INTRO: &str = "Signing in takes two steps: your password, then one of your tokens. A password alone never opens your account.";
+pub const HELP_STEP1_HEADING: &str = "1. Username and password";
+pub const HELP_STEP1: &str = "Type your username (capital letters do not matter) and your password, then press Continue. If either is wrong, the page says \"Wrong username or password\": for your safety it never says which.";
+pub const HELP_STEP2_HEADING: &str = "2. Confirm it is you";
+pub const HELP_STEP2: &str = "The next page lists your tokens. Use any one of them:";
+pub const HELP_TOTP: &str = "open the app on your phone and type the 6-digit code it shows for MAYI ID. Each code works once; if it was just used, wait for the next one.";
+pub const HELP_SMS: &str = "press \"Send a code\", then type the 6-digit code from the text message. It is valid for 5 minutes; a new code replaces the old one.";
+pub const HELP_EMAIL: &str =
+    "press \"Send a code\", then type the 6-digit code from the email. It is valid for 5 minutes.";
+pub const HELP_FIRST_HEADING: &str = "Your first sign-in";
+pub const HELP_FIRST: &str = "If your account has no token yet, MAYI ID asks you to set up an authenticator app: scan the QR code with the app (or, on the phone itself, press \"Open in authenticator app\", or type the setup key), then type the code the app shows. From then on you sign in with that app.";
+pub const HELP_TROUBLE_HEADING: &str = "If something goes wrong";
+pub const HELP_TROUBLE_CODE: &str = "\"That code is not valid\": check that the app shows MAYI ID and that your phone's clock is right, then type the current code.";
+pub const HELP_TROUBLE_WAIT: &str = "\"Too many attempts\": after several wrong tries you must wait a little before the next one. The wait grows with each wrong try and ends by itself.";
+pub const HELP_TROUBLE_LOST: &str = "Lost the phone that holds your tokens? Sign in with another of your tokens if you have one; otherwise ask your help desk for an emergency access code.";

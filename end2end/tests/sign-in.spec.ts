@@ -47,6 +47,32 @@ test.describe("sign-in page, JavaScript on", () => {
   });
 });
 
+test("a wrong password and an unknown user read the same", async ({ page }) => {
+  await page.goto("/login");
+  const f = form(page);
+  await expect(f.showPassword).toBeVisible(); // hydrated
+  const messages: string[] = [];
+  for (const username of [user.username, "no-such-user-anywhere"]) {
+    await f.username.fill(username);
+    await f.password.fill("definitely not it");
+    await f.submit.click();
+    await expect(f.error).toBeVisible();
+    messages.push((await f.error.textContent()) ?? "");
+    await page.reload();
+  }
+  expect(messages).toEqual(["Wrong username or password.", "Wrong username or password."]);
+});
+
+test("the help page explains the two steps", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByRole("link", { name: "Help with signing in" }).click();
+  await expect(page).toHaveURL(/\/help\/signing-in$/);
+  await expect(page.getByRole("heading", { level: 1, name: "Signing in to MAYI ID" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "2. Confirm it is you" })).toBeVisible();
+  await page.getByRole("link", { name: "Go to sign-in" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+});
+
 test.describe("sign-in page, JavaScript off", () => {
   test.use({ javaScriptEnabled: false });
 

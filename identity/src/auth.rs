@@ -1400,6 +1400,60 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn au_2_no_secret_reaches_an_audit_row() {
+        let f = fixture(testing::sqlite().await).await;
+        let mut secrets = vec![PASSWORD.to_string(), SECRET.to_string(), code_at(T0)];
+        let _ = f
+            .auth
+            .check_password("alice", "wrong password!".into(), &no_client())
+            .await;
+        secrets.push("wrong password!".into());
+        let ok = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        secrets.push(ok.attempt.as_str().to_string());
+        let _ = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, "123456", &no_client())
+            .await;
+        let (_, session) = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .await
+            .unwrap();
+        secrets.push(session.as_str().to_string());
+        let b = f
+            .auth
+            .check_password("alice", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        f.auth
+            .send_code(&b.attempt, f.alice_email, &no_client())
+            .await
+            .unwrap();
+        let code = code_sent_to(&f, "alice.codes@example.org").await;
+        secrets.push(code.clone());
+        f.auth
+            .verify_code(&b.attempt, f.alice_email, &code, &no_client())
+            .await
+            .unwrap();
+        f.auth.sign_out(&session, &no_client()).await.unwrap();
+
+        let rows = testing::raw_rows(f.auth.store(), "audit_events").await;
+        assert!(rows.len() >= 7, "{rows:?}");
+        for row in &rows {
+            for secret in &secrets {
+                assert!(
+                    !row.contains(secret.as_str()),
+                    "{secret:?} in audit row {row}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
     async fn oob_9_sends_are_limited_per_account() {
         let f = fixture(testing::sqlite().await).await;
         let a = f

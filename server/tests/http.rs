@@ -28,6 +28,11 @@ struct Harness {
 
 /// A router over a fresh store with one account (`alice`) and a minimal built site.
 async fn harness(store: TestStore) -> Harness {
+    harness_with(store, PasswordHasher::new(None).unwrap(), true).await
+}
+
+/// The same with a given password hasher and development mode on or off.
+async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Harness {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(
@@ -38,7 +43,6 @@ async fn harness(store: TestStore) -> Harness {
     std::fs::write(site.path().join("pkg/mayi-id.js.br"), b"brotli bytes").unwrap();
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
 
-    let hasher = PasswordHasher::new(None).unwrap();
     let hash = hasher
         .hash(&Password::new(PASSWORD.to_string()).unwrap())
         .await
@@ -88,7 +92,7 @@ async fn harness(store: TestStore) -> Harness {
         ),
         settings: Arc::new(Settings {
             public_url: "http://127.0.0.1:3000".into(),
-            dev: true,
+            dev,
         }),
     };
     Harness {
@@ -337,4 +341,68 @@ on_both_backends! {
         let (status, _, body) = send(&h.router, get("/favicon.svg")).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "<svg/>"));
     }
+}
+
+/// PW-11: password hashing is bounded; past the bound the server sheds load with 503 and
+/// Retry-After instead of queueing without limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pw_11_hashing_past_its_bound_answers_503_with_retry_after() {
+    let hasher = PasswordHasher::with_limits(None, 1, std::time::Duration::from_millis(1)).unwrap();
+    let h = harness_with(identity::testing::sqlite().await, hasher, true).await;
+    // Different (unknown) names, so that no per-name throttle answers first.
+    let calls = (0..8).map(|i| {
+        let router = h.router.clone();
+        async move { send(&router, sign_in(&format!("nobody-{i}"), "not the password")).await }
+    });
+    let answers = futures_join_all(calls).await;
+    let busy: Vec<_> = answers
+        .iter()
+        .filter(|(status, _, _)| *status == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
+    assert!(
+        !busy.is_empty(),
+        "some of 8 parallel sign-ins meet the bound of 1"
+    );
+    for (_, headers, body) in &busy {
+        assert_eq!(headers[header::RETRY_AFTER], "2");
+        assert!(body.contains("Busy"), "{body}");
+    }
+    assert!(answers.iter().all(|(status, _, _)| [
+        StatusCode::UNAUTHORIZED,
+        StatusCode::SERVICE_UNAVAILABLE
+    ]
+    .contains(status)));
+}
+
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+/// SE-3: outside development mode the cookies are `__Host-` prefixed and Secure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn se_3_production_cookies_are_host_prefixed_and_secure() {
+    let h = harness_with(
+        identity::testing::sqlite().await,
+        PasswordHasher::new(None).unwrap(),
+        false,
+    )
+    .await;
+    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+    let cookie = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-mayi_signin="), "{cookie}");
+    for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }

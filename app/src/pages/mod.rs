@@ -1,11 +1,13 @@
 //! The pages, one module each.
 
 mod account;
+mod help;
 mod not_found;
 mod sign_in;
 mod verify;
 
 pub use account::AccountPage;
+pub use help::HelpSignIn;
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;
 pub use verify::VerifyPage;

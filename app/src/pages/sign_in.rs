@@ -69,6 +69,9 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if pending.get() { text::SIGNING_IN } else { text::SIGN_IN_BUTTON }}
                 </button>
             </ActionForm>
+            <p class="help-link">
+                <a href="/help/signing-in">{text::HELP_LINK}</a>
+            </p>
         </section>
     }
 }

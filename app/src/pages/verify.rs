@@ -39,6 +39,9 @@ pub fn VerifyPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <p class="help-link">
+                <a href="/help/signing-in">{text::HELP_LINK}</a>
+            </p>
         </section>
     }
 }
