@@ -24,6 +24,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
+    let origin_guard = OriginGuard::new(&state.settings.public_url, state.settings.dev);
     let routes = generate_route_list(App);
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
 
@@ -37,6 +38,10 @@ pub fn router(state: AppState) -> Router {
         })
         .nest_service("/pkg", static_files(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            let guard = origin_guard.clone();
+            async move { guard.check(request, next).await }
+        }))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -60,6 +65,85 @@ pub fn router(state: AppState) -> Router {
 fn static_files(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
         .layer(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+}
+
+/// Refuses state-changing requests that a browser sends on behalf of another site (CSRF, login
+/// CSRF included: CS-1, CS-2). Leptos server functions have no protection of their own.
+///
+/// A request with a method other than GET, HEAD or OPTIONS passes only if its `Origin` is the
+/// configured public origin (in development mode also the origin the browser addressed, so that
+/// both `localhost` and `127.0.0.1` work), or, without `Origin`, if `Sec-Fetch-Site` says
+/// `same-origin` or `none`. Requests with neither header do not come from a browser page and
+/// carry no ambient authority a third site could abuse, so they pass (scripts, tests, curl).
+#[derive(Clone)]
+pub struct OriginGuard {
+    public_origin: String,
+    dev: bool,
+}
+
+impl OriginGuard {
+    pub fn new(public_url: &str, dev: bool) -> Self {
+        Self {
+            public_origin: origin_of(public_url),
+            dev,
+        }
+    }
+
+    /// Whether a request with these headers may change state.
+    pub fn allows(&self, method: &axum::http::Method, headers: &axum::http::HeaderMap) -> bool {
+        use axum::http::Method;
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            return true;
+        }
+        if let Some(origin) = headers.get(header::ORIGIN) {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            if origin == self.public_origin {
+                return true;
+            }
+            // Development: the origin of the address the browser used for this very request.
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            return self.dev
+                && host.is_some_and(|host| {
+                    origin == format!("http://{host}") || origin == format!("https://{host}")
+                });
+        }
+        match headers.get("sec-fetch-site").map(|v| v.to_str()) {
+            Some(Ok("same-origin" | "none")) => true,
+            Some(_) => false,
+            None => true,
+        }
+    }
+
+    async fn check(
+        self,
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        if self.allows(request.method(), request.headers()) {
+            next.run(request).await
+        } else {
+            tracing::warn!(
+                method = %request.method(),
+                path = %request.uri().path(),
+                origin = ?request.headers().get(header::ORIGIN),
+                "cross-site request refused"
+            );
+            (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL, lower-cased, as browsers send it in `Origin`.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        authority.to_ascii_lowercase()
+    )
 }
 
 /// Liveness: the process answers.

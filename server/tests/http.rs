@@ -404,3 +404,52 @@ async fn se_3_production_cookies_are_host_prefixed_and_secure() {
     }
     assert!(!cookie.contains("Domain"), "{cookie}");
 }
+
+/// CS-1, CS-2: state-changing requests from another site are refused, sign-in included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cs_1_cross_site_posts_are_refused() {
+    let h = harness(identity::testing::sqlite().await).await;
+    let with = |name: &'static str, value: &'static str| {
+        let mut request = sign_in("alice", PASSWORD);
+        request.headers_mut().insert(name, value.parse().unwrap());
+        request
+    };
+    for request in [
+        with("origin", "https://evil.example"),
+        with("origin", "null"),
+        with("sec-fetch-site", "cross-site"),
+        with("sec-fetch-site", "same-site"),
+    ] {
+        let (status, headers, body) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(
+            headers.get(header::SET_COOKIE).is_none(),
+            "no sign-in happened"
+        );
+    }
+    for request in [
+        with("origin", "http://127.0.0.1:3000"),
+        with("sec-fetch-site", "same-origin"),
+        sign_in("alice", PASSWORD),
+    ] {
+        let (status, headers, body) = send(&h.router, request).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{status} {body}"
+        );
+        assert!(headers.get(header::SET_COOKIE).is_some());
+    }
+    // Development mode also takes the origin of the address the browser used.
+    let mut request = with("origin", "http://localhost:3000");
+    request
+        .headers_mut()
+        .insert(header::HOST, "localhost:3000".parse().unwrap());
+    let (status, _, _) = send(&h.router, request).await;
+    assert!(status.is_success() || status.is_redirection());
+    // Reading is never refused.
+    let request = Request::get("/login")
+        .header("origin", "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&h.router, request).await.0, StatusCode::OK);
+}
