@@ -47,6 +47,16 @@ for project in phone desktop; do
     --label "Work email" --device "Mailbox"
 done
 
+# Accounts with two authenticator apps on a phone they lose and one on a tablet they keep.
+for name in lost-js-phone lost-js-desktop lost-nojs-phone lost-nojs-desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "$name" --display-name "Erin Example" --email "$name@example.org"
+  for token in "Authenticator app:Old phone" "Work app:Old phone" "Backup app:Tablet"; do
+    "$bin" token import --username "$name" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "${token%%:*}" --device "${token#*:}"
+  done
+done
+
 # Accounts with no token at all: they set up their first authenticator app on signing in.
 for name in fresh-js-phone fresh-js-desktop fresh-nojs-phone fresh-nojs-desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

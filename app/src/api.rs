@@ -238,6 +238,93 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     })
 }
 
+/// The token list, grouped by device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensView {
+    pub groups: Vec<DeviceGroup>,
+}
+
+/// The tokens on one device (or on none: SMS and email tokens may have no device).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceGroup {
+    pub device: Option<String>,
+    pub tokens: Vec<TokenView>,
+}
+
+/// What "I lost this device" did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LostDeviceDone {
+    pub device: String,
+    pub removed: u32,
+    pub sessions_ended: u64,
+}
+
+/// The caller's active tokens, grouped by device (in the order the devices were first used).
+///
+/// Who may call it: a signed-in user (full or emergency session).
+#[server(prefix = "/api", endpoint = "my_tokens")]
+pub async fn my_tokens() -> Result<TokensView, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let (_, account) = respond(require_session(&state).await)?;
+    let tokens = respond(state.tokens.list(&account).await.map_err(map_domain))?;
+    let mut groups: Vec<DeviceGroup> = Vec::new();
+    for token in &tokens {
+        let view = token_view(token);
+        match groups.iter_mut().find(|g| g.device == token.device) {
+            Some(group) => group.tokens.push(view),
+            None => groups.push(DeviceGroup {
+                device: token.device.clone(),
+                tokens: vec![view],
+            }),
+        }
+    }
+    Ok(TokensView { groups })
+}
+
+/// Removes one of the caller's tokens; returns its label. It stops working at once.
+///
+/// Who may call it: a signed-in user, for their own tokens only; the last active token of a
+/// full session cannot be removed.
+#[server(prefix = "/api", endpoint = "remove_token")]
+pub async fn remove_token(token_id: i64) -> Result<String, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let removed = state
+        .tokens
+        .remove(&session, &account, identity::TokenId(token_id), &client())
+        .await
+        .map_err(map_tokens);
+    Ok(respond(removed)?.label)
+}
+
+/// "I lost this device": removes every token on it, ends the caller's other sessions, and
+/// tells the caller's contacts.
+///
+/// Who may call it: a signed-in user, for their own devices only.
+#[server(prefix = "/api", endpoint = "lost_device")]
+pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    if device.len() > 256 {
+        return respond(Err(AppError::NotFound));
+    }
+    let done = state
+        .tokens
+        .lost_device(&session, &account, &device, &client())
+        .await
+        .map_err(map_tokens);
+    let done = respond(done)?;
+    Ok(LostDeviceDone {
+        device,
+        removed: done.removed.len() as u32,
+        sessions_ended: done.sessions_ended,
+    })
+}
+
 /// Ends the caller's session on the server and clears the cookie.
 ///
 /// Who may call it: anyone; without a session it only clears the cookie.

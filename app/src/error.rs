@@ -26,6 +26,12 @@ pub enum AppError {
     /// The chosen token cannot be used here.
     #[error("{}", text::ERR_UNUSABLE_TOKEN)]
     UnusableToken,
+    /// Removing this would leave a full session's account without any token.
+    #[error("{}", text::ERR_LAST_TOKEN)]
+    LastToken,
+    /// The thing asked for does not exist (or is not the caller's).
+    #[error("{}", text::ERR_NOT_FOUND)]
+    NotFound,
     /// The password step is too old or unknown: start again.
     #[error("{}", text::ERR_SIGN_IN_EXPIRED)]
     SignInExpired,
@@ -60,6 +66,8 @@ impl AppError {
             AppError::Blocked => 403,
             AppError::Busy => 503,
             AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::LastToken => 409,
             AppError::Internal => 500,
         }
     }

@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     // without JavaScript and can still redirect (302) on the server.
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

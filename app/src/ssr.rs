@@ -6,7 +6,10 @@ use axum::{
     extract::FromRef,
     http::{header, request::Parts, HeaderValue},
 };
-use identity::{Account, AuthError, Authenticator, DomainError, Session, SessionToken, Store};
+use identity::{
+    Account, AuthError, Authenticator, DomainError, Session, SessionToken, Store, TokenError,
+    TokenService,
+};
 use leptos::prelude::*;
 
 use crate::AppError;
@@ -17,6 +20,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub auth: Authenticator,
+    pub tokens: TokenService,
     pub settings: Arc<Settings>,
 }
 
@@ -96,6 +100,16 @@ pub fn map_auth(error: AuthError) -> AppError {
         AuthError::AttemptExpired => AppError::SignInExpired,
         AuthError::NotSignedIn => AppError::Unauthorized,
         AuthError::Domain(error) => map_domain(error),
+    }
+}
+
+/// Maps a token self-service error.
+pub fn map_tokens(error: TokenError) -> AppError {
+    match error {
+        TokenError::NotFound => AppError::NotFound,
+        TokenError::LastToken => AppError::LastToken,
+        TokenError::Invalid(message) => AppError::Invalid(message),
+        TokenError::Domain(error) => map_domain(error),
     }
 }
 

@@ -105,3 +105,51 @@ pub const HELP_TROUBLE_HEADING: &str = "If something goes wrong";
 pub const HELP_TROUBLE_CODE: &str = "\"That code is not valid\": check that the app shows MAYI ID and that your phone's clock is right, then type the current code.";
 pub const HELP_TROUBLE_WAIT: &str = "\"Too many attempts\": after several wrong tries you must wait a little before the next one. The wait grows with each wrong try and ends by itself.";
 pub const HELP_TROUBLE_LOST: &str = "Lost the phone that holds your tokens? Sign in with another of your tokens if you have one; otherwise ask your help desk for an emergency access code.";
+
+pub const TOKENS_TITLE: &str = "Your tokens";
+pub const TOKENS_INTRO: &str = "These are the ways you confirm it is you when you sign in, grouped by the phone or device they are on. Lost a phone? Remove every token on it at once.";
+pub const TOKENS_ON: &str = "Tokens on";
+pub const NO_DEVICE: &str = "Not on a device";
+pub const REMOVE: &str = "Remove";
+pub const REMOVE_CONFIRM: &str = "Yes, remove";
+pub const TOKEN_REMOVED: &str = "Removed";
+pub const LOST_DEVICE: &str = "I lost this device";
+pub const LOST_DEVICE_CONFIRM: &str = "Yes, I lost";
+pub const MANAGE_TOKENS: &str = "Manage your tokens";
+pub const BACK_TO_ACCOUNT: &str = "Back to your account";
+pub const ERR_LAST_TOKEN: &str = "This would remove your last token, and you could no longer sign in. Add another token first, then remove this one.";
+pub const ERR_NOT_FOUND: &str = "That token no longer exists. The list has been refreshed.";
+
+/// The confirmation that names the token being removed.
+pub fn remove_explained(label: &str, kind: &str, place: &str) -> String {
+    if place.is_empty() {
+        format!("Remove \u{201c}{label}\u{201d} ({kind})? It stops working at once and cannot be used to sign in again.")
+    } else {
+        format!("Remove \u{201c}{label}\u{201d} ({kind}, {place})? It stops working at once and cannot be used to sign in again.")
+    }
+}
+
+/// What "I lost this device" will do.
+pub fn lost_device_explained(device: &str, count: usize) -> String {
+    let tokens = if count == 1 {
+        "the token".to_string()
+    } else {
+        format!("all {count} tokens")
+    };
+    format!("This removes {tokens} on {device} at once, signs you out everywhere except here, and tells you by email and SMS. Then add new tokens on your new phone.")
+}
+
+/// What "I lost this device" did.
+pub fn lost_device_done(device: &str, removed: u32, sessions: u64) -> String {
+    let tokens = if removed == 1 {
+        "1 token".to_string()
+    } else {
+        format!("{removed} tokens")
+    };
+    let sessions = match sessions {
+        0 => String::new(),
+        1 => " and signed out 1 other session".to_string(),
+        n => format!(" and signed out {n} other sessions"),
+    };
+    format!("Removed {tokens} on {device}{sessions}.")
+}

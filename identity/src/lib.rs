@@ -22,6 +22,7 @@ pub mod store;
 mod text;
 mod throttle;
 mod time;
+mod tokens;
 mod totp;
 mod username;
 
@@ -39,6 +40,7 @@ pub use auth::{
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use error::{DomainError, Result};
+pub use notify::lost_device_notice;
 pub use notify::{
     second_factor_failures_notice, sign_in_code_email, sign_in_code_message, sign_in_code_sms,
     token_added_notice, token_removed_notice, totp_replay_notice, Channel, NewOutboxMessage,
@@ -68,5 +70,6 @@ pub use throttle::{
     ThrottleState, WindowLimit,
 };
 pub use time::{Clock, SystemClock, Timestamp};
+pub use tokens::{LostDevice, TokenError, TokenService};
 pub use totp::{TotpSecret, TOTP_DIGITS, TOTP_MIN_IMPORTED_SECRET_BYTES, TOTP_STEP_SECS};
 pub use username::{Username, USERNAME_MAX_CHARS};

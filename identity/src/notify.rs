@@ -400,6 +400,61 @@ pub fn token_removed_notice(display_name: &str, token_label: &str, public_url: &
     }
 }
 
+/// How many labels [`lost_device_notice`] lists before it says "and N more".
+const LOST_DEVICE_LABELS_SHOWN: usize = 20;
+
+/// AU-6, RB-2: the owner reported the device `device` lost, so every sign-in method on it
+/// (`labels`) was removed and every other session of the account was ended. The e-mail lists at
+/// most 20 labels; the SMS names only the device, so it stays within one message whatever the
+/// number of tokens.
+pub fn lost_device_notice(
+    display_name: &str,
+    device: &str,
+    labels: &[&str],
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let device = one_line(device);
+    let mut list: String = labels
+        .iter()
+        .take(LOST_DEVICE_LABELS_SHOWN)
+        .map(|label| format!("  - \"{}\"\n", one_line(label)))
+        .collect();
+    if labels.len() > LOST_DEVICE_LABELS_SHOWN {
+        list.push_str(&format!(
+            "  - and {} more\n",
+            labels.len() - LOST_DEVICE_LABELS_SHOWN
+        ));
+    }
+    Notice {
+        subject: format!(
+            "Sign-in methods on a lost device were removed from your {PRODUCT} account"
+        ),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The device \"{device}\" was reported lost, and the sign-in methods on it were \
+             removed from your {PRODUCT} account:\n\
+             \n\
+             {list}\
+             \n\
+             They can no longer be used to sign in. Every other session of your account was \
+             ended, so whoever was signed in elsewhere is signed out.\n\
+             \n\
+             If that was you, set up your sign-in methods again on your new device at {url}.\n\
+             \n\
+             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+             you cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the device \"{device}\" was reported lost; its sign-in methods were \
+             removed from your account and your other sessions ended. Not you? Check your \
+             account and change your password at {url}"
+        ),
+    }
+}
+
 /// AU-6, OTP-6: a code from the authenticator app was used again after it had been accepted.
 pub fn totp_replay_notice(display_name: &str, public_url: &str) -> Notice {
     let url = link(public_url);

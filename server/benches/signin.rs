@@ -20,7 +20,8 @@
 //!    one 30-s TOTP step (a code is accepted once per step: replay protection). One password
 //!    hash is computed once and shared by every account;
 //! 3. serves `server::http::router` on 127.0.0.1:0 in this process (multi-thread runtime) and
-//!    runs `concurrency` virtual users for the duration, each: `POST /api/sign_in`, take the
+//!    runs `concurrency` virtual users for the duration, each (as the hydrated page, with
+//!    `Accept: application/json` and a same-origin `Origin`): `POST /api/sign_in`, take the
 //!    `mayi_signin` cookie, `POST /api/verify_code` with the current TOTP code, expect a
 //!    `mayi_session` cookie. Only full successes count; every failure is counted and shown;
 //! 4. prints one table: rate, latencies, and ratio = (sign-ins/s) ÷ (cores ÷ argon2 seconds),
@@ -204,13 +205,15 @@ async fn run(options: Options) -> Result<bool, String> {
         .hash(&password())
         .await
         .map_err(|e| format!("hashing the benchmark password: {e}"))?;
+    let argon2_cpu_before = CpuSample::now();
     let argon2 = argon2_mean(&hasher, &hash).await?;
+    let argon2_cpu = CpuSample::now().since(&argon2_cpu_before);
     let argon2_parallel = argon2_parallel_rate(&hasher, &hash, cores).await?;
-    let ideal = cores as f64 / argon2.as_secs_f64();
+    let ideal = cores as f64 / argon2.mean.as_secs_f64();
     eprintln!(
         "argon2: {:.1} ms per verify (mean of {ARGON2_RUNS}), {:.1} verifies/s with {cores} \
          parallel jobs; cores ÷ argon2 = {ideal:.1}/s",
-        ms(argon2),
+        ms(argon2.mean),
         argon2_parallel
     );
 
@@ -245,6 +248,7 @@ async fn run(options: Options) -> Result<bool, String> {
             .site_pkg_dir("pkg")
             .build(),
         store: test_store.store.clone(),
+        tokens: identity::TokenService::new(test_store.store.clone(), "http://127.0.0.1:3000"),
         auth: Authenticator::new(
             test_store.store.clone(),
             hasher.clone(),
@@ -326,6 +330,7 @@ async fn run(options: Options) -> Result<bool, String> {
         cores,
         argon2,
         argon2_after,
+        argon2_cpu,
         argon2_parallel,
         account_count,
         setup,
@@ -343,8 +348,17 @@ fn password() -> Password {
     Password::new(PASSWORD.to_string()).expect("the benchmark password meets the policy")
 }
 
+/// One-at-a-time verifies: their mean wall time, and the minor page faults each caused (argon2
+/// works in 19 MiB: ~4,900 faults when that memory is freshly mapped for every hash, ~0 when
+/// the allocator reuses it).
+#[derive(Clone, Copy)]
+struct Argon2Time {
+    mean: Duration,
+    faults_per_verify: Option<f64>,
+}
+
 /// Mean wall time of one verify, one at a time, after one unmeasured warm-up.
-async fn argon2_mean(hasher: &PasswordHasher, hash: &PasswordHash) -> Result<Duration, String> {
+async fn argon2_mean(hasher: &PasswordHasher, hash: &PasswordHash) -> Result<Argon2Time, String> {
     let password = password();
     let verify = || async {
         match hasher.verify(&password, hash).await {
@@ -354,11 +368,33 @@ async fn argon2_mean(hasher: &PasswordHasher, hash: &PasswordHash) -> Result<Dur
         }
     };
     verify().await?;
+    let faults_before = minor_faults();
     let started = Instant::now();
     for _ in 0..ARGON2_RUNS {
         verify().await?;
     }
-    Ok(started.elapsed() / ARGON2_RUNS)
+    let mean = started.elapsed() / ARGON2_RUNS;
+    let faults_per_verify = match (faults_before, minor_faults()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / f64::from(ARGON2_RUNS)),
+        _ => None,
+    };
+    Ok(Argon2Time {
+        mean,
+        faults_per_verify,
+    })
+}
+
+/// Minor page faults of this process so far (Linux `/proc/self/stat`, field 10).
+fn minor_faults() -> Option<u64> {
+    proc_self_stat_field(10)
+}
+
+/// Field `n` (1-based, as in proc(5)) of `/proc/self/stat`, as a number.
+fn proc_self_stat_field(n: usize) -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the parenthesised command name start with field 3.
+    let rest = stat.rsplit_once(')')?.1;
+    rest.split_whitespace().nth(n.checked_sub(3)?)?.parse().ok()
 }
 
 /// Verifies per second with one job per core: argon2's real ceiling on this machine (memory
@@ -501,6 +537,8 @@ async fn sign_in_once(
     let response = client
         .post(format!("{base}/api/sign_in"))
         .header(header::ACCEPT, "application/json")
+        // As the hydrated page sends it (the router refuses cross-site posts).
+        .header(header::ORIGIN, base)
         .form(&[
             ("username", account.username.as_str()),
             ("password", PASSWORD),
@@ -530,6 +568,7 @@ async fn sign_in_once(
     let response = client
         .post(format!("{base}/api/verify_code"))
         .header(header::ACCEPT, "application/json")
+        .header(header::ORIGIN, base)
         .header(header::COOKIE, attempt)
         .form(&[
             ("token_id", account.token.0.to_string().as_str()),
@@ -616,6 +655,8 @@ struct CpuSample {
     process_ticks: Option<u64>,
     /// All CPUs: (busy, total) clock ticks.
     machine_ticks: Option<(u64, u64)>,
+    /// This process's minor page faults.
+    faults: Option<u64>,
 }
 
 /// What a run used: cores' worth of CPU for this process and for the machine.
@@ -623,20 +664,16 @@ struct CpuSample {
 struct CpuUse {
     process_cores: Option<f64>,
     machine_busy_cores: Option<f64>,
+    /// Minor page faults of this process.
+    faults: Option<u64>,
 }
 
 impl CpuSample {
     fn now() -> Self {
-        let process_ticks = std::fs::read_to_string("/proc/self/stat")
-            .ok()
-            .and_then(|stat| {
-                // Fields after the parenthesised command name; utime and stime are 14 and 15.
-                let rest = stat.rsplit_once(')')?.1;
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                let utime: u64 = fields.get(11)?.parse().ok()?;
-                let stime: u64 = fields.get(12)?.parse().ok()?;
-                Some(utime + stime)
-            });
+        // utime and stime.
+        let process_ticks = proc_self_stat_field(14)
+            .zip(proc_self_stat_field(15))
+            .map(|(u, s)| u + s);
         let machine_ticks = std::fs::read_to_string("/proc/stat").ok().and_then(|stat| {
             let line = stat.lines().next()?;
             let values: Vec<u64> = line
@@ -653,6 +690,7 @@ impl CpuSample {
             at: Instant::now(),
             process_ticks,
             machine_ticks,
+            faults: minor_faults(),
         }
     }
 
@@ -675,6 +713,10 @@ impl CpuSample {
         CpuUse {
             process_cores,
             machine_busy_cores,
+            faults: self
+                .faults
+                .zip(before.faults)
+                .map(|(a, b)| a.saturating_sub(b)),
         }
     }
 }
@@ -692,8 +734,10 @@ fn load_average() -> Option<String> {
 struct Report<'a> {
     options: &'a Options,
     cores: usize,
-    argon2: Duration,
-    argon2_after: Duration,
+    argon2: Argon2Time,
+    argon2_after: Argon2Time,
+    /// CPU use while `argon2` was measured (one job: anything above 1 core is someone else).
+    argon2_cpu: CpuUse,
     argon2_parallel: f64,
     account_count: usize,
     setup: Duration,
@@ -708,9 +752,10 @@ fn report(r: &Report<'_>) {
     let successes = r.result.successes.len();
     let failures: u64 = r.result.failures.values().sum();
     let rate = successes as f64 / r.elapsed.as_secs_f64();
-    let argon2_s = r.argon2.as_secs_f64();
+    let argon2_s = r.argon2.mean.as_secs_f64();
     let ideal = r.cores as f64 / argon2_s;
     let ratio = rate / ideal;
+    let ratio_after = rate * r.argon2_after.mean.as_secs_f64() / r.cores as f64;
     let totals = sorted(r.result.successes.iter().map(|t| t.total()).collect());
     let sign_ins = sorted(r.result.successes.iter().map(|t| t.sign_in).collect());
     let verifies = sorted(r.result.successes.iter().map(|t| t.verify).collect());
@@ -724,7 +769,8 @@ fn report(r: &Report<'_>) {
     } else {
         "NOT met"
     };
-    let fmt_opt = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+    let two = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.2}"));
+    let whole = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.0}"));
 
     println!();
     println!(
@@ -742,7 +788,7 @@ fn report(r: &Report<'_>) {
         "| {date} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | ≥ {TARGET_RATIO} ({verdict}) | {failures} |",
         r.cores,
         r.options.backend.as_str(),
-        ms(r.argon2),
+        ms(r.argon2.mean),
         rate,
         ms(quantile(&totals, 0.50)),
         ms(quantile(&totals, 0.99)),
@@ -750,35 +796,47 @@ fn report(r: &Report<'_>) {
     );
     println!();
     println!(
-        "ratio = (sign-ins/s) ÷ (cores ÷ argon2 s) = {rate:.1} ÷ ({} ÷ {argon2_s:.4}) = {rate:.1} ÷ {ideal:.1}",
+        "ratio = (sign-ins/s) ÷ (cores ÷ argon2 s) = {rate:.1} ÷ ({} ÷ {argon2_s:.4}) = \
+         {rate:.1} ÷ {ideal:.1}; with the argon2 time measured after the run: {ratio_after:.2}",
         r.cores
     );
     println!(
-        "successes {successes} in {:.2} s (until the last in-flight sign-in ended)",
-        r.elapsed.as_secs_f64()
-    );
-    println!(
-        "per request, p50 / p99: sign_in {:.1} / {:.1} ms, verify_code {:.1} / {:.1} ms",
+        "sign-ins: {successes} in {:.2} s (until the last in-flight one ended); latency of a \
+         full sign-in p50 / p99 {:.1} / {:.1} ms: sign_in {:.1} / {:.1} ms, verify_code \
+         {:.1} / {:.1} ms",
+        r.elapsed.as_secs_f64(),
+        ms(quantile(&totals, 0.50)),
+        ms(quantile(&totals, 0.99)),
         ms(quantile(&sign_ins, 0.50)),
         ms(quantile(&sign_ins, 0.99)),
         ms(quantile(&verifies, 0.50)),
         ms(quantile(&verifies, 0.99)),
     );
     println!(
-        "argon2: {:.1} ms per verify before the run, {:.1} ms after (mean of {ARGON2_RUNS} \
-         one at a time); {:.1} verifies/s with {} parallel jobs (ratio against that ceiling: \
-         {:.2})",
-        ms(r.argon2),
-        ms(r.argon2_after),
+        "argon2 (PasswordHasher::verify, mean of {ARGON2_RUNS}, one at a time): {:.1} ms before \
+         the run ({} page faults per verify), {:.1} ms after ({} page faults per verify); \
+         {:.1} verifies/s with {} parallel jobs before the run",
+        ms(r.argon2.mean),
+        whole(r.argon2.faults_per_verify),
+        ms(r.argon2_after.mean),
+        whole(r.argon2_after.faults_per_verify),
         r.argon2_parallel,
         r.cores,
-        rate / r.argon2_parallel,
     );
+    if let (Some(process), Some(machine)) =
+        (r.argon2_cpu.process_cores, r.argon2_cpu.machine_busy_cores)
+    {
+        println!(
+            "  while argon2 was measured: this process {process:.2} cores, other processes \
+             {:.2} cores",
+            (machine - process).max(0.0),
+        );
+    }
     println!(
         "concurrency: tokio multi-thread runtime with {} workers (one per core, as \
          #[tokio::main]); server and load generator in this process; PasswordHasher::new \
          allows {} argon2 jobs at once (one per core) on tokio's blocking pool, waiting up to \
-         2 s for a slot; argon2id m=19456 KiB, t=2, p=1 (single-threaded per hash)",
+         2 s for a slot; argon2id m=19456 KiB, t=2, p=1 (one thread per hash)",
         r.cores, r.cores
     );
     println!(
@@ -796,11 +854,44 @@ fn report(r: &Report<'_>) {
     println!(
         "CPU during the run: this process {} cores, whole machine busy {} of {} cores; load \
          average before: {}",
-        fmt_opt(r.cpu.process_cores),
-        fmt_opt(r.cpu.machine_busy_cores),
+        two(r.cpu.process_cores),
+        two(r.cpu.machine_busy_cores),
         r.cores,
         r.load_before.as_deref().unwrap_or("n/a"),
     );
+    if successes > 0 {
+        let per = |total: f64| total / successes as f64;
+        let cpu_ms = r
+            .cpu
+            .process_cores
+            .map(|cores| per(cores * r.elapsed.as_secs_f64() * 1000.0));
+        let faults = r.cpu.faults.map(|f| per(f as f64));
+        println!(
+            "per sign-in during the run: {} ms of CPU (server + load generator), {} page faults",
+            two(cpu_ms),
+            whole(faults),
+        );
+        if let Some(cpu_ms) = cpu_ms {
+            let fastest = r.argon2.mean.min(r.argon2_after.mean);
+            println!(
+                "  argon2 ({:.1} ms, the faster of the two) is {:.0} % of that CPU: with every \
+                 core busy, that caps sign-ins/s at {:.1} = ratio {:.2} against that argon2 \
+                 time",
+                ms(fastest),
+                100.0 * ms(fastest) / cpu_ms,
+                r.cores as f64 * 1000.0 / cpu_ms,
+                ms(fastest) / cpu_ms,
+            );
+        }
+    }
+    let drift = r.argon2_after.mean.as_secs_f64() / argon2_s - 1.0;
+    if drift.abs() > 0.10 {
+        println!(
+            "NOTE: argon2 took {:+.0} % as long after the run as before it: the ratio depends on \
+             which time is used (page faults and other processes above tell why)",
+            100.0 * drift,
+        );
+    }
     if failures > 0 {
         println!();
         println!("FAILURES ({failures}), by kind:");

@@ -60,6 +60,7 @@ pub fn app_state(
     );
     Ok(AppState {
         leptos_options,
+        tokens: identity::TokenService::new(store.clone(), &config.public_url),
         store,
         auth,
         settings: Arc::new(Settings {

@@ -83,6 +83,7 @@ async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Ha
             .site_pkg_dir("pkg")
             .build(),
         store: store.store.clone(),
+        tokens: identity::TokenService::new(store.store.clone(), "http://127.0.0.1:3000"),
         auth: Authenticator::new(
             store.store.clone(),
             hasher,
@@ -452,4 +453,33 @@ async fn cs_1_cross_site_posts_are_refused() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(send(&h.router, request).await.0, StatusCode::OK);
+}
+
+/// AC-1, SE-8: every protected server function refuses a caller without a session, and a
+/// pending sign-in attempt is not a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ac_1_protected_functions_refuse_anonymous_and_pending_callers() {
+    let h = harness(identity::testing::sqlite().await).await;
+    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+    let attempt = cookie_pair(&headers, "mayi_signin");
+    for (path, form) in [
+        ("/api/my_account", ""),
+        ("/api/my_tokens", ""),
+        ("/api/remove_token", "token_id=1"),
+        ("/api/lost_device", "device=Pixel+7"),
+    ] {
+        for cookie in ["", attempt.as_str()] {
+            let (status, _, body) = send(&h.router, post(path, form, cookie)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {cookie:?}: {body}"
+            );
+        }
+    }
+    // Nothing was removed.
+    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+    let attempt = cookie_pair(&headers, "mayi_signin");
+    let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+    assert!(body.contains("Pixel 7"), "{body}");
 }

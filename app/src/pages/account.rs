@@ -71,6 +71,9 @@ fn Account(account: AccountView) -> impl IntoView {
                 }
                     .into_any()
             }}
+            <p>
+                <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
+            </p>
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
             </ActionForm>

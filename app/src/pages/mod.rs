@@ -4,12 +4,14 @@ mod account;
 mod help;
 mod not_found;
 mod sign_in;
+mod tokens;
 mod verify;
 
 pub use account::AccountPage;
 pub use help::HelpSignIn;
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;
+pub use tokens::TokensPage;
 pub use verify::VerifyPage;
 
 use crate::text;

@@ -120,7 +120,10 @@ mod audit;
 mod enrol;
 mod oob;
 mod outbox;
+mod selfservice;
 mod throttle;
+
+pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
     /// Opens a pool for `url`: `sqlite://path` (the file and its directory are created when

@@ -44,6 +44,7 @@ macro_rules! backend_tests {
 // Suites in their own files, declared after the macro they use.
 mod audit_throttle;
 mod oob_outbox;
+mod selfservice;
 
 backend_tests!(
     migrate_twice_is_idempotent,

@@ -1,0 +1,156 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::{my_tokens, DeviceGroup, LostDevice, RemoveToken, TokenView, TokensView},
+    pages::kind_name,
+    text,
+};
+
+/// The token list: every active token, grouped by the device it is on; remove one, or every
+/// token of a lost device at once. Without a session it sends the browser to sign-in.
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let remove = ServerAction::<RemoveToken>::new();
+    let lost = ServerAction::<LostDevice>::new();
+    let tokens = Resource::new_blocking(
+        move || (remove.version().get(), lost.version().get()),
+        |_| my_tokens(),
+    );
+    let remove_result = move || remove.value().get();
+    let lost_result = move || lost.value().get();
+    view! {
+        <Title text=text::TOKENS_TITLE />
+        <section class="card" aria-labelledby="tokens-heading">
+            <h1 id="tokens-heading">{text::TOKENS_TITLE}</h1>
+            <p class="lead">{text::TOKENS_INTRO}</p>
+            {move || match remove_result() {
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_REMOVED)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+            {move || match lost_result() {
+                Some(Ok(done)) => Some(view! { <p class="success" role="status">{text::lost_device_done(&done.device, done.removed, done.sessions_ended)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(view) => view! { <Groups view remove lost /> }.into_any(),
+                        Err(_) => {
+                            crate::pages::go_to("/login");
+                            view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+            <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn Groups(
+    view: TokensView,
+    remove: ServerAction<RemoveToken>,
+    lost: ServerAction<LostDevice>,
+) -> impl IntoView {
+    if view.groups.is_empty() {
+        return view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any();
+    }
+    view.groups
+        .into_iter()
+        .map(|group| view! { <Group group remove lost /> })
+        .collect_view()
+        .into_any()
+}
+
+/// One device and its tokens.
+#[component]
+fn Group(
+    group: DeviceGroup,
+    remove: ServerAction<RemoveToken>,
+    lost: ServerAction<LostDevice>,
+) -> impl IntoView {
+    let device_name = group
+        .device
+        .clone()
+        .unwrap_or_else(|| text::NO_DEVICE.to_string());
+    let heading_id = format!("device-{}", slug(&device_name));
+    let count = group.tokens.len();
+    let lost_form = group.device.clone().map(|device| {
+        let busy = lost.pending();
+        view! {
+            <details class="confirm">
+                <summary>{format!("{} ({device})", text::LOST_DEVICE)}</summary>
+                <p>{text::lost_device_explained(&device, count)}</p>
+                <ActionForm action=lost>
+                    <input type="hidden" name="device" value=device.clone() />
+                    <button type="submit" class="danger" disabled=move || busy.get()>
+                        {format!("{} {device}", text::LOST_DEVICE_CONFIRM)}
+                    </button>
+                </ActionForm>
+            </details>
+        }
+    });
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="device" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{device_name.clone()}</h2>
+            <ul class="token-list" aria-label=format!("{} {}", text::TOKENS_ON, device_name)>
+                {group
+                    .tokens
+                    .into_iter()
+                    .map(|token| view! { <TokenItem token remove /> })
+                    .collect_view()}
+            </ul>
+            {lost_form}
+        </section>
+    }
+}
+
+#[component]
+fn TokenItem(token: TokenView, remove: ServerAction<RemoveToken>) -> impl IntoView {
+    let busy = remove.pending();
+    let where_ = token
+        .target_hint
+        .clone()
+        .or(token.device.clone())
+        .unwrap_or_default();
+    view! {
+        <li class="token">
+            <strong>{token.label.clone()}</strong>
+            <span class="muted">{format!(" ({})", kind_name(&token.kind))}</span>
+            <dl>
+                <dt>{text::TOKEN_ADDED}</dt>
+                <dd>{token.created.clone()}</dd>
+                <dt>{text::TOKEN_LAST_USED}</dt>
+                <dd>{token.last_used.clone().unwrap_or_else(|| text::NEVER.into())}</dd>
+            </dl>
+            <details class="confirm">
+                <summary>{format!("{} {}", text::REMOVE, token.label)}</summary>
+                <p>{text::remove_explained(&token.label, kind_name(&token.kind), &where_)}</p>
+                <ActionForm action=remove>
+                    <input type="hidden" name="token_id" value=token.id.to_string() />
+                    <button type="submit" class="danger" disabled=move || busy.get()>
+                        {format!("{} \u{201c}{}\u{201d}", text::REMOVE_CONFIRM, token.label)}
+                    </button>
+                </ActionForm>
+            </details>
+        </li>
+    }
+}
+
+/// An id fragment from a device name (ASCII letters and digits; others become `-`).
+fn slug(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

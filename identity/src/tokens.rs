@@ -1,0 +1,327 @@
+//! Token self-service for a signed-in person: the token list and its history, removing a token,
+//! "I lost this device", and renaming.
+//!
+//! Every operation acts for the account of the caller's session, as the web layer got them from
+//! [`crate::Authenticator::session`]: a token id from a request is only ever looked up under that
+//! account, so another account's id is simply not found (AC-2, no IDOR). A removal takes effect
+//! at once (RB-7), keeps the row as history (RB-8), and is written in one transaction with the
+//! notice to every confirmed contact (RB-2, AU-6) and its audit events (AU-1).
+//!
+//! The rule that keeps people from locking themselves out: a Full session may not remove the
+//! account's last active token (nor, for a lost device, every token that is left). An Emergency
+//! session may: that is how a person whose only phone held every token gets back in (the seed's
+//! "lost phone with all tokens"), removing them all and then enrolling new ones in the same
+//! session (RB-1).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::auth::Client;
+use crate::notify;
+use crate::store::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
+use crate::{
+    device_name, token_label, Account, AuditAction, AuditOutcome, DomainError, NewAuditEvent,
+    Result, Session, SessionScope, Store, Token, TokenId, TokenState,
+};
+
+/// Why a token operation was refused. Every message is safe to show to the person.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// No active token of the caller's account matches: an unknown id, another account's token,
+    /// a token already removed, a device with no active token.
+    #[error("this sign-in method was not found")]
+    NotFound,
+    /// In a full session, the removal would leave the account without any active token, and the
+    /// person could not sign in again.
+    #[error("this would leave you with no way to sign in: add another sign-in method first")]
+    LastToken,
+    /// A label or device name breaks a rule; the text says which and why (it never repeats
+    /// what was typed).
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything else (storage, internal); its `Display` hides the detail.
+    #[error(transparent)]
+    Domain(DomainError),
+}
+
+impl From<DomainError> for TokenError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::InvalidInput { .. } => Self::Invalid(e.to_string()),
+            DomainError::NotFound(_) => Self::NotFound,
+            other => Self::Domain(other),
+        }
+    }
+}
+
+/// What "I lost this device" did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LostDevice {
+    /// The tokens removed (now in state `removed`), oldest first.
+    pub removed: Vec<Token>,
+    /// How many live sessions of the account ended (every one but the caller's).
+    pub sessions_ended: u64,
+}
+
+/// Token self-service: cheap to clone, shared by every request. Time comes from the store's
+/// clock.
+#[derive(Clone)]
+pub struct TokenService {
+    store: Store,
+    public_url: Arc<str>,
+}
+
+impl fmt::Debug for TokenService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenService").finish_non_exhaustive()
+    }
+}
+
+impl TokenService {
+    /// `public_url` is the configured base URL put in notices (never one taken from a request,
+    /// CS-8).
+    pub fn new(store: Store, public_url: &str) -> Self {
+        Self {
+            store,
+            public_url: public_url.into(),
+        }
+    }
+
+    /// The account's active tokens (the ones it may sign in with), oldest first.
+    pub async fn list(&self, account: &Account) -> Result<Vec<Token>> {
+        self.store.active_tokens(account.id).await
+    }
+
+    /// Every token the account has had, active and removed (with when and by whom, RB-8),
+    /// oldest first. Unfinished enrolments (pending tokens) are left out: they never were a
+    /// way to sign in.
+    pub async fn history(&self, account: &Account) -> Result<Vec<Token>> {
+        let mut tokens = self.store.tokens(account.id).await?;
+        tokens.retain(|t| t.state != TokenState::Pending);
+        Ok(tokens)
+    }
+
+    /// The distinct device names of the account's active tokens, in the order of their first
+    /// token: the choices for "I lost this device". Tokens without a device are not listed.
+    pub async fn devices(&self, account: &Account) -> Result<Vec<String>> {
+        let mut devices: Vec<String> = Vec::new();
+        for token in self.list(account).await? {
+            if let Some(device) = token.device {
+                if !devices.contains(&device) {
+                    devices.push(device);
+                }
+            }
+        }
+        Ok(devices)
+    }
+
+    /// Removes one active token of the caller's account: it stops working at once (RB-7), its
+    /// row stays with `removed_at` and `removed_by` = the account itself (RB-8), and
+    /// [`notify::token_removed_notice`] goes to every confirmed contact in the same transaction
+    /// (RB-2, AU-6). Audited as `token.removed` with `{token_id, kind, device, scope}` (AU-1).
+    ///
+    /// Refused, with nothing changed and a `denied` audit event: [`TokenError::NotFound`] for an
+    /// id that is not an active token of this account (AC-2); [`TokenError::LastToken`] when it
+    /// is the last active token and the session is not an Emergency one.
+    pub async fn remove(
+        &self,
+        session: &Session,
+        account: &Account,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<Token, TokenError> {
+        check_caller(session, account)?;
+        let removal = TokenRemoval {
+            account: account.id,
+            selection: TokenSelection::One(token),
+            removed_by: account.id,
+            allow_last: may_remove_last(session),
+            end_other_sessions: None,
+        };
+        let outcome = self
+            .store
+            .remove_tokens(removal, |removed, _| {
+                let label = removed.first().map_or("", |t| t.label.as_str());
+                Ok(RemovalReport {
+                    notice: notify::token_removed_notice(
+                        &account.display_name,
+                        label,
+                        &self.public_url,
+                    ),
+                    audit: removed
+                        .iter()
+                        .map(|t| {
+                            event(AuditOutcome::Success, account, client).details(json!({
+                                "token_id": t.id.0,
+                                "kind": t.kind.as_str(),
+                                "device": t.device,
+                                "scope": session.scope.as_str(),
+                            }))
+                        })
+                        .collect(),
+                })
+            })
+            .await?;
+        let refused = match outcome {
+            RemovalOutcome::Removed { mut tokens, .. } => {
+                return tokens.pop().ok_or_else(|| {
+                    TokenError::Domain(DomainError::Internal(
+                        "a removal reported no removed token".into(),
+                    ))
+                });
+            }
+            RemovalOutcome::NotFound => TokenError::NotFound,
+            RemovalOutcome::LastToken => TokenError::LastToken,
+        };
+        self.store
+            .audit(event(AuditOutcome::Denied, account, client).details(json!({
+                "token_id": token.0,
+                "scope": session.scope.as_str(),
+                "refused": refusal(&refused),
+            })))
+            .await?;
+        Err(refused)
+    }
+
+    /// "I lost this device": in ONE transaction, removes every active token of the caller's
+    /// account whose device is `device` (the stored name, as [`Self::devices`] lists it; typed
+    /// text is trimmed and NFC-normalised first, as on enrolment, but never case-folded), ends
+    /// every other session of the account (whoever holds the lost device and was signed in on
+    /// it is signed out; the caller's own session stays), queues ONE
+    /// [`notify::lost_device_notice`] naming what was removed to every confirmed contact, and
+    /// audits one `token.removed` per token with `{token_id, kind, device, reason:
+    /// "lost_device", sessions_ended, scope}`.
+    ///
+    /// Refused, with nothing changed (no token removed, no session ended) and a `denied` audit
+    /// event: [`TokenError::NotFound`] when no active token of the account is on that device;
+    /// [`TokenError::LastToken`] when those are all the account's active tokens and the session
+    /// is not an Emergency one (the person must enrol another token first). An empty or
+    /// malformed device name is [`TokenError::Invalid`].
+    pub async fn lost_device(
+        &self,
+        session: &Session,
+        account: &Account,
+        device: &str,
+        client: &Client,
+    ) -> Result<LostDevice, TokenError> {
+        check_caller(session, account)?;
+        let device = device_name(device)?
+            .ok_or_else(|| TokenError::Invalid("invalid device: must not be empty".into()))?;
+        let removal = TokenRemoval {
+            account: account.id,
+            selection: TokenSelection::Device(&device),
+            removed_by: account.id,
+            allow_last: may_remove_last(session),
+            end_other_sessions: Some(session.id),
+        };
+        let outcome = self
+            .store
+            .remove_tokens(removal, |removed, sessions_ended| {
+                let labels: Vec<&str> = removed.iter().map(|t| t.label.as_str()).collect();
+                Ok(RemovalReport {
+                    notice: notify::lost_device_notice(
+                        &account.display_name,
+                        &device,
+                        &labels,
+                        &self.public_url,
+                    ),
+                    audit: removed
+                        .iter()
+                        .map(|t| {
+                            event(AuditOutcome::Success, account, client).details(json!({
+                                "token_id": t.id.0,
+                                "kind": t.kind.as_str(),
+                                "device": t.device,
+                                "reason": "lost_device",
+                                "sessions_ended": sessions_ended,
+                                "scope": session.scope.as_str(),
+                            }))
+                        })
+                        .collect(),
+                })
+            })
+            .await?;
+        let refused = match outcome {
+            RemovalOutcome::Removed {
+                tokens,
+                sessions_ended,
+            } => {
+                return Ok(LostDevice {
+                    removed: tokens,
+                    sessions_ended,
+                })
+            }
+            RemovalOutcome::NotFound => TokenError::NotFound,
+            RemovalOutcome::LastToken => TokenError::LastToken,
+        };
+        self.store
+            .audit(event(AuditOutcome::Denied, account, client).details(json!({
+                "device": device,
+                "reason": "lost_device",
+                "scope": session.scope.as_str(),
+                "refused": refusal(&refused),
+            })))
+            .await?;
+        Err(refused)
+    }
+
+    /// Renames an active token of the account: `label` one line of 1 to 64 characters,
+    /// `device` one line of at most 64 (empty: none), both trimmed and NFC-normalised.
+    /// [`TokenError::Invalid`] names the rule broken; [`TokenError::NotFound`] for an id that is
+    /// not an active token of this account (AC-2). Not audited and not notified: a name is not
+    /// a credential.
+    pub async fn rename(
+        &self,
+        account: &Account,
+        token: TokenId,
+        label: &str,
+        device: &str,
+    ) -> Result<Token, TokenError> {
+        // Checked before the store is asked, so bad input never costs a query.
+        token_label(label)?;
+        device_name(device)?;
+        self.store
+            .rename_token(account.id, token, label, device)
+            .await?
+            .ok_or(TokenError::NotFound)
+    }
+}
+
+/// The session must be the account's own: the web layer passes what
+/// [`crate::Authenticator::session`] returned, so a mismatch is a bug, refused (fail closed).
+fn check_caller(session: &Session, account: &Account) -> Result<(), TokenError> {
+    if session.account_id == account.id {
+        Ok(())
+    } else {
+        Err(TokenError::Domain(DomainError::Internal(
+            "a token operation was called with another account's session".into(),
+        )))
+    }
+}
+
+/// Only an Emergency session may remove the last active token: it exists to replace lost ones.
+fn may_remove_last(session: &Session) -> bool {
+    session.scope == SessionScope::Emergency
+}
+
+fn event(outcome: AuditOutcome, account: &Account, client: &Client) -> NewAuditEvent {
+    NewAuditEvent::new(AuditAction::TokenRemoved, outcome)
+        .actor(account.id)
+        .subject(account.id)
+        .client(client.ip.clone(), client.user_agent.clone())
+}
+
+/// The word a `denied` audit event records for a refusal.
+fn refusal(error: &TokenError) -> &'static str {
+    match error {
+        TokenError::NotFound => "not_found",
+        TokenError::LastToken => "last_token",
+        TokenError::Invalid(_) => "invalid",
+        TokenError::Domain(_) => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,839 @@
+//! The token self-service rules, through [`TokenService`], on SQLite and on PostgreSQL: each
+//! `async fn` named in `on_both_backends!` becomes `sqlite::<name>` and `postgres::<name>`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::*;
+use crate::testing::{self, fake_password_hash, ManualClock, TestStore};
+use crate::{
+    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, AuthError, Authenticator,
+    Email, NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber,
+    Role, SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
+};
+
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::testing::sqlite().await).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::testing::postgres().await else {
+                        return;
+                    };
+                    super::$name(db).await;
+                }
+            )+
+        }
+    };
+}
+
+on_both_backends!(
+    rb8_list_shows_active_tokens_and_history_keeps_removed_ones,
+    rb7_a_removed_totp_token_can_never_sign_in_again,
+    ac2_a_removes_bs_token_id_refused_b_untouched,
+    rb2_au6_the_notice_is_queued_iff_the_removal_happens,
+    au1_a_removal_and_a_refusal_are_audited,
+    last_token_full_session_refused_emergency_session_may_remove_it,
+    se7_lost_device_removes_its_tokens_ends_other_sessions_keeps_the_rest,
+    lost_device_full_session_refused_when_nothing_would_remain_emergency_allowed,
+    lost_device_unknown_or_malformed_device_changes_nothing,
+    ac2_rename_checks_its_text_and_is_scoped_by_account,
+    ac2_a_session_of_another_account_is_refused,
+);
+
+/// RFC 6238's T = 1111111109, as in the sign-in tests.
+const T0: i64 = 1_111_111_109;
+const URL: &str = "https://id.example.org";
+const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+struct Fixture {
+    svc: TokenService,
+    store: Store,
+    clock: Arc<ManualClock>,
+    alice: Account,
+    bob: Account,
+    /// Alice's TOTP token on "Pixel 7".
+    pixel_totp: TokenId,
+    /// Alice's SMS token on "Pixel 7".
+    pixel_sms: TokenId,
+    /// Alice's e-mail token on "Laptop".
+    laptop: TokenId,
+    bob_token: TokenId,
+    /// Alice's Full session.
+    full: (SessionToken, Session),
+    _db: TestStore,
+}
+
+fn client() -> Client {
+    Client {
+        ip: Some("192.0.2.7".into()),
+        user_agent: Some("Firefox/140.0".into()),
+    }
+}
+
+fn contact(value: &str, confirmed: bool) -> NewContact {
+    NewContact {
+        value: match Email::parse(value) {
+            Ok(e) => e.into(),
+            Err(_) => PhoneNumber::parse(value).unwrap().into(),
+        },
+        confirmed,
+        is_recovery: false,
+    }
+}
+
+async fn account(store: &Store, name: &str, contacts: Vec<NewContact>) -> Account {
+    let id = store
+        .create_account_with(
+            NewAccount {
+                username: Username::parse(name).unwrap(),
+                display_name: format!("{name} Example"),
+                password_hash: fake_password_hash(),
+                role: Role::User,
+                state: AccountState::Active,
+            },
+            contacts,
+        )
+        .await
+        .unwrap();
+    store.account_by_id(id).await.unwrap().unwrap()
+}
+
+async fn add_token(
+    store: &Store,
+    account: AccountId,
+    kind: TokenKind,
+    label: &str,
+    device: Option<&str>,
+) -> TokenId {
+    let (secret_enc, target) = match kind {
+        TokenKind::Totp => (Some(vec![1; 40]), None),
+        TokenKind::Sms => (
+            None,
+            Some(PhoneNumber::parse("+420601123456").unwrap().into()),
+        ),
+        TokenKind::Email => (
+            None,
+            Some(Email::parse("codes@example.org").unwrap().into()),
+        ),
+    };
+    store
+        .insert_token(NewToken {
+            account_id: account,
+            kind,
+            label: label.into(),
+            device: device.map(str::to_owned),
+            state: TokenState::Active,
+            secret_enc,
+            target,
+        })
+        .await
+        .unwrap()
+}
+
+async fn session(store: &Store, account: &Account, scope: SessionScope) -> (SessionToken, Session) {
+    let token = store
+        .create_session(NewSession {
+            account_id: account.id,
+            scope,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let session = store.session(&token).await.unwrap().unwrap();
+    (token, session)
+}
+
+async fn fixture(db: TestStore) -> Fixture {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
+    let store = db.store.clone().with_clock(clock.clone());
+    let alice = account(
+        &store,
+        "alice",
+        vec![
+            contact("alice@example.org", true),
+            contact("+420601123456", true),
+            contact("old@example.org", false),
+        ],
+    )
+    .await;
+    let bob = account(&store, "bob", vec![contact("bob@example.org", true)]).await;
+    let pixel_totp = add_token(
+        &store,
+        alice.id,
+        TokenKind::Totp,
+        "Authenticator",
+        Some("Pixel 7"),
+    )
+    .await;
+    let pixel_sms = add_token(
+        &store,
+        alice.id,
+        TokenKind::Sms,
+        "Phone SMS",
+        Some("Pixel 7"),
+    )
+    .await;
+    let laptop = add_token(&store, alice.id, TokenKind::Email, "Mail", Some("Laptop")).await;
+    let bob_token = add_token(
+        &store,
+        bob.id,
+        TokenKind::Totp,
+        "Bob's app",
+        Some("Bob phone"),
+    )
+    .await;
+    let full = session(&store, &alice, SessionScope::Full).await;
+    Fixture {
+        svc: TokenService::new(store.clone(), URL),
+        store,
+        clock,
+        alice,
+        bob,
+        pixel_totp,
+        pixel_sms,
+        laptop,
+        bob_token,
+        full,
+        _db: db,
+    }
+}
+
+fn ids(tokens: &[Token]) -> Vec<TokenId> {
+    tokens.iter().map(|t| t.id).collect()
+}
+
+async fn events(store: &Store) -> Vec<AuditEvent> {
+    store.audit_events(AuditQuery::default()).await.unwrap()
+}
+
+async fn outbox_len(store: &Store) -> usize {
+    store.outbox_messages(1_000).await.unwrap().len()
+}
+
+async fn rb8_list_shows_active_tokens_and_history_keeps_removed_ones(db: TestStore) {
+    let f = fixture(db).await;
+    let pending = f
+        .store
+        .insert_token(NewToken {
+            account_id: f.alice.id,
+            kind: TokenKind::Totp,
+            label: "Unfinished".into(),
+            device: Some("Pixel 9".into()),
+            state: TokenState::Pending,
+            secret_enc: Some(vec![2; 40]),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let listed = f.svc.list(&f.alice).await.unwrap();
+    assert_eq!(ids(&listed), [f.pixel_totp, f.pixel_sms, f.laptop]);
+    assert_eq!(
+        f.svc.devices(&f.alice).await.unwrap(),
+        ["Pixel 7", "Laptop"]
+    );
+    assert_eq!(ids(&f.svc.history(&f.alice).await.unwrap()), ids(&listed));
+
+    f.clock.advance(Duration::from_secs(90));
+    let removed = f
+        .svc
+        .remove(&f.full.1, &f.alice, f.pixel_sms, &client())
+        .await
+        .unwrap();
+    let now = Timestamp::from_unix_secs(T0 + 90);
+    assert_eq!(removed.id, f.pixel_sms);
+    assert_eq!(removed.state, TokenState::Removed);
+    assert_eq!(
+        (removed.removed_at, removed.removed_by),
+        (Some(now), Some(f.alice.id))
+    );
+
+    assert_eq!(
+        ids(&f.svc.list(&f.alice).await.unwrap()),
+        [f.pixel_totp, f.laptop]
+    );
+    // RB-8: the row remains, with when and by whom; the unfinished enrolment is no history.
+    let history = f.svc.history(&f.alice).await.unwrap();
+    assert_eq!(ids(&history), [f.pixel_totp, f.pixel_sms, f.laptop]);
+    assert_eq!(history[1], removed);
+    assert!(!ids(&history).contains(&pending));
+    assert_eq!(ids(&f.svc.list(&f.bob).await.unwrap()), [f.bob_token]);
+}
+
+async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
+    const PASSWORD: &str = "correct horse battery staple";
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
+    let store = db.store.clone().with_clock(clock.clone());
+    let hasher = PasswordHasher::new(None).unwrap();
+    let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
+    let carol = store
+        .create_account_with(
+            NewAccount {
+                username: Username::parse("carol").unwrap(),
+                display_name: "Carol".into(),
+                password_hash: hasher
+                    .hash(&Password::new(PASSWORD.into()).unwrap())
+                    .await
+                    .unwrap(),
+                role: Role::User,
+                state: AccountState::Active,
+            },
+            vec![contact("carol@example.org", true)],
+        )
+        .await
+        .unwrap();
+    let secret = TotpSecret::from_base32(SECRET).unwrap();
+    let totp = store
+        .insert_token(NewToken {
+            account_id: carol,
+            kind: TokenKind::Totp,
+            label: "Authenticator".into(),
+            device: Some("Pixel 7".into()),
+            state: TokenState::Active,
+            secret_enc: Some(secret.seal(&cipher, carol).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    add_token(&store, carol, TokenKind::Email, "Mail", None).await;
+    let auth = Authenticator::new(store.clone(), hasher, cipher, clock.clone(), URL);
+    let svc = TokenService::new(store.clone(), URL);
+
+    // Signed in with the app's code, then the app is removed in that session.
+    let attempt = auth
+        .check_password("carol", PASSWORD.into(), &client())
+        .await
+        .unwrap()
+        .attempt;
+    let (_, cookie) = auth
+        .verify_totp(&attempt, totp, &secret.code_at(T0 as u64), &client())
+        .await
+        .unwrap();
+    let (session, account) = auth.session(&cookie).await.unwrap();
+    svc.remove(&session, &account, totp, &client())
+        .await
+        .unwrap();
+
+    // At once: not offered at sign-in, and its next code is refused.
+    clock.advance(Duration::from_secs(30));
+    assert_eq!(store.active_tokens(carol).await.unwrap().len(), 1);
+    let attempt = auth
+        .check_password("carol", PASSWORD.into(), &client())
+        .await
+        .unwrap()
+        .attempt;
+    assert!(!ids(&auth.pending(&attempt).await.unwrap().tokens).contains(&totp));
+    let next = secret.code_at(T0 as u64 + 30);
+    assert!(matches!(
+        auth.verify_totp(&attempt, totp, &next, &client()).await,
+        Err(AuthError::UnusableToken)
+    ));
+    // The session that removed it goes on.
+    auth.session(&cookie).await.unwrap();
+}
+
+async fn ac2_a_removes_bs_token_id_refused_b_untouched(db: TestStore) {
+    let f = fixture(db).await;
+    let bob_tokens = f.store.tokens(f.bob.id).await.unwrap();
+    let bob_session = session(&f.store, &f.bob, SessionScope::Full).await;
+    let alice = (&f.full.1, &f.alice);
+
+    let err = f
+        .svc
+        .remove(alice.0, alice.1, f.bob_token, &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    // Also in an Emergency session, by his device's name, or by renaming it.
+    let emergency = session(&f.store, &f.alice, SessionScope::Emergency).await;
+    let err = f
+        .svc
+        .remove(&emergency.1, &f.alice, f.bob_token, &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    let err = f
+        .svc
+        .lost_device(&emergency.1, &f.alice, "Bob phone", &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    let err = f
+        .svc
+        .rename(&f.alice, f.bob_token, "Mine now", "Alice's")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+
+    // B untouched: tokens, session, no notice to him.
+    assert_eq!(f.store.tokens(f.bob.id).await.unwrap(), bob_tokens);
+    assert!(f.store.session(&bob_session.0).await.unwrap().is_some());
+    assert_eq!(outbox_len(&f.store).await, 0);
+    // Alice's attempts are on record (AU-1: authorisation failures).
+    let denied = events(&f.store).await;
+    assert_eq!(denied.len(), 3);
+    assert!(denied
+        .iter()
+        .all(|e| e.outcome == AuditOutcome::Denied && e.subject == Some(f.alice.id)));
+}
+
+async fn rb2_au6_the_notice_is_queued_iff_the_removal_happens(db: TestStore) {
+    let f = fixture(db).await;
+    f.svc
+        .remove(&f.full.1, &f.alice, f.pixel_sms, &client())
+        .await
+        .unwrap();
+    let mut messages = f.store.outbox_messages(10).await.unwrap();
+    messages.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    let expected = notify::token_removed_notice("alice Example", "Phone SMS", URL);
+    assert_eq!(
+        messages.len(),
+        2,
+        "every confirmed contact, not the unconfirmed one"
+    );
+    assert_eq!(messages[0].recipient, "+420601123456");
+    assert_eq!(messages[0].body, expected.sms);
+    assert_eq!(messages[1].recipient, "alice@example.org");
+    assert_eq!(
+        messages[1].subject.as_deref(),
+        Some(expected.subject.as_str())
+    );
+    assert_eq!(messages[1].body, expected.body);
+
+    // Refused: no notice.
+    let _ = f
+        .svc
+        .remove(&f.full.1, &f.alice, f.pixel_sms, &client())
+        .await
+        .unwrap_err();
+    assert_eq!(outbox_len(&f.store).await, 2);
+
+    // The notice cannot be queued: the token stays, and the error tells nothing of the database.
+    testing::execute_raw(&f.store, "ALTER TABLE outbox RENAME TO outbox_away")
+        .await
+        .unwrap();
+    let err = f
+        .svc
+        .remove(&f.full.1, &f.alice, f.laptop, &client())
+        .await
+        .unwrap_err();
+    testing::execute_raw(&f.store, "ALTER TABLE outbox_away RENAME TO outbox")
+        .await
+        .unwrap();
+    assert!(
+        matches!(err, TokenError::Domain(DomainError::Storage(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "storage error");
+    assert_eq!(
+        ids(&f.svc.list(&f.alice).await.unwrap()),
+        [f.pixel_totp, f.laptop]
+    );
+    assert_eq!(outbox_len(&f.store).await, 2);
+}
+
+async fn au1_a_removal_and_a_refusal_are_audited(db: TestStore) {
+    let f = fixture(db).await;
+    f.svc
+        .remove(&f.full.1, &f.alice, f.pixel_sms, &client())
+        .await
+        .unwrap();
+    let _ = f
+        .svc
+        .remove(
+            &f.full.1,
+            &f.alice,
+            TokenId(f.bob_token.0 + 1_000),
+            &client(),
+        )
+        .await
+        .unwrap_err();
+    let log = events(&f.store).await;
+    assert_eq!(log.len(), 2);
+    let (denied, removed) = (&log[0], &log[1]);
+    for e in &log {
+        assert_eq!(e.action, AuditAction::TokenRemoved);
+        assert_eq!((e.actor, e.subject), (Some(f.alice.id), Some(f.alice.id)));
+        assert_eq!(e.ip.as_deref(), Some("192.0.2.7"));
+        assert_eq!(e.user_agent.as_deref(), Some("Firefox/140.0"));
+    }
+    assert_eq!(removed.outcome, AuditOutcome::Success);
+    assert_eq!(
+        removed.details,
+        json!({
+            "token_id": f.pixel_sms.0,
+            "kind": "sms",
+            "device": "Pixel 7",
+            "scope": "full",
+        })
+    );
+    assert_eq!(denied.outcome, AuditOutcome::Denied);
+    assert_eq!(
+        denied.details,
+        json!({
+            "token_id": f.bob_token.0 + 1_000,
+            "scope": "full",
+            "refused": "not_found",
+        })
+    );
+}
+
+async fn last_token_full_session_refused_emergency_session_may_remove_it(db: TestStore) {
+    let f = fixture(db).await;
+    let carol = account(&f.store, "carol", vec![contact("carol@example.org", true)]).await;
+    let only = add_token(&f.store, carol.id, TokenKind::Totp, "App", Some("Pixel 7")).await;
+    let full = session(&f.store, &carol, SessionScope::Full).await;
+
+    let err = f
+        .svc
+        .remove(&full.1, &carol, only, &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::LastToken), "{err:?}");
+    assert!(
+        err.to_string().contains("add another sign-in method first"),
+        "{err}"
+    );
+    assert_eq!(ids(&f.svc.list(&carol).await.unwrap()), [only]);
+    assert_eq!(outbox_len(&f.store).await, 0);
+    assert_eq!(events(&f.store).await[0].details["refused"], "last_token");
+
+    // The lost phone held every token: signed in with an emergency code, it may go.
+    let emergency = session(&f.store, &carol, SessionScope::Emergency).await;
+    let removed = f
+        .svc
+        .remove(&emergency.1, &carol, only, &client())
+        .await
+        .unwrap();
+    assert_eq!(removed.state, TokenState::Removed);
+    assert!(f.svc.list(&carol).await.unwrap().is_empty());
+    assert_eq!(outbox_len(&f.store).await, 1);
+    // Removing one of several is fine in a full session.
+    f.svc
+        .remove(&f.full.1, &f.alice, f.laptop, &client())
+        .await
+        .unwrap();
+}
+
+async fn se7_lost_device_removes_its_tokens_ends_other_sessions_keeps_the_rest(db: TestStore) {
+    let f = fixture(db).await;
+    let others = [
+        session(&f.store, &f.alice, SessionScope::Full).await,
+        session(&f.store, &f.alice, SessionScope::Full).await,
+    ];
+    let bobs = session(&f.store, &f.bob, SessionScope::Full).await;
+
+    let lost = f
+        .svc
+        .lost_device(&f.full.1, &f.alice, "Pixel 7", &client())
+        .await
+        .unwrap();
+    assert_eq!(ids(&lost.removed), [f.pixel_totp, f.pixel_sms]);
+    assert!(lost
+        .removed
+        .iter()
+        .all(|t| t.state == TokenState::Removed && t.removed_by == Some(f.alice.id)));
+    assert_eq!(lost.sessions_ended, 2);
+
+    // The Laptop token stays; the caller stays signed in; everyone else on Alice's account is
+    // signed out, Bob is not.
+    assert_eq!(ids(&f.svc.list(&f.alice).await.unwrap()), [f.laptop]);
+    assert_eq!(f.svc.devices(&f.alice).await.unwrap(), ["Laptop"]);
+    assert!(f.store.session(&f.full.0).await.unwrap().is_some());
+    for (token, _) in &others {
+        assert!(f.store.session(token).await.unwrap().is_none());
+    }
+    assert!(f.store.session(&bobs.0).await.unwrap().is_some());
+
+    // ONE notice per confirmed contact, naming the device and both tokens.
+    let expected = lost_device_notice(
+        "alice Example",
+        "Pixel 7",
+        &["Authenticator", "Phone SMS"],
+        URL,
+    );
+    let mut messages = f.store.outbox_messages(10).await.unwrap();
+    messages.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].body, expected.sms);
+    assert_eq!(messages[1].body, expected.body);
+    assert!(expected.body.contains("\"Authenticator\"") && expected.body.contains("\"Phone SMS\""));
+
+    // One audit event per token.
+    let mut log = events(&f.store).await;
+    log.reverse();
+    assert_eq!(log.len(), 2);
+    for (e, t) in log.iter().zip(&lost.removed) {
+        assert_eq!(
+            (e.action, e.outcome),
+            (AuditAction::TokenRemoved, AuditOutcome::Success)
+        );
+        assert_eq!(
+            e.details,
+            json!({
+                "token_id": t.id.0,
+                "kind": t.kind.as_str(),
+                "device": "Pixel 7",
+                "reason": "lost_device",
+                "sessions_ended": 2,
+                "scope": "full",
+            })
+        );
+    }
+}
+
+async fn lost_device_full_session_refused_when_nothing_would_remain_emergency_allowed(
+    db: TestStore,
+) {
+    let f = fixture(db).await;
+    let dave = account(&f.store, "dave", vec![contact("dave@example.org", true)]).await;
+    let app = add_token(&f.store, dave.id, TokenKind::Totp, "App", Some("Pixel 7")).await;
+    let sms = add_token(&f.store, dave.id, TokenKind::Sms, "SMS", Some("Pixel 7")).await;
+    let full = session(&f.store, &dave, SessionScope::Full).await;
+    let elsewhere = session(&f.store, &dave, SessionScope::Full).await;
+
+    let err = f
+        .svc
+        .lost_device(&full.1, &dave, "Pixel 7", &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::LastToken), "{err:?}");
+    // Nothing changed: tokens, sessions, outbox.
+    assert_eq!(ids(&f.svc.list(&dave).await.unwrap()), [app, sms]);
+    assert!(f.store.session(&elsewhere.0).await.unwrap().is_some());
+    assert_eq!(outbox_len(&f.store).await, 0);
+    assert_eq!(
+        events(&f.store).await[0].details,
+        json!({
+            "device": "Pixel 7",
+            "reason": "lost_device",
+            "scope": "full",
+            "refused": "last_token",
+        })
+    );
+
+    let emergency = session(&f.store, &dave, SessionScope::Emergency).await;
+    let lost = f
+        .svc
+        .lost_device(&emergency.1, &dave, "Pixel 7", &client())
+        .await
+        .unwrap();
+    assert_eq!(ids(&lost.removed), [app, sms]);
+    assert_eq!(lost.sessions_ended, 2);
+    assert!(f.svc.list(&dave).await.unwrap().is_empty());
+    assert!(f.store.session(&emergency.0).await.unwrap().is_some());
+    assert!(f.store.session(&full.0).await.unwrap().is_none());
+    assert_eq!(outbox_len(&f.store).await, 1);
+}
+
+async fn lost_device_unknown_or_malformed_device_changes_nothing(db: TestStore) {
+    let f = fixture(db).await;
+    let other = session(&f.store, &f.alice, SessionScope::Full).await;
+    for device in ["Pixel 8", "pixel 7", "Laptop 7"] {
+        let err = f
+            .svc
+            .lost_device(&f.full.1, &f.alice, device, &client())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TokenError::NotFound), "{device}: {err:?}");
+    }
+    for (device, message) in [
+        ("", "invalid device: must not be empty"),
+        ("   ", "invalid device: must not be empty"),
+        (
+            "Pixel\n7",
+            "invalid device: must be a single line without control characters",
+        ),
+    ] {
+        let err = f
+            .svc
+            .lost_device(&f.full.1, &f.alice, device, &client())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TokenError::Invalid(m) if m == message),
+            "{device:?}: {err:?}"
+        );
+    }
+    assert_eq!(f.svc.list(&f.alice).await.unwrap().len(), 3);
+    assert!(f.store.session(&other.0).await.unwrap().is_some());
+    assert_eq!(outbox_len(&f.store).await, 0);
+
+    // Typed with spaces around it, it is the stored name.
+    let lost = f
+        .svc
+        .lost_device(&f.full.1, &f.alice, "  Laptop ", &client())
+        .await
+        .unwrap();
+    assert_eq!(ids(&lost.removed), [f.laptop]);
+}
+
+async fn ac2_rename_checks_its_text_and_is_scoped_by_account(db: TestStore) {
+    let f = fixture(db).await;
+    let renamed = f
+        .svc
+        .rename(&f.alice, f.pixel_totp, " Work app ", "Pixel 8")
+        .await
+        .unwrap();
+    assert_eq!(renamed.label, "Work app");
+    assert_eq!(renamed.device.as_deref(), Some("Pixel 8"));
+    assert_eq!(f.svc.list(&f.alice).await.unwrap()[0], renamed);
+
+    for (label, device, message) in [
+        ("", "Pixel", "invalid label: must not be empty"),
+        (
+            &"x".repeat(65) as &str,
+            "Pixel",
+            "invalid label: must be at most 64 characters",
+        ),
+        (
+            "App",
+            "Pix\r\nel",
+            "invalid device: must be a single line without control characters",
+        ),
+    ] {
+        let err = f
+            .svc
+            .rename(&f.alice, f.pixel_totp, label, device)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, TokenError::Invalid(m) if m == message),
+            "{err:?}"
+        );
+    }
+    assert_eq!(f.svc.list(&f.alice).await.unwrap()[0], renamed);
+
+    let bob_before = f.store.tokens(f.bob.id).await.unwrap();
+    let err = f
+        .svc
+        .rename(&f.alice, f.bob_token, "Mine", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert_eq!(f.store.tokens(f.bob.id).await.unwrap(), bob_before);
+    // Renaming is not a credential change: no notice.
+    assert_eq!(outbox_len(&f.store).await, 0);
+}
+
+async fn ac2_a_session_of_another_account_is_refused(db: TestStore) {
+    let f = fixture(db).await;
+    let bobs = session(&f.store, &f.bob, SessionScope::Emergency).await;
+    let err = f
+        .svc
+        .remove(&bobs.1, &f.alice, f.pixel_totp, &client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenError::Domain(DomainError::Internal(_))),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "internal error");
+    let err = f
+        .svc
+        .lost_device(&bobs.1, &f.alice, "Pixel 7", &client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, TokenError::Domain(DomainError::Internal(_))),
+        "{err:?}"
+    );
+    assert_eq!(f.svc.list(&f.alice).await.unwrap().len(), 3);
+    assert!(f.store.session(&f.full.0).await.unwrap().is_some());
+    assert_eq!(outbox_len(&f.store).await, 0);
+}
+
+#[test]
+fn token_errors_read_safely_and_domain_errors_map() {
+    assert_eq!(
+        TokenError::NotFound.to_string(),
+        "this sign-in method was not found"
+    );
+    assert!(TokenError::LastToken
+        .to_string()
+        .contains("add another sign-in method first"));
+    let invalid: TokenError = DomainError::InvalidInput {
+        field: "label",
+        reason: "must not be empty".into(),
+    }
+    .into();
+    assert!(matches!(&invalid, TokenError::Invalid(m) if m == "invalid label: must not be empty"));
+    assert!(matches!(
+        TokenError::from(DomainError::NotFound("account not found".into())),
+        TokenError::NotFound
+    ));
+    // CS-7: no database text reaches the person.
+    let storage = TokenError::from(DomainError::Storage(
+        "relation \"tokens\" does not exist".into(),
+    ));
+    assert_eq!(storage.to_string(), "storage error");
+    assert!(matches!(
+        storage,
+        TokenError::Domain(DomainError::Storage(_))
+    ));
+    let busy = TokenError::from(DomainError::Busy);
+    assert!(matches!(busy, TokenError::Domain(DomainError::Busy)));
+}
+
+#[test]
+fn rb5_cs8_lost_device_notice_names_the_device_and_tokens_and_has_a_not_you_line() {
+    let n = lost_device_notice(
+        "Alice",
+        "Pixel 7",
+        &["Authenticator", "Phone SMS"],
+        "https://id.example.org/",
+    );
+    for text in [&n.body, &n.sms] {
+        assert!(text.contains("Not you?"), "{text}");
+        assert!(text.contains("https://id.example.org"), "{text}");
+        assert!(!text.contains("https://id.example.org/"), "{text}");
+        assert!(text.contains("\"Pixel 7\""), "{text}");
+    }
+    assert!(n.body.starts_with("Hello Alice,\n"), "{}", n.body);
+    assert!(
+        n.body
+            .contains("  - \"Authenticator\"\n  - \"Phone SMS\"\n"),
+        "{}",
+        n.body
+    );
+    assert!(n.body.contains("Every other session"), "{}", n.body);
+    assert!(!n.subject.chars().any(|c| c.is_control()));
+    n.message_to(&Email::parse("a@example.com").unwrap().into())
+        .unwrap();
+    n.message_to(&PhoneNumber::parse("+420601123456").unwrap().into())
+        .unwrap();
+
+    // Many tokens and the longest names: the e-mail lists 20, the SMS still fits.
+    let label = "L".repeat(64);
+    let labels = vec![label.as_str(); 25];
+    let n = lost_device_notice(&"N".repeat(100), &"D".repeat(64), &labels, URL);
+    assert_eq!(n.body.matches(&label).count(), 20);
+    assert!(n.body.contains("  - and 5 more\n"), "{}", n.body);
+    assert!(
+        n.sms.chars().count() <= SMS_BODY_MAX_CHARS,
+        "{}",
+        n.sms.chars().count()
+    );
+    n.message_to(&PhoneNumber::parse("+420601123456").unwrap().into())
+        .unwrap();
+    n.message_to(&Email::parse("a@example.com").unwrap().into())
+        .unwrap();
+
+    // Names cannot add lines.
+    let n = lost_device_notice("Eve", "Phone\r\nBcc: x@example.com", &["A\nB"], URL);
+    assert!(n.body.contains("\"PhoneBcc: x@example.com\""), "{}", n.body);
+    assert!(n.body.contains("\"AB\""), "{}", n.body);
+}
