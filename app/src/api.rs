@@ -242,6 +242,10 @@ pub async fn my_account() -> Result<AccountView, AppError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokensView {
     pub groups: Vec<DeviceGroup>,
+    /// Whether the session's sign-in is recent enough to add a token.
+    pub may_add: bool,
+    /// An authenticator app being set up, if one was started.
+    pub enrolment: Option<EnrolmentView>,
 }
 
 /// The tokens on one device (or on none: SMS and email tokens may have no device).
@@ -267,7 +271,7 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let (_, account) = respond(require_session(&state).await)?;
+    let (session, account) = respond(require_session(&state).await)?;
     let tokens = respond(state.tokens.list(&account).await.map_err(map_domain))?;
     let mut groups: Vec<DeviceGroup> = Vec::new();
     for token in &tokens {
@@ -280,7 +284,64 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
             }),
         }
     }
-    Ok(TokensView { groups })
+    let enrolment = match respond(
+        state
+            .enrolment
+            .pending_totp(&account)
+            .await
+            .map_err(map_enrol),
+    )? {
+        Some((token, secret)) => Some(respond(enrolment_view(&account.username, &token, &secret))?),
+        None => None,
+    };
+    Ok(TokensView {
+        groups,
+        may_add: state.enrolment.is_recent(&session),
+        enrolment,
+    })
+}
+
+/// Starts setting up another authenticator app (on the phone the person holds now).
+///
+/// Who may call it: a signed-in user whose sign-in is less than 10 minutes old.
+#[server(prefix = "/api", endpoint = "add_totp_start")]
+pub async fn add_totp_start(label: String, device: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let started = state
+        .enrolment
+        .start_totp(&session, &account, &label, &device)
+        .await
+        .map_err(map_enrol);
+    respond(started)?;
+    Ok(())
+}
+
+/// Finishes setting up the authenticator app with its first code; returns its label.
+///
+/// Who may call it: a signed-in user whose sign-in is less than 10 minutes old, for their own
+/// pending token.
+#[server(prefix = "/api", endpoint = "add_totp_finish")]
+pub async fn add_totp_finish(token_id: i64, code: String) -> Result<String, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    if code.len() > 32 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    let finished = state
+        .enrolment
+        .finish_totp(
+            &session,
+            &account,
+            identity::TokenId(token_id),
+            &code,
+            &client(),
+        )
+        .await
+        .map_err(map_enrol);
+    Ok(respond(finished)?.label)
 }
 
 /// Removes one of the caller's tokens; returns its label. It stops working at once.

@@ -29,6 +29,9 @@ pub enum AppError {
     /// Removing this would leave a full session's account without any token.
     #[error("{}", text::ERR_LAST_TOKEN)]
     LastToken,
+    /// Adding a token needs a recent sign-in.
+    #[error("{}", text::ERR_NOT_RECENT)]
+    NotRecent,
     /// The thing asked for does not exist (or is not the caller's).
     #[error("{}", text::ERR_NOT_FOUND)]
     NotFound,
@@ -68,6 +71,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::LastToken => 409,
+            AppError::NotRecent => 403,
             AppError::Internal => 500,
         }
     }

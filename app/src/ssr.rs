@@ -7,8 +7,8 @@ use axum::{
     http::{header, request::Parts, HeaderValue},
 };
 use identity::{
-    Account, AuthError, Authenticator, DomainError, Session, SessionToken, Store, TokenError,
-    TokenService,
+    Account, AuthError, Authenticator, DomainError, EnrolError, Enrolment, Session, SessionToken,
+    Store, TokenError, TokenService,
 };
 use leptos::prelude::*;
 
@@ -21,6 +21,7 @@ pub struct AppState {
     pub store: Store,
     pub auth: Authenticator,
     pub tokens: TokenService,
+    pub enrolment: Enrolment,
     pub settings: Arc<Settings>,
 }
 
@@ -110,6 +111,17 @@ pub fn map_tokens(error: TokenError) -> AppError {
         TokenError::LastToken => AppError::LastToken,
         TokenError::Invalid(message) => AppError::Invalid(message),
         TokenError::Domain(error) => map_domain(error),
+    }
+}
+
+/// Maps an enrolment error.
+pub fn map_enrol(error: EnrolError) -> AppError {
+    match error {
+        EnrolError::NotRecent => AppError::NotRecent,
+        EnrolError::NotFound => AppError::NotFound,
+        EnrolError::InvalidCode => AppError::InvalidCode,
+        EnrolError::Invalid(message) => AppError::Invalid(message),
+        EnrolError::Domain(error) => map_domain(error),
     }
 }
 

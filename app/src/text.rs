@@ -153,3 +153,10 @@ pub fn lost_device_done(device: &str, removed: u32, sessions: u64) -> String {
     };
     format!("Removed {tokens} on {device}{sessions}.")
 }
+
+pub const ERR_NOT_RECENT: &str = "For your safety, adding a token needs a recent sign-in. Sign out, sign in again, and add it within 10 minutes.";
+pub const ADD_TOTP_HEADING: &str = "Add an authenticator app";
+pub const ADD_TOTP_INTRO: &str = "Set up MAYI ID in an authenticator app on the phone you have now. You can do this on the phone itself.";
+pub const ADD_TOTP_START: &str = "Set up a new app";
+pub const ADD_TOTP_FINISH: &str = "Finish";
+pub const TOKEN_ADDED_DONE: &str = "Added";

@@ -41,6 +41,21 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole("button", { name: "Yes, remove “Backup app”" }).click();
       await expect(page.getByRole("alert")).toContainText("This would remove your last token");
       await expect(page.getByRole("list", { name: "Tokens on Tablet" }).getByRole("listitem")).toHaveCount(1);
+
+      // Enrol again on the new phone: set up an authenticator app, confirm with its first code.
+      const add = page.getByRole("region", { name: "Add an authenticator app" });
+      await add.getByLabel("Phone it is on").fill("New phone");
+      await add.getByRole("button", { name: "Set up a new app" }).click();
+      await expect(add.getByRole("img", { name: /QR code/ })).toBeVisible();
+      const key = (await add.getByLabel("Setup key").textContent())?.replace(/\s+/g, "") ?? "";
+      await add.getByLabel("6-digit code the app shows now").fill(totp(key));
+      await add.getByRole("button", { name: "Finish" }).click();
+      const newPhone = page.getByRole("list", { name: "Tokens on New phone" });
+      await expect(newPhone.getByRole("listitem")).toHaveCount(1);
+      await expect(newPhone).toContainText("Authenticator app");
+      if (javaScriptEnabled) {
+        await expect(page.getByRole("status").filter({ hasText: "Added" })).toHaveText("Added “Authenticator app”.");
+      }
     });
   });
 }

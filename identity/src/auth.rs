@@ -342,10 +342,13 @@ impl Authenticator {
             .filter(|(t, _)| t.id == token)
             .ok_or(AuthError::UnusableToken)?;
         let now = self.clock.now().unix_secs();
+        let notice =
+            notify::token_added_notice(&account.display_name, &pending.label, &self.public_url);
+        let notices = notice_messages(&self.store, account.id, &notice).await?;
         let activated = match secret.verify(code, now, None) {
             Some(step) => {
                 self.store
-                    .activate_totp(account.id, pending.id, step, ENROLMENT_TTL)
+                    .activate_totp(account.id, pending.id, step, ENROLMENT_TTL, &notices)
                     .await?
             }
             None => false,
@@ -362,11 +365,6 @@ impl Authenticator {
                     .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
             )
             .await?;
-        self.notify(
-            &account,
-            &notify::token_added_notice(&account.display_name, &pending.label, &self.public_url),
-        )
-        .await?;
         self.second_factor_passed(attempt, &key, &account, pending.id, client)
             .await
     }
@@ -651,18 +649,32 @@ impl Authenticator {
 
     /// Queues `notice` to every confirmed contact of the account (RB-2: the channels it had).
     async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
-        for contact in self.store.contacts(account.id).await? {
-            if !contact.confirmed {
-                continue;
-            }
-            let value: ContactValue = match contact.kind {
-                ContactKind::Email => Email::parse(&contact.value)?.into(),
-                ContactKind::Phone => PhoneNumber::parse(&contact.value)?.into(),
-            };
-            self.store.enqueue(notice.message_to(&value)?).await?;
+        for message in notice_messages(&self.store, account.id, notice).await? {
+            self.store.enqueue(message).await?;
         }
         Ok(())
     }
+}
+
+/// `notice` as one message to each confirmed contact of the account (RB-2: the channels it
+/// already had), to be queued with the change it reports.
+pub(crate) async fn notice_messages(
+    store: &Store,
+    account: AccountId,
+    notice: &Notice,
+) -> Result<Vec<crate::NewOutboxMessage>, DomainError> {
+    let mut messages = Vec::new();
+    for contact in store.contacts(account).await? {
+        if !contact.confirmed {
+            continue;
+        }
+        let value: ContactValue = match contact.kind {
+            ContactKind::Email => Email::parse(&contact.value)?.into(),
+            ContactKind::Phone => PhoneNumber::parse(&contact.value)?.into(),
+        };
+        messages.push(notice.message_to(&value)?);
+    }
+    Ok(messages)
 }
 
 #[cfg(test)]

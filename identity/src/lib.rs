@@ -12,6 +12,7 @@
 mod audit;
 mod auth;
 mod contact;
+mod enrol;
 mod error;
 mod notify;
 mod oob;
@@ -35,10 +36,11 @@ pub use audit::{
     AUDIT_USER_AGENT_MAX_CHARS,
 };
 pub use auth::{
-    masked_target, AuthError, Authenticator, Client, PasswordOk, Pending,
+    masked_target, AuthError, Authenticator, Client, PasswordOk, Pending, ENROLMENT_TTL,
     SECOND_FACTOR_NOTICE_AFTER,
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
+pub use enrol::{EnrolError, Enrolment, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
 pub use notify::lost_device_notice;
 pub use notify::{

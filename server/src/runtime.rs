@@ -51,16 +51,23 @@ pub fn app_state(
         .site_addr(config.listen)
         .build();
     let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    let cipher = Arc::new(cipher);
     let auth = Authenticator::new(
         store.clone(),
         hasher,
-        Arc::new(cipher),
+        cipher.clone(),
         Arc::new(SystemClock),
         &config.public_url,
     );
     Ok(AppState {
         leptos_options,
         tokens: identity::TokenService::new(store.clone(), &config.public_url),
+        enrolment: identity::Enrolment::new(
+            store.clone(),
+            cipher.clone(),
+            Arc::new(SystemClock),
+            &config.public_url,
+        ),
         store,
         auth,
         settings: Arc::new(Settings {

@@ -84,6 +84,12 @@ async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Ha
             .build(),
         store: store.store.clone(),
         tokens: identity::TokenService::new(store.store.clone(), "http://127.0.0.1:3000"),
+        enrolment: identity::Enrolment::new(
+            store.store.clone(),
+            Arc::new(SeedCipher::from_key_bytes([5; 32])),
+            Arc::new(SystemClock),
+            "http://127.0.0.1:3000",
+        ),
         auth: Authenticator::new(
             store.store.clone(),
             hasher,

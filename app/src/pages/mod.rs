@@ -1,6 +1,7 @@
 //! The pages, one module each.
 
 mod account;
+mod enrol;
 mod help;
 mod not_found;
 mod sign_in;
@@ -8,6 +9,7 @@ mod tokens;
 mod verify;
 
 pub use account::AccountPage;
+pub use enrol::EnrolInstructions;
 pub use help::HelpSignIn;
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;

@@ -2,8 +2,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{my_tokens, DeviceGroup, LostDevice, RemoveToken, TokenView, TokensView},
-    pages::kind_name,
+    api::{
+        my_tokens, AddTotpFinish, AddTotpStart, DeviceGroup, EnrolmentView, LostDevice,
+        RemoveToken, TokenView, TokensView,
+    },
+    pages::{kind_name, EnrolInstructions},
     text,
 };
 
@@ -13,10 +16,20 @@ use crate::{
 pub fn TokensPage() -> impl IntoView {
     let remove = ServerAction::<RemoveToken>::new();
     let lost = ServerAction::<LostDevice>::new();
+    let start = ServerAction::<AddTotpStart>::new();
+    let finish = ServerAction::<AddTotpFinish>::new();
     let tokens = Resource::new_blocking(
-        move || (remove.version().get(), lost.version().get()),
+        move || {
+            (
+                remove.version().get(),
+                lost.version().get(),
+                start.version().get(),
+                finish.version().get(),
+            )
+        },
         |_| my_tokens(),
     );
+    let finish_result = move || finish.value().get().and_then(|r| r.ok());
     let remove_result = move || remove.value().get();
     let lost_result = move || lost.value().get();
     view! {
@@ -34,10 +47,16 @@ pub fn TokensPage() -> impl IntoView {
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
+            {move || finish_result().map(|label| view! {
+                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_ADDED_DONE)}</p>
+            })}
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match tokens.await {
-                        Ok(view) => view! { <Groups view remove lost /> }.into_any(),
+                        Ok(view) => {
+                            let add = view! { <AddTotp may_add=view.may_add enrolment=view.enrolment.clone() start finish /> };
+                            view! { <Groups view remove lost /> {add} }.into_any()
+                        }
                         Err(_) => {
                             crate::pages::go_to("/login");
                             view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any()
@@ -139,6 +158,62 @@ fn TokenItem(token: TokenView, remove: ServerAction<RemoveToken>) -> impl IntoVi
                 </ActionForm>
             </details>
         </li>
+    }
+}
+
+/// Setting up another authenticator app, on the phone the person holds now.
+#[component]
+fn AddTotp(
+    may_add: bool,
+    enrolment: Option<EnrolmentView>,
+    start: ServerAction<AddTotpStart>,
+    finish: ServerAction<AddTotpFinish>,
+) -> impl IntoView {
+    let start_error = move || start.value().get().and_then(|r| r.err());
+    let finish_error = move || finish.value().get().and_then(|r| r.err());
+    let busy = finish.pending();
+    let body = match (may_add, enrolment) {
+        (false, _) => view! { <p>{text::ERR_NOT_RECENT}</p> }.into_any(),
+        (true, Some(enrolment)) => view! {
+            <EnrolInstructions enrolment=enrolment.clone() />
+            <ActionForm action=finish>
+                <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
+                <div class="field">
+                    <label for="add-code">{text::ENROL_CODE}</label>
+                    <input id="add-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                        pattern="[0-9 ]*" maxlength="7" required />
+                </div>
+                <Show when=move || finish_error().is_some()>
+                    <p class="error" role="alert">{move || finish_error().map(|e| e.to_string())}</p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || busy.get()>{text::ADD_TOTP_FINISH}</button>
+            </ActionForm>
+        }
+        .into_any(),
+        (true, None) => view! {
+            <ActionForm action=start>
+                <div class="field">
+                    <label for="add-label">{text::ENROL_LABEL}</label>
+                    <input id="add-label" name="label" type="text" value=text::KIND_TOTP required maxlength="64" />
+                </div>
+                <div class="field">
+                    <label for="add-device">{text::ENROL_DEVICE}</label>
+                    <input id="add-device" name="device" type="text" placeholder=text::ENROL_DEVICE_EXAMPLE maxlength="64" />
+                </div>
+                <Show when=move || start_error().is_some()>
+                    <p class="error" role="alert">{move || start_error().map(|e| e.to_string())}</p>
+                </Show>
+                <button type="submit" class="primary">{text::ADD_TOTP_START}</button>
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="device" aria-labelledby="add-totp-heading">
+            <h2 id="add-totp-heading">{text::ADD_TOTP_HEADING}</h2>
+            <p>{text::ADD_TOTP_INTRO}</p>
+            {body}
+        </section>
     }
 }
 

@@ -6,7 +6,7 @@ use crate::{
         pending_sign_in, EnrolmentView, FinishEnrolment, SecondStep, SendCode, StartEnrolment,
         TokenView, VerifyCode,
     },
-    pages::kind_name,
+    pages::{kind_name, EnrolInstructions},
     text, AppError,
 };
 
@@ -198,17 +198,7 @@ fn EnrolSteps(enrolment: EnrolmentView) -> impl IntoView {
     view! {
         <ol class="steps">
             <li>
-                <p>{text::ENROL_SCAN}</p>
-                <div class="qr" role="img" aria-label=text::ENROL_QR_LABEL inner_html=enrolment.qr_svg></div>
-                <p>
-                    {text::ENROL_ON_THIS_PHONE}" "
-                    <a class="button" href=enrolment.otpauth_uri>{text::ENROL_OPEN_APP}</a>
-                </p>
-                <p>
-                    {text::ENROL_TYPE_KEY}" "
-                    <code class="secret" aria-label=text::ENROL_KEY_LABEL>{enrolment.secret_groups}</code>
-                </p>
-            </li>
+                <EnrolInstructions enrolment=enrolment.clone() />            </li>
             <li>
                 <ActionForm action=finish>
                     <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />

@@ -1,8 +1,10 @@
 //! Enrolment of a new TOTP token: a pending token (its seed sealed) that becomes active only
 //! after a valid first code (OTP-12), and only while it is fresh.
 
+use super::outbox::enqueue_in;
 use super::{db_err, millis, Pool, RowExt, Store};
 use crate::error::Result;
+use crate::notify::NewOutboxMessage;
 use crate::store::{AccountId, Token, TokenId};
 use std::time::Duration;
 
@@ -42,18 +44,21 @@ impl Store {
 
     /// Activates a pending TOTP token with the time step of its first valid code: one
     /// conditional UPDATE, true iff the token was the account's, pending, a TOTP token, and
-    /// created less than `ttl` ago. An unfinished enrolment is never usable after that.
+    /// created less than `ttl` ago. An unfinished enrolment is never usable after that. The
+    /// `notices` (token added, to the account's contacts) are queued in the same transaction.
     pub async fn activate_totp(
         &self,
         account: AccountId,
         token: TokenId,
         step: i64,
         ttl: Duration,
+        notices: &[NewOutboxMessage],
     ) -> Result<bool> {
         let now = self.now();
         let since = now.saturating_sub(millis(ttl));
         let changed = with_pool!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let changed = sqlx::query(
                 "UPDATE tokens SET state = 'active', last_totp_step = $1, last_used_at = $2 \
                  WHERE id = $3 AND account_id = $4 AND state = 'pending' AND kind = 'totp' \
                  AND created_at > $5",
@@ -63,10 +68,17 @@ impl Store {
             .bind(token.0)
             .bind(account.0)
             .bind(since)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(db_err)?
-            .rows_affected()
+            .rows_affected();
+            if changed == 1 {
+                for notice in notices {
+                    enqueue_in!(&mut *tx, notice, now)?;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+            changed
         });
         Ok(changed == 1)
     }
