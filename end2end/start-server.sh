@@ -57,6 +57,15 @@ for name in lost-js-phone lost-js-desktop lost-nojs-phone lost-nojs-desktop; do
   done
 done
 
+# Accounts signed in from two browsers at once (one token each, as replay protection needs).
+for name in sessions-phone sessions-desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "$name" --display-name "Erin Example"
+  for label in "App A" "App B"; do
+    "$bin" token import --username "$name" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "$label" --device "$label phone"
+  done
+done
+
 # Accounts with no token at all: they set up their first authenticator app on signing in.
 for name in fresh-js-phone fresh-js-desktop fresh-nojs-phone fresh-nojs-desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

@@ -386,6 +386,78 @@ pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
     })
 }
 
+/// One place where the person is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    pub id: i64,
+    /// This very browser.
+    pub current: bool,
+    /// "Chrome on Android" and the like, from the browser's user agent at sign-in.
+    pub browser: String,
+    pub ip: Option<String>,
+    pub signed_in: String,
+    pub last_seen: String,
+}
+
+/// Where the caller is signed in, this browser first.
+///
+/// Who may call it: a signed-in user; only their own sessions are listed.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let (session, _) = respond(require_session(&state).await)?;
+    let sessions = respond(state.auth.sessions(&session).await.map_err(map_auth))?;
+    Ok(sessions
+        .iter()
+        .map(|s| SessionView {
+            id: s.id.0,
+            current: s.id == session.id,
+            browser: browser_name(s.user_agent.as_deref()),
+            ip: s.ip.clone(),
+            signed_in: format_utc(s.created_at.as_millis()),
+            last_seen: format_utc(s.last_seen_at.as_millis()),
+        })
+        .collect())
+}
+
+/// Signs out one of the caller's other sessions.
+///
+/// Who may call it: a signed-in user, for their own sessions only.
+#[server(prefix = "/api", endpoint = "end_session")]
+pub async fn end_session(session_id: i64) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, _) = respond(require_session(&state).await)?;
+    let ended = state
+        .auth
+        .end_other_session(&session, identity::SessionId(session_id), &client())
+        .await
+        .map_err(map_auth);
+    if !respond(ended)? {
+        return respond(Err(AppError::NotFound));
+    }
+    Ok(())
+}
+
+/// Signs out every session of the caller but this one; returns how many.
+///
+/// Who may call it: a signed-in user.
+#[server(prefix = "/api", endpoint = "end_other_sessions")]
+pub async fn end_other_sessions() -> Result<u64, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, _) = respond(require_session(&state).await)?;
+    respond(
+        state
+            .auth
+            .end_all_other_sessions(&session, &client())
+            .await
+            .map_err(map_auth),
+    )
+}
+
 /// Ends the caller's session on the server and clears the cookie.
 ///
 /// Who may call it: anyone; without a session it only clears the cookie.

@@ -282,3 +282,60 @@ mod tests {
         assert_eq!(format_utc(20_000_000_000_000), "2603-10-11 11:33 UTC");
     }
 }
+
+/// A short name for a browser from its user agent: "Firefox on Android", "Safari on iPhone".
+pub fn browser_name(user_agent: Option<&str>) -> String {
+    let Some(ua) = user_agent else {
+        return crate::text::UNKNOWN_BROWSER.to_string();
+    };
+    let browser = if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else {
+        return crate::text::UNKNOWN_BROWSER.to_string();
+    };
+    let system = if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        "iPhone"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") {
+        "macOS"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        return browser.to_string();
+    };
+    format!("{browser} on {system}")
+}
+
+#[cfg(test)]
+mod browser_tests {
+    use super::browser_name;
+
+    #[test]
+    fn names_common_browsers() {
+        assert_eq!(
+            browser_name(Some("Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36")),
+            "Chrome on Android"
+        );
+        assert_eq!(
+            browser_name(Some(
+                "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+            )),
+            "Firefox on Linux"
+        );
+        assert_eq!(
+            browser_name(Some("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1")),
+            "Safari on iPhone"
+        );
+        assert_eq!(browser_name(None), "Unknown browser");
+        assert_eq!(browser_name(Some("curl/8.0")), "Unknown browser");
+    }
+}

@@ -160,3 +160,13 @@ pub const ADD_TOTP_INTRO: &str = "Set up MAYI ID in an authenticator app on the 
 pub const ADD_TOTP_START: &str = "Set up a new app";
 pub const ADD_TOTP_FINISH: &str = "Finish";
 pub const TOKEN_ADDED_DONE: &str = "Added";
+
+pub const UNKNOWN_BROWSER: &str = "Unknown browser";
+pub const SESSIONS_HEADING: &str = "Where you are signed in";
+pub const THIS_DEVICE: &str = "this browser";
+pub const SESSION_SIGNED_IN: &str = "Signed in";
+pub const SESSION_LAST_SEEN: &str = "Last active";
+pub const SESSION_ADDRESS: &str = "Address";
+pub const SESSION_END: &str = "Sign out";
+pub const SESSIONS_END_OTHERS: &str = "Sign out everywhere else";
+pub const SESSIONS_ONLY_THIS: &str = "You are signed in only here.";

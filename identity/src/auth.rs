@@ -540,6 +540,73 @@ impl Authenticator {
         Ok(())
     }
 
+    /// The account's live sessions, the caller's own first (SE-7).
+    pub async fn sessions(&self, current: &Session) -> Result<Vec<Session>, AuthError> {
+        let mut sessions = self.store.sessions(current.account_id).await?;
+        sessions.sort_by_key(|s| {
+            (
+                s.id != current.id,
+                std::cmp::Reverse(s.last_seen_at.as_millis()),
+            )
+        });
+        Ok(sessions)
+    }
+
+    /// Ends one of the caller's other sessions (SE-7); another account's session id ends
+    /// nothing. Returns whether one was ended.
+    pub async fn end_other_session(
+        &self,
+        current: &Session,
+        other: crate::SessionId,
+        client: &Client,
+    ) -> Result<bool, AuthError> {
+        if other == current.id {
+            return Ok(false);
+        }
+        let ended = self
+            .store
+            .end_session_by_id(current.account_id, other)
+            .await?;
+        if ended {
+            self.audit_sessions_ended(current, client, 1).await?;
+        }
+        Ok(ended)
+    }
+
+    /// Ends every session of the caller's account but this one (RB-10, SE-7).
+    pub async fn end_all_other_sessions(
+        &self,
+        current: &Session,
+        client: &Client,
+    ) -> Result<u64, AuthError> {
+        let ended = self
+            .store
+            .end_sessions(current.account_id, Some(current.id))
+            .await?;
+        if ended > 0 {
+            self.audit_sessions_ended(current, client, ended).await?;
+        }
+        Ok(ended)
+    }
+
+    async fn audit_sessions_ended(
+        &self,
+        current: &Session,
+        client: &Client,
+        count: u64,
+    ) -> Result<(), AuthError> {
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::SignOut, AuditOutcome::Success)
+                    .actor(current.account_id)
+                    .subject(current.account_id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({ "other_sessions_ended": count })),
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn attempt_account(&self, attempt: &SessionToken) -> Result<Account, AuthError> {
         let pending = self
             .store
@@ -1463,6 +1530,68 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn se_7_people_see_and_end_their_other_sessions_only() {
+        let f = fixture(testing::sqlite().await).await;
+        let mut tokens = Vec::new();
+        for step in 0..3 {
+            let ok = f
+                .auth
+                .check_password("alice", PASSWORD.into(), &no_client())
+                .await
+                .unwrap();
+            let now = T0 + 30 * step;
+            f.clock.set(Timestamp::from_unix_secs(now));
+            let (_, token) = f
+                .auth
+                .verify_totp(&ok.attempt, f.alice_token, &code_at(now), &no_client())
+                .await
+                .unwrap();
+            tokens.push(token);
+        }
+        let bob = f
+            .auth
+            .check_password("bob", PASSWORD.into(), &no_client())
+            .await
+            .unwrap();
+        let (_, bob_token) = f
+            .auth
+            .verify_totp(&bob.attempt, f.bob_token, &code_at(T0 + 60), &no_client())
+            .await
+            .unwrap();
+        let (current, _) = f.auth.session(&tokens[0]).await.unwrap();
+        let sessions = f.auth.sessions(&current).await.unwrap();
+        assert_eq!(sessions.len(), 3);
+        assert_eq!(sessions[0].id, current.id, "the caller's own first");
+        // Bob's session id is not Alice's to end (AC-2); her own current one is not ended here.
+        let (bob_session, _) = f.auth.session(&bob_token).await.unwrap();
+        assert!(!f
+            .auth
+            .end_other_session(&current, bob_session.id, &no_client())
+            .await
+            .unwrap());
+        assert!(!f
+            .auth
+            .end_other_session(&current, current.id, &no_client())
+            .await
+            .unwrap());
+        assert!(f
+            .auth
+            .end_other_session(&current, sessions[1].id, &no_client())
+            .await
+            .unwrap());
+        assert_eq!(
+            f.auth
+                .end_all_other_sessions(&current, &no_client())
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(f.auth.sessions(&current).await.unwrap().len(), 1);
+        f.auth.session(&tokens[0]).await.unwrap();
+        f.auth.session(&bob_token).await.unwrap();
     }
 
     #[tokio::test]

@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::{my_account, AccountView, SignOut},
+    api::{
+        my_account, my_sessions, AccountView, EndOtherSessions, EndSession, SessionView, SignOut,
+    },
     pages::kind_name,
     text,
 };
@@ -74,9 +76,76 @@ fn Account(account: AccountView) -> impl IntoView {
             <p>
                 <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
             </p>
+            <Sessions />
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// Where the person is signed in; sign out the others one by one or all at once (SE-7).
+#[component]
+fn Sessions() -> impl IntoView {
+    let end = ServerAction::<EndSession>::new();
+    let end_all = ServerAction::<EndOtherSessions>::new();
+    let sessions = Resource::new_blocking(
+        move || (end.version().get(), end_all.version().get()),
+        |_| my_sessions(),
+    );
+    view! {
+        <h2 id="sessions-heading">{text::SESSIONS_HEADING}</h2>
+        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            {move || Suspend::new(async move {
+                let sessions = sessions.await.unwrap_or_default();
+                let others = sessions.iter().filter(|s| !s.current).count();
+                view! {
+                    <ul class="token-list" aria-labelledby="sessions-heading">
+                        {sessions
+                            .into_iter()
+                            .map(|session| view! { <SessionItem session end /> })
+                            .collect_view()}
+                    </ul>
+                    {if others == 0 {
+                        view! { <p>{text::SESSIONS_ONLY_THIS}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ActionForm action=end_all>
+                                <button type="submit">{text::SESSIONS_END_OTHERS}</button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    }}
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl IntoView {
+    let name = if session.current {
+        format!("{} ({})", session.browser, text::THIS_DEVICE)
+    } else {
+        session.browser.clone()
+    };
+    view! {
+        <li class="token">
+            <strong>{name}</strong>
+            <dl>
+                <dt>{text::SESSION_SIGNED_IN}</dt>
+                <dd>{session.signed_in.clone()}</dd>
+                <dt>{text::SESSION_LAST_SEEN}</dt>
+                <dd>{session.last_seen.clone()}</dd>
+                <dt>{text::SESSION_ADDRESS}</dt>
+                <dd>{session.ip.clone().unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+            {(!session.current).then(|| view! {
+                <ActionForm action=end>
+                    <input type="hidden" name="session_id" value=session.id.to_string() />
+                    <button type="submit">{format!("{} {}", text::SESSION_END, session.browser)}</button>
+                </ActionForm>
+            })}
+        </li>
     }
 }
