@@ -199,19 +199,7 @@ pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<()
         }
     };
     let (_, session) = respond(result.map_err(map_auth))?;
-    set_cookie(
-        &state.settings,
-        attempt_cookie(&state.settings),
-        "",
-        Some(0),
-    );
-    set_cookie(
-        &state.settings,
-        session_cookie(&state.settings),
-        session.as_str(),
-        None,
-    );
-    redirect("/account");
+    start_session(&state, &session);
     Ok(())
 }
 

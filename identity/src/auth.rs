@@ -277,16 +277,7 @@ impl Authenticator {
         &self,
         account: &Account,
     ) -> Result<Option<(Token, TotpSecret)>, AuthError> {
-        let Some(token) = self.store.pending_totp(account.id, ENROLMENT_TTL).await? else {
-            return Ok(None);
-        };
-        let sealed = self
-            .store
-            .token_secret(token.id)
-            .await?
-            .ok_or(AuthError::UnusableToken)?;
-        let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
-        Ok(Some((token, secret)))
+        Ok(crate::enrol::pending_totp_of(&self.store, &self.cipher, account).await?)
     }
 
     /// First sign-in of an account that never had a token (rule 8): starts enrolling an
@@ -303,25 +294,7 @@ impl Authenticator {
         if self.store.has_had_tokens(account.id).await? {
             return Err(AuthError::UnusableToken);
         }
-        if let Some((token, _)) = self.pending_enrolment(&account).await? {
-            return Ok(token.id);
-        }
-        let label = crate::token_label(label)?;
-        let device = crate::device_name(device)?;
-        let secret = TotpSecret::generate();
-        let id = self
-            .store
-            .insert_token(crate::NewToken {
-                account_id: account.id,
-                kind: TokenKind::Totp,
-                label,
-                device,
-                state: TokenState::Pending,
-                secret_enc: Some(secret.seal(&self.cipher, account.id)?),
-                target: None,
-            })
-            .await?;
-        Ok(id)
+        Ok(crate::enrol::begin_totp(&self.store, &self.cipher, &account, label, device).await?)
     }
 
     /// Finishes the first enrolment with the app's first code (OTP-12: active only after a valid
@@ -336,23 +309,18 @@ impl Authenticator {
         let account = self.attempt_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, Factor::Totp);
         self.gate(&key, &account, client).await?;
-        let (pending, secret) = self
-            .pending_enrolment(&account)
-            .await?
-            .filter(|(t, _)| t.id == token)
-            .ok_or(AuthError::UnusableToken)?;
         let now = self.clock.now().unix_secs();
-        let notice =
-            notify::token_added_notice(&account.display_name, &pending.label, &self.public_url);
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
-        let activated = match secret.verify(code, now, None) {
-            Some(step) => {
-                self.store
-                    .activate_totp(account.id, pending.id, step, ENROLMENT_TTL, &notices)
-                    .await?
-            }
-            None => false,
-        };
+        let (pending, activated) = crate::enrol::complete_totp(
+            &self.store,
+            &self.cipher,
+            &account,
+            token,
+            code,
+            now,
+            &self.public_url,
+        )
+        .await?
+        .ok_or(AuthError::UnusableToken)?;
         if !activated {
             return Err(self.second_factor_failed(&key, &account, client).await?);
         }

@@ -45,6 +45,81 @@ impl From<DomainError> for EnrolError {
     }
 }
 
+/// The account's authenticator app being set up (pending, still fresh) and its secret.
+pub(crate) async fn pending_totp_of(
+    store: &Store,
+    cipher: &SeedCipher,
+    account: &Account,
+) -> Result<Option<(Token, TotpSecret)>, DomainError> {
+    let Some(token) = store.pending_totp(account.id, ENROLMENT_TTL).await? else {
+        return Ok(None);
+    };
+    let Some(sealed) = store.token_secret(token.id).await? else {
+        return Ok(None);
+    };
+    let secret = TotpSecret::open(cipher, &sealed, account.id)?;
+    Ok(Some((token, secret)))
+}
+
+/// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1), or returns the
+/// one already pending (a reload shows the same QR code).
+pub(crate) async fn begin_totp(
+    store: &Store,
+    cipher: &SeedCipher,
+    account: &Account,
+    label: &str,
+    device: &str,
+) -> Result<TokenId, DomainError> {
+    if let Some((token, _)) = pending_totp_of(store, cipher, account).await? {
+        return Ok(token.id);
+    }
+    let label = crate::token_label(label)?;
+    let device = crate::device_name(device)?;
+    let secret = TotpSecret::generate();
+    store
+        .insert_token(NewToken {
+            account_id: account.id,
+            kind: TokenKind::Totp,
+            label,
+            device,
+            state: TokenState::Pending,
+            secret_enc: Some(secret.seal(cipher, account.id)?),
+            target: None,
+        })
+        .await
+}
+
+/// Checks the first code of the pending `token` and activates it, queuing the "token added"
+/// notice in the same transaction. `Ok(None)` when there is no such pending token; `Ok(Some(
+/// false))` when the code is wrong.
+pub(crate) async fn complete_totp(
+    store: &Store,
+    cipher: &SeedCipher,
+    account: &Account,
+    token: TokenId,
+    code: &str,
+    now_secs: u64,
+    public_url: &str,
+) -> Result<Option<(Token, bool)>, DomainError> {
+    let Some((pending, secret)) = pending_totp_of(store, cipher, account)
+        .await?
+        .filter(|(t, _)| t.id == token)
+    else {
+        return Ok(None);
+    };
+    let notice = notify::token_added_notice(&account.display_name, &pending.label, public_url);
+    let notices = notice_messages(store, account.id, &notice).await?;
+    let activated = match secret.verify(code, now_secs, None) {
+        Some(step) => {
+            store
+                .activate_totp(account.id, pending.id, step, ENROLMENT_TTL, &notices)
+                .await?
+        }
+        None => false,
+    };
+    Ok(Some((pending, activated)))
+}
+
 /// Enrolment of new tokens by their signed-in owner. Cheap to clone.
 #[derive(Clone)]
 pub struct Enrolment {
@@ -87,16 +162,7 @@ impl Enrolment {
         &self,
         account: &Account,
     ) -> Result<Option<(Token, TotpSecret)>, EnrolError> {
-        let Some(token) = self.store.pending_totp(account.id, ENROLMENT_TTL).await? else {
-            return Ok(None);
-        };
-        let sealed = self
-            .store
-            .token_secret(token.id)
-            .await?
-            .ok_or(EnrolError::NotFound)?;
-        let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
-        Ok(Some((token, secret)))
+        Ok(pending_totp_of(&self.store, &self.cipher, account).await?)
     }
 
     /// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1). While one is
@@ -111,24 +177,7 @@ impl Enrolment {
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
         }
-        if let Some((token, _)) = self.pending_totp(account).await? {
-            return Ok(token.id);
-        }
-        let label = crate::token_label(label)?;
-        let device = crate::device_name(device)?;
-        let secret = TotpSecret::generate();
-        Ok(self
-            .store
-            .insert_token(NewToken {
-                account_id: account.id,
-                kind: TokenKind::Totp,
-                label,
-                device,
-                state: TokenState::Pending,
-                secret_enc: Some(secret.seal(&self.cipher, account.id)?),
-                target: None,
-            })
-            .await?)
+        Ok(begin_totp(&self.store, &self.cipher, account, label, device).await?)
     }
 
     /// Finishes the set-up with the app's first code: the token becomes active and the
@@ -144,23 +193,18 @@ impl Enrolment {
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
         }
-        let (pending, secret) = self
-            .pending_totp(account)
-            .await?
-            .filter(|(t, _)| t.id == token)
-            .ok_or(EnrolError::NotFound)?;
-        let notice =
-            notify::token_added_notice(&account.display_name, &pending.label, &self.public_url);
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
         let now = self.clock.now().unix_secs();
-        let activated = match secret.verify(code, now, None) {
-            Some(step) => {
-                self.store
-                    .activate_totp(account.id, pending.id, step, ENROLMENT_TTL, &notices)
-                    .await?
-            }
-            None => false,
-        };
+        let (pending, activated) = complete_totp(
+            &self.store,
+            &self.cipher,
+            account,
+            token,
+            code,
+            now,
+            &self.public_url,
+        )
+        .await?
+        .ok_or(EnrolError::NotFound)?;
         let outcome = if activated {
             AuditOutcome::Success
         } else {
