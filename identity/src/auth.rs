@@ -1021,6 +1021,25 @@ mod tests {
         Client::default()
     }
 
+    /// An account with the fixture's password and no token at all.
+    async fn tokenless_account(f: &Fixture, username: &str, display_name: &str) -> AccountId {
+        let hasher = PasswordHasher::new(None).unwrap();
+        f.auth
+            .store()
+            .create_account(NewAccount {
+                username: Username::parse(username).unwrap(),
+                display_name: display_name.into(),
+                password_hash: hasher
+                    .hash(&Password::new(PASSWORD.into()).unwrap())
+                    .await
+                    .unwrap(),
+                role: Role::User,
+                state: AccountState::Active,
+            })
+            .await
+            .unwrap()
+    }
+
     /// The 6-digit code in the newest outbox message to `recipient`.
     async fn code_sent_to(f: &Fixture, recipient: &str) -> String {
         let messages = f.auth.store().outbox_messages(50).await.unwrap();
@@ -1310,22 +1329,7 @@ mod tests {
     #[tokio::test]
     async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
         let f = fixture(testing::sqlite().await).await;
-        let hasher = PasswordHasher::new(None).unwrap();
-        let carol = f
-            .auth
-            .store()
-            .create_account(NewAccount {
-                username: Username::parse("carol").unwrap(),
-                display_name: "Carol".into(),
-                password_hash: hasher
-                    .hash(&Password::new(PASSWORD.into()).unwrap())
-                    .await
-                    .unwrap(),
-                role: Role::User,
-                state: AccountState::Active,
-            })
-            .await
-            .unwrap();
+        let carol = tokenless_account(&f, "carol", "Carol").await;
         let ok = f
             .auth
             .check_password("carol", PASSWORD.into(), &no_client())
@@ -1392,21 +1396,7 @@ mod tests {
     #[tokio::test]
     async fn an_unfinished_enrolment_expires_after_10_minutes() {
         let f = fixture(testing::sqlite().await).await;
-        let hasher = PasswordHasher::new(None).unwrap();
-        f.auth
-            .store()
-            .create_account(NewAccount {
-                username: Username::parse("dave").unwrap(),
-                display_name: "Dave".into(),
-                password_hash: hasher
-                    .hash(&Password::new(PASSWORD.into()).unwrap())
-                    .await
-                    .unwrap(),
-                role: Role::User,
-                state: AccountState::Active,
-            })
-            .await
-            .unwrap();
+        tokenless_account(&f, "dave", "Dave").await;
         let ok = f
             .auth
             .check_password("dave", PASSWORD.into(), &no_client())

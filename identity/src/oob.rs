@@ -220,13 +220,17 @@ mod tests {
             self.0.remove(0)
         }
         fn next_u64(&mut self) -> u64 {
-            unimplemented!("codes draw 32 bits at a time")
+            (u64::from(self.next_u32()) << 32) | u64::from(self.next_u32())
         }
-        fn fill_bytes(&mut self, _: &mut [u8]) {
-            unimplemented!("codes draw 32 bits at a time")
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(4) {
+                let bytes = self.next_u32().to_le_bytes();
+                chunk.copy_from_slice(&bytes[..chunk.len()]);
+            }
         }
-        fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), rand::Error> {
-            unimplemented!("codes draw 32 bits at a time")
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+            self.fill_bytes(dest);
+            Ok(())
         }
     }
 
@@ -240,6 +244,7 @@ mod tests {
         assert_eq!(OobCode::from_rng(&mut rng).as_str(), "000042");
         let mut rng = Draws(vec![0]);
         assert_eq!(OobCode::from_rng(&mut rng).as_str(), "000000");
+        assert!(rng.0.is_empty(), "one 32-bit draw per accepted code");
     }
 
     #[test]
