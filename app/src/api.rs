@@ -349,6 +349,23 @@ pub async fn remove_token(token_id: i64) -> Result<String, AppError> {
     Ok(respond(removed)?.label)
 }
 
+/// Renames one of the caller's tokens (its label and the device it is on).
+///
+/// Who may call it: a signed-in user, for their own tokens only.
+#[server(prefix = "/api", endpoint = "rename_token")]
+pub async fn rename_token(token_id: i64, label: String, device: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (_, account) = respond(require_session(&state).await)?;
+    let renamed = state
+        .tokens
+        .rename(&account, identity::TokenId(token_id), &label, &device)
+        .await
+        .map_err(map_tokens);
+    respond(renamed)?;
+    Ok(())
+}
+
 /// "I lost this device": removes every token on it, ends the caller's other sessions, and
 /// tells the caller's contacts.
 ///

@@ -170,3 +170,6 @@ pub const SESSION_ADDRESS: &str = "Address";
 pub const SESSION_END: &str = "Sign out";
 pub const SESSIONS_END_OTHERS: &str = "Sign out everywhere else";
 pub const SESSIONS_ONLY_THIS: &str = "You are signed in only here.";
+
+pub const RENAME: &str = "Rename";
+pub const RENAME_SAVE: &str = "Save";

@@ -56,6 +56,14 @@ for (const javaScriptEnabled of [true, false]) {
       if (javaScriptEnabled) {
         await expect(page.getByRole("status").filter({ hasText: "Added" })).toHaveText("Added “Authenticator app”.");
       }
+
+      // Rename a token: its label and device are the owner's to edit.
+      const tabletList = page.getByRole("list", { name: "Tokens on Tablet" });
+      await tabletList.getByText("Rename Backup app").click();
+      await tabletList.getByLabel("Name of this token").fill("Spare app");
+      await tabletList.getByRole("button", { name: "Save" }).click();
+      await expect(page.getByRole("list", { name: "Tokens on Tablet" })).toContainText("Spare app");
+      await expect(page.getByRole("list", { name: "Tokens on Tablet" })).not.toContainText("Backup app");
     });
   });
 }

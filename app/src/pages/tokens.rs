@@ -4,7 +4,7 @@ use leptos_meta::Title;
 use crate::{
     api::{
         my_tokens, AddTotpFinish, AddTotpStart, DeviceGroup, EnrolmentView, LostDevice,
-        RemoveToken, TokenView, TokensView,
+        RemoveToken, RenameToken, TokenView, TokensView,
     },
     pages::{kind_name, EnrolInstructions},
     text,
@@ -18,6 +18,7 @@ pub fn TokensPage() -> impl IntoView {
     let lost = ServerAction::<LostDevice>::new();
     let start = ServerAction::<AddTotpStart>::new();
     let finish = ServerAction::<AddTotpFinish>::new();
+    let rename = ServerAction::<RenameToken>::new();
     let tokens = Resource::new_blocking(
         move || {
             (
@@ -25,11 +26,13 @@ pub fn TokensPage() -> impl IntoView {
                 lost.version().get(),
                 start.version().get(),
                 finish.version().get(),
+                rename.version().get(),
             )
         },
         |_| my_tokens(),
     );
     let finish_result = move || finish.value().get().and_then(|r| r.ok());
+    let rename_error = move || rename.value().get().and_then(|r| r.err());
     let remove_result = move || remove.value().get();
     let lost_result = move || lost.value().get();
     view! {
@@ -47,6 +50,9 @@ pub fn TokensPage() -> impl IntoView {
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
+            {move || rename_error().map(|error| view! {
+                <p class="error" role="alert">{error.to_string()}</p>
+            })}
             {move || finish_result().map(|label| view! {
                 <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_ADDED_DONE)}</p>
             })}
@@ -55,7 +61,7 @@ pub fn TokensPage() -> impl IntoView {
                     match tokens.await {
                         Ok(view) => {
                             let add = view! { <AddTotp may_add=view.may_add enrolment=view.enrolment.clone() start finish /> };
-                            view! { <Groups view remove lost /> {add} }.into_any()
+                            view! { <Groups view remove lost rename /> {add} }.into_any()
                         }
                         Err(_) => {
                             crate::pages::go_to("/login");
@@ -74,13 +80,14 @@ fn Groups(
     view: TokensView,
     remove: ServerAction<RemoveToken>,
     lost: ServerAction<LostDevice>,
+    rename: ServerAction<RenameToken>,
 ) -> impl IntoView {
     if view.groups.is_empty() {
         return view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any();
     }
     view.groups
         .into_iter()
-        .map(|group| view! { <Group group remove lost /> })
+        .map(|group| view! { <Group group remove lost rename /> })
         .collect_view()
         .into_any()
 }
@@ -91,6 +98,7 @@ fn Group(
     group: DeviceGroup,
     remove: ServerAction<RemoveToken>,
     lost: ServerAction<LostDevice>,
+    rename: ServerAction<RenameToken>,
 ) -> impl IntoView {
     let device_name = group
         .device
@@ -121,7 +129,7 @@ fn Group(
                 {group
                     .tokens
                     .into_iter()
-                    .map(|token| view! { <TokenItem token remove /> })
+                    .map(|token| view! { <TokenItem token remove rename /> })
                     .collect_view()}
             </ul>
             {lost_form}
@@ -130,8 +138,19 @@ fn Group(
 }
 
 #[component]
-fn TokenItem(token: TokenView, remove: ServerAction<RemoveToken>) -> impl IntoView {
+fn TokenItem(
+    token: TokenView,
+    remove: ServerAction<RemoveToken>,
+    rename: ServerAction<RenameToken>,
+) -> impl IntoView {
     let busy = remove.pending();
+    let label_id = format!("rename-{}-label", token.id);
+    let device_id = format!("rename-{}-device", token.id);
+    let rename_summary = format!("{} {}", text::RENAME, token.label);
+    let remove_summary = format!("{} {}", text::REMOVE, token.label);
+    let remove_confirm = format!("{} \u{201c}{}\u{201d}", text::REMOVE_CONFIRM, token.label);
+    let current_label = token.label.clone();
+    let current_device = token.device.clone().unwrap_or_default();
     let where_ = token
         .target_hint
         .clone()
@@ -147,13 +166,28 @@ fn TokenItem(token: TokenView, remove: ServerAction<RemoveToken>) -> impl IntoVi
                 <dt>{text::TOKEN_LAST_USED}</dt>
                 <dd>{token.last_used.clone().unwrap_or_else(|| text::NEVER.into())}</dd>
             </dl>
+            <details class="edit">
+                <summary>{rename_summary}</summary>
+                <ActionForm action=rename>
+                    <input type="hidden" name="token_id" value=token.id.to_string() />
+                    <div class="field">
+                        <label for=label_id.clone()>{text::ENROL_LABEL}</label>
+                        <input id=label_id name="label" type="text" value=current_label required maxlength="64" />
+                    </div>
+                    <div class="field">
+                        <label for=device_id.clone()>{text::ENROL_DEVICE}</label>
+                        <input id=device_id name="device" type="text" value=current_device maxlength="64" />
+                    </div>
+                    <button type="submit">{text::RENAME_SAVE}</button>
+                </ActionForm>
+            </details>
             <details class="confirm">
-                <summary>{format!("{} {}", text::REMOVE, token.label)}</summary>
+                <summary>{remove_summary}</summary>
                 <p>{text::remove_explained(&token.label, kind_name(&token.kind), &where_)}</p>
                 <ActionForm action=remove>
                     <input type="hidden" name="token_id" value=token.id.to_string() />
                     <button type="submit" class="danger" disabled=move || busy.get()>
-                        {format!("{} \u{201c}{}\u{201d}", text::REMOVE_CONFIRM, token.label)}
+                        {remove_confirm}
                     </button>
                 </ActionForm>
             </details>
