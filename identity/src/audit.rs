@@ -73,59 +73,7 @@ impl fmt::Display for AuditEventId {
     }
 }
 
-/// A closed enum with one stored spelling per variant (also its serde name).
-macro_rules! audit_enum {
-    (
-        $(#[$doc:meta])* $name:ident, $field:literal {
-            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stored (and displayed) name.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-
-            /// Reads a stored name (exact).
-            pub fn parse(s: &str) -> Result<Self> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err(DomainError::invalid(
-                        $field,
-                        format!("must be one of: {}", [$($text),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = DomainError;
-
-            fn from_str(s: &str) -> Result<Self> {
-                Self::parse(s)
-            }
-        }
-    };
-}
-
-audit_enum!(
+stored_enum!(
     /// What an audit event records (AU-1). Stored as its dotted name; new variants need no
     /// migration (the column only checks the name's shape).
     AuditAction, "audit action" {
@@ -154,7 +102,7 @@ audit_enum!(
     }
 );
 
-audit_enum!(
+stored_enum!(
     /// How the audited decision ended.
     AuditOutcome, "audit outcome" {
         /// Allowed and done.

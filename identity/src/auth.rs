@@ -1021,6 +1021,14 @@ mod tests {
         Client::default()
     }
 
+    /// The password step with the right password: a pending sign-in attempt.
+    async fn password_step(f: &Fixture, username: &str) -> PasswordOk {
+        f.auth
+            .check_password(username, PASSWORD.into(), &no_client())
+            .await
+            .unwrap()
+    }
+
     /// An account with the fixture's password and no token at all.
     async fn tokenless_account(f: &Fixture, username: &str, display_name: &str) -> AccountId {
         let hasher = PasswordHasher::new(None).unwrap();
@@ -1073,11 +1081,7 @@ mod tests {
             .auth
             .check_password("alice", "wrong password!".into(), &no_client())
             .await;
-        let ok = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "alice").await;
         f.auth
             .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
             .await
@@ -1096,11 +1100,7 @@ mod tests {
     #[tokio::test]
     async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
         let f = fixture(testing::sqlite().await).await;
-        let ok = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "alice").await;
         for _ in 0..5 {
             let err = f
                 .auth
@@ -1141,12 +1141,7 @@ mod tests {
     #[tokio::test]
     async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
         let f = fixture(testing::sqlite().await).await;
-        let mut attempt = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap()
-            .attempt;
+        let mut attempt = password_step(&f, "alice").await.attempt;
         let mut wrong = 0;
         while wrong < 100 {
             match f
@@ -1161,22 +1156,12 @@ mod tests {
                 }
                 // ...longer than a sign-in attempt lives: sign in again.
                 Err(AuthError::AttemptExpired) => {
-                    attempt = f
-                        .auth
-                        .check_password("alice", PASSWORD.into(), &no_client())
-                        .await
-                        .unwrap()
-                        .attempt;
+                    attempt = password_step(&f, "alice").await.attempt;
                 }
                 other => panic!("after {wrong} wrong codes: {:?}", other.map(|_| ())),
             }
         }
-        attempt = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap()
-            .attempt;
+        attempt = password_step(&f, "alice").await.attempt;
         let now = f.clock.now().unix_secs() as i64;
         assert!(matches!(
             f.auth
@@ -1185,12 +1170,7 @@ mod tests {
             Err(AuthError::Blocked)
         ));
         f.clock.advance(Duration::from_secs(365 * 86_400));
-        attempt = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap()
-            .attempt;
+        attempt = password_step(&f, "alice").await.attempt;
         let now = f.clock.now().unix_secs() as i64;
         assert!(matches!(
             f.auth
@@ -1213,11 +1193,7 @@ mod tests {
     #[tokio::test]
     async fn au_6_three_wrong_second_factors_tell_the_owner() {
         let f = fixture(testing::sqlite().await).await;
-        let ok = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "alice").await;
         for _ in 0..3 {
             let _ = f
                 .auth
@@ -1234,11 +1210,7 @@ mod tests {
     async fn otp_7_a_replayed_code_is_audited_and_told() {
         let f = fixture(testing::sqlite().await).await;
         for _ in 0..2 {
-            let ok = f
-                .auth
-                .check_password("alice", PASSWORD.into(), &no_client())
-                .await
-                .unwrap();
+            let ok = password_step(&f, "alice").await;
             let _ = f
                 .auth
                 .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
@@ -1279,16 +1251,8 @@ mod tests {
     #[tokio::test]
     async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
         let f = fixture(testing::sqlite().await).await;
-        let a = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
-        let b = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let a = password_step(&f, "alice").await;
+        let b = password_step(&f, "alice").await;
         f.auth
             .send_code(&a.attempt, f.alice_email, &no_client())
             .await
@@ -1313,11 +1277,7 @@ mod tests {
             .verify_code(&a.attempt, f.alice_email, &code, &no_client())
             .await
             .unwrap();
-        let c = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let c = password_step(&f, "alice").await;
         assert!(matches!(
             f.auth
                 .verify_code(&c.attempt, f.alice_email, &code, &no_client())
@@ -1330,11 +1290,7 @@ mod tests {
     async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
         let f = fixture(testing::sqlite().await).await;
         let carol = tokenless_account(&f, "carol", "Carol").await;
-        let ok = f
-            .auth
-            .check_password("carol", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "carol").await;
         let pending = f.auth.pending(&ok.attempt).await.unwrap();
         assert!(pending.may_enrol_first && pending.enrolment.is_none());
         let token = f
@@ -1380,11 +1336,7 @@ mod tests {
         assert_eq!(account.id, carol);
         assert_eq!(f.auth.store().active_tokens(carol).await.unwrap().len(), 1);
         // From now on the account has had a token: no second "first" enrolment.
-        let again = f
-            .auth
-            .check_password("carol", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let again = password_step(&f, "carol").await;
         let pending = f.auth.pending(&again.attempt).await.unwrap();
         assert!(!pending.may_enrol_first && pending.enrolment.is_none());
         assert!(matches!(
@@ -1397,11 +1349,7 @@ mod tests {
     async fn an_unfinished_enrolment_expires_after_10_minutes() {
         let f = fixture(testing::sqlite().await).await;
         tokenless_account(&f, "dave", "Dave").await;
-        let ok = f
-            .auth
-            .check_password("dave", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "dave").await;
         let token = f
             .auth
             .start_first_totp(&ok.attempt, "App", "Phone")
@@ -1415,11 +1363,7 @@ mod tests {
             .enrolment
             .unwrap();
         f.clock.advance(ENROLMENT_TTL + Duration::from_secs(1));
-        let again = f
-            .auth
-            .check_password("dave", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let again = password_step(&f, "dave").await;
         assert!(f
             .auth
             .pending(&again.attempt)
@@ -1445,11 +1389,7 @@ mod tests {
             .check_password("alice", "wrong password!".into(), &no_client())
             .await;
         secrets.push("wrong password!".into());
-        let ok = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let ok = password_step(&f, "alice").await;
         secrets.push(ok.attempt.as_str().to_string());
         let _ = f
             .auth
@@ -1461,11 +1401,7 @@ mod tests {
             .await
             .unwrap();
         secrets.push(session.as_str().to_string());
-        let b = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let b = password_step(&f, "alice").await;
         f.auth
             .send_code(&b.attempt, f.alice_email, &no_client())
             .await
@@ -1495,11 +1431,7 @@ mod tests {
         let f = fixture(testing::sqlite().await).await;
         let mut tokens = Vec::new();
         for step in 0..3 {
-            let ok = f
-                .auth
-                .check_password("alice", PASSWORD.into(), &no_client())
-                .await
-                .unwrap();
+            let ok = password_step(&f, "alice").await;
             let now = T0 + 30 * step;
             f.clock.set(Timestamp::from_unix_secs(now));
             let (_, token) = f
@@ -1509,11 +1441,7 @@ mod tests {
                 .unwrap();
             tokens.push(token);
         }
-        let bob = f
-            .auth
-            .check_password("bob", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let bob = password_step(&f, "bob").await;
         let (_, bob_token) = f
             .auth
             .verify_totp(&bob.attempt, f.bob_token, &code_at(T0 + 60), &no_client())
@@ -1555,11 +1483,7 @@ mod tests {
     #[tokio::test]
     async fn oob_9_sends_are_limited_per_account() {
         let f = fixture(testing::sqlite().await).await;
-        let a = f
-            .auth
-            .check_password("alice", PASSWORD.into(), &no_client())
-            .await
-            .unwrap();
+        let a = password_step(&f, "alice").await;
         for _ in 0..5 {
             f.auth
                 .send_code(&a.attempt, f.alice_email, &no_client())

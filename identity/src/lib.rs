@@ -9,6 +9,59 @@
 //! Cargo feature `testing`: the `identity::testing` module, throw-away SQLite and PostgreSQL
 //! stores (and a manual clock) for other crates' tests. Enable it in `[dev-dependencies]` only.
 
+/// A closed enum stored as text: one spelling per variant, used in the database, in serde and on
+/// screen, with `ALL`, `as_str`, `parse` (exact), `Display` and `FromStr`.
+macro_rules! stored_enum {
+    (
+        $(#[$doc:meta])* $name:ident, $field:literal {
+            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The stored (and displayed) name.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// Reads a stored or typed name (exact).
+            pub fn parse(s: &str) -> $crate::error::Result<Self> {
+                match s {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err($crate::error::DomainError::invalid(
+                        $field,
+                        format!("must be one of: {}", [$($text),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::error::DomainError;
+
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
 mod audit;
 mod auth;
 mod contact;

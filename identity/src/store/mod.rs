@@ -543,13 +543,7 @@ impl Store {
             .bind(expires_at)
             .execute(pool)
             .await;
-            match inserted {
-                Ok(_) => Ok(token),
-                Err(e) if is_foreign_key_violation(&e) => {
-                    Err(DomainError::NotFound("account not found".into()))
-                }
-                Err(e) => Err(db_err(e)),
-            }
+            inserted.map(|_| token).map_err(account_insert_err)
         })
     }
 
@@ -616,13 +610,7 @@ impl Store {
             .bind(user_agent)
             .execute(pool)
             .await;
-            match inserted {
-                Ok(_) => Ok(token),
-                Err(e) if is_foreign_key_violation(&e) => {
-                    Err(DomainError::NotFound("account not found".into()))
-                }
-                Err(e) => Err(db_err(e)),
-            }
+            inserted.map(|_| token).map_err(account_insert_err)
         })
     }
 
@@ -883,6 +871,15 @@ fn db_err(e: sqlx::Error) -> DomainError {
 }
 
 /// Typed column reads shared by both backends' rows.
+/// The error of an insert that references an account: a missing account is `NotFound`.
+fn account_insert_err(e: sqlx::Error) -> DomainError {
+    if is_foreign_key_violation(&e) {
+        DomainError::NotFound("account not found".into())
+    } else {
+        db_err(e)
+    }
+}
+
 trait RowExt {
     fn i64(&self, col: &str) -> Result<i64>;
     fn opt_i64(&self, col: &str) -> Result<Option<i64>>;

@@ -7,7 +7,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{ContactKind, ContactValue};
-use crate::error::{DomainError, Result};
 use crate::password::PasswordHash;
 use crate::time::Timestamp;
 use crate::username::Username;
@@ -47,58 +46,6 @@ id_type!(
     /// A sign-in attempt's database id.
     LoginAttemptId
 );
-
-macro_rules! stored_enum {
-    (
-        $(#[$doc:meta])* $name:ident, $field:literal {
-            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stored (and displayed) name.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-
-            /// Reads a stored or typed name (exact, lower case).
-            pub fn parse(s: &str) -> Result<Self> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err(DomainError::invalid(
-                        $field,
-                        format!("must be one of: {}", [$($text),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = DomainError;
-
-            fn from_str(s: &str) -> Result<Self> {
-                Self::parse(s)
-            }
-        }
-    };
-}
 
 stored_enum!(
     /// What an account may do. Checked on every request (AC-5), never cached in a session.
