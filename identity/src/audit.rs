@@ -99,6 +99,20 @@ stored_enum!(
         RoleChanged => "account.role_changed",
         /// A request was refused by a rate limit or lockout (RL rows).
         RateLimited => "rate_limited",
+        /// The Emergency Access wizard passed step 1 (username and password).
+        EmergencyWizardStarted => "emergency.wizard_started",
+        /// Step 2 of the wizard: the code sent to the recovery address (success or failure).
+        EmergencyProof => "emergency.proof",
+        /// An emergency access code was issued (self-service or by an operator).
+        EmergencyCodeIssued => "emergency.code_issued",
+        /// A sign-in with an emergency access code (success or failure).
+        EmergencyCodeUsed => "emergency.code_used",
+        /// An emergency access code was revoked ("this was not me", finished, replaced).
+        EmergencyCodeRevoked => "emergency.code_revoked",
+        /// Recovery finished from a restricted session.
+        EmergencyFinished => "emergency.finished",
+        /// A signed-in caller was refused a function its session or role does not allow.
+        AccessDenied => "access.denied",
     }
 );
 

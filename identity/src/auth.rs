@@ -65,7 +65,7 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    fn from_throttle(state: ThrottleState) -> Option<Self> {
+    pub(crate) fn from_throttle(state: ThrottleState) -> Option<Self> {
         match state {
             ThrottleState::Open => None,
             ThrottleState::Delayed { .. } => Some(Self::RateLimited {
@@ -174,6 +174,14 @@ impl Authenticator {
         &self.store
     }
 
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// Step 1: username and password. Every failure costs one argon2 run and reads the same.
     pub async fn check_password(
         &self,
@@ -181,6 +189,23 @@ impl Authenticator {
         password: String,
         client: &Client,
     ) -> Result<PasswordOk, AuthError> {
+        let account = self.verify_password(username, password, client).await?;
+        let attempt = self
+            .store
+            .create_login_attempt(account.id, LOGIN_ATTEMPT_TTL)
+            .await?;
+        Ok(PasswordOk { attempt, account })
+    }
+
+    /// Checks a username and password with sign-in's limits and uniform answers (every failure
+    /// costs one argon2 run and reads the same), audited as the password step; opens nothing.
+    /// Sign-in and the Emergency Access wizard's first step share it.
+    pub async fn verify_password(
+        &self,
+        username: &str,
+        password: String,
+        client: &Client,
+    ) -> Result<Account, AuthError> {
         let ip_key = client
             .ip
             .as_deref()
@@ -246,11 +271,7 @@ impl Authenticator {
                     .details(details),
             )
             .await?;
-        let attempt = self
-            .store
-            .create_login_attempt(account.id, LOGIN_ATTEMPT_TTL)
-            .await?;
-        Ok(PasswordOk { attempt, account })
+        Ok(account)
     }
 
     /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
@@ -489,7 +510,24 @@ impl Authenticator {
             .await?
             .filter(|a| a.state == AccountState::Active)
             .ok_or(AuthError::NotSignedIn)?;
+        if session.scope == SessionScope::Emergency
+            && !self.emergency_session_live(&session).await?
+        {
+            self.store.end_session(token).await?;
+            return Err(AuthError::NotSignedIn);
+        }
         Ok((session, account))
+    }
+
+    /// EC-11: a restricted session lives only while the code that opened it is unexpired and
+    /// not revoked (its shorter idle timeout is the store's). Fails closed: no linked code, no
+    /// session.
+    async fn emergency_session_live(&self, session: &Session) -> Result<bool, AuthError> {
+        let now = self.clock.now();
+        let Some(code) = self.store.emergency_session_code(session.id).await? else {
+            return Ok(false);
+        };
+        Ok(code.revoked_at.is_none() && code.expires_at > now)
     }
 
     /// Ends a session on the server (SE-5): the cookie is worthless afterwards.
@@ -575,7 +613,10 @@ impl Authenticator {
         Ok(())
     }
 
-    async fn attempt_account(&self, attempt: &SessionToken) -> Result<Account, AuthError> {
+    pub(crate) async fn attempt_account(
+        &self,
+        attempt: &SessionToken,
+    ) -> Result<Account, AuthError> {
         let pending = self
             .store
             .login_attempt(attempt)
@@ -590,7 +631,7 @@ impl Authenticator {
 
     /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,
     /// RL-1, RL-6); refuses when the factor is delayed or blocked.
-    async fn gate(
+    pub(crate) async fn gate(
         &self,
         key: &ThrottleKey,
         account: &Account,
@@ -604,7 +645,7 @@ impl Authenticator {
         Ok(())
     }
 
-    async fn second_factor_failed(
+    pub(crate) async fn second_factor_failed(
         &self,
         key: &ThrottleKey,
         account: &Account,
@@ -643,16 +684,8 @@ impl Authenticator {
         token: TokenId,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        self.store.throttle_clear(key).await?;
-        self.store.finish_login_attempt(attempt).await?;
         let session = self
-            .store
-            .create_session(NewSession {
-                account_id: account.id,
-                scope: SessionScope::Full,
-                ip: client.ip.clone(),
-                user_agent: client.user_agent.clone(),
-            })
+            .open_session(attempt, key, account, SessionScope::Full, client)
             .await?;
         self.store
             .audit(
@@ -666,7 +699,30 @@ impl Authenticator {
         Ok((account.clone(), session))
     }
 
-    async fn audit_rate_limited(
+    /// The second step passed: clears the factor's failure count (RL-5), ends the attempt and
+    /// opens a session of `scope` with a fresh token (SE-2).
+    pub(crate) async fn open_session(
+        &self,
+        attempt: &SessionToken,
+        key: &ThrottleKey,
+        account: &Account,
+        scope: SessionScope,
+        client: &Client,
+    ) -> Result<SessionToken, AuthError> {
+        self.store.throttle_clear(key).await?;
+        self.store.finish_login_attempt(attempt).await?;
+        Ok(self
+            .store
+            .create_session(NewSession {
+                account_id: account.id,
+                scope,
+                ip: client.ip.clone(),
+                user_agent: client.user_agent.clone(),
+            })
+            .await?)
+    }
+
+    pub(crate) async fn audit_rate_limited(
         &self,
         account: Option<AccountId>,
         client: &Client,
@@ -683,7 +739,7 @@ impl Authenticator {
     }
 
     /// Queues `notice` to every confirmed contact of the account (RB-2: the channels it had).
-    async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
+    pub(crate) async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
         for message in notice_messages(&self.store, account.id, notice).await? {
             self.store.enqueue(message).await?;
         }

@@ -62,9 +62,38 @@ macro_rules! stored_enum {
     };
 }
 
+/// Test-only: each `async fn(TestStore)` named becomes `sqlite::<name>` and `postgres::<name>`
+/// (the PostgreSQL one is skipped when no server is reachable, except under `CI=true`).
+#[cfg(test)]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::testing::sqlite().await).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = crate::testing::postgres().await else {
+                        return;
+                    };
+                    super::$name(db).await;
+                }
+            )+
+        }
+    };
+}
+
 mod audit;
 mod auth;
 mod contact;
+mod emergency;
 mod enrol;
 mod error;
 mod notify;
@@ -93,9 +122,20 @@ pub use auth::{
     SECOND_FACTOR_NOTICE_AFTER,
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
+pub use emergency::{
+    format_utc, mask_email, CodeIssuer, EmergencyAccess, EmergencyCode, EmergencyCodeId,
+    EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason, NewEmergencyCode,
+    RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
+    EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
+    WIZARD_TTL,
+};
 pub use enrol::{EnrolError, Enrolment, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
 pub use notify::lost_device_notice;
+pub use notify::{
+    emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
+    emergency_proof_email,
+};
 pub use notify::{
     second_factor_failures_notice, sign_in_code_email, sign_in_code_message, sign_in_code_sms,
     token_added_notice, token_removed_notice, totp_replay_notice, Channel, NewOutboxMessage,

@@ -28,6 +28,12 @@ use crate::store::{Token, TokenKind};
 use crate::text::single_line;
 use crate::time::Timestamp;
 
+mod emergency;
+pub use emergency::{
+    emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
+    emergency_proof_email,
+};
+
 /// The service's name, as messages say it.
 const PRODUCT: &str = "MAYI ID";
 

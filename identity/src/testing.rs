@@ -295,3 +295,21 @@ fn random_hex(bytes: usize) -> String {
     rand::rngs::OsRng.fill_bytes(&mut buf);
     data_encoding::HEXLOWER.encode(&buf)
 }
+
+/// Runs one SQL statement (no parameters) on the store's database: for tests that set up a state
+/// no public function makes, or break one on purpose.
+pub async fn execute(store: &Store, sql: &str) {
+    if let Some(pool) = store.sqlite_pool() {
+        sqlx::query(sql)
+            .execute(pool)
+            .await
+            .expect("run the statement");
+    } else if let Some(pool) = store.postgres_pool() {
+        sqlx::query(sql)
+            .execute(pool)
+            .await
+            .expect("run the statement");
+    } else {
+        unreachable!("a store is either SQLite or PostgreSQL")
+    }
+}

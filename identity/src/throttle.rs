@@ -36,8 +36,10 @@ pub enum Factor {
     Totp,
     /// Codes sent by SMS or e-mail.
     OutOfBand,
-    /// Emergency codes issued by an operator.
+    /// Emergency access codes (self-service or issued by an operator).
     EmergencyCode,
+    /// The Emergency Access wizard's step-2 code, sent to the recovery address.
+    RecoveryProof,
 }
 
 impl Factor {
@@ -47,6 +49,7 @@ impl Factor {
         Self::Totp,
         Self::OutOfBand,
         Self::EmergencyCode,
+        Self::RecoveryProof,
     ];
 
     /// The factor's name inside a key.
@@ -56,6 +59,7 @@ impl Factor {
             Self::Totp => "totp",
             Self::OutOfBand => "oob",
             Self::EmergencyCode => "emergency",
+            Self::RecoveryProof => "recovery",
         }
     }
 }
@@ -91,6 +95,7 @@ enum KeyKind {
     UsernamePassword,
     Ip(Scope),
     AccountSends,
+    AccountWizard,
 }
 
 /// What one counter counts. Made only by its constructors, so every key has one spelling and
@@ -140,6 +145,14 @@ impl ThrottleKey {
         Self {
             text: format!("acct:{}:sends", account.0),
             kind: KeyKind::AccountSends,
+        }
+    }
+
+    /// Emergency Access wizard starts for one account (RL-7), whatever the address.
+    pub fn account_wizard(account: AccountId) -> Self {
+        Self {
+            text: format!("acct:{}:wizard", account.0),
+            kind: KeyKind::AccountWizard,
         }
     }
 
@@ -322,6 +335,8 @@ pub struct ThrottlePolicy {
     pub ip_wizard: WindowLimit,
     /// Code sends per account (RL-7, OOB-9).
     pub account_sends: WindowLimit,
+    /// Emergency Access wizard starts per account (RL-7).
+    pub account_wizard: WindowLimit,
 }
 
 const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
@@ -329,7 +344,7 @@ const FIFTEEN_MINUTES: Duration = Duration::from_secs(15 * 60);
 impl ThrottlePolicy {
     /// 5 free failures, then 1 s doubling to at most 15 min, refused at 100 (per account and
     /// factor); per address 50 failed sign-in steps, 20 code sends and 20 wizard starts per 15
-    /// minutes; per account 5 code sends per 15 minutes.
+    /// minutes; per account 5 code sends and 5 Emergency Access wizard starts per 15 minutes.
     pub const DEFAULT: Self = Self {
         account_factor: ConsecutiveLimit {
             free_failures: 5,
@@ -361,6 +376,10 @@ impl ThrottlePolicy {
             limit: 5,
             window: FIFTEEN_MINUTES,
         },
+        account_wizard: WindowLimit {
+            limit: 5,
+            window: FIFTEEN_MINUTES,
+        },
     };
 
     /// The rule `key` follows.
@@ -372,6 +391,7 @@ impl ThrottlePolicy {
             KeyKind::Ip(Scope::CodeSend) => ThrottleRule::Window(self.ip_code_send),
             KeyKind::Ip(Scope::Wizard) => ThrottleRule::Window(self.ip_wizard),
             KeyKind::AccountSends => ThrottleRule::Window(self.account_sends),
+            KeyKind::AccountWizard => ThrottleRule::Window(self.account_wizard),
         }
     }
 
@@ -382,6 +402,7 @@ impl ThrottlePolicy {
             self.ip_code_send,
             self.ip_wizard,
             self.account_sends,
+            self.account_wizard,
         ]
         .iter()
         .map(|w| w.window)
@@ -540,6 +561,11 @@ mod tests {
             (20, 900)
         );
         assert_eq!(window(ThrottleKey::account_sends(AccountId(3))), (5, 900));
+        assert_eq!(window(ThrottleKey::account_wizard(AccountId(3))), (5, 900));
+        assert_eq!(
+            ThrottleKey::account_wizard(AccountId(3)).as_str(),
+            "acct:3:wizard"
+        );
         for f in Factor::ALL {
             assert_eq!(
                 p.rule(&ThrottleKey::account_factor(AccountId(3), *f)),

@@ -117,6 +117,7 @@ macro_rules! insert_contact {
 
 // Declared after the macros above, which they use.
 mod audit;
+mod emergency;
 mod enrol;
 mod oob;
 mod outbox;
@@ -615,7 +616,7 @@ impl Store {
     }
 
     /// The live session behind `token`: `None` when it is unknown, ended, past its absolute
-    /// expiry, or idle for longer than [`crate::SESSION_IDLE`] (SE-4, enforced here, on the
+    /// expiry, or idle for longer than [`crate::SESSION_IDLE`] ([`crate::EMERGENCY_SESSION_IDLE`] for an emergency session, EC-11) (SE-4, enforced here, on the
     /// server's clock). A hit counts as activity: `last_seen_at` moves to now, but only when it
     /// is at least [`crate::SESSION_TOUCH_INTERVAL`] (a minute) old, to spare a write per request;
     /// so the idle timeout may end a session up to a minute early, never late. The touch repeats
@@ -626,15 +627,18 @@ impl Store {
     pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>> {
         let now = self.now();
         let idle_since = now.saturating_sub(millis(SESSION_IDLE));
+        let emergency_idle_since = now.saturating_sub(millis(crate::EMERGENCY_SESSION_IDLE));
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions \
-             WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at >= $3"
+             WHERE token_hash = $1 AND expires_at > $2 \
+             AND last_seen_at >= (CASE WHEN scope = 'emergency' THEN $4 ELSE $3 END)"
         );
         let found = with_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(token.hash().to_vec())
                 .bind(now)
                 .bind(idle_since)
+                .bind(emergency_idle_since)
                 .fetch_optional(pool)
                 .await
                 .map_err(db_err)?
@@ -651,11 +655,13 @@ impl Store {
             sqlx::query(
                 "UPDATE sessions \
                  SET last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END \
-                 WHERE id = $2 AND expires_at > $1 AND last_seen_at >= $3",
+                 WHERE id = $2 AND expires_at > $1 \
+                 AND last_seen_at >= (CASE WHEN scope = 'emergency' THEN $4 ELSE $3 END)",
             )
             .bind(now)
             .bind(session.id.0)
             .bind(idle_since)
+            .bind(emergency_idle_since)
             .execute(pool)
             .await
             .map_err(db_err)?

@@ -14,31 +14,6 @@ use crate::{
     Role, SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
 };
 
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::testing::sqlite().await).await;
-                }
-            )+
-        }
-
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = crate::testing::postgres().await else {
-                        return;
-                    };
-                    super::$name(db).await;
-                }
-            )+
-        }
-    };
-}
-
 on_both_backends!(
     rb8_list_shows_active_tokens_and_history_keeps_removed_ones,
     rb7_a_removed_totp_token_can_never_sign_in_again,

@@ -1,0 +1,64 @@
+-- Emergency Access: emergency access codes, the sessions they open, and the self-service wizard.
+-- Times are unix milliseconds (UTC) in BIGINT.
+
+-- An emergency access code (EC-2..EC-9). Only its keyed hash is kept (EC-3), bound to the
+-- account. Uses are counted by one conditional UPDATE (EC-4). An account has at most one code
+-- that is not revoked (EC-9): issuing a new one revokes the old in the same transaction.
+CREATE TABLE emergency_codes (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   BIGINT  NOT NULL REFERENCES accounts (id),
+    code_hash     BYTEA   NOT NULL UNIQUE CHECK (octet_length(code_hash) = 32),
+    issuer        TEXT    NOT NULL CHECK (issuer IN ('self_service', 'operator')),
+    -- The operator who issued it (NULL for self-service).
+    issued_by    BIGINT  REFERENCES accounts (id),
+    reason        TEXT    NOT NULL CHECK (length(reason) BETWEEN 1 AND 64),
+    reason_text   TEXT    CHECK (length(reason_text) <= 800),
+    -- How an operator verified the person's identity (RB-4).
+    verification  TEXT    CHECK (length(verification) <= 800),
+    created_at   BIGINT  NOT NULL,
+    -- Not usable before this (an optional waiting period for self-service codes).
+    valid_from   BIGINT  NOT NULL,
+    expires_at   BIGINT  NOT NULL,
+    uses         BIGINT  NOT NULL DEFAULT 0 CHECK (uses >= 0),
+    max_uses     BIGINT  NOT NULL CHECK (max_uses BETWEEN 1 AND 10),
+    revoked_at    BIGINT,
+    revoked_why   TEXT    CHECK (length(revoked_why) <= 64),
+    -- SHA-256 of the "this was not me" link's token, sent in the notices.
+    cancel_hash   BYTEA   UNIQUE CHECK (octet_length(cancel_hash) = 32),
+    CHECK (uses <= max_uses),
+    CHECK ((issuer = 'operator') = (issued_by IS NOT NULL)),
+    CHECK ((revoked_at IS NULL) = (revoked_why IS NULL))
+);
+
+CREATE UNIQUE INDEX emergency_codes_one_live ON emergency_codes (account_id)
+    WHERE revoked_at IS NULL;
+CREATE INDEX emergency_codes_by_account ON emergency_codes (account_id, created_at);
+CREATE INDEX emergency_codes_by_time ON emergency_codes (created_at);
+
+-- The code behind each restricted (emergency) session: the session lives only while its code is
+-- unexpired and not revoked (EC-11). Goes with its session.
+CREATE TABLE emergency_sessions (
+    session_id BIGINT  PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    code_id   BIGINT  NOT NULL REFERENCES emergency_codes (id)
+);
+
+CREATE INDEX emergency_sessions_by_code ON emergency_sessions (code_id);
+
+-- The self-service wizard (one row per browser that passed step 1), identified by the SHA-256 of
+-- its cookie's token. Step 2's code is kept as its keyed hash; the issued code is kept sealed
+-- only until the page has shown it once.
+CREATE TABLE emergency_wizards (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    token_hash       BYTEA   NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
+    account_id      BIGINT  NOT NULL REFERENCES accounts (id),
+    step             TEXT    NOT NULL CHECK (step IN ('prove', 'reason', 'done', 'shown')),
+    proof_hash       BYTEA   CHECK (octet_length(proof_hash) = 32),
+    proof_expires_at BIGINT,
+    reason           TEXT    CHECK (length(reason) <= 64),
+    code_id         BIGINT  REFERENCES emergency_codes (id),
+    code_sealed      BYTEA,
+    created_at      BIGINT  NOT NULL,
+    expires_at      BIGINT  NOT NULL
+);
+
+CREATE INDEX emergency_wizards_by_expiry ON emergency_wizards (expires_at);

@@ -1,0 +1,917 @@
+//! Emergency Access: for a person whose lost phone held every token (the seed's second path).
+//!
+//! The self-service wizard has four steps, each kept on the server ([`WizardStep`]): 1 the
+//! password (sign-in's checks and uniform answers), 2 an independent proof (a code sent to the
+//! confirmed recovery address, RB-3), 3 the reason, 4 the code, shown once (EC-7). The code is
+//! 80 bits of Crockford base32 ([`EmergencyCode`]), stored as a keyed hash bound to the account
+//! (EC-3), with limited uses counted atomically (EC-4), an expiry (EC-5) and one live code per
+//! account (EC-9). Signing in with it (password first, then the code instead of the OTP) opens a
+//! restricted session (EC-11) that can only manage tokens and contacts, idles out after 15
+//! minutes, and dies with its code. "Finish recovery" revokes the code once a new token exists.
+//! Every issue, use and revocation notifies every confirmed contact (EC-13) with a "this was
+//! not me" link that revokes the code (RB-5).
+
+mod code;
+
+use std::{sync::Arc, time::Duration};
+
+use serde::{Deserialize, Serialize};
+
+pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
+
+use crate::{
+    auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, AuthError,
+    Authenticator, Client, CodeHasher, ContactKind, DomainError, Email, Factor, NewAuditEvent,
+    NewOutboxMessage, OobCode, Scope, SeedCipher, Session, SessionScope, SessionToken, Store,
+    ThrottleKey, Timestamp,
+};
+
+/// How long the wizard lives after step 1.
+pub const WIZARD_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// How long the step-2 code sent to the recovery address is valid.
+pub const PROOF_CODE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// A restricted (emergency) session ends after this long without a request (EC-11).
+pub const EMERGENCY_SESSION_IDLE: Duration = Duration::from_secs(15 * 60);
+
+/// Longest free-text reason ("other"), in characters.
+pub const REASON_TEXT_MAX_CHARS: usize = 200;
+
+/// The [`SeedCipher::derive_key`] label of the key that hashes the wizard's step-2 codes.
+pub const PROOF_CODE_KEY_LABEL: &str = "emergency-proof";
+
+stored_enum!(
+    /// Who issued an emergency access code.
+    CodeIssuer, "issuer" {
+        /// The person, through the wizard.
+        SelfService => "self_service",
+        /// An operator, in the operational console.
+        Operator => "operator",
+    }
+);
+
+stored_enum!(
+    /// Why the person needs an emergency access code (wizard step 3).
+    EmergencyReason, "reason" {
+        /// The phone with the tokens is lost.
+        LostPhone => "lost_phone",
+        /// The phone number of an SMS token changed.
+        NewPhoneNumber => "new_phone_number",
+        /// The address of an e-mail token changed.
+        NewEmail => "new_email",
+        /// Something else (free text).
+        Other => "other",
+    }
+);
+
+stored_enum!(
+    /// Where a wizard stands: the step the person is at.
+    WizardStep, "wizard step" {
+        /// Step 2: prove it with the code sent to the recovery address.
+        Prove => "prove",
+        /// Step 3: say why.
+        Reason => "reason",
+        /// Step 4: the code is issued and not shown yet.
+        Done => "done",
+        /// Step 4: the code was shown (once).
+        Shown => "shown",
+    }
+);
+
+/// An emergency access code's database id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EmergencyCodeId(pub i64);
+
+/// What is known of an issued code: metadata only, never the code or its hash (EC-8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmergencyCodeInfo {
+    pub id: EmergencyCodeId,
+    pub account_id: AccountId,
+    pub issuer: CodeIssuer,
+    /// The operator who issued it.
+    pub issued_by: Option<AccountId>,
+    /// An [`EmergencyReason`] name (or an operator's reason).
+    pub reason: String,
+    pub reason_text: Option<String>,
+    /// How an operator verified the person (RB-4).
+    pub verification: Option<String>,
+    pub created_at: Timestamp,
+    pub valid_from: Timestamp,
+    pub expires_at: Timestamp,
+    pub uses: u32,
+    pub max_uses: u32,
+    pub revoked_at: Option<Timestamp>,
+    /// `replaced`, `not_me`, `finished`, or an operator's reason.
+    pub revoked_why: Option<String>,
+}
+
+impl EmergencyCodeInfo {
+    /// Uses left (0 when used up).
+    pub fn uses_left(&self) -> u32 {
+        self.max_uses.saturating_sub(self.uses)
+    }
+
+    /// Whether it can be used at `now`.
+    pub fn is_usable(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none()
+            && self.uses < self.max_uses
+            && self.valid_from <= now
+            && now < self.expires_at
+    }
+}
+
+/// A code to store: its keyed hash and metadata.
+#[derive(Clone)]
+pub struct NewEmergencyCode {
+    pub account_id: AccountId,
+    pub code_hash: [u8; 32],
+    pub issuer: CodeIssuer,
+    pub issued_by: Option<AccountId>,
+    pub reason: String,
+    pub reason_text: Option<String>,
+    pub verification: Option<String>,
+    pub valid_from: Timestamp,
+    pub expires_at: Timestamp,
+    pub max_uses: u32,
+    /// SHA-256 of the "this was not me" link's token.
+    pub cancel_hash: Option<[u8; 32]>,
+}
+
+impl std::fmt::Debug for NewEmergencyCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewEmergencyCode")
+            .field("account_id", &self.account_id)
+            .field("issuer", &self.issuer)
+            .field("expires_at", &self.expires_at)
+            .field("max_uses", &self.max_uses)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A wizard as stored (its cookie's token is not here, only its hash is kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WizardRow {
+    pub id: i64,
+    pub account_id: AccountId,
+    pub step: WizardStep,
+    /// When the step-2 code sent last expires (none sent yet: `None`).
+    pub proof_expires_at: Option<Timestamp>,
+    pub reason: Option<String>,
+    pub code_id: Option<EmergencyCodeId>,
+    /// The issued code waits to be shown.
+    pub code_waiting: bool,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// The numbers of a kind of emergency code: uses, lifetime, and a waiting period before it is
+/// valid. Checked against [`EmergencyPolicy::check`]'s bounds at start and on every issue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmergencyPolicy {
+    pub max_uses: u32,
+    pub lifetime: Duration,
+    pub wait: Duration,
+}
+
+impl EmergencyPolicy {
+    /// Self-service codes: 3 uses, 24 hours, no waiting.
+    pub const SELF_SERVICE_DEFAULT: Self = Self {
+        max_uses: 3,
+        lifetime: Duration::from_secs(24 * 3600),
+        wait: Duration::ZERO,
+    };
+    /// Codes an operator issues: 3 uses, 8 hours.
+    pub const OPERATOR_DEFAULT: Self = Self {
+        max_uses: 3,
+        lifetime: Duration::from_secs(8 * 3600),
+        wait: Duration::ZERO,
+    };
+    pub const MIN_USES: u32 = 1;
+    pub const MAX_USES: u32 = 10;
+    pub const MIN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+    pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+    /// The longest waiting period (3 days).
+    pub const MAX_WAIT: Duration = Duration::from_secs(3 * 24 * 3600);
+
+    /// Refuses numbers outside the bounds: uses 1 to 10, lifetime 15 minutes to 7 days, wait
+    /// at most 3 days and shorter than the lifetime.
+    pub fn check(&self) -> crate::Result<()> {
+        if !(Self::MIN_USES..=Self::MAX_USES).contains(&self.max_uses) {
+            return Err(DomainError::invalid(
+                "uses",
+                format!("must be {} to {}", Self::MIN_USES, Self::MAX_USES),
+            ));
+        }
+        if self.lifetime < Self::MIN_LIFETIME || self.lifetime > Self::MAX_LIFETIME {
+            return Err(DomainError::invalid(
+                "lifetime",
+                "must be 15 minutes to 7 days",
+            ));
+        }
+        if self.wait > Self::MAX_WAIT || self.wait >= self.lifetime {
+            return Err(DomainError::invalid(
+                "waiting period",
+                "must be at most 3 days and shorter than the lifetime",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for EmergencyPolicy {
+    fn default() -> Self {
+        Self::SELF_SERVICE_DEFAULT
+    }
+}
+
+/// Why an Emergency Access step was refused. Each has one safe message.
+#[derive(Debug, thiserror::Error)]
+pub enum EmergencyError {
+    /// Step 1: the username or password is wrong (whichever it is).
+    #[error("the username or password is not right")]
+    InvalidCredentials,
+    /// A code (step 2, or a sign-in code) is wrong or expired.
+    #[error("the code is not valid")]
+    InvalidCode,
+    /// Too many tries: wait.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    /// Too many failures: refused until an operator helps.
+    #[error("blocked")]
+    Blocked,
+    /// The wizard is unknown or older than [`WIZARD_TTL`]: start again.
+    #[error("the Emergency Access session expired")]
+    Expired,
+    /// The request is for another step than the one the wizard is at.
+    #[error("this step is not open")]
+    WrongStep(WizardStep),
+    /// The account has no confirmed recovery address: an operator must help.
+    #[error("no recovery address")]
+    NoRecoveryAddress,
+    /// Bad input (safe message).
+    #[error("{0}")]
+    Invalid(String),
+    /// Finishing needs a new active token first.
+    #[error("add a new sign-in method first")]
+    NoNewToken,
+    /// Not a restricted session.
+    #[error("not an emergency session")]
+    NotEmergency,
+    #[error(transparent)]
+    Domain(DomainError),
+}
+
+impl From<DomainError> for EmergencyError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::InvalidInput { .. } => Self::Invalid(error.to_string()),
+            other => Self::Domain(other),
+        }
+    }
+}
+
+impl From<AuthError> for EmergencyError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidCredentials => Self::InvalidCredentials,
+            AuthError::InvalidCode | AuthError::UnusableToken => Self::InvalidCode,
+            AuthError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
+            AuthError::Blocked => Self::Blocked,
+            AuthError::AttemptExpired | AuthError::NotSignedIn => Self::Expired,
+            AuthError::Domain(e) => e.into(),
+        }
+    }
+}
+
+/// What a wizard page shows.
+#[derive(Clone, Debug)]
+pub struct WizardView {
+    pub step: WizardStep,
+    pub display_name: String,
+    /// Where step 2's code goes, masked (`e•••@example.org`).
+    pub proof_channels: Vec<String>,
+    /// A step-2 code was sent and is still valid.
+    pub proof_sent: bool,
+    /// The issued code's metadata (steps 4).
+    pub code: Option<EmergencyCodeInfo>,
+    pub expires_at: Timestamp,
+}
+
+/// Where a restricted session stands: the banner and the checklist (EC-12).
+#[derive(Clone, Debug)]
+pub struct RecoveryStatus {
+    pub code: EmergencyCodeInfo,
+    /// Tokens removed since the code was issued.
+    pub removed: i64,
+    /// Active tokens added since the code was issued.
+    pub added: i64,
+}
+
+impl RecoveryStatus {
+    /// "Finish recovery" is possible once a new token is active.
+    pub fn may_finish(&self) -> bool {
+        self.added > 0
+    }
+}
+
+/// Emergency Access: the wizard, signing in with a code, and finishing recovery. Cheap to clone.
+#[derive(Clone)]
+pub struct EmergencyAccess {
+    auth: Authenticator,
+    store: Store,
+    cipher: Arc<SeedCipher>,
+    codes: Arc<CodeHasher>,
+    proofs: Arc<CodeHasher>,
+    policy: EmergencyPolicy,
+}
+
+impl std::fmt::Debug for EmergencyAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmergencyAccess")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmergencyAccess {
+    /// Refuses a `policy` outside the bounds ([`EmergencyPolicy::check`]).
+    pub fn new(
+        auth: Authenticator,
+        cipher: Arc<SeedCipher>,
+        policy: EmergencyPolicy,
+    ) -> crate::Result<Self> {
+        policy.check()?;
+        Ok(Self {
+            store: auth.store().clone(),
+            codes: Arc::new(CodeHasher::from_cipher(&cipher, EMERGENCY_CODE_KEY_LABEL)),
+            proofs: Arc::new(CodeHasher::from_cipher(&cipher, PROOF_CODE_KEY_LABEL)),
+            auth,
+            cipher,
+            policy,
+        })
+    }
+
+    /// The self-service policy in force.
+    pub fn policy(&self) -> EmergencyPolicy {
+        self.policy
+    }
+
+    fn now(&self) -> Timestamp {
+        self.auth.clock().now()
+    }
+
+    fn public_url(&self) -> &str {
+        self.auth.public_url()
+    }
+
+    async fn audit(
+        &self,
+        action: AuditAction,
+        outcome: AuditOutcome,
+        account: Option<AccountId>,
+        client: &Client,
+        details: serde_json::Value,
+    ) -> crate::Result<()> {
+        let mut event = NewAuditEvent::new(action, outcome)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(details);
+        if let Some(account) = account {
+            event = event.actor(account).subject(account);
+        }
+        self.store.audit(event).await?;
+        Ok(())
+    }
+
+    /// Counts one event on a windowed key and refuses when it is over its limit.
+    async fn hit(
+        &self,
+        key: &ThrottleKey,
+        account: Option<AccountId>,
+        client: &Client,
+    ) -> Result<(), EmergencyError> {
+        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+            self.auth
+                .audit_rate_limited(account, client, key.as_str())
+                .await?;
+            return Err(error.into());
+        }
+        Ok(())
+    }
+
+    /// The addresses step 2's code goes to (RB-3): the confirmed recovery address, and the other
+    /// confirmed e-mail contacts that are not where an e-mail token sends its codes (those may
+    /// sit on the lost phone).
+    async fn proof_addresses(&self, account: AccountId) -> crate::Result<Vec<Email>> {
+        let token_targets: Vec<String> = self
+            .store
+            .active_tokens(account)
+            .await?
+            .into_iter()
+            .filter_map(|t| t.target)
+            .collect();
+        let mut out: Vec<Email> = Vec::new();
+        let mut contacts = self.store.contacts(account).await?;
+        contacts.sort_by_key(|c| !c.is_recovery);
+        for contact in contacts {
+            if contact.kind != ContactKind::Email || !contact.confirmed {
+                continue;
+            }
+            if !contact.is_recovery && token_targets.contains(&contact.value) {
+                continue;
+            }
+            let email = Email::parse(&contact.value)?;
+            if !out.contains(&email) {
+                out.push(email);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn live_wizard(
+        &self,
+        token: &SessionToken,
+    ) -> Result<(crate::emergency::WizardRow, Account), EmergencyError> {
+        let row = self
+            .store
+            .wizard(token)
+            .await?
+            .ok_or(EmergencyError::Expired)?;
+        let account = self
+            .store
+            .account_by_id(row.account_id)
+            .await?
+            .filter(|a| a.state == crate::AccountState::Active)
+            .ok_or(EmergencyError::Expired)?;
+        Ok((row, account))
+    }
+
+    /// Step 1: the username and password, with sign-in's limits and uniform answers, plus limits
+    /// on wizard starts per address and per account (RL-7). Opens the wizard (its cookie's
+    /// token) at step 2, and sends step 2's code when the account has a recovery address.
+    pub async fn start(
+        &self,
+        username: &str,
+        password: String,
+        client: &Client,
+    ) -> Result<SessionToken, EmergencyError> {
+        if let Some(ip) = &client.ip {
+            self.hit(&ThrottleKey::ip(ip, Scope::Wizard), None, client)
+                .await?;
+        }
+        let account = self
+            .auth
+            .verify_password(username, password, client)
+            .await?;
+        self.hit(
+            &ThrottleKey::account_wizard(account.id),
+            Some(account.id),
+            client,
+        )
+        .await?;
+        let token = self
+            .store
+            .create_wizard(account.id, self.now().plus(WIZARD_TTL))
+            .await?;
+        self.audit(
+            AuditAction::EmergencyWizardStarted,
+            AuditOutcome::Success,
+            Some(account.id),
+            client,
+            serde_json::json!({}),
+        )
+        .await?;
+        match self.send_proof(&token, client).await {
+            Ok(()) | Err(EmergencyError::NoRecoveryAddress) => Ok(token),
+            // The wizard is open; the page offers to send again.
+            Err(EmergencyError::RateLimited { .. }) => Ok(token),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// What the wizard's pages show.
+    pub async fn wizard(&self, token: &SessionToken) -> Result<WizardView, EmergencyError> {
+        let (row, account) = self.live_wizard(token).await?;
+        let now = self.now();
+        let proof_channels = self
+            .proof_addresses(account.id)
+            .await?
+            .iter()
+            .map(|e| mask_email(e.as_str()))
+            .collect();
+        let code = match row.code_id {
+            Some(id) => self.store.emergency_code(id).await?,
+            None => None,
+        };
+        Ok(WizardView {
+            step: row.step,
+            display_name: account.display_name,
+            proof_channels,
+            proof_sent: row.proof_expires_at.is_some_and(|t| t > now),
+            code,
+            expires_at: row.expires_at,
+        })
+    }
+
+    /// Step 2: sends a fresh code (replacing the previous one) to every proof address. Limited
+    /// per account and per address like sign-in codes (RL-7).
+    pub async fn send_proof(
+        &self,
+        token: &SessionToken,
+        client: &Client,
+    ) -> Result<(), EmergencyError> {
+        let (row, account) = self.live_wizard(token).await?;
+        if row.step != WizardStep::Prove {
+            return Err(EmergencyError::WrongStep(row.step));
+        }
+        let addresses = self.proof_addresses(account.id).await?;
+        if addresses.is_empty() {
+            return Err(EmergencyError::NoRecoveryAddress);
+        }
+        self.hit(
+            &ThrottleKey::account_sends(account.id),
+            Some(account.id),
+            client,
+        )
+        .await?;
+        if let Some(ip) = &client.ip {
+            self.hit(
+                &ThrottleKey::ip(ip, Scope::CodeSend),
+                Some(account.id),
+                client,
+            )
+            .await?;
+        }
+        let code = OobCode::generate();
+        let hash = self.proofs.hash(code.as_str(), &token.hash());
+        let (subject, body) =
+            notify::emergency_proof_email(&account.display_name, &code, PROOF_CODE_TTL);
+        let messages = addresses
+            .iter()
+            .map(|email| NewOutboxMessage::email(email, &subject, &body))
+            .collect::<crate::Result<Vec<_>>>()?;
+        let expires = self.now().plus(PROOF_CODE_TTL);
+        if !self
+            .store
+            .set_wizard_proof(token, hash, expires, &messages)
+            .await?
+        {
+            return Err(EmergencyError::Expired);
+        }
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::CodeSent, AuditOutcome::Success)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({
+                        "channel": "email",
+                        "purpose": "emergency_proof",
+                        "recipients": messages.len(),
+                    })),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Step 2: checks the code sent to the recovery address; counted per account like a second
+    /// factor (RL-1, RL-6).
+    pub async fn prove(
+        &self,
+        token: &SessionToken,
+        code: &str,
+        client: &Client,
+    ) -> Result<(), EmergencyError> {
+        let (row, account) = self.live_wizard(token).await?;
+        if row.step != WizardStep::Prove {
+            return Err(EmergencyError::WrongStep(row.step));
+        }
+        let key = ThrottleKey::account_factor(account.id, Factor::RecoveryProof);
+        self.auth.gate(&key, &account, client).await?;
+        let passed = match OobCode::normalise(code) {
+            Some(code) => {
+                let hash = self.proofs.hash(code.as_str(), &token.hash());
+                self.store.pass_wizard_proof(token, hash).await?
+            }
+            None => false,
+        };
+        let outcome = if passed {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Failure
+        };
+        self.audit(
+            AuditAction::EmergencyProof,
+            outcome,
+            Some(account.id),
+            client,
+            serde_json::json!({}),
+        )
+        .await?;
+        if !passed {
+            return Err(EmergencyError::InvalidCode);
+        }
+        self.store.throttle_clear(&key).await?;
+        Ok(())
+    }
+
+    /// Step 3: the reason. Issues the code (revoking any earlier one), tells every confirmed
+    /// contact with a "this was not me" link (EC-13, RB-5), and keeps the code sealed in the
+    /// wizard until step 4 shows it.
+    pub async fn choose_reason(
+        &self,
+        token: &SessionToken,
+        reason: &str,
+        text: &str,
+        client: &Client,
+    ) -> Result<(), EmergencyError> {
+        let (row, account) = self.live_wizard(token).await?;
+        if row.step != WizardStep::Reason {
+            return Err(EmergencyError::WrongStep(row.step));
+        }
+        let reason = EmergencyReason::parse(reason)?;
+        let text = crate::text::single_line("reason", text, REASON_TEXT_MAX_CHARS, true)?;
+        if reason == EmergencyReason::Other && text.is_empty() {
+            return Err(EmergencyError::Invalid(
+                "invalid reason: say in a few words what happened".into(),
+            ));
+        }
+        let code = EmergencyCode::generate();
+        let cancel = SessionToken::generate();
+        let now = self.now();
+        let valid_from = now.plus(self.policy.wait);
+        let expires_at = now.plus(self.policy.lifetime);
+        let new = NewEmergencyCode {
+            account_id: account.id,
+            code_hash: code.hash(&self.codes, account.id),
+            issuer: CodeIssuer::SelfService,
+            issued_by: None,
+            reason: reason.as_str().to_owned(),
+            reason_text: (!text.is_empty()).then_some(text),
+            verification: None,
+            valid_from,
+            expires_at,
+            max_uses: self.policy.max_uses,
+            cancel_hash: Some(cancel.hash()),
+        };
+        let notice = notify::emergency_code_issued_notice(
+            &account.display_name,
+            false,
+            &format_utc(expires_at),
+            (valid_from > now)
+                .then(|| format_utc(valid_from))
+                .as_deref(),
+            &cancel_url(self.public_url(), &cancel),
+        );
+        let notices = notice_messages(&self.store, account.id, &notice).await?;
+        let sealed = self
+            .cipher
+            .encrypt(code.as_str().as_bytes(), &token.hash())?;
+        let id = self
+            .store
+            .finish_wizard(token, reason.as_str(), &new, &sealed, &notices)
+            .await?
+            .ok_or(EmergencyError::Expired)?;
+        self.audit(
+            AuditAction::EmergencyCodeIssued,
+            AuditOutcome::Success,
+            Some(account.id),
+            client,
+            serde_json::json!({
+                "code_id": id.0,
+                "issuer": "self_service",
+                "reason": reason.as_str(),
+                "max_uses": self.policy.max_uses,
+                "expires_at": expires_at.as_millis(),
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Step 4: the issued code, the first time only (EC-7); `None` afterwards.
+    pub async fn take_code(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<EmergencyCode>, EmergencyError> {
+        let Some(sealed) = self.store.take_wizard_code(token).await? else {
+            return Ok(None);
+        };
+        let plain = self.cipher.decrypt(&sealed, &token.hash())?;
+        let text = std::str::from_utf8(&plain)
+            .map_err(|_| DomainError::Internal("sealed emergency code is not text".into()))?;
+        Ok(EmergencyCode::parse(text))
+    }
+
+    /// "This was not me": revokes the code whose notice carried `link_token` and ends the
+    /// sessions it opened. False when the link is unknown or its code is no longer live.
+    pub async fn cancel(&self, link_token: &str, client: &Client) -> Result<bool, EmergencyError> {
+        let Some(token) = SessionToken::parse(link_token) else {
+            return Ok(false);
+        };
+        let Some(code) = self
+            .store
+            .revoke_emergency_code_by_link(token.hash())
+            .await?
+        else {
+            return Ok(false);
+        };
+        self.audit(
+            AuditAction::EmergencyCodeRevoked,
+            AuditOutcome::Success,
+            Some(code.account_id),
+            client,
+            serde_json::json!({ "code_id": code.id.0, "why": "not_me" }),
+        )
+        .await?;
+        if let Some(account) = self.store.account_by_id(code.account_id).await? {
+            let notice = notify::emergency_code_revoked_notice(
+                &account.display_name,
+                false,
+                self.public_url(),
+            );
+            for message in notice_messages(&self.store, account.id, &notice).await? {
+                self.store.enqueue(message).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Signing in with an emergency code instead of the OTP (password first: the code is never
+    /// enough alone). Checked only against the attempt's own account (EC-10), counted
+    /// atomically (EC-4), limited like a second factor (RL-1). Opens a restricted session.
+    pub async fn sign_in(
+        &self,
+        attempt: &SessionToken,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let account = self.auth.attempt_account(attempt).await?;
+        let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
+        self.auth.gate(&key, &account, client).await?;
+        let used = match EmergencyCode::parse(code) {
+            Some(code) => {
+                self.store
+                    .use_emergency_code(account.id, code.hash(&self.codes, account.id))
+                    .await?
+            }
+            None => None,
+        };
+        let Some(info) = used else {
+            self.audit(
+                AuditAction::EmergencyCodeUsed,
+                AuditOutcome::Failure,
+                Some(account.id),
+                client,
+                serde_json::json!({}),
+            )
+            .await?;
+            return Err(self
+                .auth
+                .second_factor_failed(&key, &account, client)
+                .await?);
+        };
+        let session = self
+            .auth
+            .open_session(attempt, &key, &account, SessionScope::Emergency, client)
+            .await?;
+        // Fails closed: a session without its link is refused on every request.
+        if let Some(id) = self.store.session_id(&session).await? {
+            self.store.link_emergency_session(id, info.id).await?;
+        }
+        self.audit(
+            AuditAction::EmergencyCodeUsed,
+            AuditOutcome::Success,
+            Some(account.id),
+            client,
+            serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }),
+        )
+        .await?;
+        let notice = notify::emergency_code_used_notice(
+            &account.display_name,
+            info.uses_left(),
+            self.public_url(),
+        );
+        self.auth.notify(&account, &notice).await?;
+        Ok((account, session))
+    }
+
+    /// The banner and checklist of a restricted session; `None` for any other session.
+    pub async fn status(
+        &self,
+        session: &Session,
+    ) -> Result<Option<RecoveryStatus>, EmergencyError> {
+        if session.scope != SessionScope::Emergency {
+            return Ok(None);
+        }
+        let Some(code) = self.store.emergency_session_code(session.id).await? else {
+            return Ok(None);
+        };
+        let removed = self
+            .store
+            .tokens_removed_since(session.account_id, code.created_at)
+            .await?;
+        let added = self
+            .store
+            .tokens_active_since(session.account_id, code.created_at)
+            .await?;
+        Ok(Some(RecoveryStatus {
+            code,
+            removed,
+            added,
+        }))
+    }
+
+    /// "Finish recovery": once a new token is active, revokes the code (which ends every session
+    /// it opened, this one included) and, if asked, every other session of the account too
+    /// (RB-10). Tells every confirmed contact.
+    pub async fn finish(
+        &self,
+        session: &Session,
+        account: &Account,
+        end_other_sessions: bool,
+        client: &Client,
+    ) -> Result<(), EmergencyError> {
+        if session.account_id != account.id {
+            return Err(EmergencyError::NotEmergency);
+        }
+        let status = self
+            .status(session)
+            .await?
+            .ok_or(EmergencyError::NotEmergency)?;
+        if !status.may_finish() {
+            return Err(EmergencyError::NoNewToken);
+        }
+        let notice =
+            notify::emergency_code_revoked_notice(&account.display_name, true, self.public_url());
+        let notices = notice_messages(&self.store, account.id, &notice).await?;
+        self.store
+            .revoke_emergency_code(account.id, "finished", &notices)
+            .await?;
+        let ended = if end_other_sessions {
+            self.store.end_sessions(account.id, None).await?
+        } else {
+            0
+        };
+        self.audit(
+            AuditAction::EmergencyFinished,
+            AuditOutcome::Success,
+            Some(account.id),
+            client,
+            serde_json::json!({
+                "code_id": status.code.id.0,
+                "removed": status.removed,
+                "added": status.added,
+                "other_sessions_ended": ended,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// `e•••@example.org`: enough to recognise one's own address, not to learn it.
+pub fn mask_email(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".to_owned(),
+    }
+}
+
+/// The "this was not me" link (built from the configured public URL only, CS-8).
+fn cancel_url(public_url: &str, token: &SessionToken) -> String {
+    format!(
+        "{}/emergency/cancel?t={}",
+        public_url.trim_end_matches('/'),
+        token.as_str()
+    )
+}
+
+/// `YYYY-MM-DD HH:MM UTC`, for notices.
+pub fn format_utc(t: Timestamp) -> String {
+    let secs = t.as_millis().div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,676 @@
+//! Emergency Access through [`EmergencyAccess`], on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::testing::{execute, raw_rows, ManualClock, TestStore};
+use crate::{
+    AccountState, NewAccount, NewContact, NewToken, Password, PasswordHasher, PhoneNumber, Role,
+    TokenKind, TokenState, TotpSecret, Username,
+};
+
+on_both_backends!(
+    rb3_the_whole_wizard_issues_one_code_shown_once,
+    wizard_step_one_is_uniform_and_steps_cannot_be_skipped,
+    rb3_a_wrong_or_expired_proof_code_gets_no_code,
+    wizard_without_recovery_address_sends_nothing,
+    wizard_expires_after_15_minutes,
+    ec4_uses_are_counted_and_a_used_up_code_is_refused,
+    ec4_race_n_plus_one_parallel_uses_succeed_n_times,
+    ec5_expiry_at_plus_minus_one_second,
+    ec9_a_new_code_revokes_the_old_one_and_its_sessions,
+    ec10_a_code_works_only_for_its_own_account,
+    ec11_restricted_session_idles_out_and_dies_with_its_code,
+    rb5_the_not_me_link_revokes_the_code,
+    ec12_finish_needs_a_new_token_then_revokes_the_code,
+    rl7_wizard_starts_are_limited_per_account,
+    waiting_period_delays_validity,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+const T0: i64 = 1_800_000_000;
+const URL: &str = "https://id.example.org";
+
+struct Fixture {
+    emergency: EmergencyAccess,
+    auth: Authenticator,
+    store: Store,
+    clock: Arc<ManualClock>,
+    alice: Account,
+    bob: Account,
+    cipher: Arc<SeedCipher>,
+    _db: TestStore,
+}
+
+fn client() -> Client {
+    Client {
+        ip: Some("192.0.2.9".into()),
+        user_agent: Some("Firefox/140.0".into()),
+    }
+}
+
+async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
+    let store = db.store.clone().with_clock(clock.clone());
+    let hasher = PasswordHasher::new(None).unwrap();
+    let cipher = Arc::new(SeedCipher::from_key_bytes([9; 32]));
+    let hash = hasher
+        .hash(&Password::new(PASSWORD.into()).unwrap())
+        .await
+        .unwrap();
+    let mut accounts = Vec::new();
+    for name in ["alice", "bob"] {
+        let contacts = vec![
+            NewContact {
+                value: Email::parse(&format!("{name}@example.org")).unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            },
+            NewContact {
+                value: PhoneNumber::parse(if name == "alice" {
+                    "+420601000111"
+                } else {
+                    "+420601000222"
+                })
+                .unwrap()
+                .into(),
+                confirmed: true,
+                is_recovery: false,
+            },
+        ];
+        let id = store
+            .create_account_with(
+                NewAccount {
+                    username: Username::parse(name).unwrap(),
+                    display_name: format!("{name} Example"),
+                    password_hash: hash.clone(),
+                    role: Role::User,
+                    state: AccountState::Active,
+                },
+                if name == "alice" {
+                    contacts
+                } else {
+                    contacts[..1].to_vec()
+                },
+            )
+            .await
+            .unwrap();
+        let secret = TotpSecret::generate();
+        store
+            .insert_token(NewToken {
+                account_id: id,
+                kind: TokenKind::Totp,
+                label: "Authenticator".into(),
+                device: Some("Lost phone".into()),
+                state: TokenState::Active,
+                secret_enc: Some(secret.seal(&cipher, id).unwrap()),
+                target: None,
+            })
+            .await
+            .unwrap();
+        accounts.push(store.account_by_id(id).await.unwrap().unwrap());
+    }
+    let auth = Authenticator::new(store.clone(), hasher, cipher.clone(), clock.clone(), URL);
+    let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy).unwrap();
+    let bob = accounts.pop().unwrap();
+    let alice = accounts.pop().unwrap();
+    Fixture {
+        emergency,
+        auth,
+        store,
+        clock,
+        alice,
+        bob,
+        cipher,
+        _db: db,
+    }
+}
+
+async fn fixture(db: TestStore) -> Fixture {
+    fixture_with(db, EmergencyPolicy::SELF_SERVICE_DEFAULT).await
+}
+
+/// The newest 6-digit proof code queued for `to` (the outbox lists newest first).
+async fn proof_code_for(store: &Store, to: &str) -> String {
+    let messages = store.outbox_messages(1000).await.unwrap();
+    let body = messages
+        .iter()
+        .find(|m| m.recipient == to && m.subject.as_deref().unwrap_or("").contains("confirmation"))
+        .map(|m| m.body.clone())
+        .expect("a proof code was queued");
+    body.split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .expect("the e-mail carries 6 digits")
+        .to_owned()
+}
+
+/// Runs the wizard for `name` to the end and returns the code shown.
+async fn issue(f: &Fixture, name: &str) -> String {
+    let wizard = f
+        .emergency
+        .start(name, PASSWORD.into(), &client())
+        .await
+        .unwrap();
+    let code = proof_code_for(&f.store, &format!("{name}@example.org")).await;
+    f.emergency.prove(&wizard, &code, &client()).await.unwrap();
+    f.emergency
+        .choose_reason(&wizard, "lost_phone", "", &client())
+        .await
+        .unwrap();
+    let code = f.emergency.take_code(&wizard).await.unwrap().unwrap();
+    code.grouped().to_string()
+}
+
+async fn attempt(f: &Fixture, name: &str) -> SessionToken {
+    f.auth
+        .check_password(name, PASSWORD.into(), &client())
+        .await
+        .unwrap()
+        .attempt
+}
+
+async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
+    let f = fixture(db).await;
+    let wizard = f
+        .emergency
+        .start("alice", PASSWORD.into(), &client())
+        .await
+        .unwrap();
+    let view = f.emergency.wizard(&wizard).await.unwrap();
+    assert_eq!(view.step, WizardStep::Prove);
+    assert_eq!(view.proof_channels, vec!["a•••@example.org".to_string()]);
+    assert!(view.proof_sent, "step 1 sends the proof code at once");
+    // A password alone cannot produce a code (RB-3): step 3 is refused before step 2.
+    assert!(matches!(
+        f.emergency
+            .choose_reason(&wizard, "lost_phone", "", &client())
+            .await,
+        Err(EmergencyError::WrongStep(WizardStep::Prove))
+    ));
+    let proof = proof_code_for(&f.store, "alice@example.org").await;
+    f.emergency.prove(&wizard, &proof, &client()).await.unwrap();
+    // The proof code works once.
+    assert!(matches!(
+        f.emergency.prove(&wizard, &proof, &client()).await,
+        Err(EmergencyError::WrongStep(WizardStep::Reason))
+    ));
+    assert!(matches!(
+        f.emergency
+            .choose_reason(&wizard, "other", "  ", &client())
+            .await,
+        Err(EmergencyError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.emergency
+            .choose_reason(&wizard, "other", &"x".repeat(201), &client())
+            .await,
+        Err(EmergencyError::Invalid(_))
+    ));
+    f.emergency
+        .choose_reason(&wizard, "other", "Phone fell into the river", &client())
+        .await
+        .unwrap();
+    let view = f.emergency.wizard(&wizard).await.unwrap();
+    assert_eq!(view.step, WizardStep::Done);
+    let info = view.code.unwrap();
+    assert_eq!(info.max_uses, 3);
+    assert_eq!(info.uses_left(), 3);
+    assert_eq!(info.issuer, CodeIssuer::SelfService);
+    assert_eq!(info.reason, "other");
+    assert_eq!(
+        info.reason_text.as_deref(),
+        Some("Phone fell into the river")
+    );
+    assert_eq!(
+        info.expires_at.as_millis() - info.created_at.as_millis(),
+        24 * 3600 * 1000
+    );
+    // Shown once (EC-7).
+    let code = f.emergency.take_code(&wizard).await.unwrap().unwrap();
+    assert!(f.emergency.take_code(&wizard).await.unwrap().is_none());
+    assert_eq!(
+        f.emergency.wizard(&wizard).await.unwrap().step,
+        WizardStep::Shown
+    );
+    // EC-3: never stored in clear, in any table.
+    let plain = code.grouped().replace('-', "");
+    for table in [
+        "emergency_codes",
+        "emergency_wizards",
+        "outbox",
+        "audit_events",
+    ] {
+        for row in raw_rows(&f.store, table).await {
+            assert!(!row.contains(&plain), "{table} holds the code");
+            assert!(
+                !row.contains(code.grouped().as_str()),
+                "{table} holds the code"
+            );
+        }
+    }
+    // EC-13: every confirmed contact (e-mail and phone) is told, with a "not me" link.
+    let messages = f.store.outbox_messages(1000).await.unwrap();
+    for to in ["alice@example.org", "+420601000111"] {
+        let notice = messages
+            .iter()
+            .find(|m| {
+                m.recipient == to
+                    && m.subject
+                        .as_deref()
+                        .map_or(true, |s| s.contains("was issued"))
+            })
+            .unwrap_or_else(|| panic!("no notice to {to}"));
+        assert!(notice.body.contains("/emergency/cancel?t="));
+    }
+    // And the code signs in (restricted).
+    let attempt = attempt(&f, "alice").await;
+    let (_, session) = f
+        .emergency
+        .sign_in(&attempt, &code.grouped().to_lowercase(), &client())
+        .await
+        .unwrap();
+    let (session, _) = f.auth.session(&session).await.unwrap();
+    assert_eq!(session.scope, SessionScope::Emergency);
+}
+
+async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
+    let f = fixture(db).await;
+    for (name, password) in [("alice", "wrong password!"), ("nobody", PASSWORD), ("", "")] {
+        assert!(matches!(
+            f.emergency.start(name, password.into(), &client()).await,
+            Err(EmergencyError::InvalidCredentials)
+        ));
+    }
+    assert!(raw_rows(&f.store, "emergency_wizards").await.is_empty());
+    // An unknown wizard token is "expired" at every step.
+    let stranger = SessionToken::generate();
+    assert!(matches!(
+        f.emergency.wizard(&stranger).await,
+        Err(EmergencyError::Expired)
+    ));
+    assert!(matches!(
+        f.emergency.prove(&stranger, "123456", &client()).await,
+        Err(EmergencyError::Expired)
+    ));
+    assert!(f.emergency.take_code(&stranger).await.unwrap().is_none());
+    // A locked account cannot use Emergency Access.
+    execute(
+        &f.store,
+        &format!(
+            "UPDATE accounts SET state = 'locked' WHERE id = {}",
+            f.bob.id.0
+        ),
+    )
+    .await;
+    assert!(matches!(
+        f.emergency.start("bob", PASSWORD.into(), &client()).await,
+        Err(EmergencyError::InvalidCredentials)
+    ));
+}
+
+async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
+    let f = fixture(db).await;
+    let wizard = f
+        .emergency
+        .start("alice", PASSWORD.into(), &client())
+        .await
+        .unwrap();
+    let proof = proof_code_for(&f.store, "alice@example.org").await;
+    let wrong = if proof == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    assert!(matches!(
+        f.emergency.prove(&wizard, wrong, &client()).await,
+        Err(EmergencyError::InvalidCode)
+    ));
+    assert!(matches!(
+        f.emergency.prove(&wizard, "abc", &client()).await,
+        Err(EmergencyError::InvalidCode)
+    ));
+    // A resend replaces the code: the old one stops working.
+    f.emergency.send_proof(&wizard, &client()).await.unwrap();
+    let fresh = proof_code_for(&f.store, "alice@example.org").await;
+    if fresh != proof {
+        assert!(matches!(
+            f.emergency.prove(&wizard, &proof, &client()).await,
+            Err(EmergencyError::InvalidCode)
+        ));
+    }
+    // Expired after 10 minutes.
+    f.clock.advance(PROOF_CODE_TTL + Duration::from_secs(1));
+    assert!(matches!(
+        f.emergency.prove(&wizard, &fresh, &client()).await,
+        Err(EmergencyError::InvalidCode)
+    ));
+    assert_eq!(
+        f.emergency.wizard(&wizard).await.unwrap().step,
+        WizardStep::Prove
+    );
+    assert!(f
+        .store
+        .emergency_codes(f.alice.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+async fn wizard_without_recovery_address_sends_nothing(db: TestStore) {
+    let f = fixture(db).await;
+    execute(
+        &f.store,
+        &format!(
+            "UPDATE contacts SET confirmed = false, is_recovery = false WHERE account_id = {}",
+            f.bob.id.0
+        ),
+    )
+    .await;
+    let before = f.store.outbox_messages(1000).await.unwrap().len();
+    let wizard = f
+        .emergency
+        .start("bob", PASSWORD.into(), &client())
+        .await
+        .unwrap();
+    let view = f.emergency.wizard(&wizard).await.unwrap();
+    assert!(view.proof_channels.is_empty());
+    assert!(!view.proof_sent);
+    assert!(matches!(
+        f.emergency.send_proof(&wizard, &client()).await,
+        Err(EmergencyError::NoRecoveryAddress)
+    ));
+    assert_eq!(f.store.outbox_messages(1000).await.unwrap().len(), before);
+}
+
+async fn wizard_expires_after_15_minutes(db: TestStore) {
+    let f = fixture(db).await;
+    let wizard = f
+        .emergency
+        .start("alice", PASSWORD.into(), &client())
+        .await
+        .unwrap();
+    let proof = proof_code_for(&f.store, "alice@example.org").await;
+    f.clock.advance(WIZARD_TTL);
+    assert!(matches!(
+        f.emergency.wizard(&wizard).await,
+        Err(EmergencyError::Expired)
+    ));
+    assert!(matches!(
+        f.emergency.prove(&wizard, &proof, &client()).await,
+        Err(EmergencyError::Expired)
+    ));
+}
+
+async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    for left in [2, 1, 0] {
+        let attempt = attempt(&f, "alice").await;
+        f.emergency
+            .sign_in(&attempt, &code, &client())
+            .await
+            .unwrap();
+        let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
+        assert_eq!(info.uses_left(), left);
+    }
+    let attempt = attempt(&f, "alice").await;
+    assert!(matches!(
+        f.emergency.sign_in(&attempt, &code, &client()).await,
+        Err(AuthError::InvalidCode)
+    ));
+    // Each use told the contacts how many are left.
+    let messages = f.store.outbox_messages(1000).await.unwrap();
+    assert!(messages
+        .iter()
+        .any(|m| m.body.contains("It cannot be used again.")));
+}
+
+async fn ec4_race_n_plus_one_parallel_uses_succeed_n_times(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
+    let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
+    let hash = EmergencyCode::parse(&code)
+        .unwrap()
+        .hash(&hasher, f.alice.id);
+    let n = info.max_uses as usize;
+    let mut tasks = Vec::new();
+    for _ in 0..n + 1 {
+        let store = f.store.clone();
+        let account = f.alice.id;
+        tasks.push(tokio::spawn(async move {
+            store.use_emergency_code(account, hash).await
+        }));
+    }
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap().is_some() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, n, "exactly max_uses of {} racing uses succeed", n + 1);
+    let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
+    assert_eq!(info.uses, info.max_uses);
+}
+
+async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    let info = f.store.emergency_codes(f.alice.id).await.unwrap()[0].clone();
+    f.clock
+        .set(Timestamp::from_millis(info.expires_at.as_millis() - 1000));
+    let a = attempt(&f, "alice").await;
+    f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    f.clock
+        .set(Timestamp::from_millis(info.expires_at.as_millis() + 1000));
+    let a = attempt(&f, "alice").await;
+    assert!(matches!(
+        f.emergency.sign_in(&a, &code, &client()).await,
+        Err(AuthError::InvalidCode)
+    ));
+    // Out-of-bound policies are refused at start.
+    for bad in [
+        EmergencyPolicy {
+            max_uses: 0,
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
+        EmergencyPolicy {
+            max_uses: 11,
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
+        EmergencyPolicy {
+            lifetime: Duration::from_secs(14 * 60),
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
+        EmergencyPolicy {
+            lifetime: Duration::from_secs(7 * 24 * 3600 + 1),
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
+        EmergencyPolicy {
+            wait: Duration::from_secs(24 * 3600),
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
+    ] {
+        assert!(
+            EmergencyAccess::new(f.auth.clone(), f.cipher.clone(), bad).is_err(),
+            "{bad:?}"
+        );
+    }
+}
+
+async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
+    let f = fixture(db).await;
+    let first = issue(&f, "alice").await;
+    let a = attempt(&f, "alice").await;
+    let (_, session) = f.emergency.sign_in(&a, &first, &client()).await.unwrap();
+    assert!(f.auth.session(&session).await.is_ok());
+    let second = issue(&f, "alice").await;
+    assert_ne!(first, second);
+    // The old code's session is gone, and the old code is refused.
+    assert!(f.auth.session(&session).await.is_err());
+    let a = attempt(&f, "alice").await;
+    assert!(f.emergency.sign_in(&a, &first, &client()).await.is_err());
+    let codes = f.store.emergency_codes(f.alice.id).await.unwrap();
+    assert_eq!(codes.len(), 2);
+    assert_eq!(codes[1].revoked_why.as_deref(), Some("replaced"));
+    assert!(codes[0].revoked_at.is_none());
+    let a = attempt(&f, "alice").await;
+    f.emergency.sign_in(&a, &second, &client()).await.unwrap();
+}
+
+async fn ec10_a_code_works_only_for_its_own_account(db: TestStore) {
+    let f = fixture(db).await;
+    let alices = issue(&f, "alice").await;
+    let a = attempt(&f, "bob").await;
+    assert!(matches!(
+        f.emergency.sign_in(&a, &alices, &client()).await,
+        Err(AuthError::InvalidCode)
+    ));
+    let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
+    assert_eq!(info.uses, 0, "a failed try on another account uses nothing");
+}
+
+async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    let a = attempt(&f, "alice").await;
+    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    // 14 minutes idle: still alive (and touched).
+    f.clock.advance(Duration::from_secs(14 * 60));
+    assert!(f.auth.session(&session).await.is_ok());
+    // 15 minutes idle: gone (a full session would last 30).
+    f.clock
+        .advance(EMERGENCY_SESSION_IDLE + Duration::from_secs(1));
+    assert!(f.auth.session(&session).await.is_err());
+    // A fresh one dies when its code is revoked.
+    let a = attempt(&f, "alice").await;
+    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    f.store
+        .revoke_emergency_code(f.alice.id, "operator", &[])
+        .await
+        .unwrap();
+    assert!(f.auth.session(&session).await.is_err());
+}
+
+async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    let messages = f.store.outbox_messages(1000).await.unwrap();
+    let body = &messages
+        .iter()
+        .find(|m| m.body.contains("/emergency/cancel?t="))
+        .unwrap()
+        .body;
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/emergency/cancel?t="))
+        .unwrap();
+    let token = link.split("t=").nth(1).unwrap();
+    assert!(!f.emergency.cancel("not-a-token", &client()).await.unwrap());
+    assert!(f.emergency.cancel(token, &client()).await.unwrap());
+    assert!(!f.emergency.cancel(token, &client()).await.unwrap(), "once");
+    let a = attempt(&f, "alice").await;
+    assert!(f.emergency.sign_in(&a, &code, &client()).await.is_err());
+    let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
+    assert_eq!(info.revoked_why.as_deref(), Some("not_me"));
+}
+
+async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue(&f, "alice").await;
+    let a = attempt(&f, "alice").await;
+    let (_, token) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    let (session, account) = f.auth.session(&token).await.unwrap();
+    let status = f.emergency.status(&session).await.unwrap().unwrap();
+    assert_eq!(status.code.uses_left(), 2);
+    assert!(!status.may_finish());
+    assert!(matches!(
+        f.emergency
+            .finish(&session, &account, true, &client())
+            .await,
+        Err(EmergencyError::NoNewToken)
+    ));
+    // A new active token appears (as enrolment makes one).
+    f.clock.advance(Duration::from_secs(60));
+    let secret = TotpSecret::generate();
+    f.store
+        .insert_token(NewToken {
+            account_id: account.id,
+            kind: TokenKind::Totp,
+            label: "New phone".into(),
+            device: Some("New phone".into()),
+            state: TokenState::Active,
+            secret_enc: Some(secret.seal(&f.cipher, account.id).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let status = f.emergency.status(&session).await.unwrap().unwrap();
+    assert!(status.may_finish());
+    f.emergency
+        .finish(&session, &account, true, &client())
+        .await
+        .unwrap();
+    assert!(
+        f.auth.session(&token).await.is_err(),
+        "the restricted session ended"
+    );
+    let a = attempt(&f, "alice").await;
+    assert!(
+        f.emergency.sign_in(&a, &code, &client()).await.is_err(),
+        "the code is revoked"
+    );
+    // A full session is not an emergency one.
+    let full = f
+        .store
+        .create_session(crate::NewSession {
+            account_id: account.id,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let (full, _) = f.auth.session(&full).await.unwrap();
+    assert!(f.emergency.status(&full).await.unwrap().is_none());
+}
+
+async fn rl7_wizard_starts_are_limited_per_account(db: TestStore) {
+    let f = fixture(db).await;
+    let mut refused = false;
+    for i in 0..8 {
+        // Different addresses: the per-account limit applies whatever the address.
+        let c = Client {
+            ip: Some(format!("198.51.100.{i}")),
+            user_agent: None,
+        };
+        match f.emergency.start("alice", PASSWORD.into(), &c).await {
+            Ok(_) => assert!(i < 5, "start {i} allowed"),
+            Err(EmergencyError::RateLimited { .. }) => {
+                assert!(i >= 5);
+                refused = true;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert!(refused);
+}
+
+async fn waiting_period_delays_validity(db: TestStore) {
+    let policy = EmergencyPolicy {
+        wait: Duration::from_secs(3600),
+        ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+    };
+    let f = fixture_with(db, policy).await;
+    let code = issue(&f, "alice").await;
+    let a = attempt(&f, "alice").await;
+    assert!(f.emergency.sign_in(&a, &code, &client()).await.is_err());
+    let messages = f.store.outbox_messages(1000).await.unwrap();
+    assert!(messages
+        .iter()
+        .any(|m| m.body.contains("It cannot be used before")));
+    f.clock.advance(Duration::from_secs(3601));
+    let a = attempt(&f, "alice").await;
+    f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+}

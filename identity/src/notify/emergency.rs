@@ -1,0 +1,184 @@
+//! What Emergency Access tells people (EC-13, RB-5): the wizard's proof code, and the notices
+//! that a code was issued, used, revoked or that recovery finished. Only the proof-code e-mail
+//! carries a secret (a 6-digit code for the wizard, never the emergency code itself: EC-7).
+
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::{greeting, link, minutes, one_line, Notice, PRODUCT};
+use crate::oob::OobCode;
+
+/// The e-mail with the wizard's step-2 code, to the recovery address: `(subject, body)`.
+pub fn emergency_proof_email(
+    display_name: &str,
+    code: &OobCode,
+    ttl: Duration,
+) -> (String, Zeroizing<String>) {
+    let subject = format!("Your {PRODUCT} Emergency Access confirmation code");
+    let body = Zeroizing::new(format!(
+        "{greeting}\n\
+         \n\
+         Someone who knows your password started Emergency Access for your {PRODUCT} account. \
+         The confirmation code for step 2 is:\n\
+         \n\
+         \x20   {code}\n\
+         \n\
+         It expires in {ttl}. Never share it: nobody from {PRODUCT} or your help desk will \
+         ever ask you for it.\n\
+         \n\
+         Not you? Then someone else has your password. Do not give this code to anyone, change \
+         your password as soon as you can, and tell your help desk.\n",
+        greeting = greeting(display_name),
+        code = code.as_str(),
+        ttl = minutes(ttl),
+    ));
+    (subject, body)
+}
+
+/// EC-13: an emergency access code was issued (never the code). `valid_from` is set when a
+/// waiting period applies; `cancel_url` is the "this was not me" link that revokes it.
+pub fn emergency_code_issued_notice(
+    display_name: &str,
+    by_operator: bool,
+    expires: &str,
+    valid_from: Option<&str>,
+    cancel_url: &str,
+) -> Notice {
+    let who = if by_operator {
+        "your help desk issued"
+    } else {
+        "someone who knows your password and could read your recovery e-mail requested"
+    };
+    let wait = match valid_from {
+        Some(from) => format!(" It cannot be used before {}.", one_line(from)),
+        None => String::new(),
+    };
+    let cancel = one_line(cancel_url);
+    Notice {
+        subject: format!("An emergency access code was issued for your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             An emergency access code for your {PRODUCT} account was issued: {who} it. It lets \
+             its holder sign in with your password instead of your usual second factor, to \
+             remove lost sign-in methods and add new ones. It is valid until {expires}.{wait}\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             This was not me: open {cancel} to cancel the code at once, then change your \
+             password and tell your help desk.\n",
+            greeting = greeting(display_name),
+            expires = one_line(expires),
+        ),
+        sms: format!(
+            "{PRODUCT}: an emergency access code was issued for your account. Not you? Cancel \
+             it at {cancel}"
+        ),
+    }
+}
+
+/// EC-13: the emergency access code was used to sign in.
+pub fn emergency_code_used_notice(display_name: &str, uses_left: u32, public_url: &str) -> Notice {
+    let url = link(public_url);
+    let left = match uses_left {
+        0 => "It cannot be used again.".to_owned(),
+        1 => "It can be used 1 more time.".to_owned(),
+        n => format!("It can be used {n} more times."),
+    };
+    Notice {
+        subject: format!("Your {PRODUCT} emergency access code was used"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             Someone signed in to your {PRODUCT} account with your password and your emergency \
+             access code. {left}\n\
+             \n\
+             If that was you, remove the sign-in methods you lost and add new ones now.\n\
+             \n\
+             Not you? Contact your help desk at once: they can lock the account and cancel the \
+             code. Then change your password at {url}\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: your emergency access code was used to sign in. Not you? Call your help \
+             desk at once."
+        ),
+    }
+}
+
+/// The emergency access code was cancelled (by the "this was not me" link, or by finishing).
+pub fn emergency_code_revoked_notice(
+    display_name: &str,
+    finished: bool,
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let what = if finished {
+        "Recovery of your account was finished: the emergency access code was cancelled, and \
+         you sign in with your new sign-in method from now on."
+    } else {
+        "The emergency access code of your account was cancelled with the \"this was not me\" \
+         link, and every session it opened was ended."
+    };
+    Notice {
+        subject: format!("Your {PRODUCT} emergency access code was cancelled"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             {what}\n\
+             \n\
+             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+             you cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the emergency access code of your account was cancelled. Not you? Check \
+             your account at {url}"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ContactValue, Email};
+
+    #[test]
+    fn notices_carry_a_not_you_line_and_no_code() {
+        let issued = emergency_code_issued_notice(
+            "Erin",
+            false,
+            "2026-11-29 10:00 UTC",
+            Some("2026-11-28 12:00 UTC"),
+            "https://id.example.org/emergency/cancel?t=abc",
+        );
+        assert!(issued.body.contains("This was not me"));
+        assert!(issued
+            .body
+            .contains("https://id.example.org/emergency/cancel?t=abc"));
+        assert!(issued
+            .body
+            .contains("cannot be used before 2026-11-28 12:00 UTC"));
+        assert!(issued.sms.contains("/emergency/cancel?t=abc"));
+        let used = emergency_code_used_notice("Erin", 2, "https://id.example.org/");
+        assert!(used.body.contains("2 more times"));
+        assert!(used.body.contains("Not you?"));
+        let revoked = emergency_code_revoked_notice("Erin", true, "https://id.example.org");
+        assert!(revoked.body.contains("finished"));
+        for notice in [issued, used, revoked] {
+            let email: ContactValue = Email::parse("erin@example.org").unwrap().into();
+            let message = notice.message_to(&email).unwrap();
+            assert!(!message.subject().unwrap().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn the_proof_email_carries_the_code_but_not_its_subject() {
+        let code = OobCode::normalise("123456").unwrap();
+        let (subject, body) = emergency_proof_email("Erin", &code, Duration::from_secs(600));
+        assert!(!subject.contains("123456"));
+        assert!(body.contains("123456"));
+        assert!(body.contains("10 minutes"));
+    }
+}

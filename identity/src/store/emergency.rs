@@ -1,0 +1,534 @@
+//! Emergency access codes, the restricted sessions they open, and the self-service wizard's
+//! server-side state (EC-3..EC-11, RB-3). Every rule that two requests could race on is one
+//! conditional statement: counting a use (EC-4), one live code per account (EC-9, a unique
+//! index), moving the wizard on, and showing the issued code once.
+
+use super::outbox::enqueue_in;
+use super::{db_err, Pool, RowExt, Store};
+use crate::emergency::{
+    CodeIssuer, EmergencyCodeId, EmergencyCodeInfo, NewEmergencyCode, WizardRow, WizardStep,
+};
+use crate::error::{DomainError, Result};
+use crate::notify::NewOutboxMessage;
+use crate::session::SessionToken;
+use crate::store::{AccountId, SessionId};
+use crate::time::Timestamp;
+
+const CODE_COLUMNS: &str = "id, account_id, issuer, issued_by, reason, reason_text, \
+     verification, created_at, valid_from, expires_at, uses, max_uses, revoked_at, revoked_why";
+
+const WIZARD_COLUMNS: &str = "id, account_id, step, proof_expires_at, reason, code_id, \
+     step = 'done' AS code_waiting, created_at, expires_at";
+
+fn code_from_row(r: &impl RowExt) -> Result<EmergencyCodeInfo> {
+    Ok(EmergencyCodeInfo {
+        id: EmergencyCodeId(r.i64("id")?),
+        account_id: AccountId(r.i64("account_id")?),
+        issuer: CodeIssuer::parse(&r.text("issuer")?)?,
+        issued_by: r.opt_i64("issued_by")?.map(AccountId),
+        reason: r.text("reason")?,
+        reason_text: r.opt_text("reason_text")?,
+        verification: r.opt_text("verification")?,
+        created_at: Timestamp::from_millis(r.i64("created_at")?),
+        valid_from: Timestamp::from_millis(r.i64("valid_from")?),
+        expires_at: Timestamp::from_millis(r.i64("expires_at")?),
+        uses: u32::try_from(r.i64("uses")?).unwrap_or(u32::MAX),
+        max_uses: u32::try_from(r.i64("max_uses")?).unwrap_or(0),
+        revoked_at: r.opt_i64("revoked_at")?.map(Timestamp::from_millis),
+        revoked_why: r.opt_text("revoked_why")?,
+    })
+}
+
+fn wizard_from_row(r: &impl RowExt) -> Result<WizardRow> {
+    Ok(WizardRow {
+        id: r.i64("id")?,
+        account_id: AccountId(r.i64("account_id")?),
+        step: WizardStep::parse(&r.text("step")?)?,
+        proof_expires_at: r.opt_i64("proof_expires_at")?.map(Timestamp::from_millis),
+        reason: r.opt_text("reason")?,
+        code_id: r.opt_i64("code_id")?.map(EmergencyCodeId),
+        code_waiting: r.flag("code_waiting")?,
+        created_at: Timestamp::from_millis(r.i64("created_at")?),
+        expires_at: Timestamp::from_millis(r.i64("expires_at")?),
+    })
+}
+
+/// Revokes the account's live code (if any) inside a transaction and ends the sessions it
+/// opened; evaluates to `Result<Option<i64>>`, the revoked code's id.
+macro_rules! revoke_live_in {
+    ($conn:expr, $where:literal, $key:expr, $why:expr, $now:expr) => {{
+        let revoked = sqlx::query(concat!(
+            "UPDATE emergency_codes SET revoked_at = $1, revoked_why = $2 WHERE ",
+            $where,
+            " AND revoked_at IS NULL RETURNING id"
+        ))
+        .bind($now)
+        .bind($why)
+        .bind($key)
+        .fetch_optional(&mut *$conn)
+        .await
+        .map_err(db_err)?;
+        match revoked {
+            Some(row) => {
+                let id = row.i64("id")?;
+                sqlx::query(
+                    "DELETE FROM sessions WHERE id IN \
+                     (SELECT session_id FROM emergency_sessions WHERE code_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *$conn)
+                .await
+                .map_err(db_err)?;
+                Ok::<_, DomainError>(Some(id))
+            }
+            None => Ok(None),
+        }
+    }};
+}
+
+impl Store {
+    /// Issues an emergency code: revokes the account's live code (and ends the sessions it
+    /// opened), stores the new one's hash and metadata, and queues `notices`, all in one
+    /// transaction (EC-9, EC-13). Returns the new code's id.
+    pub async fn issue_emergency_code(
+        &self,
+        new: &NewEmergencyCode,
+        notices: &[NewOutboxMessage],
+    ) -> Result<EmergencyCodeId> {
+        let now = self.now();
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            revoke_live_in!(tx, "account_id = $3", new.account_id.0, "replaced", now)?;
+            let row = sqlx::query(
+                "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
+                 reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
+                 cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
+                 RETURNING id",
+            )
+            .bind(new.account_id.0)
+            .bind(new.code_hash.to_vec())
+            .bind(new.issuer.as_str())
+            .bind(new.issued_by.map(|a| a.0))
+            .bind(&new.reason)
+            .bind(&new.reason_text)
+            .bind(&new.verification)
+            .bind(now)
+            .bind(new.valid_from.as_millis())
+            .bind(new.expires_at.as_millis())
+            .bind(i64::from(new.max_uses))
+            .bind(new.cancel_hash.map(|h| h.to_vec()))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            for notice in notices {
+                enqueue_in!(&mut *tx, notice, now)?;
+            }
+            let id = row.i64("id")?;
+            tx.commit().await.map_err(db_err)?;
+            id
+        });
+        Ok(EmergencyCodeId(id))
+    }
+
+    /// Counts one use of the account's code whose hash is `code_hash`: ONE conditional UPDATE
+    /// (EC-4), so with N uses left, N + 1 racing attempts succeed exactly N times. Only the
+    /// account's own codes are looked at (EC-10). `None` when no live code matched (unknown,
+    /// another account's, used up, expired, not yet valid, revoked).
+    pub async fn use_emergency_code(
+        &self,
+        account: AccountId,
+        code_hash: [u8; 32],
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
+        let sql = format!(
+            "UPDATE emergency_codes SET uses = uses + 1 \
+             WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
+             AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL \
+             RETURNING {CODE_COLUMNS}"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .bind(code_hash.to_vec())
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| code_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// One code's metadata (never the code or its hash: EC-8).
+    pub async fn emergency_code(&self, id: EmergencyCodeId) -> Result<Option<EmergencyCodeInfo>> {
+        let sql = format!("SELECT {CODE_COLUMNS} FROM emergency_codes WHERE id = $1");
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| code_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// Every code the account was ever issued, newest first: metadata only (EC-8).
+    pub async fn emergency_codes(&self, account: AccountId) -> Result<Vec<EmergencyCodeInfo>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM emergency_codes WHERE account_id = $1 \
+             ORDER BY created_at DESC, id DESC"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(code_from_row)
+                .collect()
+        })
+    }
+
+    /// Revokes the account's live code, if any, and ends the sessions it opened; `notices` are
+    /// queued with it. Returns the revoked code's id.
+    pub async fn revoke_emergency_code(
+        &self,
+        account: AccountId,
+        why: &str,
+        notices: &[NewOutboxMessage],
+    ) -> Result<Option<EmergencyCodeId>> {
+        let now = self.now();
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let id = revoke_live_in!(tx, "account_id = $3", account.0, why, now)?;
+            if id.is_some() {
+                for notice in notices {
+                    enqueue_in!(&mut *tx, notice, now)?;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+            id
+        });
+        Ok(id.map(EmergencyCodeId))
+    }
+
+    /// Revokes the live code whose "this was not me" link token hashes to `cancel_hash` and ends
+    /// its sessions. Returns its metadata, or `None` when no live code has that link.
+    pub async fn revoke_emergency_code_by_link(
+        &self,
+        cancel_hash: [u8; 32],
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let id = revoke_live_in!(tx, "cancel_hash = $3", cancel_hash.to_vec(), "not_me", now)?;
+            tx.commit().await.map_err(db_err)?;
+            id
+        });
+        match id {
+            Some(id) => self.emergency_code(EmergencyCodeId(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Ties a restricted session to the code that opened it (EC-11).
+    pub async fn link_emergency_session(
+        &self,
+        session: SessionId,
+        code: EmergencyCodeId,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO emergency_sessions (session_id, code_id) VALUES ($1, $2)")
+                .bind(session.0)
+                .bind(code.0)
+                .execute(pool)
+                .await
+                .map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    /// The code behind a restricted session, if the session has one.
+    pub async fn emergency_session_code(
+        &self,
+        session: SessionId,
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM emergency_codes \
+             WHERE id = (SELECT code_id FROM emergency_sessions WHERE session_id = $1)"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(session.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| code_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// The id of the session behind `token` (live or not), for linking a fresh session.
+    pub async fn session_id(&self, token: &SessionToken) -> Result<Option<SessionId>> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT id FROM sessions WHERE token_hash = $1")
+                .bind(token.hash().to_vec())
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| row.i64("id").map(SessionId))
+                .transpose()
+        })
+    }
+
+    /// Starts a wizard for `account` that lives until `expires_at`; returns its cookie's token.
+    pub async fn create_wizard(
+        &self,
+        account: AccountId,
+        expires_at: Timestamp,
+    ) -> Result<SessionToken> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO emergency_wizards (token_hash, account_id, step, created_at, \
+                 expires_at) VALUES ($1, $2, 'prove', $3, $4)",
+            )
+            .bind(token.hash().to_vec())
+            .bind(account.0)
+            .bind(now)
+            .bind(expires_at.as_millis())
+            .execute(pool)
+            .await
+            .map_err(db_err)?;
+        });
+        Ok(token)
+    }
+
+    /// The live (unexpired) wizard behind `token`.
+    pub async fn wizard(&self, token: &SessionToken) -> Result<Option<WizardRow>> {
+        let sql = format!(
+            "SELECT {WIZARD_COLUMNS} FROM emergency_wizards WHERE token_hash = $1 AND expires_at > $2"
+        );
+        let now = self.now();
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(token.hash().to_vec())
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| wizard_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// Stores a new step-2 code (replacing any earlier one) valid until `expires_at` and queues
+    /// `messages` (the code's e-mails, ephemeral) in one transaction. False, with nothing
+    /// written, unless the wizard is live and at step 2.
+    pub async fn set_wizard_proof(
+        &self,
+        token: &SessionToken,
+        proof_hash: [u8; 32],
+        expires_at: Timestamp,
+        messages: &[NewOutboxMessage],
+    ) -> Result<bool> {
+        let now = self.now();
+        let changed = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let changed = sqlx::query(
+                "UPDATE emergency_wizards SET proof_hash = $1, proof_expires_at = $2 \
+                 WHERE token_hash = $3 AND step = 'prove' AND expires_at > $4",
+            )
+            .bind(proof_hash.to_vec())
+            .bind(expires_at.as_millis())
+            .bind(token.hash().to_vec())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if changed == 1 {
+                for message in messages {
+                    enqueue_in!(&mut *tx, &message.clone().ephemeral(expires_at), now)?;
+                }
+            }
+            tx.commit().await.map_err(db_err)?;
+            changed
+        });
+        Ok(changed == 1)
+    }
+
+    /// Step 2 passed: one conditional UPDATE that checks the code's hash and expiry and moves
+    /// the wizard to step 3, so a code works once. False when anything does not match.
+    pub async fn pass_wizard_proof(
+        &self,
+        token: &SessionToken,
+        proof_hash: [u8; 32],
+    ) -> Result<bool> {
+        let now = self.now();
+        let changed = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE emergency_wizards SET step = 'reason', proof_hash = NULL, \
+                 proof_expires_at = NULL \
+                 WHERE token_hash = $1 AND step = 'prove' AND proof_hash = $2 \
+                 AND proof_expires_at > $3 AND expires_at > $3",
+            )
+            .bind(token.hash().to_vec())
+            .bind(proof_hash.to_vec())
+            .bind(now)
+            .execute(pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        Ok(changed == 1)
+    }
+
+    /// Step 3 done: issues the code (as [`Self::issue_emergency_code`], revoking the old one and
+    /// queuing `notices`) and keeps it `sealed` in the wizard until it is shown, all in one
+    /// transaction, only if the wizard is live and at step 3. `None` otherwise.
+    pub async fn finish_wizard(
+        &self,
+        token: &SessionToken,
+        reason: &str,
+        new: &NewEmergencyCode,
+        sealed: &[u8],
+        notices: &[NewOutboxMessage],
+    ) -> Result<Option<EmergencyCodeId>> {
+        let now = self.now();
+        let id = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let claimed = sqlx::query(
+                "UPDATE emergency_wizards SET step = 'done', reason = $1 \
+                 WHERE token_hash = $2 AND step = 'reason' AND expires_at > $3 AND account_id = $4",
+            )
+            .bind(reason)
+            .bind(token.hash().to_vec())
+            .bind(now)
+            .bind(new.account_id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if claimed != 1 {
+                return Ok(None);
+            }
+            revoke_live_in!(tx, "account_id = $3", new.account_id.0, "replaced", now)?;
+            let row = sqlx::query(
+                "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
+                 reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
+                 cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
+                 RETURNING id",
+            )
+            .bind(new.account_id.0)
+            .bind(new.code_hash.to_vec())
+            .bind(new.issuer.as_str())
+            .bind(new.issued_by.map(|a| a.0))
+            .bind(&new.reason)
+            .bind(&new.reason_text)
+            .bind(&new.verification)
+            .bind(now)
+            .bind(new.valid_from.as_millis())
+            .bind(new.expires_at.as_millis())
+            .bind(i64::from(new.max_uses))
+            .bind(new.cancel_hash.map(|h| h.to_vec()))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let id = row.i64("id")?;
+            sqlx::query(
+                "UPDATE emergency_wizards SET code_id = $1, code_sealed = $2 WHERE token_hash = $3",
+            )
+            .bind(id)
+            .bind(sealed.to_vec())
+            .bind(token.hash().to_vec())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            for notice in notices {
+                enqueue_in!(&mut *tx, notice, now)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            id
+        });
+        Ok(Some(EmergencyCodeId(id)))
+    }
+
+    /// Takes the sealed code out of a finished wizard: the first call gets it, every later one
+    /// `None` (the code is shown once, EC-7).
+    pub async fn take_wizard_code(&self, token: &SessionToken) -> Result<Option<Vec<u8>>> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            // Claimed by one conditional UPDATE (of two racing page loads, one gets it), then
+            // wiped from the row.
+            let row = sqlx::query(
+                "UPDATE emergency_wizards SET step = 'shown' \
+                 WHERE token_hash = $1 AND step = 'done' AND expires_at > $2 \
+                 RETURNING id, code_sealed",
+            )
+            .bind(token.hash().to_vec())
+            .bind(now)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?;
+            let Some(row) = row else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE emergency_wizards SET code_sealed = NULL WHERE id = $1")
+                .bind(row.i64("id")?)
+                .execute(pool)
+                .await
+                .map_err(db_err)?;
+            row.opt_bytes("code_sealed")
+        })
+    }
+
+    /// Deletes wizards past their expiry (housekeeping); returns how many.
+    pub async fn purge_expired_wizards(&self) -> Result<u64> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM emergency_wizards WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
+        })
+    }
+
+    /// Tokens of the account removed at or after `since` (the recovery checklist's first step).
+    pub async fn tokens_removed_since(&self, account: AccountId, since: Timestamp) -> Result<i64> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'removed' \
+                 AND removed_at >= $2",
+            )
+            .bind(account.0)
+            .bind(since.as_millis())
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+            row.i64("n")
+        })
+    }
+
+    /// Active tokens of the account created after `since` (a new token since recovery
+    /// began).
+    pub async fn tokens_active_since(&self, account: AccountId, since: Timestamp) -> Result<i64> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'active' \
+                 AND created_at > $2",
+            )
+            .bind(account.0)
+            .bind(since.as_millis())
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+            row.i64("n")
+        })
+    }
+}
