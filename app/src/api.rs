@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 
+pub mod emergency;
+
 /// A token as the owner sees it: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenView {
@@ -55,6 +57,8 @@ pub struct AccountView {
     pub username: String,
     pub display_name: String,
     pub tokens: Vec<TokenView>,
+    /// A restricted emergency session (EC-11): only tokens and contacts are open.
+    pub restricted: bool,
 }
 
 /// Step 1 of signing in: checks the username and password and, when right, opens a short
@@ -211,7 +215,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let (_, account) = respond(require_session(&state).await)?;
+    let (session, account) = respond(require_session(&state).await)?;
     let tokens = respond(
         state
             .store
@@ -223,6 +227,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
         username: account.username.to_string(),
         display_name: account.display_name,
         tokens: tokens.iter().map(token_view).collect(),
+        restricted: session.scope == identity::SessionScope::Emergency,
     })
 }
 
@@ -406,13 +411,14 @@ pub struct SessionView {
 
 /// Where the caller is signed in, this browser first.
 ///
-/// Who may call it: a signed-in user; only their own sessions are listed.
+/// Who may call it: a signed-in user in a full session (a restricted emergency session gets 403);
+/// only their own sessions are listed.
 #[server(prefix = "/api", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let (session, _) = respond(require_session(&state).await)?;
+    let (session, _) = respond(require_full_session(&state).await)?;
     let sessions = respond(state.auth.sessions(&session).await.map_err(map_auth))?;
     Ok(sessions
         .iter()
@@ -429,12 +435,12 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
 
 /// Signs out one of the caller's other sessions.
 ///
-/// Who may call it: a signed-in user, for their own sessions only.
+/// Who may call it: a signed-in user in a full session, for their own sessions only.
 #[server(prefix = "/api", endpoint = "end_session")]
 pub async fn end_session(session_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let (session, _) = respond(require_session(&state).await)?;
+    let (session, _) = respond(require_full_session(&state).await)?;
     let ended = state
         .auth
         .end_other_session(&session, identity::SessionId(session_id), &client())
@@ -448,12 +454,12 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
 
 /// Signs out every session of the caller but this one; returns how many.
 ///
-/// Who may call it: a signed-in user.
+/// Who may call it: a signed-in user in a full session.
 #[server(prefix = "/api", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let (session, _) = respond(require_session(&state).await)?;
+    let (session, _) = respond(require_full_session(&state).await)?;
     respond(
         state
             .auth

@@ -48,6 +48,18 @@ pub enum AppError {
     Unauthorized,
     #[error("{}", text::ERR_FORBIDDEN)]
     Forbidden,
+    /// The Emergency Access wizard is unknown or expired: start again.
+    #[error("{}", text::ERR_WIZARD_EXPIRED)]
+    WizardExpired,
+    /// The wizard is at another step than this request is for.
+    #[error("{}", text::ERR_WIZARD_STEP)]
+    WizardStep,
+    /// The account has no confirmed recovery address.
+    #[error("{}", text::ERR_NO_RECOVERY_ADDRESS)]
+    NoRecoveryAddress,
+    /// Finishing recovery needs a new active token first.
+    #[error("{}", text::ERR_NO_NEW_TOKEN)]
+    NoNewToken,
     /// The request itself could not be decoded.
     #[error("{}", text::ERR_BAD_REQUEST)]
     BadRequest,
@@ -72,6 +84,9 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::LastToken => 409,
             AppError::NotRecent => 403,
+            AppError::WizardExpired => 401,
+            AppError::WizardStep | AppError::NoNewToken => 409,
+            AppError::NoRecoveryAddress => 409,
             AppError::Internal => 500,
         }
     }

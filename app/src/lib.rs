@@ -60,11 +60,19 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/login") view=pages::SignInPage />
                     <Route path=path!("/help/signing-in") view=pages::HelpSignIn />
+                    <Route path=path!("/help/emergency-access") view=pages::HelpEmergencyAccess />
+                    <Route path=path!("/help/emergency-sign-in") view=pages::HelpEmergencySignIn />
+                    <Route path=path!("/help/lost-phone") view=pages::HelpLostPhone />
+                    <Route path=path!("/emergency") view=pages::EmergencyStartPage />
+                    <Route path=path!("/emergency/cancel") view=pages::EmergencyCancelPage />
                     // Async: these pages wait for their data before the first byte, so they work
                     // without JavaScript and can still redirect (302) on the server.
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -7,8 +7,9 @@ use axum::{
     http::{header, request::Parts, HeaderValue},
 };
 use identity::{
-    Account, AuthError, Authenticator, DomainError, EnrolError, Enrolment, Session, SessionToken,
-    Store, TokenError, TokenService,
+    Account, AuthError, Authenticator, Clock, DomainError, EmergencyAccess, EmergencyError,
+    EmergencyPolicy, EnrolError, Enrolment, PasswordHasher, SeedCipher, Session, SessionScope,
+    SessionToken, Store, TokenError, TokenService,
 };
 use leptos::prelude::*;
 
@@ -22,7 +23,40 @@ pub struct AppState {
     pub auth: Authenticator,
     pub tokens: TokenService,
     pub enrolment: Enrolment,
+    pub emergency: EmergencyAccess,
     pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Builds every service on one store, key and clock. Refuses an emergency `policy` outside
+    /// its bounds (checked at start).
+    pub fn build(
+        leptos_options: LeptosOptions,
+        store: Store,
+        hasher: PasswordHasher,
+        cipher: Arc<SeedCipher>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        policy: EmergencyPolicy,
+    ) -> Result<Self, DomainError> {
+        let public_url = settings.public_url.clone();
+        let auth = Authenticator::new(
+            store.clone(),
+            hasher,
+            cipher.clone(),
+            clock.clone(),
+            &public_url,
+        );
+        Ok(Self {
+            leptos_options,
+            tokens: TokenService::new(store.clone(), &public_url),
+            enrolment: Enrolment::new(store.clone(), cipher.clone(), clock, &public_url),
+            emergency: EmergencyAccess::new(auth.clone(), cipher, policy)?,
+            store,
+            auth,
+            settings: Arc::new(settings),
+        })
+    }
 }
 
 /// The parts of the configuration that pages and server functions need.
@@ -236,10 +270,61 @@ pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
     cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)
 }
 
-/// The signed-in caller, or `Unauthorized`. Every protected server function starts with this.
+/// The signed-in caller in any user session, the restricted emergency one included, or
+/// `Unauthorized`. Only token, contact and recovery functions start with this (EC-11); every
+/// other protected function starts with [`require_full_session`].
 pub async fn require_session(state: &AppState) -> Result<(Session, Account), AppError> {
     let token = cookie_token(session_cookie(&state.settings)).ok_or(AppError::Unauthorized)?;
     state.auth.session(&token).await.map_err(map_auth)
+}
+
+/// The signed-in caller in a full session. A restricted (emergency) session is refused with
+/// `Forbidden` (403) and an `access.denied` audit event (EC-11).
+pub async fn require_full_session(state: &AppState) -> Result<(Session, Account), AppError> {
+    let (session, account) = require_session(state).await?;
+    if session.scope == SessionScope::Emergency {
+        let what = request_parts()
+            .map(|p| p.uri.path().to_string())
+            .unwrap_or_default();
+        state
+            .auth
+            .audit_access_denied(&session, &what, &client())
+            .await
+            .map_err(map_auth)?;
+        return Err(AppError::Forbidden);
+    }
+    Ok((session, account))
+}
+
+/// The Emergency Access wizard's cookie.
+pub fn wizard_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_emergency"
+    } else {
+        "__Host-mayi_emergency"
+    }
+}
+
+/// The caller's Emergency Access wizard, or `WizardExpired`.
+pub fn require_wizard(state: &AppState) -> Result<SessionToken, AppError> {
+    cookie_token(wizard_cookie(&state.settings)).ok_or(AppError::WizardExpired)
+}
+
+/// Maps an Emergency Access error.
+pub fn map_emergency(error: EmergencyError) -> AppError {
+    match error {
+        EmergencyError::InvalidCredentials => AppError::InvalidCredentials,
+        EmergencyError::InvalidCode => AppError::InvalidCode,
+        EmergencyError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+        EmergencyError::Blocked => AppError::Blocked,
+        EmergencyError::Expired => AppError::WizardExpired,
+        EmergencyError::WrongStep(_) => AppError::WizardStep,
+        EmergencyError::NoRecoveryAddress => AppError::NoRecoveryAddress,
+        EmergencyError::Invalid(message) => AppError::Invalid(message),
+        EmergencyError::NoNewToken => AppError::NoNewToken,
+        EmergencyError::NotEmergency => AppError::Forbidden,
+        EmergencyError::Domain(error) => map_domain(error),
+    }
 }
 
 /// Sends the browser to `path`: a 302 for a plain form post or a server-rendered page, a
@@ -250,24 +335,7 @@ pub fn redirect(path: &str) {
 
 /// Formats unix milliseconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
 pub fn format_utc(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60
-    )
+    identity::format_utc(identity::Timestamp::from_millis(millis))
 }
 
 #[cfg(test)]

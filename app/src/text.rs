@@ -37,7 +37,7 @@ pub const VERIFY_INTRO: &str =
 pub const VERIFY_CHOOSE_TOKEN: &str = "Which token do you use?";
 pub const VERIFY_CODE: &str = "6-digit code";
 pub const VERIFY_BUTTON: &str = "Sign in";
-pub const VERIFY_NO_TOKEN: &str = "This account has no active token to sign in with, so the password alone cannot let you in. Ask your help desk for an emergency access code.";
+pub const VERIFY_NO_TOKEN: &str = "This account has no active token to sign in with, so the password alone cannot let you in. Use an emergency access code: get one with Emergency Access, or ask your help desk.";
 pub const START_AGAIN: &str = "Start again";
 pub const LOADING: &str = "Loading…";
 pub const KIND_TOTP: &str = "Authenticator app";
@@ -173,3 +173,6 @@ pub const SESSIONS_ONLY_THIS: &str = "You are signed in only here.";
 
 pub const RENAME: &str = "Rename";
 pub const RENAME_SAVE: &str = "Save";
+
+mod emergency;
+pub use emergency::*;

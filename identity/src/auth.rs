@@ -530,6 +530,30 @@ impl Authenticator {
         Ok(code.revoked_at.is_none() && code.expires_at > now)
     }
 
+    /// Records that a signed-in caller was refused a function its session or role does not
+    /// allow (EC-11, AC rows): `what` names the function or path.
+    pub async fn audit_access_denied(
+        &self,
+        session: &Session,
+        what: &str,
+        client: &Client,
+    ) -> Result<(), AuthError> {
+        let what: String = what.chars().filter(|c| !c.is_control()).take(200).collect();
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::AccessDenied, AuditOutcome::Denied)
+                    .actor(session.account_id)
+                    .subject(session.account_id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(serde_json::json!({
+                        "scope": session.scope.as_str(),
+                        "what": what,
+                    })),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Ends a session on the server (SE-5): the cookie is worthless afterwards.
     pub async fn sign_out(&self, token: &SessionToken, client: &Client) -> Result<(), AuthError> {
         if let Some(session) = self.store.session(token).await? {

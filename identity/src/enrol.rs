@@ -150,8 +150,13 @@ impl Enrolment {
         }
     }
 
-    /// Whether this session may add tokens now.
+    /// Whether this session may add tokens now: a restricted emergency session always may
+    /// (RB-1: it exists to bind new authenticators, and is itself short-lived); a full one while
+    /// its sign-in is recent.
     pub fn is_recent(&self, session: &Session) -> bool {
+        if session.scope == crate::SessionScope::Emergency {
+            return true;
+        }
         let age = self.clock.now().as_millis() - session.created_at.as_millis();
         age >= 0 && (age as u128) < RECENT_SIGN_IN.as_millis()
     }

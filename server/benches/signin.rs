@@ -42,9 +42,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use app::ssr::{AppState, Settings};
 use identity::{
-    testing::TestStore, AccountState, Authenticator, NewAccount, NewToken, Password, PasswordHash,
-    PasswordHasher, Role, SeedCipher, SystemClock, TokenId, TokenKind, TokenState, TotpSecret,
-    Username, TOTP_STEP_SECS,
+    testing::TestStore, AccountState, NewAccount, NewToken, Password, PasswordHash, PasswordHasher,
+    Role, SeedCipher, SystemClock, TokenId, TokenKind, TokenState, TotpSecret, Username,
+    TOTP_STEP_SECS,
 };
 use leptos::prelude::LeptosOptions;
 use reqwest::header;
@@ -251,32 +251,23 @@ async fn run(options: Options) -> Result<bool, String> {
     // 3. the real router on loopback.
     let site = tempfile::tempdir().map_err(|e| format!("temporary site root: {e}"))?;
     std::fs::create_dir_all(site.path().join("pkg")).map_err(|e| e.to_string())?;
-    let state = AppState {
-        leptos_options: LeptosOptions::builder()
+    let state = AppState::build(
+        LeptosOptions::builder()
             .output_name("mayi-id")
             .site_root(site.path().to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build(),
-        store: test_store.store.clone(),
-        tokens: identity::TokenService::new(test_store.store.clone(), "http://127.0.0.1:3000"),
-        enrolment: identity::Enrolment::new(
-            test_store.store.clone(),
-            Arc::new(SeedCipher::from_key_bytes([5; 32])),
-            Arc::new(SystemClock),
-            "http://127.0.0.1:3000",
-        ),
-        auth: Authenticator::new(
-            test_store.store.clone(),
-            hasher.clone(),
-            Arc::clone(&cipher),
-            Arc::new(SystemClock),
-            "http://127.0.0.1:3000",
-        ),
-        settings: Arc::new(Settings {
+        test_store.store.clone(),
+        hasher.clone(),
+        Arc::clone(&cipher),
+        Arc::new(SystemClock),
+        Settings {
             public_url: "http://127.0.0.1:3000".into(),
             dev: true,
-        }),
-    };
+        },
+        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    )
+    .map_err(|e| e.to_string())?;
     let router = server::http::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

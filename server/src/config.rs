@@ -81,6 +81,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "file with the key that encrypts TOTP seeds",
     ),
     ("MAYI_LOG", "log filter, e.g. info or mayi_id=debug"),
+    (
+        "MAYI_EMERGENCY_USES",
+        "uses of a self-service emergency code (1 to 10, default 3)",
+    ),
+    (
+        "MAYI_EMERGENCY_LIFETIME_MINUTES",
+        "lifetime of a self-service emergency code (15 to 10080, default 1440)",
+    ),
+    (
+        "MAYI_EMERGENCY_WAIT_MINUTES",
+        "waiting period before a self-service code is valid (default 0)",
+    ),
 ];
 
 /// The file format: every key optional, unknown keys refused.
@@ -96,6 +108,9 @@ struct FileConfig {
     dev: Option<bool>,
     site_root: Option<PathBuf>,
     seed_key_file: Option<PathBuf>,
+    emergency_uses: Option<u32>,
+    emergency_lifetime_minutes: Option<u64>,
+    emergency_wait_minutes: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +125,8 @@ pub struct Config {
     /// Where `pkg/` and the static files are; found next to the binary when not configured.
     pub site_root: Option<PathBuf>,
     pub seed_key_file: PathBuf,
+    /// The self-service emergency code policy (bounds checked on load).
+    pub emergency: identity::EmergencyPolicy,
     /// Warnings met while loading (unknown variables), reported once logging is up.
     pub warnings: Vec<String>,
 }
@@ -188,6 +205,47 @@ impl Config {
             })?,
             None => from_file.dev.unwrap_or(false),
         };
+        let number = |name: &str, from_file: Option<u64>| -> Result<Option<u64>, ConfigError> {
+            match get(name) {
+                Some(value) => {
+                    value
+                        .trim()
+                        .parse::<u64>()
+                        .map(Some)
+                        .map_err(|_| ConfigError::Value {
+                            name: name.into(),
+                            message: format!("{value:?} is not a whole number"),
+                        })
+                }
+                None => Ok(from_file),
+            }
+        };
+        let defaults = identity::EmergencyPolicy::SELF_SERVICE_DEFAULT;
+        let uses = number(
+            "MAYI_EMERGENCY_USES",
+            from_file.emergency_uses.map(u64::from),
+        )?;
+        let lifetime = number(
+            "MAYI_EMERGENCY_LIFETIME_MINUTES",
+            from_file.emergency_lifetime_minutes,
+        )?;
+        let wait = number(
+            "MAYI_EMERGENCY_WAIT_MINUTES",
+            from_file.emergency_wait_minutes,
+        )?;
+        let emergency = identity::EmergencyPolicy {
+            max_uses: uses.map_or(defaults.max_uses, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            lifetime: lifetime.map_or(defaults.lifetime, |m| {
+                std::time::Duration::from_secs(m.saturating_mul(60))
+            }),
+            wait: wait.map_or(defaults.wait, |m| {
+                std::time::Duration::from_secs(m.saturating_mul(60))
+            }),
+        };
+        emergency.check().map_err(|e| ConfigError::Value {
+            name: "MAYI_EMERGENCY_*".into(),
+            message: e.to_string(),
+        })?;
         let mut warnings = Vec::new();
         for name in env.keys().filter(|k| k.starts_with("MAYI_")) {
             if !ENV_VARS.iter().any(|(known, _)| known == name) && !name.starts_with("MAYI_TEST_") {
@@ -213,6 +271,7 @@ impl Config {
                 .map(PathBuf::from)
                 .or(from_file.seed_key_file)
                 .unwrap_or_else(|| PathBuf::from("data/seed.key")),
+            emergency,
             warnings,
         })
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use app::ssr::{AppState, Settings};
-use identity::{Authenticator, PasswordHasher, SeedCipher, Store, SystemClock};
+use identity::{PasswordHasher, SeedCipher, Store, SystemClock};
 use leptos::prelude::LeptosOptions;
 
 use crate::config::Config;
@@ -51,30 +51,19 @@ pub fn app_state(
         .site_addr(config.listen)
         .build();
     let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
-    let cipher = Arc::new(cipher);
-    let auth = Authenticator::new(
-        store.clone(),
-        hasher,
-        cipher.clone(),
-        Arc::new(SystemClock),
-        &config.public_url,
-    );
-    Ok(AppState {
+    AppState::build(
         leptos_options,
-        tokens: identity::TokenService::new(store.clone(), &config.public_url),
-        enrolment: identity::Enrolment::new(
-            store.clone(),
-            cipher.clone(),
-            Arc::new(SystemClock),
-            &config.public_url,
-        ),
         store,
-        auth,
-        settings: Arc::new(Settings {
+        hasher,
+        Arc::new(cipher),
+        Arc::new(SystemClock),
+        Settings {
             public_url: config.public_url.clone(),
             dev: config.dev,
-        }),
-    })
+        },
+        config.emergency,
+    )
+    .map_err(|e| format!("cannot start: {e}"))
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -135,7 +124,8 @@ async fn housekeeping(store: Store, mut stopped: tokio::sync::watch::Receiver<bo
             Ok::<u64, identity::DomainError>(
                 store.purge_expired().await?
                     + store.throttle_purge().await?
-                    + store.purge_outbox(OUTBOX_KEEP).await?,
+                    + store.purge_outbox(OUTBOX_KEEP).await?
+                    + store.purge_expired_wizards().await?,
             )
         };
         match purged.await {

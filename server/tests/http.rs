@@ -11,8 +11,8 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use identity::{
-    testing::TestStore, AccountState, Authenticator, NewAccount, NewToken, Password,
-    PasswordHasher, Role, SeedCipher, SystemClock, TokenKind, TokenState, TotpSecret, Username,
+    testing::TestStore, AccountState, NewAccount, NewToken, Password, PasswordHasher, Role,
+    SeedCipher, SystemClock, TokenKind, TokenState, TotpSecret, Username,
 };
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
@@ -76,32 +76,23 @@ async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Ha
         .await
         .unwrap();
 
-    let state = AppState {
-        leptos_options: LeptosOptions::builder()
+    let state = AppState::build(
+        LeptosOptions::builder()
             .output_name("mayi-id")
             .site_root(site.path().to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build(),
-        store: store.store.clone(),
-        tokens: identity::TokenService::new(store.store.clone(), "http://127.0.0.1:3000"),
-        enrolment: identity::Enrolment::new(
-            store.store.clone(),
-            Arc::new(SeedCipher::from_key_bytes([5; 32])),
-            Arc::new(SystemClock),
-            "http://127.0.0.1:3000",
-        ),
-        auth: Authenticator::new(
-            store.store.clone(),
-            hasher,
-            Arc::new(cipher),
-            Arc::new(SystemClock),
-            "http://127.0.0.1:3000",
-        ),
-        settings: Arc::new(Settings {
+        store.store.clone(),
+        hasher,
+        Arc::new(cipher),
+        Arc::new(SystemClock),
+        Settings {
             public_url: "http://127.0.0.1:3000".into(),
             dev,
-        }),
-    };
+        },
+        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    )
+    .unwrap();
     Harness {
         router: server::http::router(state),
         _store: store,
@@ -171,8 +162,9 @@ fn urlencode(text: &str) -> String {
 /// Runs one test body on SQLite, then on PostgreSQL (skipped there only outside CI when
 /// PostgreSQL is unreachable).
 macro_rules! on_both_backends {
-    ($(async fn $name:ident($h:ident: Harness) $body:block)*) => {
+    ($($(#[$doc:meta])* async fn $name:ident($h:ident: Harness) $body:block)*) => {
         $(
+            $(#[$doc])*
             mod $name {
                 use super::*;
                 async fn body($h: Harness) $body
@@ -488,4 +480,156 @@ async fn ac_1_protected_functions_refuse_anonymous_and_pending_callers() {
     let attempt = cookie_pair(&headers, "mayi_signin");
     let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
     assert!(body.contains("Pixel 7"), "{body}");
+}
+
+/// Adds a confirmed recovery address to alice; returns her id.
+async fn give_alice_a_recovery_address(h: &Harness) -> identity::AccountId {
+    let store = &h._store.store;
+    let alice = store
+        .account_by_username(&Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .add_contact(
+            alice.id,
+            identity::NewContact {
+                value: identity::Email::parse("alice@example.org").unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            },
+        )
+        .await
+        .unwrap();
+    alice.id
+}
+
+/// The newest 6-digit code e-mailed to `to`.
+async fn mailed_code(h: &Harness, to: &str) -> String {
+    let messages = h._store.store.outbox_messages(100).await.unwrap();
+    let message = messages
+        .iter()
+        .find(|m| {
+            m.recipient == to
+                && m.body
+                    .split_whitespace()
+                    .any(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .expect("a code was mailed");
+    message
+        .body
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_string()
+}
+
+on_both_backends! {
+    /// RB-3, EC-7, EC-11: the wizard over HTTP, the code shown once, the restricted session it
+    /// opens refused by a non-token function (403, audited), allowed the token list.
+    async fn emergency_wizard_code_and_restricted_session_over_http(h: Harness) {
+        let alice = give_alice_a_recovery_address(&h).await;
+        // Step 1 answers like sign-in: one answer for a wrong password and an unknown user.
+        let start = |user: &str, password: &str| {
+            post(
+                "/api/emergency_start",
+                &format!("username={}&password={}", urlencode(user), urlencode(password)),
+                "",
+            )
+        };
+        let wrong = send(&h.router, start("alice", "not the password")).await;
+        let unknown = send(&h.router, start("nobody", "not the password")).await;
+        assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+        assert_eq!((wrong.0, &wrong.2), (unknown.0, &unknown.2));
+        assert!(wrong.1.get(header::SET_COOKIE).is_none());
+        let (status, headers, body) = send(&h.router, start("alice", PASSWORD)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let wizard = cookie_pair(&headers, "mayi_emergency");
+        // A later step cannot be reached before the earlier ones.
+        let (status, _, body) = send(&h.router, post("/api/emergency_reason", "reason=lost_phone", &wizard)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let (status, headers, _) = send(&h.router, Request::get("/emergency/reason").header(header::ACCEPT, "text/html").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(headers[header::LOCATION], "/emergency/prove");
+        let (_, _, page) = send(&h.router, Request::get("/emergency/prove").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        assert!(page.contains("a•••@example.org"), "{page}");
+        let code = mailed_code(&h, "alice@example.org").await;
+        let (status, _, body) = send(&h.router, post("/api/emergency_prove", &format!("code={code}"), &wizard)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let (status, _, body) = send(&h.router, post("/api/emergency_reason", "reason=lost_phone&details=", &wizard)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        // Step 4: the code, once.
+        let (status, _, body) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let grouped = body.split("\"grouped\":\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        assert_eq!(grouped.len(), 19, "{grouped}");
+        let (_, _, again) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
+        assert_eq!(again, "null");
+        let (_, _, info) = send(&h.router, post("/api/emergency_wizard", "", &wizard)).await;
+        assert!(info.contains("\"uses_left\":3") && !info.contains(&grouped), "EC-8: {info}");
+        // Sign in with password + code (lower case, spaces: tolerated).
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let typed = grouped.to_lowercase().replace('-', " ");
+        let (status, headers, body) = send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&typed)), &attempt)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let session = cookie_pair(&headers, "mayi_session");
+        // EC-11: token functions open, others refused with 403 and an audit event.
+        let (status, _, body) = send(&h.router, post("/api/my_tokens", "", &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _, body) = send(&h.router, post("/api/recovery_status", "", &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"uses_left\":2") && body.contains("\"may_finish\":false"), "{body}");
+        for (path, form) in [("/api/my_sessions", ""), ("/api/end_other_sessions", ""), ("/api/end_session", "session_id=1")] {
+            let (status, _, body) = send(&h.router, post(path, form, &session)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        }
+        let denied = h._store.store.audit_events(identity::AuditQuery { subject: Some(alice), ..Default::default() }).await.unwrap();
+        assert!(denied.iter().any(|e| e.action == identity::AuditAction::AccessDenied), "{denied:?}");
+        // Finishing needs a new token first.
+        let (status, _, body) = send(&h.router, post("/api/finish_recovery", "end_others=on", &session)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        // The restricted session may remove the last token (it exists for that).
+        let (_, _, tokens) = send(&h.router, post("/api/my_tokens", "", &session)).await;
+        let token_id = tokens.split("\"id\":").nth(1).unwrap().split(',').next().unwrap().to_string();
+        let (status, _, body) = send(&h.router, post("/api/remove_token", &format!("token_id={token_id}"), &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // A code typed for the wrong account's attempt does nothing (EC-10) and the wizard cookie
+        // is no session.
+        let (status, _, _) = send(&h.router, post("/api/my_tokens", "", &wizard)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    /// The wizard without JavaScript: plain form posts redirect from step to step.
+    async fn emergency_wizard_works_as_plain_html_forms(h: Harness) {
+        give_alice_a_recovery_address(&h).await;
+        let form = |uri: &str, body: String, cookie: &str| {
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, "http://127.0.0.1:3000/emergency")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let (status, headers, _) = send(&h.router, form("/api/emergency_start", format!("username=alice&password={}", urlencode(PASSWORD)), "")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/emergency/prove");
+        let wizard = cookie_pair(&headers, "mayi_emergency");
+        let code = mailed_code(&h, "alice@example.org").await;
+        let (status, headers, _) = send(&h.router, form("/api/emergency_prove", format!("code={code}"), &wizard)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/emergency/reason");
+        let (status, headers, _) = send(&h.router, form("/api/emergency_reason", "reason=other&details=Phone+stolen".into(), &wizard)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/emergency/code");
+        let (status, _, page) = send(&h.router, Request::get("/emergency/code").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("class=\"emergency-code\""), "{page}");
+        assert!(page.contains("3 / 3"), "{page}");
+        // A reload does not show it again.
+        let (_, _, page) = send(&h.router, Request::get("/emergency/code").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        assert!(!page.contains("class=\"emergency-code\""), "{page}");
+        assert!(page.contains("already shown"), "{page}");
+    }
 }

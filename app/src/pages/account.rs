@@ -5,7 +5,7 @@ use crate::{
     api::{
         my_account, my_sessions, AccountView, EndOtherSessions, EndSession, SessionView, SignOut,
     },
-    pages::kind_name,
+    pages::{kind_name, RecoveryBanner},
     text,
 };
 
@@ -39,8 +39,10 @@ pub fn AccountPage() -> impl IntoView {
 fn Account(account: AccountView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let busy = sign_out.pending();
+    let restricted = account.restricted;
     view! {
         <section class="card" aria-labelledby="account-heading">
+            {restricted.then(|| view! { <RecoveryBanner version=Signal::derive(|| 0usize) /> })}
             <h1 id="account-heading">{account.display_name.clone()}</h1>
             <p class="muted">{format!("{} {}", text::ACCOUNT_GREETING, account.username)}</p>
             <h2>{text::ACCOUNT_TOKENS}</h2>
@@ -76,7 +78,7 @@ fn Account(account: AccountView) -> impl IntoView {
             <p>
                 <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
             </p>
-            <Sessions />
+            {(!restricted).then(|| view! { <Sessions /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
             </ActionForm>

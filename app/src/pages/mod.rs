@@ -1,16 +1,23 @@
 //! The pages, one module each.
 
 mod account;
+mod emergency;
 mod enrol;
 mod help;
+mod help_emergency;
 mod not_found;
 mod sign_in;
 mod tokens;
 mod verify;
 
 pub use account::AccountPage;
+pub use emergency::{
+    EmergencyCancelPage, EmergencyCodePage, EmergencyProvePage, EmergencyReasonPage,
+    EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
+};
 pub use enrol::EnrolInstructions;
 pub use help::HelpSignIn;
+pub use help_emergency::{HelpEmergencyAccess, HelpEmergencySignIn, HelpLostPhone};
 pub use not_found::NotFound;
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;

@@ -18,11 +18,16 @@ pub fn SignInPage() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let show_password = RwSignal::new(false);
+    let query = leptos_router::hooks::use_query_map();
+    let recovered = move || query.with(|q| q.get("recovered").is_some());
 
     view! {
         <Title text=text::SIGN_IN_TITLE />
         <section class="card" aria-labelledby="sign-in-heading">
             <h1 id="sign-in-heading">{text::SIGN_IN_HEADING}</h1>
+            {move || recovered().then(|| view! {
+                <p class="success" role="status">{text::RECOVERED_NOTICE}</p>
+            })}
             <p class="lead">{text::SIGN_IN_INTRO}</p>
             <ActionForm action=sign_in>
                 <div class="field">
@@ -69,6 +74,9 @@ pub fn SignInPage() -> impl IntoView {
                     {move || if pending.get() { text::SIGNING_IN } else { text::SIGN_IN_BUTTON }}
                 </button>
             </ActionForm>
+            <p class="emergency-link">
+                <a href="/emergency">{text::LOST_PHONE_LINK}</a>
+            </p>
             <p class="help-link">
                 <a href="/help/signing-in">{text::HELP_LINK}</a>
             </p>

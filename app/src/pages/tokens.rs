@@ -6,7 +6,7 @@ use crate::{
         my_tokens, AddTotpFinish, AddTotpStart, DeviceGroup, EnrolmentView, LostDevice,
         RemoveToken, RenameToken, TokenView, TokensView,
     },
-    pages::{kind_name, EnrolInstructions},
+    pages::{kind_name, EnrolInstructions, RecoveryBanner},
     text,
 };
 
@@ -39,6 +39,9 @@ pub fn TokensPage() -> impl IntoView {
         <Title text=text::TOKENS_TITLE />
         <section class="card" aria-labelledby="tokens-heading">
             <h1 id="tokens-heading">{text::TOKENS_TITLE}</h1>
+            <RecoveryBanner version=Signal::derive(move || {
+                remove.version().get() + lost.version().get() + finish.version().get()
+            }) />
             <p class="lead">{text::TOKENS_INTRO}</p>
             {move || match remove_result() {
                 Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_REMOVED)}</p> }.into_any()),

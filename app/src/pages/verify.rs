@@ -6,7 +6,7 @@ use crate::{
         pending_sign_in, EnrolmentView, FinishEnrolment, SecondStep, SendCode, StartEnrolment,
         TokenView, VerifyCode,
     },
-    pages::{kind_name, EnrolInstructions},
+    pages::{kind_name, EnrolInstructions, UseEmergencyCode},
     text, AppError,
 };
 
@@ -49,7 +49,11 @@ pub fn VerifyPage() -> impl IntoView {
 #[component]
 fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
     if step.tokens.is_empty() {
-        return view! { <p>{text::VERIFY_NO_TOKEN}</p> }.into_any();
+        return view! {
+            <p>{text::VERIFY_NO_TOKEN}</p>
+            <UseEmergencyCode />
+        }
+        .into_any();
     }
     let send_error = move || send.value().get().and_then(|result| result.err());
     let sent_for = step.code_sent_for;
@@ -67,6 +71,7 @@ fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
                 view! { <TokenChoice token sent send /> }
             })
             .collect_view()}
+        <UseEmergencyCode />
     }
     .into_any()
 }

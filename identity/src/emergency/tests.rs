@@ -258,7 +258,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
                 m.recipient == to
                     && m.subject
                         .as_deref()
-                        .map_or(true, |s| s.contains("was issued"))
+                        .is_none_or(|s| s.contains("was issued"))
             })
             .unwrap_or_else(|| panic!("no notice to {to}"));
         assert!(notice.body.contains("/emergency/cancel?t="));

@@ -1,0 +1,281 @@
+//! Emergency Access's server functions: the wizard (public, its state on the server behind a
+//! cookie), signing in with a code (needs the password step first), the "this was not me" link,
+//! and the restricted session's banner and "Finish recovery".
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// What the wizard's pages show. The code itself is never here (see [`emergency_take_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WizardInfo {
+    /// `prove`, `reason`, `done` or `shown`.
+    pub step: String,
+    pub display_name: String,
+    /// Where step 2's code goes, masked.
+    pub channels: Vec<String>,
+    pub proof_sent: bool,
+    pub code: Option<CodeMeta>,
+}
+
+/// An issued code's metadata (EC-8: never the code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeMeta {
+    pub uses_left: u32,
+    pub max_uses: u32,
+    /// Unix milliseconds, for the browser's local time.
+    pub expires_ms: i64,
+    /// The same in UTC, for the page without JavaScript.
+    pub expires_utc: String,
+    /// When a waiting period applies: when it becomes usable.
+    pub valid_from_utc: Option<String>,
+}
+
+/// The code, the one time it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownCode {
+    /// `ABCD-EFGH-JKMN-PQRS`.
+    pub grouped: String,
+}
+
+/// The restricted session's banner and checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryView {
+    pub code: CodeMeta,
+    pub removed: i64,
+    pub added: i64,
+    pub may_finish: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn code_meta(info: &identity::EmergencyCodeInfo) -> CodeMeta {
+    use crate::ssr::format_utc;
+    CodeMeta {
+        uses_left: info.uses_left(),
+        max_uses: info.max_uses,
+        expires_ms: info.expires_at.as_millis(),
+        expires_utc: format_utc(info.expires_at.as_millis()),
+        valid_from_utc: (info.valid_from > info.created_at)
+            .then(|| format_utc(info.valid_from.as_millis())),
+    }
+}
+
+/// Step 1: username and password. On success opens the wizard (a cookie), sends step 2's code
+/// to the recovery address, and goes to step 2.
+///
+/// Who may call it: anyone (it is public, like sign-in); wrong usernames and passwords get one
+/// answer, and starts are limited per address and per account.
+#[server(prefix = "/api", endpoint = "emergency_start")]
+pub async fn emergency_start(username: String, password: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let started = state
+        .emergency
+        .start(&username, password, &client())
+        .await
+        .map_err(map_emergency);
+    let token = respond(started)?;
+    set_cookie(
+        &state.settings,
+        wizard_cookie(&state.settings),
+        token.as_str(),
+        Some(identity::WIZARD_TTL.as_secs()),
+    );
+    redirect("/emergency/prove");
+    Ok(())
+}
+
+/// Where the caller's wizard stands.
+///
+/// Who may call it: the holder of a live wizard cookie; anyone else gets `WizardExpired`.
+#[server(prefix = "/api", endpoint = "emergency_wizard")]
+pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let token = respond(require_wizard(&state))?;
+    let view = respond(state.emergency.wizard(&token).await.map_err(map_emergency))?;
+    Ok(WizardInfo {
+        step: view.step.as_str().to_string(),
+        display_name: view.display_name,
+        channels: view.proof_channels,
+        proof_sent: view.proof_sent,
+        code: view.code.as_ref().map(code_meta),
+    })
+}
+
+/// Step 2: sends a new confirmation code to the recovery address (replacing the last one).
+///
+/// Who may call it: the holder of a live wizard at step 2; limited per account and address.
+#[server(prefix = "/api", endpoint = "emergency_send_proof")]
+pub async fn emergency_send_proof() -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let token = respond(require_wizard(&state))?;
+    respond(
+        state
+            .emergency
+            .send_proof(&token, &client())
+            .await
+            .map_err(map_emergency),
+    )
+}
+
+/// Step 2: the confirmation code from the email; on success goes to step 3.
+///
+/// Who may call it: the holder of a live wizard at step 2; guesses are limited per account.
+#[server(prefix = "/api", endpoint = "emergency_prove")]
+pub async fn emergency_prove(code: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let token = respond(require_wizard(&state))?;
+    if code.len() > 32 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    respond(
+        state
+            .emergency
+            .prove(&token, &code, &client())
+            .await
+            .map_err(map_emergency),
+    )?;
+    redirect("/emergency/reason");
+    Ok(())
+}
+
+/// Step 3: the reason; issues the code (revoking any earlier one), tells the contacts, and goes
+/// to step 4, which shows it once.
+///
+/// Who may call it: the holder of a live wizard at step 3.
+#[server(prefix = "/api", endpoint = "emergency_reason")]
+pub async fn emergency_reason(reason: String, details: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let token = respond(require_wizard(&state))?;
+    let details = details.unwrap_or_default();
+    respond(
+        state
+            .emergency
+            .choose_reason(&token, &reason, &details, &client())
+            .await
+            .map_err(map_emergency),
+    )?;
+    redirect("/emergency/code");
+    Ok(())
+}
+
+/// Step 4: the issued code, the first time it is asked for; `None` afterwards (EC-7).
+///
+/// Who may call it: the holder of the finished wizard.
+#[server(prefix = "/api", endpoint = "emergency_take_code")]
+pub async fn emergency_take_code() -> Result<Option<ShownCode>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let token = respond(require_wizard(&state))?;
+    let code = respond(
+        state
+            .emergency
+            .take_code(&token)
+            .await
+            .map_err(map_emergency),
+    )?;
+    Ok(code.map(|code| ShownCode {
+        grouped: code.grouped().to_string(),
+    }))
+}
+
+/// "This was not me": cancels the code whose notice carried the link's token. Returns whether
+/// a live code was cancelled.
+///
+/// Who may call it: anyone holding the link (its token is the authority; it can only revoke).
+#[server(prefix = "/api", endpoint = "emergency_cancel")]
+pub async fn emergency_cancel(t: String) -> Result<bool, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    if t.len() > 64 {
+        return Ok(false);
+    }
+    respond(
+        state
+            .emergency
+            .cancel(&t, &client())
+            .await
+            .map_err(map_emergency),
+    )
+}
+
+/// Sign-in step 2 with an emergency access code instead of the OTP: opens a restricted session
+/// and goes to the token list.
+///
+/// Who may call it: the holder of a pending sign-in attempt (the password was right); the code
+/// is checked for that account only.
+#[server(prefix = "/api", endpoint = "verify_emergency")]
+pub async fn verify_emergency(code: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let attempt = respond(require_attempt(&state))?;
+    if code.len() > 80 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    let result = state
+        .emergency
+        .sign_in(&attempt, &code, &client())
+        .await
+        .map_err(map_auth);
+    let (_, session) = respond(result)?;
+    start_session(&state, &session);
+    redirect("/tokens");
+    Ok(())
+}
+
+/// The restricted session's banner and checklist; `None` in a full session.
+///
+/// Who may call it: a signed-in user (any session).
+#[server(prefix = "/api", endpoint = "recovery_status")]
+pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let (session, _) = respond(require_session(&state).await)?;
+    let status = respond(
+        state
+            .emergency
+            .status(&session)
+            .await
+            .map_err(map_emergency),
+    )?;
+    Ok(status.map(|s| RecoveryView {
+        code: code_meta(&s.code),
+        removed: s.removed,
+        added: s.added,
+        may_finish: s.may_finish(),
+    }))
+}
+
+/// "Finish recovery": once a new token is active, cancels the code, ends the restricted session
+/// (and, when asked, every other session), and asks the user to sign in with the new token.
+///
+/// Who may call it: a signed-in user in a restricted (emergency) session.
+#[server(prefix = "/api", endpoint = "finish_recovery")]
+pub async fn finish_recovery(end_others: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    respond(
+        state
+            .emergency
+            .finish(&session, &account, end_others.is_some(), &client())
+            .await
+            .map_err(map_emergency),
+    )?;
+    set_cookie(
+        &state.settings,
+        session_cookie(&state.settings),
+        "",
+        Some(0),
+    );
+    redirect("/login?recovered=1");
+    Ok(())
+}

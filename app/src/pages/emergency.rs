@@ -1,0 +1,590 @@
+//! Emergency Access: the four-step wizard (`/emergency`, `/emergency/prove`,
+//! `/emergency/reason`, `/emergency/code`), the "this was not me" page (`/emergency/cancel`),
+//! the "use an emergency code" form of sign-in step 2, and the restricted session's banner.
+//!
+//! Every step is its own URL with its state on the server: a refresh or the back button shows the
+//! step the wizard is really at, a later step sends the browser back to the current one, and each
+//! form is a plain HTML form (JavaScript only avoids the reloads).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::{
+    api::emergency::{
+        emergency_take_code, emergency_wizard, recovery_status, CodeMeta, EmergencyCancel,
+        EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart, FinishRecovery,
+        VerifyEmergency, WizardInfo,
+    },
+    pages::go_to,
+    text, AppError,
+};
+
+/// The wizard's steps, for the stepper.
+const STEPS: [&str; 4] = [
+    text::STEP_WHO,
+    text::STEP_PROVE,
+    text::STEP_WHY,
+    text::STEP_CODE,
+];
+
+/// The visible stepper: "Step 2 of 4", the current step marked for screen readers too.
+#[component]
+fn Stepper(current: usize) -> impl IntoView {
+    view! {
+        <nav aria-label=text::EMERGENCY_STEPS_LABEL>
+            <ol class="stepper">
+                {STEPS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let n = i + 1;
+                        let (class, note) = match n.cmp(&current) {
+                            std::cmp::Ordering::Less => ("done", text::STEP_DONE),
+                            std::cmp::Ordering::Equal => ("current", text::STEP_CURRENT),
+                            std::cmp::Ordering::Greater => ("todo", ""),
+                        };
+                        view! {
+                            <li class=class aria-current=(n == current).then_some("step")>
+                                <span class="step-number" aria-hidden="true">{n.to_string()}</span>
+                                <span class="step-name">{*name}</span>
+                                <span class="visually-hidden">{format!(" {note}")}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </nav>
+    }
+}
+
+/// The help links every step carries.
+#[component]
+fn EmergencyHelp() -> impl IntoView {
+    view! {
+        <p class="help-link">
+            <a href="/help/emergency-access">{text::EMERGENCY_HELP_LINK}</a>
+            " · "
+            <a href="/help/lost-phone">{text::LOST_PHONE_HELP_LINK}</a>
+        </p>
+    }
+}
+
+/// The URL of the page for a wizard step.
+fn step_path(step: &str) -> &'static str {
+    match step {
+        "prove" => "/emergency/prove",
+        "reason" => "/emergency/reason",
+        _ => "/emergency/code",
+    }
+}
+
+/// The wizard's state for a step page.
+fn wizard_resource<T>(
+    source: impl Fn() -> T + Send + Sync + 'static,
+) -> Resource<Result<WizardInfo, AppError>>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    Resource::new_blocking(source, |_| emergency_wizard())
+}
+
+/// Whether the wizard stands at one of `expected`; otherwise sends the browser to the step it
+/// really is at (a 302 while rendering on the server). Called while rendering, where the
+/// response can still be changed.
+fn at_step(info: &WizardInfo, expected: &[&str]) -> bool {
+    if expected.contains(&info.step.as_str()) {
+        true
+    } else {
+        go_to(step_path(&info.step));
+        false
+    }
+}
+
+/// The wizard expired or was never started: say so, and lead back to step 1.
+#[component]
+fn WizardGone(error: AppError) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">{error.to_string()}</p>
+        <p><a class="button" href="/emergency">{text::START_AGAIN_EMERGENCY}</a></p>
+    }
+}
+
+/// Step 1: username and password.
+#[component]
+pub fn EmergencyStartPage() -> impl IntoView {
+    let start = ServerAction::<EmergencyStart>::new();
+    let pending = start.pending();
+    let error = move || start.value().get().and_then(|result| result.err());
+    view! {
+        <Title text=text::EMERGENCY_TITLE />
+        <section class="card" aria-labelledby="emergency-heading">
+            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <Stepper current=1 />
+            <p class="lead">{text::EMERGENCY_INTRO}</p>
+            <ActionForm action=start>
+                <div class="field">
+                    <label for="emergency-username">{text::USERNAME}</label>
+                    <input
+                        id="emergency-username"
+                        name="username"
+                        type="text"
+                        autocomplete="username"
+                        autocapitalize="none"
+                        spellcheck="false"
+                        required
+                        maxlength="256"
+                        aria-describedby=move || error().map(|_| "emergency-error")
+                    />
+                </div>
+                <div class="field">
+                    <label for="emergency-password">{text::PASSWORD}</label>
+                    <input
+                        id="emergency-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        aria-describedby=move || error().map(|_| "emergency-error")
+                    />
+                </div>
+                <Show when=move || error().is_some()>
+                    <p class="error" role="alert" id="emergency-error">
+                        {move || error().map(|e| e.to_string())}
+                    </p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                    {move || if pending.get() { text::EMERGENCY_STARTING } else { text::EMERGENCY_START_BUTTON }}
+                </button>
+            </ActionForm>
+            <p class="muted">{text::EMERGENCY_EXPIRES_NOTE}</p>
+            <EmergencyHelp />
+        </section>
+    }
+}
+
+/// Step 2: the code sent to the recovery address (or, without one, how the help desk helps).
+#[component]
+pub fn EmergencyProvePage() -> impl IntoView {
+    let send = ServerAction::<EmergencySendProof>::new();
+    let prove = ServerAction::<EmergencyProve>::new();
+    let wizard = wizard_resource(move || send.version().get());
+    view! {
+        <Title text=text::EMERGENCY_TITLE />
+        <section class="card" aria-labelledby="emergency-heading">
+            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <Stepper current=2 />
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match wizard.await {
+                        Ok(info) if !at_step(&info, &["prove"]) => ().into_any(),
+                        Ok(info) if info.channels.is_empty() => view! { <NoChannel /> }.into_any(),
+                        Ok(info) => view! { <ProveForm info send prove /> }.into_any(),
+                        Err(error) => view! { <WizardGone error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <EmergencyHelp />
+        </section>
+    }
+}
+
+#[component]
+fn ProveForm(
+    info: WizardInfo,
+    send: ServerAction<EmergencySendProof>,
+    prove: ServerAction<EmergencyProve>,
+) -> impl IntoView {
+    let busy = prove.pending();
+    let sending = send.pending();
+    let error = move || prove.value().get().and_then(|result| result.err());
+    let send_error = move || send.value().get().and_then(|result| result.err());
+    let sent = info.proof_sent;
+    view! {
+        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, info.display_name)}</p>
+        {if sent {
+            view! {
+                <p>{text::PROVE_INTRO}</p>
+                <ul class="channels">
+                    {info.channels.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
+                </ul>
+                <p class="muted" role="status">{text::PROVE_SENT_HINT}</p>
+            }
+            .into_any()
+        } else {
+            view! { <p role="status">{text::PROVE_NOT_SENT}</p> }.into_any()
+        }}
+        <ActionForm action=prove>
+            <div class="field">
+                <label for="proof-code">{text::PROVE_CODE_LABEL}</label>
+                <input
+                    id="proof-code"
+                    name="code"
+                    type="text"
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    pattern="[0-9 ]*"
+                    maxlength="7"
+                    required
+                    aria-describedby=move || error().map(|_| "proof-error")
+                />
+            </div>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert" id="proof-error">{move || error().map(|e| e.to_string())}</p>
+            </Show>
+            <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                {move || if busy.get() { text::PROVE_CHECKING } else { text::PROVE_BUTTON }}
+            </button>
+        </ActionForm>
+        <ActionForm action=send>
+            <Show when=move || send_error().is_some()>
+                <p class="error" role="alert">{move || send_error().map(|e| e.to_string())}</p>
+            </Show>
+            <button type="submit" class="secondary" disabled=move || sending.get()>
+                {move || if sending.get() { text::SENDING } else if sent { text::PROVE_SEND_AGAIN } else { text::PROVE_SEND }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// No recovery address: no dead end, the way through the help desk.
+#[component]
+fn NoChannel() -> impl IntoView {
+    view! {
+        <h2>{text::NO_CHANNEL_HEADING}</h2>
+        <p>{text::NO_CHANNEL_TEXT}</p>
+        <p><a class="button" href="/login">{text::NO_CHANNEL_SIGN_IN}</a></p>
+        <p><a href="/help/emergency-access#help-desk">{text::EMERGENCY_HELP_LINK}</a></p>
+    }
+}
+
+/// Step 3: why.
+#[component]
+pub fn EmergencyReasonPage() -> impl IntoView {
+    let wizard = wizard_resource(|| ());
+    view! {
+        <Title text=text::EMERGENCY_TITLE />
+        <section class="card" aria-labelledby="emergency-heading">
+            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <Stepper current=3 />
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match wizard.await {
+                        Ok(info) if !at_step(&info, &["reason"]) => ().into_any(),
+                        Ok(_) => view! { <ReasonForm /> }.into_any(),
+                        Err(error) => view! { <WizardGone error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <EmergencyHelp />
+        </section>
+    }
+}
+
+#[component]
+fn ReasonForm() -> impl IntoView {
+    let reason = ServerAction::<EmergencyReason>::new();
+    let busy = reason.pending();
+    let error = move || reason.value().get().and_then(|result| result.err());
+    let options = [
+        ("lost_phone", text::REASON_LOST_PHONE),
+        ("new_phone_number", text::REASON_NEW_NUMBER),
+        ("new_email", text::REASON_NEW_EMAIL),
+        ("other", text::REASON_OTHER),
+    ];
+    view! {
+        <p>{text::REASON_INTRO}</p>
+        <ActionForm action=reason>
+            <fieldset>
+                <legend>{text::REASON_LEGEND}</legend>
+                {options
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (value, label))| {
+                        let id = format!("reason-{value}");
+                        let label_for = id.clone();
+                        view! {
+                            <label class="radio" for=label_for>
+                                <input type="radio" id=id name="reason" value=value checked=i == 0 required />
+                                {label}
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <div class="field">
+                <label for="reason-details">{text::REASON_DETAILS}</label>
+                <textarea
+                    id="reason-details"
+                    name="details"
+                    maxlength="200"
+                    rows="3"
+                    aria-describedby=move || error().map(|_| "reason-error")
+                ></textarea>
+            </div>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert" id="reason-error">{move || error().map(|e| e.to_string())}</p>
+            </Show>
+            <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                {move || if busy.get() { text::REASON_WORKING } else { text::REASON_BUTTON }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// Step 4: the code, shown once.
+#[component]
+pub fn EmergencyCodePage() -> impl IntoView {
+    // Taken first (it is gone afterwards), then the metadata.
+    let page = Resource::new_blocking(
+        || (),
+        |_| async move {
+            let shown = emergency_take_code().await;
+            let info = emergency_wizard().await;
+            info.map(|info| (info, shown.ok().flatten()))
+        },
+    );
+    view! {
+        <Title text=text::EMERGENCY_TITLE />
+        <section class="card code-page" aria-labelledby="emergency-heading">
+            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <Stepper current=4 />
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok((info, _)) if !at_step(&info, &["done", "shown"]) => ().into_any(),
+                        Ok((info, Some(code))) => view! { <ShownCodeView info code=code.grouped /> }.into_any(),
+                        Ok((_, None)) => view! {
+                            <p role="status">{text::CODE_ALREADY_SHOWN}</p>
+                            <p><a class="button" href="/emergency">{text::START_AGAIN_EMERGENCY}</a></p>
+                            <p><a href="/login">{text::CODE_SIGN_IN}</a></p>
+                        }.into_any(),
+                        Err(error) => view! { <WizardGone error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <p class="help-link no-print">
+                <a href="/help/emergency-sign-in">{text::EMERGENCY_SIGN_IN_HELP_LINK}</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let copied = RwSignal::new(false);
+    let copy_text = code.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&copy_text);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &copy_text;
+    };
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    };
+    let meta = info.code.clone();
+    view! {
+        <p class="lead">{text::CODE_INTRO}</p>
+        <div class="code-box">
+            <p class="code-label" id="code-label">{text::CODE_LABEL}</p>
+            <p class="emergency-code" aria-labelledby="code-label"><code>{code}</code></p>
+            {meta.map(|meta| view! { <CodeFacts meta /> })}
+        </div>
+        <Show when=move || hydrated.get()>
+            <div class="actions no-print">
+                <button type="button" class="secondary" on:click=copy.clone()>
+                    {move || if copied.get() { text::CODE_COPIED } else { text::CODE_COPY }}
+                </button>
+                <button type="button" class="secondary" on:click=print>{text::CODE_PRINT}</button>
+            </div>
+        </Show>
+        <p>{text::CODE_HOW}</p>
+        <p class="muted">{text::CODE_NOTICE_SENT}</p>
+        <p class="no-print"><a class="button primary" href="/login">{text::CODE_SIGN_IN}</a></p>
+    }
+}
+
+/// Uses left and expiry (in the reader's local time once the page runs, UTC before).
+#[component]
+fn CodeFacts(meta: CodeMeta) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>{text::CODE_USES}</dt>
+            <dd>{format!("{} / {}", meta.uses_left, meta.max_uses)}</dd>
+            <dt>{text::CODE_EXPIRES}</dt>
+            <dd><LocalTime ms=meta.expires_ms utc=meta.expires_utc.clone() /></dd>
+            {meta.valid_from_utc.clone().map(|from| view! {
+                <dt>{text::CODE_VALID_FROM}</dt>
+                <dd>{from}</dd>
+            })}
+        </dl>
+    }
+}
+
+/// A time: UTC as rendered on the server, replaced by the browser's local time after hydration.
+#[component]
+pub fn LocalTime(ms: i64, utc: String) -> impl IntoView {
+    let iso = utc
+        .strip_suffix(" UTC")
+        .map(|t| format!("{}Z", t.replacen(' ', "T", 1)))
+        .unwrap_or_default();
+    let shown = RwSignal::new(utc);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let date = js_sys::Date::new_0();
+            date.set_time(ms as f64);
+            let local = date.to_locale_string("default", &js_sys::Object::new());
+            shown.set(String::from(local));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ms, shown);
+    });
+    view! { <time datetime=iso>{move || shown.get()}</time> }
+}
+
+/// "This was not me": the link from a notice, with one button that cancels the code.
+#[component]
+pub fn EmergencyCancelPage() -> impl IntoView {
+    let cancel = ServerAction::<EmergencyCancel>::new();
+    let busy = cancel.pending();
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("t").unwrap_or_default());
+    let result = move || cancel.value().get();
+    view! {
+        <Title text=text::CANCEL_TITLE />
+        <section class="card" aria-labelledby="cancel-heading">
+            <h1 id="cancel-heading">{text::CANCEL_TITLE}</h1>
+            {move || match result() {
+                Some(Ok(true)) => view! { <p class="success" role="status">{text::CANCEL_DONE}</p> }.into_any(),
+                Some(Ok(false)) => view! { <p class="error" role="alert">{text::CANCEL_NOTHING}</p> }.into_any(),
+                Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                None => view! {
+                    <p>{text::CANCEL_INTRO}</p>
+                    <ActionForm action=cancel>
+                        <input type="hidden" name="t" value=token />
+                        <button type="submit" class="danger" disabled=move || busy.get()>{text::CANCEL_BUTTON}</button>
+                    </ActionForm>
+                }.into_any(),
+            }}
+            <p class="help-link"><a href="/help/emergency-access">{text::EMERGENCY_HELP_LINK}</a></p>
+        </section>
+    }
+}
+
+/// Sign-in step 2's alternative: the emergency access code instead of the OTP.
+#[component]
+pub fn UseEmergencyCode() -> impl IntoView {
+    let verify = ServerAction::<VerifyEmergency>::new();
+    let busy = verify.pending();
+    let error = move || verify.value().get().and_then(|result| result.err());
+    view! {
+        <section class="token-choice emergency-choice" aria-labelledby="use-emergency-heading">
+            <h2 id="use-emergency-heading">{text::USE_EMERGENCY_HEADING}</h2>
+            <p>{text::USE_EMERGENCY_INTRO}</p>
+            <ActionForm action=verify>
+                <div class="field">
+                    <label for="emergency-code">{text::USE_EMERGENCY_LABEL}</label>
+                    <input
+                        id="emergency-code"
+                        name="code"
+                        type="text"
+                        autocomplete="off"
+                        autocapitalize="characters"
+                        spellcheck="false"
+                        maxlength="40"
+                        required
+                        aria-describedby=move || error().map(|_| "emergency-code-error")
+                    />
+                </div>
+                <Show when=move || error().is_some()>
+                    <p class="error" role="alert" id="emergency-code-error">{move || error().map(|e| e.to_string())}</p>
+                </Show>
+                <button type="submit" class="secondary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                    {move || if busy.get() { text::SIGNING_IN } else { text::USE_EMERGENCY_BUTTON }}
+                </button>
+            </ActionForm>
+            <p>
+                <a href="/emergency">{text::USE_EMERGENCY_GET}</a>
+                " · "
+                <a href="/help/emergency-sign-in">{text::EMERGENCY_SIGN_IN_HELP_LINK}</a>
+            </p>
+        </section>
+    }
+}
+
+/// The restricted session's banner (EC-12): uses left, validity, and the checklist with
+/// "Finish recovery". Renders nothing in a full session. `version` refetches it after the
+/// page's own actions (a token removed or added).
+#[component]
+pub fn RecoveryBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
+    let status = Resource::new_blocking(move || version.get(), |_| recovery_status());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(Some(view)) => Some(view! { <Banner view /> }),
+                    _ => None,
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
+    let finish = ServerAction::<FinishRecovery>::new();
+    let busy = finish.pending();
+    let error = move || finish.value().get().and_then(|result| result.err());
+    let item = |done: bool, label: &'static str| {
+        view! {
+            <li class=if done { "done" } else { "todo" }>
+                {label}
+                <span class="visually-hidden">{format!(" ({})", if done { text::CHECK_DONE } else { text::CHECK_TODO })}</span>
+            </li>
+        }
+    };
+    let may_finish = view.may_finish;
+    view! {
+        <aside class="recovery-banner" aria-labelledby="recovery-heading">
+            <h2 id="recovery-heading">
+                {format!("{}: {} {}, {} ", text::BANNER_HEADING, view.code.uses_left, text::BANNER_USES, text::BANNER_UNTIL)}
+                <LocalTime ms=view.code.expires_ms utc=view.code.expires_utc.clone() />
+            </h2>
+            <p class="muted">{text::BANNER_LIMITS}</p>
+            <ol class="checklist">
+                {item(view.removed > 0, text::CHECK_REMOVE)}
+                {item(view.added > 0, text::CHECK_ENROL)}
+                {item(false, text::CHECK_FINISH)}
+            </ol>
+            {if may_finish {
+                view! {
+                    <ActionForm action=finish>
+                        <label class="checkbox" for="finish-end-others">
+                            <input type="checkbox" id="finish-end-others" name="end_others" value="on" checked=true />
+                            {text::FINISH_END_OTHERS}
+                        </label>
+                        <Show when=move || error().is_some()>
+                            <p class="error" role="alert">{move || error().map(|e| e.to_string())}</p>
+                        </Show>
+                        <button type="submit" class="primary" disabled=move || busy.get()>
+                            {move || if busy.get() { text::FINISH_WORKING } else { text::FINISH_BUTTON }}
+                        </button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <p>{text::FINISH_NEEDS_TOKEN}</p> }.into_any()
+            }}
+        </aside>
+    }
+}

@@ -1,0 +1,134 @@
+//! Emergency Access's words: the wizard, signing in with a code, the restricted session.
+
+pub const ERR_WIZARD_EXPIRED: &str =
+    "Your Emergency Access session has expired or was not started. Please start again.";
+pub const ERR_WIZARD_STEP: &str =
+    "This step is not open now. Continue with the step the wizard shows.";
+pub const ERR_NO_RECOVERY_ADDRESS: &str =
+    "Your account has no confirmed recovery email address, so no code can be sent. Ask your help desk for an emergency access code.";
+pub const ERR_NO_NEW_TOKEN: &str = "Add a new sign-in method first: then you can finish recovery.";
+
+pub const LOST_PHONE_LINK: &str = "Lost your phone? Use Emergency Access";
+pub const EMERGENCY_TITLE: &str = "Emergency Access";
+pub const EMERGENCY_INTRO: &str = "Lost the phone that holds all your sign-in methods? Emergency Access gives you a one-off emergency access code. You type it instead of the code from your app, then remove the lost tokens and add new ones.";
+pub const EMERGENCY_STEPS_LABEL: &str = "Emergency Access steps";
+pub const STEP_WHO: &str = "Who you are";
+pub const STEP_PROVE: &str = "Prove it";
+pub const STEP_WHY: &str = "Why";
+pub const STEP_CODE: &str = "Your code";
+pub const STEP_OF: &str = "Step";
+pub const STEP_CURRENT: &str = "(current step)";
+pub const STEP_DONE: &str = "(done)";
+pub const EMERGENCY_START_BUTTON: &str = "Continue";
+pub const EMERGENCY_STARTING: &str = "Checking…";
+pub const EMERGENCY_HELP_LINK: &str = "Help with Emergency Access";
+pub const EMERGENCY_SIGN_IN_HELP_LINK: &str = "Help with signing in with an emergency code";
+pub const LOST_PHONE_HELP_LINK: &str = "What to do when your phone is lost";
+pub const EMERGENCY_EXPIRES_NOTE: &str =
+    "For your safety, this wizard must be finished within 15 minutes.";
+
+pub const PROVE_INTRO: &str =
+    "To make sure it is really you, we sent a 6-digit confirmation code to:";
+pub const PROVE_CODE_LABEL: &str = "Confirmation code from the email";
+pub const PROVE_BUTTON: &str = "Confirm";
+pub const PROVE_CHECKING: &str = "Checking…";
+pub const PROVE_SEND_AGAIN: &str = "Send a new code";
+pub const PROVE_SEND: &str = "Send the code";
+pub const PROVE_NOT_SENT: &str = "No code is waiting: press the button to send one.";
+pub const PROVE_SENT_HINT: &str =
+    "It can take a minute to arrive. Check your spam folder too. The code is valid for 10 minutes.";
+pub const NO_CHANNEL_HEADING: &str = "We cannot send you a code";
+pub const NO_CHANNEL_TEXT: &str = "Your account has no confirmed recovery email address, so Emergency Access cannot confirm that it is you on its own. Your help desk can: contact them, prove who you are (for example with an ID card at the desk), and they will give you an emergency access code from the operational console. Then sign in with your password and that code.";
+pub const NO_CHANNEL_SIGN_IN: &str = "I have a code from the help desk: sign in";
+
+pub const REASON_INTRO: &str = "Why do you need an emergency access code? This is recorded with the code and helps your help desk if something looks wrong.";
+pub const REASON_LEGEND: &str = "Reason";
+pub const REASON_LOST_PHONE: &str = "I lost my phone (or it was stolen or broken)";
+pub const REASON_NEW_NUMBER: &str = "My phone number changed";
+pub const REASON_NEW_EMAIL: &str = "My email address changed";
+pub const REASON_OTHER: &str = "Something else";
+pub const REASON_DETAILS: &str =
+    "Details (required for \"Something else\", at most 200 characters)";
+pub const REASON_BUTTON: &str = "Get my emergency access code";
+pub const REASON_WORKING: &str = "Creating your code…";
+
+pub const CODE_INTRO: &str = "This is your emergency access code. It is shown only once: write it down, print it or copy it now.";
+pub const CODE_LABEL: &str = "Your emergency access code";
+pub const CODE_USES: &str = "Uses left";
+pub const CODE_EXPIRES: &str = "Valid until";
+pub const CODE_VALID_FROM: &str = "Usable from";
+pub const CODE_COPY: &str = "Copy the code";
+pub const CODE_COPIED: &str = "Copied";
+pub const CODE_PRINT: &str = "Print";
+pub const CODE_SIGN_IN: &str = "Sign in now";
+pub const CODE_HOW: &str = "To sign in: type your username and password, then choose \"Use an emergency access code instead\" and type this code. After signing in, remove the tokens of the lost phone and add new ones right away: the code has a limited number of uses.";
+pub const CODE_ALREADY_SHOWN: &str = "Your emergency access code was already shown once and cannot be shown again. If you did not note it, start Emergency Access again: a new code replaces this one.";
+pub const CODE_NOTICE_SENT: &str = "We told your contacts that a code was issued. If it was not you, the message they got has a link that cancels it.";
+pub const START_AGAIN_EMERGENCY: &str = "Start Emergency Access again";
+
+pub const CANCEL_TITLE: &str = "Cancel an emergency access code";
+pub const CANCEL_INTRO: &str = "You received a message that an emergency access code was issued for your account. If that was not you, cancel the code now: it stops working at once and every session it opened ends.";
+pub const CANCEL_BUTTON: &str = "Cancel the code";
+pub const CANCEL_DONE: &str =
+    "The code is cancelled. Change your password as soon as you can and tell your help desk.";
+pub const CANCEL_NOTHING: &str = "This link no longer cancels anything: the code was already cancelled, used up, replaced or expired.";
+
+pub const USE_EMERGENCY_HEADING: &str = "Lost your phone?";
+pub const USE_EMERGENCY_INTRO: &str =
+    "Use an emergency access code instead of a code from your app.";
+pub const USE_EMERGENCY_LABEL: &str = "Emergency access code";
+pub const USE_EMERGENCY_BUTTON: &str = "Sign in with the emergency code";
+pub const USE_EMERGENCY_GET: &str = "No code yet? Get one with Emergency Access";
+
+pub const BANNER_HEADING: &str = "Emergency access";
+pub const BANNER_USES: &str = "uses left";
+pub const BANNER_UNTIL: &str = "valid until";
+pub const BANNER_LIMITS: &str = "This restricted session can only manage your sign-in methods and contacts, and ends after 15 minutes without activity.";
+pub const CHECK_REMOVE: &str = "Remove the tokens you lost";
+pub const CHECK_ENROL: &str = "Add at least one new token";
+pub const CHECK_FINISH: &str = "Finish recovery";
+pub const CHECK_DONE: &str = "done";
+pub const CHECK_TODO: &str = "to do";
+pub const FINISH_END_OTHERS: &str = "Also sign out every other session of my account";
+pub const FINISH_BUTTON: &str = "Finish recovery";
+pub const FINISH_WORKING: &str = "Finishing…";
+pub const FINISH_NEEDS_TOKEN: &str = "Finish recovery becomes available once a new token is added.";
+pub const RECOVERED_NOTICE: &str = "Recovery is finished and your emergency access code is cancelled. Sign in with your new token.";
+
+pub const HELP_EMERGENCY_TITLE: &str = "Emergency Access";
+pub const HELP_EMERGENCY_SIGN_IN_TITLE: &str = "Signing in with an emergency access code";
+pub const HELP_LOST_PHONE_TITLE: &str = "Lost phone with all tokens";
+
+/// A help section: heading, paragraphs, and links to the real pages (`(href, label)`).
+pub type HelpSection = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+pub const HELP_EMERGENCY_INTRO: &str = "Emergency Access is for the day your phone is gone together with every sign-in method on it. In four short steps it gives you an emergency access code: you type it instead of the code from your app, and then you replace your lost tokens.";
+pub const HELP_EMERGENCY: &[HelpSection] = &[
+    ("Where to start", &["On the sign-in page, choose \"Lost your phone? Use Emergency Access\". The wizard shows its four steps at the top; you must finish within 15 minutes."], &[("/login", "Sign-in page"), ("/emergency", "Emergency Access")]),
+    ("Step 1: Who you are", &["Type your username and password, exactly as when you sign in. If either is wrong the page says so without saying which, and too many tries make you wait."], &[("/emergency", "Step 1")]),
+    ("Step 2: Prove it", &["We send a 6-digit confirmation code to your recovery email address (and to your other confirmed email addresses that are not sign-in methods). Type it in. It is valid for 10 minutes; \"Send a new code\" replaces it.", "Your password alone can never produce an emergency access code: this second proof makes sure someone who only knows your password cannot use Emergency Access."], &[]),
+    ("Step 3: Why", &["Choose the reason: lost phone, new phone number, new email address or something else (then say in a few words what happened). The reason is kept with the code."], &[]),
+    ("Step 4: Your code", &["Your code has 16 characters in four groups, like ABCD-EFGH-JKMN-PQRS. It is shown only once: write it down, print it or copy it. The page also says how many times it can be used (3 unless your organisation chose otherwise) and until when it is valid (24 hours unless configured otherwise).", "Getting a new code cancels the previous one. Every contact of your account is told that a code was issued, never the code itself; the message has a \"this was not me\" link that cancels it."], &[("/help/emergency-sign-in", "Signing in with the code")]),
+    ("No recovery email address?", &["Then the wizard cannot confirm that it is you on its own. Contact your help desk: after checking who you are (for example your ID card at the desk), an operator gives you an emergency access code from the operational console. You then sign in with your password and that code, as described on the next help page."], &[("/help/emergency-sign-in", "Signing in with the code")]),
+];
+
+pub const HELP_EMERGENCY_SIGN_IN_INTRO: &str = "An emergency access code replaces the code from your authenticator app for a short, restricted visit: just enough to remove the tokens you lost and add new ones.";
+pub const HELP_EMERGENCY_SIGN_IN: &[HelpSection] = &[
+    ("1. Password first", &["On the sign-in page type your username and password and press Continue. The code is never enough on its own."], &[("/login", "Sign-in page")]),
+    ("2. The code instead of the OTP", &["On the next page, under \"Lost your phone?\", type the emergency access code and press \"Sign in with the emergency code\". Capital letters, spaces and hyphens do not matter."], &[]),
+    ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist. Press \"I lost this device\" on the lost phone (or remove its tokens one by one). In this restricted session you may remove every token."], &[("/tokens", "Your tokens")]),
+    ("4. Enrol new tokens", &["Add an authenticator app on your new phone (on the phone itself, \"Open in authenticator app\" does it without scanning), and a new phone number or email address if yours changed."], &[("/help/tokens", "Tokens help")]),
+    ("5. Finish recovery", &["Once a new token works, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too) and you sign in again with your new token."], &[]),
+    ("Limits of the restricted session", &["It can only manage your sign-in methods and contacts; everything else says you are not allowed. It ends after 15 minutes without activity, and at once when the code expires or is cancelled. Each sign-in with the code uses one of its uses, so do everything on the first visit."], &[]),
+];
+
+pub const HELP_LOST_PHONE_INTRO: &str = "If you lose the phone that holds your tokens, remove them from MAYI ID at once so that nobody who finds the phone can use them. Then enrol new tokens on your new phone. There are two ways, depending on what you still have.";
+pub const HELP_LOST_PHONE: &[HelpSection] = &[
+    ("If you can still sign in", &["You have another token that was not on the lost phone (a second phone, a tablet, an email or SMS token to a number you still have). Sign in with it, open your tokens and press \"I lost this device\" on the lost phone: every token of that phone is removed in one step and every other session is signed out. Then enrol the tokens again on the new phone."], &[("/login", "Sign in"), ("/tokens", "Your tokens"), ("/help/tokens", "Tokens help")]),
+    ("If the lost phone held all your tokens", &["1. On the sign-in page, open Emergency Access.", "2. Go through its four steps and get an emergency access code.", "3. Sign in with your password and the emergency access code instead of the code from your app.", "4. In your token list, remove the tokens of the lost phone and enrol new ones on the new phone. The code has a limited number of uses: do it all on the first visit.", "5. Press \"Finish recovery\" and sign in with your new token."], &[("/emergency", "Emergency Access"), ("/help/emergency-access", "Emergency Access help"), ("/help/emergency-sign-in", "Signing in with the code")]),
+    ("If you have no recovery email address", &["Your help desk can issue the emergency access code in the operational console after checking who you are. Then continue from step 3 above."], &[]),
+];
