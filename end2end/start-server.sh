@@ -72,4 +72,19 @@ for name in fresh-js-phone fresh-js-desktop fresh-nojs-phone fresh-nojs-desktop;
     --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
 done
 
+# Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
+n=10
+for name in emergency-js emergency-nojs emergency-uses; do
+  for project in phone desktop; do
+    username="$name-$project"
+    n=$((n + 1))
+    printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+      --username "$username" --display-name "Erin Example" --recovery-email "$username@example.org"
+    "$bin" token import --username "$username" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+    "$bin" token import --username "$username" --kind sms --phone "+4206020000$n" \
+      --label "Text messages" --device "Lost phone"
+  done
+done
+
 "$bin" serve

@@ -295,7 +295,7 @@ fn ReasonForm() -> impl IntoView {
     view! {
         <p>{text::REASON_INTRO}</p>
         <ActionForm action=reason>
-            <fieldset>
+            <fieldset class="choices">
                 <legend>{text::REASON_LEGEND}</legend>
                 {options
                     .into_iter()
@@ -304,7 +304,7 @@ fn ReasonForm() -> impl IntoView {
                         let id = format!("reason-{value}");
                         let label_for = id.clone();
                         view! {
-                            <label class="radio" for=label_for>
+                            <label class="choice" for=label_for>
                                 <input type="radio" id=id name="reason" value=value checked=i == 0 required />
                                 {label}
                             </label>

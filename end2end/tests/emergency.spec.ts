@@ -1,0 +1,156 @@
+import { expect, type Page, test } from "@playwright/test";
+import { password, receivedCode } from "./fixtures";
+import { totp } from "./totp";
+
+// The seed's second path: the lost phone held every token. Emergency Access (linked from the
+// sign-in page) gives an emergency access code after the password and a code sent to the
+// recovery address; the code signs in to a restricted session that removes the lost tokens and
+// enrols new ones; "Finish recovery" cancels the code.
+
+/** Steps 1 to 4 of the wizard, from the sign-in page's link; returns the code shown. */
+async function runWizard(page: Page, username: string, javaScript: boolean): Promise<string> {
+  await page.goto("/login");
+  await page.getByRole("link", { name: "Lost your phone? Use Emergency Access" }).click();
+  await expect(page).toHaveURL(/\/emergency$/);
+  const steps = page.getByRole("navigation", { name: "Emergency Access steps" });
+  await expect(steps.locator('[aria-current="step"]')).toContainText("Who you are");
+
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/emergency\/prove$/);
+  await expect(steps.locator('[aria-current="step"]')).toContainText("Prove it");
+  await expect(page.getByText(/•••@example\.org/)).toBeVisible();
+
+  // A wrong code is refused, and says so next to the field.
+  const code = await receivedCode(`${username}@example.org`);
+  const wrong = code === "000000" ? "000001" : "000000";
+  await page.getByLabel("Confirmation code from the email").fill(wrong);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("alert")).toContainText("not valid");
+  await page.getByLabel("Confirmation code from the email").fill(code);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/emergency\/reason$/);
+  await expect(steps.locator('[aria-current="step"]')).toContainText("Why");
+
+  await page.getByLabel("I lost my phone (or it was stolen or broken)").check();
+  await page.getByRole("button", { name: "Get my emergency access code" }).click();
+  await expect(page).toHaveURL(/\/emergency\/code$/);
+  await expect(steps.locator('[aria-current="step"]')).toContainText("Your code");
+  const shown = (await page.getByLabel("Your emergency access code").textContent()) ?? "";
+  expect(shown).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  await expect(page.getByText("3 / 3")).toBeVisible();
+  if (javaScript) {
+    await expect(page.getByRole("button", { name: "Copy the code" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Print" })).toBeVisible();
+  }
+  return shown;
+}
+
+/** Password, then the emergency code instead of the OTP. */
+async function signInWithCode(page: Page, username: string, code: string) {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  await page.getByLabel("Emergency access code").fill(code);
+  await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
+}
+
+test("the whole second path: wizard, emergency sign-in, replace the tokens, finish", async ({ page }, info) => {
+  const username = `emergency-js-${info.project.name}`;
+  const code = await runWizard(page, username, true);
+  await page.getByRole("link", { name: "Sign in now" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // Lower case and spaces instead of hyphens are fine.
+  await signInWithCode(page, username, code.toLowerCase().replace(/-/g, " "));
+  await expect(page).toHaveURL(/\/tokens$/);
+  const banner = page.getByRole("complementary", { name: /Emergency access: 2 uses left/ });
+  await expect(banner).toBeVisible();
+  await expect(banner.getByRole("listitem").first()).toContainText("(to do)");
+
+  // Remove every token of the lost phone at once (allowed in the restricted session).
+  await page.getByText("I lost this device (Lost phone)").click();
+  await page.getByRole("button", { name: "Yes, I lost Lost phone" }).click();
+  await expect(page.getByRole("list", { name: "Tokens on Lost phone" })).toHaveCount(0);
+  await expect(banner.getByRole("listitem").first()).toContainText("(done)");
+  await expect(banner.getByText("Finish recovery becomes available once a new token is added.")).toBeVisible();
+
+  // Enrol an authenticator app on the new phone, from the secret text.
+  const add = page.getByRole("region", { name: "Add an authenticator app" });
+  await add.getByLabel("Phone it is on").fill("New phone");
+  await add.getByRole("button", { name: "Set up a new app" }).click();
+  const key = (await add.getByLabel("Setup key").textContent())?.replace(/\s+/g, "") ?? "";
+  expect(key).toMatch(/^[A-Z2-7]{32}$/);
+  await add.getByLabel("6-digit code the app shows now").fill(totp(key));
+  await add.getByRole("button", { name: "Finish" }).click();
+  await expect(page.getByRole("list", { name: "Tokens on New phone" }).getByRole("listitem")).toHaveCount(1);
+  await expect(banner.getByRole("listitem").nth(1)).toContainText("(done)");
+
+  // Finish recovery: the code is cancelled and the restricted session ends.
+  await banner.getByRole("button", { name: "Finish recovery" }).click();
+  await expect(page).toHaveURL(/\/login\?recovered=1$/);
+  await expect(page.getByRole("status")).toContainText("Recovery is finished");
+
+  // Sign in with the new app (its next code: the first one was used to enrol).
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(key, Date.now() / 1000 + 30));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole("list", { name: "Your tokens" })).toContainText("New phone");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  // The emergency code no longer works.
+  await signInWithCode(page, username, code);
+  await expect(page.getByRole("alert")).toContainText("not valid");
+  await expect(page).toHaveURL(/\/login\/verify$/);
+});
+
+test.describe("JavaScript off", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the wizard works as plain forms and shows the code once", async ({ page }, info) => {
+    const username = `emergency-nojs-${info.project.name}`;
+    const code = await runWizard(page, username, false);
+    // A reload (or the back button) does not show it again.
+    await page.reload();
+    await expect(page.getByLabel("Your emergency access code")).toHaveCount(0);
+    await expect(page.getByText(/already shown once/)).toBeVisible();
+    // And it signs in without JavaScript too.
+    await signInWithCode(page, username, code);
+    await expect(page).toHaveURL(/\/tokens$/);
+    await expect(page.getByRole("complementary", { name: /Emergency access: 2 uses left/ })).toBeVisible();
+  });
+});
+
+test("a code past its uses is refused; the restricted session is refused other functions", async ({ page, context }, info) => {
+  const username = `emergency-uses-${info.project.name}`;
+  const code = await runWizard(page, username, true);
+  for (const left of [2, 1, 0]) {
+    await context.clearCookies();
+    await signInWithCode(page, username, code);
+    await expect(page).toHaveURL(/\/tokens$/);
+    await expect(page.getByRole("complementary", { name: new RegExp(`Emergency access: ${left} uses left`) })).toBeVisible();
+    if (left === 2) {
+      // EC-11: a function outside token and contact management answers 403.
+      const sessions = await page.request.post("/api/my_sessions", { headers: { Accept: "application/json" } });
+      expect(sessions.status()).toBe(403);
+      const tokens = await page.request.post("/api/my_tokens", { headers: { Accept: "application/json" } });
+      expect(tokens.status()).toBe(200);
+      // The account page shows the banner, not the session list.
+      await page.goto("/account");
+      await expect(page.getByRole("complementary", { name: /Emergency access/ })).toBeVisible();
+      await expect(page.getByRole("heading", { name: "Where you are signed in" })).toHaveCount(0);
+    }
+  }
+  await context.clearCookies();
+  await signInWithCode(page, username, code);
+  await expect(page.getByRole("alert")).toContainText("not valid");
+  await expect(page).toHaveURL(/\/login\/verify$/);
+});
