@@ -121,7 +121,18 @@ pub fn map_enrol(error: EnrolError) -> AppError {
         EnrolError::NotFound => AppError::NotFound,
         EnrolError::InvalidCode => AppError::InvalidCode,
         EnrolError::Invalid(message) => AppError::Invalid(message),
+        EnrolError::WrongPassword => AppError::WrongPassword,
+        EnrolError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+        EnrolError::UsedUp => AppError::CodeUsedUp,
         EnrolError::Domain(error) => map_domain(error),
+    }
+}
+
+/// Maps an error of a contact operation: "not found" names a contact, not a token.
+pub fn map_contact(error: EnrolError) -> AppError {
+    match error {
+        EnrolError::NotFound => AppError::ContactNotFound,
+        other => map_enrol(other),
     }
 }
 

@@ -261,6 +261,7 @@ async fn run(options: Options) -> Result<bool, String> {
         tokens: identity::TokenService::new(test_store.store.clone(), "http://127.0.0.1:3000"),
         enrolment: identity::Enrolment::new(
             test_store.store.clone(),
+            hasher.clone(),
             Arc::new(SeedCipher::from_key_bytes([5; 32])),
             Arc::new(SystemClock),
             "http://127.0.0.1:3000",

@@ -54,7 +54,7 @@ pub fn app_state(
     let cipher = Arc::new(cipher);
     let auth = Authenticator::new(
         store.clone(),
-        hasher,
+        hasher.clone(),
         cipher.clone(),
         Arc::new(SystemClock),
         &config.public_url,
@@ -64,6 +64,7 @@ pub fn app_state(
         tokens: identity::TokenService::new(store.clone(), &config.public_url),
         enrolment: identity::Enrolment::new(
             store.clone(),
+            hasher,
             cipher.clone(),
             Arc::new(SystemClock),
             &config.public_url,

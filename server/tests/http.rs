@@ -86,6 +86,7 @@ async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Ha
         tokens: identity::TokenService::new(store.store.clone(), "http://127.0.0.1:3000"),
         enrolment: identity::Enrolment::new(
             store.store.clone(),
+            hasher.clone(),
             Arc::new(SeedCipher::from_key_bytes([5; 32])),
             Arc::new(SystemClock),
             "http://127.0.0.1:3000",
