@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/tokens") view=pages::HelpTokens />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -1,17 +1,21 @@
 //! The pages, one module each.
 
 mod account;
+mod contacts;
 mod enrol;
 mod help;
 mod not_found;
+mod reauth;
 mod sign_in;
 mod tokens;
 mod verify;
 
 pub use account::AccountPage;
+pub use contacts::Contacts;
 pub use enrol::EnrolInstructions;
-pub use help::HelpSignIn;
+pub use help::{HelpSignIn, HelpTokens};
 pub use not_found::NotFound;
+pub use reauth::ConfirmPassword;
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;
