@@ -87,5 +87,10 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username qr-desktop --display-name "Erin Example" --recovery-email "qr-desktop@example.org"
 "$bin" token import --username qr-desktop --kind totp \
   --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+# Contacts on /account with JavaScript off (tests/contacts.spec.ts).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username lostphone-contacts --display-name "Erin Example" --recovery-email "lostphone-contacts@example.org"
+"$bin" token import --username lostphone-contacts --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 
 "$bin" serve

@@ -76,3 +76,6 @@ export const lostPhone = {
 
 /** The account that sets up an authenticator app by QR code (desktop). */
 export const qrUser = "qr-desktop";
+
+/** The account whose contacts are changed with JavaScript off (start-server.sh). */
+export const contactsUser = "lostphone-contacts";
