@@ -624,10 +624,12 @@ pub async fn add_oob_start(
         .start_oob(
             &session,
             &account,
-            kind,
-            &target,
-            &label,
-            &device,
+            identity::NewOobToken {
+                kind,
+                target: &target,
+                label: &label,
+                device: &device,
+            },
             &client(),
         )
         .await

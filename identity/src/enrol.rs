@@ -21,7 +21,9 @@ use crate::{
 };
 
 mod channels;
-pub use channels::{parse_target, shown as shown_contact, shown_stored as shown_stored_contact};
+pub use channels::{
+    parse_target, shown as shown_contact, shown_stored as shown_stored_contact, NewOobToken,
+};
 
 /// How recent a sign-in (or password re-entry) must be to add a token or change a contact.
 pub const RECENT_SIGN_IN: Duration = Duration::from_secs(10 * 60);

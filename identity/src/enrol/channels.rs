@@ -18,6 +18,16 @@ use crate::{
     OOB_CODE_TTL,
 };
 
+/// An SMS or e-mail token to add, as typed: its kind (SMS or e-mail), the number or address its
+/// codes go to, its label and the device it is on (empty: none).
+#[derive(Clone, Copy, Debug)]
+pub struct NewOobToken<'a> {
+    pub kind: TokenKind,
+    pub target: &'a str,
+    pub label: &'a str,
+    pub device: &'a str,
+}
+
 /// Longest typed address or number looked at; anything longer is refused before parsing.
 const TARGET_MAX_BYTES: usize = 320;
 
@@ -132,12 +142,15 @@ impl Enrolment {
         &self,
         session: &Session,
         account: &Account,
-        kind: TokenKind,
-        target: &str,
-        label: &str,
-        device: &str,
+        new: NewOobToken<'_>,
         client: &Client,
     ) -> Result<Token, EnrolError> {
+        let NewOobToken {
+            kind,
+            target,
+            label,
+            device,
+        } = new;
         self.require_recent(session, account)?;
         let contact_kind = match kind {
             TokenKind::Sms => ContactKind::Phone,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::super::{EnrolError, Enrolment};
+use super::super::{EnrolError, Enrolment, NewOobToken};
 use crate::testing::{self, ManualClock, TestStore};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Client, ContactKind, Email,
@@ -172,10 +172,12 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
         .start_oob(
             &f.session,
             &f.erin,
-            TokenKind::Sms,
-            " +420 601 555-123 ",
-            "Work phone",
-            "Pixel 9",
+            NewOobToken {
+                kind: TokenKind::Sms,
+                target: " +420 601 555-123 ",
+                label: "Work phone",
+                device: "Pixel 9",
+            },
             &client(),
         )
         .await
@@ -234,10 +236,12 @@ async fn email_token_unfinished_after_ten_minutes_is_never_usable(db: TestStore)
         .start_oob(
             &f.session,
             &f.erin,
-            TokenKind::Email,
-            "Codes@Example.ORG",
-            "Work email",
-            "",
+            NewOobToken {
+                kind: TokenKind::Email,
+                target: "Codes@Example.ORG",
+                label: "Work email",
+                device: "",
+            },
             &client(),
         )
         .await
@@ -276,7 +280,17 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
     ] {
         let err = f
             .enrol
-            .start_oob(&f.session, &f.erin, kind, target, "Phone", "", &client())
+            .start_oob(
+                &f.session,
+                &f.erin,
+                NewOobToken {
+                    kind,
+                    target,
+                    label: "Phone",
+                    device: "",
+                },
+                &client(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, EnrolError::Invalid(_)), "{target}: {err:?}");
@@ -286,10 +300,12 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
         .start_oob(
             &f.session,
             &f.erin,
-            TokenKind::Sms,
-            "+420601555123",
-            "",
-            "",
+            NewOobToken {
+                kind: TokenKind::Sms,
+                target: "+420601555123",
+                label: "",
+                device: "",
+            },
             &client(),
         )
         .await
@@ -334,10 +350,12 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
         .start_oob(
             &f.session,
             &f.erin,
-            TokenKind::Sms,
-            "+420601555123",
-            "Phone",
-            "",
+            NewOobToken {
+                kind: TokenKind::Sms,
+                target: "+420601555123",
+                label: "Phone",
+                device: "",
+            },
             &client(),
         )
         .await
@@ -469,10 +487,12 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
         .start_oob(
             &f.session,
             &f.erin,
-            TokenKind::Sms,
-            "+420601555123",
-            "Phone",
-            "",
+            NewOobToken {
+                kind: TokenKind::Sms,
+                target: "+420601555123",
+                label: "Phone",
+                device: "",
+            },
             &client(),
         )
         .await
@@ -673,10 +693,12 @@ async fn ac2_another_accounts_contact_or_token_is_not_found_and_untouched(db: Te
         .start_oob(
             &f.bob_session,
             &f.bob,
-            TokenKind::Email,
-            "bob-codes@example.org",
-            "Mail",
-            "",
+            NewOobToken {
+                kind: TokenKind::Email,
+                target: "bob-codes@example.org",
+                label: "Mail",
+                device: "",
+            },
             &client(),
         )
         .await
