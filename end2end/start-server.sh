@@ -86,5 +86,25 @@ for name in emergency-js emergency-nojs emergency-uses; do
       --label "Text messages" --device "Lost phone"
   done
 done
+# The lost-phone path (tests/lost-phone.spec.ts): an authenticator app and an SMS token on
+# "Old phone" and an email token to sign in with after losing it. And an account that sets up an
+# authenticator app by QR code. Keep in step with fixtures.ts (lostPhone, qrUser).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username lostphone-phone --display-name "Erin Example" --recovery-email "lostphone-phone@example.org"
+"$bin" token import --username lostphone-phone --kind totp \
+  --secret JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP --label "Authenticator app" --device "Old phone"
+"$bin" token import --username lostphone-phone --kind sms --phone "+420601000101" \
+  --label "Old SMS" --device "Old phone"
+"$bin" token import --username lostphone-phone --kind email --email "lostphone-codes@example.org" \
+  --label "Work email" --device "Mailbox"
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username qr-desktop --display-name "Erin Example" --recovery-email "qr-desktop@example.org"
+"$bin" token import --username qr-desktop --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+# Contacts on /account with JavaScript off (tests/contacts.spec.ts).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username lostphone-contacts --display-name "Erin Example" --recovery-email "lostphone-contacts@example.org"
+"$bin" token import --username lostphone-contacts --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 
 "$bin" serve

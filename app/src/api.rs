@@ -239,6 +239,10 @@ pub struct TokensView {
     pub may_add: bool,
     /// An authenticator app being set up, if one was started.
     pub enrolment: Option<EnrolmentView>,
+    /// An SMS or email token waiting for the code sent to it, if one was started.
+    pub oob_enrolment: Option<OobEnrolmentView>,
+    /// The device name the add forms suggest: this browser ("Chrome on Android").
+    pub suggested_device: String,
 }
 
 /// The tokens on one device (or on none: SMS and email tokens may have no device).
@@ -287,10 +291,20 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
         Some((token, secret)) => Some(respond(enrolment_view(&account.username, &token, &secret))?),
         None => None,
     };
+    let oob_enrolment = respond(
+        state
+            .enrolment
+            .pending_oob(&account)
+            .await
+            .map_err(map_enrol),
+    )?
+    .map(|token| oob_enrolment_view(&token));
     Ok(TokensView {
         groups,
         may_add: state.enrolment.is_recent(&session),
         enrolment,
+        oob_enrolment,
+        suggested_device: browser_name(client().user_agent.as_deref()),
     })
 }
 
@@ -537,5 +551,296 @@ fn token_view(token: &identity::Token) -> TokenView {
         last_used: token
             .last_used_at
             .map(|t| crate::ssr::format_utc(t.as_millis())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMS and email tokens, contacts and password re-entry (issue 4).
+// ---------------------------------------------------------------------------------------------
+
+/// An SMS or email token waiting for the code sent to its number or address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OobEnrolmentView {
+    pub token_id: i64,
+    /// "sms" or "email".
+    pub kind: String,
+    pub label: String,
+    /// Where the code went, as typed back to its owner (`+420 601 123 456`).
+    pub target: String,
+}
+
+/// One email address or phone number of the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    pub id: i64,
+    /// "email" or "phone".
+    pub kind: String,
+    /// The address, or the number grouped for reading.
+    pub value: String,
+    pub confirmed: bool,
+    pub is_recovery: bool,
+}
+
+/// The caller's contacts, and whether the session may change them now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactsView {
+    pub contacts: Vec<ContactView>,
+    /// The session's sign-in or password re-entry is recent enough (RB-1).
+    pub may_change: bool,
+}
+
+/// "Confirm your password to continue": makes the caller's session recent again, so that it
+/// may add tokens and change contacts for the next 10 minutes.
+///
+/// Who may call it: a signed-in user, for their own session; throttled like sign-in.
+#[server(prefix = "/api", endpoint = "reauthenticate")]
+pub async fn reauthenticate(password: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let done = state
+        .enrolment
+        .reauthenticate(&session, &account, password, &client())
+        .await
+        .map_err(map_enrol);
+    respond(done)
+}
+
+/// Starts adding an SMS (`kind` "sms", `target` a phone number) or email (`kind` "email",
+/// `target` an address) token: a code goes to it, and the token is active once it comes back.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent.
+#[server(prefix = "/api", endpoint = "add_oob_start")]
+pub async fn add_oob_start(
+    kind: String,
+    target: String,
+    label: String,
+    device: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let kind = match kind.as_str() {
+        "sms" => identity::TokenKind::Sms,
+        "email" => identity::TokenKind::Email,
+        _ => return respond(Err(AppError::BadRequest)),
+    };
+    let started = state
+        .enrolment
+        .start_oob(
+            &session,
+            &account,
+            identity::NewOobToken {
+                kind,
+                target: &target,
+                label: &label,
+                device: &device,
+            },
+            &client(),
+        )
+        .await
+        .map_err(map_enrol);
+    respond(started)?;
+    Ok(())
+}
+
+/// Sends a new code for the caller's SMS or email token being added.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own pending token.
+#[server(prefix = "/api", endpoint = "add_oob_resend")]
+pub async fn add_oob_resend(token_id: i64) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let sent = state
+        .enrolment
+        .resend_oob(&session, &account, identity::TokenId(token_id), &client())
+        .await
+        .map_err(map_enrol);
+    respond(sent)?;
+    Ok(())
+}
+
+/// Finishes adding an SMS or email token with the code sent to it; returns its label.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own pending token.
+#[server(prefix = "/api", endpoint = "add_oob_finish")]
+pub async fn add_oob_finish(token_id: i64, code: String) -> Result<String, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    if code.len() > 32 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    let finished = state
+        .enrolment
+        .finish_oob(
+            &session,
+            &account,
+            identity::TokenId(token_id),
+            &code,
+            &client(),
+        )
+        .await
+        .map_err(map_enrol);
+    Ok(respond(finished)?.label)
+}
+
+/// The caller's email addresses and phone numbers.
+///
+/// Who may call it: a signed-in user; only their own contacts are listed.
+#[server(prefix = "/api", endpoint = "my_contacts")]
+pub async fn my_contacts() -> Result<ContactsView, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    no_store();
+    let (session, account) = respond(require_session(&state).await)?;
+    let contacts = respond(state.enrolment.contacts(&account).await.map_err(map_enrol))?;
+    Ok(ContactsView {
+        contacts: contacts
+            .iter()
+            .map(|c| ContactView {
+                id: c.id.0,
+                kind: c.kind.as_str().to_string(),
+                value: identity::shown_stored_contact(c.kind, &c.value),
+                confirmed: c.confirmed,
+                is_recovery: c.is_recovery,
+            })
+            .collect(),
+        may_change: state.enrolment.is_recent(&session),
+    })
+}
+
+/// Adds an email address (`kind` "email") or phone number (`kind` "phone") and sends a code
+/// to it; it is used once confirmed.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent.
+#[server(prefix = "/api", endpoint = "add_contact")]
+pub async fn add_contact(kind: String, value: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let kind = match identity::ContactKind::parse(&kind) {
+        Ok(kind) => kind,
+        Err(_) => return respond(Err(AppError::BadRequest)),
+    };
+    let added = state
+        .enrolment
+        .add_contact(&session, &account, kind, &value, &client())
+        .await
+        .map_err(map_contact);
+    respond(added)?;
+    Ok(())
+}
+
+/// Confirms one of the caller's contacts with the code sent to it.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own contacts only.
+#[server(prefix = "/api", endpoint = "confirm_contact")]
+pub async fn confirm_contact(contact_id: i64, code: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    if code.len() > 32 {
+        return respond(Err(AppError::InvalidCode));
+    }
+    let confirmed = state
+        .enrolment
+        .confirm_contact(
+            &session,
+            &account,
+            identity::ContactId(contact_id),
+            &code,
+            &client(),
+        )
+        .await
+        .map_err(map_contact);
+    respond(confirmed)?;
+    Ok(())
+}
+
+/// Sends a new code to one of the caller's unconfirmed contacts.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own contacts only.
+#[server(prefix = "/api", endpoint = "resend_contact_code")]
+pub async fn resend_contact_code(contact_id: i64) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let sent = state
+        .enrolment
+        .resend_contact_code(
+            &session,
+            &account,
+            identity::ContactId(contact_id),
+            &client(),
+        )
+        .await
+        .map_err(map_contact);
+    respond(sent)?;
+    Ok(())
+}
+
+/// Removes one of the caller's contacts.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own contacts only.
+#[server(prefix = "/api", endpoint = "remove_contact")]
+pub async fn remove_contact(contact_id: i64) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let removed = state
+        .enrolment
+        .remove_contact(
+            &session,
+            &account,
+            identity::ContactId(contact_id),
+            &client(),
+        )
+        .await
+        .map_err(map_contact);
+    respond(removed)?;
+    Ok(())
+}
+
+/// Makes one of the caller's confirmed email addresses their recovery address.
+///
+/// Who may call it: a signed-in user whose sign-in or password re-entry is recent, for their
+/// own contacts only.
+#[server(prefix = "/api", endpoint = "set_recovery_address")]
+pub async fn set_recovery_address(contact_id: i64) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let set = state
+        .enrolment
+        .set_recovery_address(
+            &session,
+            &account,
+            identity::ContactId(contact_id),
+            &client(),
+        )
+        .await
+        .map_err(map_contact);
+    respond(set)?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn oob_enrolment_view(token: &identity::Token) -> OobEnrolmentView {
+    let kind = match token.kind {
+        identity::TokenKind::Sms => identity::ContactKind::Phone,
+        _ => identity::ContactKind::Email,
+    };
+    OobEnrolmentView {
+        token_id: token.id.0,
+        kind: token.kind.as_str().to_string(),
+        label: token.label.clone(),
+        target: identity::shown_stored_contact(kind, token.target.as_deref().unwrap_or_default()),
     }
 }

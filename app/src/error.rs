@@ -66,6 +66,15 @@ pub enum AppError {
     /// Anything else. The detail is logged on the server, never sent.
     #[error("{}", text::ERR_INTERNAL)]
     Internal,
+    /// The re-entered password is wrong.
+    #[error("{}", text::ERR_WRONG_PASSWORD)]
+    WrongPassword,
+    /// Too many wrong confirmation codes: start again.
+    #[error("{}", text::ERR_CODE_USED_UP)]
+    CodeUsedUp,
+    /// The contact does not exist (or is not the caller's).
+    #[error("{}", text::ERR_CONTACT_NOT_FOUND)]
+    ContactNotFound,
 }
 
 impl AppError {
@@ -88,6 +97,9 @@ impl AppError {
             AppError::WizardStep | AppError::NoNewToken => 409,
             AppError::NoRecoveryAddress => 409,
             AppError::Internal => 500,
+            AppError::WrongPassword => 401,
+            AppError::CodeUsedUp => 409,
+            AppError::ContactNotFound => 404,
         }
     }
 }

@@ -73,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/help/tokens") view=pages::HelpTokens />
                 </Routes>
             </main>
             <footer class="site-footer">

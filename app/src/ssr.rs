@@ -42,7 +42,7 @@ impl AppState {
         let public_url = settings.public_url.clone();
         let auth = Authenticator::new(
             store.clone(),
-            hasher,
+            hasher.clone(),
             cipher.clone(),
             clock.clone(),
             &public_url,
@@ -50,7 +50,7 @@ impl AppState {
         Ok(Self {
             leptos_options,
             tokens: TokenService::new(store.clone(), &public_url),
-            enrolment: Enrolment::new(store.clone(), cipher.clone(), clock, &public_url),
+            enrolment: Enrolment::new(store.clone(), hasher, cipher.clone(), clock, &public_url),
             emergency: EmergencyAccess::new(auth.clone(), cipher, policy)?,
             store,
             auth,
@@ -155,7 +155,18 @@ pub fn map_enrol(error: EnrolError) -> AppError {
         EnrolError::NotFound => AppError::NotFound,
         EnrolError::InvalidCode => AppError::InvalidCode,
         EnrolError::Invalid(message) => AppError::Invalid(message),
+        EnrolError::WrongPassword => AppError::WrongPassword,
+        EnrolError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+        EnrolError::UsedUp => AppError::CodeUsedUp,
         EnrolError::Domain(error) => map_domain(error),
+    }
+}
+
+/// Maps an error of a contact operation: "not found" names a contact, not a token.
+pub fn map_contact(error: EnrolError) -> AppError {
+    match error {
+        EnrolError::NotFound => AppError::ContactNotFound,
+        other => map_enrol(other),
     }
 }
 

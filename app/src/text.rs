@@ -154,7 +154,8 @@ pub fn lost_device_done(device: &str, removed: u32, sessions: u64) -> String {
     format!("Removed {tokens} on {device}{sessions}.")
 }
 
-pub const ERR_NOT_RECENT: &str = "For your safety, adding a token needs a recent sign-in. Sign out, sign in again, and add it within 10 minutes.";
+pub const ERR_NOT_RECENT: &str =
+    "For your safety, this needs a recent sign-in. Confirm your password to continue.";
 pub const ADD_TOTP_HEADING: &str = "Add an authenticator app";
 pub const ADD_TOTP_INTRO: &str = "Set up MAYI ID in an authenticator app on the phone you have now. You can do this on the phone itself.";
 pub const ADD_TOTP_START: &str = "Set up a new app";
@@ -176,3 +177,74 @@ pub const RENAME_SAVE: &str = "Save";
 
 mod emergency;
 pub use emergency::*;
+// Self-service: SMS and email tokens, contacts, password re-entry (issue 4).
+pub const ERR_WRONG_PASSWORD: &str = "That password is not right.";
+pub const ERR_CODE_USED_UP: &str = "Too many wrong codes. Start again to get a new code.";
+pub const ERR_CONTACT_NOT_FOUND: &str =
+    "That email address or phone number is no longer there. The list has been refreshed.";
+pub const REAUTH_HEADING: &str = "Confirm your password to continue";
+pub const REAUTH_INTRO: &str = "For your safety, adding a token or changing your email addresses and phone numbers needs a recent sign-in. Enter your password again; then you have 10 minutes.";
+pub const REAUTH_BUTTON: &str = "Confirm password";
+pub const ADD_SMS_HEADING: &str = "Add a phone for SMS codes";
+pub const ADD_SMS_INTRO: &str =
+    "A code is sent to this number by text message each time you sign in with it.";
+pub const SMS_WEAKER: &str = "SMS is weaker than an authenticator app: text messages can be intercepted, and a thief can move your number to another SIM card. Prefer an authenticator app, and keep SMS as a backup.";
+pub const ADD_EMAIL_HEADING: &str = "Add an email address for codes";
+pub const ADD_EMAIL_INTRO: &str = "A code is sent to this address each time you sign in with it.";
+pub const PHONE_NUMBER: &str = "Phone number";
+pub const PHONE_NUMBER_HINT: &str =
+    "International form, starting with + and the country code, e.g. +420 601 123 456.";
+pub const EMAIL_ADDRESS: &str = "Email address";
+pub const SEND_CODE: &str = "Send a code";
+pub const CODE_RECEIVED: &str = "6-digit code you received";
+pub const CONFIRM: &str = "Confirm";
+pub const OOB_CODE_SENT_HINT: &str =
+    "It is valid for 5 minutes. Type it here to finish; until then this token cannot be used.";
+pub const ENROL_DEVICE_SUGGESTED: &str =
+    "Suggested from this browser; change it to the name of your phone if you like.";
+pub const TOKENS_HELP_LINK: &str = "Help with tokens";
+pub const ADD_TOKEN_DONE: &str = "Added";
+pub const CONTACTS_HEADING: &str = "Your email addresses and phone numbers";
+pub const CONTACTS_INTRO: &str = "We tell you about changes to your account at every confirmed address and number. Your recovery address is where the proof that it is you goes if you ever lose all your tokens.";
+pub const CONTACTS_NONE: &str = "You have no email address or phone number yet.";
+pub const CONTACT_CONFIRMED: &str = "confirmed";
+pub const CONTACT_UNCONFIRMED: &str = "not confirmed yet";
+pub const CONTACT_RECOVERY: &str = "recovery address";
+pub const CONTACT_KIND_EMAIL: &str = "Email";
+pub const CONTACT_KIND_PHONE: &str = "Phone";
+pub const CONTACT_CODE_FOR: &str = "Code sent to";
+pub const CONTACT_RESEND: &str = "Send a new code to";
+pub const CONTACT_MAKE_RECOVERY: &str = "Use as recovery address:";
+pub const CONTACT_REMOVE_CONFIRM: &str = "Yes, remove";
+pub const ADD_CONTACT_EMAIL: &str = "Add an email address";
+pub const ADD_CONTACT_PHONE: &str = "Add a phone number";
+pub const CONTACT_ADD_BUTTON: &str = "Add and send a code";
+pub const CONTACTS_LIST: &str = "Your contacts";
+pub const CONTACT_ADDED: &str =
+    "We sent a code to the new address or number. Type it below to confirm it.";
+pub const CONTACT_CONFIRMED_DONE: &str = "Confirmed.";
+pub const CONTACT_REMOVED_DONE: &str = "Removed.";
+pub const CONTACT_RECOVERY_DONE: &str = "Your recovery address was changed.";
+pub const CODE_RESENT: &str = "We sent a new code. The old one no longer works.";
+
+/// What removing a contact does.
+pub fn remove_contact_explained(value: &str, is_recovery: bool) -> String {
+    if is_recovery {
+        format!("Remove {value}? We will no longer send anything there, and you will have no recovery address until you choose another.")
+    } else {
+        format!("Remove {value}? We will no longer send anything there.")
+    }
+}
+
+pub const HELP_TOKENS_TITLE: &str = "Your tokens";
+pub const HELP_TOKENS_INTRO: &str = "A token is what you use, after your password, to prove it is you. You can have several, and sign in with any one of them.";
+pub const HELP_TOKENS_KINDS_HEADING: &str = "Kinds of token";
+pub const HELP_TOKENS_TOTP: &str = "an app on your phone (Google Authenticator, Microsoft Authenticator, Aegis, FreeOTP…) shows a new 6-digit code every 30 seconds. The safest choice.";
+pub const HELP_TOKENS_SMS: &str = "a 6-digit code comes by text message. Weaker than an app: texts can be intercepted and numbers moved to another SIM card. Good as a backup.";
+pub const HELP_TOKENS_EMAIL: &str = "a 6-digit code comes by email. As safe as your mailbox.";
+pub const HELP_TOKENS_NEW_PHONE_HEADING: &str = "Setting up a new phone";
+pub const HELP_TOKENS_NEW_PHONE: &str = "Sign in, open \"Manage your tokens\" and add the tokens on the new phone. You can do it on the new phone itself. For an authenticator app, press \"Open in authenticator app\" (or scan the QR code from another screen, or type the setup key), then type the code the app shows. For SMS or email, type the number or address, press \"Send a code\", and type the code you receive. A token works only once its first code is confirmed, and an unfinished set-up expires after 10 minutes.";
+pub const HELP_TOKENS_LOST_HEADING: &str = "If you lose a phone";
+pub const HELP_TOKENS_LOST: &str = "Sign in with another token (for example your email), open \"Manage your tokens\" and press \"I lost this device\" on the lost phone. Every token on it stops working at once, you are signed out everywhere else, and you are told by email and SMS. Then add new tokens on your new phone. If the lost phone held all your tokens, ask your help desk for an emergency access code.";
+pub const HELP_TOKENS_RECENT_HEADING: &str = "\"Confirm your password to continue\"";
+pub const HELP_TOKENS_RECENT: &str = "Adding a token or changing your email addresses and phone numbers needs a sign-in less than 10 minutes old. If yours is older, MAYI ID asks for your password again. Every such change is reported to the addresses and numbers you already had, so you would notice if someone else made it.";

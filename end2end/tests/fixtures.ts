@@ -63,3 +63,19 @@ export async function receivedCount(recipient: string): Promise<number> {
   }
   return count;
 }
+
+/** The lost-phone path (start-server.sh): tokens on "Old phone" and an email token. */
+export const lostPhone = {
+  username: "lostphone-phone",
+  oldTotpSecret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+  oldSmsNumber: "+420601000101",
+  codeEmail: "lostphone-codes@example.org",
+  emailTokenLabel: "Work email",
+  newPhoneNumber: "+420601000201",
+};
+
+/** The account that sets up an authenticator app by QR code (desktop). */
+export const qrUser = "qr-desktop";
+
+/** The account whose contacts are changed with JavaScript off (start-server.sh). */
+export const contactsUser = "lostphone-contacts";

@@ -113,6 +113,15 @@ stored_enum!(
         EmergencyFinished => "emergency.finished",
         /// A signed-in caller was refused a function its session or role does not allow.
         AccessDenied => "access.denied",
+        // Self-service contacts and password re-entry (issue 4).
+        /// A contact (e-mail address or phone number) was confirmed and added.
+        ContactAdded => "contact.added",
+        /// A contact was removed.
+        ContactRemoved => "contact.removed",
+        /// A confirmed e-mail address became the recovery address.
+        RecoveryAddressSet => "contact.recovery_set",
+        /// The password was entered again in a session, to make it recent (RB-1).
+        Reauthenticated => "session.reauthenticated",
     }
 );
 

@@ -6,17 +6,32 @@
 //! token. The token is pending until its first valid code (OTP-12) and usable only while fresh
 //! ([`ENROLMENT_TTL`]); its activation and the notice to the account's existing contacts are
 //! one transaction (RB-2, AU-6).
+//!
+//! "Recent" also counts a password re-entry in the session ([`Enrolment::reauthenticate`]),
+//! throttled and audited like the password step of a sign-in. SMS and e-mail tokens and the
+//! account's contacts are in [`channels`].
 
 use std::{sync::Arc, time::Duration};
 
 use crate::{
-    auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Client, Clock, DomainError,
-    NewAuditEvent, NewToken, SeedCipher, Session, Store, Token, TokenId, TokenKind, TokenState,
-    TotpSecret, ENROLMENT_TTL,
+    auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Client, Clock, CodeHasher,
+    DomainError, NewAuditEvent, NewToken, Password, PasswordHasher, Scope, SeedCipher, Session,
+    Store, ThrottleKey, ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret,
+    ENROLMENT_TTL,
 };
 
-/// How recent a sign-in must be to add a token.
+mod channels;
+pub use channels::{
+    parse_target, shown as shown_contact, shown_stored as shown_stored_contact, NewOobToken,
+};
+
+/// How recent a sign-in (or password re-entry) must be to add a token or change a contact.
 pub const RECENT_SIGN_IN: Duration = Duration::from_secs(10 * 60);
+
+/// The [`crate::SeedCipher::derive_key`] label of the key that hashes confirmation codes (new
+/// SMS and e-mail tokens, new contacts): not the sign-in codes' key, so neither kind of hash
+/// ever verifies as the other.
+pub const CONFIRMATION_CODE_KEY_LABEL: &str = "confirmation-code";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EnrolError {
@@ -32,6 +47,15 @@ pub enum EnrolError {
     /// A label or device name breaks a rule (safe message).
     #[error("{0}")]
     Invalid(String),
+    /// The re-entered password is wrong.
+    #[error("the password is not right")]
+    WrongPassword,
+    /// Too many tries or codes sent: wait this many seconds.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// Too many wrong confirmation codes: this one accepts no more; start again.
+    #[error("too many wrong codes")]
+    UsedUp,
     #[error(transparent)]
     Domain(DomainError),
 }
@@ -39,8 +63,28 @@ pub enum EnrolError {
 impl From<DomainError> for EnrolError {
     fn from(error: DomainError) -> Self {
         match error {
-            DomainError::InvalidInput { .. } => Self::Invalid(error.to_string()),
+            // Both messages are written for people ("this account already has the e-mail
+            // address …").
+            DomainError::InvalidInput { .. } | DomainError::Conflict(_) => {
+                Self::Invalid(error.to_string())
+            }
             other => Self::Domain(other),
+        }
+    }
+}
+
+impl EnrolError {
+    /// The refusal a throttle state means, if any.
+    fn from_throttle(state: ThrottleState) -> Option<Self> {
+        match state {
+            ThrottleState::Open => None,
+            ThrottleState::Delayed { .. } => Some(Self::RateLimited {
+                retry_after_secs: state.retry_after_secs().unwrap_or(1),
+            }),
+            // A refused key opens only when cleared; say "later" rather than never.
+            ThrottleState::Refused => Some(Self::RateLimited {
+                retry_after_secs: 15 * 60,
+            }),
         }
     }
 }
@@ -124,7 +168,9 @@ pub(crate) async fn complete_totp(
 #[derive(Clone)]
 pub struct Enrolment {
     store: Store,
+    hasher: PasswordHasher,
     cipher: Arc<SeedCipher>,
+    codes: Arc<CodeHasher>,
     clock: Arc<dyn Clock>,
     public_url: Arc<str>,
 }
@@ -136,29 +182,114 @@ impl std::fmt::Debug for Enrolment {
 }
 
 impl Enrolment {
+    /// `hasher` checks re-entered passwords (share the sign-in's, so both use one bound on
+    /// concurrent argon2 jobs); `public_url` is the configured base URL put in notices.
     pub fn new(
         store: Store,
+        hasher: PasswordHasher,
         cipher: Arc<SeedCipher>,
         clock: Arc<dyn Clock>,
         public_url: &str,
     ) -> Self {
+        let codes = Arc::new(CodeHasher::from_cipher(
+            &cipher,
+            CONFIRMATION_CODE_KEY_LABEL,
+        ));
         Self {
             store,
+            hasher,
             cipher,
+            codes,
             clock,
             public_url: public_url.into(),
         }
     }
 
-    /// Whether this session may add tokens now: a restricted emergency session always may
-    /// (RB-1: it exists to bind new authenticators, and is itself short-lived); a full one while
-    /// its sign-in is recent.
+    /// Whether this session may add tokens and change contacts now: it is a restricted
+    /// emergency session, or its sign-in or latest password re-entry is less than
+    /// [`RECENT_SIGN_IN`] old (RB-1).
     pub fn is_recent(&self, session: &Session) -> bool {
+        // A restricted emergency session always may: it exists to bind new authenticators, and
+        // is itself short-lived (RB-1).
         if session.scope == crate::SessionScope::Emergency {
             return true;
         }
-        let age = self.clock.now().as_millis() - session.created_at.as_millis();
-        age >= 0 && (age as u128) < RECENT_SIGN_IN.as_millis()
+        let now = self.clock.now().as_millis();
+        let fresh = |at: i64| {
+            let age = now - at;
+            age >= 0 && (age as u128) < RECENT_SIGN_IN.as_millis()
+        };
+        fresh(session.created_at.as_millis())
+            || session
+                .reauthenticated_at
+                .is_some_and(|at| fresh(at.as_millis()))
+    }
+
+    /// "Confirm your password to continue": checks the account's password again and, when it
+    /// is right, makes this session's authentication recent (RB-1). Throttled like the password
+    /// step of a sign-in (per username with growing delays, per address), and audited as
+    /// `session.reauthenticated` either way (AU-1).
+    pub async fn reauthenticate(
+        &self,
+        session: &Session,
+        account: &Account,
+        password: String,
+        client: &Client,
+    ) -> Result<(), EnrolError> {
+        if session.account_id != account.id {
+            return Err(EnrolError::Domain(DomainError::Internal(
+                "a re-authentication was called with another account's session".into(),
+            )));
+        }
+        let ip_key = client
+            .ip
+            .as_deref()
+            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
+        let name_key = ThrottleKey::username_password(&account.username);
+        let event = |outcome| {
+            NewAuditEvent::new(AuditAction::Reauthenticated, outcome)
+                .actor(account.id)
+                .subject(account.id)
+                .client(client.ip.clone(), client.user_agent.clone())
+        };
+        if let Some(key) = &ip_key {
+            if let Some(error) = EnrolError::from_throttle(self.store.throttle_check(key).await?) {
+                self.store
+                    .audit(event(AuditOutcome::Denied).details(serde_json::json!({"limit": "ip"})))
+                    .await?;
+                return Err(error);
+            }
+        }
+        if let Some(error) = EnrolError::from_throttle(self.store.throttle_hit(&name_key).await?) {
+            self.store
+                .audit(
+                    event(AuditOutcome::Denied).details(serde_json::json!({"limit": "username"})),
+                )
+                .await?;
+            return Err(error);
+        }
+        // PW-2: an over-long password is refused before any hashing; it cannot be right.
+        let verified = match Password::new(password) {
+            Ok(password) => {
+                self.hasher
+                    .verify(&password, &account.password_hash)
+                    .await?
+            }
+            Err(_) => false,
+        };
+        if !verified {
+            if let Some(key) = &ip_key {
+                self.store.throttle_fail(key).await?;
+            }
+            self.store.audit(event(AuditOutcome::Failure)).await?;
+            return Err(EnrolError::WrongPassword);
+        }
+        self.store.throttle_clear(&name_key).await?;
+        if !self.store.mark_reauthenticated(session.id).await? {
+            return Err(EnrolError::NotFound);
+        }
+        self.store.audit(event(AuditOutcome::Success)).await?;
+        Ok(())
     }
 
     /// The authenticator app being set up (started and not finished, still fresh), with its
@@ -278,7 +409,13 @@ mod tests {
         let account = store.account_by_id(id).await.unwrap().unwrap();
         let cipher = Arc::new(SeedCipher::from_key_bytes([3; 32]));
         (
-            Enrolment::new(store, cipher, clock.clone(), "https://id.example.org"),
+            Enrolment::new(
+                store,
+                crate::PasswordHasher::new(None).unwrap(),
+                cipher,
+                clock.clone(),
+                "https://id.example.org",
+            ),
             clock,
             account,
             session,

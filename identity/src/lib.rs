@@ -168,3 +168,13 @@ pub use time::{Clock, SystemClock, Timestamp};
 pub use tokens::{LostDevice, TokenError, TokenService};
 pub use totp::{TotpSecret, TOTP_DIGITS, TOTP_MIN_IMPORTED_SECRET_BYTES, TOTP_STEP_SECS};
 pub use username::{Username, USERNAME_MAX_CHARS};
+
+// Self-service enrolment of SMS and e-mail tokens and contacts (issue 4).
+pub use enrol::{
+    parse_target, shown_contact, shown_stored_contact, NewOobToken, CONFIRMATION_CODE_KEY_LABEL,
+};
+pub use notify::{
+    confirmation_code_message, contact_added_notice, contact_removed_notice,
+    recovery_address_notice,
+};
+pub use store::CONFIRMATION_MAX_FAILURES;

@@ -520,6 +520,142 @@ fn one_line(text: &str) -> String {
         .to_owned()
 }
 
+// ---------------------------------------------------------------------------------------------
+// Self-service enrolment: confirming a new number or address, and the notices for contacts.
+// ---------------------------------------------------------------------------------------------
+
+/// The message that carries a code confirming a new phone number or e-mail address (a new SMS
+/// or e-mail token, or a new contact), to that number or address, valid `ttl`.
+pub fn confirmation_code_message(
+    to: &ContactValue,
+    display_name: &str,
+    code: &OobCode,
+    ttl: Duration,
+) -> Result<NewOutboxMessage> {
+    match to {
+        ContactValue::Phone(p) => NewOutboxMessage::sms(
+            p,
+            &format!(
+                "{PRODUCT} confirmation code: {code}. It expires in {ttl}. Never share it. Not \
+                 you? Someone typed this number into a {PRODUCT} account: ignore this message.",
+                code = code.as_str(),
+                ttl = minutes(ttl),
+            ),
+        ),
+        ContactValue::Email(e) => NewOutboxMessage::email(
+            e,
+            &format!("Confirm your address for {PRODUCT}"),
+            &format!(
+                "{greeting}\n\
+                 \n\
+                 To add this address to your {PRODUCT} account, type this code:\n\
+                 \n\
+                 \x20   {code}\n\
+                 \n\
+                 It expires in {ttl} and works only once. Never share it: nobody from {PRODUCT} \
+                 or your help desk will ever ask you for it.\n\
+                 \n\
+                 Not you? Someone typed this address into a {PRODUCT} account. Ignore this \
+                 message: without the code the address is not added.\n",
+                greeting = greeting(display_name),
+                code = code.as_str(),
+                ttl = minutes(ttl),
+            ),
+        ),
+    }
+}
+
+fn contact_words(kind: ContactKind) -> &'static str {
+    match kind {
+        ContactKind::Email => "e-mail address",
+        ContactKind::Phone => "phone number",
+    }
+}
+
+/// RB-2, OOB-8: an e-mail address or phone number (`shown`) was added to the account.
+pub fn contact_added_notice(
+    display_name: &str,
+    kind: ContactKind,
+    shown: &str,
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let what = format!("{} {}", contact_words(kind), one_line(shown));
+    Notice {
+        subject: format!("A contact was added to your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The {what} was added to your {PRODUCT} account.\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             Not you? Sign in at {url}, remove it and change your password. If you cannot sign \
+             in, contact your help desk at once.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the {what} was added to your account. Not you? Remove it and change your \
+             password at {url}"
+        ),
+    }
+}
+
+/// RB-2, OOB-8: an e-mail address or phone number (`shown`) was removed from the account.
+pub fn contact_removed_notice(
+    display_name: &str,
+    kind: ContactKind,
+    shown: &str,
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let what = format!("{} {}", contact_words(kind), one_line(shown));
+    Notice {
+        subject: format!("A contact was removed from your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The {what} was removed from your {PRODUCT} account. We no longer send anything \
+             there.\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             Not you? Sign in at {url}, check your contacts and change your password. If you \
+             cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the {what} was removed from your account. Not you? Check your account \
+             and change your password at {url}"
+        ),
+    }
+}
+
+/// RB-2: the account's recovery address (used by Emergency Access) is now `address`.
+pub fn recovery_address_notice(display_name: &str, address: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    let address = one_line(address);
+    Notice {
+        subject: format!("Your {PRODUCT} recovery address changed"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             Your {PRODUCT} recovery address is now {address}. If you lose every sign-in \
+             method, the proof that it is you is sent there.\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             Not you? Sign in at {url}, check your contacts and change your password. If you \
+             cannot sign in, contact your help desk at once.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: your recovery address is now {address}. Not you? Check your account and \
+             change your password at {url}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

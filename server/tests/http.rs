@@ -633,3 +633,306 @@ on_both_backends! {
         assert!(page.contains("already shown"), "{page}");
     }
 }
+// ---- SMS and email tokens, contacts, password re-entry (issue 4) ----
+
+/// A session cookie for a new account `name` (password [`PASSWORD`], one confirmed email
+/// `name@example.org`), signed in `age` ago.
+async fn session_for(
+    h: &Harness,
+    name: &str,
+    age: std::time::Duration,
+) -> (identity::AccountId, String) {
+    let store = &h._store.store;
+    let account = match store
+        .account_by_username(&Username::parse(name).unwrap())
+        .await
+        .unwrap()
+    {
+        Some(account) => account.id,
+        None => {
+            let hash = PasswordHasher::new(None)
+                .unwrap()
+                .hash(&Password::new(PASSWORD.to_string()).unwrap())
+                .await
+                .unwrap();
+            store
+                .create_account_with(
+                    NewAccount {
+                        username: Username::parse(name).unwrap(),
+                        display_name: name.into(),
+                        password_hash: hash,
+                        role: Role::User,
+                        state: AccountState::Active,
+                    },
+                    vec![identity::NewContact {
+                        value: identity::Email::parse(&format!("{name}@example.org"))
+                            .unwrap()
+                            .into(),
+                        confirmed: true,
+                        is_recovery: true,
+                    }],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    if store.contacts(account).await.unwrap().is_empty() {
+        store
+            .add_contact(
+                account,
+                identity::NewContact {
+                    value: identity::Email::parse(&format!("{name}@example.org"))
+                        .unwrap()
+                        .into(),
+                    confirmed: true,
+                    is_recovery: true,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let then = identity::Timestamp::from_millis(
+        identity::Timestamp::now().as_millis() - age.as_millis() as i64,
+    );
+    let clock = Arc::new(identity::testing::ManualClock::new(then));
+    let token = store
+        .clone()
+        .with_clock(clock)
+        .create_session(identity::NewSession {
+            account_id: account,
+            scope: identity::SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    (account, format!("mayi_session={}", token.as_str()))
+}
+
+/// The code in the newest message queued for `recipient`.
+async fn queued_code(h: &Harness, recipient: &str) -> String {
+    let message = h
+        ._store
+        .outbox_messages(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == recipient)
+        .unwrap_or_else(|| panic!("nothing queued for {recipient}"));
+    let chars: Vec<char> = message.body.chars().collect();
+    chars
+        .windows(6)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| w.iter().collect())
+        .expect("a 6-digit code")
+}
+
+fn wrong(code: &str) -> &'static str {
+    if code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+/// The number after `"key":` in a JSON body.
+fn json_number(body: &str, key: &str) -> i64 {
+    body.split(&format!("\"{key}\":"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {key} in {body}"))
+        .split([',', '}'])
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+const RECENT: std::time::Duration = std::time::Duration::from_secs(0);
+const OLD: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+on_both_backends! {
+    async fn oob_1_sms_token_over_http_is_active_only_after_its_code_and_b_cannot_touch_it(h: Harness) {
+        let (alice, a) = session_for(&h, "alice", RECENT).await;
+        let (_, b) = session_for(&h, "bob", RECENT).await;
+        // Bad input: a clear error, nothing written, nothing sent.
+        let (status, _, body) = send(&h.router, post("/api/add_oob_start", "kind=sms&target=0601+555+123&label=Phone&device=", &a)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("international form"), "{body}");
+        assert!(h._store.tokens(alice).await.unwrap().len() == 1);
+        assert!(h._store.outbox_messages(10).await.unwrap().is_empty());
+
+        let form = "kind=sms&target=%2B420+601+555+123&label=Work+phone&device=Pixel+9";
+        let (status, _, body) = send(&h.router, post("/api/add_oob_start", form, &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, body) = send(&h.router, post("/api/my_tokens", "", &a)).await;
+        assert!(body.contains("\"target\":\"+420 601 555 123\""), "shown back formatted: {body}");
+        let token_id = json_number(body.split("oob_enrolment").nth(1).unwrap(), "token_id");
+        let code = queued_code(&h, "+420601555123").await;
+        // Pending: not a way to sign in yet.
+        assert_eq!(h._store.active_tokens(alice).await.unwrap().len(), 1);
+
+        // IDOR: Bob can neither finish nor resend Alice's enrolment, even with the right code.
+        let finish = format!("token_id={token_id}&code={code}");
+        let (status, _, body) = send(&h.router, post("/api/add_oob_finish", &finish, &b)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let (status, _, _) = send(&h.router, post("/api/add_oob_resend", &format!("token_id={token_id}"), &b)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        let bad = format!("token_id={token_id}&code={}", wrong(&code));
+        let (status, _, body) = send(&h.router, post("/api/add_oob_finish", &bad, &a)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body.contains("InvalidCode"), "{body}");
+        let (status, _, body) = send(&h.router, post("/api/add_oob_finish", &finish, &a)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Work phone"), "{body}");
+        assert_eq!(h._store.active_tokens(alice).await.unwrap().len(), 2);
+        // RB-2: Alice's address she had before is told.
+        let told = h._store.outbox_messages(20).await.unwrap().iter().filter(|m| m.recipient == "alice@example.org").count();
+        assert_eq!(told, 1);
+
+        // IDOR: Bob cannot remove it either; it stays active.
+        let (status, _, _) = send(&h.router, post("/api/remove_token", &format!("token_id={token_id}"), &b)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(h._store.active_tokens(alice).await.unwrap().len(), 2);
+    }
+
+    async fn contacts_over_http_and_b_cannot_confirm_or_remove_a_contact_of_a(h: Harness) {
+        let (alice, a) = session_for(&h, "alice", RECENT).await;
+        let (_, b) = session_for(&h, "bob", RECENT).await;
+        let (status, _, body) = send(&h.router, post("/api/add_contact", "kind=email&value=alice%40work.example", &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, body) = send(&h.router, post("/api/my_contacts", "", &a)).await;
+        assert!(body.contains("alice@work.example") && body.contains("\"may_change\":true"), "{body}");
+        let contact = h._store.contacts(alice).await.unwrap().into_iter().find(|c| c.value == "alice@work.example").unwrap();
+        assert!(!contact.confirmed);
+        let id = contact.id.0;
+        let code = queued_code(&h, "alice@work.example").await;
+
+        for (path, form) in [
+            ("/api/confirm_contact", format!("contact_id={id}&code={code}")),
+            ("/api/resend_contact_code", format!("contact_id={id}")),
+            ("/api/remove_contact", format!("contact_id={id}")),
+            ("/api/set_recovery_address", format!("contact_id={id}")),
+        ] {
+            let (status, _, body) = send(&h.router, post(path, &form, &b)).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+            assert!(body.contains("ContactNotFound"), "{body}");
+        }
+        // Bob's own list does not show it; Alice's contact is as it was.
+        let (_, _, body) = send(&h.router, post("/api/my_contacts", "", &b)).await;
+        assert!(!body.contains("alice@"), "{body}");
+        assert_eq!(h._store.contacts(alice).await.unwrap().len(), 2);
+
+        // An unconfirmed address cannot be the recovery address.
+        let (status, _, _) = send(&h.router, post("/api/set_recovery_address", &format!("contact_id={id}"), &a)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _, body) = send(&h.router, post("/api/confirm_contact", &format!("contact_id={id}&code={code}"), &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (status, _, body) = send(&h.router, post("/api/set_recovery_address", &format!("contact_id={id}"), &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(
+            h._store.recovery_address(alice).await.unwrap().map(|e| e.as_str().to_owned()).as_deref(),
+            Some("alice@work.example")
+        );
+        let (status, _, _) = send(&h.router, post("/api/remove_contact", &format!("contact_id={id}"), &a)).await;
+        assert!(status.is_success());
+        assert!(h._store.recovery_address(alice).await.unwrap().is_none());
+    }
+
+    async fn rb_1_an_old_sign_in_must_confirm_the_password_before_adding(h: Harness) {
+        let (alice, a) = session_for(&h, "alice", OLD).await;
+        let (_, _, body) = send(&h.router, post("/api/my_tokens", "", &a)).await;
+        assert!(body.contains("\"may_add\":false"), "{body}");
+        for (path, form) in [
+            ("/api/add_oob_start", "kind=email&target=codes%40example.org&label=Mail&device="),
+            ("/api/add_contact", "kind=phone&value=%2B420601555123"),
+            ("/api/add_totp_start", "label=App&device=Phone"),
+        ] {
+            let (status, _, body) = send(&h.router, post(path, form, &a)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+            assert!(body.contains("NotRecent"), "{body}");
+        }
+        let (status, _, body) = send(&h.router, post("/api/reauthenticate", "password=not+it", &a)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body.contains("WrongPassword"), "{body}");
+        let (_, _, body) = send(&h.router, post("/api/my_contacts", "", &a)).await;
+        assert!(body.contains("\"may_change\":false"), "{body}");
+        let form = format!("password={}", urlencode(PASSWORD));
+        let (status, _, body) = send(&h.router, post("/api/reauthenticate", &form, &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, body) = send(&h.router, post("/api/my_tokens", "", &a)).await;
+        assert!(body.contains("\"may_add\":true"), "{body}");
+        let (status, _, body) = send(&h.router, post("/api/add_contact", "kind=phone&value=%2B420601555123", &a)).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(h._store.contacts(alice).await.unwrap().len(), 2);
+        // Both attempts are in the audit log.
+        let events = h._store.audit_events(identity::AuditQuery {
+            subject: Some(alice),
+            action: Some(identity::AuditAction::Reauthenticated),
+            ..Default::default()
+        }).await.unwrap();
+        assert_eq!(events.len(), 2);
+    }
+
+    async fn token_and_account_pages_offer_sms_email_and_contacts(h: Harness) {
+        let (_, a) = session_for(&h, "alice", RECENT).await;
+        let pixel = "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36";
+        let page = |path: &str, cookie: &str| {
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .header(header::USER_AGENT, pixel)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let (status, _, html) = send(&h.router, page("/tokens", &a)).await;
+        assert_eq!(status, StatusCode::OK);
+        for text in ["Add a phone for SMS codes", "SMS is weaker than an authenticator app", "Add an email address for codes", r#"value="Chrome on Android""#, r#"href="/help/tokens""#] {
+            assert!(html.contains(text), "{text} in {html}");
+        }
+        let (status, _, html) = send(&h.router, page("/account", &a)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Your email addresses and phone numbers") && html.contains("alice@example.org"), "{html}");
+        assert!(html.contains("recovery address"), "{html}");
+        let (_, old) = session_for(&h, "alice", OLD).await;
+        let (_, _, html) = send(&h.router, page("/tokens", &old)).await;
+        assert!(html.contains("Confirm your password to continue"), "{html}");
+        assert!(!html.contains("Add a phone for SMS codes"), "{html}");
+        let (status, _, html) = send(&h.router, get("/help/tokens")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("If you lose a phone"), "{html}");
+    }
+}
+
+/// AC-1: the new functions refuse callers without a session (and a pending sign-in attempt).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ac_1_enrolment_and_contact_functions_refuse_anonymous_callers() {
+    let h = harness(identity::testing::sqlite().await).await;
+    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+    let attempt = cookie_pair(&headers, "mayi_signin");
+    for (path, form) in [
+        ("/api/reauthenticate", "password=x"),
+        (
+            "/api/add_oob_start",
+            "kind=sms&target=%2B420601555123&label=x&device=",
+        ),
+        ("/api/add_oob_resend", "token_id=1"),
+        ("/api/add_oob_finish", "token_id=1&code=123456"),
+        ("/api/my_contacts", ""),
+        ("/api/add_contact", "kind=email&value=a%40example.org"),
+        ("/api/confirm_contact", "contact_id=1&code=123456"),
+        ("/api/resend_contact_code", "contact_id=1"),
+        ("/api/remove_contact", "contact_id=1"),
+        ("/api/set_recovery_address", "contact_id=1"),
+    ] {
+        for cookie in ["", attempt.as_str()] {
+            let (status, _, body) = send(&h.router, post(path, form, cookie)).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "{path} with {cookie:?}: {body}"
+            );
+        }
+    }
+    assert!(h._store.outbox_messages(10).await.unwrap().is_empty());
+}

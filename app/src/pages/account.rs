@@ -78,6 +78,7 @@ fn Account(account: AccountView) -> impl IntoView {
             <p>
                 <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
             </p>
+            <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>

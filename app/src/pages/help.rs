@@ -34,3 +34,30 @@ pub fn HelpSignIn() -> impl IntoView {
         </article>
     }
 }
+
+/// Help: tokens, how to set them up on a new phone, and what to do when a phone is lost.
+#[component]
+pub fn HelpTokens() -> impl IntoView {
+    view! {
+        <Title text=text::HELP_TOKENS_TITLE />
+        <article class="card help" aria-labelledby="help-tokens-heading">
+            <h1 id="help-tokens-heading">{text::HELP_TOKENS_TITLE}</h1>
+            <p>{text::HELP_TOKENS_INTRO}</p>
+            <h2>{text::HELP_TOKENS_KINDS_HEADING}</h2>
+            <ul>
+                <li><strong>{text::KIND_TOTP}</strong>": "{text::HELP_TOKENS_TOTP}</li>
+                <li><strong>{text::KIND_SMS}</strong>": "{text::HELP_TOKENS_SMS}</li>
+                <li><strong>{text::KIND_EMAIL}</strong>": "{text::HELP_TOKENS_EMAIL}</li>
+            </ul>
+            <h2>{text::HELP_TOKENS_NEW_PHONE_HEADING}</h2>
+            <p>{text::HELP_TOKENS_NEW_PHONE}</p>
+            <h2>{text::HELP_TOKENS_LOST_HEADING}</h2>
+            <p>{text::HELP_TOKENS_LOST}</p>
+            <h2>{text::HELP_TOKENS_RECENT_HEADING}</h2>
+            <p>{text::HELP_TOKENS_RECENT}</p>
+            <p>
+                <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
+            </p>
+        </article>
+    }
+}

@@ -1,24 +1,28 @@
 //! The pages, one module each.
 
 mod account;
+mod contacts;
 mod emergency;
 mod enrol;
 mod help;
 mod help_emergency;
 mod not_found;
+mod reauth;
 mod sign_in;
 mod tokens;
 mod verify;
 
 pub use account::AccountPage;
+pub use contacts::Contacts;
 pub use emergency::{
     EmergencyCancelPage, EmergencyCodePage, EmergencyProvePage, EmergencyReasonPage,
     EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
 };
 pub use enrol::EnrolInstructions;
-pub use help::HelpSignIn;
+pub use help::{HelpSignIn, HelpTokens};
 pub use help_emergency::{HelpEmergencyAccess, HelpEmergencySignIn, HelpLostPhone};
 pub use not_found::NotFound;
+pub use reauth::ConfirmPassword;
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;

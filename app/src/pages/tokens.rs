@@ -3,10 +3,11 @@ use leptos_meta::Title;
 
 use crate::{
     api::{
-        my_tokens, AddTotpFinish, AddTotpStart, DeviceGroup, EnrolmentView, LostDevice,
-        RemoveToken, RenameToken, TokenView, TokensView,
+        my_tokens, AddOobFinish, AddOobResend, AddOobStart, AddTotpFinish, AddTotpStart,
+        DeviceGroup, EnrolmentView, LostDevice, OobEnrolmentView, Reauthenticate, RemoveToken,
+        RenameToken, TokenView, TokensView,
     },
-    pages::{kind_name, EnrolInstructions, RecoveryBanner},
+    pages::{kind_name, ConfirmPassword, EnrolInstructions, RecoveryBanner},
     text,
 };
 
@@ -19,18 +20,43 @@ pub fn TokensPage() -> impl IntoView {
     let start = ServerAction::<AddTotpStart>::new();
     let finish = ServerAction::<AddTotpFinish>::new();
     let rename = ServerAction::<RenameToken>::new();
+    let reauth = ServerAction::<Reauthenticate>::new();
+    let oob = OobActions {
+        start: ServerAction::<AddOobStart>::new(),
+        resend: ServerAction::<AddOobResend>::new(),
+        finish: ServerAction::<AddOobFinish>::new(),
+    };
     let tokens = Resource::new_blocking(
         move || {
             (
-                remove.version().get(),
-                lost.version().get(),
-                start.version().get(),
-                finish.version().get(),
-                rename.version().get(),
+                (
+                    remove.version().get(),
+                    lost.version().get(),
+                    start.version().get(),
+                    finish.version().get(),
+                    rename.version().get(),
+                ),
+                (
+                    reauth.version().get(),
+                    oob.start.version().get(),
+                    oob.resend.version().get(),
+                    oob.finish.version().get(),
+                ),
             )
         },
         |_| my_tokens(),
     );
+    let oob_error = move || {
+        [
+            oob.start.value().get().and_then(|r| r.err()),
+            oob.resend.value().get().and_then(|r| r.err()),
+            oob.finish.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    };
+    let oob_done = move || oob.finish.value().get().and_then(|r| r.ok());
     let finish_result = move || finish.value().get().and_then(|r| r.ok());
     let rename_error = move || rename.value().get().and_then(|r| r.err());
     let remove_result = move || remove.value().get();
@@ -59,11 +85,29 @@ pub fn TokensPage() -> impl IntoView {
             {move || finish_result().map(|label| view! {
                 <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_ADDED_DONE)}</p>
             })}
+            {move || oob_done().map(|label| view! {
+                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::ADD_TOKEN_DONE)}</p>
+            })}
+            {move || oob_error().map(|error| view! {
+                <p class="error" role="alert">{error.to_string()}</p>
+            })}
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match tokens.await {
                         Ok(view) => {
-                            let add = view! { <AddTotp may_add=view.may_add enrolment=view.enrolment.clone() start finish /> };
+                            let add = if view.may_add {
+                                let device = view.suggested_device.clone();
+                                let sms = view.oob_enrolment.clone().filter(|e| e.kind == "sms");
+                                let email = view.oob_enrolment.clone().filter(|e| e.kind == "email");
+                                view! {
+                                    <AddTotp enrolment=view.enrolment.clone() device=device.clone() start finish />
+                                    <AddOob kind="sms" pending=sms device=device.clone() actions=oob />
+                                    <AddOob kind="email" pending=email device actions=oob />
+                                }
+                                    .into_any()
+                            } else {
+                                view! { <ConfirmPassword action=reauth /> }.into_any()
+                            };
                             view! { <Groups view remove lost rename /> {add} }.into_any()
                         }
                         Err(_) => {
@@ -73,6 +117,7 @@ pub fn TokensPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <p><a href="/help/tokens">{text::TOKENS_HELP_LINK}</a></p>
             <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
         </section>
     }
@@ -201,17 +246,16 @@ fn TokenItem(
 /// Setting up another authenticator app, on the phone the person holds now.
 #[component]
 fn AddTotp(
-    may_add: bool,
     enrolment: Option<EnrolmentView>,
+    device: String,
     start: ServerAction<AddTotpStart>,
     finish: ServerAction<AddTotpFinish>,
 ) -> impl IntoView {
     let start_error = move || start.value().get().and_then(|r| r.err());
     let finish_error = move || finish.value().get().and_then(|r| r.err());
     let busy = finish.pending();
-    let body = match (may_add, enrolment) {
-        (false, _) => view! { <p>{text::ERR_NOT_RECENT}</p> }.into_any(),
-        (true, Some(enrolment)) => view! {
+    let body = match enrolment {
+        Some(enrolment) => view! {
             <EnrolInstructions enrolment=enrolment.clone() />
             <ActionForm action=finish>
                 <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
@@ -227,7 +271,7 @@ fn AddTotp(
             </ActionForm>
         }
         .into_any(),
-        (true, None) => view! {
+        None => view! {
             <ActionForm action=start>
                 <div class="field">
                     <label for="add-label">{text::ENROL_LABEL}</label>
@@ -235,7 +279,8 @@ fn AddTotp(
                 </div>
                 <div class="field">
                     <label for="add-device">{text::ENROL_DEVICE}</label>
-                    <input id="add-device" name="device" type="text" placeholder=text::ENROL_DEVICE_EXAMPLE maxlength="64" />
+                    <input id="add-device" name="device" type="text" value=device maxlength="64" aria-describedby="add-device-hint" />
+                    <p id="add-device-hint" class="hint">{text::ENROL_DEVICE_SUGGESTED}</p>
                 </div>
                 <Show when=move || start_error().is_some()>
                     <p class="error" role="alert">{move || start_error().map(|e| e.to_string())}</p>
@@ -265,4 +310,90 @@ fn slug(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The three actions of adding an SMS or email token.
+#[derive(Clone, Copy)]
+struct OobActions {
+    start: ServerAction<AddOobStart>,
+    resend: ServerAction<AddOobResend>,
+    finish: ServerAction<AddOobFinish>,
+}
+
+/// Adding an SMS (`kind` "sms") or email (`kind` "email") token: the number or address, then
+/// the code sent to it.
+#[component]
+fn AddOob(
+    kind: &'static str,
+    pending: Option<OobEnrolmentView>,
+    device: String,
+    actions: OobActions,
+) -> impl IntoView {
+    let sms = kind == "sms";
+    let (heading, intro) = if sms {
+        (text::ADD_SMS_HEADING, text::ADD_SMS_INTRO)
+    } else {
+        (text::ADD_EMAIL_HEADING, text::ADD_EMAIL_INTRO)
+    };
+    let id = move |field: &str| format!("add-{kind}-{field}");
+    let busy = actions.finish.pending();
+    let warning = sms.then(|| view! { <p class="warning">{text::SMS_WEAKER}</p> });
+    let body = match pending {
+        Some(pending) => view! {
+            <p role="status">{format!("{} {}.", text::VERIFY_CODE_SENT, pending.target)}</p>
+            <p class="hint">{text::OOB_CODE_SENT_HINT}</p>
+            <ActionForm action=actions.finish>
+                <input type="hidden" name="token_id" value=pending.token_id.to_string() />
+                <div class="field">
+                    <label for=id("code")>{text::CODE_RECEIVED}</label>
+                    <input id=id("code") name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+                        pattern="[0-9 ]*" maxlength="7" required />
+                </div>
+                <button type="submit" class="primary" disabled=move || busy.get()>{text::CONFIRM}</button>
+            </ActionForm>
+            <ActionForm action=actions.resend>
+                <input type="hidden" name="token_id" value=pending.token_id.to_string() />
+                <button type="submit">{text::VERIFY_SEND_AGAIN}</button>
+            </ActionForm>
+        }
+        .into_any(),
+        None => {
+            let (target_label, target_type, autocomplete, default_label) = if sms {
+                (text::PHONE_NUMBER, "tel", "tel", text::KIND_SMS)
+            } else {
+                (text::EMAIL_ADDRESS, "email", "email", text::KIND_EMAIL)
+            };
+            view! {
+                <ActionForm action=actions.start>
+                    <input type="hidden" name="kind" value=kind />
+                    <div class="field">
+                        <label for=id("target")>{target_label}</label>
+                        <input id=id("target") name="target" type=target_type autocomplete=autocomplete required maxlength="320"
+                            aria-describedby=sms.then(|| id("target-hint")) />
+                        {sms.then(|| view! { <p id=id("target-hint") class="hint">{text::PHONE_NUMBER_HINT}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for=id("label")>{text::ENROL_LABEL}</label>
+                        <input id=id("label") name="label" type="text" value=default_label required maxlength="64" />
+                    </div>
+                    <div class="field">
+                        <label for=id("device")>{text::ENROL_DEVICE}</label>
+                        <input id=id("device") name="device" type="text" value=device maxlength="64" />
+                    </div>
+                    <button type="submit" class="primary">{text::SEND_CODE}</button>
+                </ActionForm>
+            }
+            .into_any()
+        }
+    };
+    let heading_id = id("heading");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="device" aria-labelledby=labelled_by>
+            <h2 id=heading_id>{heading}</h2>
+            <p>{intro}</p>
+            {warning}
+            {body}
+        </section>
+    }
 }

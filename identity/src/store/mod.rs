@@ -55,8 +55,8 @@ const SESSION_USER_AGENT_MAX_CHARS: usize = 512;
 const TOKEN_COLUMNS: &str = "id, account_id, kind, label, device, state, target, created_at, \
      last_used_at, last_totp_step, failure_count, removed_at, removed_by";
 /// The columns [`session_from_row`] reads.
-const SESSION_COLUMNS: &str =
-    "id, account_id, scope, created_at, last_seen_at, expires_at, ip, user_agent";
+const SESSION_COLUMNS: &str = "id, account_id, scope, created_at, last_seen_at, expires_at, ip, \
+     user_agent, reauthenticated_at";
 
 #[derive(Clone)]
 enum Pool {
@@ -117,6 +117,7 @@ macro_rules! insert_contact {
 
 // Declared after the macros above, which they use.
 mod audit;
+mod confirm;
 mod emergency;
 mod enrol;
 mod oob;
@@ -124,6 +125,8 @@ mod outbox;
 mod selfservice;
 mod throttle;
 
+pub use confirm::CONFIRMATION_MAX_FAILURES;
+pub(crate) use confirm::{ConfirmOutcome, Confirms, NewConfirmable};
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
@@ -962,6 +965,7 @@ fn session_from_row(r: &impl RowExt) -> Result<Session> {
         expires_at: Timestamp::from_millis(r.i64("expires_at")?),
         ip: r.opt_text("ip")?,
         user_agent: r.opt_text("user_agent")?,
+        reauthenticated_at: r.opt_i64("reauthenticated_at")?.map(Timestamp::from_millis),
     })
 }
 

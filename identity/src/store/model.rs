@@ -273,6 +273,8 @@ pub struct Session {
     pub ip: Option<String>,
     /// The browser's `User-Agent` at sign-in, if known.
     pub user_agent: Option<String>,
+    /// When the owner last re-entered their password in this session (RB-1), if ever.
+    pub reauthenticated_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

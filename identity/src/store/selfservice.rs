@@ -99,6 +99,7 @@ macro_rules! audit_in {
         }
     }};
 }
+pub(crate) use audit_in;
 
 impl Store {
     /// Removes the selected active tokens of `removal.account` in ONE transaction: each becomes

@@ -43,6 +43,7 @@ macro_rules! backend_tests {
 
 // Suites in their own files, declared after the macro they use.
 mod audit_throttle;
+mod confirm;
 mod oob_outbox;
 mod selfservice;
 
@@ -609,9 +610,11 @@ async fn storage_errors_are_generic(store: &Store) {
     // CS-7: a forced database error reaches callers as "storage error" only.
     let a = store.create_account(new_account("nina")).await.unwrap();
     // Tables that refer to tokens go first: PostgreSQL refuses to drop a referenced table.
-    testing::execute_raw(store, "DROP TABLE oob_challenges")
-        .await
-        .unwrap();
+    for table in ["oob_challenges", "confirmation_codes"] {
+        testing::execute_raw(store, &format!("DROP TABLE {table}"))
+            .await
+            .unwrap();
+    }
     testing::execute_raw(store, "DROP TABLE tokens")
         .await
         .unwrap();

@@ -1,0 +1,27 @@
+use leptos::prelude::*;
+
+use crate::{api::Reauthenticate, text};
+
+/// "Confirm your password to continue": shown instead of the add and change forms when the
+/// session's sign-in (or last password re-entry) is 10 minutes old or more (RB-1).
+#[component]
+pub fn ConfirmPassword(action: ServerAction<Reauthenticate>) -> impl IntoView {
+    let error = move || action.value().get().and_then(|r| r.err());
+    let busy = action.pending();
+    view! {
+        <section class="device" aria-labelledby="reauth-heading">
+            <h2 id="reauth-heading">{text::REAUTH_HEADING}</h2>
+            <p>{text::REAUTH_INTRO}</p>
+            <ActionForm action>
+                <div class="field">
+                    <label for="reauth-password">{text::PASSWORD}</label>
+                    <input id="reauth-password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <Show when=move || error().is_some()>
+                    <p class="error" role="alert">{move || error().map(|e| e.to_string())}</p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || busy.get()>{text::REAUTH_BUTTON}</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,403 @@
+//! Confirmation codes, contacts and password re-entry in the store (OOB-1, OOB-6, OOB-7, RB-1,
+//! RB-2, AC-2) on both backends, through the suite's `backend_tests!`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{clocked, new_account, new_session, T0};
+use crate::store::{ConfirmOutcome, Confirms, NewConfirmable};
+use crate::{
+    AccountId, AuditAction, AuditOutcome, AuditQuery, ContactId, Email, NewAuditEvent, NewContact,
+    NewOutboxMessage, NewToken, PhoneNumber, Store, TokenId, TokenKind, TokenState,
+    CONFIRMATION_MAX_FAILURES, ENROLMENT_TTL,
+};
+
+backend_tests!(
+    oob1_pending_sms_token_and_its_code_are_written_together,
+    oob1_code_confirms_once_even_when_submitted_concurrently,
+    oob6_failures_survive_a_reissue_and_use_the_code_up,
+    pending_token_older_than_ten_minutes_is_never_activated,
+    ac2_another_accounts_confirmation_is_not_found,
+    recovery_address_moves_atomically_and_only_to_a_confirmed_email,
+    rb1_reauthentication_is_stored_with_the_session,
+);
+
+const GOOD: [u8; 32] = [7; 32];
+const BAD: [u8; 32] = [8; 32];
+
+fn sms_token(account: AccountId) -> NewToken {
+    NewToken {
+        account_id: account,
+        kind: TokenKind::Sms,
+        label: "Work phone".into(),
+        device: Some("Pixel 9".into()),
+        state: TokenState::Pending,
+        secret_enc: None,
+        target: Some(PhoneNumber::parse("+420601555123").unwrap().into()),
+    }
+}
+
+fn code_sms() -> NewOutboxMessage {
+    NewOutboxMessage::sms(
+        &PhoneNumber::parse("+420601555123").unwrap(),
+        "MAYI ID confirmation code: 123456.",
+    )
+    .unwrap()
+}
+
+fn added(account: AccountId) -> NewAuditEvent {
+    NewAuditEvent::new(AuditAction::TokenAdded, AuditOutcome::Success)
+        .actor(account)
+        .subject(account)
+}
+
+fn notice() -> Vec<NewOutboxMessage> {
+    vec![NewOutboxMessage::email(
+        &Email::parse("old@example.org").unwrap(),
+        "A sign-in method was added",
+        "Hello",
+    )
+    .unwrap()]
+}
+
+async fn start(store: &Store, account: AccountId) -> TokenId {
+    let what = store
+        .insert_with_code(NewConfirmable::Token(sms_token(account)), |_| {
+            Ok((GOOD, code_sms()))
+        })
+        .await
+        .unwrap();
+    match what {
+        Confirms::Token(id) => id,
+        Confirms::Contact(_) => unreachable!(),
+    }
+}
+
+async fn confirm(
+    store: &Store,
+    account: AccountId,
+    what: Confirms,
+    hash: [u8; 32],
+) -> ConfirmOutcome {
+    store
+        .confirm_code(
+            account,
+            what,
+            hash,
+            ENROLMENT_TTL,
+            &notice(),
+            &added(account),
+        )
+        .await
+        .unwrap()
+}
+
+async fn oob1_pending_sms_token_and_its_code_are_written_together(store: &Store) {
+    let (store, _) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let id = start(&store, a).await;
+    let token = store.token(a, id).await.unwrap().unwrap();
+    assert_eq!(token.state, TokenState::Pending);
+    assert!(store.active_tokens(a).await.unwrap().is_empty());
+    let sent = store.outbox_messages(10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].recipient, "+420601555123");
+    // The code message is ephemeral: it is not delivered after the code expires (OOB-7).
+    assert_eq!(sent[0].expires_at, Some(T0.plus(crate::OOB_CODE_TTL)));
+    assert_eq!(
+        store
+            .pending_oob_token(a, ENROLMENT_TTL)
+            .await
+            .unwrap()
+            .map(|t| t.id),
+        Some(id)
+    );
+    // A TOTP token or an already active one is not made this way; nothing is written.
+    let mut active = sms_token(a);
+    active.state = TokenState::Active;
+    assert!(store
+        .insert_with_code(NewConfirmable::Token(active), |_| Ok((GOOD, code_sms())))
+        .await
+        .is_err());
+    // A failing message builder writes nothing either.
+    assert!(store
+        .insert_with_code(NewConfirmable::Token(sms_token(a)), |_| {
+            Err(crate::DomainError::invalid("message", "no"))
+        })
+        .await
+        .is_err());
+    assert_eq!(store.tokens(a).await.unwrap().len(), 1);
+    assert_eq!(store.outbox_messages(10).await.unwrap().len(), 1);
+}
+
+async fn oob1_code_confirms_once_even_when_submitted_concurrently(store: &Store) {
+    let (store, _) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let id = start(&store, a).await;
+    assert_eq!(
+        confirm(&store, a, Confirms::Token(id), BAD).await,
+        ConfirmOutcome::WrongCode
+    );
+    // Nothing was told for a wrong code.
+    assert_eq!(store.outbox_messages(10).await.unwrap().len(), 1);
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            confirm(&store, a, Confirms::Token(id), GOOD).await
+        }));
+    }
+    let mut confirmed = 0;
+    for task in tasks {
+        if task.await.unwrap() == ConfirmOutcome::Confirmed {
+            confirmed += 1;
+        }
+    }
+    assert_eq!(confirmed, 1);
+    assert_eq!(store.active_tokens(a).await.unwrap().len(), 1);
+    // RB-2: the notice was queued once, with the activation.
+    let to_old = store
+        .outbox_messages(20)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient == "old@example.org")
+        .count();
+    assert_eq!(to_old, 1);
+    let events = store
+        .audit_events(AuditQuery {
+            subject: Some(a),
+            action: Some(AuditAction::TokenAdded),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+async fn oob6_failures_survive_a_reissue_and_use_the_code_up(store: &Store) {
+    let (store, _) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let id = start(&store, a).await;
+    for _ in 0..CONFIRMATION_MAX_FAILURES - 1 {
+        assert_eq!(
+            confirm(&store, a, Confirms::Token(id), BAD).await,
+            ConfirmOutcome::WrongCode
+        );
+    }
+    let fresh = [9; 32];
+    assert!(store
+        .reissue_code(a, Confirms::Token(id), fresh, code_sms(), ENROLMENT_TTL)
+        .await
+        .unwrap());
+    // The old code was replaced: it is a wrong code now, and the last failure allowed.
+    assert_eq!(
+        confirm(&store, a, Confirms::Token(id), GOOD).await,
+        ConfirmOutcome::WrongCode
+    );
+    assert_eq!(
+        confirm(&store, a, Confirms::Token(id), fresh).await,
+        ConfirmOutcome::UsedUp
+    );
+    // A used-up code is not reissued, and the token is not listed as waiting.
+    assert!(!store
+        .reissue_code(a, Confirms::Token(id), fresh, code_sms(), ENROLMENT_TTL)
+        .await
+        .unwrap());
+    assert!(store
+        .pending_oob_token(a, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.active_tokens(a).await.unwrap().is_empty());
+}
+
+async fn pending_token_older_than_ten_minutes_is_never_activated(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let id = start(&store, a).await;
+    // The code is still fresh after a reissue, but the pending token is not.
+    clock.advance(Duration::from_secs(8 * 60));
+    assert!(store
+        .reissue_code(a, Confirms::Token(id), GOOD, code_sms(), ENROLMENT_TTL)
+        .await
+        .unwrap());
+    clock.advance(Duration::from_secs(2 * 60 + 1));
+    assert_eq!(
+        confirm(&store, a, Confirms::Token(id), GOOD).await,
+        ConfirmOutcome::NotFound
+    );
+    assert!(store.active_tokens(a).await.unwrap().is_empty());
+    assert!(store
+        .pending_oob_token(a, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+async fn ac2_another_accounts_confirmation_is_not_found(store: &Store) {
+    let (store, _) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let b = store.create_account(new_account("bob")).await.unwrap();
+    let id = start(&store, b).await;
+    assert_eq!(
+        confirm(&store, a, Confirms::Token(id), GOOD).await,
+        ConfirmOutcome::NotFound
+    );
+    assert!(!store
+        .reissue_code(a, Confirms::Token(id), GOOD, code_sms(), ENROLMENT_TTL)
+        .await
+        .unwrap());
+    let contact = store
+        .insert_with_code(
+            NewConfirmable::Contact(
+                b,
+                NewContact {
+                    value: Email::parse("bob2@example.org").unwrap().into(),
+                    confirmed: false,
+                    is_recovery: false,
+                },
+            ),
+            |_| Ok((GOOD, code_sms())),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        confirm(&store, a, contact, GOOD).await,
+        ConfirmOutcome::NotFound
+    );
+    let Confirms::Contact(contact_id) = contact else {
+        unreachable!()
+    };
+    let audit = added(a);
+    assert!(store
+        .remove_contact(a, contact_id, &[], &audit)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.contact(a, contact_id).await.unwrap().is_none());
+    // Bob's rows are untouched and his code still works.
+    assert_eq!(store.contacts(b).await.unwrap().len(), 1);
+    assert_eq!(
+        confirm(&store, b, contact, GOOD).await,
+        ConfirmOutcome::Confirmed
+    );
+    assert!(
+        store
+            .contact(b, contact_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .confirmed
+    );
+    assert_eq!(
+        confirm(&store, b, Confirms::Token(id), GOOD).await,
+        ConfirmOutcome::Confirmed
+    );
+}
+
+async fn recovery_address_moves_atomically_and_only_to_a_confirmed_email(store: &Store) {
+    let (store, _) = clocked(store);
+    let contacts = vec![
+        NewContact {
+            value: Email::parse("first@example.org").unwrap().into(),
+            confirmed: true,
+            is_recovery: true,
+        },
+        NewContact {
+            value: Email::parse("second@example.org").unwrap().into(),
+            confirmed: true,
+            is_recovery: false,
+        },
+        NewContact {
+            value: Email::parse("unconfirmed@example.org").unwrap().into(),
+            confirmed: false,
+            is_recovery: false,
+        },
+        NewContact {
+            value: PhoneNumber::parse("+420601555123").unwrap().into(),
+            confirmed: true,
+            is_recovery: false,
+        },
+    ];
+    let a = store
+        .create_account_with(new_account("alice"), contacts)
+        .await
+        .unwrap();
+    let ids: Vec<ContactId> = store
+        .contacts(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    let audit = NewAuditEvent::new(AuditAction::RecoveryAddressSet, AuditOutcome::Success);
+    let recovery = |s: &Store| {
+        let s = s.clone();
+        async move {
+            s.recovery_address(a)
+                .await
+                .unwrap()
+                .map(|e| e.as_str().to_owned())
+        }
+    };
+    assert_eq!(recovery(&store).await.as_deref(), Some("first@example.org"));
+    for refused in [ids[2], ids[3], ContactId(ids[3].0 + 100)] {
+        assert!(!store
+            .set_recovery_contact(a, refused, &notice(), &audit)
+            .await
+            .unwrap());
+        // Refused: the old recovery address stays, nothing was queued or audited.
+        assert_eq!(recovery(&store).await.as_deref(), Some("first@example.org"));
+    }
+    assert!(store.outbox_messages(10).await.unwrap().is_empty());
+    assert!(store
+        .set_recovery_contact(a, ids[1], &notice(), &audit)
+        .await
+        .unwrap());
+    assert_eq!(
+        recovery(&store).await.as_deref(),
+        Some("second@example.org")
+    );
+    let flags: Vec<bool> = store
+        .contacts(a)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.is_recovery)
+        .collect();
+    assert_eq!(flags, [false, true, false, false]);
+    assert_eq!(store.outbox_messages(10).await.unwrap().len(), 1);
+    // Removing it leaves no recovery address.
+    let removed = store
+        .remove_contact(a, ids[1], &notice(), &audit)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(removed.is_recovery);
+    assert_eq!(recovery(&store).await, None);
+}
+
+async fn rb1_reauthentication_is_stored_with_the_session(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let token = store.create_session(new_session(a)).await.unwrap();
+    let session = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(session.reauthenticated_at, None);
+    clock.advance(Duration::from_secs(20 * 60));
+    assert!(store.mark_reauthenticated(session.id).await.unwrap());
+    let session = store.session(&token).await.unwrap().unwrap();
+    assert_eq!(
+        session.reauthenticated_at,
+        Some(T0.plus(Duration::from_secs(20 * 60)))
+    );
+    assert_eq!(
+        store.sessions(a).await.unwrap()[0].reauthenticated_at,
+        session.reauthenticated_at
+    );
+    assert!(!store
+        .mark_reauthenticated(crate::SessionId(session.id.0 + 1000))
+        .await
+        .unwrap());
+}
