@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { password, receivedCode } from "./fixtures";
+import { password, receivedCode, receivedCount } from "./fixtures";
 import { totp } from "./totp";
 
 // The seed's second path: the lost phone held every token. Emergency Access (linked from the
@@ -89,6 +89,18 @@ test("the whole second path: wizard, emergency sign-in, replace the tokens, fini
   await expect(page.getByRole("list", { name: "Tokens on New phone" }).getByRole("listitem")).toHaveCount(1);
   await expect(banner.getByRole("listitem").nth(1)).toContainText("(done)");
 
+  // And a new phone number for SMS codes, confirmed by the code the gateway delivers.
+  const number = info.project.name === "phone" ? "+420602100001" : "+420602100002";
+  const typed = info.project.name === "phone" ? "+420 602 100 001" : "+420 602 100 002";
+  const sms = page.getByRole("region", { name: "Add a phone for SMS codes" });
+  const before = await receivedCount(number);
+  await sms.getByLabel("Phone number").fill(typed);
+  await sms.getByLabel("Phone it is on").fill("New phone");
+  await sms.getByRole("button", { name: "Send a code" }).click();
+  await sms.getByLabel("6-digit code you received").fill(await receivedCode(number, before));
+  await sms.getByRole("button", { name: "Confirm" }).click();
+  await expect(page.getByRole("list", { name: "Tokens on New phone" }).getByRole("listitem")).toHaveCount(2);
+
   // Finish recovery: the code is cancelled and the restricted session ends.
   await banner.getByRole("button", { name: "Finish recovery" }).click();
   await expect(page).toHaveURL(/\/login\?recovered=1$/);
@@ -103,7 +115,7 @@ test("the whole second path: wizard, emergency sign-in, replace the tokens, fini
   await app.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole("list", { name: "Your tokens" })).toContainText("New phone");
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
 
   // The emergency code no longer works.
