@@ -394,6 +394,41 @@ mod tests {
     }
 
     #[test]
+    fn emergency_policy_is_read_and_its_bounds_checked_at_start() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(
+            config.emergency,
+            identity::EmergencyPolicy::SELF_SERVICE_DEFAULT
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mayi.toml");
+        std::fs::write(
+            &path,
+            "emergency_uses = 5\nemergency_lifetime_minutes = 60\n",
+        )
+        .unwrap();
+        let config =
+            Config::load(Some(&path), &env(&[("MAYI_EMERGENCY_WAIT_MINUTES", "30")])).unwrap();
+        assert_eq!(config.emergency.max_uses, 5);
+        assert_eq!(config.emergency.lifetime.as_secs(), 3600);
+        assert_eq!(config.emergency.wait.as_secs(), 1800);
+        for (name, value) in [
+            ("MAYI_EMERGENCY_USES", "0"),
+            ("MAYI_EMERGENCY_USES", "11"),
+            ("MAYI_EMERGENCY_USES", "three"),
+            ("MAYI_EMERGENCY_LIFETIME_MINUTES", "14"),
+            ("MAYI_EMERGENCY_LIFETIME_MINUTES", "10081"),
+            ("MAYI_EMERGENCY_WAIT_MINUTES", "1440"),
+        ] {
+            let err = Config::load(None, &env(&[(name, value)])).unwrap_err();
+            assert!(
+                err.to_string().contains("MAYI_EMERGENCY"),
+                "{name}={value}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn secrets_are_never_printed() {
         let config = Config::load(
             None,

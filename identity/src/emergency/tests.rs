@@ -26,6 +26,7 @@ on_both_backends!(
     ec12_finish_needs_a_new_token_then_revokes_the_code,
     rl7_wizard_starts_are_limited_per_account,
     waiting_period_delays_validity,
+    rl3_a_blocked_totp_factor_leaves_emergency_access_usable,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -673,4 +674,23 @@ async fn waiting_period_delays_validity(db: TestStore) {
     f.clock.advance(Duration::from_secs(3601));
     let a = attempt(&f, "alice").await;
     f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+}
+
+async fn rl3_a_blocked_totp_factor_leaves_emergency_access_usable(db: TestStore) {
+    let f = fixture(db).await;
+    // 100 wrong authenticator codes: the TOTP factor is refused from now on (RL-1)...
+    let key = ThrottleKey::account_factor(f.alice.id, Factor::Totp);
+    for _ in 0..100 {
+        f.store.throttle_fail(&key).await.unwrap();
+    }
+    assert_eq!(
+        f.store.throttle_check(&key).await.unwrap(),
+        crate::ThrottleState::Refused
+    );
+    // ...but recovery still works (RL-3): the wizard and the emergency code have their own
+    // counters.
+    let code = issue(&f, "alice").await;
+    let a = attempt(&f, "alice").await;
+    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    assert!(f.auth.session(&session).await.is_ok());
 }
