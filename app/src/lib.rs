@@ -23,6 +23,8 @@ pub use error::AppError;
 
 /// The HTML document around every page: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">

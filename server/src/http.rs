@@ -24,6 +24,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
+    let options_public_url = state.settings.public_url.clone();
     let origin_guard = OriginGuard::new(&state.settings.public_url, state.settings.dev);
     let routes = generate_route_list(App);
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
@@ -54,10 +55,43 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             // Same-origin keeps the Referer that no-JavaScript form posts are redirected back
-            // to, and never sends one to another site.
+            // to, and never sends one to another site (a documented deviation from
+            // `no-referrer`: SECURITY.md).
             HeaderValue::from_static("same-origin"),
         ))
+        // Pages set their own policy with the response's nonce (`app::ssr::page_csp`); every
+        // other response (server functions, files, health checks) gets the strictest one.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(FALLBACK_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            axum::http::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        // Nothing dynamic is cached anywhere (SE-10); `/pkg` files set their own policy.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts(&options_public_url),
+        ))
         .with_state(state)
+}
+
+/// The Content-Security-Policy of every response that is not a page.
+pub const FALLBACK_CSP: &str =
+    "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// `Strict-Transport-Security` when the public URL is https (two years, subdomains); otherwise
+/// none (a plain-http development server must not pin browsers to https).
+fn hsts(public_url: &str) -> Option<HeaderValue> {
+    public_url
+        .to_ascii_lowercase()
+        .starts_with("https://")
+        .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"))
 }
 
 /// The front end's files, served precompressed (brotli, gzip) when the build made them. Their
@@ -159,5 +193,23 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             tracing::warn!(%error, "readiness check failed: the database does not answer");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hsts;
+
+    #[test]
+    fn hsts_only_for_an_https_public_url() {
+        assert_eq!(
+            hsts("https://id.example.org").unwrap(),
+            "max-age=63072000; includeSubDomains"
+        );
+        assert_eq!(
+            hsts("HTTPS://ID.EXAMPLE.ORG").unwrap(),
+            "max-age=63072000; includeSubDomains"
+        );
+        assert!(hsts("http://127.0.0.1:3000").is_none());
     }
 }

@@ -936,3 +936,46 @@ async fn ac_1_enrolment_and_contact_functions_refuse_anonymous_callers() {
     }
     assert!(h._store.outbox_messages(10).await.unwrap().is_empty());
 }
+
+on_both_backends! {
+    /// Issue 8, item 1: security headers on every response: pages (with the nonce their scripts
+    /// carry), server functions, static files, 404s.
+    async fn security_headers_on_every_response(h: Harness) {
+        let page = |uri: &str| Request::get(uri).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+        let (status, headers, html) = send(&h.router, page("/login")).await;
+        assert_eq!(status, StatusCode::OK);
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+        let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+        assert!(nonce.len() >= 16, "{csp}");
+        // Every inline script of the page carries this response's nonce; no script runs without.
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0);
+        assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+        for part in ["'wasm-unsafe-eval'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"] {
+            assert!(csp.contains(part), "{csp}");
+        }
+        assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{csp}");
+        // A new nonce for every response.
+        let (_, again, _) = send(&h.router, page("/login")).await;
+        assert_ne!(again[header::CONTENT_SECURITY_POLICY], headers[header::CONTENT_SECURITY_POLICY]);
+
+        let (_, fn_headers, _) = send(&h.router, post("/api/my_account", "", "")).await;
+        let (_, file_headers, _) = send(&h.router, get("/pkg/mayi-id.js")).await;
+        let (status, missing_headers, _) = send(&h.router, page("/no/such/page")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, health_headers, _) = send(&h.router, get("/healthz")).await;
+        for (what, headers) in [("page", &headers), ("server fn", &fn_headers), ("file", &file_headers), ("404", &missing_headers), ("health", &health_headers)] {
+            assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{what}");
+            assert_eq!(headers["cross-origin-opener-policy"], "same-origin", "{what}");
+            assert_eq!(headers[header::REFERRER_POLICY], "same-origin", "{what}");
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"), "{what}: {csp}");
+            // Plain http here: no HSTS (it is sent when the public URL is https).
+            assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "{what}");
+        }
+        assert_eq!(fn_headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(fn_headers[header::CONTENT_SECURITY_POLICY], server::http::FALLBACK_CSP);
+        assert_eq!(file_headers[header::CACHE_CONTROL], "no-cache");
+    }
+}
