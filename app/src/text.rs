@@ -175,6 +175,8 @@ pub const SESSIONS_ONLY_THIS: &str = "You are signed in only here.";
 pub const RENAME: &str = "Rename";
 pub const RENAME_SAVE: &str = "Save";
 
+pub const ENROL_COPY_KEY: &str = "Copy the setup key";
+
 mod emergency;
 pub use emergency::*;
 // Self-service: SMS and email tokens, contacts, password re-entry (issue 4).

@@ -84,6 +84,7 @@ test("the whole second path: wizard, emergency sign-in, replace the tokens, fini
   await add.getByRole("button", { name: "Set up a new app" }).click();
   const key = (await add.getByLabel("Setup key").textContent())?.replace(/\s+/g, "") ?? "";
   expect(key).toMatch(/^[A-Z2-7]{32}$/);
+  await expect(add.getByRole("button", { name: "Copy the setup key" })).toBeVisible();
   await add.getByLabel("6-digit code the app shows now").fill(totp(key));
   await add.getByRole("button", { name: "Finish" }).click();
   await expect(page.getByRole("list", { name: "Tokens on New phone" }).getByRole("listitem")).toHaveCount(1);

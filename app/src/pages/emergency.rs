@@ -16,7 +16,7 @@ use crate::{
         EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart, FinishRecovery,
         VerifyEmergency, WizardInfo,
     },
-    pages::go_to,
+    pages::{go_to, CopyButton},
     text, AppError,
 };
 
@@ -374,17 +374,7 @@ pub fn EmergencyCodePage() -> impl IntoView {
 fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let copied = RwSignal::new(false);
     let copy_text = code.clone();
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().clipboard().write_text(&copy_text);
-            copied.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &copy_text;
-    };
     let print = move |_| {
         #[cfg(feature = "hydrate")]
         if let Some(window) = web_sys::window() {
@@ -401,9 +391,7 @@ fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
         </div>
         <Show when=move || hydrated.get()>
             <div class="actions no-print">
-                <button type="button" class="secondary" on:click=copy.clone()>
-                    {move || if copied.get() { text::CODE_COPIED } else { text::CODE_COPY }}
-                </button>
+                <CopyButton value=copy_text.clone() label=text::CODE_COPY />
                 <button type="button" class="secondary" on:click=print>{text::CODE_PRINT}</button>
             </div>
         </Show>

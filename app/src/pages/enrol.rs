@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::{api::EnrolmentView, text};
+use crate::{api::EnrolmentView, pages::CopyButton, text};
 
 /// How to add a new authenticator app: scan the QR code, or open the `otpauth://` link on the
 /// phone itself (a phone cannot scan its own screen), or type the key.
@@ -15,7 +15,8 @@ pub fn EnrolInstructions(enrolment: EnrolmentView) -> impl IntoView {
         </p>
         <p>
             {text::ENROL_TYPE_KEY}" "
-            <code class="secret" aria-label=text::ENROL_KEY_LABEL>{enrolment.secret_groups}</code>
+            <code class="secret" aria-label=text::ENROL_KEY_LABEL>{enrolment.secret_groups.clone()}</code>
         </p>
+        <CopyButton value=enrolment.secret_groups.replace(' ', "") label=text::ENROL_COPY_KEY />
     }
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod contacts;
+mod copy;
 mod emergency;
 mod enrol;
 mod help;
@@ -14,6 +15,7 @@ mod verify;
 
 pub use account::AccountPage;
 pub use contacts::Contacts;
+pub use copy::CopyButton;
 pub use emergency::{
     EmergencyCancelPage, EmergencyCodePage, EmergencyProvePage, EmergencyReasonPage,
     EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
