@@ -13,3 +13,9 @@ build: ## build the site and the server in release mode, without running anythin
 .PHONY: bench-signin
 bench-signin: ## sign-ins per second at concurrency 4 for 20 s on SQLite, vs cores ÷ argon2 time
 	cargo bench -p server --bench signin -- $(BENCH_ARGS)
+
+# Every fuzz target for FUZZ_SECONDS each (the test command runs them 60 s each).
+.PHONY: fuzz
+fuzz: ## run the cargo-fuzz targets longer (FUZZ_SECONDS=600 by default)
+	scripts/install-deps.sh test
+	scripts/fuzz.sh $${FUZZ_SECONDS:-600}

@@ -42,4 +42,8 @@ if [ "$what" = "test" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
+if [ "$what" = "test" ] && ! cargo fuzz --version >/dev/null 2>&1; then
+  log "installing cargo-fuzz (the fuzz smoke runs)"
+  cargo install cargo-fuzz --locked --version 0.13.2 --quiet
+fi
 log "dependencies are in place ($what)"

@@ -35,10 +35,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 (cd end2end && E2E_PORT="$(free_port)" E2E_SMTP_PORT="$(free_port)" E2E_DELIVERY_PORT="$(free_port)" \
   npx playwright test) 2>&1 | tee "$logs/e2e.txt"
 
+step "fuzz smoke runs (cargo fuzz, ${FUZZ_SECONDS:-60} s per target)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}" 2>&1 | tee "$logs/fuzz.txt"
+
 # One closing line for the whole run, summed over the runners above.
 passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.txt" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -hoE '[0-9]+ failed' "$logs/cargo.txt" | awk '{s+=$1} END {print s+0}')
 e2e_passed=$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.txt" | tail -n1 | grep -oE '[0-9]+' || echo 0)
 e2e_failed=$(grep -oE '^ *[0-9]+ failed' "$logs/e2e.txt" | tail -n1 | grep -oE '[0-9]+' || echo 0)
+fuzz_passed=$(grep -c '^fuzz target .* passed' "$logs/fuzz.txt" || true)
 step "done"
-echo "all tests: $((passed + e2e_passed)) passed, $((failed + e2e_failed)) failed"
+echo "all tests: $((passed + e2e_passed + fuzz_passed)) passed, $((failed + e2e_failed)) failed"
