@@ -39,6 +39,25 @@ pub struct TestStore {
     _postgres_schema: Option<SchemaGuard>,
 }
 
+impl TestStore {
+    /// A `MAYI_DATABASE_URL` that opens this very database (for starting `mayi-id` processes on
+    /// it): the SQLite file, or the PostgreSQL database with this test's schema as search path.
+    pub fn url(&self) -> String {
+        if let Some(dir) = &self._sqlite_dir {
+            return format!("sqlite://{}", dir.path().join("test.db").display());
+        }
+        let schema = self
+            ._postgres_schema
+            .as_ref()
+            .map(|g| g.schema.clone())
+            .unwrap_or_default();
+        let base =
+            std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let separator = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{separator}options[search_path]={schema}")
+    }
+}
+
 impl Deref for TestStore {
     type Target = Store;
 
@@ -294,22 +313,4 @@ fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut buf);
     data_encoding::HEXLOWER.encode(&buf)
-}
-
-/// Runs one SQL statement (no parameters) on the store's database: for tests that set up a state
-/// no public function makes, or break one on purpose.
-pub async fn execute(store: &Store, sql: &str) {
-    if let Some(pool) = store.sqlite_pool() {
-        sqlx::query(sql)
-            .execute(pool)
-            .await
-            .expect("run the statement");
-    } else if let Some(pool) = store.postgres_pool() {
-        sqlx::query(sql)
-            .execute(pool)
-            .await
-            .expect("run the statement");
-    } else {
-        unreachable!("a store is either SQLite or PostgreSQL")
-    }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::testing::{execute, raw_rows, ManualClock, TestStore};
+use crate::testing::{execute_raw, raw_rows, ManualClock, TestStore};
 use crate::{
     AccountState, NewAccount, NewContact, NewToken, Password, PasswordHasher, PhoneNumber, Role,
     TokenKind, TokenState, TotpSecret, Username,
@@ -296,14 +296,15 @@ async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
     ));
     assert!(f.emergency.take_code(&stranger).await.unwrap().is_none());
     // A locked account cannot use Emergency Access.
-    execute(
+    execute_raw(
         &f.store,
         &format!(
             "UPDATE accounts SET state = 'locked' WHERE id = {}",
             f.bob.id.0
         ),
     )
-    .await;
+    .await
+    .unwrap();
     assert!(matches!(
         f.emergency.start("bob", PASSWORD.into(), &client()).await,
         Err(EmergencyError::InvalidCredentials)
@@ -360,14 +361,15 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
 
 async fn wizard_without_recovery_address_sends_nothing(db: TestStore) {
     let f = fixture(db).await;
-    execute(
+    execute_raw(
         &f.store,
         &format!(
             "UPDATE contacts SET confirmed = false, is_recovery = false WHERE account_id = {}",
             f.bob.id.0
         ),
     )
-    .await;
+    .await
+    .unwrap();
     let before = f.store.outbox_messages(1000).await.unwrap().len();
     let wizard = f
         .emergency
