@@ -112,6 +112,11 @@ mod username;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+#[cfg(test)]
+mod abuse_tests;
+#[cfg(test)]
+mod fail_closed_tests;
+
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
     AUDIT_DETAILS_MAX_CHARS, AUDIT_IP_MAX_CHARS, AUDIT_QUERY_DEFAULT_LIMIT, AUDIT_QUERY_MAX_LIMIT,

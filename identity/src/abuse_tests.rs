@@ -1,0 +1,210 @@
+//! Abuse cases from the security rules that live below HTTP (the others are in
+//! `server/tests/`): brute force of emergency codes (2), codes after an account lock (5), and
+//! 50 parallel submissions of a one-use code and of one TOTP code (6), on both backends.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::testing::{execute_raw, TestStore};
+use crate::{
+    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, CodeIssuer,
+    EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewEmergencyCode, NewToken,
+    Password, PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind,
+    TokenState, TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
+};
+
+on_both_backends!(
+    abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts,
+    abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends,
+    abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once,
+    abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Fixture {
+    auth: Authenticator,
+    emergency: EmergencyAccess,
+    store: Store,
+    cipher: Arc<SeedCipher>,
+    account: AccountId,
+    token: TokenId,
+    _db: TestStore,
+}
+
+async fn fixture(db: TestStore) -> Fixture {
+    let store = db.store.clone();
+    let hasher = PasswordHasher::new(None).unwrap();
+    let cipher = Arc::new(SeedCipher::from_key_bytes([6; 32]));
+    let account = store
+        .create_account(NewAccount {
+            username: Username::parse("mallory-target").unwrap(),
+            display_name: "Target".into(),
+            password_hash: hasher
+                .hash(&Password::new(PASSWORD.into()).unwrap())
+                .await
+                .unwrap(),
+            role: Role::User,
+            state: AccountState::Active,
+        })
+        .await
+        .unwrap();
+    let token = store
+        .insert_token(NewToken {
+            account_id: account,
+            kind: TokenKind::Totp,
+            label: "App".into(),
+            device: None,
+            state: TokenState::Active,
+            secret_enc: Some(TotpSecret::generate().seal(&cipher, account).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let auth = Authenticator::new(
+        store.clone(),
+        hasher,
+        cipher.clone(),
+        Arc::new(SystemClock),
+        "https://id.example.org",
+    );
+    let emergency =
+        EmergencyAccess::new(auth.clone(), cipher.clone(), EmergencyPolicy::default()).unwrap();
+    Fixture {
+        auth,
+        emergency,
+        store,
+        cipher,
+        account,
+        token,
+        _db: db,
+    }
+}
+
+async fn issue_code(f: &Fixture, max_uses: u32) -> EmergencyCode {
+    let code = EmergencyCode::generate();
+    let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
+    let now = Timestamp::now();
+    f.store
+        .issue_emergency_code(
+            &NewEmergencyCode {
+                account_id: f.account,
+                code_hash: code.hash(&hasher, f.account),
+                issuer: CodeIssuer::SelfService,
+                issued_by: None,
+                reason: "lost_phone".into(),
+                reason_text: None,
+                verification: None,
+                valid_from: now,
+                expires_at: now.plus(Duration::from_secs(3600)),
+                max_uses,
+                cancel_hash: None,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    code
+}
+
+async fn attempt(f: &Fixture) -> crate::SessionToken {
+    f.auth
+        .check_password("mallory-target", PASSWORD.into(), &Client::default())
+        .await
+        .unwrap()
+        .attempt
+}
+
+async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue_code(&f, 3).await;
+    // Five wrong guesses, each from a fresh sign-in attempt and another address.
+    for i in 0..5 {
+        let a = attempt(&f).await;
+        let client = Client {
+            ip: Some(format!("198.51.100.{i}")),
+            user_agent: None,
+        };
+        let wrong = EmergencyCode::generate();
+        assert!(matches!(
+            f.emergency.sign_in(&a, &wrong.grouped(), &client).await,
+            Err(AuthError::InvalidCode)
+        ));
+    }
+    // The sixth, even the right code, waits: the count is the account's, not the attempt's.
+    let a = attempt(&f).await;
+    assert!(matches!(
+        f.emergency
+            .sign_in(&a, &code.grouped(), &Client::default())
+            .await,
+        Err(AuthError::RateLimited { .. })
+    ));
+    let info = &f.store.emergency_codes(f.account).await.unwrap()[0];
+    assert_eq!(info.uses, 0, "guesses use nothing up");
+}
+
+async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue_code(&f, 3).await;
+    let a = attempt(&f).await;
+    let (_, session) = f
+        .emergency
+        .sign_in(&a, &code.grouped(), &Client::default())
+        .await
+        .unwrap();
+    let lock = format!(
+        "UPDATE accounts SET state = 'locked' WHERE id = {}",
+        f.account.0
+    );
+    execute_raw(&f.store, &lock).await.unwrap();
+    assert!(
+        f.auth.session(&session).await.is_err(),
+        "the session ends with the lock"
+    );
+    assert!(matches!(
+        f.auth
+            .check_password("mallory-target", PASSWORD.into(), &Client::default())
+            .await,
+        Err(AuthError::InvalidCredentials)
+    ));
+}
+
+async fn abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue_code(&f, 1).await;
+    let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
+    let hash = code.hash(&hasher, f.account);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = f.store.clone();
+            let account = f.account;
+            tokio::spawn(async move { store.use_emergency_code(account, hash).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap().is_some() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+async fn abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once(db: TestStore) {
+    let f = fixture(db).await;
+    let step = (Timestamp::now().unix_secs() / 30) as i64;
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = f.store.clone();
+            let (token, account) = (f.token, f.account);
+            tokio::spawn(async move { store.record_totp_use(token, account, step).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1, "one of 50 racing submissions of the same step wins");
+}
