@@ -11,6 +11,11 @@ export MAYI_SEED_KEY_FILE="$dir/seed.key"
 export MAYI_LISTEN="127.0.0.1:${E2E_PORT:?E2E_PORT is not set}"
 export MAYI_PUBLIC_URL="http://127.0.0.1:${E2E_PORT}"
 export MAYI_DEV=true
+# Every browser of the suite comes from 127.0.0.1, like a whole campus behind one NAT: the
+# per-address windows are raised (the per-account limits, which the tests rely on, are not).
+export MAYI_LIMIT_ADDRESS_SENDS=1000
+export MAYI_LIMIT_ADDRESS_WIZARD_STARTS=1000
+export MAYI_LIMIT_ADDRESS_FAILURES=1000
 export MAYI_SITE_ROOT="${MAYI_SITE_ROOT:-$here/../target/site}"
 
 # Real delivery peers on loopback: SMTP for email, an HTTP SMS gateway; the tests read what

@@ -82,6 +82,18 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ),
     ("MAYI_LOG", "log filter, e.g. info or mayi_id=debug"),
     (
+        "MAYI_LIMIT_ADDRESS_FAILURES",
+        "failed sign-in steps per client address per 15 minutes (default 50)",
+    ),
+    (
+        "MAYI_LIMIT_ADDRESS_SENDS",
+        "SMS/email codes sent per client address per 15 minutes (default 20)",
+    ),
+    (
+        "MAYI_LIMIT_ADDRESS_WIZARD_STARTS",
+        "Emergency Access starts per client address per 15 minutes (default 20)",
+    ),
+    (
         "MAYI_EMERGENCY_USES",
         "uses of a self-service emergency code (1 to 10, default 3)",
     ),
@@ -111,6 +123,9 @@ struct FileConfig {
     emergency_uses: Option<u32>,
     emergency_lifetime_minutes: Option<u64>,
     emergency_wait_minutes: Option<u64>,
+    limit_address_failures: Option<u64>,
+    limit_address_sends: Option<u64>,
+    limit_address_wizard_starts: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +142,9 @@ pub struct Config {
     pub seed_key_file: PathBuf,
     /// The self-service emergency code policy (bounds checked on load).
     pub emergency: identity::EmergencyPolicy,
+    /// The rate limits; only the per-address windows are configurable (many people behind one
+    /// NAT, as on a campus, may need more), the per-account rules are fixed.
+    pub throttle: identity::ThrottlePolicy,
     /// Warnings met while loading (unknown variables), reported once logging is up.
     pub warnings: Vec<String>,
 }
@@ -246,6 +264,34 @@ impl Config {
             name: "MAYI_EMERGENCY_*".into(),
             message: e.to_string(),
         })?;
+        let mut throttle = identity::ThrottlePolicy::DEFAULT;
+        for (name, from_file, limit) in [
+            (
+                "MAYI_LIMIT_ADDRESS_FAILURES",
+                from_file.limit_address_failures,
+                &mut throttle.ip_sign_in.limit,
+            ),
+            (
+                "MAYI_LIMIT_ADDRESS_SENDS",
+                from_file.limit_address_sends,
+                &mut throttle.ip_code_send.limit,
+            ),
+            (
+                "MAYI_LIMIT_ADDRESS_WIZARD_STARTS",
+                from_file.limit_address_wizard_starts,
+                &mut throttle.ip_wizard.limit,
+            ),
+        ] {
+            if let Some(value) = number(name, from_file)? {
+                if !(1..=100_000).contains(&value) {
+                    return Err(ConfigError::Value {
+                        name: name.into(),
+                        message: format!("{value} is not between 1 and 100000"),
+                    });
+                }
+                *limit = value as i64;
+            }
+        }
         let mut warnings = Vec::new();
         for name in env.keys().filter(|k| k.starts_with("MAYI_")) {
             if !ENV_VARS.iter().any(|(known, _)| known == name) && !name.starts_with("MAYI_TEST_") {
@@ -272,6 +318,7 @@ impl Config {
                 .or(from_file.seed_key_file)
                 .unwrap_or_else(|| PathBuf::from("data/seed.key")),
             emergency,
+            throttle,
             warnings,
         })
     }
@@ -424,6 +471,36 @@ mod tests {
             assert!(
                 err.to_string().contains("MAYI_EMERGENCY"),
                 "{name}={value}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn per_address_limits_are_configurable_within_bounds() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert_eq!(config.throttle, identity::ThrottlePolicy::DEFAULT);
+        let config = Config::load(
+            None,
+            &env(&[
+                ("MAYI_LIMIT_ADDRESS_SENDS", "500"),
+                ("MAYI_LIMIT_ADDRESS_WIZARD_STARTS", "40"),
+                ("MAYI_LIMIT_ADDRESS_FAILURES", "200"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.throttle.ip_code_send.limit, 500);
+        assert_eq!(config.throttle.ip_wizard.limit, 40);
+        assert_eq!(config.throttle.ip_sign_in.limit, 200);
+        // The per-account rules stay as they are.
+        assert_eq!(
+            config.throttle.account_factor,
+            identity::ThrottlePolicy::DEFAULT.account_factor
+        );
+        for value in ["0", "100001", "many"] {
+            let err = Config::load(None, &env(&[("MAYI_LIMIT_ADDRESS_SENDS", value)])).unwrap_err();
+            assert!(
+                err.to_string().contains("MAYI_LIMIT_ADDRESS_SENDS"),
+                "{err}"
             );
         }
     }

@@ -24,7 +24,7 @@ pub async fn open_store(config: &Config) -> Result<Store, String> {
         .migrate()
         .await
         .map_err(|e| format!("database migration failed, not starting: {}", e.detail()))?;
-    Ok(store)
+    Ok(store.with_throttle_policy(config.throttle))
 }
 
 /// Loads (or creates, with 0600 permissions) the key that encrypts TOTP seeds.

@@ -70,6 +70,7 @@ enum Pool {
 pub struct Store {
     pool: Pool,
     clock: Arc<dyn Clock>,
+    throttle: crate::ThrottlePolicy,
 }
 
 impl fmt::Debug for Store {
@@ -190,6 +191,7 @@ impl Store {
         Ok(Self {
             pool: Pool::Sqlite(pool),
             clock: Arc::new(SystemClock),
+            throttle: crate::ThrottlePolicy::DEFAULT,
         })
     }
 
@@ -206,10 +208,22 @@ impl Store {
         Ok(Self {
             pool: Pool::Postgres(pool),
             clock: Arc::new(SystemClock),
+            throttle: crate::ThrottlePolicy::DEFAULT,
         })
     }
 
     /// The same store reading time from `clock` (tests steer expiry and TOTP windows with it).
+    /// The same store with other rate limits ([`crate::ThrottlePolicy::DEFAULT`] otherwise).
+    pub fn with_throttle_policy(mut self, policy: crate::ThrottlePolicy) -> Self {
+        self.throttle = policy;
+        self
+    }
+
+    /// The rate limits this store applies.
+    pub fn throttle_policy(&self) -> &crate::ThrottlePolicy {
+        &self.throttle
+    }
+
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self

@@ -9,9 +9,7 @@ use std::time::Duration;
 
 use super::{db_err, millis, Pool, RowExt, Store};
 use crate::error::{DomainError, Result};
-use crate::throttle::{
-    ConsecutiveLimit, ThrottleKey, ThrottlePolicy, ThrottleRecord, ThrottleRule, ThrottleState,
-};
+use crate::throttle::{ConsecutiveLimit, ThrottleKey, ThrottleRecord, ThrottleRule, ThrottleState};
 use crate::time::Timestamp;
 
 const RECORD_COLUMNS: &str = "failures, window_start, last_failure_at, blocked_until";
@@ -26,7 +24,10 @@ impl Store {
     /// (RL-1), count before checking with [`Self::throttle_hit`].
     pub async fn throttle_check(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         let record = self.throttle_record(key).await?;
-        Ok(policy().rule(key).state(record.as_ref(), self.clock.now()))
+        Ok(self
+            .throttle_policy()
+            .rule(key)
+            .state(record.as_ref(), self.clock.now()))
     }
 
     /// Counts one failure for `key`, unconditionally and atomically (RL-6: 300 concurrent
@@ -36,7 +37,7 @@ impl Store {
     /// reached.
     pub async fn throttle_fail(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         let now = self.clock.now();
-        let rule = policy().rule(key);
+        let rule = self.throttle_policy().rule(key);
         let record = self
             .throttle_count(key, rule, now, false)
             .await?
@@ -58,7 +59,7 @@ impl Store {
     /// advance), then [`Self::throttle_clear`] it if the code was right (RL-5). Then at most
     /// 100 guesses are ever checked, however many arrive at once.
     pub async fn throttle_hit(&self, key: &ThrottleKey) -> Result<ThrottleState> {
-        let rule = policy().rule(key);
+        let rule = self.throttle_policy().rule(key);
         for _ in 0..HIT_RETRIES {
             let now = self.clock.now();
             if self.throttle_count(key, rule, now, true).await?.is_some() {
@@ -106,7 +107,9 @@ impl Store {
     /// everything again anyway). Account-and-factor counts are never purged: only a success or
     /// an operator clears them (RL-1). Returns how many rows went; safe to run at any time.
     pub async fn throttle_purge(&self) -> Result<u64> {
-        let dead_before = self.now().saturating_sub(millis(policy().longest_window()));
+        let dead_before = self
+            .now()
+            .saturating_sub(millis(self.throttle_policy().longest_window()));
         with_pool!(self, pool => {
             Ok(sqlx::query(
                 "DELETE FROM throttle WHERE (key LIKE 'ip:%' OR key LIKE 'acct:%:sends') \
@@ -161,10 +164,6 @@ impl Store {
             row.map_err(db_err)?.map(|row| record_from_row(&row)).transpose()
         })
     }
-}
-
-fn policy() -> &'static ThrottlePolicy {
-    &ThrottlePolicy::DEFAULT
 }
 
 /// A fixed window. Parameters: $1 key, $2 now, $3 blocked_until after a first event, $4 the
@@ -242,7 +241,7 @@ mod tests {
 
     #[test]
     fn delay_case_follows_the_policy() {
-        let sql = delay_case(&ThrottlePolicy::DEFAULT.account_factor, "f", "now");
+        let sql = delay_case(&crate::ThrottlePolicy::DEFAULT.account_factor, "f", "now");
         assert_eq!(
             sql,
             "CASE WHEN f >= 100 THEN NULL WHEN f >= 15 THEN now + 900000 \
