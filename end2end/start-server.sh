@@ -77,6 +77,18 @@ for name in fresh-js-phone fresh-js-desktop fresh-nojs-phone fresh-nojs-desktop;
     --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
 done
 
+# The accessibility run (a11y.spec.ts): one account with an authenticator app, one for the wizard.
+for project in phone desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "a11y-$project" --display-name "Erin Example" --recovery-email "a11y-$project@example.org"
+  "$bin" token import --username "a11y-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "a11y-wizard-$project" --display-name "Erin Example" --recovery-email "a11y-wizard-$project@example.org"
+  "$bin" token import --username "a11y-wizard-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+done
+
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
 for name in emergency-js emergency-nojs emergency-uses; do

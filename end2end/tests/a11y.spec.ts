@@ -1,0 +1,85 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page, test } from "@playwright/test";
+import { password, receivedCode, totpSecret } from "./fixtures";
+import { totp } from "./totp";
+
+// Issue 7: axe-core on every page, signed out, in the middle of signing in, signed in, and in the
+// restricted emergency session: no serious or critical violation (WCAG 2.1 A and AA rules).
+// Each page is checked in the light and the dark theme (colour contrast differs).
+async function expectAccessible(page: Page, what: string) {
+  await page.waitForLoadState("networkidle");
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(results.passes.length, "axe ran its rules").toBeGreaterThan(10);
+    const serious = results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    expect(serious, `${what}, ${colorScheme} theme (${page.url()})`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
+
+test("signed-out pages", async ({ page }) => {
+  for (const path of [
+    "/login",
+    "/emergency",
+    "/emergency/prove",
+    "/emergency/cancel?t=not-a-token",
+    "/login/verify",
+    "/help/signing-in",
+    "/help/tokens",
+    "/help/emergency-access",
+    "/help/emergency-sign-in",
+    "/help/lost-phone",
+    "/no/such/page",
+  ]) {
+    await page.goto(path);
+    await expectAccessible(page, path);
+  }
+});
+
+test("signing in and the signed-in pages", async ({ page }, info) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(`a11y-${info.project.name}`);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  await expectAccessible(page, "second step");
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expectAccessible(page, "account");
+  await page.goto("/tokens");
+  await expectAccessible(page, "tokens");
+});
+
+test("the wizard's steps and the restricted session", async ({ page }, info) => {
+  const username = `a11y-wizard-${info.project.name}`;
+  await page.goto("/emergency");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/emergency\/prove$/);
+  await expectAccessible(page, "wizard step 2");
+  await page.getByLabel("Confirmation code from the email").fill(await receivedCode(`${username}@example.org`));
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/emergency\/reason$/);
+  await expectAccessible(page, "wizard step 3");
+  await page.getByRole("button", { name: "Get my emergency access code" }).click();
+  await expect(page).toHaveURL(/\/emergency\/code$/);
+  await expectAccessible(page, "wizard step 4");
+  const code = (await page.getByLabel("Your emergency access code").textContent()) ?? "";
+
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Emergency access code").fill(code);
+  await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
+  await expect(page).toHaveURL(/\/tokens$/);
+  await expectAccessible(page, "restricted token list");
+  await page.goto("/account");
+  await expectAccessible(page, "restricted account page");
+});
