@@ -89,6 +89,14 @@ for project in phone desktop; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
 done
 
+# Keyboard alone (keyboard.spec.ts).
+for project in phone desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "kbd-$project" --display-name "Erin Example" --recovery-email "kbd-$project@example.org"
+  "$bin" token import --username "kbd-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Old phone"
+done
+
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
 for name in emergency-js emergency-nojs emergency-uses; do

@@ -1,0 +1,39 @@
+import { expect, type Page, test } from "@playwright/test";
+
+// Issue 7: phone-first layout. At 360 px wide nothing scrolls sideways, every control is at least
+// 44 px tall, and at 200 % zoom (a 640 px desktop window at twice the size) the same holds.
+const pages = ["/login", "/emergency", "/login/verify", "/help/lost-phone", "/help/emergency-access", "/no/such/page"];
+
+async function expectFits(page: Page, what: string) {
+  await page.waitForLoadState("networkidle");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${what}: horizontal scrolling`).toBeLessThanOrEqual(0);
+  const small = await page.evaluate(() =>
+    Array.from(document.querySelectorAll("button, input:not([type=hidden]), select, textarea, a.button"))
+      .filter((el) => (el as HTMLElement).offsetParent !== null)
+      .map((el) => ({ el: el.outerHTML.slice(0, 80), h: el.getBoundingClientRect().height }))
+      .filter((c) => c.h < 44 && !c.el.startsWith("<input type=\"checkbox\"") && !c.el.startsWith("<input type=\"radio\"")),
+  );
+  expect(small, `${what}: touch targets under 44 px`).toEqual([]);
+}
+
+test.describe("at 360 px", () => {
+  test.use({ viewport: { width: 360, height: 740 } });
+  test("no sideways scrolling, touch targets of 44 px", async ({ page }) => {
+    for (const path of pages) {
+      await page.goto(path);
+      await expectFits(page, path);
+    }
+  });
+});
+
+test.describe("at 200 % zoom", () => {
+  test.use({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
+  test("still fits", async ({ page }) => {
+    for (const path of pages) {
+      await page.goto(path);
+      await expectFits(page, path);
+    }
+  });
+});
+
