@@ -19,3 +19,12 @@ bench-signin: ## sign-ins per second at concurrency 4 for 20 s on SQLite, vs cor
 fuzz: ## run the cargo-fuzz targets longer (FUZZ_SECONDS=600 by default)
 	scripts/install-deps.sh test
 	scripts/fuzz.sh $${FUZZ_SECONDS:-600}
+
+# Pictures of the real pages for the help center, into public/help/ (commit them).
+.PHONY: help-pictures
+help-pictures: ## regenerate public/help/*.png from the running pages (phone and desktop)
+	scripts/install-deps.sh test
+	cargo xtask build --release --front-only
+	cargo build -p server --bin mayi-id
+	cd end2end && HELP_PICTURES=1 E2E_PORT=$${E2E_PORT:-3171} E2E_SMTP_PORT=$${E2E_SMTP_PORT:-3172} E2E_DELIVERY_PORT=$${E2E_DELIVERY_PORT:-3173} npx playwright test help-pictures.spec.ts --project=desktop
+	cargo xtask build --release --front-only

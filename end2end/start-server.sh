@@ -89,6 +89,14 @@ for project in phone desktop; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
 done
 
+# The help pictures (help-pictures.spec.ts, `make help-pictures`): every token on "Lost phone".
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username pictures --display-name "Erin Example" --recovery-email "pictures@example.org"
+"$bin" token import --username pictures --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+"$bin" token import --username pictures --kind sms --phone "+420602999001" \
+  --label "Text messages" --device "Lost phone"
+
 # Keyboard alone (keyboard.spec.ts).
 for project in phone desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

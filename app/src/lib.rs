@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
                     <Route path=path!("/login") view=pages::SignInPage />
+                    <Route path=path!("/help") view=pages::HelpIndex />
                     <Route path=path!("/help/signing-in") view=pages::HelpSignIn />
                     <Route path=path!("/help/emergency-access") view=pages::HelpEmergencyAccess />
                     <Route path=path!("/help/emergency-sign-in") view=pages::HelpEmergencySignIn />

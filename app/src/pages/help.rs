@@ -22,6 +22,9 @@ pub fn HelpSignIn() -> impl IntoView {
             </ul>
             <h2>{text::HELP_FIRST_HEADING}</h2>
             <p>{text::HELP_FIRST}</p>
+            <h2>{text::HELP_LOST_HEADING}</h2>
+            <p>{text::HELP_LOST_TEXT}</p>
+            <crate::pages::HelpPicture name="login" description=text::HELP_LOGIN_PICTURE />
             <h2>{text::HELP_TROUBLE_HEADING}</h2>
             <ul>
                 <li>{text::HELP_TROUBLE_CODE}</li>

@@ -22,7 +22,9 @@ pub use emergency::{
 };
 pub use enrol::EnrolInstructions;
 pub use help::{HelpSignIn, HelpTokens};
-pub use help_emergency::{HelpEmergencyAccess, HelpEmergencySignIn, HelpLostPhone};
+pub use help_emergency::{
+    help_pictures, HelpEmergencyAccess, HelpEmergencySignIn, HelpIndex, HelpLostPhone, HelpPicture,
+};
 pub use not_found::NotFound;
 pub use reauth::ConfirmPassword;
 pub use sign_in::SignInPage;

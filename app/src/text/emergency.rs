@@ -99,36 +99,78 @@ pub const HELP_EMERGENCY_TITLE: &str = "Emergency Access";
 pub const HELP_EMERGENCY_SIGN_IN_TITLE: &str = "Signing in with an emergency access code";
 pub const HELP_LOST_PHONE_TITLE: &str = "Lost phone with all tokens";
 
-/// A help section: heading, paragraphs, and links to the real pages (`(href, label)`).
+/// A help section: heading, paragraphs, links to the real pages (`(href, label)`) and pictures
+/// of them (`(name, description)`: `public/help/{name}-phone.png` and `-desktop.png`, made by
+/// `make help-pictures`).
 pub type HelpSection = (
     &'static str,
     &'static [&'static str],
+    &'static [(&'static str, &'static str)],
     &'static [(&'static str, &'static str)],
 );
 
 pub const HELP_EMERGENCY_INTRO: &str = "Emergency Access is for the day your phone is gone together with every sign-in method on it. In four short steps it gives you an emergency access code: you type it instead of the code from your app, and then you replace your lost tokens.";
 pub const HELP_EMERGENCY: &[HelpSection] = &[
-    ("Where to start", &["On the sign-in page, choose \"Lost your phone? Use Emergency Access\". The wizard shows its four steps at the top; you must finish within 15 minutes."], &[("/login", "Sign-in page"), ("/emergency", "Emergency Access")]),
-    ("Step 1: Who you are", &["Type your username and password, exactly as when you sign in. If either is wrong the page says so without saying which, and too many tries make you wait."], &[("/emergency", "Step 1")]),
-    ("Step 2: Prove it", &["We send a 6-digit confirmation code to your recovery email address (and to your other confirmed email addresses that are not sign-in methods). Type it in. It is valid for 10 minutes; \"Send a new code\" replaces it.", "Your password alone can never produce an emergency access code: this second proof makes sure someone who only knows your password cannot use Emergency Access."], &[]),
-    ("Step 3: Why", &["Choose the reason: lost phone, new phone number, new email address or something else (then say in a few words what happened). The reason is kept with the code."], &[]),
-    ("Step 4: Your code", &["Your code has 16 characters in four groups, like ABCD-EFGH-JKMN-PQRS. It is shown only once: write it down, print it or copy it. The page also says how many times it can be used (3 unless your organisation chose otherwise) and until when it is valid (24 hours unless configured otherwise).", "Getting a new code cancels the previous one. Every contact of your account is told that a code was issued, never the code itself; the message has a \"this was not me\" link that cancels it."], &[("/help/emergency-sign-in", "Signing in with the code")]),
-    ("No recovery email address?", &["Then the wizard cannot confirm that it is you on its own. Contact your help desk: after checking who you are (for example your ID card at the desk), an operator gives you an emergency access code from the operational console. You then sign in with your password and that code, as described on the next help page."], &[("/help/emergency-sign-in", "Signing in with the code")]),
+    ("Where to start", &["On the sign-in page, choose \"Lost your phone? Use Emergency Access\". The wizard shows its four steps at the top; you must finish within 15 minutes."], &[("/login", "Sign-in page"), ("/emergency", "Emergency Access")], &[("login", "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.")]),
+    ("Step 1: Who you are", &["Type your username and password, exactly as when you sign in. If either is wrong the page says so without saying which, and too many tries make you wait."], &[("/emergency", "Step 1")], &[("wizard-1", "Step 1 of Emergency Access: username and password, with the four steps shown at the top.")]),
+    ("Step 2: Prove it", &["We send a 6-digit confirmation code to your recovery email address (and to your other confirmed email addresses that are not sign-in methods). Type it in. It is valid for 10 minutes; \"Send a new code\" replaces it.", "Your password alone can never produce an emergency access code: this second proof makes sure someone who only knows your password cannot use Emergency Access."], &[], &[("wizard-2", "Step 2: the confirmation code from the email to your recovery address.")]),
+    ("Step 3: Why", &["Choose the reason: lost phone, new phone number, new email address or something else (then say in a few words what happened). The reason is kept with the code."], &[], &[("wizard-3", "Step 3: the reason for the code.")]),
+    ("Step 4: Your code", &["Your code has 16 characters in four groups, like ABCD-EFGH-JKMN-PQRS. It is shown only once: write it down, print it or copy it. The page also says how many times it can be used (3 unless your organisation chose otherwise) and until when it is valid (24 hours unless configured otherwise).", "Getting a new code cancels the previous one. Every contact of your account is told that a code was issued, never the code itself; the message has a \"this was not me\" link that cancels it."], &[("/help/emergency-sign-in", "Signing in with the code")], &[("wizard-4", "Step 4: the emergency access code (an example), its uses left and its expiry, with Copy, Print and Sign in now.")]),
+    ("No recovery email address?", &["Then the wizard cannot confirm that it is you on its own. Contact your help desk: after checking who you are (for example your ID card at the desk), an operator gives you an emergency access code from the operational console. You then sign in with your password and that code, as described on the next help page."], &[("/help/emergency-sign-in", "Signing in with the code")], &[]),
 ];
 
 pub const HELP_EMERGENCY_SIGN_IN_INTRO: &str = "An emergency access code replaces the code from your authenticator app for a short, restricted visit: just enough to remove the tokens you lost and add new ones.";
 pub const HELP_EMERGENCY_SIGN_IN: &[HelpSection] = &[
-    ("1. Password first", &["On the sign-in page type your username and password and press Continue. The code is never enough on its own."], &[("/login", "Sign-in page")]),
-    ("2. The code instead of the OTP", &["On the next page, under \"Lost your phone?\", type the emergency access code and press \"Sign in with the emergency code\". Capital letters, spaces and hyphens do not matter."], &[]),
-    ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist. Press \"I lost this device\" on the lost phone (or remove its tokens one by one). In this restricted session you may remove every token."], &[("/tokens", "Your tokens")]),
-    ("4. Enrol new tokens", &["Add an authenticator app on your new phone (on the phone itself, \"Open in authenticator app\" does it without scanning), and a new phone number or email address if yours changed."], &[("/help/tokens", "Tokens help")]),
-    ("5. Finish recovery", &["Once a new token works, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too) and you sign in again with your new token."], &[]),
-    ("Limits of the restricted session", &["It can only manage your sign-in methods and contacts; everything else says you are not allowed. It ends after 15 minutes without activity, and at once when the code expires or is cancelled. Each sign-in with the code uses one of its uses, so do everything on the first visit."], &[]),
+    ("1. Password first", &["On the sign-in page type your username and password and press Continue. The code is never enough on its own."], &[("/login", "Sign-in page")], &[]),
+    ("2. The code instead of the OTP", &["On the next page, under \"Lost your phone?\", type the emergency access code and press \"Sign in with the emergency code\". Capital letters, spaces and hyphens do not matter."], &[], &[("emergency-sign-in", "The second sign-in step with the \"Lost your phone?\" form (marked) for the emergency access code.")]),
+    ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist. Press \"I lost this device\" on the lost phone (or remove its tokens one by one). In this restricted session you may remove every token."], &[("/tokens", "Your tokens")], &[("restricted-tokens", "The token list in the restricted session: the banner with uses left and the checklist, and \"I lost this device\".")]),
+    ("4. Enrol new tokens", &["Add an authenticator app on your new phone (on the phone itself, \"Open in authenticator app\" does it without scanning), and a new phone number or email address if yours changed."], &[("/help/tokens", "Tokens help")], &[]),
+    ("5. Finish recovery", &["Once a new token works, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too) and you sign in again with your new token."], &[], &[]),
+    ("Limits of the restricted session", &["It can only manage your sign-in methods and contacts; everything else says you are not allowed. It ends after 15 minutes without activity, and at once when the code expires or is cancelled. Each sign-in with the code uses one of its uses, so do everything on the first visit."], &[], &[]),
 ];
 
 pub const HELP_LOST_PHONE_INTRO: &str = "If you lose the phone that holds your tokens, remove them from MAYI ID at once so that nobody who finds the phone can use them. Then enrol new tokens on your new phone. There are two ways, depending on what you still have.";
 pub const HELP_LOST_PHONE: &[HelpSection] = &[
-    ("If you can still sign in", &["You have another token that was not on the lost phone (a second phone, a tablet, an email or SMS token to a number you still have). Sign in with it, open your tokens and press \"I lost this device\" on the lost phone: every token of that phone is removed in one step and every other session is signed out. Then enrol the tokens again on the new phone."], &[("/login", "Sign in"), ("/tokens", "Your tokens"), ("/help/tokens", "Tokens help")]),
-    ("If the lost phone held all your tokens", &["1. On the sign-in page, open Emergency Access.", "2. Go through its four steps and get an emergency access code.", "3. Sign in with your password and the emergency access code instead of the code from your app.", "4. In your token list, remove the tokens of the lost phone and enrol new ones on the new phone. The code has a limited number of uses: do it all on the first visit.", "5. Press \"Finish recovery\" and sign in with your new token."], &[("/emergency", "Emergency Access"), ("/help/emergency-access", "Emergency Access help"), ("/help/emergency-sign-in", "Signing in with the code")]),
-    ("If you have no recovery email address", &["Your help desk can issue the emergency access code in the operational console after checking who you are. Then continue from step 3 above."], &[]),
+    ("If you can still sign in", &["You have another token that was not on the lost phone (a second phone, a tablet, an email or SMS token to a number you still have). Sign in with it, open your tokens and press \"I lost this device\" on the lost phone: every token of that phone is removed in one step and every other session is signed out. Then enrol the tokens again on the new phone."], &[("/login", "Sign in"), ("/tokens", "Your tokens"), ("/help/tokens", "Tokens help")], &[]),
+    ("If the lost phone held all your tokens", &["1. On the sign-in page, open Emergency Access.", "2. Go through its four steps and get an emergency access code.", "3. Sign in with your password and the emergency access code instead of the code from your app.", "4. In your token list, remove the tokens of the lost phone and enrol new ones on the new phone. The code has a limited number of uses: do it all on the first visit.", "5. Press \"Finish recovery\" and sign in with your new token."], &[("/emergency", "Emergency Access"), ("/help/emergency-access", "Emergency Access help"), ("/help/emergency-sign-in", "Signing in with the code")], &[("login", "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.")]),
+    ("If you have no recovery email address", &["Your help desk can issue the emergency access code in the operational console after checking who you are. Then continue from step 3 above."], &[], &[]),
 ];
+
+/// Pictures shown outside the sections above (the sign-in help page).
+pub const HELP_EXTRA_PICTURES: &[&str] = &["login"];
+
+pub const HELP_INDEX_TITLE: &str = "Help";
+pub const HELP_INDEX_INTRO: &str =
+    "Everything MAYI ID asks of you, step by step, with pictures of the pages you will see.";
+/// The help center's pages: `(href, title, summary)`.
+pub const HELP_INDEX: &[(&str, &str, &str)] = &[
+    (
+        "/help/signing-in",
+        "Signing in",
+        "Your password, then a code from one of your tokens.",
+    ),
+    (
+        "/help/tokens",
+        "Tokens",
+        "Authenticator apps, SMS and email codes: adding them on a new phone, removing a lost one.",
+    ),
+    (
+        "/help/lost-phone",
+        "Lost phone with all tokens",
+        "The two ways back in, depending on what you still have.",
+    ),
+    (
+        "/help/emergency-access",
+        "Emergency Access",
+        "Getting an emergency access code when the lost phone held every token.",
+    ),
+    (
+        "/help/emergency-sign-in",
+        "Signing in with an emergency access code",
+        "What the code can do, how many uses it has, and what to do first.",
+    ),
+];
+
+pub const HELP_LOST_HEADING: &str = "Lost your phone?";
+pub const HELP_LOST_TEXT: &str = "If the phone with your tokens is gone, use the link \"Lost your phone? Use Emergency Access\" under the sign-in form (see the picture below), or read what to do when your phone is lost.";
+pub const HELP_LOGIN_PICTURE: &str = "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.";

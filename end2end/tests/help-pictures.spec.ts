@@ -1,0 +1,90 @@
+import { expect, type Page, test } from "@playwright/test";
+import * as path from "node:path";
+import { password, receivedCode } from "./fixtures";
+
+// `make help-pictures`: pictures of the real pages for the help center, written to
+// public/help/{name}-phone.png and -desktop.png. Deterministic: demo names, and the values
+// that change from run to run (the emergency code, its expiry) replaced by fixed examples
+// before each picture. Skipped in the normal test run.
+test.skip(!process.env.HELP_PICTURES, "only `make help-pictures` makes pictures");
+// The marks are injected styles, which the pages' own policy rightly refuses.
+test.use({ bypassCSP: true });
+
+const out = path.join(__dirname, "..", "..", "public", "help");
+const sizes = [
+  { name: "phone", width: 390, height: 844 },
+  { name: "desktop", width: 1280, height: 800 },
+];
+
+/** Marks an element with a thick outline (the thing the caption points at); `text` picks the
+ *  one element of `selector` that contains it. */
+async function mark(page: Page, selector: string, text = "") {
+  await page.evaluate(
+    ([selector, text]) => {
+      const target = Array.from(document.querySelectorAll<HTMLElement>(selector)).find((el) => (el.textContent ?? "").includes(text));
+      if (!target) throw new Error(`nothing to mark: ${selector} ${text}`);
+      target.style.outline = "4px solid #d4351c";
+      target.style.outlineOffset = "4px";
+      target.style.display = target.style.display || "inline-block";
+    },
+    [selector, text],
+  );
+}
+
+async function shoot(page: Page, name: string) {
+  await page.waitForLoadState("networkidle");
+  for (const size of sizes) {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.screenshot({ path: path.join(out, `${name}-${size.name}.png`), fullPage: true, animations: "disabled", caret: "hide" });
+  }
+}
+
+test("pictures of the lost-phone path", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  const username = "pictures";
+
+  await page.goto("/login");
+  await mark(page, ".emergency-link a");
+  await shoot(page, "login");
+
+  await page.goto("/emergency");
+  await page.getByLabel("Username").fill(username);
+  await shoot(page, "wizard-1");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/emergency\/prove$/);
+  await shoot(page, "wizard-2");
+  await page.getByLabel("Confirmation code from the email").fill(await receivedCode(`${username}@example.org`));
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await expect(page).toHaveURL(/\/emergency\/reason$/);
+  await shoot(page, "wizard-3");
+  await page.getByRole("button", { name: "Get my emergency access code" }).click();
+  await expect(page).toHaveURL(/\/emergency\/code$/);
+  const code = (await page.getByLabel("Your emergency access code").textContent()) ?? "";
+  await page.evaluate(() => {
+    document.querySelector(".emergency-code code")!.textContent = "ABCD-EFGH-JKMN-PQRS";
+    document.querySelector("dl.facts time")!.textContent = "29/11/2026, 14:00:00";
+  });
+  await shoot(page, "wizard-4");
+
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  await mark(page, ".emergency-choice", "Lost your phone?");
+  await shoot(page, "emergency-sign-in");
+  await page.getByLabel("Emergency access code").fill(code);
+  await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
+  await expect(page).toHaveURL(/\/tokens$/);
+  await page.evaluate(() => {
+    document.querySelectorAll(".recovery-banner time").forEach((t) => (t.textContent = "29/11/2026, 14:00:00"));
+    document.querySelectorAll(".token dd").forEach((dd) => {
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/.test(dd.textContent ?? "")) dd.textContent = "2026-11-20 09:15 UTC";
+    });
+  });
+  await mark(page, "details.confirm > summary", "I lost this device");
+  await shoot(page, "restricted-tokens");
+});
