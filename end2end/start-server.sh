@@ -97,6 +97,19 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
 "$bin" token import --username pictures --kind sms --phone "+420602999001" \
   --label "Text messages" --device "Lost phone"
 
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username pictures-tokens --display-name "Erin Example" --recovery-email "pictures-tokens@example.org"
+for token in "Authenticator app:Old phone" "Text messages:Old phone" "Work app:Tablet"; do
+  kind=totp; [ "${token%%:*}" = "Text messages" ] && kind=sms
+  if [ "$kind" = sms ]; then
+    "$bin" token import --username pictures-tokens --kind sms --phone "+420602999002" \
+      --label "${token%%:*}" --device "${token#*:}"
+  else
+    "$bin" token import --username pictures-tokens --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "${token%%:*}" --device "${token#*:}"
+  fi
+done
+
 # Keyboard alone (keyboard.spec.ts).
 for project in phone desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

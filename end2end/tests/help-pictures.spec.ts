@@ -1,6 +1,7 @@
 import { expect, type Page, test } from "@playwright/test";
 import * as path from "node:path";
-import { password, receivedCode } from "./fixtures";
+import { password, receivedCode, totpSecret } from "./fixtures";
+import { totp } from "./totp";
 
 // `make help-pictures`: pictures of the real pages for the help center, written to
 // public/help/{name}-phone.png and -desktop.png. Deterministic: demo names, and the values
@@ -87,4 +88,25 @@ test("pictures of the lost-phone path", async ({ page }, info) => {
   });
   await mark(page, "details.confirm > summary", "I lost this device");
   await shoot(page, "restricted-tokens");
+});
+
+test("pictures of the token list", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("pictures-tokens");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const app = page.getByRole("region", { name: "Work app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.goto("/tokens");
+  await page.evaluate(() => {
+    document.querySelectorAll(".token dd").forEach((dd) => {
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/.test(dd.textContent ?? "")) dd.textContent = "2026-11-20 09:15 UTC";
+    });
+  });
+  await mark(page, "details.confirm > summary", "I lost this device (Old phone)");
+  await shoot(page, "tokens");
 });

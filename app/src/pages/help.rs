@@ -56,6 +56,7 @@ pub fn HelpTokens() -> impl IntoView {
             <p>{text::HELP_TOKENS_NEW_PHONE}</p>
             <h2>{text::HELP_TOKENS_LOST_HEADING}</h2>
             <p>{text::HELP_TOKENS_LOST}</p>
+            <crate::pages::HelpPicture name="tokens" description=text::HELP_TOKENS_PICTURE />
             <h2>{text::HELP_TOKENS_RECENT_HEADING}</h2>
             <p>{text::HELP_TOKENS_RECENT}</p>
             <p>

@@ -131,13 +131,14 @@ pub const HELP_EMERGENCY_SIGN_IN: &[HelpSection] = &[
 
 pub const HELP_LOST_PHONE_INTRO: &str = "If you lose the phone that holds your tokens, remove them from MAYI ID at once so that nobody who finds the phone can use them. Then enrol new tokens on your new phone. There are two ways, depending on what you still have.";
 pub const HELP_LOST_PHONE: &[HelpSection] = &[
-    ("If you can still sign in", &["You have another token that was not on the lost phone (a second phone, a tablet, an email or SMS token to a number you still have). Sign in with it, open your tokens and press \"I lost this device\" on the lost phone: every token of that phone is removed in one step and every other session is signed out. Then enrol the tokens again on the new phone."], &[("/login", "Sign in"), ("/tokens", "Your tokens"), ("/help/tokens", "Tokens help")], &[]),
+    ("If you can still sign in", &["You have another token that was not on the lost phone (a second phone, a tablet, an email or SMS token to a number you still have). Sign in with it, open your tokens and press \"I lost this device\" on the lost phone: every token of that phone is removed in one step and every other session is signed out. Then enrol the tokens again on the new phone."], &[("/login", "Sign in"), ("/tokens", "Your tokens"), ("/help/tokens", "Tokens help")], &[("tokens", "The token list, grouped by phone. \"I lost this device (Old phone)\" (marked) removes every token of that phone at once.")]),
     ("If the lost phone held all your tokens", &["1. On the sign-in page, open Emergency Access.", "2. Go through its four steps and get an emergency access code.", "3. Sign in with your password and the emergency access code instead of the code from your app.", "4. In your token list, remove the tokens of the lost phone and enrol new ones on the new phone. The code has a limited number of uses: do it all on the first visit.", "5. Press \"Finish recovery\" and sign in with your new token."], &[("/emergency", "Emergency Access"), ("/help/emergency-access", "Emergency Access help"), ("/help/emergency-sign-in", "Signing in with the code")], &[("login", "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.")]),
     ("If you have no recovery email address", &["Your help desk can issue the emergency access code in the operational console after checking who you are. Then continue from step 3 above."], &[], &[]),
 ];
 
 /// Pictures shown outside the sections above (the sign-in help page).
-pub const HELP_EXTRA_PICTURES: &[&str] = &["login"];
+pub const HELP_EXTRA_PICTURES: &[&str] = &["login", "tokens"];
+pub const HELP_TOKENS_PICTURE: &str = "The token list, grouped by phone. \"I lost this device (Old phone)\" (marked) removes every token of that phone at once.";
 
 pub const HELP_INDEX_TITLE: &str = "Help";
 pub const HELP_INDEX_INTRO: &str =
