@@ -67,8 +67,39 @@ impl Password {
                 format!("must be at least {PASSWORD_MIN_CHARS} characters"),
             ));
         }
-        // PW-5 blocklist hook: checks against common passwords, the username and the service name
-        // belong here, returning `InvalidInput` with the reason to show.
+        Ok(password)
+    }
+
+    /// A password someone is choosing (a new account, a change), for `username`: the checks of
+    /// [`Self::new`] and the blocklist (PW-5): none of the most common passwords, not containing
+    /// the username or the service's name. The reason is shown. Passwords being *checked* at
+    /// sign-in use [`Self::new`] only, so an old password is never refused for being weak.
+    pub fn choose(raw: String, username: &crate::Username) -> Result<Self> {
+        let password = Self::new(raw)?;
+        let lower = password.0.to_lowercase();
+        let compact: String = lower.chars().filter(|c| c.is_alphanumeric()).collect();
+        if COMMON_PASSWORDS
+            .iter()
+            .any(|common| lower == *common || compact == *common)
+        {
+            return Err(DomainError::invalid(
+                "password",
+                "is one of the most common passwords; choose another (a few unrelated words make a good one)",
+            ));
+        }
+        let name = username.as_str().to_lowercase();
+        if name.chars().count() >= 3 && lower.contains(&name) {
+            return Err(DomainError::invalid(
+                "password",
+                "must not contain your username",
+            ));
+        }
+        if compact.contains("mayiid") || lower.contains("mayi id") {
+            return Err(DomainError::invalid(
+                "password",
+                "must not contain the name of this service",
+            ));
+        }
         Ok(password)
     }
 
@@ -82,6 +113,94 @@ impl fmt::Debug for Password {
         f.write_str("Password(***)")
     }
 }
+
+/// The most common passwords of at least [`PASSWORD_MIN_CHARS`] characters (lower case), from
+/// the public breach corpora's top lists. Shorter ones are refused by length anyway.
+const COMMON_PASSWORDS: &[&str] = &[
+    "12345678",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "qwertyuiop",
+    "qwerty123",
+    "qwerty12",
+    "qwerty1234",
+    "1qaz2wsx",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "zaq12wsx",
+    "iloveyou",
+    "iloveyou1",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "welcome123",
+    "superman",
+    "starwars",
+    "trustno1",
+    "11111111",
+    "00000000",
+    "88888888",
+    "87654321",
+    "987654321",
+    "abcd1234",
+    "abc12345",
+    "abcdefgh",
+    "asdfghjkl",
+    "zxcvbnm1",
+    "computer",
+    "michelle",
+    "jennifer",
+    "letmein1",
+    "whatever",
+    "football1",
+    "charlie1",
+    "liverpool",
+    "chocolate",
+    "changeme",
+    "admin123",
+    "administrator",
+    "123123123",
+    "111222333",
+    "1234qwer",
+    "q1w2e3r4",
+    "q1w2e3r4t5",
+    "aa123456",
+    "password!",
+    "iloveyou2",
+    "monkey123",
+    "dragon123",
+    "shadow123",
+    "master123",
+    "access14",
+    "mustang1",
+    "internet",
+    "samsung1",
+    "computer1",
+    "secret123",
+    "test1234",
+    "testtest",
+    "login123",
+    "letmein123",
+    "helloworld",
+    "hello123",
+    "qwertyui",
+    "passwort",
+    "motdepasse",
+    "contraseña",
+    "senha123",
+    "heslo123",
+    "wachtwoord",
+];
 
 /// A stored password hash: an argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
 /// Not secret like a password, but an offline-guessing target, so it is never printed.
@@ -497,6 +616,31 @@ mod tests {
         HASHER.verify_dummy(&p).await.unwrap();
         let dummy = t.elapsed();
         assert!(dummy * 3 > real, "dummy {dummy:?} vs real {real:?}");
+    }
+
+    #[test]
+    fn pw5_chosen_passwords_are_checked_against_the_blocklist_with_a_reason() {
+        let erin = crate::Username::parse("erin.example").unwrap();
+        for (raw, reason) in [
+            ("password123", "most common"),
+            ("Password123", "most common"),
+            ("P@ssw0rd", "most common"),
+            ("qwerty 123", "most common"),
+            ("my name is erin.example!", "username"),
+            ("ERIN.EXAMPLE rules", "username"),
+            ("i love MAYI ID so much", "name of this service"),
+            ("mayi-id-password", "name of this service"),
+        ] {
+            let err = Password::choose(raw.into(), &erin).unwrap_err();
+            assert!(err.to_string().contains(reason), "{raw}: {err}");
+        }
+        // A lower-case passphrase (PW-4: no composition rules) is fine, and the blocklist never
+        // applies to a password being checked at sign-in.
+        assert!(Password::choose("correct horse battery staple".into(), &erin).is_ok());
+        assert!(Password::new("password123".into()).is_ok());
+        assert!(COMMON_PASSWORDS
+            .iter()
+            .all(|p| p.chars().count() >= PASSWORD_MIN_CHARS));
     }
 
     #[tokio::test]

@@ -196,7 +196,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 recovery_email.as_deref(),
                 role.into(),
             )?;
-            let password = read_password()?;
+            let password = read_password(&request.username)?;
             let store = runtime::open_store(&config).await?;
             let id = request.create(&store, password).await?;
             println!("created account {} (id {})", request.username, id.0);
@@ -245,9 +245,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
     }
 }
 
-/// Reads the password from a prompt (asked twice) or, when input is not a terminal, from the
-/// first line of standard input.
-fn read_password() -> Result<Password, String> {
+/// Reads the new account's password from a prompt (asked twice) or, when input is not a
+/// terminal, from the first line of standard input, and checks it as a chosen password.
+fn read_password(username: &Username) -> Result<Password, String> {
     let text = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
         let again = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
@@ -263,7 +263,8 @@ fn read_password() -> Result<Password, String> {
             .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         buffer.lines().next().unwrap_or("").to_string()
     };
-    Password::new(text).map_err(|e| format!("{e}; nothing was written"))
+    // PW-5: a chosen password passes the blocklist too.
+    Password::choose(text, username).map_err(|e| format!("{e}; nothing was written"))
 }
 
 /// A validated `user create`.

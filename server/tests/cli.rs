@@ -215,6 +215,24 @@ fn bad_arguments_are_clear_errors_and_write_nothing() {
             "",
             "password",
         ),
+        // PW-5: a chosen password passes the blocklist, and the reason is shown.
+        (
+            vec!["user", "create", "--username", "bob", "--display-name", "B"],
+            "password123\n",
+            "most common passwords",
+        ),
+        (
+            vec![
+                "user",
+                "create",
+                "--username",
+                "bobby",
+                "--display-name",
+                "B",
+            ],
+            "hello bobby hello\n",
+            "must not contain your username",
+        ),
         (
             vec![
                 "user",
