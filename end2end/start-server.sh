@@ -110,6 +110,14 @@ for token in "Authenticator app:Old phone" "Text messages:Old phone" "Work app:T
   fi
 done
 
+# Password change (password.spec.ts).
+for name in pw-js-phone pw-js-desktop pw-nojs-phone pw-nojs-desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
+  "$bin" token import --username "$name" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+done
+
 # Keyboard alone (keyboard.spec.ts).
 for project in phone desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

@@ -844,3 +844,40 @@ fn oob_enrolment_view(token: &identity::Token) -> OobEnrolmentView {
         target: identity::shown_stored_contact(kind, token.target.as_deref().unwrap_or_default()),
     }
 }
+
+/// Changes the caller's password (PW-9): the current one first, the new one twice; optionally
+/// signs out every other session. Returns how many sessions ended.
+///
+/// Who may call it: a signed-in user in a full session (a restricted emergency session gets 403).
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current: String,
+    new: String,
+    again: String,
+    end_others: Option<String>,
+) -> Result<u64, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_full_session(&state).await)?;
+    if new != again {
+        return respond(Err(AppError::Invalid(
+            crate::text::PASSWORD_CHANGE_MISMATCH.into(),
+        )));
+    }
+    let changed = state
+        .auth
+        .change_password(
+            &session,
+            &account,
+            current,
+            new,
+            end_others.is_some(),
+            &client(),
+        )
+        .await
+        .map_err(map_auth);
+    let ended = respond(changed)?;
+    // Without JavaScript the page reloads: the address says what happened.
+    redirect("/account?password_changed=1");
+    Ok(ended)
+}

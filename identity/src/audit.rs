@@ -113,6 +113,8 @@ stored_enum!(
         EmergencyFinished => "emergency.finished",
         /// A signed-in caller was refused a function its session or role does not allow.
         AccessDenied => "access.denied",
+        /// The account's password was changed (or a change was refused).
+        PasswordChanged => "password.changed",
         // Self-service contacts and password re-entry (issue 4).
         /// A contact (e-mail address or phone number) was confirmed and added.
         ContactAdded => "contact.added",

@@ -530,6 +530,95 @@ impl Authenticator {
         Ok(code.revoked_at.is_none() && code.expires_at > now)
     }
 
+    /// Changes the password of the signed-in account (PW-9): the current password is checked
+    /// first (throttled like sign-in: per username with growing delays, per address), the new
+    /// one must pass the checks of a chosen password (PW-5) and differ from the current one. The
+    /// change and the notice to the account's contacts are one transaction; when
+    /// `end_other_sessions`, every other session ends too (ASVS 7.4.3). Returns how many ended.
+    /// Only a full session may change it; a wrong current password is `InvalidCredentials`.
+    pub async fn change_password(
+        &self,
+        session: &Session,
+        account: &Account,
+        current: String,
+        new: String,
+        end_other_sessions: bool,
+        client: &Client,
+    ) -> Result<u64, AuthError> {
+        if session.account_id != account.id || session.scope != SessionScope::Full {
+            return Err(AuthError::NotSignedIn);
+        }
+        let event = |outcome| {
+            NewAuditEvent::new(AuditAction::PasswordChanged, outcome)
+                .actor(account.id)
+                .subject(account.id)
+                .client(client.ip.clone(), client.user_agent.clone())
+        };
+        let ip_key = client
+            .ip
+            .as_deref()
+            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
+        if let Some(key) = &ip_key {
+            if let Some(error) = AuthError::from_throttle(self.store.throttle_check(key).await?) {
+                self.store.audit(event(AuditOutcome::Denied)).await?;
+                return Err(error);
+            }
+        }
+        let name_key = ThrottleKey::username_password(&account.username);
+        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(&name_key).await?) {
+            self.store.audit(event(AuditOutcome::Denied)).await?;
+            return Err(error);
+        }
+        let verified = match Password::new(current.clone()) {
+            Ok(password) => {
+                self.hasher
+                    .verify(&password, &account.password_hash)
+                    .await?
+            }
+            Err(_) => false,
+        };
+        if !verified {
+            if let Some(key) = &ip_key {
+                self.store.throttle_fail(key).await?;
+            }
+            self.store.audit(event(AuditOutcome::Failure)).await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.store.throttle_clear(&name_key).await?;
+        let chosen = Password::choose(new.clone(), &account.username)?;
+        if new == current {
+            return Err(DomainError::invalid(
+                "new password",
+                "must be different from the current one",
+            )
+            .into());
+        }
+        let hash = self.hasher.hash(&chosen).await?;
+        let notice = notify::password_changed_notice(&account.display_name, &self.public_url);
+        let notices = notice_messages(&self.store, account.id, &notice).await?;
+        if !self
+            .store
+            .set_password_hash(account.id, &hash, &notices)
+            .await?
+        {
+            return Err(AuthError::NotSignedIn);
+        }
+        let ended = if end_other_sessions {
+            self.store
+                .end_sessions(account.id, Some(session.id))
+                .await?
+        } else {
+            0
+        };
+        self.store
+            .audit(
+                event(AuditOutcome::Success)
+                    .details(serde_json::json!({ "other_sessions_ended": ended })),
+            )
+            .await?;
+        Ok(ended)
+    }
+
     /// Records that a signed-in caller was refused a function its session or role does not
     /// allow (EC-11, AC rows): `what` names the function or path.
     pub async fn audit_access_denied(

@@ -116,6 +116,8 @@ pub mod testing;
 mod abuse_tests;
 #[cfg(test)]
 mod fail_closed_tests;
+#[cfg(test)]
+mod password_change_tests;
 
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,

@@ -31,7 +31,7 @@ use crate::time::Timestamp;
 mod emergency;
 pub use emergency::{
     emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
-    emergency_proof_email,
+    emergency_proof_email, password_changed_notice,
 };
 
 /// The service's name, as messages say it.

@@ -80,6 +80,7 @@ fn Account(account: AccountView) -> impl IntoView {
             </p>
             <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
+            {(!restricted).then(|| view! { <ChangePasswordForm /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
             </ActionForm>
@@ -150,5 +151,46 @@ fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl Into
                 </ActionForm>
             })}
         </li>
+    }
+}
+
+/// PW-9: the current password, the new one twice, and whether to sign out everywhere else.
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let change = ServerAction::<crate::api::ChangePassword>::new();
+    let busy = change.pending();
+    let result = move || change.value().get();
+    let query = leptos_router::hooks::use_query_map();
+    let changed_before = move || query.with(|q| q.get("password_changed").is_some());
+    view! {
+        <h2 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h2>
+        <ActionForm action=change attr:aria-labelledby="password-heading">
+            <div class="field">
+                <label for="password-current">{text::PASSWORD_CHANGE_CURRENT}</label>
+                <input id="password-current" name="current" type="password" autocomplete="current-password" required />
+            </div>
+            <div class="field">
+                <label for="password-new">{text::PASSWORD_CHANGE_NEW}</label>
+                <input id="password-new" name="new" type="password" autocomplete="new-password" minlength="8" required
+                    aria-describedby=move || matches!(result(), Some(Err(_))).then_some("password-error") />
+            </div>
+            <div class="field">
+                <label for="password-again">{text::PASSWORD_CHANGE_AGAIN}</label>
+                <input id="password-again" name="again" type="password" autocomplete="new-password" minlength="8" required />
+            </div>
+            <label class="checkbox" for="password-end-others">
+                <input type="checkbox" id="password-end-others" name="end_others" value="on" checked=true />
+                {text::PASSWORD_CHANGE_END_OTHERS}
+            </label>
+            {move || match result() {
+                Some(Ok(_)) => Some(view! { <p class="success" role="status">{text::PASSWORD_CHANGE_DONE}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert" id="password-error">{error.to_string()}</p> }.into_any()),
+                None if changed_before() => Some(view! { <p class="success" role="status">{text::PASSWORD_CHANGE_DONE}</p> }.into_any()),
+                None => None,
+            }}
+            <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                {move || if busy.get() { text::PASSWORD_CHANGE_WORKING } else { text::PASSWORD_CHANGE_BUTTON }}
+            </button>
+        </ActionForm>
     }
 }

@@ -175,3 +175,14 @@ pub const HELP_INDEX: &[(&str, &str, &str)] = &[
 pub const HELP_LOST_HEADING: &str = "Lost your phone?";
 pub const HELP_LOST_TEXT: &str = "If the phone with your tokens is gone, use the link \"Lost your phone? Use Emergency Access\" under the sign-in form (see the picture below), or read what to do when your phone is lost.";
 pub const HELP_LOGIN_PICTURE: &str = "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.";
+
+pub const PASSWORD_CHANGE_HEADING: &str = "Change your password";
+pub const PASSWORD_CHANGE_CURRENT: &str = "Current password";
+pub const PASSWORD_CHANGE_NEW: &str =
+    "New password (at least 8 characters; a few unrelated words make a good one)";
+pub const PASSWORD_CHANGE_AGAIN: &str = "New password again";
+pub const PASSWORD_CHANGE_END_OTHERS: &str = "Also sign out every other session";
+pub const PASSWORD_CHANGE_BUTTON: &str = "Change password";
+pub const PASSWORD_CHANGE_WORKING: &str = "Changing…";
+pub const PASSWORD_CHANGE_DONE: &str = "Your password was changed. We told your contacts.";
+pub const PASSWORD_CHANGE_MISMATCH: &str = "The two new passwords differ.";

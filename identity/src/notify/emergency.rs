@@ -139,6 +139,26 @@ pub fn emergency_code_revoked_notice(
     }
 }
 
+/// PW-9: the account's password was changed.
+pub fn password_changed_notice(display_name: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    Notice {
+        subject: format!("Your {PRODUCT} password was changed"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The password of your {PRODUCT} account was changed.\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             Not you? Someone has taken over your account. Contact your help desk at once: they \
+             can lock it. Then sign in at {url} if you still can.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!("{PRODUCT}: your password was changed. Not you? Call your help desk at once."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

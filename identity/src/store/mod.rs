@@ -123,6 +123,7 @@ mod emergency;
 mod enrol;
 mod oob;
 mod outbox;
+mod password;
 mod selfservice;
 mod throttle;
 

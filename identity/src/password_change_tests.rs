@@ -1,0 +1,136 @@
+//! PW-9: changing the password, on both backends.
+
+use std::sync::Arc;
+
+use crate::testing::TestStore;
+use crate::{
+    AccountState, AuditAction, AuditQuery, AuthError, Authenticator, Client, DomainError, Email,
+    NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope,
+    SystemClock, Username,
+};
+
+on_both_backends!(pw9_a_change_needs_the_current_password_notifies_and_ends_other_sessions);
+
+const OLD: &str = "the old and long passphrase";
+const NEW: &str = "a brand new long passphrase";
+
+async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_sessions(db: TestStore) {
+    let store = db.store.clone();
+    let hasher = PasswordHasher::new(None).unwrap();
+    let id = store
+        .create_account_with(
+            NewAccount {
+                username: Username::parse("pat").unwrap(),
+                display_name: "Pat".into(),
+                password_hash: hasher
+                    .hash(&Password::new(OLD.into()).unwrap())
+                    .await
+                    .unwrap(),
+                role: Role::User,
+                state: AccountState::Active,
+            },
+            vec![NewContact {
+                value: Email::parse("pat@example.org").unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            }],
+        )
+        .await
+        .unwrap();
+    let auth = Authenticator::new(
+        store.clone(),
+        hasher,
+        Arc::new(SeedCipher::from_key_bytes([2; 32])),
+        Arc::new(SystemClock),
+        "https://id.example.org",
+    );
+    let open = |scope| {
+        store.create_session(NewSession {
+            account_id: id,
+            scope,
+            ip: None,
+            user_agent: None,
+        })
+    };
+    let here = open(SessionScope::Full).await.unwrap();
+    let elsewhere = open(SessionScope::Full).await.unwrap();
+    let restricted = open(SessionScope::Emergency).await.unwrap();
+    let (session, account) = auth.session(&here).await.unwrap();
+    let client = Client::default();
+
+    // A wrong current password changes nothing.
+    assert!(matches!(
+        auth.change_password(
+            &session,
+            &account,
+            "not it at all".into(),
+            NEW.into(),
+            true,
+            &client
+        )
+        .await,
+        Err(AuthError::InvalidCredentials)
+    ));
+    // A weak or unchanged new password is refused with its reason.
+    for (new, reason) in [
+        ("password123", "most common"),
+        ("short", "at least 8"),
+        (OLD, "different"),
+    ] {
+        match auth
+            .change_password(&session, &account, OLD.into(), new.into(), true, &client)
+            .await
+        {
+            Err(AuthError::Domain(DomainError::InvalidInput { reason: why, .. })) => {
+                assert!(why.contains(reason), "{new}: {why}")
+            }
+            other => panic!("{new}: {other:?}"),
+        }
+    }
+    assert!(auth
+        .check_password("pat", OLD.into(), &client)
+        .await
+        .is_ok());
+    assert!(store.outbox_messages(10).await.unwrap().is_empty());
+
+    // The restricted emergency session may not change it.
+    let emergency = store.session(&restricted).await.unwrap().unwrap();
+    assert!(auth
+        .change_password(&emergency, &account, OLD.into(), NEW.into(), false, &client)
+        .await
+        .is_err());
+
+    // The right current password: changed, told, other sessions ended, this one kept.
+    let ended = auth
+        .change_password(&session, &account, OLD.into(), NEW.into(), true, &client)
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(auth.session(&here).await.is_ok());
+    assert!(auth.session(&elsewhere).await.is_err());
+    assert!(matches!(
+        auth.check_password("pat", OLD.into(), &client).await,
+        Err(AuthError::InvalidCredentials)
+    ));
+    assert!(auth
+        .check_password("pat", NEW.into(), &client)
+        .await
+        .is_ok());
+    let messages = store.outbox_messages(10).await.unwrap();
+    assert!(messages.iter().any(|m| m.recipient == "pat@example.org"
+        && m.body
+            .contains("password of your MAYI ID account was changed")));
+    let events = store
+        .audit_events(AuditQuery {
+            action: Some(AuditAction::PasswordChanged),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.outcome == crate::AuditOutcome::Success));
+    assert!(events
+        .iter()
+        .any(|e| e.outcome == crate::AuditOutcome::Failure));
+}
