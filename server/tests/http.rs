@@ -979,3 +979,85 @@ on_both_backends! {
         assert_eq!(file_headers[header::CACHE_CONTROL], "no-cache");
     }
 }
+
+on_both_backends! {
+    /// CS-5: only the methods in use. Pages answer GET (and HEAD), server functions POST.
+    async fn cs_5_other_methods_are_refused(h: Harness) {
+        for (method, uri) in [("PUT", "/login"), ("DELETE", "/login"), ("TRACE", "/login"), ("PATCH", "/tokens"), ("PUT", "/api/sign_in"), ("DELETE", "/api/remove_token"), ("TRACE", "/api/my_account")] {
+            let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+            let (status, _, _) = send(&h.router, request).await;
+            assert!(status == StatusCode::METHOD_NOT_ALLOWED || status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST, "{method} {uri}: {status}");
+            assert!(!status.is_success(), "{method} {uri}: {status}");
+        }
+        // A mutating function is never reachable by GET (no GET encodings: CS-1, decision 3).
+        for uri in ["/api/sign_in?username=alice&password=x", "/api/remove_token?token_id=1", "/api/emergency_start?username=alice&password=x"] {
+            let (status, headers, _) = send(&h.router, get(uri)).await;
+            assert!(!status.is_success(), "GET {uri}: {status}");
+            assert!(headers.get(header::SET_COOKIE).is_none(), "GET {uri} did something");
+        }
+    }
+
+    /// Abuse case 20: there is no `next` parameter to abuse; after sign-in the browser goes to
+    /// the account page, whatever the address asked. CS-8: a forged Host changes no link.
+    async fn abuse_20_no_open_redirect_and_cs_8_host_header_ignored(h: Harness) {
+        let request = Request::post("/api/sign_in?next=https://evil.example/")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://127.0.0.1:3000/login?next=https://evil.example/")
+            .header(header::HOST, "evil.example")
+            .body(Body::from(format!("username=alice&password={}&next=https%3A%2F%2Fevil.example%2F", urlencode(PASSWORD))))
+            .unwrap();
+        let (status, headers, body) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::FOUND, "{body}");
+        assert_eq!(headers[header::LOCATION], "/login/verify");
+        let (_, headers, html) = send(&h.router, Request::get("/login?next=https://evil.example/").header(header::HOST, "evil.example").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()).await;
+        assert!(headers.get(header::LOCATION).is_none());
+        assert!(!html.contains("evil.example"), "{html}");
+    }
+
+    /// Abuse case 11: NUL bytes, invalid UTF-8, 10 kB fields and CRLF get a clear refusal and
+    /// change nothing.
+    async fn abuse_11_hostile_bodies_are_refused_cleanly(h: Harness) {
+        let big = "a".repeat(10 * 1024);
+        for body in [
+            format!("username=alice%00&password={}", urlencode(PASSWORD)),
+            format!("username={big}&password={}", urlencode(PASSWORD)),
+            "username=%FF%FE&password=x".to_string(),
+            format!("username=alice%0D%0ABcc:%20evil@example.org&password={}", urlencode(PASSWORD)),
+        ] {
+            let request = Request::post("/api/sign_in")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from(body.clone()))
+                .unwrap();
+            let (status, headers, answer) = send(&h.router, request).await;
+            assert!(status.is_client_error(), "{}: {status} {answer}", &body[..40.min(body.len())]);
+            assert!(headers.get(header::SET_COOKIE).is_none());
+            assert!(!answer.contains("panicked") && !answer.to_lowercase().contains("sql"), "{answer}");
+        }
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        // A 10 kB code and a code with NUL bytes: refused as wrong codes, nothing else.
+        for code in [big.as_str(), "12%003456"] {
+            let (status, _, answer) = send(&h.router, post("/api/verify_code", &format!("token_id=1&kind=totp&code={code}"), &attempt)).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        }
+    }
+
+    /// CS-7: a forced database error reaches the browser as a plain message, with no database
+    /// text; and it denies (AC-6).
+    async fn cs_7_a_database_error_is_a_plain_message(h: Harness) {
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE oob_challenges").await.unwrap();
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE confirmation_codes").await.unwrap();
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE throttle").await.unwrap();
+        let (status, headers, body) = send(&h.router, post("/api/verify_code", &format!("token_id=1&kind=totp&code={}", TotpSecret::from_base32(SECRET).unwrap().code_at(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs())), &attempt)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        assert!(headers.get(header::SET_COOKIE).is_none(), "no session");
+        let lower = body.to_lowercase();
+        for leak in ["throttle", "sql", "table", "relation", "no such"] {
+            assert!(!lower.contains(leak), "{body}");
+        }
+    }
+}
