@@ -874,3 +874,110 @@ fn operator_notices_carry_no_control_characters() {
     assert!(n.body.contains("Reason given: stolenphone"));
     assert!(n.sms.contains("locked your account"));
 }
+
+/// The figure for the README: console search over 100,000 accounts (each with an e-mail
+/// address and a phone number), on SQLite and on PostgreSQL. Ignored by default (it takes a
+/// while to fill); run it with
+/// `cargo test -p identity --release --lib console::tests::search_timing -- --ignored --nocapture`.
+/// It prints the median of 5 runs per query and checks each query's answer, never its time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn search_timing_over_100_000_accounts() {
+    let mut backends = vec![("sqlite", crate::testing::sqlite().await)];
+    if let Some(pg) = crate::testing::postgres().await {
+        backends.push(("postgres", pg));
+    }
+    for (name, db) in backends {
+        let f = fixture(db).await;
+        fill(&f.store, 100_000).await;
+        let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+        let o = f.operator(&op).await;
+        let cases: [(&str, SearchMode, &str); 6] = [
+            ("user099998", SearchMode::Prefix, "user099998"),
+            ("Person 4242", SearchMode::Prefix, "user004242"),
+            ("+420 600 077", SearchMode::Prefix, "user077000"),
+            ("USER05000@example", SearchMode::Prefix, "user005000"),
+            ("surname 987", SearchMode::Contains, "user000987"),
+            ("@example.org", SearchMode::Contains, "otto"),
+        ];
+        for (term, mode, first) in cases {
+            let mut times = Vec::new();
+            let mut page = None;
+            for _ in 0..5 {
+                let start = std::time::Instant::now();
+                page = Some(f.console.search(&o, term, mode, 0).await.unwrap());
+                times.push(start.elapsed());
+            }
+            times.sort();
+            let page = page.unwrap();
+            let names: Vec<&str> = page.accounts.iter().map(|a| a.username.as_str()).collect();
+            if term == "@example.org" {
+                assert_eq!(names.len(), 20, "{names:?}");
+                assert!(page.has_more);
+            } else {
+                assert_eq!(names.first().copied(), Some(first), "{term}: {names:?}");
+            }
+            eprintln!(
+                "search timing [{name}] {term:?} {mode:?}: median {:.1} ms ({} results{})",
+                times[2].as_secs_f64() * 1000.0,
+                names.len(),
+                if page.has_more { ", more" } else { "" }
+            );
+        }
+    }
+}
+
+/// Inserts `n` accounts `user000000…` with an address and a number each, 1000 a statement.
+async fn fill(store: &Store, n: usize) {
+    let hash = fake_password_hash();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let accounts: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "('user{i:06}', 'Person {i} Surname {}', '{}', 'active', 'user', 0, 0, \
+                     'person {i} surname {}')",
+                    i % 1000,
+                    hash.as_str(),
+                    i % 1000
+                )
+            })
+            .collect();
+        crate::testing::execute_raw(
+            store,
+            &format!(
+                "INSERT INTO accounts (username, display_name, password_hash, state, role, \
+                 created_at, updated_at, search_name) VALUES {}",
+                accounts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+        let contacts: Vec<String> = chunk
+            .iter()
+            .flat_map(|i| {
+                [
+                    format!(
+                        "((SELECT id FROM accounts WHERE username = 'user{i:06}'), 'email', \
+                         'User{i:05}@example.org', {t}, {t}, 0)",
+                        t = "TRUE"
+                    ),
+                    format!(
+                        "((SELECT id FROM accounts WHERE username = 'user{i:06}'), 'phone', \
+                         '+420600{i:06}', TRUE, FALSE, 0)"
+                    ),
+                ]
+            })
+            .collect();
+        crate::testing::execute_raw(
+            store,
+            &format!(
+                "INSERT INTO contacts (account_id, kind, value, confirmed, is_recovery, \
+                 created_at) VALUES {}",
+                contacts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+    }
+}

@@ -1,0 +1,140 @@
+import { type Browser, expect, type Page, test } from "@playwright/test";
+import { password, totpSecret } from "./fixtures";
+import { totp } from "./totp";
+
+// The operational console (issue 6): a help desk operator signs in with a second factor, finds
+// a user who lost every token and has no recovery address, and issues an emergency access code;
+// the user signs in with password + code and recovers; the console counts the code's uses.
+// Accounts come from start-server.sh: op-<project>, op-self-<project>, console-lost-<project>,
+// console-user-<project>.
+
+/** Password, then the authenticator app's code: a full session. */
+async function signIn(page: Page, username: string) {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+/** Finds `username` with the console's search and opens their page. */
+async function openUser(page: Page, username: string) {
+  await page.goto("/admin");
+  await expect(page.getByRole("link", { name: "Console help" })).toBeVisible();
+  await page.getByLabel("Username, name, email or phone number").fill(username.toUpperCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("table", { name: "Results" }).getByRole("link", { name: username }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`(${username})`);
+}
+
+async function newPage(browser: Browser, project: string): Promise<Page> {
+  const phone = project === "phone";
+  const context = await browser.newContext(
+    phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 800 } },
+  );
+  return context.newPage();
+}
+
+test("an operator issues a code to a user who lost everything; the user recovers with it", async ({ page, browser }, info) => {
+  const lost = `console-lost-${info.project.name}`;
+  await signIn(page, `op-${info.project.name}`);
+
+  // The user has no contact at all: no recovery address, so only the help desk can help.
+  await openUser(page, lost);
+  await expect(page.getByText("No email address or phone number.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Console help" })).toBeVisible();
+
+  // Issue the code: verification and reason recorded, defaults 3 uses and 8 hours.
+  await page.locator("summary", { hasText: "Issue an emergency access code" }).click();
+  await expect(page.getByLabel("Uses (1 to 10)")).toHaveValue("3");
+  await expect(page.getByLabel("Valid for")).toHaveValue("480");
+  await page.getByLabel("How you verified the person's identity (required)").fill("ID card checked at the desk");
+  await page.locator("#reason-issue").fill("lost phone with every token");
+  await page.getByRole("button", { name: "Issue the code" }).click();
+  await expect(page).toHaveURL(/\/admin\/code$/);
+  const code = ((await page.getByLabel("Emergency access code").textContent()) ?? "").trim();
+  expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  await expect(page.getByRole("button", { name: "Print" })).toBeVisible();
+  expect(page.url()).not.toContain(code);
+  // Shown once: a reload does not show it again.
+  await page.reload();
+  await expect(page.getByText(/already shown/)).toBeVisible();
+  await expect(page.getByText(code)).toHaveCount(0);
+
+  // The user, in their own browser: password, then the code instead of the app's code.
+  const user = await newPage(browser, info.project.name);
+  await user.goto("/login");
+  await user.getByLabel("Username").fill(lost);
+  await user.getByLabel("Password", { exact: true }).fill(password);
+  await user.getByRole("button", { name: "Continue" }).click();
+  await expect(user).toHaveURL(/\/login\/verify$/);
+  await user.getByLabel("Emergency access code").fill(code);
+  await user.getByRole("button", { name: "Sign in with the emergency code" }).click();
+  await expect(user).toHaveURL(/\/tokens$/);
+  const banner = user.getByRole("complementary", { name: /Emergency access: 2 uses left/ });
+  await expect(banner).toBeVisible();
+
+  // Recovery: remove the lost phone's tokens, enrol a new authenticator app from its setup key.
+  await user.getByText("I lost this device (Lost phone)").click();
+  await user.getByRole("button", { name: "Yes, I lost Lost phone" }).click();
+  await expect(user.getByRole("list", { name: "Tokens on Lost phone" })).toHaveCount(0);
+  const add = user.getByRole("region", { name: "Add an authenticator app" });
+  await add.getByLabel("Phone it is on").fill("New phone");
+  await add.getByRole("button", { name: "Set up a new app" }).click();
+  const key = (await add.getByLabel("Setup key").textContent())?.replace(/\s+/g, "") ?? "";
+  expect(key).toMatch(/^[A-Z2-7]{32}$/);
+  await add.getByLabel("6-digit code the app shows now").fill(totp(key));
+  await add.getByRole("button", { name: "Finish" }).click();
+  await expect(user.getByRole("list", { name: "Tokens on New phone" }).getByRole("listitem")).toHaveCount(1);
+
+  // The console counts the use, shows the removal and the new token, never the code.
+  await page.goto("/admin");
+  await openUser(page, lost);
+  const codes = page.getByRole("region", { name: "Emergency access codes" });
+  await expect(codes.getByRole("cell", { name: "1 / 3" })).toBeVisible();
+  await expect(codes.getByRole("cell", { name: "ID card checked at the desk" })).toBeVisible();
+  await expect(codes.getByRole("cell", { name: `op-${info.project.name}` })).toBeVisible();
+  await expect(page.getByText(code)).toHaveCount(0);
+  const tokens = page.getByRole("region", { name: "Tokens" });
+  await expect(tokens.getByRole("cell", { name: "New phone" })).toBeVisible();
+  await expect(tokens.getByRole("cell", { name: /^removed / })).toBeVisible();
+
+  // Finish recovery: the code is cancelled, and the console says so.
+  await banner.getByRole("button", { name: "Finish recovery" }).click();
+  await expect(user).toHaveURL(/\/login\?recovered=1$/);
+  await page.reload();
+  await expect(codes.getByRole("cell", { name: "revoked (finished)" })).toBeVisible();
+  await user.context().close();
+});
+
+test("an operator cannot issue a code for themselves", async ({ page }, info) => {
+  // An operator account of its own: a TOTP code is accepted once, and the test above signs its
+  // operator in at the same time.
+  const me = `op-self-${info.project.name}`;
+  await signIn(page, me);
+  await openUser(page, me);
+  await page.locator("summary", { hasText: "Issue an emergency access code" }).click();
+  await page.getByLabel("How you verified the person's identity (required)").fill("looked in the mirror");
+  await page.locator("#reason-issue").fill("my own phone");
+  await page.getByRole("button", { name: "Issue the code" }).click();
+  await expect(page.getByRole("alert")).toContainText("cannot issue an emergency access code for yourself");
+  await expect(page).not.toHaveURL(/\/admin\/code$/);
+  await expect(page.getByRole("region", { name: "Emergency access codes" }).getByText("No code was ever issued.")).toBeVisible();
+});
+
+test("a normal user opening the console is refused", async ({ page }, info) => {
+  await signIn(page, `console-user-${info.project.name}`);
+  const response = await page.goto("/admin");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  await expect(page.getByRole("table")).toHaveCount(0);
+  const api = await page.request.post("/api/console_search", {
+    headers: { Accept: "application/json" },
+    form: { q: "console" },
+  });
+  expect(api.status()).toBe(403);
+});
