@@ -927,7 +927,8 @@ async fn search_timing_over_100_000_accounts() {
     }
 }
 
-/// Inserts `n` accounts `user000000…` with an address and a number each, 1000 a statement.
+/// Inserts `n` accounts `user000000…` with an address and a number each, 1000 a statement,
+/// then refreshes the planner's statistics.
 async fn fill(store: &Store, n: usize) {
     let hash = fake_password_hash();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
@@ -980,4 +981,7 @@ async fn fill(store: &Store, n: usize) {
         .await
         .unwrap();
     }
+    // As autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would after a bulk load: the
+    // planner needs the statistics to choose the index range scans.
+    crate::testing::execute_raw(store, "ANALYZE").await.unwrap();
 }

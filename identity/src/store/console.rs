@@ -66,19 +66,24 @@ impl Store {
         let (matcher, contact_matcher) = match search.mode {
             SearchMode::Prefix => (
                 format!("{{col}}{c} >= $1 AND {{col}}{c} < $2"),
-                format!("lower(value){c} >= $3 AND lower(value){c} < $4"),
+                format!("lower(c.value){c} >= $3 AND lower(c.value){c} < $4"),
             ),
             SearchMode::Contains => (
                 "{col} LIKE $1 ESCAPE '\\'".to_string(),
-                "lower(value) LIKE $2 ESCAPE '\\'".to_string(),
+                "lower(c.value) LIKE $2 ESCAPE '\\'".to_string(),
             ),
         };
+        // The page of ids is chosen first (index range scans, a sort of the matches only), and
+        // only its rows are read whole: so PostgreSQL never hash-joins the whole table.
         let sql = format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN (\
-             SELECT id FROM accounts WHERE {u} \
-             UNION SELECT id FROM accounts WHERE {d} \
-             UNION SELECT account_id FROM contacts WHERE {contact_matcher}) \
-             ORDER BY username LIMIT {limit} OFFSET {offset}",
+             SELECT id FROM (\
+             SELECT id, username FROM accounts WHERE {u} \
+             UNION SELECT id, username FROM accounts WHERE {d} \
+             UNION SELECT a.id, a.username FROM contacts c JOIN accounts a ON a.id = c.account_id \
+             WHERE {contact_matcher}) m \
+             ORDER BY username LIMIT {limit} OFFSET {offset}) \
+             ORDER BY username",
             u = matcher.replace("{col}", "username"),
             d = matcher.replace("{col}", "search_name"),
             limit = search.limit,
