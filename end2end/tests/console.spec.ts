@@ -31,11 +31,16 @@ async function openUser(page: Page, username: string) {
   await expect(page.getByRole("heading", { level: 1 })).toContainText(`(${username})`);
 }
 
-async function newPage(browser: Browser, project: string): Promise<Page> {
-  const phone = project === "phone";
-  const context = await browser.newContext(
-    phone ? { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 800 } },
-  );
+/** A second browser of the same kind as the project's (the user's own phone or computer). */
+async function newPage(browser: Browser): Promise<Page> {
+  const use = test.info().project.use;
+  const context = await browser.newContext({
+    baseURL: use.baseURL,
+    viewport: use.viewport,
+    isMobile: use.isMobile,
+    hasTouch: use.hasTouch,
+    userAgent: use.userAgent,
+  });
   return context.newPage();
 }
 
@@ -56,8 +61,9 @@ test("an operator issues a code to a user who lost everything; the user recovers
   await page.locator("#reason-issue").fill("lost phone with every token");
   await page.getByRole("button", { name: "Issue the code" }).click();
   await expect(page).toHaveURL(/\/admin\/code$/);
-  const code = ((await page.getByLabel("Emergency access code").textContent()) ?? "").trim();
-  expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  const shown = page.getByLabel("Emergency access code", { exact: true });
+  await expect(shown).toHaveText(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  const code = ((await shown.textContent()) ?? "").trim();
   await expect(page.getByRole("button", { name: "Print" })).toBeVisible();
   expect(page.url()).not.toContain(code);
   // Shown once: a reload does not show it again.
@@ -66,7 +72,7 @@ test("an operator issues a code to a user who lost everything; the user recovers
   await expect(page.getByText(code)).toHaveCount(0);
 
   // The user, in their own browser: password, then the code instead of the app's code.
-  const user = await newPage(browser, info.project.name);
+  const user = await newPage(browser);
   await user.goto("/login");
   await user.getByLabel("Username").fill(lost);
   await user.getByLabel("Password", { exact: true }).fill(password);
