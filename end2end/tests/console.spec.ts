@@ -5,8 +5,8 @@ import { totp } from "./totp";
 // The operational console (issue 6): a help desk operator signs in with a second factor, finds
 // a user who lost every token and has no recovery address, and issues an emergency access code;
 // the user signs in with password + code and recovers; the console counts the code's uses.
-// Accounts come from start-server.sh: op-<project>, op-self-<project>, console-lost-<project>,
-// console-user-<project>.
+// Accounts come from start-server.sh: op-<project>, op-self-<project>, op-nojs-<project>,
+// console-lost-<project>, console-lock-<project>, console-user-<project>.
 
 /** Password, then the authenticator app's code: a full session. */
 async function signIn(page: Page, username: string) {
@@ -143,4 +143,61 @@ test("a normal user opening the console is refused", async ({ page }, info) => {
     form: { q: "console" },
   });
   expect(api.status()).toBe(403);
+});
+
+test.describe("JavaScript off", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("search, lock and unlock work as plain forms, with the reason required", async ({ page }, info) => {
+    const target = `console-lock-${info.project.name}`;
+    await signIn(page, `op-nojs-${info.project.name}`);
+    // Contains, by a part of the email address, in capitals.
+    await page.goto("/admin");
+    await page.getByLabel("Username, name, email or phone number").fill(`LOCK-${info.project.name.toUpperCase()}@EXAMPLE`);
+    await page.getByLabel("Contains").check();
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect(page).toHaveURL(/mode=contains/);
+    await page.getByRole("table", { name: "Results" }).getByRole("link", { name: target }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText(`(${target})`);
+
+    // Lock: the confirmation asks for a reason (the browser will not submit without one).
+    await page.locator("summary", { hasText: "Lock the account" }).click();
+    await page.getByRole("button", { name: "Lock the account now" }).click();
+    expect(await page.locator("#reason-lock").evaluate((e: HTMLInputElement) => e.validity.valueMissing)).toBe(true);
+    await expect(page).not.toHaveURL(/done=/);
+    await page.locator("#reason-lock").fill("phone reported stolen");
+    await page.getByRole("button", { name: "Lock the account now" }).click();
+    await expect(page).toHaveURL(/done=locked$/);
+    await expect(page.getByRole("status")).toContainText("The account is locked");
+    const profile = page.getByRole("region", { name: "Profile" });
+    await expect(profile.getByText("locked", { exact: true })).toBeVisible();
+    const events = page.getByRole("region", { name: "Recent events" });
+    await expect(events.getByRole("cell", { name: "account.locked" })).toBeVisible();
+
+    // Unlock again.
+    await page.locator("summary", { hasText: "Unlock the account" }).click();
+    await page.locator("#reason-lock").fill("owner called back");
+    await page.getByRole("button", { name: "Unlock the account now" }).click();
+    await expect(page).toHaveURL(/done=unlocked$/);
+    await expect(profile.getByText("active", { exact: true })).toBeVisible();
+
+    // The audit log filters by user and action, and offers the CSV of what it shows.
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByLabel("About user (username)").fill(target);
+    await page.getByLabel("Action").selectOption("account.unlocked");
+    await page.getByRole("button", { name: "Show events" }).click();
+    const rows = page.getByRole("table").getByRole("row");
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(1)).toContainText("owner called back");
+    const csv = await page.request.get(
+      (await page.getByRole("link", { name: "Download as CSV" }).getAttribute("href")) ?? "",
+    );
+    expect(csv.status()).toBe(200);
+    expect(await csv.text()).toContain('"account.unlocked"');
+
+    // The overview draws its charts without a script.
+    await page.getByRole("link", { name: "Overview" }).click();
+    await expect(page.getByRole("img", { name: /^Accounts locked: / })).toBeVisible();
+    await expect(page.getByText("Accounts locked. Total: ")).toContainText(/Total: [1-9]/);
+  });
 });

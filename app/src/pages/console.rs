@@ -139,7 +139,7 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
     let previous = (found.page > 0).then(|| link(found.page - 1));
     let next = found.has_more.then(|| link(found.page + 1));
     view! {
-        <table class="console-table">
+        <div class="table-scroll"><table class="console-table">
             <caption>{text::SEARCH_RESULTS}</caption>
             <thead>
                 <tr>
@@ -159,7 +159,7 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
                     </tr>
                 }).collect_view()}
             </tbody>
-        </table>
+        </table></div>
         <p class="pager">
             {previous.map(|href| view! { <a href=href>{text::SEARCH_PREVIOUS}</a> " " })}
             {next.map(|href| view! { <a href=href>{text::SEARCH_NEXT}</a> })}
@@ -365,7 +365,7 @@ fn Tokens(
                 view! { <p>{text::USER_NO_TOKENS}</p> }.into_any()
             } else {
                 view! {
-                    <table class="console-table">
+                    <div class="table-scroll"><table class="console-table">
                         <caption class="visually-hidden">{text::USER_TOKENS}</caption>
                         <thead>
                             <tr>
@@ -380,7 +380,7 @@ fn Tokens(
                         <tbody>
                             {tokens.into_iter().map(|t| view! { <TokenLine uid token=t actions /> }).collect_view()}
                         </tbody>
-                    </table>
+                    </table></div>
                 }.into_any()
             }}
             {(!devices.is_empty()).then(|| view! {
@@ -448,7 +448,7 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
     view! {
         <section aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">{text::USER_SESSIONS}</h2>
-            <table class="console-table">
+            <div class="table-scroll"><table class="console-table">
                 <caption class="visually-hidden">{text::USER_SESSIONS}</caption>
                 <thead>
                     <tr>
@@ -485,7 +485,7 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
                         }
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
             <details class="confirm">
                 <summary>{text::ACTION_END_ALL}</summary>
                 <ActionForm action=actions.end>
@@ -509,7 +509,7 @@ fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> imp
                 view! { <p>{text::USER_NO_CODES}</p> }.into_any()
             } else {
                 view! {
-                    <table class="console-table">
+                    <div class="table-scroll"><table class="console-table">
                         <caption class="visually-hidden">{text::USER_CODES}</caption>
                         <thead>
                             <tr>
@@ -535,7 +535,7 @@ fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> imp
                                 </tr>
                             }).collect_view()}
                         </tbody>
-                    </table>
+                    </table></div>
                 }.into_any()
             }}
             {has_live.then(|| view! {
@@ -876,6 +876,7 @@ fn BarChart(title: &'static str, days: Vec<String>, values: Vec<u32>) -> impl In
         <figure class="chart">
             <figcaption>{format!("{title}. {}: {total}", text::OVERVIEW_TOTAL)}</figcaption>
             <svg viewBox=format!("0 0 {width} {}", HEIGHT + 20) width=width.to_string() height=(HEIGHT + 20).to_string() role="img" aria-label=format!("{title}: {spoken}")>
+                <line class="axis" x1="0" x2=width.to_string() y1=HEIGHT.to_string() y2=HEIGHT.to_string() />
                 {bars}
             </svg>
         </figure>
