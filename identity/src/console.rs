@@ -148,6 +148,8 @@ pub struct UserDetail {
     pub sessions: Vec<Session>,
     pub codes: Vec<EmergencyCodeInfo>,
     pub events: Vec<AuditEvent>,
+    /// When this was read, on the store's clock (a code's "live" or "expired" is relative to it).
+    pub now: crate::Timestamp,
 }
 
 /// The overview: counts per day for the last [`OVERVIEW_DAYS`] days, oldest day first.
@@ -312,6 +314,7 @@ impl Console {
             codes: self.store.emergency_codes(user).await?,
             events,
             account,
+            now: self.store.clock_now(),
         })
     }
 

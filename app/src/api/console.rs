@@ -220,7 +220,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .await
             .map_err(map_console),
     )?;
-    let now = identity::SystemClock.now_ms();
+    let now = detail.now.as_millis();
     let mut names = Names::default();
     let mut codes = Vec::new();
     for code in &detail.codes {
@@ -611,18 +611,6 @@ pub mod ssr {
     use crate::ssr::{format_utc, map_console, AppState};
     use crate::AppError;
 
-    /// A clock reading in unix ms (the console shows code status against it).
-    pub trait NowMs {
-        fn now_ms(&self) -> i64;
-    }
-
-    impl NowMs for identity::SystemClock {
-        fn now_ms(&self) -> i64 {
-            use identity::Clock;
-            self.now().as_millis()
-        }
-    }
-
     /// Usernames by account id, looked up once per page.
     #[derive(Default)]
     pub struct Names(HashMap<i64, Option<String>>);
@@ -864,7 +852,7 @@ pub mod ssr {
 }
 
 #[cfg(feature = "ssr")]
-use ssr::{code_status, event_row, user_row, Names, NowMs};
+use ssr::{code_status, event_row, user_row, Names};
 
 /// After an action: back to the user page with what was done (a 302 without JavaScript).
 #[cfg(feature = "ssr")]
