@@ -161,4 +161,23 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
 "$bin" token import --username lostphone-contacts --kind totp \
   --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 
+# The operational console (tests/console.spec.ts): operators per project, a user who lost every
+# token and has no recovery address, a user to lock, and an ordinary user who tries /admin.
+for project in phone desktop; do
+  for op in op op-self op-nojs; do
+    printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "$op-$project" --display-name "Olga Operator"
+    "$bin" user set-role --username "$op-$project" --role operator
+    "$bin" token import --username "$op-$project" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Desk phone"
+  done
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-lost-$project" --display-name "Lena Lost"
+  "$bin" token import --username "console-lost-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-lock-$project" \
+    --display-name "Luke Locked" --email "console-lock-$project@example.org"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-user-$project" --display-name "Uma User"
+  "$bin" token import --username "console-user-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+done
+
 "$bin" serve

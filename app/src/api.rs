@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 
 pub mod emergency;
+// The operational console (issue 6).
+pub mod console;
 
 /// A token as the owner sees it: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -77,6 +77,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />
                     <Route path=path!("/help/tokens") view=pages::HelpTokens />
+                    // The operational console (issue 6).
+                    <Route path=path!("/admin") view=pages::ConsoleSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=pages::ConsoleUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/code") view=pages::ConsoleCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=pages::ConsoleAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/overview") view=pages::ConsoleOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/console") view=pages::HelpConsole />
                 </Routes>
             </main>
             <footer class="site-footer">

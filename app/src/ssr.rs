@@ -24,6 +24,7 @@ pub struct AppState {
     pub tokens: TokenService,
     pub enrolment: Enrolment,
     pub emergency: EmergencyAccess,
+    pub console: identity::Console,
     pub settings: Arc<Settings>,
 }
 
@@ -47,11 +48,13 @@ impl AppState {
             clock.clone(),
             &public_url,
         );
+        let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy)?;
         Ok(Self {
             leptos_options,
             tokens: TokenService::new(store.clone(), &public_url),
-            enrolment: Enrolment::new(store.clone(), hasher, cipher.clone(), clock, &public_url),
-            emergency: EmergencyAccess::new(auth.clone(), cipher, policy)?,
+            enrolment: Enrolment::new(store.clone(), hasher, cipher, clock, &public_url),
+            console: identity::Console::new(store.clone(), emergency.clone(), &public_url),
+            emergency,
             store,
             auth,
             settings: Arc::new(settings),
@@ -438,5 +441,48 @@ mod browser_tests {
         );
         assert_eq!(browser_name(None), "Unknown browser");
         assert_eq!(browser_name(Some("curl/8.0")), "Unknown browser");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operational console (issue 6).
+// ---------------------------------------------------------------------------------------------
+
+/// The caller as an operator (role operator or admin, read for this request: AC-5) in a full
+/// session. A restricted emergency session is refused by [`require_full_session`]; an ordinary
+/// user gets `Forbidden` (403) and an `access.denied` audit event; no session is `Unauthorized`.
+pub async fn require_operator(state: &AppState) -> Result<identity::Operator, AppError> {
+    let (session, account) = require_full_session(state).await?;
+    state
+        .console
+        .operator(&session, &account, &request_path(), &client())
+        .await
+        .map_err(map_console)
+}
+
+/// The caller as an administrator; otherwise as [`require_operator`].
+pub async fn require_admin(state: &AppState) -> Result<identity::Operator, AppError> {
+    let (session, account) = require_full_session(state).await?;
+    state
+        .console
+        .admin(&session, &account, &request_path(), &client())
+        .await
+        .map_err(map_console)
+}
+
+/// The path of the request being handled (names the function in `access.denied` events).
+fn request_path() -> String {
+    request_parts()
+        .map(|p| p.uri.path().to_string())
+        .unwrap_or_default()
+}
+
+/// Maps a console error.
+pub fn map_console(error: identity::ConsoleError) -> AppError {
+    match error {
+        identity::ConsoleError::Forbidden => AppError::Forbidden,
+        identity::ConsoleError::NotFound => AppError::NotFound,
+        identity::ConsoleError::Invalid(message) => AppError::Invalid(message),
+        identity::ConsoleError::Domain(error) => map_domain(error),
     }
 }

@@ -250,3 +250,7 @@ pub const HELP_TOKENS_LOST_HEADING: &str = "If you lose a phone";
 pub const HELP_TOKENS_LOST: &str = "Sign in with another token (for example your email), open \"Manage your tokens\" and press \"I lost this device\" on the lost phone. Every token on it stops working at once, you are signed out everywhere else, and you are told by email and SMS. Then add new tokens on your new phone. If the lost phone held all your tokens, ask your help desk for an emergency access code.";
 pub const HELP_TOKENS_RECENT_HEADING: &str = "\"Confirm your password to continue\"";
 pub const HELP_TOKENS_RECENT: &str = "Adding a token or changing your email addresses and phone numbers needs a sign-in less than 10 minutes old. If yours is older, MAYI ID asks for your password again. Every such change is reported to the addresses and numbers you already had, so you would notice if someone else made it.";
+
+// The operational console (issue 6).
+mod console;
+pub use console::*;

@@ -124,6 +124,15 @@ stored_enum!(
         RecoveryAddressSet => "contact.recovery_set",
         /// The password was entered again in a session, to make it recent (RB-1).
         Reauthenticated => "session.reauthenticated",
+        // The operational console (issue 6).
+        /// An operator locked an account (its sessions ended).
+        AccountLocked => "account.locked",
+        /// An operator unlocked an account.
+        AccountUnlocked => "account.unlocked",
+        /// An operator ended sessions of an account.
+        SessionsEndedByOperator => "session.ended_by_operator",
+        /// Alert (AU-5): an emergency code was issued for an operator or administrator.
+        PrivilegedCodeAlert => "alert.privileged_code",
     }
 );
 

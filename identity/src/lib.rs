@@ -92,6 +92,7 @@ macro_rules! on_both_backends {
 
 mod audit;
 mod auth;
+mod console;
 mod contact;
 mod emergency;
 mod enrol;
@@ -185,3 +186,11 @@ pub use notify::{
     recovery_address_notice,
 };
 pub use store::CONFIRMATION_MAX_FAILURES;
+
+// The operational console (issue 6).
+pub use console::{
+    operator_notice, search_key, Console, ConsoleError, Operator, Overview, SearchPage, UserDetail,
+    ACTION_REASON_MAX_CHARS, OVERVIEW_DAYS, SEARCH_MAX_CHARS, SEARCH_PAGE_SIZE,
+};
+pub use emergency::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
+pub use store::SearchMode;

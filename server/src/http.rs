@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/", get(|| async { Redirect::to("/login") }))
+        .route("/admin/audit.csv", get(crate::console_csv::audit_csv))
         .leptos_routes(&state, routes, {
             let options = options.clone();
             move || shell(options.clone())

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod console_csv;
 pub mod delivery;
 pub mod http;
 pub mod runtime;

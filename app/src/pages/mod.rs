@@ -12,8 +12,14 @@ mod reauth;
 mod sign_in;
 mod tokens;
 mod verify;
+// The operational console (issue 6).
+mod console;
 
 pub use account::AccountPage;
+pub use console::{
+    ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage, ConsoleSearchPage, ConsoleUserPage,
+    HelpConsole,
+};
 pub use contacts::Contacts;
 pub use copy::CopyButton;
 pub use emergency::{

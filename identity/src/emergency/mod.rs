@@ -12,12 +12,14 @@
 //! not me" link that revokes the code (RB-5).
 
 mod code;
+mod operator;
 
 use std::{sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
 pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
+pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 
 use crate::{
     auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, AuthError,

@@ -119,6 +119,7 @@ macro_rules! insert_contact {
 // Declared after the macros above, which they use.
 mod audit;
 mod confirm;
+mod console;
 mod emergency;
 mod enrol;
 mod oob;
@@ -129,6 +130,10 @@ mod throttle;
 
 pub use confirm::CONFIRMATION_MAX_FAILURES;
 pub(crate) use confirm::{ConfirmOutcome, Confirms, NewConfirmable};
+#[cfg(test)]
+pub(crate) use console::like_escape as like_escape_for_tests;
+pub(crate) use console::AccountSearch;
+pub use console::SearchMode;
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
@@ -246,7 +251,10 @@ impl Store {
             Pool::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await,
             Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await,
         };
-        result.map_err(|e| DomainError::Migration(e.to_string()))
+        result.map_err(|e| DomainError::Migration(e.to_string()))?;
+        // Accounts created before migration 0007 get their search name (console search).
+        self.fill_search_names().await?;
+        Ok(())
     }
 
     /// Readiness: the database answers a trivial query.
@@ -264,6 +272,11 @@ impl Store {
 
     fn now(&self) -> i64 {
         self.clock.now().as_millis()
+    }
+
+    /// The store's clock reading (the console's overview counts days from it).
+    pub(crate) fn clock_now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// How many accounts exist (the CLI uses it to tell a fresh install, AC-8).
@@ -296,8 +309,8 @@ impl Store {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let inserted = sqlx::query(
                 "INSERT INTO accounts \
-                 (username, display_name, password_hash, state, role, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                 (username, display_name, password_hash, state, role, created_at, updated_at, \
+                 search_name) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
             )
             .bind(new.username.as_str())
             .bind(&display_name)
@@ -305,6 +318,7 @@ impl Store {
             .bind(new.state.as_str())
             .bind(new.role.as_str())
             .bind(now)
+            .bind(crate::console::search_key(&display_name))
             .fetch_one(&mut *tx)
             .await;
             let id = match inserted {

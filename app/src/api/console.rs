@@ -1,0 +1,861 @@
+//! The operational console's server functions. Each one is for operators (role operator or
+//! admin, in a full session; `console_set_operator` for admins only) and starts with
+//! `require_operator` / `require_admin`, which read the role for this very request (AC-5). Ids
+//! in arguments are only ever looked up under the user they name (AC-2); arguments not listed
+//! (a `role`, another `user_id`) are ignored by the decoder (AC-3). Every action needs a reason
+//! and is audited and told to the user by `identity::Console`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// One account in the search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// "active", "locked" or "disabled".
+    pub state: String,
+    /// "user", "operator" or "admin".
+    pub role: String,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub users: Vec<UserRow>,
+    pub page: u32,
+    pub has_more: bool,
+}
+
+/// A contact on the user page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactRow {
+    pub kind: String,
+    pub value: String,
+    pub confirmed: bool,
+    pub is_recovery: bool,
+}
+
+/// A token on the user page: metadata only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    pub id: i64,
+    pub kind: String,
+    pub label: String,
+    pub device: Option<String>,
+    /// "active" or "removed".
+    pub state: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub removed: Option<String>,
+}
+
+/// A live session of the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub id: i64,
+    /// "full" or "emergency".
+    pub scope: String,
+    pub browser: String,
+    pub ip: Option<String>,
+    pub signed_in: String,
+    pub last_seen: String,
+}
+
+/// An emergency code's metadata (EC-8: never the code or its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRow {
+    /// "self_service" or "operator".
+    pub issuer: String,
+    /// The issuing operator's username.
+    pub issued_by: Option<String>,
+    pub reason: String,
+    pub verification: Option<String>,
+    pub created: String,
+    pub expires: String,
+    pub uses: u32,
+    pub max_uses: u32,
+    /// "live", "used up", "expired" or "revoked (why)".
+    pub status: String,
+}
+
+/// An audit event as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub action: String,
+    pub outcome: String,
+    pub ip: Option<String>,
+    /// The details object as compact JSON (shown as text).
+    pub details: String,
+}
+
+/// Everything the user page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub user: UserRow,
+    pub created: String,
+    pub contacts: Vec<ContactRow>,
+    pub tokens: Vec<TokenRow>,
+    /// Device names of the active tokens (for "remove every token of this device").
+    pub devices: Vec<String>,
+    pub sessions: Vec<SessionRow>,
+    pub codes: Vec<CodeRow>,
+    pub has_live_code: bool,
+    pub events: Vec<EventRow>,
+    /// The caller is looking at their own account (no lock, no code).
+    pub is_self: bool,
+    /// The caller is an admin (may make or remove operators).
+    pub caller_is_admin: bool,
+}
+
+/// The audit log's filters, as typed in its form (and in the CSV link).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilters {
+    /// Username of the account the events are about.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Username of the account that did it.
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// An action name (`emergency.code_issued`).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// From this day (YYYY-MM-DD, UTC, inclusive).
+    #[serde(default)]
+    pub since: Option<String>,
+    /// To this day (YYYY-MM-DD, UTC, inclusive).
+    #[serde(default)]
+    pub until: Option<String>,
+    /// Events older than this id (the next page).
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+/// One page of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub events: Vec<EventRow>,
+    /// The `before` of the next page, when there is one.
+    pub next_before: Option<i64>,
+    /// Every action name, for the filter's list.
+    pub actions: Vec<String>,
+}
+
+/// The overview's series, each one count per day, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewData {
+    /// The days, `MM-DD`.
+    pub days: Vec<String>,
+    pub codes_self_service: Vec<u32>,
+    pub codes_operator: Vec<u32>,
+    pub codes_used: Vec<u32>,
+    pub accounts_locked: Vec<u32>,
+    pub sign_in_failures: Vec<u32>,
+}
+
+/// The code an operator just issued, the one time it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandedCode {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// `ABCD-EFGH-JKMN-PQRS`.
+    pub grouped: String,
+    pub max_uses: u32,
+    pub expires: String,
+}
+
+/// Finds accounts by username, name, e-mail address or phone number.
+///
+/// Who may call it: operators and admins.
+#[server(prefix = "/api", endpoint = "console_search")]
+pub async fn console_search(
+    q: String,
+    mode: Option<String>,
+    page: Option<u32>,
+) -> Result<SearchResults, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let mode = match mode.as_deref() {
+        Some("contains") => identity::SearchMode::Contains,
+        _ => identity::SearchMode::Prefix,
+    };
+    let page = page.unwrap_or(0);
+    let found = respond(
+        state
+            .console
+            .search(&operator, &q, mode, page)
+            .await
+            .map_err(map_console),
+    )?;
+    Ok(SearchResults {
+        users: found.accounts.iter().map(user_row).collect(),
+        page,
+        has_more: found.has_more,
+    })
+}
+
+/// Everything about one account: profile, contacts, tokens, sessions, codes, recent events.
+///
+/// Who may call it: operators and admins.
+#[server(prefix = "/api", endpoint = "console_user")]
+pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let detail = respond(
+        state
+            .console
+            .user(&operator, identity::AccountId(user_id))
+            .await
+            .map_err(map_console),
+    )?;
+    let now = detail.now.as_millis();
+    let mut names = Names::default();
+    let mut codes = Vec::new();
+    for code in &detail.codes {
+        let issued_by = match code.issued_by {
+            Some(id) => names.get(&state, id).await,
+            None => None,
+        };
+        codes.push(CodeRow {
+            issuer: code.issuer.as_str().to_string(),
+            issued_by,
+            reason: code
+                .reason_text
+                .clone()
+                .unwrap_or_else(|| code.reason.clone()),
+            verification: code.verification.clone(),
+            created: format_utc(code.created_at.as_millis()),
+            expires: format_utc(code.expires_at.as_millis()),
+            uses: code.uses,
+            max_uses: code.max_uses,
+            status: code_status(code, now),
+        });
+    }
+    let mut events = Vec::new();
+    for event in &detail.events {
+        events.push(event_row(&state, &mut names, event).await);
+    }
+    let mut devices: Vec<String> = Vec::new();
+    for token in &detail.tokens {
+        if token.state == identity::TokenState::Active {
+            if let Some(device) = &token.device {
+                if !devices.contains(device) {
+                    devices.push(device.clone());
+                }
+            }
+        }
+    }
+    Ok(UserPage {
+        user: user_row(&detail.account),
+        created: format_utc(detail.account.created_at.as_millis()),
+        contacts: detail
+            .contacts
+            .iter()
+            .map(|c| ContactRow {
+                kind: c.kind.as_str().to_string(),
+                value: c.value.clone(),
+                confirmed: c.confirmed,
+                is_recovery: c.is_recovery,
+            })
+            .collect(),
+        tokens: detail
+            .tokens
+            .iter()
+            .map(|t| TokenRow {
+                id: t.id.0,
+                kind: t.kind.as_str().to_string(),
+                label: t.label.clone(),
+                device: t.device.clone(),
+                state: t.state.as_str().to_string(),
+                created: format_utc(t.created_at.as_millis()),
+                last_used: t.last_used_at.map(|x| format_utc(x.as_millis())),
+                removed: t.removed_at.map(|x| format_utc(x.as_millis())),
+            })
+            .collect(),
+        devices,
+        sessions: detail
+            .sessions
+            .iter()
+            .map(|s| SessionRow {
+                id: s.id.0,
+                scope: s.scope.as_str().to_string(),
+                browser: browser_name(s.user_agent.as_deref()),
+                ip: s.ip.clone(),
+                signed_in: format_utc(s.created_at.as_millis()),
+                last_seen: format_utc(s.last_seen_at.as_millis()),
+            })
+            .collect(),
+        has_live_code: detail
+            .codes
+            .iter()
+            .any(|c| c.revoked_at.is_none() && c.expires_at.as_millis() > now),
+        codes,
+        events,
+        is_self: detail.account.id == operator.id(),
+        caller_is_admin: operator.is_admin(),
+    })
+}
+
+/// Removes one token of the user (even the last one).
+///
+/// Who may call it: operators and admins (an operator's or admin's account: admins only).
+#[server(prefix = "/api", endpoint = "console_remove_token")]
+pub async fn console_remove_token(
+    user_id: i64,
+    token_id: i64,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .remove_token(
+                &operator,
+                identity::AccountId(user_id),
+                identity::TokenId(token_id),
+                &reason,
+                &client(),
+            )
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "token");
+    Ok(())
+}
+
+/// Removes every token of one device of the user and ends all the user's sessions.
+///
+/// Who may call it: operators and admins (an operator's or admin's account: admins only).
+#[server(prefix = "/api", endpoint = "console_remove_device")]
+pub async fn console_remove_device(
+    user_id: i64,
+    device: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    if device.len() > 256 {
+        return respond(Err(AppError::NotFound));
+    }
+    respond(
+        state
+            .console
+            .remove_device(
+                &operator,
+                identity::AccountId(user_id),
+                &device,
+                &reason,
+                &client(),
+            )
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "device");
+    Ok(())
+}
+
+/// Ends one session of the user, or every one when `session_id` is absent.
+///
+/// Who may call it: operators and admins (an operator's or admin's account: admins only).
+#[server(prefix = "/api", endpoint = "console_end_sessions")]
+pub async fn console_end_sessions(
+    user_id: i64,
+    session_id: Option<i64>,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .end_sessions(
+                &operator,
+                identity::AccountId(user_id),
+                session_id.map(identity::SessionId),
+                &reason,
+                &client(),
+            )
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "sessions");
+    Ok(())
+}
+
+/// Locks the account (`lock` = "lock", ending every session) or unlocks it ("unlock").
+///
+/// Who may call it: operators and admins, not for their own account (an operator's or admin's
+/// account: admins only).
+#[server(prefix = "/api", endpoint = "console_set_locked")]
+pub async fn console_set_locked(
+    user_id: i64,
+    lock: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    let user = identity::AccountId(user_id);
+    let result = match lock.as_str() {
+        "lock" => {
+            state
+                .console
+                .lock(&operator, user, &reason, &client())
+                .await
+        }
+        "unlock" => {
+            state
+                .console
+                .unlock(&operator, user, &reason, &client())
+                .await
+        }
+        _ => return respond(Err(AppError::BadRequest)),
+    };
+    respond(result.map_err(map_console))?;
+    done(user_id, if lock == "lock" { "locked" } else { "unlocked" });
+    Ok(())
+}
+
+/// Issues an emergency access code for the user (revoking any earlier one) and goes to the page
+/// that shows it once. `lifetime_minutes` and `uses` within the policy's bounds.
+///
+/// Who may call it: operators and admins, not for themselves; for an operator's or admin's
+/// account, admins only (and an alert is raised).
+#[server(prefix = "/api", endpoint = "console_issue_code")]
+pub async fn console_issue_code(
+    user_id: i64,
+    verification: String,
+    reason: String,
+    uses: u32,
+    lifetime_minutes: u32,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .issue_code(
+                &operator,
+                identity::AccountId(user_id),
+                &verification,
+                &reason,
+                uses,
+                std::time::Duration::from_secs(u64::from(lifetime_minutes) * 60),
+                &client(),
+            )
+            .await
+            .map_err(map_console),
+    )?;
+    redirect("/admin/code");
+    Ok(())
+}
+
+/// The code this operator session issued last, the first time it is asked for; `None` after.
+///
+/// Who may call it: operators and admins (their own session's code only).
+#[server(prefix = "/api", endpoint = "console_take_code")]
+pub async fn console_take_code() -> Result<Option<HandedCode>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let taken = respond(
+        state
+            .console
+            .take_code(&operator)
+            .await
+            .map_err(map_console),
+    )?;
+    Ok(taken.map(|(account, code, info)| HandedCode {
+        user_id: account.id.0,
+        username: account.username.to_string(),
+        display_name: account.display_name,
+        grouped: code.grouped().to_string(),
+        max_uses: info.max_uses,
+        expires: format_utc(info.expires_at.as_millis()),
+    }))
+}
+
+/// Revokes the user's live emergency code (its sessions end).
+///
+/// Who may call it: operators and admins (an operator's or admin's account: admins only).
+#[server(prefix = "/api", endpoint = "console_revoke_code")]
+pub async fn console_revoke_code(user_id: i64, reason: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .revoke_code(&operator, identity::AccountId(user_id), &reason, &client())
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "revoked");
+    Ok(())
+}
+
+/// Makes a user an operator (`operator` = "make") or an operator a user again ("remove").
+///
+/// Who may call it: admins only, not for their own account, never on an admin.
+#[server(prefix = "/api", endpoint = "console_set_operator")]
+pub async fn console_set_operator(
+    user_id: i64,
+    operator: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let admin = respond(require_admin(&state).await)?;
+    let make = match operator.as_str() {
+        "make" => true,
+        "remove" => false,
+        _ => return respond(Err(AppError::BadRequest)),
+    };
+    respond(
+        state
+            .console
+            .set_operator(
+                &admin,
+                identity::AccountId(user_id),
+                make,
+                &reason,
+                &client(),
+            )
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "role");
+    Ok(())
+}
+
+/// The audit log, filtered, newest first, 50 a page.
+///
+/// Who may call it: operators and admins.
+#[server(prefix = "/api", endpoint = "console_audit")]
+pub async fn console_audit(filters: AuditFilters) -> Result<AuditPage, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let events = respond(ssr::audit_events(&state, &operator, &filters, 50).await)?;
+    let mut names = Names::default();
+    let mut rows = Vec::new();
+    for event in &events {
+        rows.push(event_row(&state, &mut names, event).await);
+    }
+    Ok(AuditPage {
+        next_before: (events.len() == 50)
+            .then(|| events.last().map(|e| e.id.0))
+            .flatten(),
+        events: rows,
+        actions: identity::AuditAction::ALL
+            .iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
+    })
+}
+
+/// The overview: counts per day for the last 7 days.
+///
+/// Who may call it: operators and admins.
+#[server(prefix = "/api", endpoint = "console_overview")]
+pub async fn console_overview() -> Result<OverviewData, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let view = respond(state.console.overview(&operator).await.map_err(map_console))?;
+    let days = (0..view.codes_operator.len() as i64)
+        .map(|i| {
+            let day = format_utc(view.since_ms + i * 86_400_000);
+            day.get(5..10).unwrap_or_default().to_string()
+        })
+        .collect();
+    Ok(OverviewData {
+        days,
+        codes_self_service: view.codes_self_service,
+        codes_operator: view.codes_operator,
+        codes_used: view.codes_used,
+        accounts_locked: view.accounts_locked,
+        sign_in_failures: view.sign_in_failures,
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! Server-side helpers of the console's functions, shared with the CSV export route.
+
+    use std::collections::HashMap;
+
+    use identity::{AccountId, AuditEvent, AuditQuery, EmergencyCodeInfo, Operator};
+
+    use super::{AuditFilters, EventRow, UserRow};
+    use crate::ssr::{format_utc, map_console, AppState};
+    use crate::AppError;
+
+    /// Usernames by account id, looked up once per page.
+    #[derive(Default)]
+    pub struct Names(HashMap<i64, Option<String>>);
+
+    impl Names {
+        pub async fn get(&mut self, state: &AppState, id: AccountId) -> Option<String> {
+            if let Some(name) = self.0.get(&id.0) {
+                return name.clone();
+            }
+            let name = state
+                .store
+                .account_by_id(id)
+                .await
+                .ok()
+                .flatten()
+                .map(|a| a.username.to_string());
+            self.0.insert(id.0, name.clone());
+            name
+        }
+    }
+
+    pub fn user_row(account: &identity::Account) -> UserRow {
+        UserRow {
+            id: account.id.0,
+            username: account.username.to_string(),
+            display_name: account.display_name.clone(),
+            state: account.state.as_str().to_string(),
+            role: account.role.as_str().to_string(),
+        }
+    }
+
+    pub fn code_status(code: &EmergencyCodeInfo, now_ms: i64) -> String {
+        if let Some(why) = &code.revoked_why {
+            format!("revoked ({why})")
+        } else if code.uses >= code.max_uses {
+            "used up".into()
+        } else if code.expires_at.as_millis() <= now_ms {
+            "expired".into()
+        } else {
+            "live".into()
+        }
+    }
+
+    pub async fn event_row(state: &AppState, names: &mut Names, event: &AuditEvent) -> EventRow {
+        let actor = match event.actor {
+            Some(id) => Some(
+                names
+                    .get(state, id)
+                    .await
+                    .unwrap_or_else(|| format!("#{}", id.0)),
+            ),
+            None => None,
+        };
+        let subject = match event.subject {
+            Some(id) => Some(
+                names
+                    .get(state, id)
+                    .await
+                    .unwrap_or_else(|| format!("#{}", id.0)),
+            ),
+            None => None,
+        };
+        EventRow {
+            id: event.id.0,
+            at: format_utc(event.at.as_millis()),
+            actor,
+            subject,
+            action: event.action.as_str().to_string(),
+            outcome: event.outcome.as_str().to_string(),
+            ip: event.ip.clone(),
+            details: event.details.to_string(),
+        }
+    }
+
+    /// The events `filters` select, at most `limit`, newest first. An unknown username or
+    /// action, or a malformed date, is a clear `Invalid` error.
+    pub async fn audit_events(
+        state: &AppState,
+        operator: &Operator,
+        filters: &AuditFilters,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>, AppError> {
+        let mut query = AuditQuery {
+            limit,
+            before_id: filters.before.map(identity::AuditEventId),
+            ..AuditQuery::default()
+        };
+        fn filled(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        if let Some(name) = filled(&filters.user) {
+            query.subject = Some(
+                state
+                    .console
+                    .account_named(operator, name)
+                    .await
+                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into()))?
+                    .id,
+            );
+        }
+        if let Some(name) = filled(&filters.actor) {
+            query.actor = Some(
+                state
+                    .console
+                    .account_named(operator, name)
+                    .await
+                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into()))?
+                    .id,
+            );
+        }
+        if let Some(action) = filled(&filters.action) {
+            query.action = Some(
+                identity::AuditAction::parse(action)
+                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_BAD_ACTION.into()))?,
+            );
+        }
+        if let Some(day) = filled(&filters.since) {
+            query.since = Some(identity::Timestamp::from_millis(parse_day(day)?));
+        }
+        if let Some(day) = filled(&filters.until) {
+            query.until = Some(identity::Timestamp::from_millis(
+                parse_day(day)? + 86_400_000,
+            ));
+        }
+        state
+            .console
+            .audit_log(operator, query)
+            .await
+            .map_err(map_console)
+    }
+
+    /// `YYYY-MM-DD` (UTC midnight) as unix ms.
+    pub fn parse_day(text: &str) -> Result<i64, AppError> {
+        let bad = || AppError::Invalid(crate::text::CONSOLE_BAD_DATE.into());
+        let mut parts = text.split('-');
+        let (Some(y), Some(m), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let (y, m, d): (i64, i64, i64) = (
+            y.parse().map_err(|_| bad())?,
+            m.parse().map_err(|_| bad())?,
+            d.parse().map_err(|_| bad())?,
+        );
+        if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+            return Err(bad());
+        }
+        // Howard Hinnant's days-from-civil.
+        let y2 = if m <= 2 { y - 1 } else { y };
+        let era = y2.div_euclid(400);
+        let yoe = y2 - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let ms = days * 86_400_000;
+        // Refuse 2026-02-31 and the like: the date must read back the same.
+        if format_utc(ms).get(..10) != Some(text) {
+            return Err(bad());
+        }
+        Ok(ms)
+    }
+
+    /// The audit events as CSV (RFC 4180: every field quoted, quotes doubled). A field that a
+    /// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`.
+    pub fn csv(rows: &[EventRow]) -> String {
+        fn field(value: &str) -> String {
+            let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                format!("'{value}")
+            } else {
+                value.to_string()
+            };
+            format!("\"{}\"", value.replace('"', "\"\""))
+        }
+        let mut out = String::from("id,at,actor,subject,action,outcome,ip,details\r\n");
+        for row in rows {
+            let line = [
+                row.id.to_string(),
+                row.at.clone(),
+                row.actor.clone().unwrap_or_default(),
+                row.subject.clone().unwrap_or_default(),
+                row.action.clone(),
+                row.outcome.clone(),
+                row.ip.clone().unwrap_or_default(),
+                row.details.clone(),
+            ]
+            .iter()
+            .map(|v| field(v))
+            .collect::<Vec<_>>()
+            .join(",");
+            out.push_str(&line);
+            out.push_str("\r\n");
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn days_parse_and_refuse_nonsense() {
+            assert_eq!(parse_day("1970-01-01").unwrap(), 0);
+            assert_eq!(parse_day("2000-02-29").unwrap(), 951_782_400_000);
+            for bad in [
+                "2026-02-31",
+                "2026-13-01",
+                "26-01-01",
+                "2026-01",
+                "x",
+                "2026-01-01-01",
+            ] {
+                assert!(parse_day(bad).is_err(), "{bad}");
+            }
+        }
+
+        #[test]
+        fn csv_quotes_and_defuses_formulas() {
+            let row = EventRow {
+                id: 7,
+                at: "2026-01-01 00:00 UTC".into(),
+                actor: Some("=cmd|' /C calc'!A0".into()),
+                subject: None,
+                action: "token.removed".into(),
+                outcome: "success".into(),
+                ip: None,
+                details: r#"{"label":"a \"b\"\nc"}"#.into(),
+            };
+            let csv = csv(&[row]);
+            let line = csv.lines().nth(1).unwrap();
+            assert!(
+                line.starts_with("\"7\",\"2026-01-01 00:00 UTC\",\"'=cmd"),
+                "{line}"
+            );
+            assert!(csv.contains(r#""{""label"":""a \""b\""\nc""}""#), "{csv}");
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+use ssr::{code_status, event_row, user_row, Names};
+
+/// After an action: back to the user page with what was done (a 302 without JavaScript).
+#[cfg(feature = "ssr")]
+fn done(user_id: i64, what: &str) {
+    crate::ssr::redirect(&format!("/admin/users/{user_id}?done={what}"));
+}

@@ -1,0 +1,806 @@
+//! The operational console: what operators may do for the people they help, and the rules
+//! around it (AC rows, EC-9, RB-4, AU-5, SE-7).
+//!
+//! Every operation takes an [`Operator`], which only [`Console::operator`] (or
+//! [`Console::admin`]) makes, from the session and account the web layer just read for this
+//! request: so the role is checked on every request, never cached (AC-5), and a restricted
+//! emergency session or an ordinary user never gets one (a refusal is audited as
+//! `access.denied`). Every action needs a reason, is audited with the operator as actor and the
+//! user as subject, and tells the user on every confirmed contact. Acting on an operator or
+//! administrator needs an administrator; nobody acts on their own account here.
+
+mod notice;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::auth::notice_messages;
+use crate::emergency::OperatorIssue;
+use crate::store::{AccountSearch, RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
+use crate::{
+    device_name, Account, AccountId, AccountState, AuditAction, AuditEvent, AuditOutcome,
+    AuditQuery, Client, Contact, DomainError, EmergencyAccess, EmergencyCode, EmergencyCodeInfo,
+    EmergencyError, NewAuditEvent, Role, SearchMode, Session, SessionId, SessionScope, Store,
+    Token, TokenId, TokenState,
+};
+
+pub use notice::operator_notice;
+
+/// Longest search term, in characters.
+pub const SEARCH_MAX_CHARS: usize = 100;
+/// Accounts on one page of search results.
+pub const SEARCH_PAGE_SIZE: u32 = 20;
+/// Longest reason an operator may give for an action, in characters.
+pub const ACTION_REASON_MAX_CHARS: usize = 200;
+/// Audit events shown on a user's page.
+pub const USER_AUDIT_EVENTS: u32 = 20;
+/// Days the overview counts.
+pub const OVERVIEW_DAYS: usize = 7;
+
+/// The canonical form searched: NFKC, full case folding, NFKC (the form usernames are stored
+/// in, and the form display names are indexed in), trimmed.
+pub fn search_key(raw: &str) -> String {
+    let first: String = raw.trim().nfkc().collect();
+    let folded = caseless::default_case_fold_str(&first);
+    folded.nfkc().collect()
+}
+
+/// A search term for contact values: a phone number typed with spaces, dashes, dots or
+/// parentheses loses them (numbers are stored as `+420601123456`); anything else is
+/// lower-cased like addresses are compared.
+fn contact_key(key: &str) -> String {
+    let compact: String = key
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let phone_like = !compact.is_empty()
+        && compact
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'));
+    if phone_like {
+        compact
+    } else {
+        key.to_lowercase()
+    }
+}
+
+/// Why a console operation was refused. Every message is safe to show to the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    /// The caller is not an operator (or not an admin where one is needed), or acts in a
+    /// restricted session.
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    /// No such account, token, session or code (for this user).
+    #[error("not found")]
+    NotFound,
+    /// Bad input or a rule broken; the text says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Domain(DomainError),
+}
+
+impl From<DomainError> for ConsoleError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::InvalidInput { .. } => Self::Invalid(e.to_string()),
+            DomainError::NotFound(_) => Self::NotFound,
+            other => Self::Domain(other),
+        }
+    }
+}
+
+impl From<EmergencyError> for ConsoleError {
+    fn from(e: EmergencyError) -> Self {
+        match e {
+            EmergencyError::Invalid(message) => Self::Invalid(message),
+            EmergencyError::NotEmergency => Self::Forbidden,
+            EmergencyError::Domain(e) => e.into(),
+            other => Self::Domain(DomainError::Internal(other.to_string())),
+        }
+    }
+}
+
+/// The caller, checked to be an operator (or admin) in a full session for this request. Only
+/// [`Console::operator`] and [`Console::admin`] make one.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    account: Account,
+    session: SessionId,
+}
+
+impl Operator {
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn id(&self) -> AccountId {
+        self.account.id
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.account.role == Role::Admin
+    }
+}
+
+/// One page of search results (accounts ordered by username).
+#[derive(Clone, Debug)]
+pub struct SearchPage {
+    pub accounts: Vec<Account>,
+    pub has_more: bool,
+}
+
+/// Everything the user page shows. Metadata only: no password hash leaves through the web
+/// layer's views, no seed, no code or code hash (EC-8).
+#[derive(Clone, Debug)]
+pub struct UserDetail {
+    pub account: Account,
+    pub contacts: Vec<Contact>,
+    /// Active and removed tokens (pending enrolments left out), oldest first.
+    pub tokens: Vec<Token>,
+    pub sessions: Vec<Session>,
+    pub codes: Vec<EmergencyCodeInfo>,
+    pub events: Vec<AuditEvent>,
+    /// When this was read, on the store's clock (a code's "live" or "expired" is relative to it).
+    pub now: crate::Timestamp,
+}
+
+/// The overview: counts per day for the last [`OVERVIEW_DAYS`] days, oldest day first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overview {
+    /// Unix ms of the start of the first day counted.
+    pub since_ms: i64,
+    pub codes_self_service: Vec<u32>,
+    pub codes_operator: Vec<u32>,
+    pub codes_used: Vec<u32>,
+    pub accounts_locked: Vec<u32>,
+    pub sign_in_failures: Vec<u32>,
+}
+
+/// The console's operations. Cheap to clone.
+#[derive(Clone)]
+pub struct Console {
+    store: Store,
+    emergency: EmergencyAccess,
+    public_url: Arc<str>,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").finish_non_exhaustive()
+    }
+}
+
+impl Console {
+    pub fn new(store: Store, emergency: EmergencyAccess, public_url: &str) -> Self {
+        Self {
+            store,
+            emergency,
+            public_url: public_url.into(),
+        }
+    }
+
+    /// The caller as an operator: its session must be a full one (not a restricted emergency
+    /// session, not an operator's own emergency access), its account active and its role
+    /// operator or admin, as read for this request. Otherwise `access.denied` is audited with
+    /// `what` and [`ConsoleError::Forbidden`] returned (AC-1, AC-5).
+    pub async fn operator(
+        &self,
+        session: &Session,
+        account: &Account,
+        what: &str,
+        client: &Client,
+    ) -> Result<Operator, ConsoleError> {
+        self.require(session, account, what, client, |role| role != Role::User)
+            .await
+    }
+
+    /// The same, for an administrator only (making and removing operators).
+    pub async fn admin(
+        &self,
+        session: &Session,
+        account: &Account,
+        what: &str,
+        client: &Client,
+    ) -> Result<Operator, ConsoleError> {
+        self.require(session, account, what, client, |role| role == Role::Admin)
+            .await
+    }
+
+    async fn require(
+        &self,
+        session: &Session,
+        account: &Account,
+        what: &str,
+        client: &Client,
+        allowed: impl Fn(Role) -> bool,
+    ) -> Result<Operator, ConsoleError> {
+        let ok = session.account_id == account.id
+            && session.scope != SessionScope::Emergency
+            && account.state == AccountState::Active
+            && allowed(account.role);
+        if ok {
+            return Ok(Operator {
+                account: account.clone(),
+                session: session.id,
+            });
+        }
+        let what: String = what.chars().filter(|c| !c.is_control()).take(200).collect();
+        self.store
+            .audit(
+                NewAuditEvent::new(AuditAction::AccessDenied, AuditOutcome::Denied)
+                    .actor(account.id)
+                    .subject(account.id)
+                    .client(client.ip.clone(), client.user_agent.clone())
+                    .details(json!({
+                        "scope": session.scope.as_str(),
+                        "role": account.role.as_str(),
+                        "what": what,
+                        "needs": "console",
+                    })),
+            )
+            .await?;
+        Err(ConsoleError::Forbidden)
+    }
+
+    /// Finds accounts by username, display name, e-mail address or phone number: `mode`
+    /// prefix or contains, case-insensitive in the canonical form sign-in uses, LIKE wildcards
+    /// taken literally. `page` counts from 0. An empty term finds nothing.
+    pub async fn search(
+        &self,
+        _operator: &Operator,
+        term: &str,
+        mode: SearchMode,
+        page: u32,
+    ) -> Result<SearchPage, ConsoleError> {
+        if term.chars().count() > SEARCH_MAX_CHARS {
+            return Err(ConsoleError::Invalid(format!(
+                "invalid search: must be at most {SEARCH_MAX_CHARS} characters"
+            )));
+        }
+        if term.chars().any(char::is_control) {
+            return Err(ConsoleError::Invalid(
+                "invalid search: must be one line".into(),
+            ));
+        }
+        let key = search_key(term);
+        if key.is_empty() {
+            return Ok(SearchPage {
+                accounts: Vec::new(),
+                has_more: false,
+            });
+        }
+        let search = AccountSearch {
+            contact_key: contact_key(&key),
+            key,
+            mode,
+            limit: SEARCH_PAGE_SIZE + 1,
+            offset: page.min(10_000).saturating_mul(SEARCH_PAGE_SIZE),
+        };
+        let mut accounts = self.store.search_accounts(&search).await?;
+        let has_more = accounts.len() > SEARCH_PAGE_SIZE as usize;
+        accounts.truncate(SEARCH_PAGE_SIZE as usize);
+        Ok(SearchPage { accounts, has_more })
+    }
+
+    /// Everything about one account, for its page.
+    pub async fn user(
+        &self,
+        _operator: &Operator,
+        user: AccountId,
+    ) -> Result<UserDetail, ConsoleError> {
+        let account = self.account(user).await?;
+        let mut tokens = self.store.tokens(user).await?;
+        tokens.retain(|t| t.state != TokenState::Pending);
+        let events = self
+            .store
+            .audit_events(AuditQuery {
+                subject: Some(user),
+                limit: USER_AUDIT_EVENTS,
+                ..AuditQuery::default()
+            })
+            .await?;
+        Ok(UserDetail {
+            contacts: self.store.contacts(user).await?,
+            tokens,
+            sessions: self.store.sessions(user).await?,
+            codes: self.store.emergency_codes(user).await?,
+            events,
+            account,
+            now: self.store.clock_now(),
+        })
+    }
+
+    /// The account with this id, or [`ConsoleError::NotFound`].
+    pub async fn account(&self, id: AccountId) -> Result<Account, ConsoleError> {
+        self.store
+            .account_by_id(id)
+            .await?
+            .ok_or(ConsoleError::NotFound)
+    }
+
+    /// The audit log, filtered (see [`AuditQuery`]).
+    pub async fn audit_log(
+        &self,
+        _operator: &Operator,
+        query: AuditQuery,
+    ) -> Result<Vec<AuditEvent>, ConsoleError> {
+        Ok(self.store.audit_events(query).await?)
+    }
+
+    /// The account with this canonical username, for the audit log's filters.
+    pub async fn account_named(
+        &self,
+        _operator: &Operator,
+        username: &str,
+    ) -> Result<Account, ConsoleError> {
+        let name = crate::Username::parse(username).map_err(|_| ConsoleError::NotFound)?;
+        self.store
+            .account_by_username(&name)
+            .await?
+            .ok_or(ConsoleError::NotFound)
+    }
+
+    /// Loads the target of an action and checks that `operator` may act on it: not oneself
+    /// (when `not_self`), and an operator or admin only by an admin.
+    async fn target(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        not_self: bool,
+    ) -> Result<Account, ConsoleError> {
+        let account = self.account(user).await?;
+        if not_self && account.id == operator.id() {
+            return Err(ConsoleError::Invalid(
+                "you cannot do this to your own account: ask another operator".into(),
+            ));
+        }
+        if account.role != Role::User && !operator.is_admin() && account.id != operator.id() {
+            return Err(ConsoleError::Invalid(
+                "only an administrator may act on an operator's account".into(),
+            ));
+        }
+        Ok(account)
+    }
+
+    fn event(
+        &self,
+        action: AuditAction,
+        operator: &Operator,
+        user: &Account,
+        client: &Client,
+        details: serde_json::Value,
+    ) -> NewAuditEvent {
+        NewAuditEvent::new(action, AuditOutcome::Success)
+            .actor(operator.id())
+            .subject(user.id)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(details)
+    }
+
+    /// Removes one active token of `user` (even the last one: the operator helps someone who
+    /// lost it). The row stays as history with `removed_by` = the operator (RB-8); audited as
+    /// `token.removed` with the operator as actor; the user is told.
+    pub async fn remove_token(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        token: TokenId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Token, ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, false).await?;
+        let outcome = self
+            .remove_tokens(operator, &user, TokenSelection::One(token), &reason, client)
+            .await?;
+        outcome.into_iter().next().ok_or(ConsoleError::NotFound)
+    }
+
+    /// Removes every active token of `user` on `device` and ends every session of the account
+    /// (whoever holds the device is signed out). Same audit and notice as
+    /// [`Self::remove_token`].
+    pub async fn remove_device(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        device: &str,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Vec<Token>, ConsoleError> {
+        let reason = action_reason(reason)?;
+        let device = device_name(device)?
+            .ok_or_else(|| ConsoleError::Invalid("invalid device: must not be empty".into()))?;
+        let user = self.target(operator, user, false).await?;
+        self.remove_tokens(
+            operator,
+            &user,
+            TokenSelection::Device(&device),
+            &reason,
+            client,
+        )
+        .await
+    }
+
+    async fn remove_tokens(
+        &self,
+        operator: &Operator,
+        user: &Account,
+        selection: TokenSelection<'_>,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Vec<Token>, ConsoleError> {
+        let device = matches!(selection, TokenSelection::Device(_));
+        let removal = TokenRemoval {
+            account: user.id,
+            selection,
+            removed_by: operator.id(),
+            allow_last: true,
+            // Session ids start at 1: keeping 0 ends them all.
+            end_other_sessions: device.then_some(SessionId(0)),
+        };
+        let outcome = self
+            .store
+            .remove_tokens(removal, |removed, sessions_ended| {
+                let labels: Vec<&str> = removed.iter().map(|t| t.label.as_str()).collect();
+                let what = format!(
+                    "removed the sign-in method{} {}{}",
+                    if labels.len() == 1 { "" } else { "s" },
+                    labels
+                        .iter()
+                        .map(|l| format!("\"{l}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if device {
+                        " and signed you out everywhere"
+                    } else {
+                        ""
+                    }
+                );
+                Ok(RemovalReport {
+                    notice: operator_notice(&user.display_name, &what, reason, &self.public_url),
+                    audit: removed
+                        .iter()
+                        .map(|t| {
+                            self.event(
+                                AuditAction::TokenRemoved,
+                                operator,
+                                user,
+                                client,
+                                json!({
+                                    "token_id": t.id.0,
+                                    "kind": t.kind.as_str(),
+                                    "device": t.device,
+                                    "by": "operator",
+                                    "reason": reason,
+                                    "sessions_ended": sessions_ended,
+                                }),
+                            )
+                        })
+                        .collect(),
+                })
+            })
+            .await?;
+        match outcome {
+            RemovalOutcome::Removed { tokens, .. } => Ok(tokens),
+            RemovalOutcome::NotFound | RemovalOutcome::LastToken => Err(ConsoleError::NotFound),
+        }
+    }
+
+    /// Ends one session of `user` (or all of them with `None`); returns how many ended. The
+    /// user is told; audited as `session.ended_by_operator`.
+    pub async fn end_sessions(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        session: Option<SessionId>,
+        reason: &str,
+        client: &Client,
+    ) -> Result<u64, ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, false).await?;
+        let ended = match session {
+            Some(id) => u64::from(self.store.end_session_by_id(user.id, id).await?),
+            None => self.store.end_sessions(user.id, None).await?,
+        };
+        if ended == 0 {
+            return Err(ConsoleError::NotFound);
+        }
+        let what = if session.is_some() {
+            "signed you out of one session"
+        } else {
+            "signed you out everywhere"
+        };
+        self.notify(&user, what, &reason).await?;
+        self.store
+            .audit(self.event(
+                AuditAction::SessionsEndedByOperator,
+                operator,
+                &user,
+                client,
+                json!({
+                    "session_id": session.map(|s| s.0),
+                    "ended": ended,
+                    "reason": reason,
+                }),
+            ))
+            .await?;
+        Ok(ended)
+    }
+
+    /// Locks `user`'s account: every session ends at once, and it can neither sign in nor use
+    /// Emergency Access until unlocked. Not one's own account.
+    pub async fn lock(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<(), ConsoleError> {
+        self.change_state(operator, user, true, reason, client)
+            .await
+    }
+
+    /// Unlocks a locked account.
+    pub async fn unlock(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<(), ConsoleError> {
+        self.change_state(operator, user, false, reason, client)
+            .await
+    }
+
+    async fn change_state(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        lock: bool,
+        reason: &str,
+        client: &Client,
+    ) -> Result<(), ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, true).await?;
+        let (from, to, action, what) = if lock {
+            (
+                AccountState::Active,
+                AccountState::Locked,
+                AuditAction::AccountLocked,
+                "locked your account and signed you out everywhere",
+            )
+        } else {
+            (
+                AccountState::Locked,
+                AccountState::Active,
+                AuditAction::AccountUnlocked,
+                "unlocked your account",
+            )
+        };
+        let notice = operator_notice(&user.display_name, what, &reason, &self.public_url);
+        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let event = self.event(action, operator, &user, client, json!({ "reason": reason }));
+        let changed = self
+            .store
+            .change_account_state(user.id, from, to, lock, &notices, &[event])
+            .await?;
+        if !changed {
+            return Err(ConsoleError::Invalid(if lock {
+                "the account is not active".into()
+            } else {
+                "the account is not locked".into()
+            }));
+        }
+        Ok(())
+    }
+
+    /// Issues an emergency code for `user` (see [`EmergencyAccess::issue_by_operator`] for the
+    /// rules) and keeps it, sealed, for the operator's session: [`Self::take_code`] shows it
+    /// once. Returns its metadata.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn issue_code(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        verification: &str,
+        reason: &str,
+        max_uses: u32,
+        lifetime: Duration,
+        client: &Client,
+    ) -> Result<EmergencyCodeInfo, ConsoleError> {
+        let user = self.account(user).await?;
+        let request = OperatorIssue {
+            verification,
+            reason,
+            max_uses,
+            lifetime,
+        };
+        let (code, info) = self
+            .emergency
+            .issue_by_operator(operator.account(), &user, &request, client)
+            .await?;
+        let sealed = self
+            .emergency
+            .seal_code(&code, &handover_aad(operator.session, info.id.0))?;
+        self.store
+            .put_handover(operator.session, info.id, user.id, &sealed)
+            .await?;
+        Ok(info)
+    }
+
+    /// The code this operator session issued last, the first time it is asked for (EC-7),
+    /// with the account it is for and its metadata; `None` afterwards.
+    pub async fn take_code(
+        &self,
+        operator: &Operator,
+    ) -> Result<Option<(Account, EmergencyCode, EmergencyCodeInfo)>, ConsoleError> {
+        let Some((code_id, account, sealed)) = self.store.take_handover(operator.session).await?
+        else {
+            return Ok(None);
+        };
+        let code = self
+            .emergency
+            .open_code(&sealed, &handover_aad(operator.session, code_id.0))?;
+        let info = self
+            .store
+            .emergency_code(code_id)
+            .await?
+            .ok_or(ConsoleError::NotFound)?;
+        let account = self.account(account).await?;
+        Ok(Some((account, code, info)))
+    }
+
+    /// Revokes `user`'s live emergency code (and ends the sessions it opened); the user is
+    /// told. [`ConsoleError::NotFound`] when there is none.
+    pub async fn revoke_code(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<(), ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, false).await?;
+        let notice = operator_notice(
+            &user.display_name,
+            "cancelled your emergency access code",
+            &reason,
+            &self.public_url,
+        );
+        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let Some(id) = self
+            .store
+            .revoke_emergency_code(user.id, "operator", &notices)
+            .await?
+        else {
+            return Err(ConsoleError::NotFound);
+        };
+        self.store
+            .audit(self.event(
+                AuditAction::EmergencyCodeRevoked,
+                operator,
+                &user,
+                client,
+                json!({ "code_id": id.0, "why": "operator", "reason": reason }),
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// An administrator makes a user an operator (`operator` true) or an operator a user again.
+    /// Not one's own role, and never an administrator's (that stays with the CLI). Takes effect
+    /// on the next request (AC-5).
+    pub async fn set_operator(
+        &self,
+        admin: &Operator,
+        user: AccountId,
+        operator: bool,
+        reason: &str,
+        client: &Client,
+    ) -> Result<(), ConsoleError> {
+        if !admin.is_admin() {
+            return Err(ConsoleError::Forbidden);
+        }
+        let reason = action_reason(reason)?;
+        let user = self.target(admin, user, true).await?;
+        let (from, to) = if operator {
+            (Role::User, Role::Operator)
+        } else {
+            (Role::Operator, Role::User)
+        };
+        let event = self.event(
+            AuditAction::RoleChanged,
+            admin,
+            &user,
+            client,
+            json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
+        );
+        if !self.store.change_role(user.id, from, to, &event).await? {
+            return Err(ConsoleError::Invalid(format!(
+                "the account's role is not {}",
+                from.as_str()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Counts for the overview: the last [`OVERVIEW_DAYS`] days up to now, in whole UTC days.
+    pub async fn overview(&self, _operator: &Operator) -> Result<Overview, ConsoleError> {
+        const DAY: i64 = 86_400_000;
+        let now = self.store.clock_now().as_millis();
+        let since = (now.div_euclid(DAY) - (OVERVIEW_DAYS as i64 - 1)) * DAY;
+        let days = OVERVIEW_DAYS;
+        let s = &self.store;
+        let failures_password = s
+            .audit_daily_counts(
+                AuditAction::SignInPassword.as_str(),
+                Some("failure"),
+                since,
+                days,
+            )
+            .await?;
+        let failures_second = s
+            .audit_daily_counts(
+                AuditAction::SignInSecondFactor.as_str(),
+                Some("failure"),
+                since,
+                days,
+            )
+            .await?;
+        Ok(Overview {
+            since_ms: since,
+            codes_self_service: s.codes_daily_counts("self_service", since, days).await?,
+            codes_operator: s.codes_daily_counts("operator", since, days).await?,
+            codes_used: s
+                .audit_daily_counts(
+                    AuditAction::EmergencyCodeUsed.as_str(),
+                    Some("success"),
+                    since,
+                    days,
+                )
+                .await?,
+            accounts_locked: s
+                .audit_daily_counts(AuditAction::AccountLocked.as_str(), None, since, days)
+                .await?,
+            sign_in_failures: failures_password
+                .iter()
+                .zip(&failures_second)
+                .map(|(a, b)| a + b)
+                .collect(),
+        })
+    }
+
+    async fn notify(&self, user: &Account, what: &str, reason: &str) -> Result<(), ConsoleError> {
+        let notice = operator_notice(&user.display_name, what, reason, &self.public_url);
+        for message in notice_messages(&self.store, user.id, &notice).await? {
+            self.store.enqueue(message).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A required reason: one line, 1 to [`ACTION_REASON_MAX_CHARS`] characters (RB-4).
+fn action_reason(reason: &str) -> Result<String, ConsoleError> {
+    Ok(crate::text::single_line(
+        "reason",
+        reason,
+        ACTION_REASON_MAX_CHARS,
+        false,
+    )?)
+}
+
+/// Binds a sealed hand-over code to the operator's session and the code's id.
+fn handover_aad(session: SessionId, code: i64) -> Vec<u8> {
+    let mut aad = b"console-handover".to_vec();
+    aad.extend_from_slice(&session.0.to_be_bytes());
+    aad.extend_from_slice(&code.to_be_bytes());
+    aad
+}

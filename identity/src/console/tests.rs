@@ -1,0 +1,987 @@
+//! The console's rules through [`Console`], on SQLite and on PostgreSQL.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::testing::{fake_password_hash, raw_rows, ManualClock, TestStore};
+use crate::{
+    Authenticator, Email, EmergencyPolicy, NewAccount, NewContact, NewSession, NewToken, Password,
+    PasswordHasher, PhoneNumber, SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret,
+    Username,
+};
+
+on_both_backends!(
+    ac_1_only_operators_in_full_sessions_get_an_operator,
+    ac_5_a_role_change_applies_on_the_next_request,
+    search_finds_by_name_address_and_number_in_canonical_form,
+    search_takes_like_wildcards_literally_and_pages,
+    rb_4_ec_9_operator_issue_rules,
+    ec_9_au_5_admin_issues_for_an_operator_with_an_alert,
+    ec_7_the_issued_code_is_handed_over_once_and_signs_in,
+    se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked,
+    operator_removes_tokens_and_ends_sessions_with_notice_and_audit,
+    revoke_code_and_set_operator,
+    overview_counts_the_last_seven_days,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+const T0: i64 = 1_800_000_000;
+const URL: &str = "https://id.example.org";
+
+struct Fixture {
+    console: Console,
+    auth: Authenticator,
+    emergency: EmergencyAccess,
+    store: Store,
+    clock: Arc<ManualClock>,
+    _db: TestStore,
+}
+
+fn client() -> Client {
+    Client {
+        ip: Some("192.0.2.7".into()),
+        user_agent: Some("Firefox/140.0".into()),
+    }
+}
+
+async fn fixture(db: TestStore) -> Fixture {
+    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
+    let store = db.store.clone().with_clock(clock.clone());
+    let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
+    let auth = Authenticator::new(
+        store.clone(),
+        PasswordHasher::new(None).unwrap(),
+        cipher.clone(),
+        clock.clone(),
+        URL,
+    );
+    let emergency =
+        EmergencyAccess::new(auth.clone(), cipher, EmergencyPolicy::SELF_SERVICE_DEFAULT).unwrap();
+    Fixture {
+        console: Console::new(store.clone(), emergency.clone(), URL),
+        auth,
+        emergency,
+        store,
+        clock,
+        _db: db,
+    }
+}
+
+impl Fixture {
+    async fn account(&self, name: &str, display: &str, role: Role, contacts: &[&str]) -> Account {
+        let contacts = contacts
+            .iter()
+            .map(|c| NewContact {
+                value: if c.starts_with('+') {
+                    PhoneNumber::parse(c).unwrap().into()
+                } else {
+                    Email::parse(c).unwrap().into()
+                },
+                confirmed: true,
+                is_recovery: false,
+            })
+            .collect();
+        let id = self
+            .store
+            .create_account_with(
+                NewAccount {
+                    username: Username::parse(name).unwrap(),
+                    display_name: display.into(),
+                    password_hash: fake_password_hash(),
+                    role,
+                    state: AccountState::Active,
+                },
+                contacts,
+            )
+            .await
+            .unwrap();
+        self.store.account_by_id(id).await.unwrap().unwrap()
+    }
+
+    async fn session(&self, account: &Account, scope: SessionScope) -> (Session, SessionToken) {
+        let token = self
+            .store
+            .create_session(NewSession {
+                account_id: account.id,
+                scope,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        let session = self.store.session(&token).await.unwrap().unwrap();
+        (session, token)
+    }
+
+    /// An operator value for `account` in a fresh full session.
+    async fn operator(&self, account: &Account) -> Operator {
+        let (session, _) = self.session(account, SessionScope::Full).await;
+        self.console
+            .operator(&session, account, "test", &client())
+            .await
+            .unwrap()
+    }
+
+    async fn totp(&self, account: &Account, label: &str, device: &str) -> TokenId {
+        let cipher = SeedCipher::from_key_bytes([7; 32]);
+        self.store
+            .insert_token(NewToken {
+                account_id: account.id,
+                kind: TokenKind::Totp,
+                label: label.into(),
+                device: Some(device.into()),
+                state: TokenState::Active,
+                secret_enc: Some(TotpSecret::generate().seal(&cipher, account.id).unwrap()),
+                target: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn events(&self, action: AuditAction) -> Vec<AuditEvent> {
+        self.store
+            .audit_events(AuditQuery {
+                action: Some(action),
+                ..AuditQuery::default()
+            })
+            .await
+            .unwrap()
+    }
+}
+
+async fn ac_1_only_operators_in_full_sessions_get_an_operator(db: TestStore) {
+    let f = fixture(db).await;
+    let user = f.account("ursula", "Ursula", Role::User, &[]).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
+    let (s, _) = f.session(&user, SessionScope::Full).await;
+    assert!(matches!(
+        f.console
+            .operator(&s, &user, "/api/console_search", &client())
+            .await,
+        Err(ConsoleError::Forbidden)
+    ));
+    // An operator's restricted emergency session is no way into the console either.
+    let (s, _) = f.session(&op, SessionScope::Emergency).await;
+    assert!(matches!(
+        f.console
+            .operator(&s, &op, "/api/console_search", &client())
+            .await,
+        Err(ConsoleError::Forbidden)
+    ));
+    let (s, _) = f.session(&op, SessionScope::Full).await;
+    assert!(f.console.operator(&s, &op, "x", &client()).await.is_ok());
+    assert!(matches!(
+        f.console
+            .admin(&s, &op, "/api/console_set_operator", &client())
+            .await,
+        Err(ConsoleError::Forbidden)
+    ));
+    let (s, _) = f.session(&admin, SessionScope::Full).await;
+    assert!(f.console.admin(&s, &admin, "x", &client()).await.is_ok());
+    // Someone else's session with this account is refused (fail closed).
+    assert!(f.console.operator(&s, &op, "x", &client()).await.is_err());
+    let denied = f.events(AuditAction::AccessDenied).await;
+    assert_eq!(denied.len(), 4, "{denied:?}");
+    assert!(denied.iter().any(|e| e.actor == Some(user.id)
+        && e.details["what"] == "/api/console_search"
+        && e.outcome == AuditOutcome::Denied));
+}
+
+async fn ac_5_a_role_change_applies_on_the_next_request(db: TestStore) {
+    let f = fixture(db).await;
+    let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let (session, token) = f.session(&op, SessionScope::Full).await;
+    let (_, fresh) = f.auth.session(&token).await.unwrap();
+    assert!(f
+        .console
+        .operator(&session, &fresh, "x", &client())
+        .await
+        .is_ok());
+    let a = f.operator(&admin).await;
+    f.console
+        .set_operator(&a, op.id, false, "left the help desk", &client())
+        .await
+        .unwrap();
+    // The same session, read again for the next request: no console any more.
+    let (session, fresh) = f.auth.session(&token).await.unwrap();
+    assert_eq!(fresh.role, Role::User);
+    assert!(f
+        .console
+        .operator(&session, &fresh, "x", &client())
+        .await
+        .is_err());
+}
+
+async fn search_finds_by_name_address_and_number_in_canonical_form(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let zoe = f
+        .account(
+            "zoe",
+            "Zoë STRAßE",
+            Role::User,
+            &["Zoe.Q@Example.org", "+420601123456"],
+        )
+        .await;
+    f.account("zack", "Zack", Role::User, &[]).await;
+    let o = f.operator(&op).await;
+    let names = |page: SearchPage| {
+        page.accounts
+            .into_iter()
+            .map(|a| a.username.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let find = |term: &'static str, mode| {
+        let console = f.console.clone();
+        let o = o.clone();
+        async move { console.search(&o, term, mode, 0).await.unwrap() }
+    };
+    assert_eq!(names(find("Z", SearchMode::Prefix).await), ["zack", "zoe"]);
+    assert_eq!(names(find("ZOE", SearchMode::Prefix).await), ["zoe"]);
+    assert_eq!(
+        names(find("ｚｏ", SearchMode::Prefix).await),
+        ["zoe"],
+        "NFKC"
+    );
+    // Display names: full case folding (ß → ss), prefix and contains.
+    assert_eq!(
+        names(find("zoë strasse", SearchMode::Prefix).await),
+        ["zoe"]
+    );
+    assert_eq!(names(find("STRASSE", SearchMode::Contains).await), ["zoe"]);
+    assert!(names(find("STRASSE", SearchMode::Prefix).await).is_empty());
+    // Contacts: addresses in any case, numbers as typed with spaces.
+    assert_eq!(
+        names(find("zoe.q@example", SearchMode::Prefix).await),
+        ["zoe"]
+    );
+    assert_eq!(
+        names(find("EXAMPLE.ORG", SearchMode::Contains).await),
+        ["zoe"]
+    );
+    assert_eq!(
+        names(find("+420 601 123", SearchMode::Prefix).await),
+        ["zoe"]
+    );
+    assert_eq!(names(find("123 456", SearchMode::Contains).await), ["zoe"]);
+    assert!(names(find("   ", SearchMode::Prefix).await).is_empty());
+    assert!(f
+        .console
+        .search(&o, &"x".repeat(SEARCH_MAX_CHARS + 1), SearchMode::Prefix, 0)
+        .await
+        .is_err());
+    assert!(f
+        .console
+        .search(&o, "a\nb", SearchMode::Contains, 0)
+        .await
+        .is_err());
+    let _ = zoe;
+}
+
+async fn search_takes_like_wildcards_literally_and_pages(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    f.account("a_b", "Under Score", Role::User, &[]).await;
+    f.account("axb", "Percent 100%", Role::User, &[]).await;
+    let o = f.operator(&op).await;
+    let found = f
+        .console
+        .search(&o, "a_", SearchMode::Prefix, 0)
+        .await
+        .unwrap();
+    assert_eq!(found.accounts.len(), 1);
+    let found = f
+        .console
+        .search(&o, "_", SearchMode::Contains, 0)
+        .await
+        .unwrap();
+    assert_eq!(found.accounts[0].username.as_str(), "a_b");
+    assert_eq!(found.accounts.len(), 1);
+    let found = f
+        .console
+        .search(&o, "%", SearchMode::Contains, 0)
+        .await
+        .unwrap();
+    assert_eq!(found.accounts.len(), 1, "only the display name with a %");
+    let found = f
+        .console
+        .search(&o, "' OR 1=1 --", SearchMode::Contains, 0)
+        .await
+        .unwrap();
+    assert!(found.accounts.is_empty());
+    // Pages of 20, ordered by username.
+    for i in 0..25 {
+        f.account(&format!("page{i:02}"), "Paged", Role::User, &[])
+            .await;
+    }
+    let first = f
+        .console
+        .search(&o, "page", SearchMode::Prefix, 0)
+        .await
+        .unwrap();
+    assert_eq!(first.accounts.len(), 20);
+    assert!(first.has_more);
+    assert_eq!(first.accounts[0].username.as_str(), "page00");
+    let second = f
+        .console
+        .search(&o, "page", SearchMode::Prefix, 1)
+        .await
+        .unwrap();
+    assert_eq!(second.accounts.len(), 5);
+    assert!(!second.has_more);
+    assert_eq!(second.accounts[0].username.as_str(), "page20");
+}
+
+async fn rb_4_ec_9_operator_issue_rules(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let op2 = f.account("olga", "Olga", Role::Operator, &[]).await;
+    let user = f
+        .account("ursula", "Ursula", Role::User, &["u@example.org"])
+        .await;
+    let o = f.operator(&op).await;
+    let h8 = Duration::from_secs(8 * 3600);
+    let issue = |user: AccountId, verification: &'static str, reason: &'static str, uses, life| {
+        let console = f.console.clone();
+        let o = o.clone();
+        async move {
+            console
+                .issue_code(&o, user, verification, reason, uses, life, &client())
+                .await
+        }
+    };
+    // RB-4: verification and reason are required; bounds checked (abuse case 19).
+    for (v, r, uses, life) in [
+        ("", "lost phone", 3, h8),
+        ("ID card", "", 3, h8),
+        ("ID card", "   ", 3, h8),
+        ("ID card", "lost phone", 0, h8),
+        ("ID card", "lost phone", 11, h8),
+        ("ID card", "lost phone", 3, Duration::ZERO),
+        (
+            "ID card",
+            "lost phone",
+            3,
+            Duration::from_secs(8 * 24 * 3600),
+        ),
+        ("ID\ncard", "lost phone", 3, h8),
+    ] {
+        let refused = issue(user.id, v, r, uses, life).await;
+        assert!(
+            matches!(refused, Err(ConsoleError::Invalid(_))),
+            "{v:?} {r:?} {uses} {life:?}"
+        );
+    }
+    // EC-9: not for oneself; an operator not for another operator.
+    assert!(matches!(
+        issue(op.id, "ID card", "lost phone", 3, h8).await,
+        Err(ConsoleError::Invalid(m)) if m.contains("yourself")
+    ));
+    assert!(matches!(
+        issue(op2.id, "ID card", "lost phone", 3, h8).await,
+        Err(ConsoleError::Invalid(m)) if m.contains("administrator")
+    ));
+    assert!(f.store.emergency_codes(user.id).await.unwrap().is_empty());
+    assert!(f.store.emergency_codes(op.id).await.unwrap().is_empty());
+    let denied: Vec<_> = f
+        .events(AuditAction::EmergencyCodeIssued)
+        .await
+        .into_iter()
+        .filter(|e| e.outcome == AuditOutcome::Denied)
+        .collect();
+    assert_eq!(denied.len(), 10);
+    // The defaults: 3 uses, 8 hours; a second code revokes the first (EC-9).
+    let first = issue(user.id, "ID card checked at the desk", "lost phone", 3, h8)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.max_uses, first.issuer),
+        (3, crate::CodeIssuer::Operator)
+    );
+    assert_eq!(first.issued_by, Some(op.id));
+    assert_eq!(
+        first.verification.as_deref(),
+        Some("ID card checked at the desk")
+    );
+    assert_eq!(first.reason_text.as_deref(), Some("lost phone"));
+    assert_eq!(
+        first.expires_at.as_millis() - first.created_at.as_millis(),
+        8 * 3600 * 1000
+    );
+    let second = issue(
+        user.id,
+        "video call",
+        "still lost",
+        1,
+        Duration::from_secs(900),
+    )
+    .await
+    .unwrap();
+    let codes = f.store.emergency_codes(user.id).await.unwrap();
+    assert_eq!(codes.len(), 2);
+    assert_eq!(codes[0].id, second.id);
+    assert!(codes[0].revoked_at.is_none());
+    assert_eq!(codes[1].revoked_why.as_deref(), Some("replaced"));
+    // AU-5: the audit event names operator, target, uses, lifetime, reason, verification.
+    let issued: Vec<_> = f
+        .events(AuditAction::EmergencyCodeIssued)
+        .await
+        .into_iter()
+        .filter(|e| e.outcome == AuditOutcome::Success)
+        .collect();
+    assert_eq!(issued.len(), 2);
+    let e = &issued[1];
+    assert_eq!((e.actor, e.subject), (Some(op.id), Some(user.id)));
+    assert_eq!(e.details["max_uses"], 3);
+    assert_eq!(e.details["lifetime_minutes"], 480);
+    assert_eq!(e.details["reason"], "lost phone");
+    assert_eq!(e.details["verification"], "ID card checked at the desk");
+    assert!(f.events(AuditAction::PrivilegedCodeAlert).await.is_empty());
+    // EC-13: the user's contact was told, twice, never the code.
+    let outbox = raw_rows(&f.store, "outbox").await;
+    assert_eq!(
+        outbox
+            .iter()
+            .filter(|r| r.contains("help desk issued"))
+            .count(),
+        2,
+        "{outbox:?}"
+    );
+}
+
+async fn ec_9_au_5_admin_issues_for_an_operator_with_an_alert(db: TestStore) {
+    let f = fixture(db).await;
+    let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let a = f.operator(&admin).await;
+    f.console
+        .issue_code(
+            &a,
+            op.id,
+            "known colleague",
+            "lost phone",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    let alerts = f.events(AuditAction::PrivilegedCodeAlert).await;
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].subject, Some(op.id));
+    assert_eq!(alerts[0].details["target_role"], "operator");
+    // Nor may an admin issue one for themselves.
+    assert!(f
+        .console
+        .issue_code(
+            &a,
+            admin.id,
+            "me",
+            "me",
+            3,
+            Duration::from_secs(3600),
+            &client()
+        )
+        .await
+        .is_err());
+}
+
+async fn ec_7_the_issued_code_is_handed_over_once_and_signs_in(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let user = f.account("ursula", "Ursula", Role::User, &[]).await;
+    let o = f.operator(&op).await;
+    let other = f.operator(&op).await;
+    let info = f
+        .console
+        .issue_code(
+            &o,
+            user.id,
+            "ID card",
+            "lost phone",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    // Another session of the same operator does not get it.
+    assert!(f.console.take_code(&other).await.unwrap().is_none());
+    let (account, code, shown) = f.console.take_code(&o).await.unwrap().unwrap();
+    assert_eq!((account.id, shown.id), (user.id, info.id));
+    assert!(
+        f.console.take_code(&o).await.unwrap().is_none(),
+        "shown once"
+    );
+    // The code is the user's: it counts a use for them only (EC-10).
+    let hasher = crate::CodeHasher::from_cipher(
+        &SeedCipher::from_key_bytes([7; 32]),
+        crate::EMERGENCY_CODE_KEY_LABEL,
+    );
+    assert!(f
+        .store
+        .use_emergency_code(op.id, code.hash(&hasher, op.id))
+        .await
+        .unwrap()
+        .is_none());
+    let used = f
+        .store
+        .use_emergency_code(user.id, code.hash(&hasher, user.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(used.uses, 1);
+    // No row holds the code in clear.
+    let grouped = code.grouped().to_string();
+    for table in ["emergency_codes", "audit_events", "outbox"] {
+        for row in raw_rows(&f.store, table).await {
+            assert!(
+                !row.contains(&grouped) && !row.contains(&grouped.replace('-', "")),
+                "{table}: {row}"
+            );
+        }
+    }
+    let _ = &f.emergency;
+}
+
+async fn se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let hash = PasswordHasher::new(None)
+        .unwrap()
+        .hash(&Password::new(PASSWORD.into()).unwrap())
+        .await
+        .unwrap();
+    let id = f
+        .store
+        .create_account_with(
+            NewAccount {
+                username: Username::parse("ursula").unwrap(),
+                display_name: "Ursula".into(),
+                password_hash: hash,
+                role: Role::User,
+                state: AccountState::Active,
+            },
+            vec![NewContact {
+                value: Email::parse("u@example.org").unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            }],
+        )
+        .await
+        .unwrap();
+    let user = f.store.account_by_id(id).await.unwrap().unwrap();
+    let (_, token) = f.session(&user, SessionScope::Full).await;
+    let o = f.operator(&op).await;
+    assert!(
+        f.console.lock(&o, user.id, "", &client()).await.is_err(),
+        "reason required"
+    );
+    assert!(
+        f.console.lock(&o, op.id, "test", &client()).await.is_err(),
+        "not oneself"
+    );
+    f.console
+        .lock(&o, user.id, "reported stolen", &client())
+        .await
+        .unwrap();
+    assert!(f.auth.session(&token).await.is_err(), "sessions ended");
+    assert!(f.store.sessions(user.id).await.unwrap().is_empty());
+    assert!(f
+        .auth
+        .verify_password("ursula", PASSWORD.into(), &client())
+        .await
+        .is_err());
+    // Nor Emergency Access, nor an operator code.
+    assert!(f
+        .emergency
+        .start("ursula", PASSWORD.into(), &client())
+        .await
+        .is_err());
+    assert!(f
+        .console
+        .issue_code(
+            &o,
+            user.id,
+            "ID",
+            "lost",
+            3,
+            Duration::from_secs(3600),
+            &client()
+        )
+        .await
+        .is_err());
+    assert!(f
+        .console
+        .lock(&o, user.id, "again", &client())
+        .await
+        .is_err());
+    f.console
+        .unlock(&o, user.id, "owner confirmed", &client())
+        .await
+        .unwrap();
+    assert!(f
+        .auth
+        .verify_password("ursula", PASSWORD.into(), &client())
+        .await
+        .is_ok());
+    let locked = f.events(AuditAction::AccountLocked).await;
+    assert_eq!(locked.len(), 1);
+    assert_eq!(
+        (locked[0].actor, locked[0].subject),
+        (Some(op.id), Some(user.id))
+    );
+    assert_eq!(locked[0].details["reason"], "reported stolen");
+    assert_eq!(f.events(AuditAction::AccountUnlocked).await.len(), 1);
+    let outbox = raw_rows(&f.store, "outbox").await;
+    assert!(outbox.iter().any(|r| r.contains("locked your account")));
+    assert!(outbox.iter().any(|r| r.contains("unlocked your account")));
+}
+
+async fn operator_removes_tokens_and_ends_sessions_with_notice_and_audit(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let user = f
+        .account("ursula", "Ursula", Role::User, &["u@example.org"])
+        .await;
+    let bob = f.account("bob", "Bob", Role::User, &[]).await;
+    let one = f.totp(&user, "App", "Old phone").await;
+    f.totp(&user, "Second app", "Old phone").await;
+    let bobs = f.totp(&bob, "Bob's app", "Bob phone").await;
+    let (_, s1) = f.session(&user, SessionScope::Full).await;
+    let (s2, _) = f.session(&user, SessionScope::Full).await;
+    let o = f.operator(&op).await;
+    // AC-2: bob's token under ursula's id is not found, and stays.
+    assert!(matches!(
+        f.console
+            .remove_token(&o, user.id, bobs, "lost", &client())
+            .await,
+        Err(ConsoleError::NotFound)
+    ));
+    assert!(f
+        .console
+        .remove_token(&o, user.id, one, "", &client())
+        .await
+        .is_err());
+    let removed = f
+        .console
+        .remove_token(&o, user.id, one, "lost phone", &client())
+        .await
+        .unwrap();
+    assert_eq!(removed.removed_by, Some(op.id));
+    assert_eq!(f.store.active_tokens(bob.id).await.unwrap().len(), 1);
+    // One session, then the device (every token on it, even the last, and every session).
+    assert_eq!(
+        f.console
+            .end_sessions(&o, user.id, Some(s2.id), "asked by phone", &client())
+            .await
+            .unwrap(),
+        1
+    );
+    let gone = f
+        .console
+        .remove_device(&o, user.id, "Old phone", "lost phone", &client())
+        .await
+        .unwrap();
+    assert_eq!(gone.len(), 1);
+    assert!(f.store.active_tokens(user.id).await.unwrap().is_empty());
+    assert!(f.auth.session(&s1).await.is_err());
+    assert!(matches!(
+        f.console
+            .end_sessions(&o, user.id, None, "again", &client())
+            .await,
+        Err(ConsoleError::NotFound)
+    ));
+    let removed = f.events(AuditAction::TokenRemoved).await;
+    assert_eq!(removed.len(), 2);
+    assert!(removed.iter().all(|e| e.actor == Some(op.id)
+        && e.subject == Some(user.id)
+        && e.details["by"] == "operator"
+        && e.details["reason"] == "lost phone"));
+    assert_eq!(
+        f.events(AuditAction::SessionsEndedByOperator).await.len(),
+        1
+    );
+    let outbox = raw_rows(&f.store, "outbox").await;
+    assert_eq!(
+        outbox
+            .iter()
+            .filter(|r| r.contains("Your help desk"))
+            .count(),
+        3,
+        "{outbox:?}"
+    );
+}
+
+async fn revoke_code_and_set_operator(db: TestStore) {
+    let f = fixture(db).await;
+    let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let user = f.account("ursula", "Ursula", Role::User, &[]).await;
+    let o = f.operator(&op).await;
+    assert!(matches!(
+        f.console
+            .revoke_code(&o, user.id, "mistake", &client())
+            .await,
+        Err(ConsoleError::NotFound)
+    ));
+    f.console
+        .issue_code(
+            &o,
+            user.id,
+            "ID",
+            "lost",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    f.console
+        .revoke_code(&o, user.id, "mistake", &client())
+        .await
+        .unwrap();
+    let codes = f.store.emergency_codes(user.id).await.unwrap();
+    assert_eq!(codes[0].revoked_why.as_deref(), Some("operator"));
+    // Only an admin makes operators; an operator's Operator value cannot.
+    assert!(matches!(
+        f.console
+            .set_operator(&o, user.id, true, "new colleague", &client())
+            .await,
+        Err(ConsoleError::Forbidden)
+    ));
+    let a = f.operator(&admin).await;
+    assert!(f
+        .console
+        .set_operator(&a, user.id, true, "", &client())
+        .await
+        .is_err());
+    f.console
+        .set_operator(&a, user.id, true, "new colleague", &client())
+        .await
+        .unwrap();
+    assert_eq!(
+        f.console.account(user.id).await.unwrap().role,
+        Role::Operator
+    );
+    assert!(f
+        .console
+        .set_operator(&a, admin.id, false, "me", &client())
+        .await
+        .is_err());
+    f.console
+        .set_operator(&a, user.id, false, "left", &client())
+        .await
+        .unwrap();
+    assert_eq!(f.console.account(user.id).await.unwrap().role, Role::User);
+    assert_eq!(f.events(AuditAction::RoleChanged).await.len(), 2);
+}
+
+async fn overview_counts_the_last_seven_days(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let user = f.account("ursula", "Ursula", Role::User, &[]).await;
+    let o = f.operator(&op).await;
+    // Eight days ago: outside the window.
+    f.clock.advance(Duration::ZERO);
+    f.console
+        .issue_code(
+            &o,
+            user.id,
+            "ID",
+            "lost",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    f.clock.advance(Duration::from_secs(8 * 86_400));
+    f.console
+        .issue_code(
+            &o,
+            user.id,
+            "ID",
+            "lost",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    f.console
+        .lock(&o, user.id, "stolen", &client())
+        .await
+        .unwrap();
+    f.store
+        .audit(NewAuditEvent::new(
+            AuditAction::SignInPassword,
+            AuditOutcome::Failure,
+        ))
+        .await
+        .unwrap();
+    f.store
+        .audit(NewAuditEvent::new(
+            AuditAction::SignInSecondFactor,
+            AuditOutcome::Failure,
+        ))
+        .await
+        .unwrap();
+    f.store
+        .audit(NewAuditEvent::new(
+            AuditAction::SignInPassword,
+            AuditOutcome::Success,
+        ))
+        .await
+        .unwrap();
+    let view = f.console.overview(&o).await.unwrap();
+    assert_eq!(view.codes_operator.len(), OVERVIEW_DAYS);
+    assert_eq!(view.codes_operator.iter().sum::<u32>(), 1);
+    assert_eq!(
+        *view.codes_operator.last().unwrap(),
+        1,
+        "today is the last day"
+    );
+    assert_eq!(view.codes_self_service.iter().sum::<u32>(), 0);
+    assert_eq!(view.accounts_locked.iter().sum::<u32>(), 1);
+    assert_eq!(view.sign_in_failures.iter().sum::<u32>(), 2);
+    assert_eq!(view.codes_used.iter().sum::<u32>(), 0);
+}
+
+#[test]
+fn search_keys_fold_like_usernames() {
+    assert_eq!(search_key("  ZOË  "), "zoë");
+    assert_eq!(search_key("Straße"), "strasse");
+    assert_eq!(search_key("ＡＢＣ"), "abc");
+    assert_eq!(contact_key("+420 601-123.456"), "+420601123456");
+    assert_eq!(contact_key("(601) 123"), "601123");
+    assert_eq!(contact_key("zoe@example.org"), "zoe@example.org");
+    assert_eq!(contact_key("+"), "+");
+    assert_eq!(
+        crate::store::like_escape_for_tests("a%b_c\\"),
+        "a\\%b\\_c\\\\"
+    );
+}
+
+#[test]
+fn operator_notices_carry_no_control_characters() {
+    let n = operator_notice("Eve\r\nBcc: x", "locked your account", "stolen\nphone", URL);
+    assert!(!n.subject.contains('\n'));
+    assert!(n.body.contains("Hello EveBcc: x,"));
+    assert!(n.body.contains("Reason given: stolenphone"));
+    assert!(n.sms.contains("locked your account"));
+}
+
+/// The figure for the README: console search over 100,000 accounts (each with an e-mail
+/// address and a phone number), on SQLite and on PostgreSQL. Ignored by default (it takes a
+/// while to fill); run it with
+/// `cargo test -p identity --release --lib console::tests::search_timing -- --ignored --nocapture`.
+/// It prints the median of 5 runs per query and checks each query's answer, never its time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn search_timing_over_100_000_accounts() {
+    let mut backends = vec![("sqlite", crate::testing::sqlite().await)];
+    if let Some(pg) = crate::testing::postgres().await {
+        backends.push(("postgres", pg));
+    }
+    for (name, db) in backends {
+        let f = fixture(db).await;
+        fill(&f.store, 100_000).await;
+        let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+        let o = f.operator(&op).await;
+        let cases: [(&str, SearchMode, &str); 6] = [
+            ("user099998", SearchMode::Prefix, "user099998"),
+            ("Person 4242", SearchMode::Prefix, "user004242"),
+            ("+420 600 077", SearchMode::Prefix, "user077000"),
+            ("USER05000@example", SearchMode::Prefix, "user005000"),
+            ("surname 987", SearchMode::Contains, "user000987"),
+            ("@example.org", SearchMode::Contains, "otto"),
+        ];
+        for (term, mode, first) in cases {
+            let mut times = Vec::new();
+            let mut page = None;
+            for _ in 0..5 {
+                let start = std::time::Instant::now();
+                page = Some(f.console.search(&o, term, mode, 0).await.unwrap());
+                times.push(start.elapsed());
+            }
+            times.sort();
+            let page = page.unwrap();
+            let names: Vec<&str> = page.accounts.iter().map(|a| a.username.as_str()).collect();
+            if term == "@example.org" {
+                assert_eq!(names.len(), 20, "{names:?}");
+                assert!(page.has_more);
+            } else {
+                assert_eq!(names.first().copied(), Some(first), "{term}: {names:?}");
+            }
+            eprintln!(
+                "search timing [{name}] {term:?} {mode:?}: median {:.1} ms ({} results{})",
+                times[2].as_secs_f64() * 1000.0,
+                names.len(),
+                if page.has_more { ", more" } else { "" }
+            );
+        }
+    }
+}
+
+/// Inserts `n` accounts `user000000…` with an address and a number each, 1000 a statement,
+/// then refreshes the planner's statistics.
+async fn fill(store: &Store, n: usize) {
+    let hash = fake_password_hash();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let accounts: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "('user{i:06}', 'Person {i} Surname {}', '{}', 'active', 'user', 0, 0, \
+                     'person {i} surname {}')",
+                    i % 1000,
+                    hash.as_str(),
+                    i % 1000
+                )
+            })
+            .collect();
+        crate::testing::execute_raw(
+            store,
+            &format!(
+                "INSERT INTO accounts (username, display_name, password_hash, state, role, \
+                 created_at, updated_at, search_name) VALUES {}",
+                accounts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+        let contacts: Vec<String> = chunk
+            .iter()
+            .flat_map(|i| {
+                [
+                    format!(
+                        "((SELECT id FROM accounts WHERE username = 'user{i:06}'), 'email', \
+                         'User{i:05}@example.org', {t}, {t}, 0)",
+                        t = "TRUE"
+                    ),
+                    format!(
+                        "((SELECT id FROM accounts WHERE username = 'user{i:06}'), 'phone', \
+                         '+420600{i:06}', TRUE, FALSE, 0)"
+                    ),
+                ]
+            })
+            .collect();
+        crate::testing::execute_raw(
+            store,
+            &format!(
+                "INSERT INTO contacts (account_id, kind, value, confirmed, is_recovery, \
+                 created_at) VALUES {}",
+                contacts.join(", ")
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    // As autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would after a bulk load: the
+    // planner needs the statistics to choose the index range scans.
+    crate::testing::execute_raw(store, "ANALYZE").await.unwrap();
+}

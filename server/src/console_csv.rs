@@ -1,0 +1,112 @@
+//! `GET /admin/audit.csv`: the audit log as CSV for operators (issue 6). A plain route, because
+//! it is a file download rather than a server function; it authorises itself exactly as the
+//! console's server functions do: a session (401 without), a full one (403 and an
+//! `access.denied` event for a restricted emergency session), the role operator or admin read
+//! for this request (403 and an `access.denied` event otherwise).
+
+use std::net::SocketAddr;
+
+use app::api::console::{
+    ssr::{audit_events, csv, event_row, Names},
+    AuditFilters,
+};
+use app::ssr::{session_cookie, AppState};
+use axum::{
+    extract::{ConnectInfo, Query, State},
+    http::{header, Extensions, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use identity::{Client, SessionScope, SessionToken};
+
+/// Most events one export holds (the store's page limit).
+const EXPORT_MAX: u32 = identity::AUDIT_QUERY_MAX_LIMIT;
+
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Query(filters): Query<AuditFilters>,
+) -> Response {
+    let client = Client {
+        ip: extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    let name = session_cookie(&state.settings);
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .and_then(|(_, value)| SessionToken::parse(value));
+    let plain = |status: StatusCode, text: &'static str| {
+        (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
+    };
+    let Some(token) = token else {
+        return plain(StatusCode::UNAUTHORIZED, "Please sign in.");
+    };
+    let Ok((session, account)) = state.auth.session(&token).await else {
+        return plain(StatusCode::UNAUTHORIZED, "Please sign in.");
+    };
+    const WHAT: &str = "/admin/audit.csv";
+    if session.scope == SessionScope::Emergency {
+        if let Err(error) = state
+            .auth
+            .audit_access_denied(&session, WHAT, &client)
+            .await
+        {
+            tracing::error!(%error, "could not audit a refused export");
+        }
+        return plain(StatusCode::FORBIDDEN, "Not allowed.");
+    }
+    let operator = match state
+        .console
+        .operator(&session, &account, WHAT, &client)
+        .await
+    {
+        Ok(operator) => operator,
+        Err(identity::ConsoleError::Forbidden) => {
+            return plain(StatusCode::FORBIDDEN, "Not allowed.")
+        }
+        Err(error) => {
+            tracing::error!(%error, "audit export failed");
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.");
+        }
+    };
+    let events = match audit_events(&state, &operator, &filters, EXPORT_MAX).await {
+        Ok(events) => events,
+        Err(app::AppError::Invalid(message)) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CACHE_CONTROL, "no-store")],
+                message,
+            )
+                .into_response()
+        }
+        Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."),
+    };
+    let mut names = Names::default();
+    let mut rows = Vec::with_capacity(events.len());
+    for event in &events {
+        rows.push(event_row(&state, &mut names, event).await);
+    }
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit.csv\"",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        csv(&rows),
+    )
+        .into_response()
+}

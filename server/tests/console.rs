@@ -1,0 +1,673 @@
+//! The operational console over HTTP (issue 6): the access matrix of every registered server
+//! function (AC-1), IDOR and mass assignment (AC-2, AC-3), role changes on the next request
+//! (AC-5), stored XSS in the console (abuse case 14), the 403 page, the code shown once
+//! without JavaScript (EC-7) and the CSV export's authorisation. On SQLite and PostgreSQL.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use app::ssr::{AppState, Settings};
+use axum::{
+    body::Body,
+    http::{header, HeaderMap, Request, Response, StatusCode},
+    Router,
+};
+use http_body_util::BodyExt;
+use identity::{
+    testing::{fake_password_hash, TestStore},
+    AccountId, AccountState, AuditAction, AuditQuery, CodeIssuer, NewAccount, NewEmergencyCode,
+    NewSession, NewToken, PasswordHasher, Role, SeedCipher, SessionScope, Store, SystemClock,
+    Timestamp, TokenId, TokenKind, TokenState, TotpSecret, Username,
+};
+use leptos::prelude::LeptosOptions;
+use tower::ServiceExt;
+
+const XSS_LABEL: &str = "<img src=x onerror=alert(1)>";
+
+struct Harness {
+    router: Router,
+    store: Store,
+    ursula: AccountId,
+    ursula_token: TokenId,
+    bob: AccountId,
+    bob_token: TokenId,
+    otto: AccountId,
+    ada: AccountId,
+    mallory: AccountId,
+    _db: TestStore,
+    _site: tempfile::TempDir,
+}
+
+async fn account(store: &Store, name: &str, role: Role) -> AccountId {
+    store
+        .create_account(NewAccount {
+            username: Username::parse(name).unwrap(),
+            display_name: format!("{name} Example"),
+            password_hash: fake_password_hash(),
+            role,
+            state: AccountState::Active,
+        })
+        .await
+        .unwrap()
+}
+
+async fn totp(store: &Store, cipher: &SeedCipher, id: AccountId, label: &str) -> TokenId {
+    store
+        .insert_token(NewToken {
+            account_id: id,
+            kind: TokenKind::Totp,
+            label: label.into(),
+            device: Some("Pixel 7".into()),
+            state: TokenState::Active,
+            secret_enc: Some(TotpSecret::generate().seal(cipher, id).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap()
+}
+
+async fn harness(db: TestStore) -> Harness {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    let store = db.store.clone();
+    let cipher = SeedCipher::from_key_bytes([5; 32]);
+    let ursula = account(&store, "ursula", Role::User).await;
+    let bob = account(&store, "bob", Role::User).await;
+    let otto = account(&store, "otto", Role::Operator).await;
+    let ada = account(&store, "ada", Role::Admin).await;
+    let mallory = account(&store, "mallory", Role::User).await;
+    let ursula_token = totp(&store, &cipher, ursula, XSS_LABEL).await;
+    let bob_token = totp(&store, &cipher, bob, "Bob's app").await;
+    let state = AppState::build(
+        LeptosOptions::builder()
+            .output_name("mayi-id")
+            .site_root(site.path().to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .build(),
+        store.clone(),
+        PasswordHasher::new(None).unwrap(),
+        Arc::new(cipher),
+        Arc::new(SystemClock),
+        Settings {
+            public_url: "http://127.0.0.1:3000".into(),
+            dev: true,
+        },
+        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    )
+    .unwrap();
+    Harness {
+        router: server::http::router(state),
+        store,
+        ursula,
+        ursula_token,
+        bob,
+        bob_token,
+        otto,
+        ada,
+        mallory,
+        _db: db,
+        _site: site,
+    }
+}
+
+/// Who calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Caller {
+    Anonymous,
+    Pending,
+    User,
+    Emergency,
+    Operator,
+    Admin,
+}
+
+use Caller::*;
+const CALLERS: [Caller; 6] = [Anonymous, Pending, User, Emergency, Operator, Admin];
+
+impl Harness {
+    async fn session(&self, account: AccountId, scope: SessionScope) -> String {
+        let token = self
+            .store
+            .create_session(NewSession {
+                account_id: account,
+                scope,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        format!("mayi_session={}", token.as_str())
+    }
+
+    /// A fresh cookie for `caller` (each call its own, so that one call's effect, such as
+    /// signing out, never decides another's outcome).
+    async fn cookie(&self, caller: Caller) -> String {
+        match caller {
+            Anonymous => String::new(),
+            Pending => {
+                let token = self
+                    .store
+                    .create_login_attempt(self.mallory, identity::LOGIN_ATTEMPT_TTL)
+                    .await
+                    .unwrap();
+                format!("mayi_signin={}", token.as_str())
+            }
+            User => self.session(self.mallory, SessionScope::Full).await,
+            Operator => self.session(self.otto, SessionScope::Full).await,
+            Admin => self.session(self.ada, SessionScope::Full).await,
+            Emergency => {
+                // A restricted session with the live code that opened it, as signing in with a
+                // code makes it.
+                let token = self
+                    .store
+                    .create_session(NewSession {
+                        account_id: self.mallory,
+                        scope: SessionScope::Emergency,
+                        ip: None,
+                        user_agent: None,
+                    })
+                    .await
+                    .unwrap();
+                let mut hash = [0u8; 32];
+                hash[..16].copy_from_slice(&rand_bytes());
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as i64;
+                let code = self
+                    .store
+                    .issue_emergency_code(
+                        &NewEmergencyCode {
+                            account_id: self.mallory,
+                            code_hash: hash,
+                            issuer: CodeIssuer::SelfService,
+                            issued_by: None,
+                            reason: "lost_phone".into(),
+                            reason_text: None,
+                            verification: None,
+                            valid_from: Timestamp::from_millis(now - 1000),
+                            expires_at: Timestamp::from_millis(now + 3_600_000),
+                            max_uses: 3,
+                            cancel_hash: None,
+                        },
+                        &[],
+                    )
+                    .await
+                    .unwrap();
+                let id = self.store.session_id(&token).await.unwrap().unwrap();
+                self.store.link_emergency_session(id, code).await.unwrap();
+                format!("mayi_session={}", token.as_str())
+            }
+        }
+    }
+}
+
+fn rand_bytes() -> [u8; 16] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&n.to_be_bytes());
+    out[8..].copy_from_slice(&std::process::id().to_be_bytes().repeat(2));
+    out
+}
+
+async fn send(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// A server function call as the hydrated page makes it.
+fn post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
+    let mut request = Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if !cookie.is_empty() {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(form.to_string())).unwrap()
+}
+
+/// The same as a plain HTML form post (JavaScript off).
+fn form_post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, "http://127.0.0.1:3000/admin")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(form.to_string()))
+        .unwrap()
+}
+
+fn get(uri: &str, cookie: &str) -> Request<Body> {
+    let mut request = Request::get(uri).header(header::ACCEPT, "text/html");
+    if !cookie.is_empty() {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+/// Which callers each server function admits.
+#[derive(Clone, Copy)]
+enum Admits {
+    Everyone,
+    PendingOnly,
+    /// Any signed-in session, the restricted one included.
+    AnySession,
+    /// A full session: not the restricted emergency one.
+    FullSession,
+    EmergencyOnly,
+    /// The Emergency Access wizard's cookie, which no caller here holds.
+    WizardOnly,
+    Operators,
+    Admins,
+}
+
+impl Admits {
+    fn allows(self, caller: Caller) -> bool {
+        match self {
+            Admits::Everyone => true,
+            Admits::PendingOnly => caller == Pending,
+            Admits::AnySession => matches!(caller, User | Emergency | Operator | Admin),
+            Admits::FullSession => matches!(caller, User | Operator | Admin),
+            Admits::EmergencyOnly => caller == Emergency,
+            Admits::WizardOnly => false,
+            Admits::Operators => matches!(caller, Operator | Admin),
+            Admits::Admins => caller == Admin,
+        }
+    }
+}
+
+/// Every server function: its arguments for the test and who it admits. The test fails when
+/// a registered function is missing here, so a new one must be classified.
+fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
+    use Admits::*;
+    let u = h.ursula.0;
+    let t = h.ursula_token.0;
+    vec![
+        (
+            "sign_in",
+            "username=nobody&password=not+the+password".into(),
+            Everyone,
+        ),
+        ("sign_out", String::new(), Everyone),
+        (
+            "emergency_start",
+            "username=nobody&password=not+the+password".into(),
+            Everyone,
+        ),
+        ("emergency_cancel", "t=nothing".into(), Everyone),
+        ("pending_sign_in", String::new(), PendingOnly),
+        (
+            "start_enrolment",
+            "label=App&device=Phone".into(),
+            PendingOnly,
+        ),
+        (
+            "finish_enrolment",
+            "token_id=999999&code=123456".into(),
+            PendingOnly,
+        ),
+        ("send_code", "token_id=999999".into(), PendingOnly),
+        (
+            "verify_code",
+            "token_id=999999&kind=totp&code=123456".into(),
+            PendingOnly,
+        ),
+        (
+            "verify_emergency",
+            "code=ABCD-EFGH-JKMN-PQRS".into(),
+            PendingOnly,
+        ),
+        ("my_account", String::new(), AnySession),
+        ("my_tokens", String::new(), AnySession),
+        (
+            "add_totp_start",
+            "label=App&device=Phone".into(),
+            AnySession,
+        ),
+        (
+            "add_totp_finish",
+            "token_id=999999&code=123456".into(),
+            AnySession,
+        ),
+        ("remove_token", format!("token_id={t}"), AnySession),
+        (
+            "rename_token",
+            format!("token_id={t}&label=Mine&device=Mine"),
+            AnySession,
+        ),
+        ("lost_device", "device=Pixel+7".into(), AnySession),
+        (
+            "reauthenticate",
+            "password=not+the+password".into(),
+            AnySession,
+        ),
+        (
+            "add_oob_start",
+            "kind=email&target=x%40example.org&label=Mail&device=".into(),
+            AnySession,
+        ),
+        ("add_oob_resend", "token_id=999999".into(), AnySession),
+        (
+            "add_oob_finish",
+            "token_id=999999&code=123456".into(),
+            AnySession,
+        ),
+        ("my_contacts", String::new(), AnySession),
+        (
+            "add_contact",
+            "kind=email&value=x%40example.org".into(),
+            AnySession,
+        ),
+        (
+            "confirm_contact",
+            "contact_id=999999&code=123456".into(),
+            AnySession,
+        ),
+        (
+            "resend_contact_code",
+            "contact_id=999999".into(),
+            AnySession,
+        ),
+        ("remove_contact", "contact_id=999999".into(), AnySession),
+        (
+            "set_recovery_address",
+            "contact_id=999999".into(),
+            AnySession,
+        ),
+        ("recovery_status", String::new(), AnySession),
+        ("my_sessions", String::new(), FullSession),
+        ("end_session", "session_id=999999".into(), FullSession),
+        ("end_other_sessions", String::new(), FullSession),
+        // The two new passwords differ: a full session gets the 400 that says so, nothing
+        // changes; anyone else is refused before that.
+        (
+            "change_password",
+            "current=x&new=one+long+passphrase&again=another+long+passphrase".into(),
+            FullSession,
+        ),
+        ("finish_recovery", String::new(), EmergencyOnly),
+        ("emergency_wizard", String::new(), WizardOnly),
+        ("emergency_send_proof", String::new(), WizardOnly),
+        ("emergency_prove", "code=123456".into(), WizardOnly),
+        ("emergency_reason", "reason=lost_phone".into(), WizardOnly),
+        ("emergency_take_code", String::new(), WizardOnly),
+        ("console_search", "q=urs".into(), Operators),
+        ("console_user", format!("user_id={u}"), Operators),
+        (
+            "console_remove_token",
+            format!("user_id={u}&token_id=999999&reason=test"),
+            Operators,
+        ),
+        (
+            "console_remove_device",
+            format!("user_id={u}&device=Nothing&reason=test"),
+            Operators,
+        ),
+        (
+            "console_end_sessions",
+            format!("user_id={u}&reason=test"),
+            Operators,
+        ),
+        (
+            "console_set_locked",
+            format!("user_id={u}&lock=unlock&reason=test"),
+            Operators,
+        ),
+        (
+            "console_issue_code",
+            format!("user_id={u}&verification=&reason=&uses=3&lifetime_minutes=480"),
+            Operators,
+        ),
+        ("console_take_code", String::new(), Operators),
+        (
+            "console_revoke_code",
+            format!("user_id={u}&reason=test"),
+            Operators,
+        ),
+        (
+            "console_audit",
+            "filters[action]=sign_out".into(),
+            Operators,
+        ),
+        ("console_overview", String::new(), Operators),
+        (
+            "console_set_operator",
+            format!("user_id={u}&operator=remove&reason=test"),
+            Admins,
+        ),
+    ]
+}
+
+/// Whether an answer is an authorisation refusal (no session, wrong session, no role).
+fn refused(status: StatusCode, body: &str) -> bool {
+    let kinds = [
+        "\"Unauthorized\"",
+        "\"SignInExpired\"",
+        "\"Forbidden\"",
+        "\"WizardExpired\"",
+    ];
+    matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        && kinds.iter().any(|k| body.trim() == *k)
+}
+
+macro_rules! on_both_backends {
+    ($($(#[$doc:meta])* async fn $name:ident($h:ident: Harness) $body:block)*) => {
+        $(
+            $(#[$doc])*
+            mod $name {
+                use super::*;
+                async fn body($h: Harness) $body
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    body(harness(identity::testing::sqlite().await).await).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(store) = identity::testing::postgres().await else { return };
+                    body(harness(store).await).await;
+                }
+            }
+        )*
+    };
+}
+
+on_both_backends! {
+    /// AC-1, SE-8, EC-11: every registered server function × {anonymous, pending sign-in, user,
+    /// restricted emergency session, operator, admin}: allowed or refused as its class says.
+    async fn ac_1_matrix_every_server_function_times_every_caller(h: Harness) {
+        let table = table(&h);
+        let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect();
+        let listed: BTreeSet<String> = table.iter().map(|(n, _, _)| format!("/api/{n}")).collect();
+        assert_eq!(registered, listed, "every registered server function is classified");
+        let denied_before = h
+            .store
+            .audit_events(AuditQuery { action: Some(AuditAction::AccessDenied), limit: 500, ..AuditQuery::default() })
+            .await
+            .unwrap()
+            .len();
+        let mut console_denials = 0;
+        for (name, form, admits) in &table {
+            for caller in CALLERS {
+                let cookie = h.cookie(caller).await;
+                let (status, _, body) = send(&h.router, post(&format!("/api/{name}"), form, &cookie)).await;
+                let expected = admits.allows(caller);
+                assert_eq!(
+                    !refused(status, &body),
+                    expected,
+                    "{name} as {caller:?}: {status} {body}"
+                );
+                if name.starts_with("console_") && matches!(caller, User | Emergency) {
+                    console_denials += 1;
+                }
+            }
+        }
+        // Each refusal of a signed-in caller by a console function is an audit event.
+        let denied_after = h
+            .store
+            .audit_events(AuditQuery { action: Some(AuditAction::AccessDenied), limit: 500, ..AuditQuery::default() })
+            .await
+            .unwrap();
+        assert!(denied_after.len() - denied_before >= console_denials, "{}", denied_after.len());
+        assert!(denied_after.iter().any(|e| e.details["what"] == "/api/console_issue_code"
+            && e.actor == Some(h.mallory)));
+        // Nothing of the target changed: the token is there, the account active.
+        assert_eq!(h.store.active_tokens(h.ursula).await.unwrap().len(), 1);
+    }
+
+    /// AC-5: demoting an operator takes the console away on the very next request.
+    async fn ac_5_a_demoted_operator_loses_the_console_at_once(h: Harness) {
+        let cookie = h.cookie(Operator).await;
+        let (status, _, body) = send(&h.router, post("/api/console_search", "q=urs", &cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("ursula"), "{body}");
+        assert!(!body.contains("argon2"), "no password hash leaves: {body}");
+        h.store.set_role(&Username::parse("otto").unwrap(), Role::User).await.unwrap();
+        let (status, _, body) = send(&h.router, post("/api/console_search", "q=urs", &cookie)).await;
+        assert_eq!((status, body.trim()), (StatusCode::FORBIDDEN, "\"Forbidden\""));
+    }
+
+    /// AC-2: an operator's ids are looked up under the user named; another user's token id
+    /// removes nothing. AC-3: extra `role` and `user_id` fields change nothing.
+    async fn ac_2_ac_3_idor_and_mass_assignment(h: Harness) {
+        let op = h.cookie(Operator).await;
+        let form = format!("user_id={}&token_id={}&reason=lost", h.ursula.0, h.bob_token.0);
+        let (status, _, body) = send(&h.router, post("/api/console_remove_token", &form, &op)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        assert_eq!(h.store.active_tokens(h.bob).await.unwrap().len(), 1);
+        // A user naming ursula's token and id gets nothing of hers.
+        let user = h.cookie(User).await;
+        let form = format!("token_id={}&user_id={}", h.ursula_token.0, h.ursula.0);
+        let (status, _, _) = send(&h.router, post("/api/remove_token", &form, &user)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(h.store.active_tokens(h.ursula).await.unwrap().len(), 1);
+        // Extra fields are ignored: no role is ever taken from a request.
+        let form = format!("user_id={}&lock=lock&reason=stolen&role=admin&state=active", h.bob.0);
+        let (status, _, body) = send(&h.router, post("/api/console_set_locked", &form, &op)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let bob = h.store.account_by_id(h.bob).await.unwrap().unwrap();
+        assert_eq!((bob.role, bob.state), (Role::User, AccountState::Locked));
+        for (path, form) in [
+            ("/api/my_account", "role=admin&user_id=1".to_string()),
+            ("/api/console_search", format!("q=x&role=admin&user_id={}", h.mallory.0)),
+        ] {
+            send(&h.router, post(path, &form, &user)).await;
+        }
+        let mallory = h.store.account_by_id(h.mallory).await.unwrap().unwrap();
+        assert_eq!(mallory.role, Role::User);
+        let otto = h.store.account_by_id(h.otto).await.unwrap().unwrap();
+        assert_eq!(otto.role, Role::Operator);
+    }
+
+    /// Abuse case 14: a token label with markup shows as text in the console.
+    async fn stored_xss_in_a_token_label_is_shown_as_text(h: Harness) {
+        let op = h.cookie(Operator).await;
+        let (status, headers, html) = send(&h.router, get(&format!("/admin/users/{}", h.ursula.0), &op)).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        // The markup never appears as a tag: only escaped in the page and in the data sent along
+        // for hydration.
+        assert!(!html.contains(XSS_LABEL), "{html}");
+        assert!(html.contains(r#"href="/help/console""#), "{html}");
+    }
+
+    /// A user (or restricted session) opening the console gets a 403 page and an audit event;
+    /// no session goes to sign-in. Every console page links to its help.
+    async fn non_operators_get_a_403_page(h: Harness) {
+        for caller in [User, Emergency] {
+            let cookie = h.cookie(caller).await;
+            for path in ["/admin", "/admin/audit", "/admin/overview", "/admin/code"] {
+                let (status, _, html) = send(&h.router, get(path, &cookie)).await;
+                assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {caller:?}");
+                assert!(html.contains("Not allowed"), "{html}");
+                assert!(!html.contains("ursula"), "{html}");
+            }
+        }
+        let (status, headers, _) = send(&h.router, get("/admin", "")).await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(headers[header::LOCATION], "/login");
+        let op = h.cookie(Operator).await;
+        for path in ["/admin?q=URS", "/admin/audit", "/admin/overview", "/admin/code", "/help/console"] {
+            let (status, _, html) = send(&h.router, get(path, &op)).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {html}");
+            assert!(html.contains(r#"href="/help/console""#) || path == "/help/console", "{path}");
+        }
+        let (_, _, html) = send(&h.router, get("/admin?q=URS", &op)).await;
+        assert!(html.contains(&format!(r#"href="/admin/users/{}""#, h.ursula.0)), "{html}");
+    }
+
+    /// EC-7, EC-9 without JavaScript: the issue form posts, the browser goes to the page that
+    /// shows the code once; the code is never in a URL. Self-issue comes back with the error.
+    async fn ec_7_operator_issues_a_code_shown_once_without_javascript(h: Harness) {
+        let op = h.cookie(Operator).await;
+        let form = format!(
+            "user_id={}&verification=ID+card+checked+at+the+desk&reason=lost+phone&uses=3&lifetime_minutes=480",
+            h.ursula.0
+        );
+        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/admin/code");
+        let (status, _, html) = send(&h.router, get("/admin/code", &op)).await;
+        assert_eq!(status, StatusCode::OK);
+        let code = html
+            .split("<code>")
+            .nth(1)
+            .and_then(|rest| rest.split("</code>").next())
+            .unwrap()
+            .to_string();
+        assert_eq!(code.len(), 19, "{code}");
+        let (_, _, again) = send(&h.router, get("/admin/code", &op)).await;
+        assert!(!again.contains(&code), "shown once");
+        assert!(again.contains("already shown"), "{again}");
+        // The user page shows the metadata, never the code.
+        let (_, _, page) = send(&h.router, get(&format!("/admin/users/{}", h.ursula.0), &op)).await;
+        assert!(page.contains("ID card checked at the desk") && page.contains("0 / 3"), "{page}");
+        assert!(!page.contains(&code));
+        // Self-issue: refused, back to the form with the error, nothing issued.
+        let form = format!(
+            "user_id={}&verification=mirror&reason=me&uses=3&lifetime_minutes=480",
+            h.otto.0
+        );
+        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(headers[header::LOCATION].to_str().unwrap().contains("__err="));
+        assert!(h.store.emergency_codes(h.otto).await.unwrap().is_empty());
+        let (status, _, body) = send(&h.router, post("/api/console_issue_code", &form, &op)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("yourself"), "{body}");
+    }
+
+    /// The CSV export authorises like the console's functions and quotes every field.
+    async fn audit_csv_export_is_for_operators_only(h: Harness) {
+        let (status, _, _) = send(&h.router, get("/admin/audit.csv", "")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        for caller in [User, Emergency] {
+            let cookie = h.cookie(caller).await;
+            let (status, _, body) = send(&h.router, get("/admin/audit.csv", &cookie)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{caller:?}: {body}");
+        }
+        let op = h.cookie(Operator).await;
+        // Something to export: an operator action with a reason that looks like a formula.
+        let form = format!("user_id={}&lock=lock&reason=%3DHYPERLINK(1)", h.bob.0);
+        send(&h.router, post("/api/console_set_locked", &form, &op)).await;
+        let (status, headers, csv) =
+            send(&h.router, get("/admin/audit.csv?action=account.locked&user=bob", &op)).await;
+        assert_eq!(status, StatusCode::OK, "{csv}");
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "id,at,actor,subject,action,outcome,ip,details");
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(lines[1].contains("\"otto\",\"bob\",\"account.locked\""), "{csv}");
+        let (status, _, body) = send(&h.router, get("/admin/audit.csv?user=nobody-at-all", &op)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, _, _) = send(&h.router, get("/admin/audit.csv?since=2026-02-31", &op)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}
