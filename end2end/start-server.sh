@@ -118,6 +118,14 @@ for name in pw-js-phone pw-js-desktop pw-nojs-phone pw-nojs-desktop; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 done
 
+# Operators for the accessibility run, the layout checks and the help pictures.
+for name in op-a11y-phone op-a11y-desktop op-layout-phone op-layout-desktop pictures-op; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "$name" --display-name "Olga Operator"
+  "$bin" user set-role --username "$name" --role operator
+  "$bin" token import --username "$name" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Desk phone"
+done
+
 # Keyboard alone (keyboard.spec.ts).
 for project in phone desktop; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \

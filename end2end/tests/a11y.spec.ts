@@ -83,3 +83,26 @@ test("the wizard's steps and the restricted session", async ({ page }, info) => 
   await page.goto("/account");
   await expectAccessible(page, "restricted account page");
 });
+
+test("the operational console", async ({ page }, info) => {
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(`op-a11y-${info.project.name}`);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.goto("/admin");
+  await page.getByLabel("Username, name, email or phone number").fill("console-user");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByRole("table", { name: "Results" })).toBeVisible();
+  await expectAccessible(page, "console search");
+  await page.getByRole("table", { name: "Results" }).getByRole("link", { name: `console-user-${info.project.name}` }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`console-user-${info.project.name}`);
+  await expectAccessible(page, "console user page");
+  for (const path of ["/admin/audit", "/admin/overview", "/help/console", "/help"]) {
+    await page.goto(path);
+    await expectAccessible(page, path);
+  }
+});

@@ -110,3 +110,31 @@ test("pictures of the token list", async ({ page }, info) => {
   await mark(page, "details.confirm > summary", "I lost this device (Old phone)");
   await shoot(page, "tokens");
 });
+
+test("pictures of the console", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("pictures-op");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.goto("/admin");
+  await page.getByLabel("Username, name, email or phone number").fill("console-user");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByRole("table", { name: "Results" })).toBeVisible();
+  await shoot(page, "console-search");
+  await page.getByRole("table", { name: "Results" }).getByRole("link", { name: "console-user-desktop" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("console-user-desktop");
+  await page.evaluate(() => {
+    document.querySelectorAll("td, dd").forEach((cell) => {
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/.test(cell.textContent ?? "")) cell.textContent = "2026-11-20 09:15 UTC";
+    });
+  });
+  await page.getByText("Issue an emergency access code", { exact: true }).click();
+  await mark(page, "details", "Issue an emergency access code");
+  await shoot(page, "console-user");
+});

@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 // Issue 7: the help center lists every help page, and every picture a help page shows is
 // served (a page that refers to a missing picture fails here, and in the Rust test that checks
 // public/help/).
-const helpPages = ["/help/signing-in", "/help/tokens", "/help/lost-phone", "/help/emergency-access", "/help/emergency-sign-in"];
+const helpPages = ["/help/signing-in", "/help/tokens", "/help/lost-phone", "/help/emergency-access", "/help/emergency-sign-in", "/help/console"];
 
 test("the help center links every help page", async ({ page }) => {
   await page.goto("/help");

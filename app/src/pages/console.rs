@@ -139,7 +139,7 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
     let previous = (found.page > 0).then(|| link(found.page - 1));
     let next = found.has_more.then(|| link(found.page + 1));
     view! {
-        <div class="table-scroll"><table class="console-table">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=text::SEARCH_RESULTS><table class="console-table">
             <caption>{text::SEARCH_RESULTS}</caption>
             <thead>
                 <tr>
@@ -365,7 +365,7 @@ fn Tokens(
                 view! { <p>{text::USER_NO_TOKENS}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll"><table class="console-table">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_TOKENS><table class="console-table">
                         <caption class="visually-hidden">{text::USER_TOKENS}</caption>
                         <thead>
                             <tr>
@@ -448,7 +448,7 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
     view! {
         <section aria-labelledby="sessions-heading">
             <h2 id="sessions-heading">{text::USER_SESSIONS}</h2>
-            <div class="table-scroll"><table class="console-table">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_SESSIONS><table class="console-table">
                 <caption class="visually-hidden">{text::USER_SESSIONS}</caption>
                 <thead>
                     <tr>
@@ -509,7 +509,7 @@ fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> imp
                 view! { <p>{text::USER_NO_CODES}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll"><table class="console-table">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_CODES><table class="console-table">
                         <caption class="visually-hidden">{text::USER_CODES}</caption>
                         <thead>
                             <tr>
@@ -593,7 +593,7 @@ fn EventTable(events: Vec<EventRow>) -> impl IntoView {
         return view! { <p>{text::USER_NO_EVENTS}</p> }.into_any();
     }
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=text::AUDIT_EVENTS>
             <table class="console-table events">
                 <caption class="visually-hidden">{text::AUDIT_EVENTS}</caption>
                 <thead>
@@ -893,6 +893,11 @@ pub fn HelpConsole() -> impl IntoView {
             {text::HELP_CONSOLE_SECTIONS.iter().map(|(heading, paragraphs)| view! {
                 <h2>{*heading}</h2>
                 {paragraphs.iter().map(|p| view! { <p>{*p}</p> }).collect_view()}
+                {text::HELP_CONSOLE_PICTURES
+                    .iter()
+                    .filter(|(section, _, _)| section == heading)
+                    .map(|(_, name, description)| view! { <crate::pages::HelpPicture name=*name description=*description /> })
+                    .collect_view()}
             }).collect_view()}
             <p><a href="/admin">{text::CONSOLE_TITLE}</a></p>
         </section>

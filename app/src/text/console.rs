@@ -192,3 +192,9 @@ pub const HELP_CONSOLE_SECTIONS: &[(&str, &[&str])] = &[
         "The audit log lists every event, newest first, and can be filtered by the user it is about, the user who did it, the action and the dates; \"Download as CSV\" exports what the filters select (up to 500 events). The overview counts, for each of the last 7 days, the codes issued (self-service and by operators), the sign-ins with a code, the accounts locked and the failed sign-ins.",
     ]),
 ];
+
+/// Pictures on the console's help page: `(section heading, picture name, description)`.
+pub const HELP_CONSOLE_PICTURES: &[(&str, &str, &str)] = &[
+    ("Finding a user", "console-search", "The console's search: part of a username, name, email address or phone number, and the matching accounts."),
+    ("Someone lost their phone and has no recovery address", "console-user", "A user's page: tokens, sessions and codes, and the form that issues an emergency access code (marked), with how you verified the person and why."),
+];

@@ -137,7 +137,7 @@ pub const HELP_LOST_PHONE: &[HelpSection] = &[
 ];
 
 /// Pictures shown outside the sections above (the sign-in help page).
-pub const HELP_EXTRA_PICTURES: &[&str] = &["login", "tokens"];
+pub const HELP_EXTRA_PICTURES: &[&str] = &["login", "tokens", "console-search", "console-user"];
 pub const HELP_TOKENS_PICTURE: &str = "The token list, grouped by phone. \"I lost this device (Old phone)\" (marked) removes every token of that phone at once.";
 
 pub const HELP_INDEX_TITLE: &str = "Help";
@@ -169,6 +169,11 @@ pub const HELP_INDEX: &[(&str, &str, &str)] = &[
         "/help/emergency-sign-in",
         "Signing in with an emergency access code",
         "What the code can do, how many uses it has, and what to do first.",
+    ),
+    (
+        "/help/console",
+        "The operational console (for operators)",
+        "Finding a user, fixing their tokens, issuing an emergency access code, the audit log.",
     ),
 ];
 
