@@ -9,7 +9,16 @@ const pages = ["/login", "/emergency", "/login/verify", "/help", "/help/lost-pho
 async function expectFits(page: Page, what: string) {
   await page.waitForLoadState("networkidle");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${what}: horizontal scrolling`).toBeLessThanOrEqual(0);
+  const widest = overflow > 0
+    ? await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        return Array.from(document.querySelectorAll("body *"))
+          .filter((el) => el.getBoundingClientRect().right > width + 1)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)} px)`);
+      })
+    : [];
+  expect(overflow, `${what}: horizontal scrolling, widest: ${widest.join(", ")}`).toBeLessThanOrEqual(0);
   const small = await page.evaluate(() =>
     Array.from(document.querySelectorAll("button, input:not([type=hidden]), select, textarea, a.button"))
       .filter((el) => (el as HTMLElement).offsetParent !== null)

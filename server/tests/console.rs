@@ -481,6 +481,10 @@ on_both_backends! {
     /// restricted emergency session, operator, admin}: allowed or refused as its class says.
     async fn ac_1_matrix_every_server_function_times_every_caller(h: Harness) {
         let table = table(&h);
+        // Decision 3 / CS-1: no server function uses a GET encoding (all are POST).
+        for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+            assert_eq!(method, axum::http::Method::POST, "{path} is not a POST function");
+        }
         let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
             .map(|(path, _)| path.to_string())
             .collect();

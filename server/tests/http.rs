@@ -1061,3 +1061,24 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    /// Issue 7: when the server fails while rendering a page, the page says so in the site's
+    /// layout, in plain words, with no database text.
+    async fn a_failing_page_shows_a_friendly_error_in_the_layout(h: Harness) {
+        let (_, cookie) = session_for(&h, "erin", std::time::Duration::ZERO).await;
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE IF EXISTS console_handover").await.unwrap();
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE oob_challenges").await.unwrap();
+        identity::testing::execute_raw(&h._store.store, "DROP TABLE confirmation_codes").await.unwrap();
+        identity::testing::execute_raw(&h._store.store, "ALTER TABLE tokens RENAME TO tokens_gone").await.unwrap();
+        let request = Request::get("/tokens").header(header::ACCEPT, "text/html").header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+        let (_, headers, html) = send(&h.router, request).await;
+        assert!(html.contains("class=\"site-header\""), "the site's layout: {html}");
+        assert!(html.contains("Something went wrong on our side"), "{html}");
+        let lower = html.to_lowercase();
+        for leak in ["tokens_gone", "no such table", "relation", "sqlx", "panicked"] {
+            assert!(!lower.contains(leak), "{leak} reached the page");
+        }
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_some());
+    }
+}

@@ -20,15 +20,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match account.await {
                     Ok(account) => view! { <Account account /> }.into_any(),
-                    Err(_) => {
-                        crate::pages::go_to("/login");
-                        view! {
-                            <p>
-                                <a href="/login">{text::GO_TO_SIGN_IN}</a>
-                            </p>
-                        }
-                            .into_any()
-                    }
+                    Err(error) => view! { <crate::pages::PageError error /> }.into_any(),
                 }
             })}
         </Suspense>

@@ -58,3 +58,20 @@ pub fn go_to(path: &str) {
         navigate(path, Default::default());
     }
 }
+
+/// What a signed-in page shows when its data cannot be had: without a session, the way to
+/// sign in (and, while rendering on the server, a redirect there); otherwise the error's safe
+/// message (never server detail, see [`crate::AppError`]) and a way to try again.
+#[leptos::component]
+pub fn PageError(error: crate::AppError) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    if matches!(error, crate::AppError::Unauthorized) {
+        go_to("/login");
+        return view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any();
+    }
+    view! {
+        <p class="error" role="alert">{error.to_string()}</p>
+        <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
+    }
+    .into_any()
+}

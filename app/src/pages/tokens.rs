@@ -110,10 +110,7 @@ pub fn TokensPage() -> impl IntoView {
                             };
                             view! { <Groups view remove lost rename /> {add} }.into_any()
                         }
-                        Err(_) => {
-                            crate::pages::go_to("/login");
-                            view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any()
-                        }
+                        Err(error) => view! { <crate::pages::PageError error /> }.into_any(),
                     }
                 })}
             </Suspense>
