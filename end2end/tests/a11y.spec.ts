@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { password, receivedCode, totpSecret } from "./fixtures";
+import { password, receivedCode, signInWithApp, totpSecret } from "./fixtures";
 import { totp } from "./totp";
 
 // Issue 7: axe-core on every page, signed out, in the middle of signing in, signed in, and in the
@@ -85,14 +85,7 @@ test("the wizard's steps and the restricted session", async ({ page }, info) => 
 });
 
 test("the operational console", async ({ page }, info) => {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(`op-a11y-${info.project.name}`);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  const app = page.getByRole("region", { name: "Authenticator app" });
-  await app.getByLabel("6-digit code").fill(totp(totpSecret));
-  await app.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signInWithApp(page, `op-a11y-${info.project.name}`);
   await page.goto("/admin");
   await page.getByLabel("Username, name, email or phone number").fill("console-user");
   await page.getByRole("button", { name: "Search" }).click();

@@ -1,5 +1,5 @@
 import { type Browser, expect, type Page, test } from "@playwright/test";
-import { password, totpSecret } from "./fixtures";
+import { password, signInWithApp } from "./fixtures";
 import { totp } from "./totp";
 
 // The operational console (issue 6): a help desk operator signs in with a second factor, finds
@@ -9,17 +9,7 @@ import { totp } from "./totp";
 // console-lost-<project>, console-lock-<project>, console-user-<project>.
 
 /** Password, then the authenticator app's code: a full session. */
-async function signIn(page: Page, username: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/login\/verify$/);
-  const app = page.getByRole("region", { name: "Authenticator app" });
-  await app.getByLabel("6-digit code").fill(totp(totpSecret));
-  await app.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
+const signIn = (page: Page, username: string) => signInWithApp(page, username);
 
 /** Finds `username` with the console's search and opens their page. */
 async function openUser(page: Page, username: string) {

@@ -79,3 +79,24 @@ export const qrUser = "qr-desktop";
 
 /** The account whose contacts are changed with JavaScript off (start-server.sh). */
 export const contactsUser = "lostphone-contacts";
+
+/** Signs `username` in with a password (the test one by default) and the authenticator app's
+ *  code (a full session); ends on the account page. `at` picks the code's time (default now). */
+export async function signInWithApp(
+  page: import("@playwright/test").Page,
+  username: string,
+  at = Date.now() / 1000,
+  secret = password,
+) {
+  const { expect } = await import("@playwright/test");
+  const { totp } = await import("./totp");
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(secret);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret, at));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account/);
+}

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import * as path from "node:path";
-import { password, receivedCode, totpSecret } from "./fixtures";
+import { password, receivedCode, signInWithApp, totpSecret } from "./fixtures";
 import { totp } from "./totp";
 
 // `make help-pictures`: pictures of the real pages for the help center, written to
@@ -114,14 +114,7 @@ test("pictures of the token list", async ({ page }, info) => {
 test("pictures of the console", async ({ page }, info) => {
   test.skip(info.project.name !== "desktop", "one run makes both sizes");
   await page.emulateMedia({ colorScheme: "light" });
-  await page.goto("/login");
-  await page.getByLabel("Username").fill("pictures-op");
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  const app = page.getByRole("region", { name: "Authenticator app" });
-  await app.getByLabel("6-digit code").fill(totp(totpSecret));
-  await app.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signInWithApp(page, "pictures-op");
   await page.goto("/admin");
   await page.getByLabel("Username, name, email or phone number").fill("console-user");
   await page.getByRole("button", { name: "Search" }).click();

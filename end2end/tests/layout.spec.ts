@@ -1,6 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { password, totpSecret } from "./fixtures";
-import { totp } from "./totp";
+import { signInWithApp } from "./fixtures";
 
 // Issue 7: phone-first layout. At 360 px wide nothing scrolls sideways, every control is at least
 // 44 px tall, and at 200 % zoom (a 640 px desktop window at twice the size) the same holds.
@@ -52,14 +51,7 @@ test.describe("at 200 % zoom", () => {
 test.describe("the console at 360 px", () => {
   test.use({ viewport: { width: 360, height: 740 } });
   test("no sideways scrolling of the page (wide tables scroll in their own box)", async ({ page }, info) => {
-    await page.goto("/login");
-    await page.getByLabel("Username").fill(`op-layout-${info.project.name}`);
-    await page.getByLabel("Password", { exact: true }).fill(password);
-    await page.getByRole("button", { name: "Continue" }).click();
-    const app = page.getByRole("region", { name: "Authenticator app" });
-    await app.getByLabel("6-digit code").fill(totp(totpSecret));
-    await app.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(/\/account$/);
+    await signInWithApp(page, `op-layout-${info.project.name}`);
     for (const path of ["/account", "/tokens", "/admin", "/admin/audit", "/admin/overview"]) {
       await page.goto(path);
       await expectFits(page, path);

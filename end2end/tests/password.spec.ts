@@ -1,6 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { password, totpSecret } from "./fixtures";
-import { totp } from "./totp";
+import { password, signInWithApp } from "./fixtures";
 
 // PW-9: change the password on the account page (current one first, the new one twice), with
 // JavaScript on and off; the old password stops working, the new one signs in.
@@ -11,17 +10,7 @@ for (const javaScriptEnabled of [true, false]) {
     test("changes the password", async ({ page }, info) => {
       const username = `pw-${javaScriptEnabled ? "js" : "nojs"}-${info.project.name}`;
       const next = "a completely new passphrase";
-      const signIn = async (secret: string, at: number) => {
-        await page.goto("/login");
-        await page.getByLabel("Username").fill(username);
-        await page.getByLabel("Password", { exact: true }).fill(secret);
-        await page.getByRole("button", { name: "Continue" }).click();
-        await expect(page).toHaveURL(/\/login\/verify$/);
-        const app = page.getByRole("region", { name: "Authenticator app" });
-        await app.getByLabel("6-digit code").fill(totp(totpSecret, at));
-        await app.getByRole("button", { name: "Sign in" }).click();
-        await expect(page).toHaveURL(/\/account/);
-      };
+      const signIn = (secret: string, at: number) => signInWithApp(page, username, at, secret);
       await signIn(password, Date.now() / 1000);
 
       await page.getByLabel("Current password").fill(password);

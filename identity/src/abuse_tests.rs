@@ -1,13 +1,15 @@
 //! Abuse cases from the security rules that live below HTTP (the others are in
-//! `server/tests/`): brute force of emergency codes (2), codes after an account lock (5), and
-//! 50 parallel submissions of a one-use code and of one TOTP code (6), on both backends.
+//! `server/tests/`), on both backends: brute force of emergency codes (2), codes after an
+//! account lock (5), 50 parallel submissions of a one-use code and of one TOTP code (6), and
+//! failing closed when the database fails in the middle of a decision (21, AC-6; the SQLite busy
+//! case on SQLite).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::testing::{execute_raw, TestStore};
 use crate::{
-    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, CodeIssuer,
+    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, CodeIssuer, DomainError,
     EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewEmergencyCode, NewToken,
     Password, PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind,
     TokenState, TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
@@ -18,9 +20,13 @@ on_both_backends!(
     abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends,
     abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once,
     abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once,
+    ac6_a_broken_rate_limit_table_denies_a_right_totp_code,
+    ac6_a_broken_code_table_denies_a_right_emergency_code,
+    ac6_an_emergency_session_whose_code_cannot_be_read_is_refused,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
+const USERNAME: &str = "mallory-target";
 
 struct Fixture {
     auth: Authenticator,
@@ -29,6 +35,7 @@ struct Fixture {
     cipher: Arc<SeedCipher>,
     account: AccountId,
     token: TokenId,
+    secret: TotpSecret,
     _db: TestStore,
 }
 
@@ -38,7 +45,7 @@ async fn fixture(db: TestStore) -> Fixture {
     let cipher = Arc::new(SeedCipher::from_key_bytes([6; 32]));
     let account = store
         .create_account(NewAccount {
-            username: Username::parse("mallory-target").unwrap(),
+            username: Username::parse(USERNAME).unwrap(),
             display_name: "Target".into(),
             password_hash: hasher
                 .hash(&Password::new(PASSWORD.into()).unwrap())
@@ -49,6 +56,7 @@ async fn fixture(db: TestStore) -> Fixture {
         })
         .await
         .unwrap();
+    let secret = TotpSecret::generate();
     let token = store
         .insert_token(NewToken {
             account_id: account,
@@ -56,7 +64,7 @@ async fn fixture(db: TestStore) -> Fixture {
             label: "App".into(),
             device: None,
             state: TokenState::Active,
-            secret_enc: Some(TotpSecret::generate().seal(&cipher, account).unwrap()),
+            secret_enc: Some(secret.seal(&cipher, account).unwrap()),
             target: None,
         })
         .await
@@ -77,6 +85,7 @@ async fn fixture(db: TestStore) -> Fixture {
         cipher,
         account,
         token,
+        secret,
         _db: db,
     }
 }
@@ -109,7 +118,7 @@ async fn issue_code(f: &Fixture, max_uses: u32) -> EmergencyCode {
 
 async fn attempt(f: &Fixture) -> crate::SessionToken {
     f.auth
-        .check_password("mallory-target", PASSWORD.into(), &Client::default())
+        .check_password(USERNAME, PASSWORD.into(), &Client::default())
         .await
         .unwrap()
         .attempt
@@ -163,7 +172,7 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
     );
     assert!(matches!(
         f.auth
-            .check_password("mallory-target", PASSWORD.into(), &Client::default())
+            .check_password(USERNAME, PASSWORD.into(), &Client::default())
             .await,
         Err(AuthError::InvalidCredentials)
     ));
@@ -207,4 +216,86 @@ async fn abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once(db: T
         }
     }
     assert_eq!(ok, 1, "one of 50 racing submissions of the same step wins");
+}
+
+fn denied_by_storage(result: Result<impl std::fmt::Debug, AuthError>) {
+    match result {
+        Err(AuthError::Domain(DomainError::Storage(_))) => {}
+        other => panic!("expected a storage error (a denial), got {other:?}"),
+    }
+}
+
+async fn ac6_a_broken_rate_limit_table_denies_a_right_totp_code(db: TestStore) {
+    let f = fixture(db).await;
+    let attempt = attempt(&f).await;
+    execute_raw(&f.store, "DROP TABLE throttle").await.unwrap();
+    let code = f.secret.code_at(Timestamp::now().unix_secs());
+    denied_by_storage(
+        f.auth
+            .verify_totp(&attempt, f.token, &code, &Client::default())
+            .await,
+    );
+    assert!(f.store.sessions(f.account).await.unwrap().is_empty());
+}
+
+async fn ac6_a_broken_code_table_denies_a_right_emergency_code(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue_code(&f, 3).await;
+    let attempt = attempt(&f).await;
+    // The code's table cannot be written (renamed away): the right code does not open anything.
+    execute_raw(
+        &f.store,
+        "ALTER TABLE emergency_codes RENAME TO emergency_codes_gone",
+    )
+    .await
+    .unwrap();
+    denied_by_storage(
+        f.emergency
+            .sign_in(&attempt, &code.grouped(), &Client::default())
+            .await,
+    );
+    assert!(f.store.sessions(f.account).await.unwrap().is_empty());
+}
+
+async fn ac6_an_emergency_session_whose_code_cannot_be_read_is_refused(db: TestStore) {
+    let f = fixture(db).await;
+    let code = issue_code(&f, 3).await;
+    let attempt = attempt(&f).await;
+    let (_, session) = f
+        .emergency
+        .sign_in(&attempt, &code.grouped(), &Client::default())
+        .await
+        .unwrap();
+    assert!(f.auth.session(&session).await.is_ok());
+    execute_raw(
+        &f.store,
+        "ALTER TABLE emergency_sessions RENAME TO emergency_sessions_gone",
+    )
+    .await
+    .unwrap();
+    denied_by_storage(f.auth.session(&session).await);
+}
+
+/// Abuse case 21 on SQLite: another writer holds the database past the busy timeout; a right
+/// emergency code is refused (the request fails) and no use is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ac6_sqlite_busy_denies_and_counts_nothing() {
+    use sqlx::Connection;
+    let f = fixture(crate::testing::sqlite().await).await;
+    let code = issue_code(&f, 3).await;
+    let attempt = attempt(&f).await;
+    let mut blocker = sqlx::SqliteConnection::connect(&f._db.url()).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let result = f
+        .emergency
+        .sign_in(&attempt, &code.grouped(), &Client::default())
+        .await;
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    denied_by_storage(result);
+    let info = &f.store.emergency_codes(f.account).await.unwrap()[0];
+    assert_eq!(info.uses, 0, "nothing was counted");
+    assert!(f.store.sessions(f.account).await.unwrap().is_empty());
 }

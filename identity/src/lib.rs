@@ -116,8 +116,6 @@ pub mod testing;
 #[cfg(test)]
 mod abuse_tests;
 #[cfg(test)]
-mod fail_closed_tests;
-#[cfg(test)]
 mod password_change_tests;
 
 pub use audit::{

@@ -86,6 +86,34 @@ macro_rules! revoke_live_in {
     }};
 }
 
+/// Inserts a new code (no use yet) inside a transaction; evaluates to `Result<Row>` with its id.
+macro_rules! insert_code_in {
+    ($conn:expr, $new:expr, $now:expr) => {{
+        let new: &NewEmergencyCode = $new;
+        sqlx::query(
+            "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
+             reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
+             cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
+             RETURNING id",
+        )
+        .bind(new.account_id.0)
+        .bind(new.code_hash.to_vec())
+        .bind(new.issuer.as_str())
+        .bind(new.issued_by.map(|a| a.0))
+        .bind(&new.reason)
+        .bind(&new.reason_text)
+        .bind(&new.verification)
+        .bind($now)
+        .bind(new.valid_from.as_millis())
+        .bind(new.expires_at.as_millis())
+        .bind(i64::from(new.max_uses))
+        .bind(new.cancel_hash.map(|h| h.to_vec()))
+        .fetch_one(&mut *$conn)
+        .await
+        .map_err(db_err)
+    }};
+}
+
 impl Store {
     /// Issues an emergency code: revokes the account's live code (and ends the sessions it
     /// opened), stores the new one's hash and metadata, and queues `notices`, all in one
@@ -99,27 +127,7 @@ impl Store {
         let id = with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             revoke_live_in!(tx, "account_id = $3", new.account_id.0, "replaced", now)?;
-            let row = sqlx::query(
-                "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
-                 reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
-                 cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
-                 RETURNING id",
-            )
-            .bind(new.account_id.0)
-            .bind(new.code_hash.to_vec())
-            .bind(new.issuer.as_str())
-            .bind(new.issued_by.map(|a| a.0))
-            .bind(&new.reason)
-            .bind(&new.reason_text)
-            .bind(&new.verification)
-            .bind(now)
-            .bind(new.valid_from.as_millis())
-            .bind(new.expires_at.as_millis())
-            .bind(i64::from(new.max_uses))
-            .bind(new.cancel_hash.map(|h| h.to_vec()))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            let row = insert_code_in!(tx, new, now)?;
             for notice in notices {
                 enqueue_in!(&mut *tx, notice, now)?;
             }
@@ -417,27 +425,7 @@ impl Store {
                 return Ok(None);
             }
             revoke_live_in!(tx, "account_id = $3", new.account_id.0, "replaced", now)?;
-            let row = sqlx::query(
-                "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
-                 reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
-                 cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
-                 RETURNING id",
-            )
-            .bind(new.account_id.0)
-            .bind(new.code_hash.to_vec())
-            .bind(new.issuer.as_str())
-            .bind(new.issued_by.map(|a| a.0))
-            .bind(&new.reason)
-            .bind(&new.reason_text)
-            .bind(&new.verification)
-            .bind(now)
-            .bind(new.valid_from.as_millis())
-            .bind(new.expires_at.as_millis())
-            .bind(i64::from(new.max_uses))
-            .bind(new.cancel_hash.map(|h| h.to_vec()))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            let row = insert_code_in!(tx, new, now)?;
             let id = row.i64("id")?;
             sqlx::query(
                 "UPDATE emergency_wizards SET code_id = $1, code_sealed = $2 WHERE token_hash = $3",
