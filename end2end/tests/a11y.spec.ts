@@ -8,6 +8,8 @@ import { totp } from "./totp";
 // Each page is checked in the light and the dark theme (colour contrast differs).
 async function expectAccessible(page: Page, what: string) {
   await page.waitForLoadState("networkidle");
+  // Check the styled page (colour contrast): the stylesheet makes the body a flex column.
+  await page.waitForFunction(() => getComputedStyle(document.body).display === "flex");
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();

@@ -1,3 +1,6 @@
+import { expect, type Page } from "@playwright/test";
+import { totp } from "./totp";
+
 // The accounts start-server.sh creates for the browser tests. Keep the two in step.
 //
 // A TOTP code is accepted once (replay protection), so tests that sign in in parallel each use
@@ -83,13 +86,11 @@ export const contactsUser = "lostphone-contacts";
 /** Signs `username` in with a password (the test one by default) and the authenticator app's
  *  code (a full session); ends on the account page. `at` picks the code's time (default now). */
 export async function signInWithApp(
-  page: import("@playwright/test").Page,
+  page: Page,
   username: string,
   at = Date.now() / 1000,
   secret = password,
 ) {
-  const { expect } = await import("@playwright/test");
-  const { totp } = await import("./totp");
   await page.goto("/login");
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password", { exact: true }).fill(secret);
