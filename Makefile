@@ -8,6 +8,14 @@ build: ## build the site and the server in release mode, without running anythin
 	scripts/install-deps.sh run
 	cargo xtask build --release
 
+# Performance (issue 9): builds in release, starts MAYI ID on fresh databases (SQLite, then
+# PostgreSQL) and prints one table. BENCH_ARGS="--signin-seconds 20 --rps-seconds 10" to change.
+.PHONY: bench
+bench: ## the performance table: sign-ins, server fn vs bare axum, pages, verifications, RSS, sizes
+	scripts/install-deps.sh run
+	cargo xtask build --release
+	cargo bench -p server --bench suite -- $(BENCH_ARGS)
+
 # Sign-in throughput (password + TOTP over HTTP on loopback, release build) against argon2's
 # ceiling; BENCH_ARGS="--backend postgres --duration 20 --concurrency 4" to change.
 .PHONY: bench-signin

@@ -1,15 +1,14 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
-import { password, receivedCode, signInWithApp, totpSecret } from "./fixtures";
+import { expectStyledPage, password, receivedCode, signInWithApp, totpSecret } from "./fixtures";
 import { totp } from "./totp";
 
 // Issue 7: axe-core on every page, signed out, in the middle of signing in, signed in, and in the
 // restricted emergency session: no serious or critical violation (WCAG 2.1 A and AA rules).
 // Each page is checked in the light and the dark theme (colour contrast differs).
 async function expectAccessible(page: Page, what: string) {
-  await page.waitForLoadState("networkidle");
-  // Check the styled page (colour contrast): the stylesheet makes the body a flex column.
-  await page.waitForFunction(() => getComputedStyle(document.body).display === "flex");
+  // Check the styled page (colour contrast).
+  await expectStyledPage(page, what);
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();

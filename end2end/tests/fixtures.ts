@@ -101,3 +101,25 @@ export async function signInWithApp(
   await app.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/account/);
 }
+
+/**
+ * Waits until the page is loaded and styled (the stylesheet makes the body a flex column), for
+ * checks that measure or colour-check the page. A page that stays unstyled fails with what the
+ * browser had: its URL, status line, stylesheet links and whether each applied, and the start
+ * of the text, so that a rare failure can be explained from the CI log alone.
+ */
+export async function expectStyledPage(page: Page, what: string) {
+  await page.waitForLoadState("networkidle");
+  const styled = await page
+    .waitForFunction(() => getComputedStyle(document.body).display === "flex", null, { timeout: 10_000 })
+    .then(() => true, () => false);
+  if (styled) return;
+  const state = await page.evaluate(() => ({
+    url: location.href,
+    links: Array.from(document.querySelectorAll("link[rel=stylesheet]")).map((l) => (l as HTMLLinkElement).href),
+    applied: Array.from(document.styleSheets).map((s) => `${s.href} (${(() => { try { return s.cssRules.length; } catch { return "?"; } })()} rules)`),
+    resources: performance.getEntriesByType("resource").filter((e) => e.name.includes("/pkg/")).map((e) => `${e.name} ${(e as PerformanceResourceTiming).responseStatus ?? ""}`),
+    text: document.body.innerText.slice(0, 300),
+  }));
+  expect(state, `${what}: the page is not styled`).toEqual({ ...state, styled: true });
+}

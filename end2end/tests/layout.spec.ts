@@ -1,21 +1,13 @@
 import { expect, type Page, test } from "@playwright/test";
-import { signInWithApp } from "./fixtures";
+import { expectStyledPage, signInWithApp } from "./fixtures";
 
 // Issue 7: phone-first layout. At 360 px wide nothing scrolls sideways, every control is at least
 // 44 px tall, and at 200 % zoom (a 640 px desktop window at twice the size) the same holds.
 const pages = ["/login", "/emergency", "/login/verify", "/help", "/help/lost-phone", "/help/emergency-access", "/help/console", "/no/such/page"];
 
 async function expectFits(page: Page, what: string) {
-  await page.waitForLoadState("networkidle");
-  // Measure the styled page: the stylesheet makes the body a flex column. Rarely (about one
-  // full run in five, not reproduced alone) a page stays unstyled; it is then reloaded once,
-  // and a second failure fails the test.
-  const styled = () => page.waitForFunction(() => getComputedStyle(document.body).display === "flex", null, { timeout: 5000 });
-  await styled().catch(async () => {
-    await page.reload();
-    await page.waitForLoadState("networkidle");
-    await styled();
-  });
+  // Measure the styled page.
+  await expectStyledPage(page, what);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   const widest = overflow > 0
     ? await page.evaluate(() => {

@@ -16,7 +16,7 @@ for (const path of pages) {
     expect(csp).toContain("'nonce-");
     expect(csp).not.toContain("unsafe-inline");
     // Hydrated: the WebAssembly ran and took over the page.
-    await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith("/pkg/mayi-id.wasm")));
+    await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => /\/pkg\/mayi-id\.[0-9a-f]{16}\.wasm$/.test(e.name)));
     await page.waitForLoadState("networkidle");
     expect(violations).toEqual([]);
   });

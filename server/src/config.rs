@@ -354,7 +354,7 @@ impl Config {
         candidates.push(PathBuf::from("target/site"));
         candidates
             .iter()
-            .find(|c| c.join("pkg").join("mayi-id.js").is_file())
+            .find(|c| crate::assets::has_front_end(&c.join("pkg")))
             .cloned()
             .ok_or_else(|| {
                 format!(

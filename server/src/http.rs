@@ -11,13 +11,8 @@ use axum::{
     routing::get,
     Router,
 };
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use tower::Layer;
-use tower_http::{
-    limit::RequestBodyLimitLayer,
-    services::ServeDir,
-    set_header::{SetResponseHeader, SetResponseHeaderLayer},
-};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
 
 /// Largest request body accepted anywhere: forms are small; anything bigger is refused (413).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -26,7 +21,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let options_public_url = state.settings.public_url.clone();
     let origin_guard = OriginGuard::new(&state.settings.public_url, state.settings.dev);
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
 
     Router::new()
@@ -38,7 +33,7 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .nest_service("/pkg", static_files(&pkg_dir))
+        .nest_service("/pkg", crate::assets::PkgFiles::new(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(move |request, next| {
             let guard = origin_guard.clone();
@@ -82,6 +77,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The application's routes, generated once per process.
+///
+/// Generating them renders the app with resource loading suppressed by a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a resource first polled by a page being rendered on
+/// another thread at that moment never loads, and that response never ends (leptos issue
+/// #4773). A server builds one router before it serves; the tests build many, concurrently, and
+/// hung now and then until the list was made once, before any router can serve a request.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The Content-Security-Policy of every response that is not a page.
 pub const FALLBACK_CSP: &str =
     "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -93,13 +100,6 @@ fn hsts(public_url: &str) -> Option<HeaderValue> {
         .to_ascii_lowercase()
         .starts_with("https://")
         .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains"))
-}
-
-/// The front end's files, served precompressed (brotli, gzip) when the build made them. Their
-/// names carry no hash, so browsers revalidate them (cheaply, by ETag/Last-Modified).
-fn static_files(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
-    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
-        .layer(ServeDir::new(dir).precompressed_br().precompressed_gzip())
 }
 
 /// Refuses state-changing requests that a browser sends on behalf of another site (CSRF, login

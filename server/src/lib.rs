@@ -1,5 +1,6 @@
 //! The `mayi-id` server: configuration, the command line, and the HTTP wiring.
 
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod console_csv;

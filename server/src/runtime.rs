@@ -45,7 +45,8 @@ pub fn app_state(
     site_root: &std::path::Path,
 ) -> Result<AppState, String> {
     let leptos_options = LeptosOptions::builder()
-        .output_name("mayi-id")
+        // The content-hashed names of this build's files (`crate::assets`).
+        .output_name(crate::assets::output_name(&site_root.join("pkg")))
         .site_root(site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)

@@ -339,6 +339,34 @@ on_both_backends! {
         assert!(body.contains("init"));
         let (status, _, body) = send(&h.router, get("/favicon.svg")).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "<svg/>"));
+
+        // Content-named files (as `cargo xtask build` writes them) are kept for a year, also
+        // compressed and on revalidation; a missing one is not cached.
+        let hashed = "/pkg/mayi-id.0123456789abcdef.js";
+        let pkg = h._site.path().join("pkg");
+        std::fs::write(pkg.join("mayi-id.0123456789abcdef.js"), "export default 1;\n").unwrap();
+        std::fs::write(pkg.join("mayi-id.0123456789abcdef.js.br"), b"br").unwrap();
+        let immutable = "public, max-age=31536000, immutable";
+        let (status, headers, body) = send(&h.router, get(hashed)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "export default 1;\n"));
+        assert_eq!(headers[header::CACHE_CONTROL], immutable);
+        let request = Request::get(hashed)
+            .header(header::ACCEPT_ENCODING, "br")
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = send(&h.router, request).await;
+        assert_eq!((status, headers[header::CONTENT_ENCODING].to_str().unwrap()), (StatusCode::OK, "br"));
+        assert_eq!(headers[header::CACHE_CONTROL], immutable);
+        let request = Request::get(hashed)
+            .header(header::IF_MODIFIED_SINCE, headers[header::LAST_MODIFIED].clone())
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = send(&h.router, request).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+        assert_eq!(headers[header::CACHE_CONTROL], immutable);
+        let (status, headers, _) = send(&h.router, get("/pkg/mayi-id.fedcba9876543210.js")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     }
 }
 

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 /// The site's file names. leptos bakes `LEPTOS_OUTPUT_NAME` in at compile time (set for every
 /// build in `.cargo/config.toml`) and the server then asks for `/pkg/<name>.js|.wasm|.css`.
 const OUTPUT_NAME: &str = "mayi-id";
+/// Written into `pkg/`: the hashed name the files were given (`mayi-id.<16 hex>`), read by the
+/// server at start (`server::assets`), which then links `/pkg/<that>.{js,wasm,css}`.
+const ASSET_MANIFEST: &str = "output-name.txt";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 const HELP: &str = "\
@@ -26,7 +29,8 @@ USAGE:
     cargo xtask --help
 
 build   Builds the front end (wasm32, bindings, wasm-opt in release), the site root
-        (pkg/mayi-id.{js,wasm,css} with .br/.gz siblings, public/) and the server
+        (pkg/mayi-id.<hash>.{js,wasm,css} with .br/.gz siblings and pkg/output-name.txt
+        naming them, public/) and the server
         (target/{debug,release}/mayi-id).
 sizes   Prints the raw / gzip / brotli sizes of an existing site's pkg/ files.
 
@@ -140,6 +144,8 @@ fn build(ws: &Path, opts: &BuildOptions) -> Result<()> {
         let start = Instant::now();
         bundle_css(ws, &pkg)?;
         copy_dir(&ws.join("public"), &opts.site_root)?;
+        let hashed = name_by_content(&pkg)?;
+        println!("xtask: front end files named {hashed}.{{js,wasm,css}}");
         times.push(("css + public/", start.elapsed()));
 
         let start = Instant::now();
@@ -367,6 +373,42 @@ fn bundle_css(ws: &Path, pkg: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Renames `mayi-id.{js,wasm,css}` to `mayi-id.<hash>.*`, the hash (16 hex digits of SHA-256)
+/// taken over the three files together, and writes the new stem into [`ASSET_MANIFEST`]. Such
+/// names never change content, so the server lets browsers cache them for a year; a new build
+/// gets new names, so no browser ever runs a stale front end against a newer server.
+fn name_by_content(pkg: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    const EXTENSIONS: [&str; 3] = ["js", "wasm", "css"];
+    let mut digest = Sha256::new();
+    for ext in EXTENSIONS {
+        let file = pkg.join(format!("{OUTPUT_NAME}.{ext}"));
+        let data = fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        digest.update((data.len() as u64).to_le_bytes());
+        digest.update(&data);
+    }
+    let hex: String = digest.finalize()[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let stem = format!("{OUTPUT_NAME}.{hex}");
+    for ext in EXTENSIONS {
+        fs::rename(
+            pkg.join(format!("{OUTPUT_NAME}.{ext}")),
+            pkg.join(format!("{stem}.{ext}")),
+        )?;
+    }
+    fs::write(pkg.join(ASSET_MANIFEST), format!("{stem}\n"))?;
+    Ok(stem)
+}
+
+/// The stem [`name_by_content`] chose for the site in `pkg` (the plain name for an older build).
+fn built_stem(pkg: &Path) -> String {
+    fs::read_to_string(pkg.join(ASSET_MANIFEST))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| OUTPUT_NAME.to_string())
+}
+
 /// Copies `from` into `to` recursively (overwriting, never deleting).
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to)?;
@@ -476,12 +518,13 @@ fn print_sizes(pkg: &Path) -> Result<()> {
         "{:<16} {:>10} {:>10} {:>10}",
         "pkg/", "raw", "gzip", "brotli"
     );
+    let stem = built_stem(pkg);
     for ext in ["wasm", "js", "css"] {
-        let file = pkg.join(format!("{OUTPUT_NAME}.{ext}"));
+        let file = pkg.join(format!("{stem}.{ext}"));
         let column = |s: Option<String>| s.unwrap_or_else(|| "-".into());
         println!(
             "{:<16} {:>10} {:>10} {:>10}",
-            format!("{OUTPUT_NAME}.{ext}"),
+            format!("*.{ext}"),
             column(size(file.clone())),
             column(size(sibling(&file, "gz"))),
             column(size(sibling(&file, "br"))),
