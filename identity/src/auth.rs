@@ -797,41 +797,48 @@ impl Authenticator {
         token: TokenId,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
+        let audit = NewAuditEvent::new(AuditAction::SignInSecondFactor, AuditOutcome::Success)
+            .actor(account.id)
+            .subject(account.id)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({ "token_id": token.0 }));
         let session = self
-            .open_session(attempt, key, account, SessionScope::Full, client)
-            .await?;
-        self.store
-            .audit(
-                NewAuditEvent::new(AuditAction::SignInSecondFactor, AuditOutcome::Success)
-                    .actor(account.id)
-                    .subject(account.id)
-                    .client(client.ip.clone(), client.user_agent.clone())
-                    .details(serde_json::json!({ "token_id": token.0 })),
+            .open_session(
+                attempt,
+                key,
+                account,
+                SessionScope::Full,
+                None,
+                audit,
+                client,
             )
             .await?;
         Ok((account.clone(), session))
     }
 
-    /// The second step passed: clears the factor's failure count (RL-5), ends the attempt and
-    /// opens a session of `scope` with a fresh token (SE-2).
+    /// The second step passed: clears the factor's failure count (RL-5), ends the attempt,
+    /// opens a session of `scope` with a fresh token (SE-2), linked to the emergency code that
+    /// opened it if any, and records `audit`, all in one transaction.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_session(
         &self,
         attempt: &SessionToken,
         key: &ThrottleKey,
         account: &Account,
         scope: SessionScope,
+        emergency_code: Option<crate::EmergencyCodeId>,
+        audit: NewAuditEvent,
         client: &Client,
     ) -> Result<SessionToken, AuthError> {
-        self.store.throttle_clear(key).await?;
-        self.store.finish_login_attempt(attempt).await?;
+        let new = NewSession {
+            account_id: account.id,
+            scope,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        };
         Ok(self
             .store
-            .create_session(NewSession {
-                account_id: account.id,
-                scope,
-                ip: client.ip.clone(),
-                user_agent: client.user_agent.clone(),
-            })
+            .open_signed_in_session(attempt, key, new, emergency_code, audit)
             .await?)
     }
 

@@ -11,7 +11,8 @@
 //! `target/release/mayi-id`), `--site-root DIR` (`MAYI_BENCH_SITE_ROOT`, default `target/site`,
 //! built by `cargo xtask build --release`), `--signin-seconds S` (default 20), `--rps-seconds S`
 //! (default 10), `--verifications N` (default 3000, each kind), `--connections N` (default 8,
-//! for the requests-per-second rows). PostgreSQL comes from `MAYI_TEST_POSTGRES_URL` (default
+//! for the requests-per-second rows), `--sqlite-synchronous full|normal`
+//! (`MAYI_BENCH_SQLITE_SYNCHRONOUS`, default `full` as the server's own). PostgreSQL comes from `MAYI_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/test`), in a fresh schema dropped afterwards; without it
 //! the PostgreSQL row says so.
 //!
@@ -76,6 +77,8 @@ struct Options {
     rps: Duration,
     verifications: usize,
     connections: usize,
+    /// `synchronous` of the SQLite database (the server's default is `full`).
+    sqlite_synchronous: String,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +130,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace.join("target/site"));
     let (mut signin, mut rps, mut verifications, mut connections) = (20.0, 10.0, 3000, 8);
+    let mut sqlite_synchronous = env("MAYI_BENCH_SQLITE_SYNCHRONOUS").unwrap_or("full".into());
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = || it.next().cloned().ok_or(format!("{arg} needs a value"));
@@ -155,6 +159,7 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             "--rps-seconds" => rps = seconds(value()?)?,
             "--verifications" => verifications = count(value()?, MAX_VERIFICATIONS)?,
             "--connections" => connections = count(value()?, MAX_CONNECTIONS)?,
+            "--sqlite-synchronous" => sqlite_synchronous = value()?,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -164,7 +169,11 @@ fn parse_options(args: &[String]) -> Result<Options, String> {
             binary.display()
         ));
     }
+    if !matches!(sqlite_synchronous.as_str(), "full" | "normal") {
+        return Err("--sqlite-synchronous must be full or normal".into());
+    }
     Ok(Options {
+        sqlite_synchronous,
         binary,
         site_root,
         signin: Duration::from_secs_f64(signin),
@@ -277,9 +286,9 @@ async fn start_server(options: &Options, url: &str, dir: &Path) -> Result<Proces
         .env("MAYI_DEV", "true")
         .env("MAYI_SEED_KEY_FILE", dir.join("seed.key"))
         .env("MAYI_SITE_ROOT", &options.site_root)
-        .env("MAYI_LIMIT_ADDRESS_FAILURES", "1000000")
-        .env("MAYI_LIMIT_ADDRESS_SENDS", "1000000")
-        .env("MAYI_LIMIT_ADDRESS_WIZARD_STARTS", "1000000")
+        .env("MAYI_LIMIT_ADDRESS_FAILURES", "100000")
+        .env("MAYI_LIMIT_ADDRESS_SENDS", "100000")
+        .env("MAYI_LIMIT_ADDRESS_WIZARD_STARTS", "100000")
         .env_remove("MAYI_LOG")
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))
@@ -546,7 +555,11 @@ async fn run_backend(
             .unwrap_or_default(),
         setup.elapsed().as_secs_f64()
     );
-    let server = start_server(options, &store.url(), dir.path()).await?;
+    let url = match backend {
+        "SQLite" => format!("{}?synchronous={}", store.url(), options.sqlite_synchronous),
+        _ => store.url(),
+    };
+    let server = start_server(options, &url, dir.path()).await?;
     let base = server.base.clone();
 
     // Sign-ins first: nothing else has warmed anything.
@@ -793,8 +806,9 @@ async fn run(options: Options) -> Result<bool, String> {
     println!();
     println!(
         "MAYI ID benchmark, {date}, {cores} cores, release build ({}), load generator in this \
-         process on loopback",
-        options.binary.display()
+         process on loopback; SQLite synchronous={}",
+        options.binary.display(),
+        options.sqlite_synchronous
     );
     println!();
     println!("| what | measured | target | verdict |");

@@ -774,22 +774,25 @@ impl EmergencyAccess {
                 .second_factor_failed(&key, &account, client)
                 .await?);
         };
+        // The session, its link to the code (without which it is refused on every request) and
+        // the audit event are written together.
+        let audit = NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
+            .actor(account.id)
+            .subject(account.id)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
         let session = self
             .auth
-            .open_session(attempt, &key, &account, SessionScope::Emergency, client)
+            .open_session(
+                attempt,
+                &key,
+                &account,
+                SessionScope::Emergency,
+                Some(info.id),
+                audit,
+                client,
+            )
             .await?;
-        // Fails closed: a session without its link is refused on every request.
-        if let Some(id) = self.store.session_id(&session).await? {
-            self.store.link_emergency_session(id, info.id).await?;
-        }
-        self.audit(
-            AuditAction::EmergencyCodeUsed,
-            AuditOutcome::Success,
-            Some(account.id),
-            client,
-            serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }),
-        )
-        .await?;
         let notice = notify::emergency_code_used_notice(
             &account.display_name,
             info.uses_left(),

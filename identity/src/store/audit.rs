@@ -16,6 +16,32 @@ use crate::time::Timestamp;
 const AUDIT_COLUMNS: &str =
     "id, at, actor_account_id, subject_account_id, action, outcome, ip, user_agent, details";
 
+/// An audit event checked and cleaned for its row (AU-2, AU-3): what `insert_audit!` writes.
+pub(crate) struct AuditRow {
+    pub actor: Option<i64>,
+    pub subject: Option<i64>,
+    pub action: &'static str,
+    pub outcome: &'static str,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: String,
+}
+
+impl AuditRow {
+    /// [`DomainError::InvalidInput`] when the details break the rules; nothing is written then.
+    pub fn new(event: &NewAuditEvent) -> Result<Self> {
+        Ok(Self {
+            actor: event.actor.map(|a| a.0),
+            subject: event.subject.map(|a| a.0),
+            action: event.action.as_str(),
+            outcome: event.outcome.as_str(),
+            ip: client_text(event.ip.as_deref(), AUDIT_IP_MAX_CHARS),
+            user_agent: client_text(event.user_agent.as_deref(), AUDIT_USER_AGENT_MAX_CHARS),
+            details: details_text(&event.details)?,
+        })
+    }
+}
+
 /// A value bound to a dynamically built query.
 enum Bind {
     I64(i64),
@@ -31,26 +57,10 @@ impl Store {
     /// against the accounts table: the log also records events about unknown usernames, and
     /// outlives what it describes.
     pub async fn audit(&self, event: NewAuditEvent) -> Result<()> {
-        let details = details_text(&event.details)?;
-        let ip = client_text(event.ip.as_deref(), AUDIT_IP_MAX_CHARS);
-        let user_agent = client_text(event.user_agent.as_deref(), AUDIT_USER_AGENT_MAX_CHARS);
+        let row = AuditRow::new(&event)?;
         let now = self.now();
         with_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO audit_events (at, actor_account_id, subject_account_id, action, \
-                 outcome, ip, user_agent, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(now)
-            .bind(event.actor.map(|a| a.0))
-            .bind(event.subject.map(|a| a.0))
-            .bind(event.action.as_str())
-            .bind(event.outcome.as_str())
-            .bind(ip)
-            .bind(user_agent)
-            .bind(details)
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+            insert_audit!(pool, &row, now)?;
         });
         Ok(())
     }

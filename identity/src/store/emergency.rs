@@ -241,23 +241,6 @@ impl Store {
         }
     }
 
-    /// Ties a restricted session to the code that opened it (EC-11).
-    pub async fn link_emergency_session(
-        &self,
-        session: SessionId,
-        code: EmergencyCodeId,
-    ) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query("INSERT INTO emergency_sessions (session_id, code_id) VALUES ($1, $2)")
-                .bind(session.0)
-                .bind(code.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?;
-        });
-        Ok(())
-    }
-
     /// The code behind a restricted session, if the session has one.
     pub async fn emergency_session_code(
         &self,
@@ -274,19 +257,6 @@ impl Store {
                 .await
                 .map_err(db_err)?
                 .map(|row| code_from_row(&row))
-                .transpose()
-        })
-    }
-
-    /// The id of the session behind `token` (live or not), for linking a fresh session.
-    pub async fn session_id(&self, token: &SessionToken) -> Result<Option<SessionId>> {
-        with_pool!(self, pool => {
-            sqlx::query("SELECT id FROM sessions WHERE token_hash = $1")
-                .bind(token.hash().to_vec())
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| row.i64("id").map(SessionId))
                 .transpose()
         })
     }

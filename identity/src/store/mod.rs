@@ -28,6 +28,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
 use sqlx::Row;
 
@@ -82,6 +83,42 @@ impl fmt::Debug for Store {
     }
 }
 
+/// Takes MAYI ID's own `synchronous=full|normal` parameter out of a SQLite URL (sqlx does not
+/// read it). `full`, the default, makes every commit durable before it is acknowledged (one
+/// fsync each). `normal` in WAL mode is still atomic and never corrupts, survives a crash of
+/// the process, and commits without waiting for the disk; a power loss or OS crash may roll
+/// back the last commits, each whole (a used code with the session it opened and their audit
+/// events). See the README ("Performance") for what each costs.
+fn sqlite_synchronous(url: &str) -> Result<(String, SqliteSynchronous)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), SqliteSynchronous::Full));
+    };
+    let mut synchronous = SqliteSynchronous::Full;
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("synchronous", value)) => {
+                synchronous = match value.to_ascii_lowercase().as_str() {
+                    "full" => SqliteSynchronous::Full,
+                    "normal" => SqliteSynchronous::Normal,
+                    _ => {
+                        return Err(DomainError::Config(
+                            "invalid SQLite URL: synchronous must be full or normal".into(),
+                        ))
+                    }
+                }
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((url, synchronous))
+}
+
 /// Runs the same code on whichever pool the store holds; `$pool` is the concrete pool, so rows
 /// and transactions have concrete types inside `$body`.
 macro_rules! with_pool {
@@ -91,6 +128,57 @@ macro_rules! with_pool {
             Pool::Postgres($pool) => $body,
         }
     };
+}
+
+/// Inserts a session with `$token` on `$conn` and evaluates to `Result<SessionId>`.
+macro_rules! insert_session {
+    ($conn:expr, $token:expr, $new:expr, $now:expr) => {{
+        let new: &NewSession = $new;
+        let token: &SessionToken = $token;
+        let now: i64 = $now;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
+             expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(token.hash().to_vec())
+        .bind(new.account_id.0)
+        .bind(new.scope.as_str())
+        .bind(now)
+        .bind(now.saturating_add(millis(SESSION_ABSOLUTE)))
+        .bind(session_text(new.ip.as_deref(), SESSION_IP_MAX_CHARS))
+        .bind(session_text(
+            new.user_agent.as_deref(),
+            SESSION_USER_AGENT_MAX_CHARS,
+        ))
+        .fetch_one($conn)
+        .await
+        .map_err(account_insert_err)
+        .and_then(|row| Ok(SessionId(row.i64("id")?)))
+    }};
+}
+
+/// Appends one audit event (an [`audit::AuditRow`], already checked) on `$conn`, stamped `$now`;
+/// evaluates to `Result<()>`.
+macro_rules! insert_audit {
+    ($conn:expr, $row:expr, $now:expr) => {{
+        let row: &$crate::store::AuditRow = $row;
+        sqlx::query(
+            "INSERT INTO audit_events (at, actor_account_id, subject_account_id, action, \
+             outcome, ip, user_agent, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind($now)
+        .bind(row.actor)
+        .bind(row.subject)
+        .bind(row.action)
+        .bind(row.outcome)
+        .bind(row.ip.as_deref())
+        .bind(row.user_agent.as_deref())
+        .bind(row.details.as_str())
+        .execute($conn)
+        .await
+        .map(|_| ())
+        .map_err(db_err)
+    }};
 }
 
 /// Inserts one contact on `$conn` and evaluates to `Result<ContactId>`.
@@ -118,6 +206,7 @@ macro_rules! insert_contact {
 
 // Declared after the macros above, which they use.
 mod audit;
+pub(crate) use audit::AuditRow;
 mod confirm;
 mod console;
 mod emergency;
@@ -142,8 +231,10 @@ impl Store {
     /// migrate; call [`Self::migrate`].
     pub async fn connect(url: &str) -> Result<Self> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| DomainError::Config(format!("invalid SQLite URL: {e}")))?;
+            let (url, synchronous) = sqlite_synchronous(url)?;
+            let options = SqliteConnectOptions::from_str(&url)
+                .map_err(|e| DomainError::Config(format!("invalid SQLite URL: {e}")))?
+                .synchronous(synchronous);
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             Self::connect_sqlite(options, in_memory).await
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -180,7 +271,12 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
-        let mut pool = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        // No ping before each use: a SQLite connection is a file handle served by its own worker
+        // thread, and the ping was a second thread round trip for every query (a third of the
+        // token list's CPU went into those switches). A failing connection still fails closed.
+        let mut pool = SqlitePoolOptions::new()
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false);
         if in_memory {
             // An in-memory database lives as long as one of its connections: keep one open.
             pool = pool
@@ -626,25 +722,52 @@ impl Store {
     pub async fn create_session(&self, new: NewSession) -> Result<SessionToken> {
         let token = SessionToken::generate();
         let now = self.now();
-        let expires_at = now.saturating_add(millis(SESSION_ABSOLUTE));
-        let ip = session_text(new.ip.as_deref(), SESSION_IP_MAX_CHARS);
-        let user_agent = session_text(new.user_agent.as_deref(), SESSION_USER_AGENT_MAX_CHARS);
         with_pool!(self, pool => {
-            let inserted = sqlx::query(
-                "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
-                 expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
-            )
-            .bind(token.hash().to_vec())
-            .bind(new.account_id.0)
-            .bind(new.scope.as_str())
-            .bind(now)
-            .bind(expires_at)
-            .bind(ip)
-            .bind(user_agent)
-            .execute(pool)
-            .await;
-            inserted.map(|_| token).map_err(account_insert_err)
+            insert_session!(pool, &token, &new, now).map(|_| token)
         })
+    }
+
+    /// The second step of a sign-in passed: in one transaction (one commit, where it used to be
+    /// four), clears the factor's failure count (RL-5), ends the attempt, opens a session as
+    /// [`Self::create_session`] does, links it to the emergency code that opened it (EC-11),
+    /// and records `audit` (AU-1). Either all of it is written or none: a session never exists
+    /// without its audit event or, for an emergency session, without its link.
+    pub async fn open_signed_in_session(
+        &self,
+        attempt: &SessionToken,
+        cleared: &crate::throttle::ThrottleKey,
+        new: NewSession,
+        emergency_code: Option<crate::EmergencyCodeId>,
+        audit: crate::audit::NewAuditEvent,
+    ) -> Result<SessionToken> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        let audit = AuditRow::new(&audit)?;
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            sqlx::query("DELETE FROM throttle WHERE key = $1")
+                .bind(cleared.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            sqlx::query("DELETE FROM login_attempts WHERE token_hash = $1")
+                .bind(attempt.hash().to_vec())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let session = insert_session!(&mut *tx, &token, &new, now)?;
+            if let Some(code) = emergency_code {
+                sqlx::query("INSERT INTO emergency_sessions (session_id, code_id) VALUES ($1, $2)")
+                    .bind(session.0)
+                    .bind(code.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            insert_audit!(&mut *tx, &audit, now)?;
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(token)
     }
 
     /// The live session behind `token`: `None` when it is unknown, ended, past its absolute
@@ -1014,4 +1137,24 @@ fn token_from_row(r: &impl RowExt) -> Result<Token> {
         removed_at: r.opt_i64("removed_at")?.map(Timestamp::from_millis),
         removed_by: r.opt_i64("removed_by")?.map(AccountId),
     })
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_synchronous_is_taken_out_of_the_url() {
+        let plain = sqlite_synchronous("sqlite://data/x.db").unwrap();
+        assert_eq!(plain.0, "sqlite://data/x.db");
+        assert!(matches!(plain.1, SqliteSynchronous::Full));
+        let normal = sqlite_synchronous("sqlite://x.db?mode=rwc&synchronous=NORMAL").unwrap();
+        assert_eq!(normal.0, "sqlite://x.db?mode=rwc");
+        assert!(matches!(normal.1, SqliteSynchronous::Normal));
+        let only = sqlite_synchronous("sqlite://x.db?synchronous=full").unwrap();
+        assert_eq!(only.0, "sqlite://x.db");
+        assert!(matches!(only.1, SqliteSynchronous::Full));
+        let bad = sqlite_synchronous("sqlite://x.db?synchronous=off").unwrap_err();
+        assert!(bad.to_string().contains("full or normal"), "{bad}");
+    }
 }

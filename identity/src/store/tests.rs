@@ -67,6 +67,7 @@ backend_tests!(
     storage_errors_are_generic,
     se8_login_attempt_create_lookup_and_expiry,
     se8_finish_login_attempt_deletes_it,
+    signed_in_session_opens_in_one_transaction,
     se8_login_attempt_token_is_not_a_session,
     se4_session_create_and_lookup,
     se4_session_text_is_cut_and_cleaned,
@@ -725,6 +726,87 @@ async fn se8_finish_login_attempt_deletes_it(store: &Store) {
         .await
         .unwrap();
     assert!(store.login_attempt(&second).await.unwrap().is_some());
+}
+
+/// The second step passed: the attempt ends, the failure count goes, a session opens (linked to
+/// its emergency code when one opened it) and the audit event is written, together; an event
+/// that breaks the audit rules writes none of it.
+async fn signed_in_session_opens_in_one_transaction(store: &Store) {
+    use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
+    use crate::{CodeIssuer, Factor, NewEmergencyCode, ThrottleKey};
+    let a = store.create_account(new_account("bob")).await.unwrap();
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let key = ThrottleKey::account_factor(a, Factor::EmergencyCode);
+    store.throttle_fail(&key).await.unwrap();
+    let new = || NewSession {
+        account_id: a,
+        scope: SessionScope::Emergency,
+        ip: Some("192.0.2.7".into()),
+        user_agent: None,
+    };
+    let event = || {
+        NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
+            .actor(a)
+            .subject(a)
+    };
+    let audit_rows = || async { testing::raw_rows(store, "audit_events").await.len() };
+
+    // Refused before anything is written: a secret-named key in the details (AU-2).
+    let bad = event().details(serde_json::json!({ "password": "x" }));
+    let refused = store
+        .open_signed_in_session(&attempt, &key, new(), None, bad)
+        .await;
+    assert!(
+        matches!(refused, Err(DomainError::InvalidInput { .. })),
+        "{refused:?}"
+    );
+    assert!(store.login_attempt(&attempt).await.unwrap().is_some());
+    assert!(store.throttle_record(&key).await.unwrap().is_some());
+    assert!(testing::raw_rows(store, "sessions").await.is_empty());
+    assert_eq!(audit_rows().await, 0);
+
+    let now = Timestamp::now();
+    let code = store
+        .issue_emergency_code(
+            &NewEmergencyCode {
+                account_id: a,
+                code_hash: [7; 32],
+                issuer: CodeIssuer::SelfService,
+                issued_by: None,
+                reason: "lost_phone".into(),
+                reason_text: None,
+                verification: None,
+                valid_from: now,
+                expires_at: now.plus(Duration::from_secs(3600)),
+                max_uses: 3,
+                cancel_hash: None,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let session = store
+        .open_signed_in_session(&attempt, &key, new(), Some(code), event())
+        .await
+        .unwrap();
+    assert_eq!(store.login_attempt(&attempt).await.unwrap(), None);
+    assert_eq!(store.throttle_record(&key).await.unwrap(), None);
+    let opened = store
+        .session(&session)
+        .await
+        .unwrap()
+        .expect("the session is live");
+    assert_eq!(
+        (opened.account_id, opened.scope),
+        (a, SessionScope::Emergency)
+    );
+    assert_ne!(session.as_str(), attempt.as_str(), "a fresh token (SE-2)");
+    let linked = store.emergency_session_code(opened.id).await.unwrap();
+    assert_eq!(linked.map(|c| c.id), Some(code));
+    assert_eq!(audit_rows().await, 1);
 }
 
 async fn se8_login_attempt_token_is_not_a_session(store: &Store) {
