@@ -498,36 +498,25 @@ impl Authenticator {
 
     /// The signed-in account behind a session cookie.
     pub async fn session(&self, token: &SessionToken) -> Result<(Session, Account), AuthError> {
-        let session = self
+        // One query for the session, its account and its emergency code (a hot path: every
+        // signed-in request passes here).
+        let signed_in = self
             .store
-            .session(token)
+            .signed_in(token)
             .await?
             .ok_or(AuthError::NotSignedIn)?;
         // A locked or disabled account loses its sessions at once (checked on every request).
-        let account = self
-            .store
-            .account_by_id(session.account_id)
-            .await?
-            .filter(|a| a.state == AccountState::Active)
-            .ok_or(AuthError::NotSignedIn)?;
-        if session.scope == SessionScope::Emergency
-            && !self.emergency_session_live(&session).await?
-        {
+        if signed_in.account.state != AccountState::Active {
+            return Err(AuthError::NotSignedIn);
+        }
+        // EC-11: a restricted session lives only while the code that opened it is unexpired and
+        // not revoked (its shorter idle timeout is the store's). Fails closed: no linked code,
+        // no session.
+        if signed_in.emergency_code_live == Some(false) {
             self.store.end_session(token).await?;
             return Err(AuthError::NotSignedIn);
         }
-        Ok((session, account))
-    }
-
-    /// EC-11: a restricted session lives only while the code that opened it is unexpired and
-    /// not revoked (its shorter idle timeout is the store's). Fails closed: no linked code, no
-    /// session.
-    async fn emergency_session_live(&self, session: &Session) -> Result<bool, AuthError> {
-        let now = self.clock.now();
-        let Some(code) = self.store.emergency_session_code(session.id).await? else {
-            return Ok(false);
-        };
-        Ok(code.revoked_at.is_none() && code.expires_at > now)
+        Ok((signed_in.session, signed_in.account))
     }
 
     /// Changes the password of the signed-in account (PW-9): the current password is checked
@@ -810,6 +799,7 @@ impl Authenticator {
                 SessionScope::Full,
                 None,
                 audit,
+                &[],
                 client,
             )
             .await?;
@@ -818,7 +808,7 @@ impl Authenticator {
 
     /// The second step passed: clears the factor's failure count (RL-5), ends the attempt,
     /// opens a session of `scope` with a fresh token (SE-2), linked to the emergency code that
-    /// opened it if any, and records `audit`, all in one transaction.
+    /// opened it if any, records `audit` and queues `notices`, all in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_session(
         &self,
@@ -828,6 +818,7 @@ impl Authenticator {
         scope: SessionScope,
         emergency_code: Option<crate::EmergencyCodeId>,
         audit: NewAuditEvent,
+        notices: &[crate::NewOutboxMessage],
         client: &Client,
     ) -> Result<SessionToken, AuthError> {
         let new = NewSession {
@@ -838,7 +829,7 @@ impl Authenticator {
         };
         Ok(self
             .store
-            .open_signed_in_session(attempt, key, new, emergency_code, audit)
+            .open_signed_in_session(attempt, key, new, emergency_code, audit, notices)
             .await?)
     }
 

@@ -25,6 +25,17 @@ pub use channels::{
     parse_target, shown as shown_contact, shown_stored as shown_stored_contact, NewOobToken,
 };
 
+/// What the token list shows ([`Enrolment::token_page`]).
+#[derive(Debug)]
+pub struct TokenPage {
+    /// The active tokens (the ones the account may sign in with), oldest first.
+    pub active: Vec<Token>,
+    /// The authenticator app being set up, and its secret (shown until the first valid code).
+    pub pending_totp: Option<(Token, TotpSecret)>,
+    /// The SMS or e-mail token waiting for its code.
+    pub pending_oob: Option<Token>,
+}
+
 /// How recent a sign-in (or password re-entry) must be to add a token or change a contact.
 pub const RECENT_SIGN_IN: Duration = Duration::from_secs(10 * 60);
 
@@ -299,6 +310,25 @@ impl Enrolment {
         account: &Account,
     ) -> Result<Option<(Token, TotpSecret)>, EnrolError> {
         Ok(pending_totp_of(&self.store, &self.cipher, account).await?)
+    }
+
+    /// The token list of `account` (read in one query): its active tokens, oldest first, the
+    /// authenticator app being set up with its secret (as [`Self::pending_totp`]) and the SMS or
+    /// e-mail token waiting for its code (as [`Self::pending_oob`]).
+    pub async fn token_page(&self, account: &Account) -> Result<TokenPage, EnrolError> {
+        let overview = self.store.token_overview(account.id, ENROLMENT_TTL).await?;
+        let pending_totp = match overview.pending_totp {
+            Some((token, sealed)) => {
+                let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
+                Some((token, secret))
+            }
+            None => None,
+        };
+        Ok(TokenPage {
+            active: overview.active,
+            pending_totp,
+            pending_oob: overview.pending_oob,
+        })
     }
 
     /// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1). While one is

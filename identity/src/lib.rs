@@ -135,7 +135,7 @@ pub use emergency::{
     EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
     WIZARD_TTL,
 };
-pub use enrol::{EnrolError, Enrolment, RECENT_SIGN_IN};
+pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
 pub use notify::lost_device_notice;
 pub use notify::{

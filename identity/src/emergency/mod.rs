@@ -781,6 +781,13 @@ impl EmergencyAccess {
             .subject(account.id)
             .client(client.ip.clone(), client.user_agent.clone())
             .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
+        // The "code used" notice to every confirmed contact goes with the session too.
+        let notice = notify::emergency_code_used_notice(
+            &account.display_name,
+            info.uses_left(),
+            self.public_url(),
+        );
+        let notices = crate::auth::notice_messages(&self.store, account.id, &notice).await?;
         let session = self
             .auth
             .open_session(
@@ -790,15 +797,10 @@ impl EmergencyAccess {
                 SessionScope::Emergency,
                 Some(info.id),
                 audit,
+                &notices,
                 client,
             )
             .await?;
-        let notice = notify::emergency_code_used_notice(
-            &account.display_name,
-            info.uses_left(),
-            self.public_url(),
-        );
-        self.auth.notify(&account, &notice).await?;
         Ok((account, session))
     }
 

@@ -11,8 +11,8 @@ mod tests;
 
 pub use model::{
     Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
-    NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Token, TokenId,
-    TokenKind, TokenState,
+    NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, SignedIn, Token,
+    TokenId, TokenKind, TokenState,
 };
 pub use outbox::{
     outbox_backoff, OutboxId, OutboxMessage, OutboxState, OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX,
@@ -223,6 +223,7 @@ pub(crate) use confirm::{ConfirmOutcome, Confirms, NewConfirmable};
 pub(crate) use console::like_escape as like_escape_for_tests;
 pub(crate) use console::AccountSearch;
 pub use console::SearchMode;
+pub use enrol::TokenOverview;
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
@@ -730,8 +731,9 @@ impl Store {
     /// The second step of a sign-in passed: in one transaction (one commit, where it used to be
     /// four), clears the factor's failure count (RL-5), ends the attempt, opens a session as
     /// [`Self::create_session`] does, links it to the emergency code that opened it (EC-11),
-    /// and records `audit` (AU-1). Either all of it is written or none: a session never exists
-    /// without its audit event or, for an emergency session, without its link.
+    /// records `audit` (AU-1) and queues `notices` (AU-6). Either all of it is written or none:
+    /// a session never exists without its audit event, its notices or, for an emergency
+    /// session, without its link.
     pub async fn open_signed_in_session(
         &self,
         attempt: &SessionToken,
@@ -739,6 +741,7 @@ impl Store {
         new: NewSession,
         emergency_code: Option<crate::EmergencyCodeId>,
         audit: crate::audit::NewAuditEvent,
+        notices: &[crate::NewOutboxMessage],
     ) -> Result<SessionToken> {
         let token = SessionToken::generate();
         let now = self.now();
@@ -765,6 +768,9 @@ impl Store {
                     .map_err(db_err)?;
             }
             insert_audit!(&mut *tx, &audit, now)?;
+            for message in notices {
+                outbox::enqueue_in!(&mut *tx, message, now)?;
+            }
             tx.commit().await.map_err(db_err)?;
         });
         Ok(token)
@@ -781,13 +787,12 @@ impl Store {
     /// role on every request (AC-5).
     pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>> {
         let now = self.now();
-        let idle_since = now.saturating_sub(millis(SESSION_IDLE));
-        let emergency_idle_since = now.saturating_sub(millis(crate::EMERGENCY_SESSION_IDLE));
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2 \
              AND last_seen_at >= (CASE WHEN scope = 'emergency' THEN $4 ELSE $3 END)"
         );
+        let (idle_since, emergency_idle_since) = idle_bounds(now);
         let found = with_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(token.hash().to_vec())
@@ -800,12 +805,78 @@ impl Store {
                 .map(|row| session_from_row(&row))
                 .transpose()?
         });
-        let Some(mut session) = found else {
+        match found {
+            Some(session) => self.touch_session(session, now).await,
+            None => Ok(None),
+        }
+    }
+
+    /// What every signed-in request needs, in one query: the live session behind `token` (as
+    /// [`Self::session`], touched the same way), its account (in any state: the caller checks
+    /// it, AC-5) and, for a session opened by an emergency code, whether that code is still
+    /// unexpired and not revoked (EC-11; `false` when no code is linked: fail closed).
+    pub async fn signed_in(&self, token: &SessionToken) -> Result<Option<SignedIn>> {
+        let now = self.now();
+        let (idle_since, emergency_idle_since) = idle_bounds(now);
+        let found = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT s.id, s.account_id, s.scope, s.created_at, s.last_seen_at, s.expires_at, \
+                 s.ip, s.user_agent, s.reauthenticated_at, \
+                 a.username, a.display_name, a.password_hash, a.state, a.role, \
+                 a.created_at AS account_created_at, a.updated_at AS account_updated_at, \
+                 CASE WHEN c.id IS NOT NULL AND c.revoked_at IS NULL AND c.expires_at > $2 \
+                 THEN TRUE ELSE FALSE END AS code_live \
+                 FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                 LEFT JOIN emergency_sessions es ON es.session_id = s.id \
+                 LEFT JOIN emergency_codes c ON c.id = es.code_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 \
+                 AND s.last_seen_at >= (CASE WHEN s.scope = 'emergency' THEN $4 ELSE $3 END)",
+            )
+            .bind(token.hash().to_vec())
+            .bind(now)
+            .bind(idle_since)
+            .bind(emergency_idle_since)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?
+            .map(|row| -> Result<(Session, Account, bool)> {
+                let session = session_from_row(&row)?;
+                let account = Account {
+                    id: session.account_id,
+                    username: Username::from_canonical(row.text("username")?),
+                    display_name: row.text("display_name")?,
+                    password_hash: PasswordHash::from_stored(row.text("password_hash")?),
+                    state: stored(AccountState::parse(&row.text("state")?))?,
+                    role: stored(Role::parse(&row.text("role")?))?,
+                    created_at: Timestamp::from_millis(row.i64("account_created_at")?),
+                    updated_at: Timestamp::from_millis(row.i64("account_updated_at")?),
+                };
+                Ok((session, account, row.flag("code_live")?))
+            })
+            .transpose()?
+        });
+        let Some((session, account, code_live)) = found else {
             return Ok(None);
         };
+        let emergency_code_live = (session.scope == SessionScope::Emergency).then_some(code_live);
+        Ok(self
+            .touch_session(session, now)
+            .await?
+            .map(|session| SignedIn {
+                session,
+                account,
+                emergency_code_live,
+            }))
+    }
+
+    /// Moves a live session's `last_seen_at` to `now` when it is at least
+    /// [`crate::SESSION_TOUCH_INTERVAL`] old (see [`Self::session`]); `None` when the session
+    /// ended or went idle meanwhile.
+    async fn touch_session(&self, mut session: Session, now: i64) -> Result<Option<Session>> {
         if now.saturating_sub(session.last_seen_at.as_millis()) < millis(SESSION_TOUCH_INTERVAL) {
             return Ok(Some(session));
         }
+        let (idle_since, emergency_idle_since) = idle_bounds(now);
         let touched = with_pool!(self, pool => {
             sqlx::query(
                 "UPDATE sessions \
@@ -1105,6 +1176,14 @@ fn contact_from_row(r: &impl RowExt) -> Result<Contact> {
         is_recovery: r.flag("is_recovery")?,
         created_at: Timestamp::from_millis(r.i64("created_at")?),
     })
+}
+
+/// The oldest `last_seen_at` a live session may have at `now`: (full session, emergency one).
+fn idle_bounds(now: i64) -> (i64, i64) {
+    (
+        now.saturating_sub(millis(SESSION_IDLE)),
+        now.saturating_sub(millis(crate::EMERGENCY_SESSION_IDLE)),
+    )
 }
 
 fn session_from_row(r: &impl RowExt) -> Result<Session> {

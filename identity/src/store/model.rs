@@ -254,6 +254,18 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+/// A signed-in request's session with its account, read together ([`super::Store::signed_in`]).
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    /// The live session (touched).
+    pub session: Session,
+    /// Its account, in whatever state it is (the caller checks it).
+    pub account: Account,
+    /// For an emergency session: whether the code that opened it is unexpired and not revoked
+    /// (`false` when none is linked). `None` for a full session.
+    pub emergency_code_live: Option<bool>,
+}
+
 /// A live session as stored (the token is not here: only its hash is stored).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {

@@ -68,6 +68,7 @@ backend_tests!(
     se8_login_attempt_create_lookup_and_expiry,
     se8_finish_login_attempt_deletes_it,
     signed_in_session_opens_in_one_transaction,
+    signed_in_reads_session_account_and_code_together,
     se8_login_attempt_token_is_not_a_session,
     se4_session_create_and_lookup,
     se4_session_text_is_cut_and_cleaned,
@@ -753,11 +754,17 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
             .subject(a)
     };
     let audit_rows = || async { testing::raw_rows(store, "audit_events").await.len() };
+    let notices = [crate::NewOutboxMessage::email(
+        &crate::Email::parse("bob@example.org").unwrap(),
+        "Your emergency access code was used",
+        "Hello",
+    )
+    .unwrap()];
 
     // Refused before anything is written: a secret-named key in the details (AU-2).
     let bad = event().details(serde_json::json!({ "password": "x" }));
     let refused = store
-        .open_signed_in_session(&attempt, &key, new(), None, bad)
+        .open_signed_in_session(&attempt, &key, new(), None, bad, &notices)
         .await;
     assert!(
         matches!(refused, Err(DomainError::InvalidInput { .. })),
@@ -767,6 +774,7 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
     assert!(store.throttle_record(&key).await.unwrap().is_some());
     assert!(testing::raw_rows(store, "sessions").await.is_empty());
     assert_eq!(audit_rows().await, 0);
+    assert!(store.outbox_messages(10).await.unwrap().is_empty());
 
     let now = Timestamp::now();
     let code = store
@@ -789,7 +797,7 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
         .await
         .unwrap();
     let session = store
-        .open_signed_in_session(&attempt, &key, new(), Some(code), event())
+        .open_signed_in_session(&attempt, &key, new(), Some(code), event(), &notices)
         .await
         .unwrap();
     assert_eq!(store.login_attempt(&attempt).await.unwrap(), None);
@@ -807,6 +815,105 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
     let linked = store.emergency_session_code(opened.id).await.unwrap();
     assert_eq!(linked.map(|c| c.id), Some(code));
     assert_eq!(audit_rows().await, 1);
+    let queued = store.outbox_messages(10).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].recipient, "bob@example.org");
+}
+
+/// The one query behind every signed-in request: the session as [`Store::session`] gives it,
+/// its account in whatever state (the caller decides), and, for an emergency session, whether
+/// its code still holds (false without a link, after expiry or revocation).
+async fn signed_in_reads_session_account_and_code_together(store: &Store) {
+    use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
+    use crate::{CodeIssuer, Factor, NewEmergencyCode, ThrottleKey};
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("dora")).await.unwrap();
+    assert!(store
+        .signed_in(&SessionToken::generate())
+        .await
+        .unwrap()
+        .is_none());
+
+    let full = store.create_session(new_session(a)).await.unwrap();
+    let got = store.signed_in(&full).await.unwrap().expect("live");
+    assert_eq!(
+        Some(&got.session),
+        store.session(&full).await.unwrap().as_ref()
+    );
+    assert_eq!(got.account.id, a);
+    assert_eq!(got.account.username.as_str(), "dora");
+    assert_eq!(got.account.state, AccountState::Active);
+    assert_eq!(got.emergency_code_live, None);
+
+    // An emergency session with no code linked: fail closed.
+    let emergency = || NewSession {
+        scope: SessionScope::Emergency,
+        ..new_session(a)
+    };
+    let unlinked = store.create_session(emergency()).await.unwrap();
+    let got = store.signed_in(&unlinked).await.unwrap().expect("live row");
+    assert_eq!(got.emergency_code_live, Some(false));
+
+    // Linked to a code that lives 20 minutes.
+    let code = store
+        .issue_emergency_code(
+            &NewEmergencyCode {
+                account_id: a,
+                code_hash: [9; 32],
+                issuer: CodeIssuer::SelfService,
+                issued_by: None,
+                reason: "lost_phone".into(),
+                reason_text: None,
+                verification: None,
+                valid_from: T0,
+                expires_at: T0.plus(Duration::from_secs(20 * 60)),
+                max_uses: 3,
+                cancel_hash: None,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let linked = store
+        .open_signed_in_session(
+            &attempt,
+            &ThrottleKey::account_factor(a, Factor::EmergencyCode),
+            emergency(),
+            Some(code),
+            NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
+                .actor(a)
+                .subject(a),
+            &[],
+        )
+        .await
+        .unwrap();
+    let got = store.signed_in(&linked).await.unwrap().expect("live");
+    assert_eq!(got.emergency_code_live, Some(true));
+    // Ten minutes on (the session touched), then past the code's expiry.
+    clock.advance(Duration::from_secs(10 * 60));
+    let got = store.signed_in(&linked).await.unwrap().expect("live");
+    assert_eq!(
+        got.session.last_seen_at,
+        T0.plus(Duration::from_secs(10 * 60))
+    );
+    assert_eq!(got.emergency_code_live, Some(true));
+    clock.advance(Duration::from_secs(10 * 60 + 1));
+    let got = store.signed_in(&linked).await.unwrap().expect("live row");
+    assert_eq!(got.emergency_code_live, Some(false));
+
+    // A locked account is still read (its state says no); a full session stays as it was.
+    testing::execute_raw(
+        &store,
+        &format!("UPDATE accounts SET state = 'locked' WHERE id = {}", a.0),
+    )
+    .await
+    .unwrap();
+    let got = store.signed_in(&full).await.unwrap();
+    assert_eq!(got.map(|g| g.account.state), Some(AccountState::Locked));
 }
 
 async fn se8_login_attempt_token_is_not_a_session(store: &Store) {

@@ -20,6 +20,7 @@ backend_tests!(
     ac2_another_accounts_confirmation_is_not_found,
     recovery_address_moves_atomically_and_only_to_a_confirmed_email,
     rb1_reauthentication_is_stored_with_the_session,
+    token_overview_agrees_with_the_separate_reads,
 );
 
 const GOOD: [u8; 32] = [7; 32];
@@ -400,4 +401,99 @@ async fn rb1_reauthentication_is_stored_with_the_session(store: &Store) {
         .mark_reauthenticated(crate::SessionId(session.id.0 + 1000))
         .await
         .unwrap());
+}
+
+/// The token list's one query gives what the separate reads give: active tokens oldest first,
+/// the newest fresh pending TOTP token with its seed, the pending SMS/e-mail token whose code is
+/// still open; nothing stale, nothing of another account.
+async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let b = store.create_account(new_account("bob")).await.unwrap();
+    let totp = |account: AccountId, state: TokenState, seed: u8| NewToken {
+        account_id: account,
+        kind: TokenKind::Totp,
+        label: "Authenticator".into(),
+        device: Some("Pixel 8".into()),
+        state,
+        secret_enc: Some(vec![seed; 48]),
+        target: None,
+    };
+    let active = store
+        .insert_token(totp(a, TokenState::Active, 1))
+        .await
+        .unwrap();
+    store
+        .insert_token(totp(a, TokenState::Pending, 2))
+        .await
+        .unwrap();
+    clock.advance(ENROLMENT_TTL + Duration::from_secs(1));
+    // The first pending one is stale now; these two are fresh, the second is the newest.
+    store
+        .insert_token(totp(a, TokenState::Pending, 3))
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(1));
+    let newest = store
+        .insert_token(totp(a, TokenState::Pending, 4))
+        .await
+        .unwrap();
+    let active_2 = store
+        .insert_token(totp(a, TokenState::Active, 5))
+        .await
+        .unwrap();
+    let sms = start(&store, a).await;
+    store
+        .insert_token(totp(b, TokenState::Active, 6))
+        .await
+        .unwrap();
+    start(&store, b).await;
+
+    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    let ids = |tokens: &[crate::Token]| tokens.iter().map(|t| t.id).collect::<Vec<_>>();
+    assert_eq!(ids(&overview.active), vec![active, active_2]);
+    assert_eq!(
+        ids(&overview.active),
+        ids(&store.active_tokens(a).await.unwrap())
+    );
+    let (pending, seed) = overview.pending_totp.expect("a pending TOTP token");
+    assert_eq!(pending.id, newest);
+    assert_eq!(seed, vec![4; 48]);
+    assert_eq!(
+        store
+            .pending_totp(a, ENROLMENT_TTL)
+            .await
+            .unwrap()
+            .map(|t| t.id),
+        Some(newest)
+    );
+    assert_eq!(store.token_secret(newest).await.unwrap(), Some(seed));
+    assert_eq!(overview.pending_oob.map(|t| t.id), Some(sms));
+
+    // Wrong codes use the SMS code up: it is no longer offered, here or separately.
+    for _ in 0..CONFIRMATION_MAX_FAILURES {
+        let outcome = confirm(&store, a, Confirms::Token(sms), BAD).await;
+        assert!(
+            matches!(outcome, ConfirmOutcome::WrongCode | ConfirmOutcome::UsedUp),
+            "{outcome:?}"
+        );
+    }
+    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    assert!(overview.pending_oob.is_none());
+    assert!(store
+        .pending_oob_token(a, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Past the enrolment lifetime nothing pending is left; the active tokens stay.
+    clock.advance(ENROLMENT_TTL);
+    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    assert!(overview.pending_totp.is_none());
+    assert_eq!(ids(&overview.active), vec![active, active_2]);
+    assert!(store
+        .pending_totp(a, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
 }
