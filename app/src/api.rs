@@ -271,9 +271,15 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
     let state = state()?;
     no_store();
     let (session, account) = respond(require_session(&state).await)?;
-    let tokens = respond(state.tokens.list(&account).await.map_err(map_domain))?;
+    let page = respond(
+        state
+            .enrolment
+            .token_page(&account)
+            .await
+            .map_err(map_enrol),
+    )?;
     let mut groups: Vec<DeviceGroup> = Vec::new();
-    for token in &tokens {
+    for token in &page.active {
         let view = token_view(token);
         match groups.iter_mut().find(|g| g.device == token.device) {
             Some(group) => group.tokens.push(view),
@@ -283,24 +289,11 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
             }),
         }
     }
-    let enrolment = match respond(
-        state
-            .enrolment
-            .pending_totp(&account)
-            .await
-            .map_err(map_enrol),
-    )? {
-        Some((token, secret)) => Some(respond(enrolment_view(&account.username, &token, &secret))?),
+    let enrolment = match &page.pending_totp {
+        Some((token, secret)) => Some(respond(enrolment_view(&account.username, token, secret))?),
         None => None,
     };
-    let oob_enrolment = respond(
-        state
-            .enrolment
-            .pending_oob(&account)
-            .await
-            .map_err(map_enrol),
-    )?
-    .map(|token| oob_enrolment_view(&token));
+    let oob_enrolment = page.pending_oob.as_ref().map(oob_enrolment_view);
     Ok(TokensView {
         groups,
         may_add: state.enrolment.is_recent(&session),

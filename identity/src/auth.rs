@@ -212,6 +212,7 @@ impl Authenticator {
             .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
         if let Some(key) = &ip_key {
             if let Some(error) = AuthError::from_throttle(self.store.throttle_check(key).await?) {
+                crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
                 self.audit_rate_limited(None, client, "ip").await?;
                 return Err(error);
             }
@@ -221,6 +222,7 @@ impl Authenticator {
         let name_key = username.as_ref().map(ThrottleKey::username_password);
         if let Some(key) = &name_key {
             if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+                crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
                 self.audit_rate_limited(None, client, "username").await?;
                 return Err(error);
             }
@@ -257,11 +259,13 @@ impl Authenticator {
                         .details(details),
                 )
                 .await?;
+            crate::telemetry::sign_in_step(Factor::Password, "failure");
             return Err(AuthError::InvalidCredentials);
         };
         if let Some(key) = &name_key {
             self.store.throttle_clear(key).await?;
         }
+        crate::telemetry::sign_in_step(Factor::Password, "success");
         self.store
             .audit(
                 NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Success)
@@ -753,6 +757,9 @@ impl Authenticator {
         account: &Account,
         client: &Client,
     ) -> Result<AuthError, AuthError> {
+        if let Some(factor) = key.factor() {
+            crate::telemetry::sign_in_step(factor, "failure");
+        }
         self.store
             .audit(
                 NewAuditEvent::new(AuditAction::SignInSecondFactor, AuditOutcome::Failure)
@@ -827,10 +834,14 @@ impl Authenticator {
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
         };
-        Ok(self
+        let session = self
             .store
             .open_signed_in_session(attempt, key, new, emergency_code, audit, notices)
-            .await?)
+            .await?;
+        if let Some(factor) = key.factor() {
+            crate::telemetry::sign_in_step(factor, "success");
+        }
+        Ok(session)
     }
 
     pub(crate) async fn audit_rate_limited(

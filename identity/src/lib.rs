@@ -103,6 +103,7 @@ mod password;
 mod secret;
 mod session;
 pub mod store;
+mod telemetry;
 mod text;
 mod throttle;
 mod time;
@@ -164,6 +165,10 @@ pub use store::{
     Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
     NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Store, Token,
     TokenId, TokenKind, TokenState,
+};
+pub use telemetry::{
+    ARGON2_BUSY, ARGON2_QUEUE_WAIT, EMERGENCY_CODES_ISSUED, EMERGENCY_CODES_USED,
+    RATE_LIMIT_REFUSALS, SIGN_IN_STEPS,
 };
 pub use text::{device_name, display_name, token_label, DISPLAY_NAME_MAX_CHARS, LABEL_MAX_CHARS};
 pub use throttle::{

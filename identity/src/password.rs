@@ -356,12 +356,20 @@ impl PasswordHasher {
     {
         let permits = Arc::clone(&self.inner.permits);
         let permit = match Arc::clone(&permits).try_acquire_owned() {
-            Ok(p) => p,
+            Ok(p) => {
+                crate::telemetry::argon2_waited(std::time::Duration::ZERO);
+                p
+            }
             Err(TryAcquireError::NoPermits) => {
+                let queued = std::time::Instant::now();
                 match tokio::time::timeout(self.inner.wait, permits.acquire_owned()).await {
-                    Ok(Ok(p)) => p,
+                    Ok(Ok(p)) => {
+                        crate::telemetry::argon2_waited(queued.elapsed());
+                        p
+                    }
                     Ok(Err(_)) => return Err(DomainError::Internal("hashing bound closed".into())),
                     Err(_) => {
+                        crate::telemetry::argon2_busy();
                         tracing::warn!("password hashing saturated; answering busy");
                         return Err(DomainError::Busy);
                     }

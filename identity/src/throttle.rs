@@ -160,6 +160,32 @@ impl ThrottleKey {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// What kind of counter this is, without the account or address: `acct_totp`,
+    /// `username_password`, `ip_signin`, `account_sends`, … (a metrics label).
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            KeyKind::AccountFactor(Factor::Password) => "acct_password",
+            KeyKind::AccountFactor(Factor::Totp) => "acct_totp",
+            KeyKind::AccountFactor(Factor::OutOfBand) => "acct_oob",
+            KeyKind::AccountFactor(Factor::EmergencyCode) => "acct_emergency_code",
+            KeyKind::AccountFactor(Factor::RecoveryProof) => "acct_recovery_proof",
+            KeyKind::UsernamePassword => "username_password",
+            KeyKind::Ip(Scope::SignIn) => "ip_signin",
+            KeyKind::Ip(Scope::CodeSend) => "ip_send",
+            KeyKind::Ip(Scope::Wizard) => "ip_wizard",
+            KeyKind::AccountSends => "account_sends",
+            KeyKind::AccountWizard => "account_wizard",
+        }
+    }
+
+    /// The factor of an account-and-factor key.
+    pub fn factor(&self) -> Option<Factor> {
+        match self.kind {
+            KeyKind::AccountFactor(factor) => Some(factor),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for ThrottleKey {

@@ -81,6 +81,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "file with the key that encrypts TOTP seeds",
     ),
     ("MAYI_LOG", "log filter, e.g. info or mayi_id=debug"),
+    ("MAYI_LOG_FORMAT", "log lines as text (default) or json"),
+    (
+        "MAYI_METRICS_LISTEN",
+        "address for Prometheus /metrics, e.g. 127.0.0.1:9464 (off when unset)",
+    ),
     (
         "MAYI_LIMIT_ADDRESS_FAILURES",
         "failed sign-in steps per client address per 15 minutes (default 50)",
@@ -126,6 +131,8 @@ struct FileConfig {
     limit_address_failures: Option<u64>,
     limit_address_sends: Option<u64>,
     limit_address_wizard_starts: Option<u64>,
+    log_format: Option<String>,
+    metrics_listen: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +152,10 @@ pub struct Config {
     /// The rate limits; only the per-address windows are configurable (many people behind one
     /// NAT, as on a campus, may need more), the per-account rules are fixed.
     pub throttle: identity::ThrottlePolicy,
+    /// Log lines as JSON objects (one per line) instead of text.
+    pub log_json: bool,
+    /// Where `/metrics` is served; `None`: not at all. Never the public address.
+    pub metrics_listen: Option<SocketAddr>,
     /// Warnings met while loading (unknown variables), reported once logging is up.
     pub warnings: Vec<String>,
 }
@@ -292,6 +303,32 @@ impl Config {
                 *limit = value as i64;
             }
         }
+        let log_json = match get("MAYI_LOG_FORMAT").or(from_file.log_format).as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(other) => {
+                return Err(ConfigError::Value {
+                    name: "MAYI_LOG_FORMAT".into(),
+                    message: format!("{other:?} is not text or json"),
+                })
+            }
+        };
+        let metrics_listen = match get("MAYI_METRICS_LISTEN").or(from_file.metrics_listen) {
+            None => None,
+            Some(text) => {
+                let address: SocketAddr = text.parse().map_err(|_| ConfigError::Value {
+                    name: "MAYI_METRICS_LISTEN".into(),
+                    message: format!("{text:?} is not an address such as 127.0.0.1:9464"),
+                })?;
+                if address == listen {
+                    return Err(ConfigError::Value {
+                        name: "MAYI_METRICS_LISTEN".into(),
+                        message: "must differ from MAYI_LISTEN: /metrics is not public".into(),
+                    });
+                }
+                Some(address)
+            }
+        };
         let mut warnings = Vec::new();
         for name in env.keys().filter(|k| k.starts_with("MAYI_")) {
             if !ENV_VARS.iter().any(|(known, _)| known == name) && !name.starts_with("MAYI_TEST_") {
@@ -319,6 +356,8 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("data/seed.key")),
             emergency,
             throttle,
+            log_json,
+            metrics_listen,
             warnings,
         })
     }

@@ -17,6 +17,9 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 
+/// How often the outbox's depth is read for `/metrics`.
+const DEPTH_EVERY: Duration = Duration::from_secs(5);
+
 /// How many messages one pass claims, and how long a claim holds.
 const BATCH: u32 = 20;
 const LEASE: Duration = Duration::from_secs(120);
@@ -77,9 +80,20 @@ impl Delivery {
         })
     }
 
-    /// Delivers until `shutdown` turns true.
+    /// Delivers until `shutdown` turns true. Every few seconds, also reports the outbox's depth
+    /// (`mayi_outbox_queue_depth`).
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut depth_read: Option<std::time::Instant> = None;
         loop {
+            if depth_read.is_none_or(|at| at.elapsed() >= DEPTH_EVERY) {
+                depth_read = Some(std::time::Instant::now());
+                match self.store.outbox_pending_count().await {
+                    Ok(depth) => {
+                        metrics::gauge!(crate::observe::OUTBOX_QUEUE_DEPTH).set(depth as f64)
+                    }
+                    Err(error) => tracing::warn!(error = %error.detail(), "outbox depth unread"),
+                }
+            }
             let delivered = match self.pass().await {
                 Ok(count) => count,
                 Err(error) => {
@@ -109,9 +123,19 @@ impl Delivery {
         let count = messages.len();
         for message in messages {
             let outcome = self.deliver(&message).await;
+            let channel = message.channel.as_str();
             let marked = match &outcome {
-                Ok(()) => self.store.mark_sent(message.id).await,
+                Ok(()) => {
+                    metrics::counter!(crate::observe::OUTBOX_DELIVERED, "channel" => channel)
+                        .increment(1);
+                    self.store.mark_sent(message.id).await
+                }
                 Err(error) => {
+                    metrics::counter!(
+                        crate::observe::OUTBOX_DELIVERY_FAILURES,
+                        "channel" => channel
+                    )
+                    .increment(1);
                     tracing::warn!(id = message.id.0, channel = message.channel.as_str(), %error, "delivery failed; will retry");
                     self.store.mark_failed(message.id, error).await
                 }

@@ -74,6 +74,8 @@ pub fn router(state: AppState) -> Router {
             header::STRICT_TRANSPORT_SECURITY,
             hsts(&options_public_url),
         ))
+        // Outermost: the request id, its span and the latency cover everything above.
+        .layer(axum::middleware::from_fn(crate::observe::track))
         .with_state(state)
 }
 

@@ -6,4 +6,5 @@ pub mod config;
 pub mod console_csv;
 pub mod delivery;
 pub mod http;
+pub mod observe;
 pub mod runtime;

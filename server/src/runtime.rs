@@ -70,6 +70,10 @@ pub fn app_state(
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> Result<(), String> {
     let site_root = config.resolve_site_root()?;
+    if config.metrics_listen.is_some() {
+        // Installed before anything is counted.
+        crate::observe::metrics();
+    }
     let store = open_store(&config).await?;
     let cipher = open_cipher(&config)?;
     let store_for_workers = store.clone();
@@ -79,10 +83,13 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // Background work: outbox delivery and housekeeping, stopped after the last request.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let delivery = crate::delivery::Delivery::from_config(&config, store_for_workers.clone())?;
-    let workers = [
+    let mut workers = vec![
         tokio::spawn(delivery.run(stopped.clone())),
-        tokio::spawn(housekeeping(store_for_workers, stopped)),
+        tokio::spawn(housekeeping(store_for_workers, stopped.clone())),
     ];
+    if let Some(address) = config.metrics_listen {
+        workers.push(serve_metrics(address, stopped).await?);
+    }
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -112,6 +119,50 @@ pub async fn serve(config: Config) -> Result<(), String> {
         let _ = worker.await;
     }
     Ok(())
+}
+
+/// Serves `GET /metrics` (Prometheus text format) on its own address, apart from the public
+/// one, until `stopped`. Histograms are kept current by a periodic upkeep.
+async fn serve_metrics(
+    address: std::net::SocketAddr,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> Result<tokio::task::JoinHandle<()>, String> {
+    let handle = crate::observe::metrics();
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address} for metrics: {e}"))?;
+    tracing::info!(%address, "metrics at /metrics");
+    let router = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || async move {
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                handle.render(),
+            )
+        }),
+    );
+    Ok(tokio::spawn(async move {
+        let upkeep = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                handle.run_upkeep();
+            }
+        };
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = stopped.changed().await;
+        });
+        tokio::select! {
+            result = server => {
+                if let Err(error) = result {
+                    tracing::warn!(%error, "metrics server stopped");
+                }
+            }
+            _ = upkeep => {}
+        }
+    }))
 }
 
 /// How long delivered or failed outbox messages are kept (for the console and support).

@@ -158,16 +158,6 @@ impl Harness {
             Emergency => {
                 // A restricted session with the live code that opened it, as signing in with a
                 // code makes it.
-                let token = self
-                    .store
-                    .create_session(NewSession {
-                        account_id: self.mallory,
-                        scope: SessionScope::Emergency,
-                        ip: None,
-                        user_agent: None,
-                    })
-                    .await
-                    .unwrap();
                 let mut hash = [0u8; 32];
                 hash[..16].copy_from_slice(&rand_bytes());
                 let now = std::time::SystemTime::now()
@@ -194,8 +184,36 @@ impl Harness {
                     )
                     .await
                     .unwrap();
-                let id = self.store.session_id(&token).await.unwrap().unwrap();
-                self.store.link_emergency_session(id, code).await.unwrap();
+                let attempt = self
+                    .store
+                    .create_login_attempt(self.mallory, identity::LOGIN_ATTEMPT_TTL)
+                    .await
+                    .unwrap();
+                let token = self
+                    .store
+                    .open_signed_in_session(
+                        &attempt,
+                        &identity::ThrottleKey::account_factor(
+                            self.mallory,
+                            identity::Factor::EmergencyCode,
+                        ),
+                        NewSession {
+                            account_id: self.mallory,
+                            scope: SessionScope::Emergency,
+                            ip: None,
+                            user_agent: None,
+                        },
+                        Some(code),
+                        identity::NewAuditEvent::new(
+                            identity::AuditAction::EmergencyCodeUsed,
+                            identity::AuditOutcome::Success,
+                        )
+                        .actor(self.mallory)
+                        .subject(self.mallory),
+                        &[],
+                    )
+                    .await
+                    .unwrap();
                 format!("mayi_session={}", token.as_str())
             }
         }

@@ -2,7 +2,11 @@
 //! - two instances on one PostgreSQL database share sessions, rate-limit counts, one-use codes
 //!   and the outbox (issue 9: instances are stateless);
 //! - a full run of the flows leaves no password, code, seed or session id in the server's log or
-//!   in any table (AU-2, EC-7, OOB-7, OTP-9; issue 8).
+//!   in any table (AU-2, EC-7, OOB-7, OTP-9; issue 8);
+//! - operators get Prometheus metrics on a separate address, JSON log lines and a request id
+//!   on every request (issue 9, observability);
+//! - a server killed with SIGKILL in the middle of a sign-in and enrolment load loses nothing it
+//!   acknowledged, and still delivers every notice it queued (issue 9, crash safety).
 
 mod support;
 
@@ -15,9 +19,9 @@ use std::{
 use identity::{
     testing::{self, raw_rows, TestStore},
     AccountId, AccountState, CodeHasher, CodeIssuer, EmergencyCode, Factor, NewAccount, NewContact,
-    NewEmergencyCode, NewOutboxMessage, NewToken, Password, PasswordHasher, PhoneNumber, Role,
-    SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState, TotpSecret, Username,
-    EMERGENCY_CODE_KEY_LABEL,
+    NewEmergencyCode, NewOutboxMessage, NewToken, OutboxState, Password, PasswordHasher,
+    PhoneNumber, Role, SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState,
+    TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
 };
 use support::{SmsGateway, SmtpServer};
 
@@ -52,6 +56,7 @@ impl Instance {
         dir: &Path,
         smtp: &SmtpServer,
         gateway: &SmsGateway,
+        extra_env: &[(&str, String)],
     ) -> Instance {
         let site = dir.join("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
@@ -70,6 +75,7 @@ impl Instance {
             .env("MAYI_SMTP_URL", smtp.url())
             .env("MAYI_SMS_GATEWAY_URL", gateway.url())
             .env("MAYI_LOG", "debug")
+            .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::from(out.try_clone().unwrap()))
             .stderr(Stdio::from(out))
             .spawn()
@@ -97,25 +103,7 @@ impl Instance {
 
     /// A server function call as the hydrated page makes it: `(status, new cookies, body)`.
     async fn call(&self, path: &str, form: &str, cookie: &str) -> (u16, Vec<String>, String) {
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("cookie", cookie)
-            .body(form.to_string())
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let cookies = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
-            .filter(|pair| !pair.ends_with('='))
-            .collect();
-        (status, cookies, response.text().await.unwrap())
+        post(&self.base, path, form, cookie).await.unwrap()
     }
 
     async fn sign_in(&self, username: &str) -> String {
@@ -129,6 +117,34 @@ impl Instance {
         assert!(status < 400, "{status} {body}");
         cookie(&cookies, "mayi_signin")
     }
+}
+
+/// A server function call on the server at `base`: `(status, new cookies, body)`, or the
+/// transport error (a killed server).
+async fn post(
+    base: &str,
+    path: &str,
+    form: &str,
+    cookie: &str,
+) -> Result<(u16, Vec<String>, String), reqwest::Error> {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .body(form.to_string())
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let cookies = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .filter(|pair| !pair.ends_with('='))
+        .collect();
+    Ok((status, cookies, response.text().await?))
 }
 
 fn cookie(cookies: &[String], name: &str) -> String {
@@ -247,8 +263,8 @@ async fn two_instances_on_one_postgresql_database() {
         .unwrap();
     let smtp = SmtpServer::start(0).await;
     let gateway = SmsGateway::start().await;
-    let a = Instance::start("a", &db.url(), dir.path(), &smtp, &gateway).await;
-    let b = Instance::start("b", &db.url(), dir.path(), &smtp, &gateway).await;
+    let a = Instance::start("a", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let b = Instance::start("b", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
 
     // 1. Sign in through A, the second step on B; the session works on both; signing out on A
     //    ends it on B.
@@ -444,7 +460,7 @@ async fn no_secret_reaches_the_log_or_the_database() {
         .unwrap();
     let smtp = SmtpServer::start(0).await;
     let gateway = SmsGateway::start().await;
-    let server = Instance::start("server", &db.url(), dir.path(), &smtp, &gateway).await;
+    let server = Instance::start("server", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
     let mut secrets: Vec<String> = vec![
         PASSWORD.to_string(),
         enc(PASSWORD),
@@ -622,4 +638,412 @@ async fn no_secret_reaches_the_log_or_the_database() {
             );
         }
     }
+}
+
+/// What the load saw acknowledged before the crash, per account.
+#[derive(Debug, Default, Clone)]
+struct Acknowledged {
+    /// The session cookie of a completed sign-in (password + TOTP answered 2xx).
+    session: Option<String>,
+    /// The label of an authenticator app whose enrolment was confirmed (2xx).
+    enrolled: Option<String>,
+}
+
+/// One account's run under load: password, TOTP, start a new app, confirm it. Each step that
+/// the server acknowledges is recorded before the next is sent; the first failure (the server
+/// killed) ends the run.
+async fn crash_load_run(
+    base: &str,
+    name: &str,
+    secret: &TotpSecret,
+    acked: &std::sync::Mutex<Vec<(String, Acknowledged)>>,
+) -> Result<(), String> {
+    let err = |e: reqwest::Error| e.to_string();
+    let form = format!("username={name}&password={}", enc(PASSWORD));
+    let (status, cookies, body) = post(base, "/api/sign_in", &form, "").await.map_err(err)?;
+    if status >= 400 {
+        return Err(format!("sign_in {status} {body}"));
+    }
+    let attempt = cookie(&cookies, "mayi_signin");
+    let (_, _, pending) = post(base, "/api/pending_sign_in", "", &attempt)
+        .await
+        .map_err(err)?;
+    let form = format!(
+        "token_id={}&kind=totp&code={}",
+        first_token_id(&pending),
+        secret.code_at(now_secs())
+    );
+    let (status, cookies, body) = post(base, "/api/verify_code", &form, &attempt)
+        .await
+        .map_err(err)?;
+    if status >= 400 {
+        return Err(format!("verify_code {status} {body}"));
+    }
+    let session = cookie(&cookies, "mayi_session");
+    let record = |f: &dyn Fn(&mut Acknowledged)| {
+        let mut all = acked.lock().unwrap();
+        match all.iter_mut().find(|(n, _)| n == name) {
+            Some((_, a)) => f(a),
+            None => {
+                let mut a = Acknowledged::default();
+                f(&mut a);
+                all.push((name.to_string(), a));
+            }
+        }
+    };
+    record(&|a| a.session = Some(session.clone()));
+
+    let label = format!("New phone of {name}");
+    let form = format!("label={}&device=Pixel%209", enc(&label));
+    let (status, _, body) = post(base, "/api/add_totp_start", &form, &session)
+        .await
+        .map_err(err)?;
+    if status >= 400 {
+        return Err(format!("add_totp_start {status} {body}"));
+    }
+    let (_, _, view) = post(base, "/api/my_tokens", "", &session)
+        .await
+        .map_err(err)?;
+    let view: serde_json::Value = serde_json::from_str(&view).map_err(|e| e.to_string())?;
+    let token_id = view["enrolment"]["token_id"]
+        .as_i64()
+        .ok_or("no enrolment")?;
+    let new_secret =
+        TotpSecret::from_base32(view["enrolment"]["secret_groups"].as_str().unwrap_or(""))
+            .map_err(|e| e.to_string())?;
+    let form = format!(
+        "token_id={token_id}&code={}",
+        new_secret.code_at(now_secs())
+    );
+    let (status, _, body) = post(base, "/api/add_totp_finish", &form, &session)
+        .await
+        .map_err(err)?;
+    if status >= 400 {
+        return Err(format!("add_totp_finish {status} {body}"));
+    }
+    record(&|a| a.enrolled = Some(label.clone()));
+    Ok(())
+}
+
+/// Issue 9, crash safety: sign-ins and enrolments run four at a time; once some are
+/// acknowledged the server gets SIGKILL mid-load. Restarted on the same database, every
+/// acknowledged session still works, every acknowledged app is active, and every "app added"
+/// notice is still delivered (the mail server refuses the first few, so some were still
+/// queued when the server died).
+async fn sigkill_mid_load_loses_nothing_acknowledged(db: TestStore) {
+    const ACCOUNTS: usize = 48;
+    let dir = tempfile::tempdir().unwrap();
+    let cipher = SeedCipher::load_or_create(&dir.path().join("seed.key")).unwrap();
+    let mut users = Vec::new();
+    for i in 0..ACCOUNTS {
+        let name = format!("crash{i:02}");
+        let secret = TotpSecret::generate();
+        let contact = NewContact {
+            value: identity::Email::parse(&format!("{name}@example.org"))
+                .unwrap()
+                .into(),
+            confirmed: true,
+            is_recovery: false,
+        };
+        let id = account(&db, &name, vec![contact], vec![]).await;
+        db.insert_token(totp_token(&cipher, id, &secret))
+            .await
+            .unwrap();
+        users.push((name, secret));
+    }
+    let smtp = SmtpServer::start(4).await;
+    let gateway = SmsGateway::start().await;
+    let mut server = Instance::start("before", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+
+    let users = std::sync::Arc::new(users);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (users, next, acked, base) = (
+            users.clone(),
+            next.clone(),
+            acked.clone(),
+            server.base.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (name, secret) = users.get(i)?;
+                if let Err(e) = crash_load_run(&base, name, secret, &acked).await {
+                    return Some(e);
+                }
+            }
+        }));
+    }
+    // SIGKILL once a few enrolments are acknowledged, while the others are in flight.
+    let enrolled = |acked: &std::sync::Mutex<Vec<(String, Acknowledged)>>| {
+        acked
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, a)| a.enrolled.is_some())
+            .count()
+    };
+    eventually("8 acknowledged enrolments", || enrolled(&acked) >= 8).await;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    let mut cut_off = 0;
+    for worker in workers {
+        if let Some(error) = worker.await.unwrap() {
+            cut_off += 1;
+            eprintln!("a run was cut off by the kill: {error}");
+        }
+    }
+    assert!(
+        next.load(std::sync::atomic::Ordering::SeqCst) < ACCOUNTS,
+        "the kill came before the load ended"
+    );
+    assert!(cut_off > 0, "runs were in flight when the server died");
+    let acked = acked.lock().unwrap().clone();
+    let (sessions, enrolments) = (
+        acked.iter().filter(|(_, a)| a.session.is_some()).count(),
+        acked.iter().filter(|(_, a)| a.enrolled.is_some()).count(),
+    );
+    eprintln!("acknowledged before the kill: {sessions} sign-ins, {enrolments} enrolments");
+
+    let after = Instance::start("after", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    for (name, ack) in &acked {
+        let session = ack
+            .session
+            .as_ref()
+            .expect("a run records its sign-in first");
+        let (status, _, body) = after.call("/api/my_tokens", "", session).await;
+        assert_eq!(status, 200, "{name}'s acknowledged session: {body}");
+        if let Some(label) = &ack.enrolled {
+            assert!(
+                body.contains(label.as_str()),
+                "{name}'s acknowledged app {label:?} is active: {body}"
+            );
+        }
+    }
+    // Every message queued before or after the kill is delivered by the restarted server:
+    // nothing is left pending, nothing failed. A message the dead server was sending at the
+    // moment of the kill stays leased for two minutes, then is sent again (at least once).
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let messages = db.outbox_messages(1000).await.unwrap();
+        assert!(!messages.is_empty(), "the enrolments queued notices");
+        assert!(
+            messages.iter().all(|m| m.state != OutboxState::Failed),
+            "a notice failed: {messages:?}"
+        );
+        if messages.iter().all(|m| m.state == OutboxState::Sent) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "undelivered after the restart: {:?}",
+            messages
+                .iter()
+                .filter(|m| m.state != OutboxState::Sent)
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Among them the "app added" notice of each acknowledged enrolment, to the account's
+    // address, queued in the same transaction as the activation.
+    let mails = smtp.received();
+    for (name, ack) in &acked {
+        if ack.enrolled.is_some() {
+            let address = format!("{name}@example.org");
+            assert!(
+                mails
+                    .iter()
+                    .any(|m| m.to.iter().any(|to| to.contains(&address))),
+                "the notice to {address} was delivered"
+            );
+        }
+    }
+    drop(after);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_load_loses_nothing_acknowledged_on_sqlite() {
+    sigkill_mid_load_loses_nothing_acknowledged(testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_mid_load_loses_nothing_acknowledged_on_postgresql() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    sigkill_mid_load_loses_nothing_acknowledged(db).await;
+}
+
+/// Issue 9, observability: `/metrics` on its own address (not on the public one) counts the
+/// sign-in steps by factor and outcome, request latency by route, the argon2 queue wait and the
+/// outbox depth; every response carries a request id (an upstream one kept if plain); with
+/// `MAYI_LOG_FORMAT=json` every log line is a JSON object, a request's lines carrying its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn operators_get_metrics_json_logs_and_request_ids() {
+    let db: TestStore = testing::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cipher = SeedCipher::load_or_create(&dir.path().join("seed.key")).unwrap();
+    let secret = TotpSecret::generate();
+    let alice = account(&db, "alice", vec![], vec![]).await;
+    db.insert_token(totp_token(&cipher, alice, &secret))
+        .await
+        .unwrap();
+    let smtp = SmtpServer::start(0).await;
+    let gateway = SmsGateway::start().await;
+    let metrics_port = free_port();
+    let server = Instance::start(
+        "observed",
+        &db.url(),
+        dir.path(),
+        &smtp,
+        &gateway,
+        &[
+            ("MAYI_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}")),
+            ("MAYI_LOG_FORMAT", "json".to_string()),
+        ],
+    )
+    .await;
+
+    // Password, a wrong app code, the right one.
+    let attempt = server.sign_in("alice").await;
+    let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
+    let token = first_token_id(&pending);
+    let (status, _, _) = server
+        .call(
+            "/api/verify_code",
+            &format!("token_id={token}&kind=totp&code={}", wrong_code(&secret)),
+            &attempt,
+        )
+        .await;
+    assert_eq!(status, 401);
+    let (status, _, body) = server
+        .call(
+            "/api/verify_code",
+            &format!(
+                "token_id={token}&kind=totp&code={}",
+                secret.code_at(now_secs())
+            ),
+            &attempt,
+        )
+        .await;
+    assert!(status < 400, "{body}");
+
+    // Request ids: a plain upstream id is kept, a bad one replaced, a missing one made up.
+    let client = reqwest::Client::new();
+    let id_of = |r: &reqwest::Response| {
+        r.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let kept = client
+        .get(format!("{}/login", server.base))
+        .header("x-request-id", "upstream-id-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(id_of(&kept), "upstream-id-42");
+    let replaced = client
+        .get(format!("{}/healthz", server.base))
+        .header("x-request-id", "no spaces allowed")
+        .send()
+        .await
+        .unwrap();
+    let made = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .unwrap();
+    for id in [id_of(&replaced), id_of(&made)] {
+        assert!(
+            id.len() >= 8 && id != "no spaces allowed",
+            "a fresh id: {id:?}"
+        );
+    }
+    assert_ne!(id_of(&replaced), id_of(&made));
+
+    // /metrics is served on its own address only.
+    let public = client
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    let text = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str, labels: &[&str]| -> Option<f64> {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+            .find(|l| labels.iter().all(|label| l.contains(label)))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    let steps = "mayi_sign_in_steps_total";
+    assert_eq!(
+        value(steps, &[r#"factor="password""#, r#"outcome="success""#]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(steps, &[r#"factor="totp""#, r#"outcome="failure""#]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(steps, &[r#"factor="totp""#, r#"outcome="success""#]),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            "mayi_http_request_duration_seconds_count",
+            &[r#"route="/api/verify_code""#, r#"status="4xx""#]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            "mayi_http_request_duration_seconds_count",
+            &[r#"route="/api/verify_code""#, r#"status="2xx""#]
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        value("mayi_argon2_queue_wait_seconds_count", &[]),
+        Some(1.0),
+        "one password hashed: {text}"
+    );
+    assert!(
+        value("mayi_outbox_queue_depth", &[]).is_some(),
+        "the outbox depth: {text}"
+    );
+    assert!(text.contains("# HELP mayi_sign_in_steps_total"), "{text}");
+
+    // JSON log lines, the request's id in its lines.
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("observed.log")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines.len() > 5, "{log}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["span"]["request_id"] == "upstream-id-42"),
+        "a line of the request carries its id: {log}"
+    );
 }

@@ -135,6 +135,7 @@ impl Store {
             tx.commit().await.map_err(db_err)?;
             id
         });
+        crate::telemetry::emergency_code_issued(new.issuer.as_str());
         Ok(EmergencyCodeId(id))
     }
 
@@ -154,7 +155,7 @@ impl Store {
              AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL \
              RETURNING {CODE_COLUMNS}"
         );
-        with_pool!(self, pool => {
+        let used = with_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(account.0)
                 .bind(code_hash.to_vec())
@@ -163,8 +164,12 @@ impl Store {
                 .await
                 .map_err(db_err)?
                 .map(|row| code_from_row(&row))
-                .transpose()
-        })
+                .transpose()?
+        });
+        if used.is_some() {
+            crate::telemetry::emergency_code_used();
+        }
+        Ok(used)
     }
 
     /// One code's metadata (never the code or its hash: EC-8).

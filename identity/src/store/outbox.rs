@@ -197,6 +197,17 @@ impl Store {
         with_pool!(self, pool => enqueue_in!(pool, &message, now))
     }
 
+    /// How many messages wait to be sent (pending: due, backing off or leased), for monitoring.
+    pub async fn outbox_pending_count(&self) -> Result<i64> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'")
+                .fetch_one(pool)
+                .await
+                .map_err(db_err)?
+                .i64("n")
+        })
+    }
+
     /// Hands up to `limit` (at most [`OUTBOX_CLAIM_MAX`]) due messages to the calling worker,
     /// oldest due first, leasing each until now + `lease`. Due: pending, `next_attempt_at` ≤ now,
     /// not leased (or the lease ran out: its worker died, so it is sent again), not expired.

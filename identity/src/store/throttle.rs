@@ -24,10 +24,14 @@ impl Store {
     /// (RL-1), count before checking with [`Self::throttle_hit`].
     pub async fn throttle_check(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         let record = self.throttle_record(key).await?;
-        Ok(self
+        let state = self
             .throttle_policy()
             .rule(key)
-            .state(record.as_ref(), self.clock.now()))
+            .state(record.as_ref(), self.clock.now());
+        if !state.is_open() {
+            crate::telemetry::rate_limited(key);
+        }
+        Ok(state)
     }
 
     /// Counts one failure for `key`, unconditionally and atomically (RL-6: 300 concurrent
@@ -67,6 +71,7 @@ impl Store {
             }
             let state = rule.state(self.throttle_record(key).await?.as_ref(), now);
             if !state.is_open() {
+                crate::telemetry::rate_limited(key);
                 return Ok(state);
             }
             // Cleared or expired between the two statements: try to count again.

@@ -633,8 +633,11 @@ async fn outbox_claim_leases_and_an_expired_lease_resends(store: &Store) {
         "newest first"
     );
     assert_eq!(f.store.outbox_messages(1).await.unwrap().len(), 1);
+    assert_eq!(f.store.outbox_pending_count().await.unwrap(), 2);
 
     let claimed = f.store.claim_outbox(10, LEASE).await.unwrap();
+    // Leased messages still wait (the depth counts them until they are marked).
+    assert_eq!(f.store.outbox_pending_count().await.unwrap(), 2);
     assert_eq!(claimed.iter().map(|m| m.id).collect::<Vec<_>>(), [e, s]);
     let lease_end = Timestamp::from_millis(T0).plus(LEASE);
     assert!(claimed.iter().all(|m| m.locked_until == Some(lease_end)));
@@ -648,11 +651,13 @@ async fn outbox_claim_leases_and_an_expired_lease_resends(store: &Store) {
     // The worker sent the e-mail and died before marking the SMS: when the lease ends, the
     // SMS is handed out again (sent twice rather than lost); the sent e-mail is not.
     f.store.mark_sent(e).await.unwrap();
+    assert_eq!(f.store.outbox_pending_count().await.unwrap(), 1);
     f.clock.advance(Duration::from_millis(1));
     let again = f.store.claim_outbox(10, LEASE).await.unwrap();
     assert_eq!(again.iter().map(|m| m.id).collect::<Vec<_>>(), [s]);
     assert_eq!(again[0].attempts, 0);
     f.store.mark_sent(s).await.unwrap();
+    assert_eq!(f.store.outbox_pending_count().await.unwrap(), 0);
 
     let sent_at = Timestamp::from_millis(T0).plus(LEASE);
     let listed = f.store.outbox_messages(10).await.unwrap();
