@@ -769,6 +769,10 @@ async fn run(options: Options) -> Result<bool, String> {
         .map_err(|e| format!("hashing the benchmark password: {e}"))?;
     let argon2 = argon2_mean(&hasher, &hash).await?;
     eprintln!("bench: argon2 {:.1} ms per hash", ms(argon2.mean));
+    // The same verifications with one job per core at once: what the machine really sustains
+    // (argon2 is memory-bound; two vCPUs may share one core and its caches).
+    let parallel = argon2_parallel_rate(&hasher, &hash, cores).await?;
+    eprintln!("bench: argon2 on {cores} cores at once: {parallel:.1}/s");
 
     let sqlite = identity::testing::sqlite().await;
     let (sqlite_row, rows, sqlite_rss) =
@@ -817,6 +821,10 @@ async fn run(options: Options) -> Result<bool, String> {
         "| argon2id (m=19 MiB, t=2, p=1) per hash, measured at start | {:.1} ms (cores ÷ argon2 = {ideal:.1}/s) | | |",
         ms(argon2.mean)
     );
+    println!(
+        "| argon2id verifications, one job per core at once (no server, no database) | {parallel:.1}/s ({:.0} % of cores ÷ argon2) | | |",
+        100.0 * parallel / ideal
+    );
     let mut failed = sqlite_row.failures > 0;
     let mut sign_in_rows = vec![(sqlite_row, sqlite_rss)];
     if let Some(pg) = postgres {
@@ -826,12 +834,13 @@ async fn run(options: Options) -> Result<bool, String> {
     for (row, _) in &sign_in_rows {
         let ratio = row.rate / ideal;
         println!(
-            "| password + TOTP sign-ins, {VIRTUAL_USERS} users × {:.0} s, {} | {:.1}/s, p50 {:.0} ms, p99 {:.0} ms, ratio {ratio:.2}{} | ratio ≥ {} | {} |",
+            "| password + TOTP sign-ins, {VIRTUAL_USERS} users × {:.0} s, {} | {:.1}/s, p50 {:.0} ms, p99 {:.0} ms, ratio {ratio:.2} ({:.2} of argon2 on all cores at once){} | ratio ≥ {} | {} |",
             options.signin.as_secs_f64(),
             row.backend,
             row.rate,
             ms(row.p50),
             ms(row.p99),
+            row.rate / parallel,
             if row.failures > 0 { format!(", {} FAILED", row.failures) } else { String::new() },
             target::SIGNIN_RATIO,
             verdict(ratio >= target::SIGNIN_RATIO),
