@@ -21,26 +21,31 @@ async function expectAccessible(page: Page, what: string) {
   await page.emulateMedia({ colorScheme: null });
 }
 
-test("signed-out pages", async ({ page }) => {
-  for (const path of [
-    "/login",
-    "/emergency",
-    "/emergency/prove",
-    "/emergency/cancel?t=not-a-token",
-    "/login/verify",
-    "/help/signing-in",
-    "/help/tokens",
-    "/help/emergency-access",
-    "/help/emergency-sign-in",
-    "/help/lost-phone",
-    "/no/such/page",
-  ]) {
+// One test per page: each page (load, styled check, axe in two themes) takes about 3 s, and
+// eleven of them in one test ran past the 30 s test timeout.
+for (const path of [
+  "/login",
+  "/emergency",
+  "/emergency/prove",
+  "/emergency/cancel?t=not-a-token",
+  "/login/verify",
+  "/help/signing-in",
+  "/help/tokens",
+  "/help/emergency-access",
+  "/help/emergency-sign-in",
+  "/help/lost-phone",
+  "/no/such/page",
+]) {
+  test(`signed-out page ${path}`, async ({ page }) => {
     await page.goto(path);
     await expectAccessible(page, path);
-  }
-});
+  });
+}
 
 test("signing in and the signed-in pages", async ({ page }, info) => {
+  // Several pages, each about 3 s (styled check, axe in two themes): more than the default 30 s
+  // on a loaded 2-core machine.
+  test.setTimeout(90_000);
   await page.goto("/login");
   await page.getByLabel("Username").fill(`a11y-${info.project.name}`);
   await page.getByLabel("Password", { exact: true }).fill(password);
@@ -57,6 +62,9 @@ test("signing in and the signed-in pages", async ({ page }, info) => {
 });
 
 test("the wizard's steps and the restricted session", async ({ page }, info) => {
+  // Several pages, each about 3 s (styled check, axe in two themes): more than the default 30 s
+  // on a loaded 2-core machine.
+  test.setTimeout(90_000);
   const username = `a11y-wizard-${info.project.name}`;
   await page.goto("/emergency");
   await page.getByLabel("Username").fill(username);
@@ -86,6 +94,9 @@ test("the wizard's steps and the restricted session", async ({ page }, info) => 
 });
 
 test("the operational console", async ({ page }, info) => {
+  // Several pages, each about 3 s (styled check, axe in two themes): more than the default 30 s
+  // on a loaded 2-core machine.
+  test.setTimeout(90_000);
   await signInWithApp(page, `op-a11y-${info.project.name}`);
   await page.goto("/admin");
   await page.getByLabel("Username, name, email or phone number").fill("console-user");
