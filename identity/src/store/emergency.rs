@@ -255,7 +255,7 @@ impl Store {
             "SELECT {CODE_COLUMNS} FROM emergency_codes \
              WHERE id = (SELECT code_id FROM emergency_sessions WHERE session_id = $1)"
         );
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(session.0)
                 .fetch_optional(pool)

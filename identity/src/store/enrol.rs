@@ -23,7 +23,7 @@ impl Store {
     /// Whether the account ever had a token that was active (active now, or removed since).
     /// An account that never had one may enrol its first token right after the password step.
     pub async fn has_had_tokens(&self, account: AccountId) -> Result<bool> {
-        let count = with_pool!(self, pool => {
+        let count = with_read_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n FROM tokens \
                  WHERE account_id = $1 AND state IN ('active', 'removed')",
@@ -76,7 +76,7 @@ impl Store {
              FROM tokens WHERE account_id = $1 \
              AND (state = 'active' OR (state = 'pending' AND created_at > $2)) ORDER BY id"
         );
-        let rows = with_pool!(self, pool => {
+        let rows = with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(account.0)
                 .bind(since)

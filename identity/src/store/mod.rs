@@ -45,6 +45,8 @@ static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// SQLite waits this long for a competing writer before reporting "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Read-only SQLite connections for the hot reads, beside the one writer.
+const SQLITE_READERS: u32 = 4;
 /// How long a request waits for a pooled connection before failing (closed, not open: AC-6).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest client address kept with a session, in characters.
@@ -70,6 +72,9 @@ enum Pool {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite only: read-only connections for the hot reads ([`with_read_pool!`]), beside the
+    /// one connection in `pool` that every write (and every other read) goes through.
+    reader: Option<SqlitePool>,
     clock: Arc<dyn Clock>,
     throttle: crate::ThrottlePolicy,
 }
@@ -126,6 +131,19 @@ macro_rules! with_pool {
         match &$store.pool {
             Pool::Sqlite($pool) => $body,
             Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// As [`with_pool!`], on SQLite's read-only connections when the store has them: for plain
+/// `SELECT`s on hot paths (every signed-in request, the token list, the second sign-in step),
+/// which then run beside the writer instead of queueing for it. Never for a write.
+macro_rules! with_read_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match (&$store.pool, &$store.reader) {
+            (Pool::Sqlite(_), Some($pool)) => $body,
+            (Pool::Sqlite($pool), None) => $body,
+            (Pool::Postgres($pool), _) => $body,
         }
     };
 }
@@ -278,21 +296,43 @@ impl Store {
         let mut pool = SqlitePoolOptions::new()
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .test_before_acquire(false);
+        let open_err =
+            |e: sqlx::Error| DomainError::Storage(format!("cannot open the SQLite database: {e}"));
         if in_memory {
             // An in-memory database lives as long as one of its connections: keep one open.
             pool = pool
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None);
-        } else {
-            pool = pool.max_connections(8);
+            let pool = pool.connect_with(options).await.map_err(open_err)?;
+            return Ok(Self {
+                pool: Pool::Sqlite(pool),
+                reader: None,
+                clock: Arc::new(SystemClock),
+                throttle: crate::ThrottlePolicy::DEFAULT,
+            });
         }
-        let pool = pool
-            .connect_with(options)
+        // One writer connection. SQLite takes one writer at a time anyway; with several
+        // connections, concurrent writers met SQLITE_BUSY, and SQLite's busy handler sleeps
+        // whole milliseconds (1, 2, 5, 10… ms) before it tries again: that, not the disk, capped
+        // sign-in verifications at a few hundred per second. Here they queue in the pool, in
+        // order, and each starts the moment the previous one commits.
+        let writer = pool
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
-            .map_err(|e| DomainError::Storage(format!("cannot open the SQLite database: {e}")))?;
+            .map_err(open_err)?;
+        // Readers see every committed write (WAL) and never wait for the writer.
+        let reader = SqlitePoolOptions::new()
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .max_connections(SQLITE_READERS)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(open_err)?;
         Ok(Self {
-            pool: Pool::Sqlite(pool),
+            pool: Pool::Sqlite(writer),
+            reader: Some(reader),
             clock: Arc::new(SystemClock),
             throttle: crate::ThrottlePolicy::DEFAULT,
         })
@@ -310,6 +350,7 @@ impl Store {
             .map_err(|e| DomainError::Storage(format!("cannot connect to PostgreSQL: {e}")))?;
         Ok(Self {
             pool: Pool::Postgres(pool),
+            reader: None,
             clock: Arc::new(SystemClock),
             throttle: crate::ThrottlePolicy::DEFAULT,
         })
@@ -438,7 +479,7 @@ impl Store {
 
     /// The account with this canonical username, if any.
     pub async fn account_by_username(&self, username: &Username) -> Result<Option<Account>> {
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(
                 "SELECT id, username, display_name, password_hash, state, role, created_at, \
                  updated_at FROM accounts WHERE username = $1",
@@ -454,7 +495,7 @@ impl Store {
 
     /// The account with this id, if any.
     pub async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(
                 "SELECT id, username, display_name, password_hash, state, role, created_at, \
                  updated_at FROM accounts WHERE id = $1",
@@ -497,7 +538,7 @@ impl Store {
 
     /// An account's contact channels, oldest first.
     pub async fn contacts(&self, account: AccountId) -> Result<Vec<Contact>> {
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(
                 "SELECT id, account_id, kind, value, confirmed, is_recovery, created_at \
                  FROM contacts WHERE account_id = $1 ORDER BY id",
@@ -569,7 +610,7 @@ impl Store {
     /// account's id). `None` if the token does not exist or has no seed. The caller must already
     /// know the token belongs to the account it acts for (AC-2).
     pub async fn token_secret(&self, token: TokenId) -> Result<Option<Vec<u8>>> {
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             let row = sqlx::query("SELECT secret_enc FROM tokens WHERE id = $1")
                 .bind(token.0)
                 .fetch_optional(pool)
@@ -589,7 +630,7 @@ impl Store {
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = 'active' \
              ORDER BY id"
         );
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(account.0)
                 .fetch_all(pool)
@@ -606,7 +647,7 @@ impl Store {
     /// acting (AC-2, no IDOR).
     pub async fn token(&self, account: AccountId, token: TokenId) -> Result<Option<Token>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1 AND account_id = $2");
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(token.0)
                 .bind(account.0)
@@ -680,7 +721,7 @@ impl Store {
     /// The sign-in attempt behind `token`, or `None` when it is unknown, finished or expired.
     pub async fn login_attempt(&self, token: &SessionToken) -> Result<Option<LoginAttempt>> {
         let now = self.now();
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT id, account_id, created_at, expires_at FROM login_attempts \
                  WHERE token_hash = $1 AND expires_at > $2",
@@ -793,7 +834,7 @@ impl Store {
              AND last_seen_at >= (CASE WHEN scope = 'emergency' THEN $4 ELSE $3 END)"
         );
         let (idle_since, emergency_idle_since) = idle_bounds(now);
-        let found = with_pool!(self, pool => {
+        let found = with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(token.hash().to_vec())
                 .bind(now)
@@ -818,7 +859,7 @@ impl Store {
     pub async fn signed_in(&self, token: &SessionToken) -> Result<Option<SignedIn>> {
         let now = self.now();
         let (idle_since, emergency_idle_since) = idle_bounds(now);
-        let found = with_pool!(self, pool => {
+        let found = with_read_pool!(self, pool => {
             sqlx::query(
                 "SELECT s.id, s.account_id, s.scope, s.created_at, s.last_seen_at, s.expires_at, \
                  s.ip, s.user_agent, s.reauthenticated_at, \

@@ -160,7 +160,7 @@ impl Store {
     pub async fn live_oob_token(&self, attempt: &SessionToken) -> Result<Option<TokenId>> {
         let now = self.now();
         let attempt_hash = attempt.hash().to_vec();
-        let row = with_pool!(self, pool => {
+        let row = with_read_pool!(self, pool => {
             sqlx::query(
                 "SELECT c.token_id FROM oob_challenges c \
                  JOIN login_attempts a ON a.id = c.attempt_id \

@@ -97,7 +97,7 @@ impl Store {
     /// `key`'s counter as stored, if it has one (for tests and the operator console).
     pub async fn throttle_record(&self, key: &ThrottleKey) -> Result<Option<ThrottleRecord>> {
         let sql = format!("SELECT {RECORD_COLUMNS} FROM throttle WHERE key = $1");
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(key.as_str())
                 .fetch_optional(pool)
