@@ -108,7 +108,7 @@ impl Store {
         })
     }
 
-    /// Deletes the counters of address and send keys whose window has ended (they allow
+    /// Deletes the counters of address, send and wizard-start keys whose window has ended (they allow
     /// everything again anyway). Account-and-factor counts are never purged: only a success or
     /// an operator clears them (RL-1). Returns how many rows went; safe to run at any time.
     pub async fn throttle_purge(&self) -> Result<u64> {
@@ -117,8 +117,8 @@ impl Store {
             .saturating_sub(millis(self.throttle_policy().longest_window()));
         with_pool!(self, pool => {
             Ok(sqlx::query(
-                "DELETE FROM throttle WHERE (key LIKE 'ip:%' OR key LIKE 'acct:%:sends') \
-                 AND window_start <= $1",
+                "DELETE FROM throttle WHERE (key LIKE 'ip:%' OR key LIKE 'acct:%:sends' \
+                 OR key LIKE 'acct:%:wizard') AND window_start <= $1",
             )
             .bind(dead_before)
             .execute(pool)

@@ -773,18 +773,21 @@ async fn throttle_purge_removes_only_dead_windows(store: &Store) {
     let a = store.create_account(new_account("alice")).await.unwrap();
     let old_ip = ThrottleKey::ip("192.0.2.1", Scope::SignIn);
     let old_sends = ThrottleKey::account_sends(a);
+    let old_wizard = ThrottleKey::account_wizard(a);
     let factor = totp_key(a);
     store.throttle_fail(&old_ip).await.unwrap();
     store.throttle_hit(&old_sends).await.unwrap();
+    store.throttle_hit(&old_wizard).await.unwrap();
     store.throttle_fail(&factor).await.unwrap();
     clock.advance(secs(600));
     let young_ip = ThrottleKey::ip("192.0.2.2", Scope::Wizard);
     store.throttle_hit(&young_ip).await.unwrap();
     assert_eq!(store.throttle_purge().await.unwrap(), 0);
     clock.advance(secs(300));
-    assert_eq!(store.throttle_purge().await.unwrap(), 2);
+    assert_eq!(store.throttle_purge().await.unwrap(), 3);
     assert_eq!(store.throttle_record(&old_ip).await.unwrap(), None);
     assert_eq!(store.throttle_record(&old_sends).await.unwrap(), None);
+    assert_eq!(store.throttle_record(&old_wizard).await.unwrap(), None);
     assert!(store.throttle_record(&young_ip).await.unwrap().is_some());
     // A consecutive count is never purged, however old.
     clock.advance(secs(365 * 86_400));
