@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crate::testing::{execute_raw, TestStore};
 use crate::{
-    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, CodeIssuer, DomainError,
-    EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewEmergencyCode, NewToken,
-    Password, PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind,
+    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, DomainError,
+    EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewToken, Password,
+    PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind,
     TokenState, TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
 };
 
@@ -96,19 +96,13 @@ async fn issue_code(f: &Fixture, max_uses: u32) -> EmergencyCode {
     let now = Timestamp::now();
     f.store
         .issue_emergency_code(
-            &NewEmergencyCode {
-                account_id: f.account,
-                code_hash: code.hash(&hasher, f.account),
-                issuer: CodeIssuer::SelfService,
-                issued_by: None,
-                reason: "lost_phone".into(),
-                reason_text: None,
-                verification: None,
-                valid_from: now,
-                expires_at: now.plus(Duration::from_secs(3600)),
+            &crate::testing::self_service_code(
+                f.account,
+                code.hash(&hasher, f.account),
+                now,
+                now.plus(Duration::from_secs(3600)),
                 max_uses,
-                cancel_hash: None,
-            },
+            ),
             &[],
         )
         .await

@@ -270,6 +270,31 @@ pub async fn raw_rows(store: &Store, table: &str) -> Vec<String> {
     }
 }
 
+/// A self-service emergency code for "lost phone" with no free text, valid from `valid_from` to
+/// `expires_at` for `max_uses` uses: what the wizard issues, for tests that need a code in the
+/// store without walking the wizard.
+pub fn self_service_code(
+    account: crate::AccountId,
+    code_hash: [u8; 32],
+    valid_from: Timestamp,
+    expires_at: Timestamp,
+    max_uses: u32,
+) -> crate::NewEmergencyCode {
+    crate::NewEmergencyCode {
+        account_id: account,
+        code_hash,
+        issuer: crate::CodeIssuer::SelfService,
+        issued_by: None,
+        reason: "lost_phone".into(),
+        reason_text: None,
+        verification: None,
+        valid_from,
+        expires_at,
+        max_uses,
+        cancel_hash: None,
+    }
+}
+
 /// A well-formed argon2id PHC string that matches no password: for tests that need an account
 /// but not a login, without paying for a real hash.
 pub fn fake_password_hash() -> PasswordHash {

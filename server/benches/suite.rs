@@ -41,8 +41,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use identity::{
-    testing::TestStore, CodeHasher, CodeIssuer, EmergencyCode, NewEmergencyCode, PasswordHasher,
-    SeedCipher, Timestamp, EMERGENCY_CODE_KEY_LABEL, LOGIN_ATTEMPT_TTL,
+    testing::TestStore, CodeHasher, EmergencyCode, PasswordHasher, SeedCipher, Timestamp,
+    EMERGENCY_CODE_KEY_LABEL, LOGIN_ATTEMPT_TTL,
 };
 use reqwest::header;
 use support::*;
@@ -673,19 +673,13 @@ async fn other_rows(
         let code = EmergencyCode::generate();
         store
             .issue_emergency_code(
-                &NewEmergencyCode {
-                    account_id: account.account,
-                    code_hash: code.hash(&hasher, account.account),
-                    issuer: CodeIssuer::SelfService,
-                    issued_by: None,
-                    reason: "lost_phone".into(),
-                    reason_text: None,
-                    verification: None,
-                    valid_from: issued,
-                    expires_at: issued.plus(Duration::from_secs(3600)),
-                    max_uses: 3,
-                    cancel_hash: None,
-                },
+                &identity::testing::self_service_code(
+                    account.account,
+                    code.hash(&hasher, account.account),
+                    issued,
+                    issued.plus(Duration::from_secs(3600)),
+                    3,
+                ),
                 &[],
             )
             .await

@@ -34,6 +34,8 @@ pub struct Delivery {
     mail_from: Mailbox,
     sms: Option<(reqwest::Client, String)>,
     dev: bool,
+    /// Whether `/metrics` is served: only then is the outbox's depth read.
+    report_depth: bool,
 }
 
 impl Delivery {
@@ -77,15 +79,16 @@ impl Delivery {
             mail_from,
             sms,
             dev: config.dev,
+            report_depth: config.metrics_listen.is_some(),
         })
     }
 
-    /// Delivers until `shutdown` turns true. Every few seconds, also reports the outbox's depth
-    /// (`mayi_outbox_queue_depth`).
+    /// Delivers until `shutdown` turns true. When metrics are served, also reports the outbox's
+    /// depth (`mayi_outbox_queue_depth`) every few seconds.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut depth_read: Option<std::time::Instant> = None;
         loop {
-            if depth_read.is_none_or(|at| at.elapsed() >= DEPTH_EVERY) {
+            if self.report_depth && depth_read.is_none_or(|at| at.elapsed() >= DEPTH_EVERY) {
                 depth_read = Some(std::time::Instant::now());
                 match self.store.outbox_pending_count().await {
                     Ok(depth) => {

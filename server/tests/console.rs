@@ -15,9 +15,9 @@ use axum::{
 use http_body_util::BodyExt;
 use identity::{
     testing::{fake_password_hash, TestStore},
-    AccountId, AccountState, AuditAction, AuditQuery, CodeIssuer, NewAccount, NewEmergencyCode,
-    NewSession, NewToken, PasswordHasher, Role, SeedCipher, SessionScope, Store, SystemClock,
-    Timestamp, TokenId, TokenKind, TokenState, TotpSecret, Username,
+    AccountId, AccountState, AuditAction, AuditQuery, NewAccount, NewSession, NewToken,
+    PasswordHasher, Role, SeedCipher, SessionScope, Store, SystemClock, Timestamp, TokenId,
+    TokenKind, TokenState, TotpSecret, Username,
 };
 use leptos::prelude::LeptosOptions;
 use tower::ServiceExt;
@@ -167,19 +167,13 @@ impl Harness {
                 let code = self
                     .store
                     .issue_emergency_code(
-                        &NewEmergencyCode {
-                            account_id: self.mallory,
-                            code_hash: hash,
-                            issuer: CodeIssuer::SelfService,
-                            issued_by: None,
-                            reason: "lost_phone".into(),
-                            reason_text: None,
-                            verification: None,
-                            valid_from: Timestamp::from_millis(now - 1000),
-                            expires_at: Timestamp::from_millis(now + 3_600_000),
-                            max_uses: 3,
-                            cancel_hash: None,
-                        },
+                        &identity::testing::self_service_code(
+                            self.mallory,
+                            hash,
+                            Timestamp::from_millis(now - 1000),
+                            Timestamp::from_millis(now + 3_600_000),
+                            3,
+                        ),
                         &[],
                     )
                     .await

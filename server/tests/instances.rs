@@ -11,6 +11,7 @@
 mod support;
 
 use std::{
+    collections::BTreeMap,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -18,10 +19,10 @@ use std::{
 
 use identity::{
     testing::{self, raw_rows, TestStore},
-    AccountId, AccountState, CodeHasher, CodeIssuer, EmergencyCode, Factor, NewAccount, NewContact,
-    NewEmergencyCode, NewOutboxMessage, NewToken, OutboxState, Password, PasswordHasher,
-    PhoneNumber, Role, SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState,
-    TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
+    AccountId, AccountState, CodeHasher, EmergencyCode, Factor, NewAccount, NewContact,
+    NewOutboxMessage, NewToken, OutboxState, Password, PasswordHasher, PhoneNumber, Role,
+    SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState, TotpSecret, Username,
+    EMERGENCY_CODE_KEY_LABEL,
 };
 use support::{SmsGateway, SmtpServer};
 
@@ -106,6 +107,16 @@ impl Instance {
         post(&self.base, path, form, cookie).await.unwrap()
     }
 
+    /// The second sign-in step with an authenticator app code.
+    async fn verify_totp(
+        &self,
+        attempt: &str,
+        token: i64,
+        code: &str,
+    ) -> (u16, Vec<String>, String) {
+        verify_totp(&self.base, attempt, token, code).await.unwrap()
+    }
+
     async fn sign_in(&self, username: &str) -> String {
         let (status, cookies, body) = self
             .call(
@@ -145,6 +156,17 @@ async fn post(
         .filter(|pair| !pair.ends_with('='))
         .collect();
     Ok((status, cookies, response.text().await?))
+}
+
+/// The second sign-in step with an authenticator app code, on the server at `base`.
+async fn verify_totp(
+    base: &str,
+    attempt: &str,
+    token: i64,
+    code: &str,
+) -> Result<(u16, Vec<String>, String), reqwest::Error> {
+    let form = format!("token_id={token}&kind=totp&code={code}");
+    post(base, "/api/verify_code", &form, attempt).await
 }
 
 fn cookie(cookies: &[String], name: &str) -> String {
@@ -273,14 +295,7 @@ async fn two_instances_on_one_postgresql_database() {
     assert_eq!(status, 200, "{pending}");
     let token = first_token_id(&pending);
     let (status, cookies, body) = b
-        .call(
-            "/api/verify_code",
-            &format!(
-                "token_id={token}&kind=totp&code={}",
-                secret.code_at(now_secs())
-            ),
-            &attempt,
-        )
+        .verify_totp(&attempt, token, &secret.code_at(now_secs()))
         .await;
     assert!(status < 400, "{status} {body}");
     let session = cookie(&cookies, "mayi_session");
@@ -298,22 +313,10 @@ async fn two_instances_on_one_postgresql_database() {
     let wrong = wrong_code(&secret);
     for i in 0..5 {
         let instance = if i % 2 == 0 { &a } else { &b };
-        let (status, _, body) = instance
-            .call(
-                "/api/verify_code",
-                &format!("token_id={token}&kind=totp&code={wrong}"),
-                &attempt,
-            )
-            .await;
+        let (status, _, body) = instance.verify_totp(&attempt, token, &wrong).await;
         assert_eq!(status, 401, "guess {i}: {body}");
     }
-    let (status, _, body) = b
-        .call(
-            "/api/verify_code",
-            &format!("token_id={token}&kind=totp&code={wrong}"),
-            &attempt,
-        )
-        .await;
+    let (status, _, body) = b.verify_totp(&attempt, token, &wrong).await;
     assert_eq!(
         status, 429,
         "the sixth guess is delayed whichever instance: {body}"
@@ -333,19 +336,13 @@ async fn two_instances_on_one_postgresql_database() {
     let hasher = CodeHasher::from_cipher(&cipher, EMERGENCY_CODE_KEY_LABEL);
     let now = Timestamp::now();
     db.issue_emergency_code(
-        &NewEmergencyCode {
-            account_id: bob,
-            code_hash: code.hash(&hasher, bob),
-            issuer: CodeIssuer::SelfService,
-            issued_by: None,
-            reason: "lost_phone".into(),
-            reason_text: None,
-            verification: None,
-            valid_from: now,
-            expires_at: now.plus(Duration::from_secs(3600)),
-            max_uses: 1,
-            cancel_hash: None,
-        },
+        &identity::testing::self_service_code(
+            bob,
+            code.hash(&hasher, bob),
+            now,
+            now.plus(Duration::from_secs(3600)),
+            1,
+        ),
         &[],
     )
     .await
@@ -473,14 +470,7 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
     let code = alice_secret.code_at(now_secs());
     let (status, cookies, body) = server
-        .call(
-            "/api/verify_code",
-            &format!(
-                "token_id={}&kind=totp&code={code}",
-                first_token_id(&pending)
-            ),
-            &attempt,
-        )
+        .verify_totp(&attempt, first_token_id(&pending), &code)
         .await;
     assert!(status < 400, "{body}");
     secrets.extend([attempt.clone(), code, cookie(&cookies, "mayi_session")]);
@@ -656,7 +646,7 @@ async fn crash_load_run(
     base: &str,
     name: &str,
     secret: &TotpSecret,
-    acked: &std::sync::Mutex<Vec<(String, Acknowledged)>>,
+    acked: &std::sync::Mutex<BTreeMap<String, Acknowledged>>,
 ) -> Result<(), String> {
     let err = |e: reqwest::Error| e.to_string();
     let form = format!("username={name}&password={}", enc(PASSWORD));
@@ -668,12 +658,8 @@ async fn crash_load_run(
     let (_, _, pending) = post(base, "/api/pending_sign_in", "", &attempt)
         .await
         .map_err(err)?;
-    let form = format!(
-        "token_id={}&kind=totp&code={}",
-        first_token_id(&pending),
-        secret.code_at(now_secs())
-    );
-    let (status, cookies, body) = post(base, "/api/verify_code", &form, &attempt)
+    let code = secret.code_at(now_secs());
+    let (status, cookies, body) = verify_totp(base, &attempt, first_token_id(&pending), &code)
         .await
         .map_err(err)?;
     if status >= 400 {
@@ -681,15 +667,7 @@ async fn crash_load_run(
     }
     let session = cookie(&cookies, "mayi_session");
     let record = |f: &dyn Fn(&mut Acknowledged)| {
-        let mut all = acked.lock().unwrap();
-        match all.iter_mut().find(|(n, _)| n == name) {
-            Some((_, a)) => f(a),
-            None => {
-                let mut a = Acknowledged::default();
-                f(&mut a);
-                all.push((name.to_string(), a));
-            }
-        }
+        f(acked.lock().unwrap().entry(name.to_string()).or_default());
     };
     record(&|a| a.session = Some(session.clone()));
 
@@ -757,7 +735,7 @@ async fn sigkill_mid_load_loses_nothing_acknowledged(db: TestStore) {
 
     let users = std::sync::Arc::new(users);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
     let mut workers = Vec::new();
     for _ in 0..4 {
         let (users, next, acked, base) = (
@@ -777,7 +755,7 @@ async fn sigkill_mid_load_loses_nothing_acknowledged(db: TestStore) {
         }));
     }
     // SIGKILL once a few enrolments are acknowledged, while the others are in flight.
-    let enrolled = |acked: &std::sync::Mutex<Vec<(String, Acknowledged)>>| {
+    let enrolled = |acked: &std::sync::Mutex<BTreeMap<String, Acknowledged>>| {
         acked
             .lock()
             .unwrap()
@@ -912,22 +890,11 @@ async fn operators_get_metrics_json_logs_and_request_ids() {
     let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
     let token = first_token_id(&pending);
     let (status, _, _) = server
-        .call(
-            "/api/verify_code",
-            &format!("token_id={token}&kind=totp&code={}", wrong_code(&secret)),
-            &attempt,
-        )
+        .verify_totp(&attempt, token, &wrong_code(&secret))
         .await;
     assert_eq!(status, 401);
     let (status, _, body) = server
-        .call(
-            "/api/verify_code",
-            &format!(
-                "token_id={token}&kind=totp&code={}",
-                secret.code_at(now_secs())
-            ),
-            &attempt,
-        )
+        .verify_totp(&attempt, token, &secret.code_at(now_secs()))
         .await;
     assert!(status < 400, "{body}");
 

@@ -882,16 +882,12 @@ impl Store {
             .map_err(db_err)?
             .map(|row| -> Result<(Session, Account, bool)> {
                 let session = session_from_row(&row)?;
-                let account = Account {
-                    id: session.account_id,
-                    username: Username::from_canonical(row.text("username")?),
-                    display_name: row.text("display_name")?,
-                    password_hash: PasswordHash::from_stored(row.text("password_hash")?),
-                    state: stored(AccountState::parse(&row.text("state")?))?,
-                    role: stored(Role::parse(&row.text("role")?))?,
-                    created_at: Timestamp::from_millis(row.i64("account_created_at")?),
-                    updated_at: Timestamp::from_millis(row.i64("account_updated_at")?),
-                };
+                let account = account_fields(
+                    &row,
+                    session.account_id,
+                    "account_created_at",
+                    "account_updated_at",
+                )?;
                 Ok((session, account, row.flag("code_live")?))
             })
             .transpose()?
@@ -1195,15 +1191,21 @@ fn stored<T>(value: Result<T>) -> Result<T> {
 }
 
 fn account_from_row(r: &impl RowExt) -> Result<Account> {
+    account_fields(r, AccountId(r.i64("id")?), "created_at", "updated_at")
+}
+
+/// An account from a row whose time columns are named `created` and `updated` (a join renames
+/// them so they do not clash with the other table's).
+fn account_fields(r: &impl RowExt, id: AccountId, created: &str, updated: &str) -> Result<Account> {
     Ok(Account {
-        id: AccountId(r.i64("id")?),
+        id,
         username: Username::from_canonical(r.text("username")?),
         display_name: r.text("display_name")?,
         password_hash: PasswordHash::from_stored(r.text("password_hash")?),
         state: stored(AccountState::parse(&r.text("state")?))?,
         role: stored(Role::parse(&r.text("role")?))?,
-        created_at: Timestamp::from_millis(r.i64("created_at")?),
-        updated_at: Timestamp::from_millis(r.i64("updated_at")?),
+        created_at: Timestamp::from_millis(r.i64(created)?),
+        updated_at: Timestamp::from_millis(r.i64(updated)?),
     })
 }
 

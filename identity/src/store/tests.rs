@@ -734,7 +734,7 @@ async fn se8_finish_login_attempt_deletes_it(store: &Store) {
 /// that breaks the audit rules writes none of it.
 async fn signed_in_session_opens_in_one_transaction(store: &Store) {
     use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
-    use crate::{CodeIssuer, Factor, NewEmergencyCode, ThrottleKey};
+    use crate::{Factor, ThrottleKey};
     let a = store.create_account(new_account("bob")).await.unwrap();
     let attempt = store
         .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
@@ -779,19 +779,13 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
     let now = Timestamp::now();
     let code = store
         .issue_emergency_code(
-            &NewEmergencyCode {
-                account_id: a,
-                code_hash: [7; 32],
-                issuer: CodeIssuer::SelfService,
-                issued_by: None,
-                reason: "lost_phone".into(),
-                reason_text: None,
-                verification: None,
-                valid_from: now,
-                expires_at: now.plus(Duration::from_secs(3600)),
-                max_uses: 3,
-                cancel_hash: None,
-            },
+            &crate::testing::self_service_code(
+                a,
+                [7; 32],
+                now,
+                now.plus(Duration::from_secs(3600)),
+                3,
+            ),
             &[],
         )
         .await
@@ -825,7 +819,7 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
 /// its code still holds (false without a link, after expiry or revocation).
 async fn signed_in_reads_session_account_and_code_together(store: &Store) {
     use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
-    use crate::{CodeIssuer, Factor, NewEmergencyCode, ThrottleKey};
+    use crate::{Factor, ThrottleKey};
     let (store, clock) = clocked(store);
     let a = store.create_account(new_account("dora")).await.unwrap();
     assert!(store
@@ -857,19 +851,13 @@ async fn signed_in_reads_session_account_and_code_together(store: &Store) {
     // Linked to a code that lives 20 minutes.
     let code = store
         .issue_emergency_code(
-            &NewEmergencyCode {
-                account_id: a,
-                code_hash: [9; 32],
-                issuer: CodeIssuer::SelfService,
-                issued_by: None,
-                reason: "lost_phone".into(),
-                reason_text: None,
-                verification: None,
-                valid_from: T0,
-                expires_at: T0.plus(Duration::from_secs(20 * 60)),
-                max_uses: 3,
-                cancel_hash: None,
-            },
+            &crate::testing::self_service_code(
+                a,
+                [9; 32],
+                T0,
+                T0.plus(Duration::from_secs(20 * 60)),
+                3,
+            ),
             &[],
         )
         .await
