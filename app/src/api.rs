@@ -239,8 +239,12 @@ pub struct TokensView {
     pub groups: Vec<DeviceGroup>,
     /// Whether the session's sign-in is recent enough to add a token.
     pub may_add: bool,
-    /// An authenticator app being set up, if one was started.
+    /// An authenticator app being set up in this session, if one was started here (shown only
+    /// while `may_add`).
     pub enrolment: Option<EnrolmentView>,
+    /// Another session of the account is setting up an authenticator app (its secret is shown
+    /// only there).
+    pub enrolment_elsewhere: bool,
     /// An SMS or email token waiting for the code sent to it, if one was started.
     pub oob_enrolment: Option<OobEnrolmentView>,
     /// The device name the add forms suggest: this browser ("Chrome on Android").
@@ -274,7 +278,7 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
     let page = respond(
         state
             .enrolment
-            .token_page(&account)
+            .token_page(&session, &account)
             .await
             .map_err(map_enrol),
     )?;
@@ -298,6 +302,7 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
         groups,
         may_add: state.enrolment.is_recent(&session),
         enrolment,
+        enrolment_elsewhere: page.pending_totp_elsewhere,
         oob_enrolment,
         suggested_device: browser_name(client().user_agent.as_deref()),
     })
@@ -585,7 +590,8 @@ pub struct ContactsView {
 }
 
 /// "Confirm your password to continue": makes the caller's session recent again, so that it
-/// may add tokens and change contacts for the next 10 minutes.
+/// may add tokens and change contacts for the next 10 minutes, and gives it a new session id
+/// (a new cookie; the old one stops working at once).
 ///
 /// Who may call it: a signed-in user, for their own session; throttled like sign-in.
 #[server(prefix = "/api", endpoint = "reauthenticate")]
@@ -598,7 +604,14 @@ pub async fn reauthenticate(password: String) -> Result<(), AppError> {
         .reauthenticate(&session, &account, password, &client())
         .await
         .map_err(map_enrol);
-    respond(done)
+    let token = respond(done)?;
+    set_cookie(
+        &state.settings,
+        session_cookie(&state.settings),
+        token.as_str(),
+        None,
+    );
+    Ok(())
 }
 
 /// Starts adding an SMS (`kind` "sms", `target` a phone number) or email (`kind` "email",

@@ -29,7 +29,7 @@ pub enum AppError {
     /// Removing this would leave a full session's account without any token.
     #[error("{}", text::ERR_LAST_TOKEN)]
     LastToken,
-    /// Adding a token needs a recent sign-in.
+    /// Adding or removing a way into the account needs a recent sign-in (RB-1).
     #[error("{}", text::ERR_NOT_RECENT)]
     NotRecent,
     /// The thing asked for does not exist (or is not the caller's).

@@ -69,6 +69,88 @@ pub struct Settings {
     pub public_url: String,
     /// Development mode: plain-http cookies on localhost, undelivered messages in the log.
     pub dev: bool,
+    /// The reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are believed
+    /// (`MAYI_TRUSTED_PROXIES`); empty: the TCP peer is the client.
+    pub trusted_proxies: Vec<TrustedProxy>,
+}
+
+/// The client's address of the request, worked out once per request by the server's middleware
+/// from the socket peer and, behind a trusted proxy, its forwarding headers. Read by [`client`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+/// A trusted reverse proxy: one address (`10.0.0.7`, `::1`) or a network (`10.0.0.0/8`,
+/// `2001:db8::/32`). An IPv4-mapped IPv6 address (`::ffff:10.0.0.7`) counts as its IPv4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl TrustedProxy {
+    /// Parses `address` or `address/prefix-length`; the reason it is refused otherwise.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address
+            .parse()
+            .map_err(|_| format!("{address:?} is not an IP address"))?;
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(prefix) => match prefix.parse::<u8>() {
+                Ok(prefix) if prefix <= bits => prefix,
+                _ => {
+                    return Err(format!(
+                        "{prefix:?} is not a prefix length from 0 to {bits}"
+                    ))
+                }
+            },
+        };
+        // `::ffff:a.b.c.d/n` (n >= 96) is the IPv4 network `a.b.c.d/(n - 96)`.
+        let (network, prefix) = match network {
+            std::net::IpAddr::V6(v6) if prefix >= 96 => match v6.to_ipv4_mapped() {
+                Some(v4) => (std::net::IpAddr::V4(v4), prefix - 96),
+                None => (network, prefix),
+            },
+            _ => (network, prefix),
+        };
+        Ok(Self { network, prefix })
+    }
+
+    /// Whether `address` is this proxy or in its network.
+    pub fn contains(&self, address: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.network, address.to_canonical()) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(network) & mask == u32::from(address) & mask
+            }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(network) & mask == u128::from(address) & mask
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether any of `proxies` is `address` or holds it.
+    pub fn any_contains(proxies: &[TrustedProxy], address: std::net::IpAddr) -> bool {
+        proxies.iter().any(|proxy| proxy.contains(address))
+    }
+}
+
+impl std::fmt::Display for TrustedProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -107,8 +189,14 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
                 response.set_status(status);
             }
-            if matches!(error, AppError::Busy) {
-                response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            match error {
+                AppError::Busy => {
+                    response.insert_header(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                }
+                AppError::RateLimited(seconds) => {
+                    response.insert_header(header::RETRY_AFTER, HeaderValue::from(*seconds));
+                }
+                _ => {}
             }
         }
     }
@@ -136,6 +224,7 @@ pub fn map_auth(error: AuthError) -> AppError {
         AuthError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
         AuthError::Blocked => AppError::Blocked,
         AuthError::AttemptExpired => AppError::SignInExpired,
+        AuthError::NotRecent => AppError::NotRecent,
         AuthError::NotSignedIn => AppError::Unauthorized,
         AuthError::Domain(error) => map_domain(error),
     }
@@ -146,6 +235,7 @@ pub fn map_tokens(error: TokenError) -> AppError {
     match error {
         TokenError::NotFound => AppError::NotFound,
         TokenError::LastToken => AppError::LastToken,
+        TokenError::NotRecent => AppError::NotRecent,
         TokenError::Invalid(message) => AppError::Invalid(message),
         TokenError::Domain(error) => map_domain(error),
     }
@@ -262,18 +352,32 @@ pub fn no_store() {
     }
 }
 
-/// The client's address (the socket peer: an `X-Forwarded-For` header is not trusted) and
-/// browser, recorded with sessions and audit events and counted by the rate limits.
+/// The client's address and browser, recorded with sessions and audit events and counted by
+/// the rate limits.
 pub fn client() -> identity::Client {
-    let Some(parts) = request_parts() else {
-        return identity::Client::default();
-    };
-    let ip = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
-    let agent = parts
-        .headers
+    match request_parts() {
+        Some(parts) => client_of(&parts.extensions, &parts.headers),
+        None => identity::Client::default(),
+    }
+}
+
+/// The client of a request from its extensions and headers: the address is the server
+/// middleware's [`ClientAddress`] (the socket peer, or behind a trusted proxy the address it
+/// forwarded), else the socket peer; forwarding headers are never read here.
+pub fn client_of(
+    extensions: &axum::http::Extensions,
+    headers: &axum::http::HeaderMap,
+) -> identity::Client {
+    let ip = extensions
+        .get::<ClientAddress>()
+        .map(|address| address.0)
+        .or_else(|| {
+            extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|info| info.0.ip())
+        })
+        .map(|ip| ip.to_string());
+    let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);

@@ -159,6 +159,11 @@ pub const ERR_NOT_RECENT: &str =
 pub const ADD_TOTP_HEADING: &str = "Add an authenticator app";
 pub const ADD_TOTP_INTRO: &str = "Set up MAYI ID in an authenticator app on the phone you have now. You can do this on the phone itself.";
 pub const ADD_TOTP_START: &str = "Set up a new app";
+/// Another session of the account is setting up an authenticator app (issue 13: its secret is
+/// shown only there).
+pub const ADD_TOTP_ELSEWHERE: &str = "An authenticator app is being set up in another \
+     browser or session of this account. Its key is shown only there. If that was not you, \
+     change your password and sign out everywhere else.";
 pub const ADD_TOTP_FINISH: &str = "Finish";
 pub const TOKEN_ADDED_DONE: &str = "Added";
 

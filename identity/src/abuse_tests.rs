@@ -25,21 +25,21 @@ on_both_backends!(
     ac6_an_emergency_session_whose_code_cannot_be_read_is_refused,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
-const USERNAME: &str = "mallory-target";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const USERNAME: &str = "mallory-target";
 
-struct Fixture {
-    auth: Authenticator,
-    emergency: EmergencyAccess,
-    store: Store,
-    cipher: Arc<SeedCipher>,
-    account: AccountId,
-    token: TokenId,
-    secret: TotpSecret,
-    _db: TestStore,
+pub(crate) struct Fixture {
+    pub(crate) auth: Authenticator,
+    pub(crate) emergency: EmergencyAccess,
+    pub(crate) store: Store,
+    pub(crate) cipher: Arc<SeedCipher>,
+    pub(crate) account: AccountId,
+    pub(crate) token: TokenId,
+    pub(crate) secret: TotpSecret,
+    pub(crate) _db: TestStore,
 }
 
-async fn fixture(db: TestStore) -> Fixture {
+pub(crate) async fn fixture(db: TestStore) -> Fixture {
     let store = db.store.clone();
     let hasher = PasswordHasher::new(None).unwrap();
     let cipher = Arc::new(SeedCipher::from_key_bytes([6; 32]));
@@ -90,7 +90,7 @@ async fn fixture(db: TestStore) -> Fixture {
     }
 }
 
-async fn issue_code(f: &Fixture, max_uses: u32) -> EmergencyCode {
+pub(crate) async fn issue_code(f: &Fixture, max_uses: u32) -> EmergencyCode {
     let code = EmergencyCode::generate();
     let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
     let now = Timestamp::now();

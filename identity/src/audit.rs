@@ -133,6 +133,9 @@ stored_enum!(
         SessionsEndedByOperator => "session.ended_by_operator",
         /// Alert (AU-5): an emergency code was issued for an operator or administrator.
         PrivilegedCodeAlert => "alert.privileged_code",
+        // Recovery abuse (issue 13).
+        /// Alert (RL-3): many wrong passwords for one username from all addresses together.
+        PasswordGuessingAlert => "alert.password_guessing",
     }
 );
 

@@ -11,6 +11,8 @@
 
 use std::sync::Arc;
 
+use crate::guard::{Entry, PasswordGuard};
+use crate::EnrolBinding;
 use crate::{
     notify::{self, Notice},
     Account, AccountId, AccountState, AuditAction, AuditOutcome, Clock, CodeHasher, ContactKind,
@@ -46,6 +48,9 @@ pub enum AuthError {
     /// The chosen token cannot be used here (not the attempt's, not active, wrong kind).
     #[error("this token cannot be used to sign in")]
     UnusableToken,
+    /// The session's sign-in (or password re-entry) is too old for this change (RB-1).
+    #[error("confirm your password to continue")]
+    NotRecent,
     /// The sign-in attempt is unknown or has expired: start again with the password.
     #[error("the sign-in has expired")]
     AttemptExpired,
@@ -90,8 +95,9 @@ pub struct Pending {
     pub code_sent_for: Option<TokenId>,
     /// The account never had a token: it enrols its first authenticator app here.
     pub may_enrol_first: bool,
-    /// That first enrolment, started and not finished: the pending token and its secret (shown
-    /// only until the first valid code; never again after, OTP-9).
+    /// That first enrolment, started in this attempt and not finished: the pending token and its
+    /// secret (shown only until the first valid code; never again after, OTP-9; never to
+    /// another sign-in attempt of the account, issue 13).
     pub enrolment: Option<(Token, TotpSecret)>,
 }
 
@@ -206,27 +212,18 @@ impl Authenticator {
         password: String,
         client: &Client,
     ) -> Result<Account, AuthError> {
-        let ip_key = client
-            .ip
-            .as_deref()
-            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
-        if let Some(key) = &ip_key {
-            if let Some(error) = AuthError::from_throttle(self.store.throttle_check(key).await?) {
-                crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
-                self.audit_rate_limited(None, client, "ip").await?;
-                return Err(error);
-            }
-        }
         let username = Username::parse(username).ok();
-        // Counted per username, whether an account has it or not: the delays reveal nothing.
-        let name_key = username.as_ref().map(ThrottleKey::username_password);
-        if let Some(key) = &name_key {
-            if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+        // Counted per address and per username from that address, whether an account has the
+        // name or not: the delays reveal nothing, and slow only the address that guesses.
+        let guard = match PasswordGuard::enter(&self.store, username.as_ref(), client).await? {
+            Entry::Open(guard) => guard,
+            Entry::Refused { state, limit } => {
                 crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
-                self.audit_rate_limited(None, client, "username").await?;
-                return Err(error);
+                self.audit_rate_limited(None, client, limit.as_str())
+                    .await?;
+                return Err(AuthError::from_throttle(state).unwrap_or(AuthError::Blocked));
             }
-        }
+        };
         let account = match &username {
             Some(username) => self.store.account_by_username(username).await?,
             None => None,
@@ -248,23 +245,24 @@ impl Authenticator {
         let details = serde_json::json!({
             "username": username.as_ref().map(|u| u.as_str().to_string()),
         });
-        let Some(account) = account.filter(|_| verified) else {
-            if let Some(key) = &ip_key {
-                self.store.throttle_fail(key).await?;
+        let account = match account {
+            Some(account) if verified => account,
+            other => {
+                guard
+                    .failed(&self.store, other.as_ref(), client, &self.public_url)
+                    .await?;
+                self.store
+                    .audit(
+                        NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Failure)
+                            .client(client.ip.clone(), client.user_agent.clone())
+                            .details(details),
+                    )
+                    .await?;
+                crate::telemetry::sign_in_step(Factor::Password, "failure");
+                return Err(AuthError::InvalidCredentials);
             }
-            self.store
-                .audit(
-                    NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Failure)
-                        .client(client.ip.clone(), client.user_agent.clone())
-                        .details(details),
-                )
-                .await?;
-            crate::telemetry::sign_in_step(Factor::Password, "failure");
-            return Err(AuthError::InvalidCredentials);
         };
-        if let Some(key) = &name_key {
-            self.store.throttle_clear(key).await?;
-        }
+        guard.passed(&self.store).await?;
         crate::telemetry::sign_in_step(Factor::Password, "success");
         self.store
             .audit(
@@ -280,12 +278,13 @@ impl Authenticator {
 
     /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
     pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, AuthError> {
-        let account = self.attempt_account(attempt).await?;
+        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         let tokens = self.store.active_tokens(account.id).await?;
         let code_sent_for = self.store.live_oob_token(attempt).await?;
         let may_enrol_first = !self.store.has_had_tokens(account.id).await?;
         let enrolment = if may_enrol_first {
-            self.pending_enrolment(&account).await?
+            let by = EnrolBinding::Attempt(attempt_row.id);
+            crate::enrol::pending_totp_of(&self.store, &self.cipher, &account, by).await?
         } else {
             None
         };
@@ -298,32 +297,32 @@ impl Authenticator {
         })
     }
 
-    async fn pending_enrolment(
-        &self,
-        account: &Account,
-    ) -> Result<Option<(Token, TotpSecret)>, AuthError> {
-        Ok(crate::enrol::pending_totp_of(&self.store, &self.cipher, account).await?)
-    }
-
     /// First sign-in of an account that never had a token (rule 8): starts enrolling an
-    /// authenticator app with a fresh 160-bit secret (OTP-1). Starting again while one is
-    /// pending returns that one, so a reload shows the same QR code.
+    /// authenticator app with a fresh 160-bit secret (OTP-1), bound to this attempt (issue 13:
+    /// another attempt of the account never sees its secret). Starting again while this attempt
+    /// has one pending returns that one, so a reload shows the same QR code.
     pub async fn start_first_totp(
         &self,
         attempt: &SessionToken,
         label: &str,
         device: &str,
     ) -> Result<TokenId, AuthError> {
-        let account = self.attempt_account(attempt).await?;
+        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         // An account that had tokens and lost them all never gets in on the password alone.
         if self.store.has_had_tokens(account.id).await? {
             return Err(AuthError::UnusableToken);
         }
-        Ok(crate::enrol::begin_totp(&self.store, &self.cipher, &account, label, device).await?)
+        let by = EnrolBinding::Attempt(attempt_row.id);
+        Ok(
+            crate::enrol::begin_totp(&self.store, &self.cipher, &account, by, label, device)
+                .await?,
+        )
     }
 
     /// Finishes the first enrolment with the app's first code (OTP-12: active only after a valid
-    /// code), tells the owner's contacts (AU-6), and signs in.
+    /// code), tells the owner's contacts (AU-6), and signs in. Only the attempt that started the
+    /// enrolment may finish it, and only while the account still has no token: checked again in
+    /// the activating statement, so two attempts racing activate at most one first token.
     pub async fn finish_first_totp(
         &self,
         attempt: &SessionToken,
@@ -331,14 +330,19 @@ impl Authenticator {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let account = self.attempt_account(attempt).await?;
+        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, Factor::Totp);
         self.gate(&key, &account, client).await?;
+        if self.store.has_had_tokens(account.id).await? {
+            return Err(AuthError::UnusableToken);
+        }
         let now = self.clock.now().unix_secs();
         let (pending, activated) = crate::enrol::complete_totp(
             &self.store,
             &self.cipher,
             &account,
+            EnrolBinding::Attempt(attempt_row.id),
+            true,
             token,
             code,
             now,
@@ -547,21 +551,19 @@ impl Authenticator {
                 .subject(account.id)
                 .client(client.ip.clone(), client.user_agent.clone())
         };
-        let ip_key = client
-            .ip
-            .as_deref()
-            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
-        if let Some(key) = &ip_key {
-            if let Some(error) = AuthError::from_throttle(self.store.throttle_check(key).await?) {
-                self.store.audit(event(AuditOutcome::Denied)).await?;
-                return Err(error);
+        let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
+        {
+            Entry::Open(guard) => guard,
+            Entry::Refused { state, limit } => {
+                self.store
+                    .audit(
+                        event(AuditOutcome::Denied)
+                            .details(serde_json::json!({ "limit": limit.as_str() })),
+                    )
+                    .await?;
+                return Err(AuthError::from_throttle(state).unwrap_or(AuthError::Blocked));
             }
-        }
-        let name_key = ThrottleKey::username_password(&account.username);
-        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(&name_key).await?) {
-            self.store.audit(event(AuditOutcome::Denied)).await?;
-            return Err(error);
-        }
+        };
         let verified = match Password::new(current.clone()) {
             Ok(password) => {
                 self.hasher
@@ -571,13 +573,13 @@ impl Authenticator {
             Err(_) => false,
         };
         if !verified {
-            if let Some(key) = &ip_key {
-                self.store.throttle_fail(key).await?;
-            }
+            guard
+                .failed(&self.store, Some(account), client, &self.public_url)
+                .await?;
             self.store.audit(event(AuditOutcome::Failure)).await?;
             return Err(AuthError::InvalidCredentials);
         }
-        self.store.throttle_clear(&name_key).await?;
+        guard.passed(&self.store).await?;
         let chosen = Password::choose(new.clone(), &account.username)?;
         if new == current {
             return Err(DomainError::invalid(
@@ -672,6 +674,9 @@ impl Authenticator {
         other: crate::SessionId,
         client: &Client,
     ) -> Result<bool, AuthError> {
+        if !current.authenticated_recently(self.clock.now()) {
+            return Err(AuthError::NotRecent);
+        }
         if other == current.id {
             return Ok(false);
         }
@@ -691,6 +696,9 @@ impl Authenticator {
         current: &Session,
         client: &Client,
     ) -> Result<u64, AuthError> {
+        if !current.authenticated_recently(self.clock.now()) {
+            return Err(AuthError::NotRecent);
+        }
         let ended = self
             .store
             .end_sessions(current.account_id, Some(current.id))
@@ -723,16 +731,27 @@ impl Authenticator {
         &self,
         attempt: &SessionToken,
     ) -> Result<Account, AuthError> {
+        Ok(self.attempt_and_account(attempt).await?.1)
+    }
+
+    /// The live sign-in attempt behind `attempt` (its row id binds a first enrolment) and its
+    /// active account.
+    async fn attempt_and_account(
+        &self,
+        attempt: &SessionToken,
+    ) -> Result<(crate::LoginAttempt, Account), AuthError> {
         let pending = self
             .store
             .login_attempt(attempt)
             .await?
             .ok_or(AuthError::AttemptExpired)?;
-        self.store
+        let account = self
+            .store
             .account_by_id(pending.account_id)
             .await?
             .filter(|a| a.state == AccountState::Active)
-            .ok_or(AuthError::AttemptExpired)
+            .ok_or(AuthError::AttemptExpired)?;
+        Ok((pending, account))
     }
 
     /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,

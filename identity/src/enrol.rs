@@ -13,13 +13,17 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::guard::{Entry, PasswordGuard};
+
 use crate::{
     auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Client, Clock, CodeHasher,
-    DomainError, NewAuditEvent, NewToken, Password, PasswordHasher, Scope, SeedCipher, Session,
-    Store, ThrottleKey, ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret,
+    DomainError, EnrolBinding, NewAuditEvent, NewToken, Password, PasswordHasher, SeedCipher,
+    Session, Store, ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret,
     ENROLMENT_TTL,
 };
 
+#[cfg(test)]
+mod binding_tests;
 mod channels;
 pub use channels::{
     parse_target, shown as shown_contact, shown_stored as shown_stored_contact, NewOobToken,
@@ -30,8 +34,11 @@ pub use channels::{
 pub struct TokenPage {
     /// The active tokens (the ones the account may sign in with), oldest first.
     pub active: Vec<Token>,
-    /// The authenticator app being set up, and its secret (shown until the first valid code).
+    /// The authenticator app being set up in this session, and its secret (shown until the
+    /// first valid code, and only while the session's sign-in is recent: issue 13).
     pub pending_totp: Option<(Token, TotpSecret)>,
+    /// Another session of the account is setting up an authenticator app: said, never shown.
+    pub pending_totp_elsewhere: bool,
     /// The SMS or e-mail token waiting for its code.
     pub pending_oob: Option<Token>,
 }
@@ -100,13 +107,15 @@ impl EnrolError {
     }
 }
 
-/// The account's authenticator app being set up (pending, still fresh) and its secret.
+/// The account's authenticator app being set up by `by` (pending, still fresh) and its secret.
+/// One started by another session or sign-in attempt is never returned (issue 13).
 pub(crate) async fn pending_totp_of(
     store: &Store,
     cipher: &SeedCipher,
     account: &Account,
+    by: EnrolBinding,
 ) -> Result<Option<(Token, TotpSecret)>, DomainError> {
-    let Some(token) = store.pending_totp(account.id, ENROLMENT_TTL).await? else {
+    let Some(token) = store.pending_totp(account.id, by, ENROLMENT_TTL).await? else {
         return Ok(None);
     };
     let Some(sealed) = store.token_secret(token.id).await? else {
@@ -116,47 +125,58 @@ pub(crate) async fn pending_totp_of(
     Ok(Some((token, secret)))
 }
 
-/// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1), or returns the
-/// one already pending (a reload shows the same QR code).
+/// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1), bound to `by`
+/// (the session or sign-in attempt starting it), or returns the one `by` already has pending (a
+/// reload shows the same QR code). One pending elsewhere is left alone: each session or
+/// attempt sees and finishes only its own, and an unfinished one expires ([`ENROLMENT_TTL`]).
 pub(crate) async fn begin_totp(
     store: &Store,
     cipher: &SeedCipher,
     account: &Account,
+    by: EnrolBinding,
     label: &str,
     device: &str,
 ) -> Result<TokenId, DomainError> {
-    if let Some((token, _)) = pending_totp_of(store, cipher, account).await? {
+    if let Some(token) = store.pending_totp(account.id, by, ENROLMENT_TTL).await? {
         return Ok(token.id);
     }
     let label = crate::token_label(label)?;
     let device = crate::device_name(device)?;
     let secret = TotpSecret::generate();
     store
-        .insert_token(NewToken {
-            account_id: account.id,
-            kind: TokenKind::Totp,
-            label,
-            device,
-            state: TokenState::Pending,
-            secret_enc: Some(secret.seal(cipher, account.id)?),
-            target: None,
-        })
+        .insert_pending_totp(
+            NewToken {
+                account_id: account.id,
+                kind: TokenKind::Totp,
+                label,
+                device,
+                state: TokenState::Pending,
+                secret_enc: Some(secret.seal(cipher, account.id)?),
+                target: None,
+            },
+            by,
+        )
         .await
 }
 
-/// Checks the first code of the pending `token` and activates it, queuing the "token added"
-/// notice in the same transaction. `Ok(None)` when there is no such pending token; `Ok(Some(
-/// false))` when the code is wrong.
+/// Checks the first code of the pending `token` started by `by` and activates it, queuing the
+/// "token added" notice in the same transaction. With `first`, only if the account never had
+/// an active token (checked again in the activating statement, [`Store::activate_totp`]).
+/// `Ok(None)` when there is no such pending token; `Ok(Some(false))` when the code is wrong
+/// (or, with `first`, the account got a token meanwhile).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn complete_totp(
     store: &Store,
     cipher: &SeedCipher,
     account: &Account,
+    by: EnrolBinding,
+    first: bool,
     token: TokenId,
     code: &str,
     now_secs: u64,
     public_url: &str,
 ) -> Result<Option<(Token, bool)>, DomainError> {
-    let Some((pending, secret)) = pending_totp_of(store, cipher, account)
+    let Some((pending, secret)) = pending_totp_of(store, cipher, account, by)
         .await?
         .filter(|(t, _)| t.id == token)
     else {
@@ -167,7 +187,15 @@ pub(crate) async fn complete_totp(
     let activated = match secret.verify(code, now_secs, None) {
         Some(step) => {
             store
-                .activate_totp(account.id, pending.id, step, ENROLMENT_TTL, &notices)
+                .activate_totp(
+                    account.id,
+                    pending.id,
+                    by,
+                    first,
+                    step,
+                    ENROLMENT_TTL,
+                    &notices,
+                )
                 .await?
         }
         None => false,
@@ -220,65 +248,48 @@ impl Enrolment {
     /// emergency session, or its sign-in or latest password re-entry is less than
     /// [`RECENT_SIGN_IN`] old (RB-1).
     pub fn is_recent(&self, session: &Session) -> bool {
-        // A restricted emergency session always may: it exists to bind new authenticators, and
-        // is itself short-lived (RB-1).
-        if session.scope == crate::SessionScope::Emergency {
-            return true;
-        }
-        let now = self.clock.now().as_millis();
-        let fresh = |at: i64| {
-            let age = now - at;
-            age >= 0 && (age as u128) < RECENT_SIGN_IN.as_millis()
-        };
-        fresh(session.created_at.as_millis())
-            || session
-                .reauthenticated_at
-                .is_some_and(|at| fresh(at.as_millis()))
+        session.authenticated_recently(self.clock.now())
     }
 
     /// "Confirm your password to continue": checks the account's password again and, when it
     /// is right, makes this session's authentication recent (RB-1). Throttled like the password
     /// step of a sign-in (per username with growing delays, per address), and audited as
     /// `session.reauthenticated` either way (AU-1).
+    ///
+    /// A right password also gives the session a fresh token (SE-2, issue 13), returned for the
+    /// new cookie: the old one opens nothing from then on. The session keeps its row id, so a
+    /// set-up started in it stays its own.
     pub async fn reauthenticate(
         &self,
         session: &Session,
         account: &Account,
         password: String,
         client: &Client,
-    ) -> Result<(), EnrolError> {
+    ) -> Result<crate::SessionToken, EnrolError> {
         if session.account_id != account.id {
             return Err(EnrolError::Domain(DomainError::Internal(
                 "a re-authentication was called with another account's session".into(),
             )));
         }
-        let ip_key = client
-            .ip
-            .as_deref()
-            .map(|ip| ThrottleKey::ip(ip, Scope::SignIn));
-        let name_key = ThrottleKey::username_password(&account.username);
         let event = |outcome| {
             NewAuditEvent::new(AuditAction::Reauthenticated, outcome)
                 .actor(account.id)
                 .subject(account.id)
                 .client(client.ip.clone(), client.user_agent.clone())
         };
-        if let Some(key) = &ip_key {
-            if let Some(error) = EnrolError::from_throttle(self.store.throttle_check(key).await?) {
+        let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
+        {
+            Entry::Open(guard) => guard,
+            Entry::Refused { state, limit } => {
                 self.store
-                    .audit(event(AuditOutcome::Denied).details(serde_json::json!({"limit": "ip"})))
+                    .audit(
+                        event(AuditOutcome::Denied)
+                            .details(serde_json::json!({ "limit": limit.as_str() })),
+                    )
                     .await?;
-                return Err(error);
+                return Err(EnrolError::from_throttle(state).unwrap_or(EnrolError::NotFound));
             }
-        }
-        if let Some(error) = EnrolError::from_throttle(self.store.throttle_hit(&name_key).await?) {
-            self.store
-                .audit(
-                    event(AuditOutcome::Denied).details(serde_json::json!({"limit": "username"})),
-                )
-                .await?;
-            return Err(error);
-        }
+        };
         // PW-2: an over-long password is refused before any hashing; it cannot be right.
         let verified = match Password::new(password) {
             Ok(password) => {
@@ -289,35 +300,52 @@ impl Enrolment {
             Err(_) => false,
         };
         if !verified {
-            if let Some(key) = &ip_key {
-                self.store.throttle_fail(key).await?;
-            }
+            guard
+                .failed(&self.store, Some(account), client, &self.public_url)
+                .await?;
             self.store.audit(event(AuditOutcome::Failure)).await?;
             return Err(EnrolError::WrongPassword);
         }
-        self.store.throttle_clear(&name_key).await?;
-        if !self.store.mark_reauthenticated(session.id).await? {
+        guard.passed(&self.store).await?;
+        let Some(token) = self.store.reauthenticate_session(session.id).await? else {
             return Err(EnrolError::NotFound);
-        }
+        };
         self.store.audit(event(AuditOutcome::Success)).await?;
-        Ok(())
+        Ok(token)
     }
 
-    /// The authenticator app being set up (started and not finished, still fresh), with its
-    /// secret: shown until the first valid code, never after (OTP-9).
+    /// The authenticator app being set up in `session` (started there and not finished, still
+    /// fresh), with its secret: shown until the first valid code, never after (OTP-9), never to
+    /// another session of the account, and only while the session's sign-in or password
+    /// re-entry is recent (issue 13).
     pub async fn pending_totp(
         &self,
+        session: &Session,
         account: &Account,
     ) -> Result<Option<(Token, TotpSecret)>, EnrolError> {
-        Ok(pending_totp_of(&self.store, &self.cipher, account).await?)
+        if session.account_id != account.id || !self.is_recent(session) {
+            return Ok(None);
+        }
+        let by = EnrolBinding::Session(session.id);
+        Ok(pending_totp_of(&self.store, &self.cipher, account, by).await?)
     }
 
-    /// The token list of `account` (read in one query): its active tokens, oldest first, the
-    /// authenticator app being set up with its secret (as [`Self::pending_totp`]) and the SMS or
-    /// e-mail token waiting for its code (as [`Self::pending_oob`]).
-    pub async fn token_page(&self, account: &Account) -> Result<TokenPage, EnrolError> {
-        let overview = self.store.token_overview(account.id, ENROLMENT_TTL).await?;
-        let pending_totp = match overview.pending_totp {
+    /// The token list of `account` as `session` sees it (read in one query): its active
+    /// tokens, oldest first, the authenticator app this session is setting up with its secret
+    /// (as [`Self::pending_totp`]: only here and only while recent), whether another session is
+    /// setting one up, and the SMS or e-mail token waiting for its code (as
+    /// [`Self::pending_oob`]).
+    pub async fn token_page(
+        &self,
+        session: &Session,
+        account: &Account,
+    ) -> Result<TokenPage, EnrolError> {
+        let overview = self
+            .store
+            .token_overview(account.id, ENROLMENT_TTL, EnrolBinding::Session(session.id))
+            .await?;
+        let shown = session.account_id == account.id && self.is_recent(session);
+        let pending_totp = match overview.pending_totp.filter(|_| shown) {
             Some((token, sealed)) => {
                 let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
                 Some((token, secret))
@@ -327,12 +355,14 @@ impl Enrolment {
         Ok(TokenPage {
             active: overview.active,
             pending_totp,
+            pending_totp_elsewhere: overview.pending_totp_elsewhere,
             pending_oob: overview.pending_oob,
         })
     }
 
-    /// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1). While one is
-    /// pending, returns that one (a reload shows the same QR code).
+    /// Starts setting up an authenticator app with a fresh 160-bit secret (OTP-1), bound to this
+    /// session (issue 13). While this session has one pending, returns that one (a reload shows
+    /// the same QR code); one pending in another session is neither shown nor replaced.
     pub async fn start_totp(
         &self,
         session: &Session,
@@ -343,11 +373,16 @@ impl Enrolment {
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
         }
-        Ok(begin_totp(&self.store, &self.cipher, account, label, device).await?)
+        if session.account_id != account.id {
+            return Err(EnrolError::NotFound);
+        }
+        let by = EnrolBinding::Session(session.id);
+        Ok(begin_totp(&self.store, &self.cipher, account, by, label, device).await?)
     }
 
     /// Finishes the set-up with the app's first code: the token becomes active and the
-    /// account's contacts are told, in one transaction.
+    /// account's contacts are told, in one transaction. Only the session that started it may,
+    /// and only while its sign-in is recent (issue 13).
     pub async fn finish_totp(
         &self,
         session: &Session,
@@ -359,11 +394,16 @@ impl Enrolment {
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
         }
+        if session.account_id != account.id {
+            return Err(EnrolError::NotFound);
+        }
         let now = self.clock.now().unix_secs();
         let (pending, activated) = complete_totp(
             &self.store,
             &self.cipher,
             account,
+            EnrolBinding::Session(session.id),
+            false,
             token,
             code,
             now,
@@ -466,7 +506,11 @@ mod tests {
                 .unwrap(),
             id
         );
-        let (_, secret) = enrol.pending_totp(&account).await.unwrap().unwrap();
+        let (_, secret) = enrol
+            .pending_totp(&session, &account)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(db.active_tokens(account.id).await.unwrap().is_empty());
         assert!(matches!(
             enrol
@@ -488,7 +532,11 @@ mod tests {
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].recipient, "erin@example.org");
         // OTP-9: the secret is not shown again.
-        assert!(enrol.pending_totp(&account).await.unwrap().is_none());
+        assert!(enrol
+            .pending_totp(&session, &account)
+            .await
+            .unwrap()
+            .is_none());
         // RB-1: ten minutes after signing in, adding another token needs a new sign-in.
         clock.advance(Duration::from_secs(9 * 60));
         assert!(matches!(

@@ -97,6 +97,7 @@ mod contact;
 mod emergency;
 mod enrol;
 mod error;
+mod guard;
 mod notify;
 mod oob;
 mod password;
@@ -118,6 +119,8 @@ pub mod testing;
 mod abuse_tests;
 #[cfg(test)]
 mod password_change_tests;
+#[cfg(test)]
+mod recovery_abuse_tests;
 
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
@@ -130,11 +133,11 @@ pub use auth::{
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use emergency::{
-    format_utc, mask_email, CodeIssuer, EmergencyAccess, EmergencyCode, EmergencyCodeId,
-    EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason, NewEmergencyCode,
-    RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
-    EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
-    WIZARD_TTL,
+    format_utc, mask_email, CancelOutcome, CodeIssuer, EmergencyAccess, EmergencyCode,
+    EmergencyCodeId, EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason,
+    NewEmergencyCode, RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET,
+    EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL,
+    REASON_TEXT_MAX_CHARS, WIZARD_TTL,
 };
 pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
@@ -162,9 +165,9 @@ pub use store::{
     OUTBOX_CLAIM_MAX, OUTBOX_MAX_ATTEMPTS,
 };
 pub use store::{
-    Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
-    NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, Store, Token,
-    TokenId, TokenKind, TokenState,
+    Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LoginAttempt,
+    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, Role, Session, SessionId,
+    SessionScope, Store, Token, TokenId, TokenKind, TokenState,
 };
 pub use telemetry::{
     ARGON2_BUSY, ARGON2_QUEUE_WAIT, EMERGENCY_CODES_ISSUED, EMERGENCY_CODES_USED,
@@ -189,6 +192,7 @@ pub use notify::{
     recovery_address_notice,
 };
 pub use store::CONFIRMATION_MAX_FAILURES;
+pub use store::{UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 // The operational console (issue 6).
 pub use console::{

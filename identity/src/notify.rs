@@ -31,7 +31,8 @@ use crate::time::Timestamp;
 mod emergency;
 pub use emergency::{
     emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
-    emergency_proof_email, password_changed_notice,
+    emergency_proof_email, password_changed_notice, password_guessing_notice,
+    recovery_undone_notice,
 };
 
 /// The service's name, as messages say it.

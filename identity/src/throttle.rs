@@ -92,10 +92,11 @@ impl Scope {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum KeyKind {
     AccountFactor(Factor),
-    UsernamePassword,
     Ip(Scope),
     AccountSends,
     AccountWizard,
+    UsernameAddressPassword,
+    UsernameAlert,
 }
 
 /// What one counter counts. Made only by its constructors, so every key has one spelling and
@@ -129,14 +130,28 @@ impl ThrottleKey {
         }
     }
 
-    /// Password guesses for one canonical username, whether or not such an account exists: the
-    /// delays must not tell an attacker which usernames are real (abuse case 1). Delays only,
-    /// practically never a refusal, so hammering a victim's name cannot lock them out (abuse
-    /// case 16).
-    pub fn username_password(username: &crate::Username) -> Self {
+    /// Password guesses for one canonical username from one client address, whether or not
+    /// such an account exists: the delays must not tell an attacker which usernames are real
+    /// (abuse case 1). Keyed on the address as well as the name, so that whoever hammers a
+    /// victim's name delays only their own address: the owner signing in or recovering from
+    /// anywhere else is not slowed at all (RL-3, abuse case 16). Delays only, practically never
+    /// a refusal. A missing address (no socket peer, as in some tests) counts as one address.
+    pub fn username_password(username: &crate::Username, ip: Option<&str>) -> Self {
+        let from = ip.map(ip_key).unwrap_or_else(|| "unknown".to_string());
         Self {
-            text: format!("name:{}:password", username.as_str()),
-            kind: KeyKind::UsernamePassword,
+            text: format!("pw:{from}:{}", username.as_str()),
+            kind: KeyKind::UsernameAddressPassword,
+        }
+    }
+
+    /// Wrong passwords for one canonical username from every address together: a window whose
+    /// limit only raises an alert (the owner is told, the event audited) and slows every
+    /// address's delays from the first failure; it never refuses anyone, so a distributed
+    /// attack cannot lock the owner out either.
+    pub fn username_alert(username: &crate::Username) -> Self {
+        Self {
+            text: format!("name:{}:alert", username.as_str()),
+            kind: KeyKind::UsernameAlert,
         }
     }
 
@@ -170,7 +185,8 @@ impl ThrottleKey {
             KeyKind::AccountFactor(Factor::OutOfBand) => "acct_oob",
             KeyKind::AccountFactor(Factor::EmergencyCode) => "acct_emergency_code",
             KeyKind::AccountFactor(Factor::RecoveryProof) => "acct_recovery_proof",
-            KeyKind::UsernamePassword => "username_password",
+            KeyKind::UsernameAddressPassword => "username_password",
+            KeyKind::UsernameAlert => "username_alert",
             KeyKind::Ip(Scope::SignIn) => "ip_signin",
             KeyKind::Ip(Scope::CodeSend) => "ip_send",
             KeyKind::Ip(Scope::Wizard) => "ip_wizard",
@@ -351,8 +367,15 @@ fn wait_until(until: Option<Timestamp>, now: Timestamp) -> ThrottleState {
 pub struct ThrottlePolicy {
     /// Per account and factor (RL-1, RL-3).
     pub account_factor: ConsecutiveLimit,
-    /// Password guesses per username (delays only; see [`ThrottleKey::username_password`]).
+    /// Password guesses per username and address (delays only; see
+    /// [`ThrottleKey::username_password`]).
     pub username_password: ConsecutiveLimit,
+    /// The same once the username is under attack (its alert window is full): no free
+    /// failures, so every address is slowed from its first wrong password.
+    pub username_under_attack: ConsecutiveLimit,
+    /// Wrong passwords per username from all addresses before the owner is alerted (see
+    /// [`ThrottleKey::username_alert`]).
+    pub username_alert: WindowLimit,
     /// Failed sign-in steps per address.
     pub ip_sign_in: WindowLimit,
     /// Code sends requested per address (OOB-9).
@@ -386,6 +409,16 @@ impl ThrottlePolicy {
             max_delay: FIFTEEN_MINUTES,
             refuse_at: 10_000,
         },
+        username_under_attack: ConsecutiveLimit {
+            free_failures: 0,
+            first_delay: Duration::from_secs(1),
+            max_delay: FIFTEEN_MINUTES,
+            refuse_at: 10_000,
+        },
+        username_alert: WindowLimit {
+            limit: 100,
+            window: FIFTEEN_MINUTES,
+        },
         ip_sign_in: WindowLimit {
             limit: 50,
             window: FIFTEEN_MINUTES,
@@ -412,7 +445,8 @@ impl ThrottlePolicy {
     pub fn rule(&self, key: &ThrottleKey) -> ThrottleRule {
         match key.kind {
             KeyKind::AccountFactor(_) => ThrottleRule::Consecutive(self.account_factor),
-            KeyKind::UsernamePassword => ThrottleRule::Consecutive(self.username_password),
+            KeyKind::UsernameAddressPassword => ThrottleRule::Consecutive(self.username_password),
+            KeyKind::UsernameAlert => ThrottleRule::Window(self.username_alert),
             KeyKind::Ip(Scope::SignIn) => ThrottleRule::Window(self.ip_sign_in),
             KeyKind::Ip(Scope::CodeSend) => ThrottleRule::Window(self.ip_code_send),
             KeyKind::Ip(Scope::Wizard) => ThrottleRule::Window(self.ip_wizard),
@@ -429,6 +463,7 @@ impl ThrottlePolicy {
             self.ip_wizard,
             self.account_sends,
             self.account_wizard,
+            self.username_alert,
         ]
         .iter()
         .map(|w| w.window)
@@ -565,6 +600,47 @@ mod tests {
             sends.state(Some(&at(500)), T0.plus(secs(901))),
             ThrottleState::Open
         );
+    }
+
+    #[test]
+    fn rl3_password_delays_are_per_username_and_address_and_the_alert_never_refuses() {
+        let p = ThrottlePolicy::default();
+        let alice = crate::Username::parse("Alice").unwrap();
+        let from_a = ThrottleKey::username_password(&alice, Some("198.51.100.7"));
+        let from_b = ThrottleKey::username_password(&alice, Some("198.51.100.8"));
+        // One address's guesses never delay another address (abuse case 16).
+        assert_ne!(from_a, from_b);
+        assert_eq!(from_a.as_str(), "pw:198.51.100.7:alice");
+        assert_eq!(
+            ThrottleKey::username_password(&alice, Some("::ffff:198.51.100.7")),
+            from_a
+        );
+        assert_eq!(
+            ThrottleKey::username_password(&alice, None).as_str(),
+            "pw:unknown:alice"
+        );
+        assert_eq!(
+            p.rule(&from_a),
+            ThrottleRule::Consecutive(ConsecutiveLimit {
+                free_failures: 5,
+                first_delay: secs(1),
+                max_delay: secs(900),
+                refuse_at: 10_000,
+            })
+        );
+        assert_eq!(p.username_under_attack.free_failures, 0);
+        assert_eq!(p.username_under_attack.delay_after(1), Some(secs(2)));
+        let alert = ThrottleKey::username_alert(&alice);
+        assert_eq!(alert.as_str(), "name:alice:alert");
+        assert_eq!(
+            p.rule(&alert),
+            ThrottleRule::Window(WindowLimit {
+                limit: 100,
+                window: secs(900)
+            })
+        );
+        assert_eq!(alert.kind_name(), "username_alert");
+        assert_eq!(from_a.kind_name(), "username_password");
     }
 
     #[test]

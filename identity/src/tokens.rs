@@ -37,6 +37,10 @@ pub enum TokenError {
     /// person could not sign in again.
     #[error("this would leave you with no way to sign in: add another sign-in method first")]
     LastToken,
+    /// The session's sign-in (or password re-entry) is too old for a removal (RB-1): confirm
+    /// the password first.
+    #[error("confirm your password to continue")]
+    NotRecent,
     /// A label or device name breaks a rule; the text says which and why (it never repeats
     /// what was typed).
     #[error("{0}")]
@@ -133,6 +137,11 @@ impl TokenService {
         client: &Client,
     ) -> Result<Token, TokenError> {
         check_caller(session, account)?;
+        // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
+        // shared computer must not quietly remove the owner's tokens.
+        if !session.authenticated_recently(self.store.clock_now()) {
+            return Err(TokenError::NotRecent);
+        }
         let removal = TokenRemoval {
             account: account.id,
             selection: TokenSelection::One(token),
@@ -207,6 +216,11 @@ impl TokenService {
         client: &Client,
     ) -> Result<LostDevice, TokenError> {
         check_caller(session, account)?;
+        // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
+        // shared computer must not quietly remove the owner's tokens.
+        if !session.authenticated_recently(self.store.clock_now()) {
+            return Err(TokenError::NotRecent);
+        }
         let device = device_name(device)?
             .ok_or_else(|| TokenError::Invalid("invalid device: must not be empty".into()))?;
         let removal = TokenRemoval {
@@ -318,6 +332,7 @@ fn refusal(error: &TokenError) -> &'static str {
     match error {
         TokenError::NotFound => "not_found",
         TokenError::LastToken => "last_token",
+        TokenError::NotRecent => "not_recent",
         TokenError::Invalid(_) => "invalid",
         TokenError::Domain(_) => "error",
     }

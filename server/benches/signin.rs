@@ -243,6 +243,7 @@ async fn run(options: Options) -> Result<bool, String> {
         Settings {
             public_url: "http://127.0.0.1:3000".into(),
             dev: true,
+            trusted_proxies: Vec::new(),
         },
         identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
     )

@@ -250,6 +250,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::Demo => {
             let store = runtime::open_store(&config).await?;
+            demo_allowed(&store, config.dev).await?;
             let cipher = runtime::open_cipher(&config)?;
             seed_demo(&store, &cipher).await
         }
@@ -460,6 +461,38 @@ pub const DEMO_OPERATOR: (&str, &str, &str) = (
     "operator passphrase 2026",
     "KRUGKIDROVUWG2ZAMJZG653OEBTG66BA",
 );
+
+/// The demo accounts' passwords and TOTP secrets are published: they must never reach a real
+/// installation (issue 13). `demo` therefore runs only in development mode (`MAYI_DEV`), or on
+/// a database whose only accounts (if any) are the demo ones.
+async fn demo_allowed(store: &Store, dev: bool) -> Result<(), String> {
+    if dev {
+        return Ok(());
+    }
+    let mut demo_present = 0;
+    for (username, _, _) in [DEMO_USER, DEMO_OPERATOR] {
+        let name = Username::parse(username).map_err(|e| e.to_string())?;
+        if store
+            .account_by_username(&name)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            demo_present += 1;
+        }
+    }
+    let others = store.count_accounts().await.map_err(|e| e.to_string())? - demo_present;
+    if others > 0 {
+        return Err(format!(
+            "refusing to add the demo accounts: this database already holds {others} other \
+             account(s), and the demo accounts' passwords and authenticator secrets are published \
+             in the README, so anyone could sign in with them. Run `mayi-id demo` only on an \
+             empty database, or in development mode (MAYI_DEV=true, or `dev = true` in the \
+             configuration file) on a database that is not a real installation."
+        ));
+    }
+    Ok(())
+}
 
 async fn seed_demo(store: &Store, cipher: &identity::SeedCipher) -> Result<(), String> {
     let demo_accounts = [

@@ -110,6 +110,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "MAYI_EMERGENCY_WAIT_MINUTES",
         "waiting period before a self-service code is valid (default 0)",
     ),
+    (
+        "MAYI_TRUSTED_PROXIES",
+        "reverse proxies whose X-Forwarded-For/Forwarded is believed, e.g. 127.0.0.1, 10.0.0.0/8",
+    ),
 ];
 
 /// The file format: every key optional, unknown keys refused.
@@ -133,6 +137,15 @@ struct FileConfig {
     limit_address_wizard_starts: Option<u64>,
     log_format: Option<String>,
     metrics_listen: Option<String>,
+    trusted_proxies: Option<OneOrMany>,
+}
+
+/// A file value given as one string or as a list of strings.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +169,9 @@ pub struct Config {
     pub log_json: bool,
     /// Where `/metrics` is served; `None`: not at all. Never the public address.
     pub metrics_listen: Option<SocketAddr>,
+    /// The reverse proxies whose forwarding headers name the client; empty: the TCP peer is
+    /// the client and no forwarding header is read.
+    pub trusted_proxies: Vec<app::ssr::TrustedProxy>,
     /// Warnings met while loading (unknown variables), reported once logging is up.
     pub warnings: Vec<String>,
 }
@@ -329,6 +345,14 @@ impl Config {
                 Some(address)
             }
         };
+        let trusted_proxies = match get("MAYI_TRUSTED_PROXIES") {
+            Some(text) => parse_trusted_proxies(&[text])?,
+            None => match from_file.trusted_proxies {
+                None => Vec::new(),
+                Some(OneOrMany::One(text)) => parse_trusted_proxies(&[text])?,
+                Some(OneOrMany::Many(list)) => parse_trusted_proxies(&list)?,
+            },
+        };
         let mut warnings = Vec::new();
         for name in env.keys().filter(|k| k.starts_with("MAYI_")) {
             if !ENV_VARS.iter().any(|(known, _)| known == name) && !name.starts_with("MAYI_TEST_") {
@@ -358,6 +382,7 @@ impl Config {
             throttle,
             log_json,
             metrics_listen,
+            trusted_proxies,
             warnings,
         })
     }
@@ -406,6 +431,24 @@ impl Config {
                 )
             })
     }
+}
+
+/// `MAYI_TRUSTED_PROXIES`: addresses and networks separated by commas and/or whitespace, in
+/// one or more strings.
+fn parse_trusted_proxies(texts: &[String]) -> Result<Vec<app::ssr::TrustedProxy>, ConfigError> {
+    texts
+        .iter()
+        .flat_map(|text| text.split(|c: char| c == ',' || c.is_whitespace()))
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            app::ssr::TrustedProxy::parse(entry).map_err(|reason| ConfigError::Value {
+                name: "MAYI_TRUSTED_PROXIES".into(),
+                message: format!(
+                    "{entry:?} is not an address or a network such as 10.0.0.0/8 ({reason})"
+                ),
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(value: &str) -> Option<bool> {
@@ -542,6 +585,138 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    fn proxy(text: &str) -> app::ssr::TrustedProxy {
+        app::ssr::TrustedProxy::parse(text).unwrap()
+    }
+
+    fn ip(text: &str) -> std::net::IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none() {
+        let config = Config::load(None, &env(&[])).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        let config = Config::load(None, &env(&[("MAYI_TRUSTED_PROXIES", "")])).unwrap();
+        assert!(config.trusted_proxies.is_empty());
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_from_the_environment_separated_by_commas_or_spaces() {
+        let config = Config::load(
+            None,
+            &env(&[(
+                "MAYI_TRUSTED_PROXIES",
+                " 127.0.0.1, 10.0.0.0/8 ,192.168.1.0/24\t::1\n 2001:db8::/32,,",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            vec![
+                proxy("127.0.0.1/32"),
+                proxy("10.0.0.0/8"),
+                proxy("192.168.1.0/24"),
+                proxy("::1/128"),
+                proxy("2001:db8::/32"),
+            ]
+        );
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_from_the_file_as_a_list_or_a_string() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mayi.toml");
+        std::fs::write(&path, "trusted_proxies = [\"10.1.2.3\", \"fd00::/8\"]\n").unwrap();
+        let config = Config::load(Some(&path), &env(&[])).unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            vec![proxy("10.1.2.3"), proxy("fd00::/8")]
+        );
+        std::fs::write(&path, "trusted_proxies = \"10.1.2.3 172.16.0.0/12\"\n").unwrap();
+        let config = Config::load(Some(&path), &env(&[])).unwrap();
+        assert_eq!(
+            config.trusted_proxies,
+            vec![proxy("10.1.2.3"), proxy("172.16.0.0/12")]
+        );
+        // The environment wins over the file.
+        let config =
+            Config::load(Some(&path), &env(&[("MAYI_TRUSTED_PROXIES", "127.0.0.1")])).unwrap();
+        assert_eq!(config.trusted_proxies, vec![proxy("127.0.0.1")]);
+        std::fs::write(&path, "trusted_proxies = [\"10.0.0.0/33\"]\n").unwrap();
+        let err = Config::load(Some(&path), &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("MAYI_TRUSTED_PROXIES"), "{err}");
+        assert!(err.to_string().contains("10.0.0.0/33"), "{err}");
+    }
+
+    #[test]
+    fn bad_trusted_proxies_are_clear_errors_naming_the_entry() {
+        for bad in [
+            "10.0.0.0/33",
+            "nonsense",
+            "127.0.0.1, nonsense",
+            "::1/129",
+            "10.0.0.0/",
+            "10.0.0.0/-1",
+            "10.0.0.0/8/8",
+            "10.0.0.256",
+            "[::1]",
+            "10.0.0.1:80",
+            "/8",
+        ] {
+            let err = Config::load(None, &env(&[("MAYI_TRUSTED_PROXIES", bad)])).unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains("MAYI_TRUSTED_PROXIES"), "{bad}: {text}");
+            let entry = bad.rsplit(", ").next().unwrap();
+            assert!(text.contains(entry), "{bad}: {text}");
+        }
+    }
+
+    #[test]
+    fn trusted_proxy_networks_match_their_masked_bits() {
+        let net = proxy("10.0.0.0/8");
+        assert!(net.contains(ip("10.0.0.0")));
+        assert!(net.contains(ip("10.255.255.255")));
+        assert!(!net.contains(ip("11.0.0.0")));
+        assert!(!net.contains(ip("9.255.255.255")));
+        let net = proxy("192.168.1.128/25");
+        assert!(net.contains(ip("192.168.1.200")));
+        assert!(!net.contains(ip("192.168.1.127")));
+        // Host bits in the network are ignored.
+        assert!(proxy("10.1.2.3/8").contains(ip("10.200.0.1")));
+        // One address is a /32 or a /128.
+        let one = proxy("127.0.0.1");
+        assert!(one.contains(ip("127.0.0.1")));
+        assert!(!one.contains(ip("127.0.0.2")));
+        assert_eq!(one, proxy("127.0.0.1/32"));
+        // /0 holds every address of its family, and only of its family.
+        assert!(proxy("0.0.0.0/0").contains(ip("203.0.113.9")));
+        assert!(!proxy("0.0.0.0/0").contains(ip("2001:db8::1")));
+        assert!(proxy("::/0").contains(ip("2001:db8::1")));
+        assert!(!proxy("::/0").contains(ip("203.0.113.9")));
+        // IPv6.
+        let net = proxy("2001:db8:abcd::/48");
+        assert!(net.contains(ip("2001:db8:abcd:12::1")));
+        assert!(net.contains(ip("2001:DB8:ABCD:FFFF:FFFF:FFFF:FFFF:FFFF")));
+        assert!(!net.contains(ip("2001:db8:abce::1")));
+        let net = proxy("fe80::/10");
+        assert!(net.contains(ip("febf::1")));
+        assert!(!net.contains(ip("fec0::1")));
+        assert!(proxy("::1").contains(ip("::1")));
+        assert!(!proxy("::1").contains(ip("::2")));
+        assert!(!proxy("::1").contains(ip("127.0.0.1")));
+        // An IPv4-mapped IPv6 peer (a dual-stack listener) counts as its IPv4 address.
+        assert!(proxy("127.0.0.1").contains(ip("::ffff:127.0.0.1")));
+        assert!(proxy("10.0.0.0/8").contains(ip("::ffff:10.9.8.7")));
+        assert!(!proxy("10.0.0.0/8").contains(ip("::ffff:11.9.8.7")));
+        // And a mapped network is its IPv4 network.
+        assert_eq!(proxy("::ffff:10.0.0.0/104"), proxy("10.0.0.0/8"));
+        assert!(proxy("::ffff:10.0.0.0/104").contains(ip("10.1.1.1")));
+        assert_eq!(proxy("10.0.0.0/8").to_string(), "10.0.0.0/8");
     }
 
     #[test]

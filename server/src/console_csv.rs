@@ -4,19 +4,17 @@
 //! `access.denied` event for a restricted emergency session), the role operator or admin read
 //! for this request (403 and an `access.denied` event otherwise).
 
-use std::net::SocketAddr;
-
 use app::api::console::{
     ssr::{audit_events, csv, event_row, Names},
     AuditFilters,
 };
-use app::ssr::{session_cookie, AppState};
+use app::ssr::{client_of, session_cookie, AppState};
 use axum::{
-    extract::{ConnectInfo, Query, State},
+    extract::{Query, State},
     http::{header, Extensions, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use identity::{Client, SessionScope, SessionToken};
+use identity::{SessionScope, SessionToken};
 
 /// Most events one export holds (the store's page limit).
 const EXPORT_MAX: u32 = identity::AUDIT_QUERY_MAX_LIMIT;
@@ -27,15 +25,8 @@ pub async fn audit_csv(
     headers: HeaderMap,
     Query(filters): Query<AuditFilters>,
 ) -> Response {
-    let client = Client {
-        ip: extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip().to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    };
+    // The address the client middleware worked out (behind a trusted proxy: the forwarded one).
+    let client = client_of(&extensions, &headers);
     let name = session_cookie(&state.settings);
     let token = headers
         .get_all(header::COOKIE)

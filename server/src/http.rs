@@ -1,12 +1,19 @@
 //! The HTTP surface: pages and server functions from `app`, static files, health checks and the
 //! middleware around them. `router` is what `serve` runs and what the HTTP tests drive.
 
-use std::path::Path;
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::Path,
+};
 
-use app::{shell, ssr::AppState, App};
+use app::{
+    shell,
+    ssr::{AppState, ClientAddress, TrustedProxy},
+    App,
+};
 use axum::{
-    extract::State,
-    http::{header, HeaderValue, StatusCode},
+    extract::{ConnectInfo, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Redirect},
     routing::get,
     Router,
@@ -22,6 +29,7 @@ pub fn router(state: AppState) -> Router {
     let options_public_url = state.settings.public_url.clone();
     let origin_guard = OriginGuard::new(&state.settings.public_url, state.settings.dev);
     let routes = route_list();
+    let settings = state.settings.clone();
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
 
     Router::new()
@@ -73,6 +81,23 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             hsts(&options_public_url),
+        ))
+        // The client's address, once per request, for everything above (rate limits, audit,
+        // sessions, the origin guard's log line) and for the request's span.
+        .layer(axum::middleware::from_fn(
+            move |mut request: axum::extract::Request, next: axum::middleware::Next| {
+                let peer = request
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|info| info.0.ip());
+                if let Some(peer) = peer {
+                    let address =
+                        client_address(&settings.trusted_proxies, peer, request.headers());
+                    tracing::Span::current().record("client", tracing::field::display(address));
+                    request.extensions_mut().insert(ClientAddress(address));
+                }
+                next.run(request)
+            },
         ))
         // Outermost: the request id, its span and the latency cover everything above.
         .layer(axum::middleware::from_fn(crate::observe::track))
@@ -183,6 +208,174 @@ fn origin_of(url: &str) -> String {
     )
 }
 
+/// The client's address of a request from socket peer `peer` (issue 13).
+///
+/// A peer that is not a trusted proxy is the client, whatever forwarding headers it sends. A
+/// trusted peer's `Forwarded` (RFC 7239, its `for=` parameters) or `X-Forwarded-For` is read
+/// from the right: each proxy appends the address it received the request from, so entries are
+/// skipped while they are trusted proxies themselves and the first one that is not is the
+/// client; anything to its left was written by the client and is never believed. If every
+/// entry is a trusted proxy, the left-most is the client. An entry that names no address
+/// (`unknown`, an obfuscated `_name`, garbage) ends the walk: the nearest trusted hop to its
+/// right (or the peer) is used, since what lies beyond it cannot be vouched for.
+///
+/// A proxy maintains one of the two headers and passes the other through as the visitor sent
+/// it, so when a request carries both and they name different clients, neither is believed and
+/// the peer is used: a visitor cannot escape its own limit by adding the header its proxy does
+/// not maintain. Without either header (or with empty ones), the peer is the client.
+pub fn client_address(trusted: &[TrustedProxy], peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    let peer = peer.to_canonical();
+    if !TrustedProxy::any_contains(trusted, peer) {
+        return peer;
+    }
+    let walk = |hops: Vec<Hop>| {
+        let mut nearest = peer;
+        for hop in hops.into_iter().rev() {
+            match hop {
+                Hop::Address(ip) if TrustedProxy::any_contains(trusted, ip) => nearest = ip,
+                Hop::Address(ip) => return ip,
+                Hop::Unknown => return nearest,
+            }
+        }
+        nearest
+    };
+    let forwarded = forwarded_hops(headers).map(walk);
+    let x_forwarded_for = x_forwarded_for_hops(headers).map(walk);
+    match (forwarded, x_forwarded_for) {
+        (Some(a), Some(b)) if a != b => peer,
+        (Some(client), _) | (None, Some(client)) => client,
+        (None, None) => peer,
+    }
+}
+
+/// One entry of a forwarding header: an address, or something that names none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    Address(IpAddr),
+    Unknown,
+}
+
+/// The `for=` nodes of every `Forwarded` element, left to right over all header lines; `None`
+/// if no element has a `for` parameter. An element without one is an unknown hop.
+fn forwarded_hops(headers: &HeaderMap) -> Option<Vec<Hop>> {
+    let mut hops = Vec::new();
+    let mut any_for = false;
+    for line in headers.get_all(header::FORWARDED) {
+        let Ok(line) = line.to_str() else {
+            hops.push(Hop::Unknown);
+            any_for = true;
+            continue;
+        };
+        for element in split_unquoted(line, ',') {
+            if element.trim().is_empty() {
+                continue;
+            }
+            let value = split_unquoted(element, ';').into_iter().find_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| value.trim())
+            });
+            match value {
+                Some(value) => {
+                    any_for = true;
+                    hops.push(unquote(value).map_or(Hop::Unknown, |node| parse_node(&node)));
+                }
+                None => hops.push(Hop::Unknown),
+            }
+        }
+    }
+    any_for.then_some(hops)
+}
+
+/// The entries of every `X-Forwarded-For` line, left to right; `None` without any.
+fn x_forwarded_for_hops(headers: &HeaderMap) -> Option<Vec<Hop>> {
+    let mut hops = Vec::new();
+    for line in headers.get_all("x-forwarded-for") {
+        match line.to_str() {
+            Ok(line) => hops.extend(
+                line.split(',')
+                    .map(str::trim)
+                    .filter(|entry| !entry.is_empty())
+                    .map(parse_node),
+            ),
+            Err(_) => hops.push(Hop::Unknown),
+        }
+    }
+    (!hops.is_empty()).then_some(hops)
+}
+
+/// Splits at `separator` outside double quotes (a backslash escapes inside them).
+fn split_unquoted(text: &str, separator: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if quoted && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            quoted = !quoted;
+        } else if c == separator && !quoted {
+            parts.push(&text[start..i]);
+            start = i + c.len_utf8();
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// A token or a quoted string's content; `None` for a broken quoted string.
+fn unquote(value: &str) -> Option<String> {
+    let Some(inner) = value.strip_prefix('"') else {
+        return Some(value.to_string());
+    };
+    let inner = inner.strip_suffix('"')?;
+    let mut text = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        text.push(if c == '\\' { chars.next()? } else { c });
+    }
+    Some(text)
+}
+
+/// A node (`192.0.2.7`, `192.0.2.7:4711`, `[2001:db8::1]:4711`, a bare IPv6 address as
+/// `X-Forwarded-For` writes it, ports obfuscated as `_name` included); anything else, `unknown`
+/// and obfuscated identifiers included, is an unknown hop.
+fn parse_node(text: &str) -> Hop {
+    let text = text.trim();
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((host, "")) => (host, None),
+            Some((host, after)) => match after.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None => return Hop::Unknown,
+            },
+            None => return Hop::Unknown,
+        }
+    } else {
+        match text.split_once(':') {
+            Some((host, port)) if !port.contains(':') => (host, Some(port)),
+            _ => (text, None),
+        }
+    };
+    let port_ok = port.is_none_or(|port| {
+        port.parse::<u16>().is_ok()
+            || port.strip_prefix('_').is_some_and(|name| {
+                !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            })
+    });
+    match host.parse::<IpAddr>() {
+        Ok(ip) if port_ok && (ip.is_ipv6() || !text.starts_with('[')) => {
+            Hop::Address(ip.to_canonical())
+        }
+        _ => Hop::Unknown,
+    }
+}
+
 /// Liveness: the process answers.
 async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
@@ -196,6 +389,349 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             tracing::warn!(%error, "readiness check failed: the database does not answer");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    fn proxies(list: &[&str]) -> Vec<TrustedProxy> {
+        list.iter()
+            .map(|p| TrustedProxy::parse(p).unwrap())
+            .collect()
+    }
+
+    /// The client of a request from `peer` with these header lines, `127.0.0.1` and
+    /// `10.0.0.0/8` trusted.
+    fn client(peer: &str, lines: &[(&str, &str)]) -> IpAddr {
+        client_with(
+            &["127.0.0.1", "10.0.0.0/8", "2001:db8:ffff::/48"],
+            peer,
+            lines,
+        )
+    }
+
+    fn client_with(trusted: &[&str], peer: &str, lines: &[(&str, &str)]) -> IpAddr {
+        let mut headers = HeaderMap::new();
+        for (name, value) in lines {
+            headers.append(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+            );
+        }
+        client_address(&proxies(trusted), ip(peer), &headers)
+    }
+
+    const XFF: &str = "x-forwarded-for";
+    const FWD: &str = "forwarded";
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client_whatever_the_headers_say() {
+        for lines in [
+            vec![],
+            vec![(XFF, "198.51.100.7")],
+            vec![(FWD, "for=198.51.100.7")],
+            vec![(XFF, "198.51.100.7"), (FWD, "for=198.51.100.8")],
+        ] {
+            assert_eq!(client_with(&[], "127.0.0.1", &lines), ip("127.0.0.1"));
+            assert_eq!(client("203.0.113.5", &lines), ip("203.0.113.5"));
+        }
+        // A peer outside the trusted network is not trusted.
+        assert_eq!(client("11.0.0.1", &[(XFF, "198.51.100.7")]), ip("11.0.0.1"));
+        assert_eq!(
+            client("2001:db8::1", &[(XFF, "198.51.100.7")]),
+            ip("2001:db8::1")
+        );
+    }
+
+    #[test]
+    fn a_trusted_peer_without_headers_is_the_client() {
+        assert_eq!(client("127.0.0.1", &[]), ip("127.0.0.1"));
+        assert_eq!(client("127.0.0.1", &[(XFF, "")]), ip("127.0.0.1"));
+        assert_eq!(client("127.0.0.1", &[(XFF, " , ")]), ip("127.0.0.1"));
+        assert_eq!(client("127.0.0.1", &[(FWD, "")]), ip("127.0.0.1"));
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "proto=https;host=id.example.org")]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn x_forwarded_for_is_read_from_the_right() {
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        // A spoofed left-most entry is ignored: the proxy appended the real one.
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "1.2.3.4, 198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "1.2.3.4,198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        // A chain of trusted proxies is skipped.
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(XFF, "1.2.3.4, 198.51.100.7, 10.0.0.2, 10.9.9.9")]
+            ),
+            ip("198.51.100.7")
+        );
+        // Every hop trusted: the left-most.
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "10.0.0.3, 10.0.0.2")]),
+            ip("10.0.0.3")
+        );
+        // Several header lines are one list, in order.
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(XFF, "1.2.3.4"), (XFF, "198.51.100.7, 10.0.0.2")]
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "198.51.100.7"), (XFF, "1.2.3.4")]),
+            ip("1.2.3.4")
+        );
+    }
+
+    #[test]
+    fn x_forwarded_for_entries_may_have_ports_and_be_ipv6() {
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "198.51.100.7:4711")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "2001:db8::7")]),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "[2001:db8::7]:4711")]),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "[2001:db8::7]")]),
+            ip("2001:db8::7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "::ffff:198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        // An IPv6 peer, trusted by its network, and an IPv6 chain.
+        assert_eq!(
+            client(
+                "2001:db8:ffff::1",
+                &[(XFF, "2001:db8::7, 2001:db8:ffff::2")]
+            ),
+            ip("2001:db8::7")
+        );
+        // An IPv4-mapped peer counts as its IPv4 address.
+        assert_eq!(
+            client("::ffff:127.0.0.1", &[(XFF, "198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("::ffff:203.0.113.5", &[(XFF, "198.51.100.7")]),
+            ip("203.0.113.5")
+        );
+    }
+
+    #[test]
+    fn garbage_never_becomes_the_client() {
+        for garbage in [
+            "nonsense",
+            "unknown",
+            "198.51.100.7:port",
+            "198.51.100.7:",
+            "198.51.100.7:99999",
+            "[198.51.100.7]",
+            "[2001:db8::7",
+            "2001:db8::7]",
+            "[2001:db8::7]x",
+            "198.51.100.256",
+            "\"198.51.100.7\"",
+            "198.51.100.7 198.51.100.8",
+        ] {
+            assert_eq!(
+                client("127.0.0.1", &[(XFF, garbage)]),
+                ip("127.0.0.1"),
+                "{garbage}"
+            );
+            // Garbage to the right of a real entry stops the walk there: nothing beyond an entry
+            // that names no address can be vouched for.
+            assert_eq!(
+                client("127.0.0.1", &[(XFF, &format!("198.51.100.7, {garbage}"))]),
+                ip("127.0.0.1"),
+                "{garbage}"
+            );
+            assert_eq!(
+                client(
+                    "127.0.0.1",
+                    &[(XFF, &format!("198.51.100.7, {garbage}, 10.0.0.2"))]
+                ),
+                ip("10.0.0.2"),
+                "{garbage}"
+            );
+            // To the left of the client it does not matter.
+            assert_eq!(
+                client("127.0.0.1", &[(XFF, &format!("{garbage}, 198.51.100.7"))]),
+                ip("198.51.100.7"),
+                "{garbage}"
+            );
+        }
+        // Not UTF-8 (an obs-text byte).
+        assert_eq!(
+            client("127.0.0.1", &[(XFF, "198.51.100.7\u{e9}")]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn forwarded_for_parameters_are_read_from_the_right() {
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "For=198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=\"198.51.100.7:4711\"")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "for=\"[2001:db8::1]:4711\";proto=https;by=10.0.0.2")]
+            ),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=\"[2001:db8::1]\"")]),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=\"[2001:db8::1]:_hidden\"")]),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "proto=https; for=198.51.100.7 ;host=id.example.org")]
+            ),
+            ip("198.51.100.7")
+        );
+        // Spoofed left-most elements, chains, several lines.
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=1.2.3.4, for=198.51.100.7")]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "for=1.2.3.4,for=198.51.100.7;proto=http, for=10.0.0.2")]
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[
+                    (FWD, "for=1.2.3.4"),
+                    (FWD, "for=198.51.100.7"),
+                    (FWD, "for=10.0.0.2")
+                ]
+            ),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=10.0.0.3, for=10.0.0.2")]),
+            ip("10.0.0.3")
+        );
+        // A quoted comma does not split elements.
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "for=1.2.3.4;host=\"a,b\", for=198.51.100.7")]
+            ),
+            ip("198.51.100.7")
+        );
+    }
+
+    #[test]
+    fn forwarded_unknown_and_obfuscated_nodes_are_never_the_client() {
+        for node in [
+            "unknown",
+            "_hidden",
+            "\"_hidden\"",
+            "\"[2001:db8::1\"",
+            "\"[::1]:x\"",
+        ] {
+            assert_eq!(
+                client("127.0.0.1", &[(FWD, &format!("for={node}"))]),
+                ip("127.0.0.1"),
+                "{node}"
+            );
+            assert_eq!(
+                client(
+                    "127.0.0.1",
+                    &[(FWD, &format!("for=198.51.100.7, for={node}, for=10.0.0.2"))]
+                ),
+                ip("10.0.0.2"),
+                "{node}"
+            );
+            assert_eq!(
+                client(
+                    "127.0.0.1",
+                    &[(FWD, &format!("for={node}, for=198.51.100.7"))]
+                ),
+                ip("198.51.100.7"),
+                "{node}"
+            );
+        }
+        // An unterminated quoted string takes the rest of the line with it.
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "for=198.51.100.7, for=\"unterminated, for=10.0.0.2")]
+            ),
+            ip("127.0.0.1")
+        );
+        // An element without `for` among others is an unknown hop.
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=198.51.100.7, proto=https")]),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn both_headers_count_only_when_they_agree() {
+        // nginx maintains X-Forwarded-For and passes the visitor's own Forwarded through.
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "for=1.2.3.4"), (XFF, "198.51.100.7")]),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client(
+                "127.0.0.1",
+                &[(FWD, "for=198.51.100.7"), (XFF, "5.6.7.8, 198.51.100.7")]
+            ),
+            ip("198.51.100.7")
+        );
+        // Forwarded without `for` names no client and is left aside.
+        assert_eq!(
+            client("127.0.0.1", &[(FWD, "proto=https"), (XFF, "198.51.100.7")]),
+            ip("198.51.100.7")
+        );
     }
 }
 

@@ -120,6 +120,8 @@ pub async fn track(request: Request, next: Next) -> Response {
         request_id = %id,
         method,
         route = route.as_deref().unwrap_or("unmatched"),
+        // Filled in by the client-address middleware (`http::client_address`).
+        client = tracing::field::Empty,
     );
     let mut response = next.run(request).instrument(span.clone()).await;
     let status = response.status();

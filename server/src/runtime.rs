@@ -61,6 +61,7 @@ pub fn app_state(
         Settings {
             public_url: config.public_url.clone(),
             dev: config.dev,
+            trusted_proxies: config.trusted_proxies.clone(),
         },
         config.emergency,
     )

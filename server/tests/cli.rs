@@ -24,6 +24,11 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with(args, stdin, &[])
+    }
+
+    /// [`Self::run`] with extra environment variables (`MAYI_DEV`, …).
+    fn run_with(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mayi-id"))
             .args(args)
             // Runs from an unrelated directory: nothing may depend on the working directory.
@@ -38,6 +43,7 @@ impl Env {
             .env("MAYI_LOG", "warn")
             .env("MAYI_SITE_ROOT", self.dir.path().join("site"))
             .env("MAYI_LISTEN", "127.0.0.1:0")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -369,11 +375,83 @@ fn set_role_and_demo_are_idempotent() {
             ""
         )
         .contains("operator"));
-    let first = env.ok(&["demo"], "");
+    // A database with a real account takes the demo accounts only in development mode.
+    let dev = [("MAYI_DEV", "true")];
+    let first = env.run_with(&["demo"], "", &dev);
+    assert!(first.status.success(), "{first:?}");
+    let first = String::from_utf8(first.stdout).unwrap();
     assert!(first.contains("created demo account demo"), "{first}");
-    let second = env.ok(&["demo"], "");
+    let second = String::from_utf8(env.run_with(&["demo"], "", &dev).stdout).unwrap();
     assert!(second.contains("already exists"), "{second}");
     assert_eq!(env.counts(), (3, 2, 2));
+}
+
+// ---- item 6: the demo accounts never reach a real installation ----
+
+#[test]
+fn demo_is_refused_on_a_database_with_a_real_account_unless_dev() {
+    let env = Env::new();
+    env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "dave",
+            "--display-name",
+            "Dave",
+        ],
+        "passphrase ok\n",
+    );
+    let before = env.counts();
+    let error = env.fails(&["demo"], "");
+    assert!(
+        error.contains("refusing to add the demo accounts"),
+        "{error}"
+    );
+    assert!(error.contains("1 other account"), "{error}");
+    assert!(error.contains("MAYI_DEV=true"), "{error}");
+    assert!(error.contains("empty database"), "{error}");
+    assert_eq!(env.counts(), before, "nothing written");
+    // MAYI_DEV=false is the same as unset.
+    let out = env.run_with(&["demo"], "", &[("MAYI_DEV", "false")]);
+    assert!(!out.status.success());
+    assert_eq!(env.counts(), before);
+    // Development mode allows it.
+    let out = env.run_with(&["demo"], "", &[("MAYI_DEV", "true")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.counts().0, 3);
+}
+
+#[test]
+fn demo_runs_on_an_empty_database_and_again_on_a_demo_only_one() {
+    let env = Env::new();
+    let first = env.ok(&["demo"], "");
+    assert!(first.contains("created demo account demo"), "{first}");
+    assert!(first.contains("created demo account operator"), "{first}");
+    let again = env.ok(&["demo"], "");
+    assert!(again.contains("already exists"), "{again}");
+    assert_eq!(env.counts(), (2, 2, 2));
+    // Once a real account exists, it is refused again (dev off).
+    env.ok(
+        &[
+            "user",
+            "create",
+            "--username",
+            "erin",
+            "--display-name",
+            "Erin",
+        ],
+        "passphrase ok\n",
+    );
+    let error = env.fails(&["demo"], "");
+    assert!(
+        error.contains("refusing to add the demo accounts"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -91,6 +91,7 @@ async fn harness(db: TestStore) -> Harness {
         Settings {
             public_url: "http://127.0.0.1:3000".into(),
             dev: true,
+            trusted_proxies: Vec::new(),
         },
         identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
     )

@@ -186,24 +186,42 @@ pub async fn emergency_take_code() -> Result<Option<ShownCode>, AppError> {
     }))
 }
 
-/// "This was not me": cancels the code whose notice carried the link's token. Returns whether
-/// a live code was cancelled.
+/// What a "this was not me" link did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancelResult {
+    /// Emergency access was undone and the account locked for help-desk review.
+    Undone,
+    /// The link was used before (the account was locked then).
+    AlreadyUsed,
+    /// No such link, or it is older than a week.
+    Unknown,
+}
+
+/// "This was not me": undoes what emergency access made possible since the link's code was
+/// issued (codes revoked, tokens and contacts added since then removed, the recovery address
+/// restored, everyone signed out) and locks the account for help-desk review.
 ///
-/// Who may call it: anyone holding the link (its token is the authority; it can only revoke).
+/// Who may call it: anyone holding the link (its token is the authority; it can only take
+/// access away, never give it).
 #[server(prefix = "/api", endpoint = "emergency_cancel")]
-pub async fn emergency_cancel(t: String) -> Result<bool, AppError> {
+pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
     use crate::ssr::*;
     let state = state()?;
     if t.len() > 64 {
-        return Ok(false);
+        return Ok(CancelResult::Unknown);
     }
-    respond(
+    let outcome = respond(
         state
             .emergency
             .cancel(&t, &client())
             .await
             .map_err(map_emergency),
-    )
+    )?;
+    Ok(match outcome {
+        identity::CancelOutcome::Undone(_) => CancelResult::Undone,
+        identity::CancelOutcome::AlreadyUsed => CancelResult::AlreadyUsed,
+        identity::CancelOutcome::Unknown => CancelResult::Unknown,
+    })
 }
 
 /// Sign-in step 2 with an emergency access code instead of the OTP: opens a restricted session

@@ -12,9 +12,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api::emergency::{
-        emergency_take_code, emergency_wizard, recovery_status, CodeMeta, EmergencyCancel,
-        EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart, FinishRecovery,
-        VerifyEmergency, WizardInfo,
+        emergency_take_code, emergency_wizard, recovery_status, CancelResult, CodeMeta,
+        EmergencyCancel, EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart,
+        FinishRecovery, VerifyEmergency, WizardInfo,
     },
     pages::{go_to, CopyButton},
     text, AppError,
@@ -453,8 +453,12 @@ pub fn EmergencyCancelPage() -> impl IntoView {
         <section class="card" aria-labelledby="cancel-heading">
             <h1 id="cancel-heading">{text::CANCEL_TITLE}</h1>
             {move || match result() {
-                Some(Ok(true)) => view! { <p class="success" role="status">{text::CANCEL_DONE}</p> }.into_any(),
-                Some(Ok(false)) => view! { <p class="error" role="alert">{text::CANCEL_NOTHING}</p> }.into_any(),
+                Some(Ok(CancelResult::Undone)) => view! {
+                    <p class="success" role="status">{text::CANCEL_DONE}</p>
+                    <p>{text::CANCEL_LOCKED}</p>
+                }.into_any(),
+                Some(Ok(CancelResult::AlreadyUsed)) => view! { <p class="error" role="alert">{text::CANCEL_ALREADY}</p> }.into_any(),
+                Some(Ok(CancelResult::Unknown)) => view! { <p class="error" role="alert">{text::CANCEL_NOTHING}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 None => view! {
                     <p>{text::CANCEL_INTRO}</p>

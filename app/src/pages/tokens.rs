@@ -100,7 +100,7 @@ pub fn TokensPage() -> impl IntoView {
                                 let sms = view.oob_enrolment.clone().filter(|e| e.kind == "sms");
                                 let email = view.oob_enrolment.clone().filter(|e| e.kind == "email");
                                 view! {
-                                    <AddTotp enrolment=view.enrolment.clone() device=device.clone() start finish />
+                                    <AddTotp enrolment=view.enrolment.clone() elsewhere=view.enrolment_elsewhere device=device.clone() start finish />
                                     <AddOob kind="sms" pending=sms device=device.clone() actions=oob />
                                     <AddOob kind="email" pending=email device actions=oob />
                                 }
@@ -244,6 +244,8 @@ fn TokenItem(
 #[component]
 fn AddTotp(
     enrolment: Option<EnrolmentView>,
+    /// Another session is setting one up: said here, its secret never shown (issue 13).
+    elsewhere: bool,
     device: String,
     start: ServerAction<AddTotpStart>,
     finish: ServerAction<AddTotpFinish>,
@@ -269,6 +271,9 @@ fn AddTotp(
         }
         .into_any(),
         None => view! {
+            <Show when=move || elsewhere>
+                <p class="hint" role="status">{text::ADD_TOTP_ELSEWHERE}</p>
+            </Show>
             <ActionForm action=start>
                 <div class="field">
                     <label for="add-label">{text::ENROL_LABEL}</label>

@@ -66,12 +66,13 @@ pub const CODE_ALREADY_SHOWN: &str = "Your emergency access code was already sho
 pub const CODE_NOTICE_SENT: &str = "We told your contacts that a code was issued. If it was not you, the message they got has a link that cancels it.";
 pub const START_AGAIN_EMERGENCY: &str = "Start Emergency Access again";
 
-pub const CANCEL_TITLE: &str = "Cancel an emergency access code";
-pub const CANCEL_INTRO: &str = "You received a message that an emergency access code was issued for your account. If that was not you, cancel the code now: it stops working at once and every session it opened ends.";
-pub const CANCEL_BUTTON: &str = "Cancel the code";
-pub const CANCEL_DONE: &str =
-    "The code is cancelled. Change your password as soon as you can and tell your help desk.";
-pub const CANCEL_NOTHING: &str = "This link no longer cancels anything: the code was already cancelled, used up, replaced or expired.";
+pub const CANCEL_TITLE: &str = "This was not me";
+pub const CANCEL_INTRO: &str = "You received a message that an emergency access code was issued for your account. If that was not you, stop it now: every emergency access code is cancelled, every sign-in method and contact added since it was issued is removed, your recovery address goes back to the one you had, everyone is signed out, and your account is locked until your help desk has checked it with you.";
+pub const CANCEL_BUTTON: &str = "Stop it and lock my account";
+pub const CANCEL_DONE: &str = "Done. Every emergency access code is cancelled, everything added since it was issued is removed, your recovery address is restored and everyone is signed out.";
+pub const CANCEL_LOCKED: &str = "Your account is now locked so that nobody can sign in. Contact your help desk to unlock it: they will check that it is you, then help you set a new password and sign-in method.";
+pub const CANCEL_ALREADY: &str = "This link was already used: your account is locked for review. Contact your help desk to unlock it.";
+pub const CANCEL_NOTHING: &str = "This link is not valid, or it is more than a week old. If you think someone else is using your account, contact your help desk.";
 
 pub const USE_EMERGENCY_HEADING: &str = "Lost your phone?";
 pub const USE_EMERGENCY_INTRO: &str =

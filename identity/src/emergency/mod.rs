@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
 pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 
+use crate::store::{UndoFrom, UndoRefused, Undone};
 use crate::{
     auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, AuthError,
     Authenticator, Client, CodeHasher, ContactKind, DomainError, Email, Factor, NewAuditEvent,
@@ -281,7 +282,9 @@ impl From<AuthError> for EmergencyError {
             AuthError::InvalidCode | AuthError::UnusableToken => Self::InvalidCode,
             AuthError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
             AuthError::Blocked => Self::Blocked,
-            AuthError::AttemptExpired | AuthError::NotSignedIn => Self::Expired,
+            AuthError::AttemptExpired | AuthError::NotSignedIn | AuthError::NotRecent => {
+                Self::Expired
+            }
             AuthError::Domain(e) => e.into(),
         }
     }
@@ -402,30 +405,15 @@ impl EmergencyAccess {
         Ok(())
     }
 
-    /// The addresses step 2's code goes to (RB-3): the confirmed recovery address, and the other
-    /// confirmed e-mail contacts that are not where an e-mail token sends its codes (those may
-    /// sit on the lost phone).
+    /// Where step 2's code goes (RB-3): the confirmed recovery address only, never every
+    /// confirmed e-mail contact, so that an old mailbox that is still on the account is no way
+    /// into it. Empty without a recovery address: the page then explains how the help desk
+    /// helps.
     async fn proof_addresses(&self, account: AccountId) -> crate::Result<Vec<Email>> {
-        let token_targets: Vec<String> = self
-            .store
-            .active_tokens(account)
-            .await?
-            .into_iter()
-            .filter_map(|t| t.target)
-            .collect();
-        let mut out: Vec<Email> = Vec::new();
-        let mut contacts = self.store.contacts(account).await?;
-        contacts.sort_by_key(|c| !c.is_recovery);
-        for contact in contacts {
-            if contact.kind != ContactKind::Email || !contact.confirmed {
-                continue;
-            }
-            if !contact.is_recovery && token_targets.contains(&contact.value) {
-                continue;
-            }
-            let email = Email::parse(&contact.value)?;
-            if !out.contains(&email) {
-                out.push(email);
+        let mut out = Vec::new();
+        for contact in self.store.contacts(account).await? {
+            if contact.kind == ContactKind::Email && contact.confirmed && contact.is_recovery {
+                out.push(Email::parse(&contact.value)?);
             }
         }
         Ok(out)
@@ -706,38 +694,37 @@ impl EmergencyAccess {
         Ok(EmergencyCode::parse(text))
     }
 
-    /// "This was not me": revokes the code whose notice carried `link_token` and ends the
-    /// sessions it opened. False when the link is unknown or its code is no longer live.
-    pub async fn cancel(&self, link_token: &str, client: &Client) -> Result<bool, EmergencyError> {
+    /// "This was not me": undoes what emergency access made possible since the code whose
+    /// notice carried `link_token` was issued (see [`Store::undo_emergency_access`]): every
+    /// later code revoked, every token and contact added since then removed, the recovery
+    /// address restored, everyone signed out, the account locked for help-desk review, every
+    /// remaining contact told. The link works for [`crate::store::CANCEL_LINK_TTL`] after its
+    /// code was issued, whether that code is still live, was replaced or was finished, and once.
+    pub async fn cancel(
+        &self,
+        link_token: &str,
+        client: &Client,
+    ) -> Result<CancelOutcome, EmergencyError> {
         let Some(token) = SessionToken::parse(link_token) else {
-            return Ok(false);
+            return Ok(CancelOutcome::Unknown);
         };
-        let Some(code) = self
+        let account = match self.store.account_by_cancel_link(token.hash()).await? {
+            Some(account) => account,
+            None => return Ok(CancelOutcome::Unknown),
+        };
+        let notice =
+            notify::recovery_undone_notice(&account.display_name, false, self.public_url());
+        let undone = self
             .store
-            .revoke_emergency_code_by_link(token.hash())
-            .await?
-        else {
-            return Ok(false);
-        };
-        self.audit(
-            AuditAction::EmergencyCodeRevoked,
-            AuditOutcome::Success,
-            Some(code.account_id),
-            client,
-            serde_json::json!({ "code_id": code.id.0, "why": "not_me" }),
-        )
-        .await?;
-        if let Some(account) = self.store.account_by_id(code.account_id).await? {
-            let notice = notify::emergency_code_revoked_notice(
-                &account.display_name,
-                false,
-                self.public_url(),
-            );
-            for message in notice_messages(&self.store, account.id, &notice).await? {
-                self.store.enqueue(message).await?;
-            }
-        }
-        Ok(true)
+            .undo_emergency_access(UndoFrom::Link(token.hash()), &notice, |undone| {
+                undo_events(undone, None, client, "not_me")
+            })
+            .await?;
+        Ok(match undone {
+            Ok(undone) => CancelOutcome::Undone(undone),
+            Err(UndoRefused::AlreadyUsed) => CancelOutcome::AlreadyUsed,
+            Err(_) => CancelOutcome::Unknown,
+        })
     }
 
     /// Signing in with an emergency code instead of the OTP (password first: the code is never
@@ -896,6 +883,48 @@ fn cancel_url(public_url: &str, token: &SessionToken) -> String {
         public_url.trim_end_matches('/'),
         token.as_str()
     )
+}
+
+/// What a "this was not me" link did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CancelOutcome {
+    /// Undone now: the account is locked for help-desk review.
+    Undone(Undone),
+    /// The link was used before: the account was locked then.
+    AlreadyUsed,
+    /// No such link, or it is too old.
+    Unknown,
+}
+
+/// The audit events of an undo: the codes revoked and the account locked. `operator`: who did
+/// it from the console (else the owner, by the link).
+pub(crate) fn undo_events(
+    undone: &Undone,
+    operator: Option<AccountId>,
+    client: &Client,
+    why: &str,
+) -> Vec<NewAuditEvent> {
+    let event = |action| {
+        let mut e = NewAuditEvent::new(action, AuditOutcome::Success)
+            .subject(undone.account)
+            .client(client.ip.clone(), client.user_agent.clone());
+        if let Some(operator) = operator {
+            e = e.actor(operator);
+        }
+        e
+    };
+    let codes: Vec<i64> = undone.codes.iter().map(|c| c.0).collect();
+    vec![
+        event(AuditAction::EmergencyCodeRevoked).details(serde_json::json!({
+            "codes": codes,
+            "why": why,
+            "tokens_removed": undone.tokens_removed,
+            "contacts_removed": undone.contacts_removed,
+            "recovery_restored": undone.recovery_restored,
+            "sessions_ended": undone.sessions_ended,
+        })),
+        event(AuditAction::AccountLocked).details(serde_json::json!({ "why": why })),
+    ]
 }
 
 /// `YYYY-MM-DD HH:MM UTC`, for notices.

@@ -570,11 +570,24 @@ async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
         .find(|w| w.contains("/emergency/cancel?t="))
         .unwrap();
     let token = link.split("t=").nth(1).unwrap();
-    assert!(!f.emergency.cancel("not-a-token", &client()).await.unwrap());
-    assert!(f.emergency.cancel(token, &client()).await.unwrap());
-    assert!(!f.emergency.cancel(token, &client()).await.unwrap(), "once");
+    assert_eq!(
+        f.emergency.cancel("not-a-token", &client()).await.unwrap(),
+        crate::CancelOutcome::Unknown
+    );
     let a = attempt(&f, "alice").await;
+    assert!(matches!(
+        f.emergency.cancel(token, &client()).await.unwrap(),
+        crate::CancelOutcome::Undone(_)
+    ));
+    assert_eq!(
+        f.emergency.cancel(token, &client()).await.unwrap(),
+        crate::CancelOutcome::AlreadyUsed,
+        "once"
+    );
+    // The attempt made before ended, and the account is locked for review.
     assert!(f.emergency.sign_in(&a, &code, &client()).await.is_err());
+    let alice = f.store.account_by_id(f.alice.id).await.unwrap().unwrap();
+    assert_eq!(alice.state, crate::AccountState::Locked);
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
     assert_eq!(info.revoked_why.as_deref(), Some("not_me"));
 }

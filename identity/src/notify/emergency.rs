@@ -159,10 +159,83 @@ pub fn password_changed_notice(display_name: &str, public_url: &str) -> Notice {
     }
 }
 
+/// "This was not me" (issue 13): what the emergency access made possible was undone and the
+/// account locked until the help desk has looked at it. `by_operator`: an operator did it.
+pub fn recovery_undone_notice(display_name: &str, by_operator: bool, public_url: &str) -> Notice {
+    let url = link(public_url);
+    let who = if by_operator {
+        "Your help desk has stopped"
+    } else {
+        "As you asked, we stopped"
+    };
+    Notice {
+        subject: format!("Your {PRODUCT} account is locked for your safety"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             {who} the emergency access to your {PRODUCT} account. Every emergency access code \
+             was cancelled, every sign-in method and contact added since it was issued was \
+             removed, your recovery address is the one you had before, and everyone was signed \
+             out.\n\
+             \n\
+             Your account is now locked so that nobody can sign in until your help desk has \
+             checked it with you. Contact your help desk to unlock it; they will ask you to \
+             prove who you are. Until then, sign-in at {url} will not work.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: emergency access to your account was stopped and the account locked for \
+             your safety. Contact your help desk to unlock it."
+        ),
+    }
+}
+
+/// RL-3, abuse case 16: many wrong passwords for the account's username within minutes, from
+/// anywhere. The owner's own sign-in is not slowed by it (delays are per address).
+pub fn password_guessing_notice(display_name: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    Notice {
+        subject: format!("Someone is trying to guess your {PRODUCT} password"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             In the last few minutes {PRODUCT} refused many wrong passwords for your username. \
+             Each address they come from is slowed down more with every wrong password; your \
+             own sign-in and Emergency Access keep working as usual.\n\
+             \n\
+             You do not need to do anything. If your password is short or used elsewhere too, \
+             change it at {url}. A password alone never opens your account: your second sign-in \
+             step (the code) is still needed.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: many wrong passwords were tried for your account. Your own sign-in still \
+             works. Weak or reused password? Change it at {url}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{ContactValue, Email};
+
+    #[test]
+    fn password_guessing_notice_names_no_secret_and_says_sign_in_still_works() {
+        let notice = password_guessing_notice("Erin", "https://id.example.org/");
+        assert!(notice.subject.contains("guess"), "{}", notice.subject);
+        assert!(notice.body.contains("keep working"), "{}", notice.body);
+        assert!(
+            notice.body.contains("https://id.example.org"),
+            "{}",
+            notice.body
+        );
+        assert!(
+            notice.sms.chars().count() <= crate::SMS_BODY_MAX_CHARS,
+            "{}",
+            notice.sms
+        );
+    }
 
     #[test]
     fn notices_carry_a_not_you_line_and_no_code() {

@@ -86,6 +86,31 @@ impl Store {
         Ok(changed == 1)
     }
 
+    /// Records that the owner of `session` re-entered their password now (RB-1) and gives the
+    /// session a fresh token, in one UPDATE (SE-2, issue 13): the old token opens nothing from
+    /// then on, and the session keeps its row id, so what is bound to it (a pending
+    /// authenticator app) stays bound. `None` when the session is gone.
+    pub async fn reauthenticate_session(
+        &self,
+        session: SessionId,
+    ) -> Result<Option<crate::SessionToken>> {
+        let token = crate::SessionToken::generate();
+        let now = self.now();
+        let changed = with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE sessions SET reauthenticated_at = $1, token_hash = $2 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(token.hash().to_vec())
+            .bind(session.0)
+            .execute(pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        Ok((changed == 1).then_some(token))
+    }
+
     /// The account's confirmed recovery e-mail address, if it has one (what Emergency Access
     /// sends its proof to, RB-3).
     pub async fn recovery_address(&self, account: AccountId) -> Result<Option<Email>> {

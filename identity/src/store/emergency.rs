@@ -93,7 +93,8 @@ macro_rules! insert_code_in {
         sqlx::query(
             "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
              reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
-             cancel_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12) \
+             cancel_hash, recovery_before) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, \
+             $11, $12, (SELECT id FROM contacts WHERE account_id = $1 AND is_recovery)) \
              RETURNING id",
         )
         .bind(new.account_id.0)

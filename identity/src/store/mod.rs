@@ -10,9 +10,9 @@ mod model;
 mod tests;
 
 pub use model::{
-    Account, AccountId, AccountState, Contact, ContactId, LoginAttempt, LoginAttemptId, NewAccount,
-    NewContact, NewSession, NewToken, Role, Session, SessionId, SessionScope, SignedIn, Token,
-    TokenId, TokenKind, TokenState,
+    Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LoginAttempt,
+    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, Role, Session, SessionId,
+    SessionScope, SignedIn, Token, TokenId, TokenKind, TokenState,
 };
 pub use outbox::{
     outbox_backoff, OutboxId, OutboxMessage, OutboxState, OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX,
@@ -234,6 +234,9 @@ mod outbox;
 mod password;
 mod selfservice;
 mod throttle;
+mod undo;
+pub use throttle::PASSWORD_DELAY_IDLE;
+pub use undo::{UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 pub use confirm::CONFIRMATION_MAX_FAILURES;
 pub(crate) use confirm::{ConfirmOutcome, Confirms, NewConfirmable};

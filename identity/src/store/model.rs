@@ -227,6 +227,27 @@ pub struct NewToken {
     pub target: Option<ContactValue>,
 }
 
+/// Where a pending authenticator app was started (issue 13): its seed is shown, and its first
+/// code accepted, only there. Stored as the row id in `tokens.enrol_session` or
+/// `tokens.enrol_attempt`; when that session or attempt ends, the binding matches nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnrolBinding {
+    /// A signed-in session adding a token.
+    Session(SessionId),
+    /// A sign-in attempt enrolling the account's first token.
+    Attempt(LoginAttemptId),
+}
+
+impl EnrolBinding {
+    /// The `tokens` column that holds this kind of binding, and the row id it holds.
+    pub(crate) fn column(self) -> (&'static str, i64) {
+        match self {
+            Self::Session(id) => ("enrol_session", id.0),
+            Self::Attempt(id) => ("enrol_attempt", id.0),
+        }
+    }
+}
+
 /// A sign-in attempt: the password was right, the second factor is still pending. Not a session
 /// (SE-8): it lives in its own table and opens no protected page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,9 +310,50 @@ pub struct Session {
     pub reauthenticated_at: Option<Timestamp>,
 }
 
+impl Session {
+    /// Whether the person proved their password in this session recently enough for a change
+    /// that adds or takes away a way into the account (RB-1): a restricted emergency session
+    /// always is (it exists to replace lost tokens, and is itself short-lived); any other when
+    /// its sign-in or latest password re-entry is less than [`crate::RECENT_SIGN_IN`] old.
+    pub fn authenticated_recently(&self, now: Timestamp) -> bool {
+        if self.scope == SessionScope::Emergency {
+            return true;
+        }
+        let fresh = |at: Timestamp| {
+            let age = now.as_millis() - at.as_millis();
+            age >= 0 && (age as u128) < crate::RECENT_SIGN_IN.as_millis()
+        };
+        fresh(self.created_at) || self.reauthenticated_at.is_some_and(fresh)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_authentication_is_ten_minutes_from_sign_in_or_password_re_entry() {
+        let t0 = Timestamp::from_millis(1_700_000_000_000);
+        let minutes = |m: u64| std::time::Duration::from_secs(m * 60);
+        let mut session = Session {
+            id: SessionId(1),
+            account_id: AccountId(1),
+            scope: SessionScope::Full,
+            created_at: t0,
+            last_seen_at: t0,
+            expires_at: t0.plus(minutes(720)),
+            ip: None,
+            user_agent: None,
+            reauthenticated_at: None,
+        };
+        assert!(session.authenticated_recently(t0.plus(minutes(9))));
+        assert!(!session.authenticated_recently(t0.plus(minutes(10))));
+        session.reauthenticated_at = Some(t0.plus(minutes(30)));
+        assert!(session.authenticated_recently(t0.plus(minutes(39))));
+        assert!(!session.authenticated_recently(t0.plus(minutes(40))));
+        session.scope = SessionScope::Emergency;
+        assert!(session.authenticated_recently(t0.plus(minutes(600))));
+    }
 
     #[test]
     fn enums_round_trip_through_their_stored_names() {

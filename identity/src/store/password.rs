@@ -10,7 +10,10 @@ use crate::store::AccountId;
 
 impl Store {
     /// Replaces the account's password hash and queues `notices`, in one transaction. False
-    /// when the account does not exist.
+    /// when the account does not exist. Whatever the old password opened without a second
+    /// factor ends with it, in the same transaction: pending sign-in attempts, open Emergency
+    /// Access wizards, and live self-service emergency codes with the sessions they opened
+    /// (an operator's code stays: the help desk checked the person, not the password).
     pub async fn set_password_hash(
         &self,
         account: AccountId,
@@ -31,6 +34,30 @@ impl Store {
             .map_err(db_err)?
             .rows_affected();
             if changed == 1 {
+                for sql in [
+                    "DELETE FROM login_attempts WHERE account_id = $1",
+                    "DELETE FROM emergency_wizards WHERE account_id = $1",
+                    "DELETE FROM sessions WHERE id IN (SELECT s.session_id \
+                     FROM emergency_sessions s JOIN emergency_codes c ON c.id = s.code_id \
+                     WHERE c.account_id = $1 AND c.revoked_at IS NULL \
+                     AND c.issuer = 'self_service')",
+                ] {
+                    sqlx::query(sql)
+                        .bind(account.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+                sqlx::query(
+                    "UPDATE emergency_codes SET revoked_at = $2, \
+                     revoked_why = 'password_changed' \
+                     WHERE account_id = $1 AND revoked_at IS NULL AND issuer = 'self_service'",
+                )
+                .bind(account.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
                 for notice in notices {
                     enqueue_in!(&mut *tx, notice, now)?;
                 }

@@ -14,6 +14,10 @@ use crate::time::Timestamp;
 
 const RECORD_COLUMNS: &str = "failures, window_start, last_failure_at, blocked_until";
 
+/// A per-username-and-address password delay with no failure for this long is forgotten by the
+/// purge: far past the longest delay (15 minutes), so an attacker gains nothing by waiting.
+pub const PASSWORD_DELAY_IDLE: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How many times a gated count that lost a race (refused, then found open) is tried again.
 const HIT_RETRIES: usize = 3;
 
@@ -63,7 +67,18 @@ impl Store {
     /// advance), then [`Self::throttle_clear`] it if the code was right (RL-5). Then at most
     /// 100 guesses are ever checked, however many arrive at once.
     pub async fn throttle_hit(&self, key: &ThrottleKey) -> Result<ThrottleState> {
-        let rule = self.throttle_policy().rule(key);
+        self.throttle_hit_under(key, self.throttle_policy().rule(key))
+            .await
+    }
+
+    /// [`Self::throttle_hit`] under a stricter `rule` than the key's own (a username under
+    /// attack: its per-address delays start at the first failure). The state a later check
+    /// reads is the stored delay, so a stricter count simply delays sooner.
+    pub async fn throttle_hit_under(
+        &self,
+        key: &ThrottleKey,
+        rule: ThrottleRule,
+    ) -> Result<ThrottleState> {
         for _ in 0..HIT_RETRIES {
             let now = self.clock.now();
             if self.throttle_count(key, rule, now, true).await?.is_some() {
@@ -79,6 +94,45 @@ impl Store {
         Ok(ThrottleState::Delayed {
             retry_after: Duration::from_secs(1),
         })
+    }
+
+    /// Counts one event for a windowed `key` unconditionally and returns the count in its
+    /// window after this one (an alert fires once, when the count reaches the limit).
+    pub async fn throttle_count_event(&self, key: &ThrottleKey) -> Result<i64> {
+        let now = self.clock.now();
+        let rule = self.throttle_policy().rule(key);
+        Ok(self
+            .throttle_count(key, rule, now, false)
+            .await?
+            .ok_or_else(|| {
+                DomainError::Internal("an ungated throttle count returned no row".into())
+            })?
+            .failures)
+    }
+
+    /// Gives back one event counted in advance by [`Self::throttle_hit`] on a windowed key when
+    /// it turned out not to be a failure (a right password from an address whose failed sign-ins
+    /// are limited): the count drops by one, and the key is open again if it is now under its
+    /// limit. Never below zero; unknown keys are fine.
+    pub async fn throttle_refund(&self, key: &ThrottleKey) -> Result<()> {
+        let ThrottleRule::Window(limit) = self.throttle_policy().rule(key) else {
+            return Err(DomainError::Internal(
+                "only windowed counts are given back".into(),
+            ));
+        };
+        with_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE throttle SET failures = failures - 1, \
+                 blocked_until = CASE WHEN failures - 1 >= $2 THEN blocked_until ELSE NULL END \
+                 WHERE key = $1 AND failures > 0",
+            )
+            .bind(key.as_str())
+            .bind(limit.limit)
+            .execute(pool)
+            .await
+            .map_err(db_err)?;
+        });
+        Ok(())
     }
 
     /// Forgets `key`'s count (RL-5: a success clears the failures of its account and factor; an
@@ -108,19 +162,24 @@ impl Store {
         })
     }
 
-    /// Deletes the counters of address, send and wizard-start keys whose window has ended (they allow
-    /// everything again anyway). Account-and-factor counts are never purged: only a success or
-    /// an operator clears them (RL-1). Returns how many rows went; safe to run at any time.
+    /// Deletes the counters that allow everything again anyway: address, send, wizard-start
+    /// and username-alert keys whose window has ended, and the per-username-and-address password
+    /// delays (and the per-username ones of earlier versions) with no failure for
+    /// [`PASSWORD_DELAY_IDLE`], so that names that never sign in do not grow the table without
+    /// bound. Account-and-factor counts are never purged: only a success or an operator clears
+    /// them (RL-1). Returns how many rows went; safe to run at any time.
     pub async fn throttle_purge(&self) -> Result<u64> {
-        let dead_before = self
-            .now()
-            .saturating_sub(millis(self.throttle_policy().longest_window()));
+        let now = self.now();
+        let dead_before = now.saturating_sub(millis(self.throttle_policy().longest_window()));
+        let idle_before = now.saturating_sub(millis(PASSWORD_DELAY_IDLE));
         with_pool!(self, pool => {
             Ok(sqlx::query(
-                "DELETE FROM throttle WHERE (key LIKE 'ip:%' OR key LIKE 'acct:%:sends' \
-                 OR key LIKE 'acct:%:wizard') AND window_start <= $1",
+                "DELETE FROM throttle WHERE ((key LIKE 'ip:%' OR key LIKE 'acct:%:sends' \
+                 OR key LIKE 'acct:%:wizard' OR key LIKE 'name:%:alert') AND window_start <= $1) \
+                 OR ((key LIKE 'pw:%' OR key LIKE 'name:%:password') AND last_failure_at <= $2)",
             )
             .bind(dead_before)
+            .bind(idle_before)
             .execute(pool)
             .await
             .map_err(db_err)?

@@ -1,5 +1,8 @@
 //! Real delivery peers on loopback for the tests: an SMTP server and an SMS gateway (HTTP).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports, unused_macros)]
+
+#[macro_use]
+pub mod harness;
 
 use std::{
     net::SocketAddr,

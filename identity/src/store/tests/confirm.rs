@@ -7,9 +7,9 @@ use std::time::Duration;
 use super::{clocked, new_account, new_session, T0};
 use crate::store::{ConfirmOutcome, Confirms, NewConfirmable};
 use crate::{
-    AccountId, AuditAction, AuditOutcome, AuditQuery, ContactId, Email, NewAuditEvent, NewContact,
-    NewOutboxMessage, NewToken, PhoneNumber, Store, TokenId, TokenKind, TokenState,
-    CONFIRMATION_MAX_FAILURES, ENROLMENT_TTL,
+    AccountId, AuditAction, AuditOutcome, AuditQuery, ContactId, Email, EnrolBinding,
+    NewAuditEvent, NewContact, NewOutboxMessage, NewToken, PhoneNumber, Store, TokenId, TokenKind,
+    TokenState, CONFIRMATION_MAX_FAILURES, ENROLMENT_TTL,
 };
 
 backend_tests!(
@@ -20,6 +20,7 @@ backend_tests!(
     ac2_another_accounts_confirmation_is_not_found,
     recovery_address_moves_atomically_and_only_to_a_confirmed_email,
     rb1_reauthentication_is_stored_with_the_session,
+    se2_reauthentication_rotates_the_token_and_keeps_the_row,
     token_overview_agrees_with_the_separate_reads,
 );
 
@@ -403,9 +404,40 @@ async fn rb1_reauthentication_is_stored_with_the_session(store: &Store) {
         .unwrap());
 }
 
+/// Issue 13, item 6: a password re-entry stamps the session and gives it a new token in one
+/// UPDATE; the old token opens nothing, the row (and its id) stays.
+async fn se2_reauthentication_rotates_the_token_and_keeps_the_row(store: &Store) {
+    let (store, clock) = clocked(store);
+    let a = store.create_account(new_account("alice")).await.unwrap();
+    let old = store.create_session(new_session(a)).await.unwrap();
+    let session = store.session(&old).await.unwrap().unwrap();
+    clock.advance(Duration::from_secs(20 * 60));
+    let new = store
+        .reauthenticate_session(session.id)
+        .await
+        .unwrap()
+        .expect("the session is live");
+    assert_ne!(new.as_str(), old.as_str());
+    assert!(store.session(&old).await.unwrap().is_none());
+    let rotated = store.session(&new).await.unwrap().unwrap();
+    assert_eq!(rotated.id, session.id);
+    assert_eq!(rotated.created_at, session.created_at);
+    assert_eq!(
+        rotated.reauthenticated_at,
+        Some(T0.plus(Duration::from_secs(20 * 60)))
+    );
+    assert_eq!(store.sessions(a).await.unwrap().len(), 1);
+    assert!(store
+        .reauthenticate_session(crate::SessionId(session.id.0 + 1000))
+        .await
+        .unwrap()
+        .is_none());
+}
+
 /// The token list's one query gives what the separate reads give: active tokens oldest first,
-/// the newest fresh pending TOTP token with its seed, the pending SMS/e-mail token whose code is
-/// still open; nothing stale, nothing of another account.
+/// the newest fresh pending TOTP token started here with its seed (one started elsewhere only
+/// said), the pending SMS/e-mail token whose code is still open; nothing stale, nothing of
+/// another account.
 async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
     let (store, clock) = clocked(store);
     let a = store.create_account(new_account("alice")).await.unwrap();
@@ -423,19 +455,21 @@ async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
         .insert_token(totp(a, TokenState::Active, 1))
         .await
         .unwrap();
+    let here = EnrolBinding::Session(crate::SessionId(1));
+    let elsewhere = EnrolBinding::Session(crate::SessionId(2));
     store
-        .insert_token(totp(a, TokenState::Pending, 2))
+        .insert_pending_totp(totp(a, TokenState::Pending, 2), here)
         .await
         .unwrap();
     clock.advance(ENROLMENT_TTL + Duration::from_secs(1));
     // The first pending one is stale now; these two are fresh, the second is the newest.
     store
-        .insert_token(totp(a, TokenState::Pending, 3))
+        .insert_pending_totp(totp(a, TokenState::Pending, 3), here)
         .await
         .unwrap();
     clock.advance(Duration::from_secs(1));
     let newest = store
-        .insert_token(totp(a, TokenState::Pending, 4))
+        .insert_pending_totp(totp(a, TokenState::Pending, 4), here)
         .await
         .unwrap();
     let active_2 = store
@@ -449,7 +483,7 @@ async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
         .unwrap();
     start(&store, b).await;
 
-    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    let overview = store.token_overview(a, ENROLMENT_TTL, here).await.unwrap();
     let ids = |tokens: &[crate::Token]| tokens.iter().map(|t| t.id).collect::<Vec<_>>();
     assert_eq!(ids(&overview.active), vec![active, active_2]);
     assert_eq!(
@@ -461,14 +495,33 @@ async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
     assert_eq!(seed, vec![4; 48]);
     assert_eq!(
         store
-            .pending_totp(a, ENROLMENT_TTL)
+            .pending_totp(a, here, ENROLMENT_TTL)
             .await
             .unwrap()
             .map(|t| t.id),
         Some(newest)
     );
     assert_eq!(store.token_secret(newest).await.unwrap(), Some(seed));
+    assert!(!overview.pending_totp_elsewhere);
     assert_eq!(overview.pending_oob.map(|t| t.id), Some(sms));
+    // Seen from elsewhere: said, never given (issue 13); neither is it read back there.
+    let other = store
+        .token_overview(a, ENROLMENT_TTL, elsewhere)
+        .await
+        .unwrap();
+    assert!(other.pending_totp.is_none() && other.pending_totp_elsewhere);
+    assert_eq!(ids(&other.active), vec![active, active_2]);
+    assert!(store
+        .pending_totp(a, elsewhere, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
+    let attempt_with_same_id = EnrolBinding::Attempt(crate::LoginAttemptId(1));
+    assert!(store
+        .pending_totp(a, attempt_with_same_id, ENROLMENT_TTL)
+        .await
+        .unwrap()
+        .is_none());
 
     // Wrong codes use the SMS code up: it is no longer offered, here or separately.
     for _ in 0..CONFIRMATION_MAX_FAILURES {
@@ -478,7 +531,7 @@ async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
             "{outcome:?}"
         );
     }
-    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    let overview = store.token_overview(a, ENROLMENT_TTL, here).await.unwrap();
     assert!(overview.pending_oob.is_none());
     assert!(store
         .pending_oob_token(a, ENROLMENT_TTL)
@@ -488,11 +541,11 @@ async fn token_overview_agrees_with_the_separate_reads(store: &Store) {
 
     // Past the enrolment lifetime nothing pending is left; the active tokens stay.
     clock.advance(ENROLMENT_TTL);
-    let overview = store.token_overview(a, ENROLMENT_TTL).await.unwrap();
+    let overview = store.token_overview(a, ENROLMENT_TTL, here).await.unwrap();
     assert!(overview.pending_totp.is_none());
     assert_eq!(ids(&overview.active), vec![active, active_2]);
     assert!(store
-        .pending_totp(a, ENROLMENT_TTL)
+        .pending_totp(a, here, ENROLMENT_TTL)
         .await
         .unwrap()
         .is_none());

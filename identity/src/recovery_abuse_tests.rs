@@ -1,0 +1,634 @@
+//! Issue 13 below HTTP, on both backends: the limits around a password check cannot be turned
+//! against the owner (abuse case 16, RL-3) and hold under a burst (RL-6). The HTTP-level tests
+//! are in `server/tests/abuse.rs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::abuse_tests::{fixture, Fixture, PASSWORD, USERNAME};
+use crate::testing::{ManualClock, TestStore};
+use crate::{
+    AccountState, AuditAction, AuditQuery, AuthError, CancelOutcome, Client, CodeHasher, Email,
+    EmergencyCode, NewContact, NewSession, NewToken, Scope, SessionScope, SessionToken,
+    ThrottleKey, Timestamp, TokenKind, TokenService, TokenState, TotpSecret, Username,
+    EMERGENCY_CODE_KEY_LABEL,
+};
+
+on_both_backends!(
+    rl6_300_parallel_wrong_passwords_from_one_address_pass_its_check_at_most_the_limit_times,
+    rl6_a_right_password_gives_back_its_address_count,
+    abuse_16_hammering_a_username_from_one_address_never_slows_its_owner_elsewhere,
+    rl3_wrong_passwords_from_everywhere_alert_the_owner_once_slow_every_address_and_never_lock_out,
+    throttle_purge_forgets_idle_password_delays_and_ended_alerts,
+    not_me_undoes_what_the_emergency_session_added_restores_recovery_and_locks,
+    not_me_from_an_older_notice_still_stops_a_newer_live_code,
+    a_password_change_ends_attempts_wizards_and_self_service_codes,
+    the_proof_code_goes_only_to_the_recovery_address,
+    destructive_self_service_needs_a_recent_authentication,
+);
+
+fn from(ip: &str) -> Client {
+    Client {
+        ip: Some(ip.into()),
+        user_agent: Some("test".into()),
+    }
+}
+
+/// Alice-like target with a confirmed e-mail address (for the alert).
+async fn target(db: TestStore) -> Fixture {
+    let f = fixture(db).await;
+    f.store
+        .add_contact(
+            f.account,
+            NewContact {
+                value: Email::parse("target@example.org").unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            },
+        )
+        .await
+        .unwrap();
+    f
+}
+
+async fn rl6_300_parallel_wrong_passwords_from_one_address_pass_its_check_at_most_the_limit_times(
+    db: TestStore,
+) {
+    let f = target(db).await;
+    let limit = f.store.throttle_policy().ip_sign_in.limit;
+    let attacker = from("198.51.100.7");
+    let tries = (0..300).map(|i| {
+        let auth = f.auth.clone();
+        let client = attacker.clone();
+        tokio::spawn(async move {
+            auth.verify_password(&format!("nobody-{i}"), "wrong".into(), &client)
+                .await
+        })
+    });
+    let mut past_the_check = 0;
+    let mut refused = 0;
+    for handle in tries {
+        match handle.await.unwrap() {
+            Err(AuthError::InvalidCredentials) => past_the_check += 1,
+            // Hashing was busy: the attempt was still counted before it was refused.
+            Err(AuthError::Domain(crate::DomainError::Busy)) => past_the_check += 1,
+            Err(AuthError::RateLimited { .. }) => refused += 1,
+            other => panic!("unexpected answer: {:?}", other.map(|a| a.id)),
+        }
+    }
+    assert!(
+        past_the_check <= limit,
+        "{past_the_check} of 300 parallel attempts got past a limit of {limit}"
+    );
+    assert_eq!(past_the_check + refused, 300);
+    let record = f
+        .store
+        .throttle_record(&ThrottleKey::ip("198.51.100.7", Scope::SignIn))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.failures, limit);
+    // The owner, from elsewhere, is not affected.
+    f.auth
+        .verify_password(USERNAME, PASSWORD.into(), &from("203.0.113.1"))
+        .await
+        .unwrap();
+}
+
+async fn rl6_a_right_password_gives_back_its_address_count(db: TestStore) {
+    let f = target(db).await;
+    let office = from("192.0.2.10");
+    let key = ThrottleKey::ip("192.0.2.10", Scope::SignIn);
+    for i in 0..3 {
+        let err = f
+            .auth
+            .verify_password(&format!("colleague-{i}"), "typo".into(), &office)
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+    }
+    f.auth
+        .verify_password(USERNAME, PASSWORD.into(), &office)
+        .await
+        .unwrap();
+    let record = f.store.throttle_record(&key).await.unwrap().unwrap();
+    assert_eq!(
+        record.failures, 3,
+        "a right password is not a failed sign-in"
+    );
+}
+
+async fn abuse_16_hammering_a_username_from_one_address_never_slows_its_owner_elsewhere(
+    db: TestStore,
+) {
+    let f = target(db).await;
+    let attacker = from("198.51.100.7");
+    let owner = from("203.0.113.1");
+    // The attacker loops for the whole window: every answer after the free failures is a delay.
+    let mut delayed = 0;
+    for _ in 0..40 {
+        match f
+            .auth
+            .verify_password(USERNAME, "wrong guess".into(), &attacker)
+            .await
+        {
+            Err(AuthError::InvalidCredentials) => {}
+            Err(AuthError::RateLimited { .. }) => delayed += 1,
+            other => panic!("unexpected: {:?}", other.map(|a| a.id)),
+        }
+    }
+    assert!(
+        delayed >= 30,
+        "the attacker's own address is slowed: {delayed}"
+    );
+    // Even the right password waits at the attacker's address (no oracle there)...
+    assert!(matches!(
+        f.auth
+            .verify_password(USERNAME, PASSWORD.into(), &attacker)
+            .await,
+        Err(AuthError::RateLimited { .. })
+    ));
+    // ...while the owner signs in from their own address at once,
+    let ok = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &owner)
+        .await
+        .unwrap();
+    assert_eq!(ok.account.id, f.account);
+    // mistypes once and is still not delayed,
+    assert!(matches!(
+        f.auth
+            .verify_password(USERNAME, "oops".into(), &owner)
+            .await,
+        Err(AuthError::InvalidCredentials)
+    ));
+    // and starts Emergency Access (step 1 shares the check).
+    f.emergency
+        .start(USERNAME, PASSWORD.into(), &owner)
+        .await
+        .unwrap();
+}
+
+async fn rl3_wrong_passwords_from_everywhere_alert_the_owner_once_slow_every_address_and_never_lock_out(
+    db: TestStore,
+) {
+    let f = target(db).await;
+    let limit = f.store.throttle_policy().username_alert.limit;
+    // A botnet: one wrong password from each of `limit` addresses.
+    for i in 0..limit {
+        let err = f
+            .auth
+            .verify_password(
+                USERNAME,
+                "botnet guess".into(),
+                &from(&format!("10.1.{}.{}", i / 200, i % 200)),
+            )
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+    }
+    let alerts = |store: crate::Store| async move {
+        store
+            .audit_events(AuditQuery {
+                action: Some(AuditAction::PasswordGuessingAlert),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+    };
+    let events = alerts(f.store.clone()).await;
+    assert_eq!(events.len(), 1, "one alert when the window fills");
+    assert_eq!(events[0].subject, Some(f.account));
+    let told = f
+        .store
+        .outbox_messages(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| {
+            m.recipient == "target@example.org"
+                && m.subject.as_deref().is_some_and(|s| s.contains("guess"))
+        })
+        .count();
+    assert_eq!(told, 1, "the owner is told once");
+    // Under attack, a fresh address is slowed from its first wrong password...
+    let fresh = from("10.9.9.9");
+    assert!(matches!(
+        f.auth
+            .verify_password(USERNAME, "again".into(), &fresh)
+            .await,
+        Err(AuthError::InvalidCredentials)
+    ));
+    assert!(matches!(
+        f.auth
+            .verify_password(USERNAME, "again".into(), &fresh)
+            .await,
+        Err(AuthError::RateLimited { .. })
+    ));
+    // ...no second alert in the same window...
+    assert_eq!(alerts(f.store.clone()).await.len(), 1);
+    // ...and the owner still signs in from their own address.
+    f.auth
+        .check_password(USERNAME, PASSWORD.into(), &from("203.0.113.1"))
+        .await
+        .unwrap();
+}
+
+async fn throttle_purge_forgets_idle_password_delays_and_ended_alerts(db: TestStore) {
+    let start = Timestamp::now();
+    let clock = Arc::new(ManualClock::new(start));
+    let store = db.store.clone().with_clock(clock.clone());
+    let name = Username::parse("never-signs-in").unwrap();
+    let pair = ThrottleKey::username_password(&name, Some("198.51.100.7"));
+    let alert = ThrottleKey::username_alert(&name);
+    let totp = ThrottleKey::account_factor(crate::AccountId(1), crate::Factor::Totp);
+    store.throttle_fail(&pair).await.unwrap();
+    store.throttle_count_event(&alert).await.unwrap();
+    store.throttle_fail(&totp).await.unwrap();
+    // Within the window and the idle time, nothing goes.
+    clock.advance(Duration::from_secs(10 * 60));
+    assert_eq!(store.throttle_purge().await.unwrap(), 0);
+    // The alert's 15-minute window ends: it goes.
+    clock.advance(Duration::from_secs(6 * 60));
+    assert_eq!(store.throttle_purge().await.unwrap(), 1);
+    assert!(store.throttle_record(&alert).await.unwrap().is_none());
+    // A day without a failure: the name's delays go too; the account's factor count stays.
+    clock.advance(crate::store::PASSWORD_DELAY_IDLE);
+    assert_eq!(store.throttle_purge().await.unwrap(), 1);
+    assert!(store.throttle_record(&pair).await.unwrap().is_none());
+    assert!(store.throttle_record(&totp).await.unwrap().is_some());
+}
+
+/// Issues a self-service code for the target with a "this was not me" link; returns both.
+async fn code_with_link(f: &Fixture) -> (EmergencyCode, SessionToken) {
+    let code = EmergencyCode::generate();
+    let link = SessionToken::generate();
+    let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
+    let now = Timestamp::now();
+    let mut new = crate::testing::self_service_code(
+        f.account,
+        code.hash(&hasher, f.account),
+        now,
+        now.plus(Duration::from_secs(3600)),
+        3,
+    );
+    new.cancel_hash = Some(link.hash());
+    f.store.issue_emergency_code(&new, &[]).await.unwrap();
+    // Whatever happens next happens at a later millisecond than the issue.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    (code, link)
+}
+
+/// The attacker: password + one old mailbox gave them a code; they sign in with it.
+async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::Session, SessionToken) {
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &from("198.51.100.7"))
+        .await
+        .unwrap()
+        .attempt;
+    let (_, session) = f
+        .emergency
+        .sign_in(&attempt, code.as_str(), &from("198.51.100.7"))
+        .await
+        .unwrap();
+    (f.auth.session(&session).await.unwrap().0, session)
+}
+
+async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_locks(db: TestStore) {
+    let f = target(db).await;
+    let (code, link) = code_with_link(&f).await;
+    let (session, _) = restricted_session(&f, &code).await;
+    assert_eq!(session.scope, SessionScope::Emergency);
+    // In the restricted session the attacker adds their own authenticator app and mailbox,
+    // makes that mailbox the recovery address, and removes the owner's app.
+    let theirs = TotpSecret::generate();
+    let their_token = f
+        .store
+        .insert_token(NewToken {
+            account_id: f.account,
+            kind: TokenKind::Totp,
+            label: "Attacker app".into(),
+            device: Some("Attacker phone".into()),
+            state: TokenState::Active,
+            secret_enc: Some(theirs.seal(&f.cipher, f.account).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let mailbox = f
+        .store
+        .add_contact(
+            f.account,
+            NewContact {
+                value: Email::parse("attacker@evil.example").unwrap().into(),
+                confirmed: true,
+                is_recovery: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(f
+        .store
+        .set_recovery_contact(
+            f.account,
+            mailbox,
+            &[],
+            &crate::NewAuditEvent::new(
+                AuditAction::RecoveryAddressSet,
+                crate::AuditOutcome::Success
+            )
+        )
+        .await
+        .unwrap());
+    let (account, _) = (f.store.account_by_id(f.account).await.unwrap().unwrap(), ());
+    TokenService::new(f.store.clone(), "https://id.example.org")
+        .remove(&session, &account, f.token, &from("198.51.100.7"))
+        .await
+        .unwrap();
+    // They finish recovery (the code is revoked) and even hold a full session of their own.
+    f.emergency
+        .finish(&session, &account, true, &from("198.51.100.7"))
+        .await
+        .unwrap();
+    let full = f
+        .store
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    // The owner follows the link in the notice: everything since the code is undone.
+    let outcome = f
+        .emergency
+        .cancel(link.as_str(), &from("203.0.113.1"))
+        .await
+        .unwrap();
+    let CancelOutcome::Undone(undone) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(undone.tokens_removed, 1);
+    assert_eq!(undone.contacts_removed, 1);
+    assert!(undone.recovery_restored);
+    let account = f.store.account_by_id(f.account).await.unwrap().unwrap();
+    assert_eq!(
+        account.state,
+        AccountState::Locked,
+        "locked for help-desk review"
+    );
+    let token = f
+        .store
+        .token(f.account, their_token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.state, TokenState::Removed);
+    assert!(
+        f.store.token_secret(their_token).await.unwrap().is_none(),
+        "seed wiped"
+    );
+    let contacts = f.store.contacts(f.account).await.unwrap();
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    assert_eq!(contacts[0].value, "target@example.org");
+    assert!(
+        contacts[0].is_recovery,
+        "the recovery address is the owner's again"
+    );
+    assert!(
+        f.store.session(&full).await.unwrap().is_none(),
+        "every session ended"
+    );
+    // The owner is told; the attacker's mailbox is not.
+    let outbox = f.store.outbox_messages(100).await.unwrap();
+    assert!(outbox
+        .iter()
+        .any(|m| m.recipient == "target@example.org" && m.body.contains("locked")));
+    assert!(!outbox
+        .iter()
+        .any(|m| m.recipient == "attacker@evil.example" && m.body.contains("locked")));
+    // Audited.
+    let locked = f
+        .store
+        .audit_events(AuditQuery {
+            subject: Some(f.account),
+            action: Some(AuditAction::AccountLocked),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+    // The password alone gets nowhere now, and the link works once.
+    assert!(f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &from("198.51.100.7"))
+        .await
+        .is_err());
+    assert_eq!(
+        f.emergency
+            .cancel(link.as_str(), &from("203.0.113.1"))
+            .await
+            .unwrap(),
+        CancelOutcome::AlreadyUsed
+    );
+    assert_eq!(
+        f.emergency
+            .cancel(SessionToken::generate().as_str(), &from("203.0.113.1"))
+            .await
+            .unwrap(),
+        CancelOutcome::Unknown
+    );
+}
+
+async fn not_me_from_an_older_notice_still_stops_a_newer_live_code(db: TestStore) {
+    let f = target(db).await;
+    let (_, older_link) = code_with_link(&f).await;
+    // A newer code replaces the first (whose own link would once have stopped working).
+    let (newer, _) = code_with_link(&f).await;
+    let (_, session) = restricted_session(&f, &newer).await;
+    let outcome = f
+        .emergency
+        .cancel(older_link.as_str(), &Client::default())
+        .await
+        .unwrap();
+    let CancelOutcome::Undone(undone) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(undone.codes.len(), 2);
+    assert!(f
+        .store
+        .emergency_codes(f.account)
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c.revoked_at.is_some()));
+    assert!(f.auth.session(&session).await.is_err(), "its session ended");
+}
+
+async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: TestStore) {
+    let f = target(db).await;
+    let elsewhere = from("198.51.100.7");
+    // Someone with the password has a pending sign-in, an open wizard and a live code.
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &elsewhere)
+        .await
+        .unwrap()
+        .attempt;
+    let wizard = f
+        .emergency
+        .start(USERNAME, PASSWORD.into(), &elsewhere)
+        .await
+        .unwrap();
+    let (code, _) = code_with_link(&f).await;
+    // The owner changes the password from a full session.
+    let mine = f
+        .store
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let (session, account) = f.auth.session(&mine).await.unwrap();
+    f.auth
+        .change_password(
+            &session,
+            &account,
+            PASSWORD.into(),
+            "an entirely different passphrase".into(),
+            false,
+            &Client::default(),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.auth.pending(&attempt).await,
+        Err(AuthError::AttemptExpired)
+    ));
+    assert!(
+        f.emergency.wizard(&wizard).await.is_err(),
+        "the wizard ended"
+    );
+    let codes = f.store.emergency_codes(f.account).await.unwrap();
+    assert!(codes.iter().all(|c| c.revoked_at.is_some()), "{codes:?}");
+    assert_eq!(codes[0].revoked_why.as_deref(), Some("password_changed"));
+    // The old code cannot open a session, even with the new password.
+    let attempt = f
+        .auth
+        .check_password(
+            USERNAME,
+            "an entirely different passphrase".into(),
+            &elsewhere,
+        )
+        .await
+        .unwrap()
+        .attempt;
+    assert!(f
+        .emergency
+        .sign_in(&attempt, code.as_str(), &elsewhere)
+        .await
+        .is_err());
+    // The owner's own session goes on.
+    assert!(f.auth.session(&mine).await.is_ok());
+}
+
+async fn the_proof_code_goes_only_to_the_recovery_address(db: TestStore) {
+    let f = target(db).await;
+    // An old mailbox still on the account, confirmed but not the recovery address.
+    f.store
+        .add_contact(
+            f.account,
+            NewContact {
+                value: Email::parse("old-mailbox@example.net").unwrap().into(),
+                confirmed: true,
+                is_recovery: false,
+            },
+        )
+        .await
+        .unwrap();
+    let wizard = f
+        .emergency
+        .start(USERNAME, PASSWORD.into(), &from("198.51.100.7"))
+        .await
+        .unwrap();
+    let view = f.emergency.wizard(&wizard).await.unwrap();
+    assert_eq!(view.proof_channels, vec!["t•••@example.org".to_string()]);
+    let outbox = f.store.outbox_messages(100).await.unwrap();
+    assert!(outbox.iter().any(|m| m.recipient == "target@example.org"));
+    assert!(
+        !outbox
+            .iter()
+            .any(|m| m.recipient == "old-mailbox@example.net"),
+        "the old mailbox gets no proof code"
+    );
+}
+
+async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
+    let f = target(db).await;
+    let long_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 20 * 60 * 1000);
+    let old_store = f
+        .store
+        .clone()
+        .with_clock(Arc::new(ManualClock::new(long_ago)));
+    let open = |store: crate::Store| async move {
+        store
+            .create_session(NewSession {
+                account_id: f.account,
+                scope: SessionScope::Full,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap()
+    };
+    let stale = open(old_store).await;
+    // A second token, so that the last-token rule is not what refuses.
+    f.store
+        .insert_token(NewToken {
+            account_id: f.account,
+            kind: TokenKind::Totp,
+            label: "Second".into(),
+            device: Some("Tablet".into()),
+            state: TokenState::Active,
+            secret_enc: Some(TotpSecret::generate().seal(&f.cipher, f.account).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    let (session, account) = f.auth.session(&stale).await.unwrap();
+    let tokens = TokenService::new(f.store.clone(), "https://id.example.org");
+    let client = Client::default();
+    assert!(matches!(
+        tokens.remove(&session, &account, f.token, &client).await,
+        Err(crate::TokenError::NotRecent)
+    ));
+    assert!(matches!(
+        tokens
+            .lost_device(&session, &account, "Tablet", &client)
+            .await,
+        Err(crate::TokenError::NotRecent)
+    ));
+    assert!(matches!(
+        f.auth.end_all_other_sessions(&session, &client).await,
+        Err(AuthError::NotRecent)
+    ));
+    assert_eq!(
+        f.store.active_tokens(f.account).await.unwrap().len(),
+        2,
+        "nothing removed"
+    );
+    // A fresh sign-in may.
+    let fresh = open(f.store.clone()).await;
+    let (session, account) = f.auth.session(&fresh).await.unwrap();
+    tokens
+        .remove(&session, &account, f.token, &client)
+        .await
+        .unwrap();
+}

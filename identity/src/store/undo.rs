@@ -1,0 +1,303 @@
+//! "This was not me" (issue 13): undoing what an emergency access code made possible, in one
+//! transaction. Used by the link in the notices and by an operator in the console.
+
+use super::outbox::enqueue_in;
+use super::selfservice::audit_in;
+use super::{db_err, millis, Pool, RowExt, Store};
+use crate::audit::{
+    client_text, details_text, NewAuditEvent, AUDIT_IP_MAX_CHARS, AUDIT_USER_AGENT_MAX_CHARS,
+};
+use crate::contact::{ContactKind, ContactValue, Email, PhoneNumber};
+use crate::emergency::EmergencyCodeId;
+use crate::error::Result;
+use crate::notify::Notice;
+use crate::store::AccountId;
+
+/// How long the "this was not me" link of a notice keeps working after its code was issued:
+/// long enough for a notice read days later (or after the code was used, replaced or finished),
+/// short enough that a stale mail cannot lock an account months later.
+pub const CANCEL_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 60 * 60);
+
+/// Which codes an undo starts from.
+#[derive(Clone, Copy, Debug)]
+pub enum UndoFrom {
+    /// The code whose notice carried this "this was not me" link token hash.
+    Link([u8; 32]),
+    /// Every code of this account issued in the last [`CANCEL_LINK_TTL`] (an operator).
+    Account(AccountId),
+}
+
+/// What an undo did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undone {
+    /// The account (now locked).
+    pub account: AccountId,
+    /// The codes covered (revoked if they were live).
+    pub codes: Vec<EmergencyCodeId>,
+    /// Tokens added since the first of them was issued, now removed.
+    pub tokens_removed: u64,
+    /// Contacts added since then, now removed.
+    pub contacts_removed: u64,
+    /// Whether the recovery address the account had then is the recovery address again.
+    pub recovery_restored: bool,
+    /// Sessions ended (all of the account's).
+    pub sessions_ended: u64,
+}
+
+/// Why an undo did nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UndoRefused {
+    /// No code has this link, or it is older than [`CANCEL_LINK_TTL`].
+    Unknown,
+    /// The link was used already: the account was locked for review then.
+    AlreadyUsed,
+    /// (Operator) the account had no emergency code in the last [`CANCEL_LINK_TTL`].
+    NoRecentCode,
+}
+
+impl Store {
+    /// Undoes what emergency access made possible since the link's code (or, for an operator,
+    /// since the account's earliest code of the last week) was issued, in ONE transaction:
+    ///
+    /// - every code of the account issued since then is revoked (`not_me`) and the link is
+    ///   marked used, so an older notice's link still works after its code was replaced or
+    ///   finished, and works once;
+    /// - every token added since then (pending or active) is removed, its seed wiped, and every
+    ///   contact added since then is deleted (whatever the session: an attacker who finished
+    ///   recovery and then signed in fully with their own token is covered too);
+    /// - the recovery address the account had when the first of those codes was issued is the
+    ///   recovery address again (if that contact still exists);
+    /// - every session, pending sign-in attempt and open wizard of the account ends;
+    /// - the account is locked for help-desk review;
+    /// - `notice` goes to every confirmed contact that remains and `events` are audited.
+    ///
+    /// Tokens the owner had before stay as they are (removed ones were wiped on removal; the
+    /// help desk restores access after review).
+    pub async fn undo_emergency_access(
+        &self,
+        from: UndoFrom,
+        notice: &Notice,
+        events: impl FnOnce(&Undone) -> Vec<NewAuditEvent>,
+    ) -> Result<std::result::Result<Undone, UndoRefused>> {
+        let now = self.now();
+        let oldest = now.saturating_sub(millis(CANCEL_LINK_TTL));
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            // The first statement writes, so that SQLite takes its write lock at once; it also
+            // marks the link used (once only).
+            let start = match from {
+                UndoFrom::Link(hash) => {
+                    let row = sqlx::query(
+                        "UPDATE emergency_codes SET cancelled_at = $1 \
+                         WHERE cancel_hash = $2 AND created_at > $3 AND cancelled_at IS NULL \
+                         RETURNING account_id, created_at, recovery_before",
+                    )
+                    .bind(now)
+                    .bind(hash.to_vec())
+                    .bind(oldest)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    match row {
+                        Some(row) => row,
+                        None => {
+                            let used = sqlx::query(
+                                "SELECT 1 AS one FROM emergency_codes WHERE cancel_hash = $1 \
+                                 AND created_at > $2 AND cancelled_at IS NOT NULL",
+                            )
+                            .bind(hash.to_vec())
+                            .bind(oldest)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?;
+                            return Ok(Err(if used.is_some() {
+                                UndoRefused::AlreadyUsed
+                            } else {
+                                UndoRefused::Unknown
+                            }));
+                        }
+                    }
+                }
+                UndoFrom::Account(account) => {
+                    sqlx::query("UPDATE accounts SET updated_at = updated_at WHERE id = $1")
+                        .bind(account.0)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    let row = sqlx::query(
+                        "SELECT account_id, created_at, recovery_before FROM emergency_codes \
+                         WHERE account_id = $1 AND created_at > $2 ORDER BY created_at, id \
+                         LIMIT 1",
+                    )
+                    .bind(account.0)
+                    .bind(oldest)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    match row {
+                        Some(row) => row,
+                        None => return Ok(Err(UndoRefused::NoRecentCode)),
+                    }
+                }
+            };
+            let account = start.i64("account_id")?;
+            let since = start.i64("created_at")?;
+            let recovery_before = start.opt_i64("recovery_before")?;
+            let codes = sqlx::query(
+                "SELECT id FROM emergency_codes WHERE account_id = $1 AND created_at >= $2 \
+                 ORDER BY id",
+            )
+            .bind(account)
+            .bind(since)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| r.i64("id").map(EmergencyCodeId))
+            .collect::<Result<Vec<_>>>()?;
+            sqlx::query(
+                "UPDATE emergency_codes SET revoked_at = $1, revoked_why = 'not_me' \
+                 WHERE account_id = $2 AND created_at >= $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(account)
+            .bind(since)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let tokens_removed = sqlx::query(
+                "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = NULL, \
+                 secret_enc = NULL \
+                 WHERE account_id = $2 AND created_at >= $3 AND state <> 'removed'",
+            )
+            .bind(now)
+            .bind(account)
+            .bind(since)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            let contacts_removed = sqlx::query(
+                "DELETE FROM contacts WHERE account_id = $1 AND created_at >= $2",
+            )
+            .bind(account)
+            .bind(since)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            let mut recovery_restored = false;
+            if let Some(contact) = recovery_before {
+                let exists = sqlx::query(
+                    "SELECT 1 AS one FROM contacts WHERE id = $1 AND account_id = $2 \
+                     AND kind = 'email' AND confirmed = $3",
+                )
+                .bind(contact)
+                .bind(account)
+                .bind(true)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                if exists.is_some() {
+                    sqlx::query(
+                        "UPDATE contacts SET is_recovery = $3 \
+                         WHERE account_id = $1 AND is_recovery = $4 AND id <> $2",
+                    )
+                    .bind(account)
+                    .bind(contact)
+                    .bind(false)
+                    .bind(true)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    sqlx::query("UPDATE contacts SET is_recovery = $2 WHERE id = $1")
+                        .bind(contact)
+                        .bind(true)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    recovery_restored = true;
+                }
+            }
+            let sessions_ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+                .bind(account)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            for sql in [
+                "DELETE FROM login_attempts WHERE account_id = $1",
+                "DELETE FROM emergency_wizards WHERE account_id = $1",
+            ] {
+                sqlx::query(sql)
+                    .bind(account)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            sqlx::query("UPDATE accounts SET state = 'locked', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(account)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let undone = Undone {
+                account: AccountId(account),
+                codes,
+                tokens_removed,
+                contacts_removed,
+                recovery_restored,
+                sessions_ended,
+            };
+            let contacts = sqlx::query(
+                "SELECT kind, value FROM contacts WHERE account_id = $1 AND confirmed = $2 \
+                 ORDER BY id",
+            )
+            .bind(account)
+            .bind(true)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            for contact in &contacts {
+                let value = contact.text("value")?;
+                let to: ContactValue = match ContactKind::parse(&contact.text("kind")?)? {
+                    ContactKind::Email => Email::parse(&value)?.into(),
+                    ContactKind::Phone => PhoneNumber::parse(&value)?.into(),
+                };
+                enqueue_in!(&mut *tx, &notice.message_to(&to)?, now)?;
+            }
+            for event in &events(&undone) {
+                audit_in!(&mut *tx, event, now)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(Ok(undone))
+        })
+    }
+}
+
+impl Store {
+    /// The account whose code's notice carried the "this was not me" link with this hash, if
+    /// the link is still within [`CANCEL_LINK_TTL`] (for the notice's greeting).
+    pub async fn account_by_cancel_link(
+        &self,
+        cancel_hash: [u8; 32],
+    ) -> Result<Option<crate::store::Account>> {
+        let oldest = self.now().saturating_sub(millis(CANCEL_LINK_TTL));
+        let id = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT account_id FROM emergency_codes WHERE cancel_hash = $1 AND created_at > $2",
+            )
+            .bind(cancel_hash.to_vec())
+            .bind(oldest)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err)?
+            .map(|r| r.i64("account_id"))
+            .transpose()?
+        });
+        match id {
+            Some(id) => self.account_by_id(AccountId(id)).await,
+            None => Ok(None),
+        }
+    }
+}

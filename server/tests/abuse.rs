@@ -1,0 +1,615 @@
+//! The abuse suite of issue 13 (security of recovery): what an attacker holding part of an
+//! account (another session, another sign-in attempt, an old cookie) must not be able to do.
+#[macro_use]
+mod support;
+use support::harness::*;
+
+// ---- item 3: a pending authenticator app is seen only where it was started ----
+
+/// The string after `"key":"` in a JSON body.
+fn json_text(body: &str, key: &str) -> String {
+    body.split(&format!("\"{key}\":\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {key} in {body}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The code an authenticator app with the secret shown in `body` (groups of four) shows now.
+fn code_from(body: &str) -> String {
+    let groups = json_text(body, "secret_groups").replace(' ', "");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    identity::TotpSecret::from_base32(&groups)
+        .unwrap()
+        .code_at(now)
+}
+
+/// Neither the secret nor anything made from it is in `body`.
+fn assert_no_seed(body: &str, groups: &str) {
+    assert!(!body.contains("otpauth"), "{body}");
+    assert!(!body.contains("secret_groups"), "{body}");
+    assert!(!body.contains("<svg"), "{body}");
+    assert!(!body.contains(groups), "{body}");
+    assert!(!body.contains(&groups.replace(' ', "")), "{body}");
+}
+
+/// A sign-in attempt cookie of `name` (password [`PASSWORD`]).
+async fn attempt_of(h: &Harness, name: &str) -> String {
+    let (status, headers, body) = send(&h.router, sign_in(name, PASSWORD)).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    cookie_pair(&headers, "mayi_signin")
+}
+
+/// A new account `name` with no token (it enrols its first one at sign-in); returns its id.
+async fn tokenless(h: &Harness, name: &str) -> identity::AccountId {
+    let (id, _) = session_for(h, name, RECENT).await;
+    assert!(h._store.tokens(id).await.unwrap().is_empty());
+    id
+}
+
+on_both_backends! {
+    async fn abuse_item3_another_session_never_sees_a_pending_seed(h: Harness) {
+        let (bob, first) = session_for(&h, "bob", RECENT).await;
+        let (_, second) = session_for(&h, "bob", RECENT).await;
+        let (status, _, body) =
+            send(&h.router, post("/api/add_totp_start", "label=App&device=Phone", &first)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, mine) = send(&h.router, post("/api/my_tokens", "", &first)).await;
+        assert!(mine.contains("otpauth"), "the starting session sees it: {mine}");
+        let groups = json_text(&mine, "secret_groups");
+        let token_id = json_number(&mine, "token_id");
+
+        // The other session of the same account is told that an app is being set up elsewhere,
+        // never its secret.
+        let (status, _, theirs) = send(&h.router, post("/api/my_tokens", "", &second)).await;
+        assert!(status.is_success(), "{status} {theirs}");
+        assert_no_seed(&theirs, &groups);
+        assert!(theirs.contains("\"enrolment_elsewhere\":true"), "{theirs}");
+        // Nor can it finish it, even with the right code.
+        let form = format!("token_id={token_id}&code={}", code_from(&mine));
+        let (status, _, body) = send(&h.router, post("/api/add_totp_finish", &form, &second)).await;
+        assert!(!status.is_success(), "{status} {body}");
+        assert!(h._store.active_tokens(bob).await.unwrap().is_empty());
+
+        // Starting its own does not replace the first one, and shows only its own secret.
+        let (status, _, body) =
+            send(&h.router, post("/api/add_totp_start", "label=Other&device=Laptop", &second)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, theirs) = send(&h.router, post("/api/my_tokens", "", &second)).await;
+        assert!(theirs.contains("otpauth"), "{theirs}");
+        assert_ne!(json_text(&theirs, "secret_groups"), groups);
+        assert_ne!(json_number(&theirs, "token_id"), token_id);
+        let (_, _, again) = send(&h.router, post("/api/my_tokens", "", &first)).await;
+        assert_eq!(json_text(&again, "secret_groups"), groups);
+        assert!(!again.contains(&json_text(&theirs, "secret_groups")), "{again}");
+
+        // The starting session finishes its own.
+        let (status, _, body) = send(&h.router, post("/api/add_totp_finish", &form, &first)).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(h._store.active_tokens(bob).await.unwrap().len(), 1);
+    }
+
+    async fn abuse_item3_another_sign_in_attempt_never_sees_a_first_token_seed(h: Harness) {
+        let carol = tokenless(&h, "carol").await;
+        let first = attempt_of(&h, "carol").await;
+        let second = attempt_of(&h, "carol").await;
+        let (status, _, body) =
+            send(&h.router, post("/api/start_enrolment", "label=App&device=Phone", &first)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let (_, _, mine) = send(&h.router, post("/api/pending_sign_in", "", &first)).await;
+        assert!(mine.contains("otpauth"), "{mine}");
+        let groups = json_text(&mine, "secret_groups");
+        let token_id = json_number(&mine, "token_id");
+
+        let (status, _, theirs) = send(&h.router, post("/api/pending_sign_in", "", &second)).await;
+        assert!(status.is_success(), "{status} {theirs}");
+        assert_no_seed(&theirs, &groups);
+        assert!(theirs.contains("\"first_token\":true"), "{theirs}");
+        // The other attempt cannot finish it with the right code either.
+        let form = format!("token_id={token_id}&code={}", code_from(&mine));
+        let (status, _, body) =
+            send(&h.router, post("/api/finish_enrolment", &form, &second)).await;
+        assert!(!status.is_success() && !status.is_redirection(), "{status} {body}");
+        assert!(h._store.active_tokens(carol).await.unwrap().is_empty());
+        // The starting attempt can.
+        let (status, headers, body) =
+            send(&h.router, post("/api/finish_enrolment", &form, &first)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let session = cookie_pair(&headers, "mayi_session");
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &session)).await;
+        assert!(status.is_success());
+    }
+
+    async fn abuse_item3_a_pending_seed_is_hidden_once_the_sign_in_is_old(h: Harness) {
+        let (dave, cookie) = session_for(&h, "dave", RECENT).await;
+        let (status, _, body) =
+            send(&h.router, post("/api/add_totp_start", "label=App&device=Phone", &cookie)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, fresh) = send(&h.router, post("/api/my_tokens", "", &cookie)).await;
+        assert!(fresh.contains("otpauth"), "{fresh}");
+        let groups = json_text(&fresh, "secret_groups");
+        let token_id = json_number(&fresh, "token_id");
+
+        // Eleven minutes later (the sign-in moved back; the session itself is still live).
+        identity::testing::execute_raw(
+            &h._store.store,
+            &format!(
+                "UPDATE sessions SET created_at = created_at - 660000 WHERE account_id = {}",
+                dave.0
+            ),
+        )
+        .await
+        .unwrap();
+        let (status, _, old) = send(&h.router, post("/api/my_tokens", "", &cookie)).await;
+        assert!(status.is_success(), "{status} {old}");
+        assert!(old.contains("\"may_add\":false"), "{old}");
+        assert_no_seed(&old, &groups);
+        let form = format!("token_id={token_id}&code={}", code_from(&fresh));
+        let (status, _, body) = send(&h.router, post("/api/add_totp_finish", &form, &cookie)).await;
+        assert!(!status.is_success(), "{status} {body}");
+        assert!(h._store.active_tokens(dave).await.unwrap().is_empty());
+    }
+
+    async fn abuse_item3_racing_first_enrolments_activate_at_most_one(h: Harness) {
+        let erin = tokenless(&h, "erin").await;
+        let attempts = [attempt_of(&h, "erin").await, attempt_of(&h, "erin").await];
+        let mut forms = Vec::new();
+        for attempt in &attempts {
+            let (status, _, body) =
+                send(&h.router, post("/api/start_enrolment", "label=App&device=Phone", attempt))
+                    .await;
+            assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+            let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", attempt)).await;
+            forms.push((
+                json_text(&body, "secret_groups"),
+                format!("token_id={}&code={}", json_number(&body, "token_id"), code_from(&body)),
+            ));
+        }
+        // Each attempt enrols its own app.
+        assert_ne!(forms[0].0, forms[1].0);
+        let (a, b) = tokio::join!(
+            send(&h.router, post("/api/finish_enrolment", &forms[0].1, &attempts[0])),
+            send(&h.router, post("/api/finish_enrolment", &forms[1].1, &attempts[1])),
+        );
+        let won = [&a, &b]
+            .iter()
+            .filter(|(status, _, _)| status.is_success() || status.is_redirection())
+            .count();
+        assert_eq!(won, 1, "{a:?} {b:?}");
+        assert_eq!(h._store.active_tokens(erin).await.unwrap().len(), 1);
+
+        // An account that got a token meanwhile (here: imported) gets no password-only first
+        // token from an enrolment started before.
+        let frank = tokenless(&h, "frank").await;
+        let attempt = attempt_of(&h, "frank").await;
+        send(&h.router, post("/api/start_enrolment", "label=App&device=Phone", &attempt)).await;
+        let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        let form = format!("token_id={}&code={}", json_number(&body, "token_id"), code_from(&body));
+        h._store
+            .insert_token(identity::NewToken {
+                account_id: frank,
+                kind: identity::TokenKind::Totp,
+                label: "Imported".into(),
+                device: None,
+                state: identity::TokenState::Active,
+                secret_enc: Some(
+                    identity::TotpSecret::generate()
+                        .seal(&identity::SeedCipher::from_key_bytes([9; 32]), frank)
+                        .unwrap(),
+                ),
+                target: None,
+            })
+            .await
+            .unwrap();
+        let (status, _, body) = send(&h.router, post("/api/finish_enrolment", &form, &attempt)).await;
+        assert!(!status.is_success() && !status.is_redirection(), "{status} {body}");
+        assert_eq!(h._store.active_tokens(frank).await.unwrap().len(), 1);
+    }
+}
+
+// ---- item 6: re-authentication rotates the session id ----
+
+on_both_backends! {
+    async fn abuse_item6_reauthentication_rotates_the_session_id(h: Harness) {
+        let (_, old) = session_for(&h, "grace", OLD).await;
+        let form = format!("password={}", urlencode(PASSWORD));
+        let (status, headers, body) = send(&h.router, post("/api/reauthenticate", &form, &old)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let new = cookie_pair(&headers, "mayi_session");
+        assert_ne!(new, old, "a new session id");
+        // The old cookie stops working at once; the new one is the same session, now recent.
+        let (status, _, body) = send(&h.router, post("/api/my_account", "", &old)).await;
+        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED, "{body}");
+        let (status, _, body) = send(&h.router, post("/api/my_tokens", "", &new)).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert!(body.contains("\"may_add\":true"), "{body}");
+        let (status, _, body) = send(&h.router, post("/api/my_account", "", &new)).await;
+        assert!(status.is_success(), "{status} {body}");
+        // A wrong password rotates nothing.
+        let (status, headers, _) =
+            send(&h.router, post("/api/reauthenticate", "password=not+it", &new)).await;
+        assert_eq!(status, axum::http::StatusCode::UNAUTHORIZED);
+        assert!(headers.get(axum::http::header::SET_COOKIE).is_none());
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &new)).await;
+        assert!(status.is_success());
+    }
+
+    async fn abuse_item6_a_pending_app_survives_the_rotation(h: Harness) {
+        // Bindings are by session row id: the set-up started before a password re-entry is
+        // still this session's after it.
+        let (_, cookie) = session_for(&h, "heidi", RECENT).await;
+        let (status, _, body) =
+            send(&h.router, post("/api/add_totp_start", "label=App&device=Phone", &cookie)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let (_, _, before) = send(&h.router, post("/api/my_tokens", "", &cookie)).await;
+        let form = format!("password={}", urlencode(PASSWORD));
+        let (_, headers, _) = send(&h.router, post("/api/reauthenticate", &form, &cookie)).await;
+        let new = cookie_pair(&headers, "mayi_session");
+        let (_, _, after) = send(&h.router, post("/api/my_tokens", "", &new)).await;
+        assert_eq!(json_text(&after, "secret_groups"), json_text(&before, "secret_groups"));
+    }
+}
+
+// ---- item 1: client addresses behind a trusted proxy ----
+
+/// A sign-in request arriving over TCP from `peer` with a forwarding header line.
+fn sign_in_via(
+    peer: &str,
+    header: &'static str,
+    value: &str,
+    username: &str,
+    password: &str,
+) -> Request<Body> {
+    with_header(from_peer(sign_in(username, password), peer), header, value)
+}
+
+/// A failed sign-in with a username nobody has, from `peer` with the header line.
+async fn fail_via(h: &Harness, peer: &str, header: &'static str, value: &str) -> StatusCode {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let nobody = format!(
+        "nobody{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let (status, _, body) = send(
+        &h.router,
+        sign_in_via(peer, header, value, &nobody, "not the right passphrase"),
+    )
+    .await;
+    assert!(matches!(status.as_u16(), 401 | 429), "{status} {body}");
+    status
+}
+
+/// The address recorded with the newest audit event of `action` and `outcome`.
+async fn audited_ip(
+    h: &Harness,
+    action: identity::AuditAction,
+    outcome: identity::AuditOutcome,
+) -> Option<String> {
+    let query = identity::AuditQuery {
+        action: Some(action),
+        ..Default::default()
+    };
+    h._store
+        .audit_events(query)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.outcome == outcome)
+        .expect("an audit event")
+        .ip
+}
+
+on_both_backends! {
+    async fn abuse_item1_one_address_behind_the_proxy_cannot_lock_everyone_out(h: Harness) {
+        let h = behind_proxies(h, &["127.0.0.1"]);
+        // Far past the per-address limit (50 failed sign-ins per 15 minutes), all through the
+        // one proxy.
+        for _ in 0..60 {
+            fail_via(&h, "127.0.0.1", "x-forwarded-for", "198.51.100.7").await;
+        }
+        // Another visitor behind the same proxy signs in.
+        let (status, headers, body) = send(&h.router, sign_in_via("127.0.0.1", "x-forwarded-for", "198.51.100.8", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        cookie_pair(&headers, "mayi_signin");
+        // The attacker's own address is refused, even with the right password.
+        let (status, headers, body) = send(&h.router, sign_in_via("127.0.0.1", "x-forwarded-for", "198.51.100.7", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        assert!((1..=15 * 60).contains(&retry), "{retry}");
+        assert!(headers.get(header::SET_COOKIE).is_none(), "{headers:?}");
+    }
+
+    async fn abuse_item1_an_untrusted_peer_cannot_escape_its_limit_with_forwarding_headers(h: Harness) {
+        // No trusted proxy: a fresh X-Forwarded-For or Forwarded on every request changes nothing.
+        for i in 0..50 {
+            if i % 2 == 0 {
+                fail_via(&h, "203.0.113.5", "x-forwarded-for", &format!("198.51.100.{i}")).await;
+            } else {
+                fail_via(&h, "203.0.113.5", "forwarded", &format!("for=198.51.100.{i}")).await;
+            }
+        }
+        for (name, value) in [("x-forwarded-for", "192.0.2.200"), ("forwarded", "for=192.0.2.201"), ("x-forwarded-for", "127.0.0.1")] {
+            let (status, headers, body) = send(&h.router, sign_in_via("203.0.113.5", name, value, "alice", PASSWORD)).await;
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{name}: {value}: {body}");
+            assert!(headers.contains_key(header::RETRY_AFTER));
+        }
+        // The same with a trusted proxy configured: the peer is not that proxy, so its headers
+        // are still not believed.
+        let h = behind_proxies(h, &["127.0.0.1", "10.0.0.0/8"]);
+        let (status, _, body) = send(&h.router, sign_in_via("203.0.113.5", "x-forwarded-for", "192.0.2.202", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        // Through the proxy, that address is the same client, limited as well; another is not.
+        let (status, _, body) = send(&h.router, sign_in_via("10.1.2.3", "x-forwarded-for", "203.0.113.5", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        let (status, headers, body) = send(&h.router, sign_in_via("10.1.2.3", "x-forwarded-for", "203.0.113.6", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        cookie_pair(&headers, "mayi_signin");
+    }
+
+    async fn abuse_item1_a_spoofed_left_most_forwarded_entry_is_ignored(h: Harness) {
+        let h = behind_proxies(h, &["127.0.0.1"]);
+        // The visitor writes any left-most entry it likes; the proxy appends the real address.
+        for i in 0..50 {
+            if i % 2 == 0 {
+                fail_via(&h, "127.0.0.1", "x-forwarded-for", &format!("1.2.3.{i}, 198.51.100.7")).await;
+            } else {
+                fail_via(&h, "127.0.0.1", "forwarded", &format!("for=1.2.3.{i}, for=198.51.100.7")).await;
+            }
+        }
+        assert_eq!(
+            audited_ip(&h, identity::AuditAction::SignInPassword, identity::AuditOutcome::Failure).await.as_deref(),
+            Some("198.51.100.7")
+        );
+        for (name, value) in [("x-forwarded-for", "1.2.3.4, 198.51.100.7"), ("forwarded", "for=\"1.2.3.4\", for=198.51.100.7;proto=https"), ("x-forwarded-for", "198.51.100.7")] {
+            let (status, _, body) = send(&h.router, sign_in_via("127.0.0.1", name, value, "alice", PASSWORD)).await;
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{value}: {body}");
+        }
+        // Naming the limited address on the left does not harm the real client on the right.
+        let (status, headers, body) = send(&h.router, sign_in_via("127.0.0.1", "x-forwarded-for", "198.51.100.7, 198.51.100.20", "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        cookie_pair(&headers, "mayi_signin");
+    }
+
+    async fn abuse_item1_audit_events_and_sessions_record_the_forwarded_address(h: Harness) {
+        let h = behind_proxies(h, &["127.0.0.1", "10.0.0.0/8"]);
+        use identity::{AuditAction::*, AuditOutcome::*};
+        fail_via(&h, "127.0.0.1", "x-forwarded-for", "1.2.3.4, 198.51.100.7, 10.0.0.2").await;
+        assert_eq!(audited_ip(&h, SignInPassword, Failure).await.as_deref(), Some("198.51.100.7"));
+        // An untrusted peer's header is not recorded: the peer is.
+        fail_via(&h, "203.0.113.5", "x-forwarded-for", "198.51.100.9").await;
+        assert_eq!(audited_ip(&h, SignInPassword, Failure).await.as_deref(), Some("203.0.113.5"));
+
+        // Alice signs in from an IPv6 address, forwarded as RFC 7239 says.
+        let forwarded = "for=\"[2001:db8::7]:4711\";proto=https";
+        let (status, headers, body) = send(&h.router, sign_in_via("127.0.0.1", "forwarded", forwarded, "alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(audited_ip(&h, SignInPassword, Success).await.as_deref(), Some("2001:db8::7"));
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (_, _, body) = send(&h.router, with_header(from_peer(post("/api/pending_sign_in", "", &attempt), "127.0.0.1"), "forwarded", forwarded)).await;
+        let token_id = json_number(&body, "id");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let code = identity::TotpSecret::from_base32(SECRET).unwrap().code_at(now);
+        let form = format!("token_id={token_id}&kind=totp&code={code}");
+        let (status, headers, body) = send(&h.router, with_header(from_peer(post("/api/verify_code", &form, &attempt), "127.0.0.1"), "forwarded", forwarded)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        cookie_pair(&headers, "mayi_session");
+        let alice = h._store.account_by_username(&identity::Username::parse("alice").unwrap()).await.unwrap().unwrap();
+        let sessions = h._store.sessions(alice.id).await.unwrap();
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].ip.as_deref(), Some("2001:db8::7"));
+        assert_eq!(audited_ip(&h, SignInSecondFactor, Success).await.as_deref(), Some("2001:db8::7"));
+    }
+}
+
+// ---- item 2: nobody who knows a username can keep its owner out ----
+
+on_both_backends! {
+    /// Abuse case 16, RL-3: an attacker loops wrong passwords for alice from one address for the
+    /// whole window; alice, from her own address, signs in and runs the wizard's first step.
+    async fn abuse_item2_an_attacker_loop_never_keeps_the_owner_out(h: Harness) {
+        give_alice_a_recovery_address(&h).await;
+        let attacker = "198.51.100.7";
+        let owner = "203.0.113.1";
+        let mut delayed = 0;
+        for _ in 0..30 {
+            let (status, headers, _) =
+                send(&h.router, from_peer(sign_in("alice", "a wrong guess"), attacker)).await;
+            match status {
+                StatusCode::UNAUTHORIZED => {}
+                StatusCode::TOO_MANY_REQUESTS => {
+                    assert!(headers.get(header::RETRY_AFTER).is_some());
+                    delayed += 1;
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert!(delayed >= 20, "the attacker's own address is delayed: {delayed}");
+        // The right password waits at the attacker's address too: no oracle there.
+        let (status, _, _) = send(&h.router, from_peer(sign_in("alice", PASSWORD), attacker)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        // The owner signs in at once from her own address...
+        let (status, headers, body) =
+            send(&h.router, from_peer(sign_in("alice", PASSWORD), owner)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        cookie_pair(&headers, "mayi_signin");
+        // ...and Emergency Access step 1 works for her too.
+        let start = post(
+            "/api/emergency_start",
+            &format!("username=alice&password={}", urlencode(PASSWORD)),
+            "",
+        );
+        let (status, headers, body) = send(&h.router, from_peer(start, owner)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        cookie_pair(&headers, "mayi_emergency");
+    }
+
+    /// RL-6: 300 parallel wrong sign-ins from one address: at most the address's limit get past
+    /// the check (the count is taken before the password is hashed, in the same statement).
+    async fn abuse_item1_300_parallel_wrong_sign_ins_pass_the_address_check_at_most_the_limit(h: Harness) {
+        let requests = (0..300).map(|i| {
+            let router = h.router.clone();
+            async move {
+                send(&router, from_peer(sign_in(&format!("guess-{i}"), "wrong"), "198.51.100.9"))
+                    .await
+                    .0
+            }
+        });
+        let statuses = futures_util_join(requests).await;
+        let past = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED || **s == StatusCode::SERVICE_UNAVAILABLE)
+            .count();
+        let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+        assert!(past <= 50, "{past} got past a limit of 50");
+        assert_eq!(past + refused, 300, "{statuses:?}");
+    }
+}
+
+/// Runs the futures concurrently on the test's runtime.
+async fn futures_util_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+// ---- item 4: "this was not me" undoes what the emergency session did ----
+
+/// Runs the wizard for alice over HTTP from `peer`; returns the emergency code as shown.
+async fn wizard_code(h: &Harness, peer: &str) -> String {
+    let start = post(
+        "/api/emergency_start",
+        &format!("username=alice&password={}", urlencode(PASSWORD)),
+        "",
+    );
+    let (_, headers, _) = send(&h.router, from_peer(start, peer)).await;
+    let wizard = cookie_pair(&headers, "mayi_emergency");
+    let code = mailed_code(h, "alice@example.org").await;
+    let (status, _, body) = send(
+        &h.router,
+        post("/api/emergency_prove", &format!("code={code}"), &wizard),
+    )
+    .await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    let (status, _, body) = send(
+        &h.router,
+        post(
+            "/api/emergency_reason",
+            "reason=lost_phone&details=",
+            &wizard,
+        ),
+    )
+    .await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    let (_, _, body) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
+    body.split("\"grouped\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The "this was not me" link's token from the newest notice that carries one.
+async fn cancel_token(h: &Harness) -> String {
+    let messages = h._store.store.outbox_messages(1000).await.unwrap();
+    let body = &messages
+        .iter()
+        .rev()
+        .find(|m| m.body.contains("/emergency/cancel?t="))
+        .expect("a notice with the link")
+        .body;
+    body.split("/emergency/cancel?t=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+on_both_backends! {
+    /// An attacker with alice's password and her recovery mailbox gets a code, signs in with it,
+    /// adds their own e-mail contact and token; alice's "this was not me" undoes it all, signs
+    /// everyone out and locks the account for the help desk.
+    async fn abuse_item4_not_me_undoes_the_emergency_session_and_locks(h: Harness) {
+        let alice = give_alice_a_recovery_address(&h).await;
+        let code = wizard_code(&h, "198.51.100.7").await;
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (status, headers, body) =
+            send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&code)), &attempt)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let session = cookie_pair(&headers, "mayi_session");
+        // In the restricted session: a contact of the attacker's (they confirm it with its code).
+        let (status, _, body) =
+            send(&h.router, post("/api/add_contact", "kind=email&value=mallory%40evil.example", &session)).await;
+        assert!(status.is_success(), "{status} {body}");
+        let contact_id = h._store.store.contacts(alice).await.unwrap().iter()
+            .find(|c| c.value == "mallory@evil.example").unwrap().id.0;
+        let confirmation = queued_code(&h, "mallory@evil.example").await;
+        let (status, _, body) = send(&h.router, post(
+            "/api/confirm_contact",
+            &format!("contact_id={contact_id}&code={confirmation}"),
+            &session,
+        )).await;
+        assert!(status.is_success(), "{status} {body}");
+        let link = cancel_token(&h).await;
+        // Alice follows the link from the notice.
+        let (status, _, body) =
+            send(&h.router, post("/api/emergency_cancel", &format!("t={link}"), "")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Undone"), "{body}");
+        // The restricted session is gone, the contact too, the account locked.
+        let (status, _, _) = send(&h.router, post("/api/my_tokens", "", &session)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let contacts = h._store.store.contacts(alice).await.unwrap();
+        assert!(contacts.iter().all(|c| c.value != "mallory@evil.example"), "{contacts:?}");
+        assert!(contacts.iter().any(|c| c.value == "alice@example.org" && c.is_recovery));
+        let account = h._store.store.account_by_id(alice).await.unwrap().unwrap();
+        assert_eq!(account.state, AccountState::Locked);
+        let (status, _, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "a locked account does not sign in");
+        // The page says so, and a second use of the link says it was used.
+        let (_, _, again) =
+            send(&h.router, post("/api/emergency_cancel", &format!("t={link}"), "")).await;
+        assert!(again.contains("AlreadyUsed"), "{again}");
+    }
+
+    /// Removing a token, "I lost this device" and signing out other sessions need a recent
+    /// authentication, like additions (RB-1).
+    async fn abuse_item4_destructive_self_service_needs_recent_authentication(h: Harness) {
+        let (_, stale) = session_for(&h, "bob", OLD).await;
+        for (path, form) in [
+            ("/api/remove_token", "token_id=1"),
+            ("/api/lost_device", "device=Pixel%207"),
+            ("/api/end_other_sessions", ""),
+            ("/api/end_session", "session_id=999"),
+        ] {
+            let (status, _, body) = send(&h.router, post(path, form, &stale)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+            assert_eq!(body, "\"NotRecent\"", "{path}");
+        }
+    }
+}
