@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 use crate::AppError;
 
 pub mod emergency;
+// "Block my lost phone now" (issue 13).
+pub mod freeze;
 // The operational console (issue 6).
 pub mod console;
+// Waiting period by trust: remembered browsers (issue 13 item 5).
+pub mod browsers;
 
 /// A token as the owner sees it: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +27,8 @@ pub struct TokenView {
     /// When it was added, in UTC (YYYY-MM-DD HH:MM).
     pub created: String,
     pub last_used: Option<String>,
+    /// When it was blocked ("Block my lost phone now"), in UTC, while it is.
+    pub blocked: Option<String>,
 }
 
 /// What the second-factor step shows.
@@ -152,7 +158,7 @@ pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppErro
         .await
         .map_err(map_auth);
     let (_, session) = respond(result)?;
-    start_session(&state, &session);
+    start_full_session(&state, &session).await;
     Ok(())
 }
 
@@ -205,7 +211,7 @@ pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<()
         }
     };
     let (_, session) = respond(result.map_err(map_auth))?;
-    start_session(&state, &session);
+    start_full_session(&state, &session).await;
     Ok(())
 }
 
@@ -249,6 +255,8 @@ pub struct TokensView {
     pub oob_enrolment: Option<OobEnrolmentView>,
     /// The device name the add forms suggest: this browser ("Chrome on Android").
     pub suggested_device: String,
+    /// Blocked tokens ("Block my lost phone now"): they cannot sign in until unblocked.
+    pub blocked: Vec<TokenView>,
 }
 
 /// The tokens on one device (or on none: SMS and email tokens may have no device).
@@ -282,6 +290,7 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
             .await
             .map_err(map_enrol),
     )?;
+    let blocked = respond(state.tokens.blocked(&account).await.map_err(map_domain))?;
     let mut groups: Vec<DeviceGroup> = Vec::new();
     for token in &page.active {
         let view = token_view(token);
@@ -305,6 +314,7 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
         enrolment_elsewhere: page.pending_totp_elsewhere,
         oob_enrolment,
         suggested_device: browser_name(client().user_agent.as_deref()),
+        blocked: blocked.iter().map(token_view).collect(),
     })
 }
 
@@ -366,6 +376,23 @@ pub async fn remove_token(token_id: i64) -> Result<String, AppError> {
         .await
         .map_err(map_tokens);
     Ok(respond(removed)?.label)
+}
+
+/// Unblocks one of the caller's blocked tokens; returns its label. It works again at once.
+///
+/// Who may call it: a signed-in user whose sign-in is recent, or a restricted emergency
+/// session (undoing a block needs a recovery), for their own blocked tokens only.
+#[server(prefix = "/api", endpoint = "unblock_token")]
+pub async fn unblock_token(token_id: i64) -> Result<String, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let (session, account) = respond(require_session(&state).await)?;
+    let unblocked = state
+        .tokens
+        .unblock(&session, &account, identity::TokenId(token_id), &client())
+        .await
+        .map_err(map_tokens);
+    Ok(respond(unblocked)?.label)
 }
 
 /// Renames one of the caller's tokens (its label and the device it is on).
@@ -550,6 +577,9 @@ fn token_view(token: &identity::Token) -> TokenView {
         created: crate::ssr::format_utc(token.created_at.as_millis()),
         last_used: token
             .last_used_at
+            .map(|t| crate::ssr::format_utc(t.as_millis())),
+        blocked: token
+            .blocked_at
             .map(|t| crate::ssr::format_utc(t.as_millis())),
     }
 }
@@ -885,6 +915,8 @@ pub async fn change_password(
         .await
         .map_err(map_auth);
     let ended = respond(changed)?;
+    // The account forgot every browser it remembered (this one too): its cookie goes.
+    clear_browser_cookie(&state);
     // Without JavaScript the page reloads: the address says what happened.
     redirect("/account?password_changed=1");
     Ok(ended)

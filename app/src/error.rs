@@ -75,6 +75,10 @@ pub enum AppError {
     /// The contact does not exist (or is not the caller's).
     #[error("{}", text::ERR_CONTACT_NOT_FOUND)]
     ContactNotFound,
+    /// The emergency access code is right but in its waiting period: it works from this time
+    /// (UTC) on (issue 13 item 5).
+    #[error("{}", text::code_not_yet_valid(.0))]
+    CodeNotYetValid(String),
 }
 
 impl AppError {
@@ -100,6 +104,7 @@ impl AppError {
             AppError::WrongPassword => 401,
             AppError::CodeUsedUp => 409,
             AppError::ContactNotFound => 404,
+            AppError::CodeNotYetValid(_) => 403,
         }
     }
 }

@@ -70,11 +70,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/help/lost-phone") view=pages::HelpLostPhone />
                     <Route path=path!("/emergency") view=pages::EmergencyStartPage />
                     <Route path=path!("/emergency/cancel") view=pages::EmergencyCancelPage />
+                    <Route path=path!("/freeze") view=pages::FreezeStartPage />
+                    <Route path=path!("/freeze/done") view=pages::FreezeDonePage />
                     // Async: these pages wait for their data before the first byte, so they work
                     // without JavaScript and can still redirect (302) on the server.
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/freeze/device") view=pages::FreezeDevicePage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />

@@ -226,6 +226,9 @@ pub fn map_auth(error: AuthError) -> AppError {
         AuthError::AttemptExpired => AppError::SignInExpired,
         AuthError::NotRecent => AppError::NotRecent,
         AuthError::NotSignedIn => AppError::Unauthorized,
+        AuthError::NotYetValid { valid_from } => {
+            AppError::CodeNotYetValid(format_utc(valid_from.as_millis()))
+        }
         AuthError::Domain(error) => map_domain(error),
     }
 }
@@ -353,12 +356,16 @@ pub fn no_store() {
 }
 
 /// The client's address and browser, recorded with sessions and audit events and counted by
-/// the rate limits.
+/// the rate limits, and the token of its "remembered browser" cookie if it sent one.
 pub fn client() -> identity::Client {
-    match request_parts() {
+    let mut client = match request_parts() {
         Some(parts) => client_of(&parts.extensions, &parts.headers),
         None => identity::Client::default(),
+    };
+    if let Some(state) = use_context::<AppState>() {
+        client.browser = cookie_token(browser_cookie(&state.settings));
     }
+    client
 }
 
 /// The client of a request from its extensions and headers: the address is the server
@@ -384,6 +391,7 @@ pub fn client_of(
     identity::Client {
         ip,
         user_agent: agent,
+        browser: None,
     }
 }
 
@@ -403,6 +411,43 @@ pub fn start_session(state: &AppState, session: &SessionToken) {
         None,
     );
     redirect("/account");
+}
+
+/// The "remembered browser" cookie (issue 13 item 5): set after a full sign-in, for
+/// [`identity::REMEMBERED_BROWSER_TTL`]; `__Host-` bound to this origin over https.
+pub fn browser_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_browser"
+    } else {
+        "__Host-mayi_browser"
+    }
+}
+
+/// After a complete sign-in with the password and a second factor (a full session, never a
+/// restricted emergency one): remembers this browser for the account (a long-lived cookie,
+/// renewed at each full sign-in), then as [`start_session`]. A failure to remember is logged
+/// and does not undo the sign-in (the browser then simply stays unknown).
+pub async fn start_full_session(state: &AppState, session: &SessionToken) {
+    match state.auth.remember_browser(session, &client()).await {
+        Ok(token) => set_cookie(
+            &state.settings,
+            browser_cookie(&state.settings),
+            token.as_str(),
+            Some(identity::REMEMBERED_BROWSER_TTL.as_secs()),
+        ),
+        Err(error) => tracing::warn!(error = %error, "could not remember the browser"),
+    }
+    start_session(state, session);
+}
+
+/// Deletes the "remembered browser" cookie (the account no longer remembers it).
+pub fn clear_browser_cookie(state: &AppState) {
+    set_cookie(
+        &state.settings,
+        browser_cookie(&state.settings),
+        "",
+        Some(0),
+    );
 }
 
 /// The pending sign-in attempt of the caller, or `SignInExpired`.

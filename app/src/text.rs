@@ -184,6 +184,11 @@ pub const ENROL_COPY_KEY: &str = "Copy the setup key";
 
 mod emergency;
 pub use emergency::*;
+// Waiting period by trust (issue 13 item 5).
+mod browsers;
+pub use browsers::*;
+mod freeze;
+pub use freeze::*;
 // Self-service: SMS and email tokens, contacts, password re-entry (issue 4).
 pub const ERR_WRONG_PASSWORD: &str = "That password is not right.";
 pub const ERR_CODE_USED_UP: &str = "Too many wrong codes. Start again to get a new code.";

@@ -127,6 +127,7 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
         let client = Client {
             ip: Some(format!("198.51.100.{i}")),
             user_agent: None,
+            browser: None,
         };
         let wrong = EmergencyCode::generate();
         assert!(matches!(

@@ -136,6 +136,17 @@ stored_enum!(
         // Recovery abuse (issue 13).
         /// Alert (RL-3): many wrong passwords for one username from all addresses together.
         PasswordGuessingAlert => "alert.password_guessing",
+        // Waiting period by trust (issue 13 item 5).
+        /// A browser that completed a full sign-in is remembered for the account.
+        BrowserRemembered => "browser.remembered",
+        /// The owner made the account forget one of its remembered browsers.
+        BrowserForgotten => "browser.forgotten",
+        /// An operator approved a self-service code in its waiting period: valid at once.
+        EmergencyCodeApproved => "emergency.code_approved",
+        /// A token was blocked ("Block my lost phone now").
+        TokenBlocked => "token.blocked",
+        /// A blocked token was unblocked.
+        TokenUnblocked => "token.unblocked",
     }
 );
 

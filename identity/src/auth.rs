@@ -28,6 +28,10 @@ pub struct Client {
     /// The socket peer's address (never an untrusted `X-Forwarded-For`, RL-2).
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The token of the browser's "remembered browser" cookie, if it sent one (issue 13 item 5;
+    /// checked against the account in question, never trusted alone). Not printable
+    /// (`SessionToken(***)`), not serialisable.
+    pub browser: Option<SessionToken>,
 }
 
 /// How long an unfinished TOTP enrolment can be completed (after that it is never usable).
@@ -51,6 +55,10 @@ pub enum AuthError {
     /// The session's sign-in (or password re-entry) is too old for this change (RB-1).
     #[error("confirm your password to continue")]
     NotRecent,
+    /// The emergency access code is right but in its waiting period: it works from
+    /// `valid_from` (issue 13 item 5).
+    #[error("the code cannot be used yet")]
+    NotYetValid { valid_from: crate::Timestamp },
     /// The sign-in attempt is unknown or has expired: start again with the password.
     #[error("the sign-in has expired")]
     AttemptExpired,
@@ -1036,6 +1044,7 @@ mod tests {
             failure_count: 0,
             removed_at: None,
             removed_by: None,
+            blocked_at: None,
         };
         assert_eq!(
             masked_target(&token(TokenKind::Sms, "+420601123456")).unwrap(),

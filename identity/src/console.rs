@@ -20,8 +20,12 @@ use serde_json::json;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::auth::notice_messages;
-use crate::emergency::OperatorIssue;
-use crate::store::{AccountSearch, RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
+use crate::emergency::{undo_events, OperatorIssue};
+use crate::notify::recovery_undone_notice;
+use crate::store::{
+    AccountSearch, RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection, UndoFrom,
+    UndoRefused, Undone, CANCEL_LINK_TTL,
+};
 use crate::{
     device_name, Account, AccountId, AccountState, AuditAction, AuditEvent, AuditOutcome,
     AuditQuery, Client, Contact, DomainError, EmergencyAccess, EmergencyCode, EmergencyCodeInfo,
@@ -693,6 +697,100 @@ impl Console {
             ))
             .await?;
         Ok(())
+    }
+
+    /// "Approve now": makes `user`'s self-service code that is still in its waiting period
+    /// (asked for from a browser the account does not remember, issue 13 item 5) valid from
+    /// now. Needs a reason; not for one's own account; an operator's or admin's account needs
+    /// an admin. The user is told on every confirmed contact (the notice keeps the "this was
+    /// not me" way out) and it is audited as `emergency.code_approved`, in the same transaction.
+    /// [`ConsoleError::NotFound`] when no code waits. Returns the approved code's metadata.
+    pub async fn approve_code(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<EmergencyCodeInfo, ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, true).await?;
+        let notice = operator_notice(
+            &user.display_name,
+            "approved your emergency access code: it works now, without waiting",
+            &reason,
+            &self.public_url,
+        );
+        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let waiting = self
+            .store
+            .emergency_codes(user.id)
+            .await?
+            .into_iter()
+            .find(|c| c.is_waiting(self.store.clock_now()));
+        let Some(waiting) = waiting else {
+            return Err(ConsoleError::NotFound);
+        };
+        let event = self.event(
+            AuditAction::EmergencyCodeApproved,
+            operator,
+            &user,
+            client,
+            json!({
+                "code_id": waiting.id.0,
+                "was_valid_from": waiting.valid_from.as_millis(),
+                "unknown_browser": waiting.unknown_browser,
+                "reason": reason,
+            }),
+        );
+        self.store
+            .approve_emergency_code(user.id, &notices, &[event])
+            .await?
+            .ok_or(ConsoleError::NotFound)
+    }
+
+    /// "This was not me", done by the help desk (issue 13): undoes what emergency access made
+    /// possible on `user`'s account since its earliest emergency code of the last
+    /// [`crate::CANCEL_LINK_TTL`] was issued (see [`Store::undo_emergency_access`]): every code
+    /// since then revoked, every token and contact added since then removed, the recovery
+    /// address of that time restored, every session, attempt and wizard ended, the account
+    /// locked for review, the remaining contacts told. Not one's own account; an operator's or
+    /// administrator's only by an administrator. Audited with the operator as actor and the
+    /// reason. An account with no code in that time is refused with a message that says so.
+    pub async fn undo_emergency_access(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Undone, ConsoleError> {
+        let reason = action_reason(reason)?;
+        let user = self.target(operator, user, true).await?;
+        if user.state == AccountState::Disabled {
+            return Err(ConsoleError::Invalid("the account is disabled".into()));
+        }
+        let notice = recovery_undone_notice(&user.display_name, true, &self.public_url);
+        let undone = self
+            .store
+            .undo_emergency_access(UndoFrom::Account(user.id), &notice, |undone| {
+                let mut events = undo_events(undone, Some(operator.id()), client, "operator");
+                for event in &mut events {
+                    if let Some(details) = event.details.as_object_mut() {
+                        details.insert("reason".into(), json!(reason));
+                    }
+                }
+                events
+            })
+            .await?;
+        match undone {
+            Ok(undone) => Ok(undone),
+            Err(UndoRefused::NoRecentCode | UndoRefused::Unknown | UndoRefused::AlreadyUsed) => {
+                Err(ConsoleError::Invalid(format!(
+                    "this account had no emergency access code in the last {} days: there is \
+                     nothing to undo (lock the account instead if it is being misused)",
+                    CANCEL_LINK_TTL.as_secs() / 86_400
+                )))
+            }
+        }
     }
 
     /// An administrator makes a user an operator (`operator` true) or an operator a user again.

@@ -92,6 +92,8 @@ macro_rules! on_both_backends {
 
 mod audit;
 mod auth;
+mod block;
+mod browsers;
 mod console;
 mod contact;
 mod emergency;
@@ -192,7 +194,7 @@ pub use notify::{
     recovery_address_notice,
 };
 pub use store::CONFIRMATION_MAX_FAILURES;
-pub use store::{UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
+pub use store::{Blocked, UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 // The operational console (issue 6).
 pub use console::{
@@ -201,3 +203,7 @@ pub use console::{
 };
 pub use emergency::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 pub use store::SearchMode;
+
+// Waiting period by trust: remembered browsers (issue 13 item 5).
+pub use browsers::BrowserList;
+pub use store::{RememberedBrowser, RememberedBrowserId, REMEMBERED_BROWSER_TTL};

@@ -30,9 +30,9 @@ use crate::time::Timestamp;
 
 mod emergency;
 pub use emergency::{
-    emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
-    emergency_proof_email, password_changed_notice, password_guessing_notice,
-    recovery_undone_notice,
+    device_blocked_notice, emergency_code_issued_notice, emergency_code_revoked_notice,
+    emergency_code_used_notice, emergency_proof_email, password_changed_notice,
+    password_guessing_notice, recovery_undone_notice, token_unblocked_notice,
 };
 
 /// The service's name, as messages say it.
@@ -833,6 +833,7 @@ mod tests {
             failure_count: 0,
             removed_at: None,
             removed_by: None,
+            blocked_at: None,
         };
         let sms = sign_in_code_message(
             &token(TokenKind::Sms, Some("+420601123456")),

@@ -25,12 +25,15 @@ on_both_backends!(
     a_password_change_ends_attempts_wizards_and_self_service_codes,
     the_proof_code_goes_only_to_the_recovery_address,
     destructive_self_service_needs_a_recent_authentication,
+    freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing,
+    a_blocked_token_is_unblocked_only_after_a_recovery_or_removed,
 );
 
 fn from(ip: &str) -> Client {
     Client {
         ip: Some(ip.into()),
         user_agent: Some("test".into()),
+        browser: None,
     }
 }
 
@@ -631,4 +634,204 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
         .remove(&session, &account, f.token, &client)
         .await
         .unwrap();
+}
+
+/// Adds an active authenticator app on `device` to the target; returns it and its secret.
+async fn app_on(f: &Fixture, device: &str) -> (crate::TokenId, TotpSecret) {
+    let secret = TotpSecret::generate();
+    let id = f
+        .store
+        .insert_token(NewToken {
+            account_id: f.account,
+            kind: TokenKind::Totp,
+            label: format!("App on {device}"),
+            device: Some(device.into()),
+            state: TokenState::Active,
+            secret_enc: Some(secret.seal(&f.cipher, f.account).unwrap()),
+            target: None,
+        })
+        .await
+        .unwrap();
+    (id, secret)
+}
+
+async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: TestStore) {
+    let f = target(db).await;
+    let (pixel, pixel_secret) = app_on(&f, "Pixel 7").await;
+    let (tablet, _) = app_on(&f, "Tablet").await;
+    let signed_in = f
+        .store
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let client = from("203.0.113.1");
+    // A wrong password gets nothing (the same answer and limits as sign-in).
+    assert!(matches!(
+        f.auth
+            .check_password(USERNAME, "wrong".into(), &client)
+            .await,
+        Err(AuthError::InvalidCredentials)
+    ));
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &client)
+        .await
+        .unwrap()
+        .attempt;
+    // A device without active tokens changes nothing.
+    assert!(f
+        .auth
+        .freeze_device(&attempt, "Nokia 3310", &client)
+        .await
+        .unwrap()
+        .is_none());
+    let blocked = f
+        .auth
+        .freeze_device(&attempt, "Pixel 7", &client)
+        .await
+        .unwrap()
+        .expect("blocked");
+    assert_eq!(blocked.tokens.len(), 1);
+    assert_eq!(blocked.tokens[0].id, pixel);
+    assert_eq!(blocked.tokens[0].state, TokenState::Blocked);
+    assert!(blocked.tokens[0].blocked_at.is_some());
+    // Everyone is signed out, the attempt used is ended: nothing is unlocked.
+    assert!(f.auth.session(&signed_in).await.is_err());
+    assert!(matches!(
+        f.auth.pending(&attempt).await,
+        Err(AuthError::AttemptExpired)
+    ));
+    // The blocked app cannot sign in and is not offered; the tablet's still is.
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &client)
+        .await
+        .unwrap()
+        .attempt;
+    let pending = f.auth.pending(&attempt).await.unwrap();
+    assert!(pending.tokens.iter().all(|t| t.id != pixel));
+    assert!(pending.tokens.iter().any(|t| t.id == tablet));
+    let now = Timestamp::now().unix_secs();
+    assert!(matches!(
+        f.auth
+            .verify_totp(&attempt, pixel, &pixel_secret.code_at(now), &client)
+            .await,
+        Err(AuthError::UnusableToken)
+    ));
+    // Told and audited.
+    let outbox = f.store.outbox_messages(100).await.unwrap();
+    assert!(outbox.iter().any(|m| m.recipient == "target@example.org"
+        && m.subject.as_deref().is_some_and(|s| s.contains("blocked"))));
+    let events = f
+        .store
+        .audit_events(AuditQuery {
+            subject: Some(f.account),
+            action: Some(AuditAction::TokenBlocked),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+}
+
+async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestStore) {
+    let f = target(db).await;
+    let (pixel, _) = app_on(&f, "Pixel 7").await;
+    let (tablet, _) = app_on(&f, "Tablet").await;
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &Client::default())
+        .await
+        .unwrap()
+        .attempt;
+    f.auth
+        .freeze_device(&attempt, "Pixel 7", &Client::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let tokens = TokenService::new(f.store.clone(), "https://id.example.org");
+    let account = f.store.account_by_id(f.account).await.unwrap().unwrap();
+    // A session signed in long ago may not unblock (it is no recovery).
+    let long_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 20 * 60 * 1000);
+    let stale = f
+        .store
+        .clone()
+        .with_clock(Arc::new(ManualClock::new(long_ago)))
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let (stale, _) = f.auth.session(&stale).await.unwrap();
+    assert!(matches!(
+        tokens
+            .unblock(&stale, &account, pixel, &Client::default())
+            .await,
+        Err(crate::TokenError::NotRecent)
+    ));
+    // A fresh sign-in (with the tablet) may; an active or unknown token is not "blocked".
+    let fresh = f
+        .store
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let (fresh, _) = f.auth.session(&fresh).await.unwrap();
+    assert!(matches!(
+        tokens
+            .unblock(&fresh, &account, tablet, &Client::default())
+            .await,
+        Err(crate::TokenError::NotFound)
+    ));
+    assert_eq!(tokens.blocked(&account).await.unwrap().len(), 1);
+    let again = tokens
+        .unblock(&fresh, &account, pixel, &Client::default())
+        .await
+        .unwrap();
+    assert_eq!((again.state, again.blocked_at), (TokenState::Active, None));
+    assert!(
+        f.store.token_secret(pixel).await.unwrap().is_some(),
+        "the seed was kept"
+    );
+    // Blocked again, it can also be removed, even though the tablet is the only active one left
+    // only if the blocked one is what goes.
+    let attempt = f
+        .auth
+        .check_password(USERNAME, PASSWORD.into(), &Client::default())
+        .await
+        .unwrap()
+        .attempt;
+    f.auth
+        .freeze_device(&attempt, "Pixel 7", &Client::default())
+        .await
+        .unwrap()
+        .unwrap();
+    let fresh = f
+        .store
+        .create_session(NewSession {
+            account_id: f.account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap();
+    let (fresh, _) = f.auth.session(&fresh).await.unwrap();
+    tokens
+        .remove(&fresh, &account, pixel, &Client::default())
+        .await
+        .unwrap();
+    assert!(tokens.blocked(&account).await.unwrap().is_empty());
 }

@@ -292,6 +292,7 @@ pub fn self_service_code(
         expires_at,
         max_uses,
         cancel_hash: None,
+        unknown_browser: false,
     }
 }
 

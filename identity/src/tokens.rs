@@ -301,6 +301,52 @@ impl TokenService {
             .await?
             .ok_or(TokenError::NotFound)
     }
+
+    /// The account's blocked tokens ("Block my lost phone now"), oldest first.
+    pub async fn blocked(&self, account: &Account) -> Result<Vec<Token>> {
+        self.store.blocked_tokens(account.id).await
+    }
+
+    /// Unblocks one blocked token of the caller's account: it works again. Like adding a way in,
+    /// it needs a recent authentication (or the restricted emergency session of a recovery:
+    /// undoing a block needs a recovery, never the password alone). The contacts are told and
+    /// it is audited as `token.unblocked`.
+    pub async fn unblock(
+        &self,
+        session: &Session,
+        account: &Account,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<Token, TokenError> {
+        check_caller(session, account)?;
+        if !session.authenticated_recently(self.store.clock_now()) {
+            return Err(TokenError::NotRecent);
+        }
+        let Some(blocked) = self
+            .store
+            .blocked_tokens(account.id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == token)
+        else {
+            return Err(TokenError::NotFound);
+        };
+        let notice =
+            notify::token_unblocked_notice(&account.display_name, &blocked.label, &self.public_url);
+        let notices = crate::auth::notice_messages(&self.store, account.id, &notice).await?;
+        let audit = NewAuditEvent::new(AuditAction::TokenUnblocked, AuditOutcome::Success)
+            .actor(account.id)
+            .subject(account.id)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({
+                "token_id": token.0,
+                "scope": session.scope.as_str(),
+            }));
+        self.store
+            .unblock_token(account.id, token, &notices, &audit)
+            .await?
+            .ok_or(TokenError::NotFound)
+    }
 }
 
 /// The session must be the account's own: the web layer passes what

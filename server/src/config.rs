@@ -111,6 +111,11 @@ pub const ENV_VARS: &[(&str, &str)] = &[
         "waiting period before a self-service code is valid (default 0)",
     ),
     (
+        "MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN",
+        "waiting period of a self-service code asked for from a browser that never signed in \
+         to the account (0 to 4320, default 1440)",
+    ),
+    (
         "MAYI_TRUSTED_PROXIES",
         "reverse proxies whose X-Forwarded-For/Forwarded is believed, e.g. 127.0.0.1, 10.0.0.0/8",
     ),
@@ -132,6 +137,7 @@ struct FileConfig {
     emergency_uses: Option<u32>,
     emergency_lifetime_minutes: Option<u64>,
     emergency_wait_minutes: Option<u64>,
+    emergency_wait_minutes_unknown: Option<u64>,
     limit_address_failures: Option<u64>,
     limit_address_sends: Option<u64>,
     limit_address_wizard_starts: Option<u64>,
@@ -278,12 +284,19 @@ impl Config {
             "MAYI_EMERGENCY_WAIT_MINUTES",
             from_file.emergency_wait_minutes,
         )?;
+        let wait_unknown = number(
+            "MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN",
+            from_file.emergency_wait_minutes_unknown,
+        )?;
         let emergency = identity::EmergencyPolicy {
             max_uses: uses.map_or(defaults.max_uses, |n| u32::try_from(n).unwrap_or(u32::MAX)),
             lifetime: lifetime.map_or(defaults.lifetime, |m| {
                 std::time::Duration::from_secs(m.saturating_mul(60))
             }),
             wait: wait.map_or(defaults.wait, |m| {
+                std::time::Duration::from_secs(m.saturating_mul(60))
+            }),
+            wait_unknown: wait_unknown.map_or(defaults.wait_unknown, |m| {
                 std::time::Duration::from_secs(m.saturating_mul(60))
             }),
         };
@@ -541,6 +554,18 @@ mod tests {
         assert_eq!(config.emergency.max_uses, 5);
         assert_eq!(config.emergency.lifetime.as_secs(), 3600);
         assert_eq!(config.emergency.wait.as_secs(), 1800);
+        // The unknown browser's wait (issue 13 item 5): 24 hours by default, from the file or
+        // the environment.
+        assert_eq!(config.emergency.wait_unknown.as_secs(), 24 * 3600);
+        std::fs::write(&path, "emergency_wait_minutes_unknown = 90\n").unwrap();
+        let config = Config::load(Some(&path), &env(&[])).unwrap();
+        assert_eq!(config.emergency.wait_unknown.as_secs(), 90 * 60);
+        let config = Config::load(
+            Some(&path),
+            &env(&[("MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN", "0")]),
+        )
+        .unwrap();
+        assert_eq!(config.emergency.wait_unknown.as_secs(), 0);
         for (name, value) in [
             ("MAYI_EMERGENCY_USES", "0"),
             ("MAYI_EMERGENCY_USES", "11"),
@@ -548,6 +573,8 @@ mod tests {
             ("MAYI_EMERGENCY_LIFETIME_MINUTES", "14"),
             ("MAYI_EMERGENCY_LIFETIME_MINUTES", "10081"),
             ("MAYI_EMERGENCY_WAIT_MINUTES", "1440"),
+            ("MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN", "4321"),
+            ("MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN", "a day"),
         ] {
             let err = Config::load(None, &env(&[(name, value)])).unwrap_err();
             assert!(

@@ -170,7 +170,8 @@ async fn serve_metrics(
 const OUTBOX_KEEP: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
 
 /// Deletes expired sign-in attempts and sessions now and then (they are refused anyway; this
-/// only keeps the tables small), dead rate-limit windows and old outbox messages.
+/// only keeps the tables small), dead rate-limit windows, old outbox messages, expired wizards
+/// and expired remembered browsers.
 async fn housekeeping(store: Store, mut stopped: tokio::sync::watch::Receiver<bool>) {
     loop {
         let purged = async {
@@ -178,7 +179,8 @@ async fn housekeeping(store: Store, mut stopped: tokio::sync::watch::Receiver<bo
                 store.purge_expired().await?
                     + store.throttle_purge().await?
                     + store.purge_outbox(OUTBOX_KEEP).await?
-                    + store.purge_expired_wizards().await?,
+                    + store.purge_expired_wizards().await?
+                    + store.purge_expired_browsers().await?,
             )
         };
         match purged.await {

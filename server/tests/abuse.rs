@@ -554,6 +554,9 @@ on_both_backends! {
     /// adds their own e-mail contact and token; alice's "this was not me" undoes it all, signs
     /// everyone out and locks the account for the help desk.
     async fn abuse_item4_not_me_undoes_the_emergency_session_and_locks(h: Harness) {
+        // The attacker's code is valid at once here (no waiting period for an unknown browser,
+        // issue 13 item 5): this is about what "this was not me" undoes.
+        let h = with_policy(h, TRUSTING_POLICY);
         let alice = give_alice_a_recovery_address(&h).await;
         let code = wizard_code(&h, "198.51.100.7").await;
         let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
@@ -612,4 +615,477 @@ on_both_backends! {
             assert_eq!(body, "\"NotRecent\"", "{path}");
         }
     }
+}
+
+// ---- item 5: "Block my lost phone now" ----
+
+on_both_backends! {
+    /// With the username and password alone, every token of the chosen device is blocked and
+    /// every session ends; nothing is unlocked, and the blocked token no longer signs in.
+    async fn abuse_item5_block_my_lost_phone_now_over_http(h: Harness) {
+        let alice = h
+            ._store
+            .store
+            .account_by_username(&Username::parse("alice").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let session = h
+            ._store
+            .store
+            .create_session(identity::NewSession {
+                account_id: alice,
+                scope: identity::SessionScope::Full,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        let session = format!("mayi_session={}", session.as_str());
+        let start = |password: &str| {
+            post(
+                "/api/freeze_start",
+                &format!("username=alice&password={}", urlencode(password)),
+                "",
+            )
+        };
+        // A wrong password answers like sign-in and opens nothing.
+        let wrong = send(&h.router, start("not it")).await;
+        let unknown = send(
+            &h.router,
+            post("/api/freeze_start", "username=nobody&password=not%20it", ""),
+        )
+        .await;
+        assert_eq!(wrong.0, StatusCode::UNAUTHORIZED);
+        assert_eq!((wrong.0, &wrong.2), (unknown.0, &unknown.2));
+        let (status, headers, body) = send(&h.router, start(PASSWORD)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (status, _, body) = send(&h.router, post("/api/freeze_devices", "", &attempt)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"name\":\"Pixel 7\""), "{body}");
+        // Another account's device or a made-up one: nothing happens.
+        let (status, _, _) =
+            send(&h.router, post("/api/freeze_device", "device=Nokia", &attempt)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _, body) =
+            send(&h.router, post("/api/freeze_device", "device=Pixel%207", &attempt)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body, "1");
+        // Everyone is signed out; the attempt used is gone; the blocked app signs no one in.
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &session)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _, _) = send(&h.router, post("/api/freeze_devices", "", &attempt)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (_, _, second) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        assert!(!second.contains("Pixel 7"), "{second}");
+        let token = h._store.store.tokens(alice).await.unwrap()[0].clone();
+        assert_eq!(token.state, TokenState::Blocked);
+        let now = identity::Timestamp::now().unix_secs();
+        let code = TotpSecret::from_base32(SECRET).unwrap().code_at(now);
+        let (status, _, _) = send(
+            &h.router,
+            post(
+                "/api/verify_code",
+                &format!("token_id={}&kind=totp&code={code}", token.id.0),
+                &attempt,
+            ),
+        )
+        .await;
+        assert!(status.is_client_error(), "{status}");
+        assert!(h._store.store.session(&identity::SessionToken::generate()).await.unwrap().is_none());
+    }
+
+    /// Without JavaScript: plain form posts go from step to step.
+    async fn abuse_item5_block_my_lost_phone_now_works_as_plain_html_forms(h: Harness) {
+        let form = |uri: &str, body: String, cookie: &str| {
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, "http://127.0.0.1:3000/freeze")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let (status, headers, _) = send(
+            &h.router,
+            form("/api/freeze_start", format!("username=alice&password={}", urlencode(PASSWORD)), ""),
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(headers[header::LOCATION], "/freeze/device");
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (status, _, page) = send(
+            &h.router,
+            Request::get("/freeze/device")
+                .header(header::COOKIE, &attempt)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Block Pixel 7"), "{page}");
+        let (status, headers, _) = send(
+            &h.router,
+            form("/api/freeze_device", "device=Pixel%207".into(), &attempt),
+        )
+        .await;
+        assert!(status.is_redirection(), "{status}");
+        assert_eq!(headers[header::LOCATION], "/freeze/done");
+    }
+}
+
+// ---- item 5: waiting period by trust ----
+
+/// A second authenticator app of alice's (another secret), for a second full sign-in within
+/// the same 30 seconds (a TOTP code is accepted once).
+const SECOND_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+async fn add_second_app(h: &Harness) {
+    let alice = h
+        ._store
+        .store
+        .account_by_username(&Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let cipher = SeedCipher::from_key_bytes([9; 32]);
+    h._store
+        .store
+        .insert_token(NewToken {
+            account_id: alice.id,
+            kind: TokenKind::Totp,
+            label: "Backup app".into(),
+            device: Some("Tablet".into()),
+            state: TokenState::Active,
+            secret_enc: Some(
+                TotpSecret::from_base32(SECOND_SECRET)
+                    .unwrap()
+                    .seal(&cipher, alice.id)
+                    .unwrap(),
+            ),
+            target: None,
+        })
+        .await
+        .unwrap();
+}
+
+/// A full sign-in of alice (password and her authenticator app) from a browser sending
+/// `cookies` (its remembered-browser cookie, if any). Returns the response's cookies: the
+/// session's and the remembered browser's, by name (`prefix` "" or "__Host-").
+async fn full_sign_in(h: &Harness, prefix: &str, cookies: &str) -> axum::http::HeaderMap {
+    full_sign_in_with(h, prefix, cookies, SECRET).await
+}
+
+/// The same with the app whose secret is `secret`.
+async fn full_sign_in_with(
+    h: &Harness,
+    prefix: &str,
+    cookies: &str,
+    secret: &str,
+) -> axum::http::HeaderMap {
+    let request = sign_in("alice", PASSWORD);
+    let request = if cookies.is_empty() {
+        request
+    } else {
+        with_header(request, "cookie", cookies)
+    };
+    let (status, headers, body) = send(&h.router, request).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    let attempt = cookie_pair(&headers, &format!("{prefix}mayi_signin"));
+    let alice = h
+        ._store
+        .store
+        .account_by_username(&Username::parse("alice").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let index = if secret == SECRET { 0 } else { 1 };
+    let token = h._store.store.active_tokens(alice.id).await.unwrap()[index]
+        .id
+        .0;
+    let code = TotpSecret::from_base32(secret)
+        .unwrap()
+        .code_at(identity::Timestamp::now().unix_secs());
+    let cookie = if cookies.is_empty() {
+        attempt
+    } else {
+        format!("{attempt}; {cookies}")
+    };
+    let (status, headers, body) = send(
+        &h.router,
+        post(
+            "/api/verify_code",
+            &format!("token_id={token}&kind=totp&code={code}"),
+            &cookie,
+        ),
+    )
+    .await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    headers
+}
+
+/// The whole wizard for alice from a browser sending `browser` (its remembered-browser cookie,
+/// or "" for a browser that never signed in); returns the step-4 page (HTML, with the code).
+async fn wizard_page(h: &Harness, browser: &str) -> String {
+    let start = post(
+        "/api/emergency_start",
+        &format!("username=alice&password={}", urlencode(PASSWORD)),
+        browser,
+    );
+    let (status, headers, body) = send(&h.router, start).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    let wizard = cookie_pair(&headers, "mayi_emergency");
+    let cookies = if browser.is_empty() {
+        wizard
+    } else {
+        format!("{wizard}; {browser}")
+    };
+    let code = mailed_code(h, "alice@example.org").await;
+    for (path, form) in [
+        ("/api/emergency_prove", format!("code={code}")),
+        (
+            "/api/emergency_reason",
+            "reason=lost_phone&details=".to_string(),
+        ),
+    ] {
+        let (status, _, body) = send(&h.router, post(path, &form, &cookies)).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{path}: {status} {body}"
+        );
+    }
+    let page = Request::get("/emergency/code")
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, &cookies)
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, page) = send(&h.router, page).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page
+}
+
+/// The code shown on a step-4 page.
+fn shown_code(page: &str) -> String {
+    page.split("class=\"emergency-code\"")
+        .nth(1)
+        .and_then(|rest| rest.split("<code>").nth(1))
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("no code on the page: {page}"))
+        .to_string()
+}
+
+/// Signs in with the password and then the emergency `code`.
+async fn sign_in_with_code(h: &Harness, code: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+    let attempt = cookie_pair(&headers, "mayi_signin");
+    send(
+        &h.router,
+        post(
+            "/api/verify_emergency",
+            &format!("code={}", urlencode(code)),
+            &attempt,
+        ),
+    )
+    .await
+}
+
+on_both_backends! {
+    /// Issue 13 item 5: the whole wizard over HTTP from a browser that signed in to the account
+    /// before (its code is valid at once) and from a fresh one (its code waits 24 hours, the
+    /// step-4 page says so and until when, signing in with it is refused saying from when it
+    /// works, until an operator approves it in the console, which is audited).
+    async fn trust_item5_wizard_from_a_remembered_browser_vs_a_fresh_one(h: Harness) {
+        let alice = give_alice_a_recovery_address(&h).await;
+        // The laptop alice signed in on before losing her phone.
+        let headers = full_sign_in(&h, "", "").await;
+        let laptop = cookie_pair(&headers, "mayi_browser");
+        let set = headers.get_all(header::SET_COOKIE).iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("mayi_browser="))
+            .unwrap();
+        for part in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=15552000"] {
+            assert!(set.contains(part), "{part} in {set}");
+        }
+        assert_eq!(h._store.store.remembered_browsers(alice).await.unwrap().len(), 1);
+        // Listed on /account, this browser marked.
+        let session = cookie_pair(&headers, "mayi_session");
+        let (status, _, body) =
+            send(&h.router, post("/api/my_browsers", "", &format!("{session}; {laptop}"))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"current\":true"), "{body}");
+
+        // From the laptop: the code works at once, and the page says nothing of waiting.
+        let page = wizard_page(&h, &laptop).await;
+        assert!(!page.contains("waiting period"), "{page}");
+        let code = shown_code(&page);
+        let (status, _, body) = sign_in_with_code(&h, &code).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+
+        // From a fresh browser: the page says when it works and why.
+        let page = wizard_page(&h, "").await;
+        let code = shown_code(&page);
+        let waiting = h._store.store.emergency_codes(alice).await.unwrap()[0].clone();
+        assert!(waiting.unknown_browser);
+        let from = app::ssr::format_utc(waiting.valid_from.as_millis());
+        let hours = (waiting.valid_from.as_millis() - waiting.created_at.as_millis()) as f64 / 3_600_000.0;
+        assert!((hours - 24.0).abs() < 0.01, "{hours}");
+        assert!(page.contains("Usable from"), "{page}");
+        assert!(page.contains(&from), "{from} in {page}");
+        assert!(page.contains("Because you asked from a browser that never signed in to this account, there is a waiting period of 24 hours. Your help desk can approve it sooner."), "{page}");
+        // Signing in with it is refused until then, saying from when it works.
+        let (status, _, body) = sign_in_with_code(&h, &code).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body, format!("{{\"CodeNotYetValid\":\"{from}\"}}"));
+        let message = app::AppError::CodeNotYetValid(from.clone()).to_string();
+        assert!(message.contains(&format!("cannot be used yet: it works from {from}")), "{message}");
+        // The laptop's cookie sent along does not help a code asked for without it.
+        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        let attempt = cookie_pair(&headers, "mayi_signin");
+        let (status, _, _) = send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&code)), &format!("{attempt}; {laptop}"))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // The help desk approves it from the console (an operator's full session).
+        let (_, olga) = session_for(&h, "olga", RECENT).await;
+        h._store.store.set_role(&Username::parse("olga").unwrap(), Role::Operator).await.unwrap();
+        let page = Request::get(format!("/admin/users/{}", alice.0))
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &olga)
+            .body(Body::empty())
+            .unwrap();
+        let (status, _, page) = send(&h.router, page).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Approve now"), "{page}");
+        assert!(page.contains("asked from an unknown browser"), "{page}");
+        let (status, _, body) = send(&h.router, post(
+            "/api/console_approve_code",
+            &format!("user_id={}&reason=called+her+back", alice.0),
+            &olga,
+        )).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let (status, _, body) = sign_in_with_code(&h, &code).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let approved = h._store.store.audit_events(identity::AuditQuery {
+            action: Some(identity::AuditAction::EmergencyCodeApproved),
+            ..identity::AuditQuery::default()
+        }).await.unwrap();
+        assert_eq!(approved.len(), 1);
+        assert_eq!(approved[0].subject, Some(alice));
+    }
+
+    /// Issue 13 item 5: "Forget" works for one's own browsers only, and a password change
+    /// forgets every browser (and deletes this one's cookie).
+    async fn trust_item5_forget_and_password_change_over_http(h: Harness) {
+        let alice = give_alice_a_recovery_address(&h).await;
+        add_second_app(&h).await;
+        let headers = full_sign_in(&h, "", "").await;
+        let laptop = cookie_pair(&headers, "mayi_browser");
+        let session = format!("{}; {laptop}", cookie_pair(&headers, "mayi_session"));
+        let (bob, bob_session) = session_for(&h, "bob", RECENT).await;
+        let (bobs_browser, _) = h._store.store.remember_browser(bob, None, None, None).await.unwrap();
+        let bobs = h._store.store.remembered_browser(bob, &bobs_browser).await.unwrap().unwrap();
+        // Not another account's browser (404, nothing forgotten).
+        let (status, _, _) = send(&h.router, post("/api/forget_browser", &format!("browser_id={}", bobs.id.0), &session)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(h._store.store.remembered_browser(bob, &bobs_browser).await.unwrap().is_some());
+        // Not from bob's session either, for alice's browser.
+        let mine = h._store.store.remembered_browsers(alice).await.unwrap()[0].id.0;
+        let (status, _, _) = send(&h.router, post("/api/forget_browser", &format!("browser_id={mine}"), &bob_session)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Her own: forgotten, its cookie deleted, audited.
+        let (status, headers, body) = send(&h.router, post("/api/forget_browser", &format!("browser_id={mine}"), &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let cleared = headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("mayi_browser=;")).expect("the cookie is deleted");
+        assert!(cleared.contains("Max-Age=0"), "{cleared}");
+        assert!(h._store.store.remembered_browsers(alice).await.unwrap().is_empty());
+        let (_, _, body) = send(&h.router, post("/api/my_browsers", "", &session)).await;
+        assert_eq!(body, "[]");
+        // Remembered again at the next full sign-in; then a password change forgets it.
+        let headers = full_sign_in_with(&h, "", &laptop, SECOND_SECRET).await;
+        let again = cookie_pair(&headers, "mayi_browser");
+        assert_ne!(again, laptop, "a forgotten token is never taken back");
+        let session = format!("{}; {again}", cookie_pair(&headers, "mayi_session"));
+        assert_eq!(h._store.store.remembered_browsers(alice).await.unwrap().len(), 1);
+        let (status, headers, body) = send(&h.router, post(
+            "/api/change_password",
+            &format!("current={}&new=another+fine+passphrase&again=another+fine+passphrase", urlencode(PASSWORD)),
+            &session,
+        )).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        assert!(h._store.store.remembered_browsers(alice).await.unwrap().is_empty());
+        assert!(headers.get_all(header::SET_COOKIE).iter().any(|v| v.to_str().unwrap().starts_with("mayi_browser=;")));
+        assert!(h._store.store.remembered_browser(bob, &bobs_browser).await.unwrap().is_some());
+    }
+}
+
+/// Issue 13 item 5, SE-3: outside development mode the remembered-browser cookie is
+/// `__Host-` prefixed, Secure and HttpOnly, and is what makes the next code valid at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_item5_production_browser_cookie_is_host_prefixed_secure_and_http_only() {
+    let h = harness_with(
+        identity::testing::sqlite().await,
+        PasswordHasher::new(None).unwrap(),
+        false,
+    )
+    .await;
+    let headers = full_sign_in(&h, "__Host-", "").await;
+    let set = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("__Host-mayi_browser="))
+        .unwrap_or_else(|| panic!("no __Host-mayi_browser cookie in {headers:?}"));
+    for part in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=15552000",
+    ] {
+        assert!(set.contains(part), "{part} in {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    // The development name is not read in production.
+    let value = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let session = cookie_pair(&headers, "__Host-mayi_session");
+    let (_, _, body) = send(
+        &h.router,
+        post(
+            "/api/my_browsers",
+            "",
+            &format!("{session}; mayi_browser={value}"),
+        ),
+    )
+    .await;
+    assert!(body.contains("\"current\":false"), "{body}");
+    let (_, _, body) = send(
+        &h.router,
+        post(
+            "/api/my_browsers",
+            "",
+            &format!("{session}; __Host-mayi_browser={value}"),
+        ),
+    )
+    .await;
+    assert!(body.contains("\"current\":true"), "{body}");
 }

@@ -354,6 +354,14 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
             AnySession,
         ),
         ("lost_device", "device=Pixel+7".into(), AnySession),
+        ("unblock_token", "token_id=999999".into(), AnySession),
+        (
+            "freeze_start",
+            "username=nobody&password=not+the+password".into(),
+            Everyone,
+        ),
+        ("freeze_devices", String::new(), PendingOnly),
+        ("freeze_device", "device=No+such+device".into(), PendingOnly),
         (
             "reauthenticate",
             "password=not+the+password".into(),
@@ -396,6 +404,9 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
         ("my_sessions", String::new(), FullSession),
         ("end_session", "session_id=999999".into(), FullSession),
         ("end_other_sessions", String::new(), FullSession),
+        // Remembered browsers (issue 13 item 5): an unknown id is a 404 for a full session.
+        ("my_browsers", String::new(), FullSession),
+        ("forget_browser", "browser_id=999999".into(), FullSession),
         // The two new passwords differ: a full session gets the 400 that says so, nothing
         // changes; anyone else is refused before that.
         (
@@ -439,6 +450,17 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
         ("console_take_code", String::new(), Operators),
         (
             "console_revoke_code",
+            format!("user_id={u}&reason=test"),
+            Operators,
+        ),
+        // No code waits: a 404 for an operator.
+        (
+            "console_approve_code",
+            format!("user_id={u}&reason=test"),
+            Operators,
+        ),
+        (
+            "console_undo_emergency",
             format!("user_id={u}&reason=test"),
             Operators,
         ),
@@ -659,6 +681,81 @@ on_both_backends! {
         let (status, _, body) = send(&h.router, post("/api/console_issue_code", &form, &op)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(body.contains("yourself"), "{body}");
+    }
+
+    /// Issue 13: the operator's "this was not me". A user or a restricted emergency session is
+    /// refused (403, audited); an operator gets a clear message when the account had no code in
+    /// the last 7 days, and otherwise undoes what was added since the code and locks the
+    /// account, without JavaScript too (back to the user page with what was done).
+    async fn console_undo_emergency_is_for_operators_and_locks(h: Harness) {
+        let u = h.ursula.0;
+        let form = format!("user_id={u}&reason=owner+called");
+        for caller in [User, Emergency] {
+            let cookie = h.cookie(caller).await;
+            let (status, _, body) = send(&h.router, post("/api/console_undo_emergency", &form, &cookie)).await;
+            assert_eq!((status, body.trim()), (StatusCode::FORBIDDEN, "\"Forbidden\""), "{caller:?}");
+        }
+        let denied = h
+            .store
+            .audit_events(AuditQuery { action: Some(AuditAction::AccessDenied), ..AuditQuery::default() })
+            .await
+            .unwrap();
+        assert_eq!(
+            denied
+                .iter()
+                .filter(|e| e.details["what"] == "/api/console_undo_emergency" && e.actor == Some(h.mallory))
+                .count(),
+            2,
+            "{denied:?}"
+        );
+        let ursula = h.store.account_by_id(h.ursula).await.unwrap().unwrap();
+        assert_eq!(ursula.state, AccountState::Active);
+
+        // No code in the last 7 days: nothing to undo, and the operator is told why.
+        let op = h.cookie(Operator).await;
+        let (status, _, body) = send(&h.router, post("/api/console_undo_emergency", &form, &op)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("no emergency access code in the last 7 days"), "{body}");
+        // Not on one's own account.
+        let mine = format!("user_id={}&reason=me", h.otto.0);
+        let (status, _, body) = send(&h.router, post("/api/console_undo_emergency", &mine, &op)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("your own account"), "{body}");
+
+        // A code is issued; someone signs in to ursula's account meanwhile.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let issue = format!(
+            "user_id={u}&verification=ID+card&reason=lost+phone&uses=3&lifetime_minutes=480"
+        );
+        let (status, _, _) = send(&h.router, form_post("/api/console_issue_code", &issue, &op)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let theirs = h.session(h.ursula, SessionScope::Full).await;
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &theirs)).await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Without JavaScript: a plain form post, back to the user page that says what was done.
+        let (status, headers, _) = send(&h.router, form_post("/api/console_undo_emergency", &form, &op)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], format!("/admin/users/{u}?done=undone"));
+        let ursula = h.store.account_by_id(h.ursula).await.unwrap().unwrap();
+        assert_eq!(ursula.state, AccountState::Locked);
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &theirs)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "every session ended");
+        assert_eq!(h.store.active_tokens(h.ursula).await.unwrap().len(), 1, "the owner's token stays");
+        let codes = h.store.emergency_codes(h.ursula).await.unwrap();
+        assert_eq!(codes[0].revoked_why.as_deref(), Some("not_me"));
+        let locked = h
+            .store
+            .audit_events(AuditQuery { action: Some(AuditAction::AccountLocked), subject: Some(h.ursula), ..AuditQuery::default() })
+            .await
+            .unwrap();
+        assert_eq!(locked.len(), 1);
+        assert_eq!(locked[0].actor, Some(h.otto));
+        assert_eq!(locked[0].details["reason"], "owner called");
+        let (status, _, html) = send(&h.router, get(&format!("/admin/users/{u}?done=undone"), &op)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("Emergency access was undone"), "{html}");
+        assert!(html.contains("Undo emergency access and lock"), "{html}");
     }
 
     /// The CSV export authorises like the console's functions and quotes every field.

@@ -495,12 +495,29 @@ async fn no_secret_reaches_the_log_or_the_database() {
     assert!(status < 400, "{body}");
     secrets.extend([attempt.clone(), code, cookie(&cookies, "mayi_session")]);
 
+    // Dave signed in fully from this browser before he lost his phone: the browser is
+    // remembered (issue 13 item 5), so the code he asks for from it is valid at once.
+    let attempt = server.sign_in("dave").await;
+    let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
+    let code = dave_secret.code_at(now_secs());
+    let (status, cookies, body) = server
+        .verify_totp(&attempt, first_token_id(&pending), &code)
+        .await;
+    assert!(status < 400, "{body}");
+    let browser = cookie(&cookies, "mayi_browser");
+    secrets.extend([
+        attempt,
+        code,
+        cookie(&cookies, "mayi_session"),
+        browser.clone(),
+    ]);
+
     // Emergency Access: the wizard, then signing in with the code, a new app, finishing.
     let (status, cookies, body) = server
         .call(
             "/api/emergency_start",
             &format!("username=dave&password={}", enc(PASSWORD)),
-            "",
+            &browser,
         )
         .await;
     assert!(status < 400, "{body}");
@@ -511,7 +528,9 @@ async fn no_secret_reaches_the_log_or_the_database() {
         ("/api/emergency_prove", format!("code={proof}")),
         ("/api/emergency_reason", "reason=lost_phone".to_string()),
     ] {
-        let (status, _, body) = server.call(path, &form, &wizard).await;
+        let (status, _, body) = server
+            .call(path, &form, &format!("{wizard}; {browser}"))
+            .await;
         assert!(status < 400, "{path}: {body}");
     }
     let (_, _, shown) = server.call("/api/emergency_take_code", "", &wizard).await;
@@ -600,6 +619,7 @@ async fn no_secret_reaches_the_log_or_the_database() {
         "outbox",
         "emergency_codes",
         "emergency_wizards",
+        "remembered_browsers",
     ] {
         places.push((table.to_string(), raw_rows(&db, table).await.join("\n")));
     }

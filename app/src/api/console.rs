@@ -108,6 +108,9 @@ pub struct UserPage {
     pub sessions: Vec<SessionRow>,
     pub codes: Vec<CodeRow>,
     pub has_live_code: bool,
+    /// A self-service code waits (asked for from an unknown browser): "Approve now" is offered
+    /// (issue 13 item 5).
+    pub has_waiting_code: bool,
     pub events: Vec<EventRow>,
     /// The caller is looking at their own account (no lock, no code).
     pub is_self: bool,
@@ -301,6 +304,10 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .codes
             .iter()
             .any(|c| c.revoked_at.is_none() && c.expires_at.as_millis() > now),
+        has_waiting_code: detail
+            .codes
+            .iter()
+            .any(|c| c.issuer == identity::CodeIssuer::SelfService && c.is_waiting(detail.now)),
         codes,
         events,
         is_self: detail.account.id == operator.id(),
@@ -512,6 +519,51 @@ pub async fn console_revoke_code(user_id: i64, reason: String) -> Result<(), App
     Ok(())
 }
 
+/// "This was not me", for the user (issue 13): undoes what emergency access made possible since
+/// the account's first emergency code of the last 7 days (codes revoked, tokens and contacts
+/// added since removed, the recovery address restored, everyone signed out) and locks the
+/// account. Refused with a message when there was no code in that time.
+///
+/// Who may call it: operators and admins, not for their own account (an operator's or admin's
+/// account: admins only).
+#[server(prefix = "/api", endpoint = "console_undo_emergency")]
+pub async fn console_undo_emergency(user_id: i64, reason: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .undo_emergency_access(&operator, identity::AccountId(user_id), &reason, &client())
+            .await
+            .map(|_| ())
+            .map_err(map_console),
+    )?;
+    done(user_id, "undone");
+    Ok(())
+}
+
+/// "Approve now": makes the user's self-service code that waits (it was asked for from a
+/// browser that never signed in to the account) usable at once; the user is told. Audited.
+///
+/// Who may call it: operators and admins, not for their own account (an operator's or admin's
+/// account: admins only).
+#[server(prefix = "/api", endpoint = "console_approve_code")]
+pub async fn console_approve_code(user_id: i64, reason: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    respond(
+        state
+            .console
+            .approve_code(&operator, identity::AccountId(user_id), &reason, &client())
+            .await
+            .map_err(map_console),
+    )?;
+    done(user_id, "approved");
+    Ok(())
+}
+
 /// Makes a user an operator (`operator` = "make") or an operator a user again ("remove").
 ///
 /// Who may call it: admins only, not for their own account, never on an admin.
@@ -649,6 +701,17 @@ pub mod ssr {
             "used up".into()
         } else if code.expires_at.as_millis() <= now_ms {
             "expired".into()
+        } else if code.valid_from.as_millis() > now_ms {
+            let until = format_utc(code.valid_from.as_millis());
+            if code.unknown_browser {
+                format!(
+                    "{} {until} ({})",
+                    crate::text::CODE_STATUS_WAITING,
+                    crate::text::CODE_STATUS_UNKNOWN_BROWSER
+                )
+            } else {
+                format!("{} {until}", crate::text::CODE_STATUS_WAITING)
+            }
         } else {
             "live".into()
         }

@@ -30,6 +30,11 @@ pub struct CodeMeta {
     pub expires_utc: String,
     /// When a waiting period applies: when it becomes usable.
     pub valid_from_utc: Option<String>,
+    /// The same in Unix milliseconds, for the browser's local time.
+    pub valid_from_ms: i64,
+    /// Still waiting because it was asked for from a browser that never signed in to the
+    /// account (issue 13 item 5): how long that waiting period is ("24 hours").
+    pub unknown_browser_wait: Option<String>,
 }
 
 /// The code, the one time it is shown.
@@ -58,6 +63,21 @@ fn code_meta(info: &identity::EmergencyCodeInfo) -> CodeMeta {
         expires_utc: format_utc(info.expires_at.as_millis()),
         valid_from_utc: (info.valid_from > info.created_at)
             .then(|| format_utc(info.valid_from.as_millis())),
+        valid_from_ms: info.valid_from.as_millis(),
+        unknown_browser_wait: None,
+    }
+}
+
+/// [`code_meta`], saying why it still waits at `now` when it was asked for from an unknown
+/// browser.
+#[cfg(feature = "ssr")]
+fn waiting_code_meta(info: &identity::EmergencyCodeInfo, now: identity::Timestamp) -> CodeMeta {
+    // To the nearest minute: the row's creation time is stamped a moment after the wait began.
+    let minutes = (info.valid_from.as_millis() - info.created_at.as_millis() + 30_000) / 60_000;
+    CodeMeta {
+        unknown_browser_wait: (info.unknown_browser && info.is_waiting(now))
+            .then(|| crate::text::waiting_period(minutes)),
+        ..code_meta(info)
     }
 }
 
@@ -101,7 +121,7 @@ pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
         display_name: view.display_name,
         channels: view.proof_channels,
         proof_sent: view.proof_sent,
-        code: view.code.as_ref().map(code_meta),
+        code: view.code.as_ref().map(|c| waiting_code_meta(c, view.now)),
     })
 }
 
@@ -197,6 +217,24 @@ pub enum CancelResult {
     Unknown,
 }
 
+impl CancelResult {
+    /// The word for it in the page's address (`/emergency/cancel?done=undone`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelResult::Undone => "undone",
+            CancelResult::AlreadyUsed => "already",
+            CancelResult::Unknown => "unknown",
+        }
+    }
+
+    /// The result named by `done` in the page's address, if any.
+    pub fn parse(done: &str) -> Option<Self> {
+        [Self::Undone, Self::AlreadyUsed, Self::Unknown]
+            .into_iter()
+            .find(|r| r.as_str() == done)
+    }
+}
+
 /// "This was not me": undoes what emergency access made possible since the link's code was
 /// issued (codes revoked, tokens and contacts added since then removed, the recovery address
 /// restored, everyone signed out) and locks the account for help-desk review.
@@ -217,11 +255,15 @@ pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
             .await
             .map_err(map_emergency),
     )?;
-    Ok(match outcome {
+    let result = match outcome {
         identity::CancelOutcome::Undone(_) => CancelResult::Undone,
         identity::CancelOutcome::AlreadyUsed => CancelResult::AlreadyUsed,
         identity::CancelOutcome::Unknown => CancelResult::Unknown,
-    })
+    };
+    // The page says what happened from its address (a plain form post without JavaScript is
+    // sent back to a page, not given this answer); the link's token leaves the address bar.
+    redirect(&format!("/emergency/cancel?done={}", result.as_str()));
+    Ok(result)
 }
 
 /// Sign-in step 2 with an emergency access code instead of the OTP: opens a restricted session

@@ -72,6 +72,7 @@ fn Account(account: AccountView) -> impl IntoView {
             </p>
             <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
+            {(!restricted).then(|| view! { <crate::pages::RememberedBrowsers /> })}
             {(!restricted).then(|| view! { <ChangePasswordForm /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>

@@ -12,8 +12,8 @@ use crate::{
         console_audit, console_overview, console_search, console_take_code, console_user,
         AuditFilters, AuditPage, CodeRow, ConsoleEndSessions, ConsoleIssueCode,
         ConsoleRemoveDevice, ConsoleRemoveToken, ConsoleRevokeCode, ConsoleSetLocked,
-        ConsoleSetOperator, ContactRow, EventRow, HandedCode, OverviewData, SearchResults,
-        SessionRow, TokenRow, UserPage,
+        ConsoleSetOperator, ConsoleUndoEmergency, ContactRow, EventRow, HandedCode, OverviewData,
+        SearchResults, SessionRow, TokenRow, UserPage,
     },
     pages::kind_name,
     text, AppError,
@@ -177,7 +177,9 @@ struct Actions {
     lock: ServerAction<ConsoleSetLocked>,
     issue: ServerAction<ConsoleIssueCode>,
     revoke: ServerAction<ConsoleRevokeCode>,
+    approve: ServerAction<crate::api::console::ConsoleApproveCode>,
     role: ServerAction<ConsoleSetOperator>,
+    undo: ServerAction<ConsoleUndoEmergency>,
 }
 
 impl Actions {
@@ -189,7 +191,9 @@ impl Actions {
             lock: ServerAction::new(),
             issue: ServerAction::new(),
             revoke: ServerAction::new(),
+            approve: ServerAction::new(),
             role: ServerAction::new(),
+            undo: ServerAction::new(),
         }
     }
 
@@ -200,7 +204,9 @@ impl Actions {
             + self.lock.version().get()
             + self.issue.version().get()
             + self.revoke.version().get()
+            + self.approve.version().get()
             + self.role.version().get()
+            + self.undo.version().get()
     }
 
     fn error(&self) -> Option<AppError> {
@@ -211,7 +217,9 @@ impl Actions {
             self.lock.value().get().and_then(|r| r.err()),
             self.issue.value().get().and_then(|r| r.err()),
             self.revoke.value().get().and_then(|r| r.err()),
+            self.approve.value().get().and_then(|r| r.err()),
             self.role.value().get().and_then(|r| r.err()),
+            self.undo.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -290,7 +298,8 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
         <Contacts contacts=user.contacts.clone() />
         <Tokens uid tokens=user.tokens.clone() devices=user.devices.clone() actions />
         <Sessions uid sessions=user.sessions.clone() actions />
-        <Codes uid codes=user.codes.clone() has_live=user.has_live_code actions />
+        <Codes uid codes=user.codes.clone() has_live=user.has_live_code
+            has_waiting=user.has_waiting_code && !user.is_self actions />
         <section aria-labelledby="account-heading">
             <h2 id="account-heading">{text::USER_ACCOUNT_ACTIONS}</h2>
             <details class="confirm">
@@ -500,7 +509,13 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
 }
 
 #[component]
-fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> impl IntoView {
+fn Codes(
+    uid: i64,
+    codes: Vec<CodeRow>,
+    has_live: bool,
+    has_waiting: bool,
+    actions: Actions,
+) -> impl IntoView {
     let busy = actions.issue.pending();
     view! {
         <section aria-labelledby="codes-heading">
@@ -538,6 +553,17 @@ fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> imp
                     </table></div>
                 }.into_any()
             }}
+            {has_waiting.then(|| view! {
+                <details class="confirm approve-code">
+                    <summary>{text::ACTION_APPROVE}</summary>
+                    <p>{text::ACTION_APPROVE_EXPLAINED}</p>
+                    <ActionForm action=actions.approve>
+                        <input type="hidden" name="user_id" value=uid />
+                        <ReasonField id="reason-approve".to_string() />
+                        <button type="submit" class="primary">{text::ACTION_APPROVE_CONFIRM}</button>
+                    </ActionForm>
+                </details>
+            })}
             {has_live.then(|| view! {
                 <details class="confirm">
                     <summary>{text::ACTION_REVOKE}</summary>
@@ -548,6 +574,18 @@ fn Codes(uid: i64, codes: Vec<CodeRow>, has_live: bool, actions: Actions) -> imp
                     </ActionForm>
                 </details>
             })}
+            // "This was not me" for the user: a disclosure named by its summary (so that it can be
+            // found by its name), then a form with the required reason.
+            <details class="confirm" aria-labelledby="undo-summary">
+                <summary id="undo-summary">{text::ACTION_UNDO}</summary>
+                <ActionForm action=actions.undo attr:aria-label=text::ACTION_UNDO>
+                    <input type="hidden" name="user_id" value=uid />
+                    <p>{text::ACTION_UNDO_EXPLAINED}</p>
+                    <ReasonField id="reason-undo".to_string() />
+                    <p class="hint">{text::CONFIRM_HINT}</p>
+                    <button type="submit" class="danger">{text::ACTION_UNDO_CONFIRM}</button>
+                </ActionForm>
+            </details>
             <details class="confirm issue-code">
                 <summary>{text::ACTION_ISSUE}</summary>
                 <p>{text::ACTION_ISSUE_EXPLAINED}</p>

@@ -158,6 +158,7 @@ pub fn EmergencyStartPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="muted">{text::EMERGENCY_EXPIRES_NOTE}</p>
+            <p class="freeze-link"><a href="/freeze">{text::FREEZE_LINK}</a></p>
             <EmergencyHelp />
         </section>
     }
@@ -395,6 +396,16 @@ fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
                 <button type="button" class="secondary" on:click=print>{text::CODE_PRINT}</button>
             </div>
         </Show>
+        {info.code.clone().and_then(|meta| {
+            let wait = meta.unknown_browser_wait.clone()?;
+            let utc = meta.valid_from_utc.clone()?;
+            Some(view! {
+                <p class="warning" role="status" id="code-waiting">
+                    <strong>{text::CODE_WAITING_PREFIX}" "<LocalTime ms=meta.valid_from_ms utc />"."</strong>
+                    " "{text::code_waiting_reason(&wait)}
+                </p>
+            })
+        })}
         <p>{text::CODE_HOW}</p>
         <p class="muted">{text::CODE_NOTICE_SENT}</p>
         <p class="no-print"><a class="button primary" href="/login">{text::CODE_SIGN_IN}</a></p>
@@ -447,7 +458,17 @@ pub fn EmergencyCancelPage() -> impl IntoView {
     let busy = cancel.pending();
     let query = use_query_map();
     let token = move || query.with(|q| q.get("t").unwrap_or_default());
-    let result = move || cancel.value().get();
+    // What the button did: the action's answer, or (after the redirect, and without
+    // JavaScript) the `done` word of the address.
+    let result = move || {
+        cancel.value().get().or_else(|| {
+            query.with(|q| {
+                q.get("done")
+                    .and_then(|done| CancelResult::parse(&done))
+                    .map(Ok)
+            })
+        })
+    };
     view! {
         <Title text=text::CANCEL_TITLE />
         <section class="card" aria-labelledby="cancel-heading">

@@ -1,10 +1,12 @@
 //! The pages, one module each.
 
 mod account;
+mod browsers;
 mod contacts;
 mod copy;
 mod emergency;
 mod enrol;
+mod freeze;
 mod help;
 mod help_emergency;
 mod not_found;
@@ -16,6 +18,7 @@ mod verify;
 mod console;
 
 pub use account::AccountPage;
+pub use browsers::RememberedBrowsers;
 pub use console::{
     ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage, ConsoleSearchPage, ConsoleUserPage,
     HelpConsole,
@@ -27,6 +30,7 @@ pub use emergency::{
     EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
 };
 pub use enrol::EnrolInstructions;
+pub use freeze::{FreezeDevicePage, FreezeDonePage, FreezeStartPage};
 pub use help::{HelpSignIn, HelpTokens};
 pub use help_emergency::{
     help_pictures, HelpEmergencyAccess, HelpEmergencySignIn, HelpIndex, HelpLostPhone, HelpPicture,

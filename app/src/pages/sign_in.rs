@@ -77,6 +77,9 @@ pub fn SignInPage() -> impl IntoView {
             <p class="emergency-link">
                 <a href="/emergency">{text::LOST_PHONE_LINK}</a>
             </p>
+            <p class="freeze-link">
+                <a href="/freeze">{text::FREEZE_LINK}</a>
+            </p>
             <p class="help-link">
                 <a href="/help/signing-in">{text::HELP_LINK}</a>
             </p>

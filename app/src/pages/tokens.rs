@@ -5,7 +5,7 @@ use crate::{
     api::{
         my_tokens, AddOobFinish, AddOobResend, AddOobStart, AddTotpFinish, AddTotpStart,
         DeviceGroup, EnrolmentView, LostDevice, OobEnrolmentView, Reauthenticate, RemoveToken,
-        RenameToken, TokenView, TokensView,
+        RenameToken, TokenView, TokensView, UnblockToken,
     },
     pages::{kind_name, ConfirmPassword, EnrolInstructions, RecoveryBanner},
     text,
@@ -20,6 +20,7 @@ pub fn TokensPage() -> impl IntoView {
     let start = ServerAction::<AddTotpStart>::new();
     let finish = ServerAction::<AddTotpFinish>::new();
     let rename = ServerAction::<RenameToken>::new();
+    let unblock = ServerAction::<UnblockToken>::new();
     let reauth = ServerAction::<Reauthenticate>::new();
     let oob = OobActions {
         start: ServerAction::<AddOobStart>::new(),
@@ -35,6 +36,7 @@ pub fn TokensPage() -> impl IntoView {
                     start.version().get(),
                     finish.version().get(),
                     rename.version().get(),
+                    unblock.version().get(),
                 ),
                 (
                     reauth.version().get(),
@@ -79,6 +81,11 @@ pub fn TokensPage() -> impl IntoView {
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
+            {move || match unblock.value().get() {
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_UNBLOCKED)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
             {move || rename_error().map(|error| view! {
                 <p class="error" role="alert">{error.to_string()}</p>
             })}
@@ -108,7 +115,8 @@ pub fn TokensPage() -> impl IntoView {
                             } else {
                                 view! { <ConfirmPassword action=reauth /> }.into_any()
                             };
-                            view! { <Groups view remove lost rename /> {add} }.into_any()
+                            let blocked = view.blocked.clone();
+                            view! { <Blocked blocked unblock remove /> <Groups view remove lost rename /> {add} }.into_any()
                         }
                         Err(error) => view! { <crate::pages::PageError error /> }.into_any(),
                     }
@@ -118,6 +126,60 @@ pub fn TokensPage() -> impl IntoView {
             <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
         </section>
     }
+}
+
+/// Blocked tokens ("Block my lost phone now"): when each was blocked, and Unblock or Remove.
+#[component]
+fn Blocked(
+    blocked: Vec<TokenView>,
+    unblock: ServerAction<UnblockToken>,
+    remove: ServerAction<RemoveToken>,
+) -> impl IntoView {
+    if blocked.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="blocked" aria-labelledby="blocked-heading">
+            <h2 id="blocked-heading">{text::BLOCKED_HEADING}</h2>
+            <p>{text::BLOCKED_INTRO}</p>
+            <ul class="token-list" aria-label=text::BLOCKED_HEADING>
+                {blocked
+                    .into_iter()
+                    .map(|token| {
+                        let unblock_busy = unblock.pending();
+                        let remove_busy = remove.pending();
+                        let id = token.id.to_string();
+                        let unblock_id = id.clone();
+                        let unblock_label = format!("{} {}", text::UNBLOCK, token.label);
+                        let remove_label = format!("{} {}", text::REMOVE, token.label);
+                        let line = text::blocked_line(
+                            &token.label,
+                            token.device.as_deref(),
+                            token.blocked.as_deref().unwrap_or_default(),
+                        );
+                        view! {
+                            <li>
+                                <p>{line}</p>
+                                <ActionForm action=unblock>
+                                    <input type="hidden" name="token_id" value=unblock_id />
+                                    <button type="submit" disabled=move || unblock_busy.get()>
+                                        {unblock_label}
+                                    </button>
+                                </ActionForm>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="token_id" value=id />
+                                    <button type="submit" class="danger" disabled=move || remove_busy.get()>
+                                        {remove_label}
+                                    </button>
+                                </ActionForm>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }
 
 #[component]

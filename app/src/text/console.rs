@@ -100,6 +100,9 @@ pub const USES_LABEL: &str = "Uses (1 to 10)";
 pub const LIFETIME_LABEL: &str = "Valid for";
 pub const ACTION_REVOKE: &str = "Revoke the live code";
 pub const ACTION_REVOKE_CONFIRM: &str = "Revoke the code now";
+pub const ACTION_UNDO: &str = "Undo emergency access and lock";
+pub const ACTION_UNDO_EXPLAINED: &str = "For a user who tells you that an emergency access code of the last 7 days was not theirs. Every code issued since the first of them is revoked, every token and contact added since then is removed, the recovery address goes back to the one the account had then, everyone is signed out and the account is locked until you unlock it. The tokens the user had before stay. The user is told on the contacts that remain.";
+pub const ACTION_UNDO_CONFIRM: &str = "Undo emergency access and lock now";
 
 /// The lifetimes offered when issuing a code, in minutes, and how they read.
 pub const LIFETIMES: &[(u32, &str)] = &[
@@ -123,6 +126,8 @@ pub fn console_done(what: &str) -> Option<&'static str> {
         "locked" => "The account is locked and every session ended. The user was told.",
         "unlocked" => "The account is unlocked. The user was told.",
         "revoked" => "The code was revoked. The user was told.",
+        "approved" => "The code is approved: it can be used now. The user was told.",
+        "undone" => "Emergency access was undone: the codes are revoked, the tokens and contacts added since then are removed, the recovery address is restored, every session ended and the account is locked. The user was told.",
         "role" => "The role was changed. It applies from the account's next request.",
         _ => return None,
     })
@@ -187,6 +192,7 @@ pub const HELP_CONSOLE_SECTIONS: &[(&str, &[&str])] = &[
     ]),
     ("Locking", &[
         "Lock an account that is being misused: every session ends at once, and nobody can sign in or use Emergency Access on it until it is unlocked. Revoke a code that was issued by mistake or that the user no longer needs.",
+        "When a user tells you that an emergency access code of the last 7 days was not theirs (someone else knew their password and could read their recovery address), use \"Undo emergency access and lock\" under the codes: it does what the \"this was not me\" link in the user's notices does. Every code issued since the first of them is revoked, every token and contact added since then is removed, the recovery address goes back to the earlier one, everyone is signed out and the account is locked. Unlock it once you have checked with the user who they are, and help them set a new password.",
     ]),
     ("Audit log and overview", &[
         "The audit log lists every event, newest first, and can be filtered by the user it is about, the user who did it, the action and the dates; \"Download as CSV\" exports what the filters select (up to 500 events). The overview counts, for each of the last 7 days, the codes issued (self-service and by operators), the sign-ins with a code, the accounts locked and the failed sign-ins.",

@@ -22,6 +22,8 @@ on_both_backends!(
     se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked,
     operator_removes_tokens_and_ends_sessions_with_notice_and_audit,
     revoke_code_and_set_operator,
+    operator_undoes_emergency_access_and_locks,
+    operator_undo_is_refused_without_a_recent_code_and_follows_the_target_rules,
     overview_counts_the_last_seven_days,
 );
 
@@ -42,6 +44,7 @@ fn client() -> Client {
     Client {
         ip: Some("192.0.2.7".into()),
         user_agent: Some("Firefox/140.0".into()),
+        browser: None,
     }
 }
 
@@ -778,6 +781,230 @@ async fn revoke_code_and_set_operator(db: TestStore) {
         .unwrap();
     assert_eq!(f.console.account(user.id).await.unwrap().role, Role::User);
     assert_eq!(f.events(AuditAction::RoleChanged).await.len(), 2);
+}
+
+/// Ursula with a real password and a confirmed recovery address, and her own authenticator app.
+async fn owner_with_recovery(f: &Fixture) -> (Account, TokenId) {
+    let hash = PasswordHasher::new(None)
+        .unwrap()
+        .hash(&Password::new(PASSWORD.into()).unwrap())
+        .await
+        .unwrap();
+    let id = f
+        .store
+        .create_account_with(
+            NewAccount {
+                username: Username::parse("ursula").unwrap(),
+                display_name: "Ursula".into(),
+                password_hash: hash,
+                role: Role::User,
+                state: AccountState::Active,
+            },
+            vec![NewContact {
+                value: Email::parse("u@example.org").unwrap().into(),
+                confirmed: true,
+                is_recovery: true,
+            }],
+        )
+        .await
+        .unwrap();
+    let user = f.store.account_by_id(id).await.unwrap().unwrap();
+    let token = f.totp(&user, "App", "Old phone").await;
+    (user, token)
+}
+
+/// Issue 13: the help desk's "this was not me". After an emergency code, someone added their
+/// own app and mailbox, made the mailbox the recovery address and holds sessions; the operator
+/// undoes it all and locks the account, audited under their name with the reason.
+async fn operator_undoes_emergency_access_and_locks(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let (user, owners) = owner_with_recovery(&f).await;
+    let o = f.operator(&op).await;
+    f.clock.advance(Duration::from_secs(60));
+    f.console
+        .issue_code(
+            &o,
+            user.id,
+            "ID card",
+            "lost phone",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    f.clock.advance(Duration::from_secs(60));
+    let theirs = f.totp(&user, "Attacker app", "Attacker phone").await;
+    let mailbox = f
+        .store
+        .add_contact(
+            user.id,
+            NewContact {
+                value: Email::parse("attacker@evil.example").unwrap().into(),
+                confirmed: true,
+                is_recovery: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(f
+        .store
+        .set_recovery_contact(
+            user.id,
+            mailbox,
+            &[],
+            &NewAuditEvent::new(AuditAction::RecoveryAddressSet, AuditOutcome::Success),
+        )
+        .await
+        .unwrap());
+    let (_, restricted) = f.session(&user, SessionScope::Emergency).await;
+    let (_, full) = f.session(&user, SessionScope::Full).await;
+    let undone = f
+        .console
+        .undo_emergency_access(&o, user.id, "owner called: not them", &client())
+        .await
+        .unwrap();
+    assert_eq!(undone.account, user.id);
+    assert_eq!(undone.codes.len(), 1);
+    assert_eq!(
+        (
+            undone.tokens_removed,
+            undone.contacts_removed,
+            undone.recovery_restored,
+            undone.sessions_ended
+        ),
+        (1, 1, true, 2)
+    );
+    // Locked, everyone signed out, the password alone gets nowhere.
+    assert_eq!(
+        f.console.account(user.id).await.unwrap().state,
+        AccountState::Locked
+    );
+    assert!(f.auth.session(&restricted).await.is_err());
+    assert!(f.auth.session(&full).await.is_err());
+    assert!(f
+        .auth
+        .verify_password("ursula", PASSWORD.into(), &client())
+        .await
+        .is_err());
+    // The owner's app stays; the one added since is removed; the recovery address is hers.
+    assert_eq!(
+        f.store.token(user.id, owners).await.unwrap().unwrap().state,
+        TokenState::Active
+    );
+    assert_eq!(
+        f.store.token(user.id, theirs).await.unwrap().unwrap().state,
+        TokenState::Removed
+    );
+    let contacts = f.store.contacts(user.id).await.unwrap();
+    assert_eq!(contacts.len(), 1, "{contacts:?}");
+    assert_eq!(
+        (contacts[0].value.as_str(), contacts[0].is_recovery),
+        ("u@example.org", true)
+    );
+    let codes = f.store.emergency_codes(user.id).await.unwrap();
+    assert_eq!(codes[0].revoked_why.as_deref(), Some("not_me"));
+    // Audited with the operator as actor, the user as subject, and the reason.
+    for action in [
+        AuditAction::AccountLocked,
+        AuditAction::EmergencyCodeRevoked,
+    ] {
+        let events = f.events(action).await;
+        assert_eq!(events.len(), 1, "{action:?}: {events:?}");
+        assert_eq!(
+            (events[0].actor, events[0].subject),
+            (Some(op.id), Some(user.id))
+        );
+        assert_eq!(events[0].details["why"], "operator");
+        assert_eq!(events[0].details["reason"], "owner called: not them");
+    }
+    // The owner is told that the help desk did it; the removed mailbox is not.
+    let outbox = f.store.outbox_messages(100).await.unwrap();
+    assert!(outbox
+        .iter()
+        .any(|m| m.recipient == "u@example.org" && m.body.contains("Your help desk has stopped")));
+    assert!(!outbox
+        .iter()
+        .any(|m| m.recipient == "attacker@evil.example" && m.body.contains("locked")));
+}
+
+/// The undo needs a reason and a code of the last 7 days (a clear message otherwise, nothing
+/// changed); not one's own account; an operator's account by an administrator only.
+async fn operator_undo_is_refused_without_a_recent_code_and_follows_the_target_rules(
+    db: TestStore,
+) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let olga = f.account("olga", "Olga", Role::Operator, &[]).await;
+    let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
+    let (user, _) = owner_with_recovery(&f).await;
+    let (_, session) = f.session(&user, SessionScope::Full).await;
+    let o = f.operator(&op).await;
+    let refused = |result: Result<Undone, ConsoleError>, what: &str| match result {
+        Err(ConsoleError::Invalid(message)) => assert!(message.contains(what), "{message}"),
+        other => panic!("{other:?}"),
+    };
+    refused(
+        f.console
+            .undo_emergency_access(&o, user.id, "not them", &client())
+            .await,
+        "no emergency access code in the last 7 days",
+    );
+    refused(
+        f.console
+            .undo_emergency_access(&o, user.id, "", &client())
+            .await,
+        "reason",
+    );
+    refused(
+        f.console
+            .undo_emergency_access(&o, op.id, "me", &client())
+            .await,
+        "your own account",
+    );
+    refused(
+        f.console
+            .undo_emergency_access(&o, olga.id, "colleague", &client())
+            .await,
+        "only an administrator",
+    );
+    // An administrator gets past that rule (and to the missing code).
+    let a = f.operator(&admin).await;
+    refused(
+        f.console
+            .undo_emergency_access(&a, olga.id, "colleague", &client())
+            .await,
+        "no emergency access code",
+    );
+    assert!(f.store.session(&session).await.unwrap().is_some());
+    // A code older than 7 days is no longer undone from the console either.
+    f.console
+        .issue_code(
+            &o,
+            user.id,
+            "ID card",
+            "lost phone",
+            3,
+            Duration::from_secs(3600),
+            &client(),
+        )
+        .await
+        .unwrap();
+    f.clock
+        .advance(crate::CANCEL_LINK_TTL + Duration::from_secs(1));
+    refused(
+        f.console
+            .undo_emergency_access(&o, user.id, "not them", &client())
+            .await,
+        "no emergency access code",
+    );
+    // Nothing changed by any of it.
+    assert_eq!(
+        f.console.account(user.id).await.unwrap().state,
+        AccountState::Active
+    );
+    assert!(f.events(AuditAction::AccountLocked).await.is_empty());
 }
 
 async fn overview_counts_the_last_seven_days(db: TestStore) {

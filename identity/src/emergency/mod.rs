@@ -108,12 +108,23 @@ pub struct EmergencyCodeInfo {
     pub revoked_at: Option<Timestamp>,
     /// `replaced`, `not_me`, `finished`, or an operator's reason.
     pub revoked_why: Option<String>,
+    /// Self-service, asked for from a browser that never completed a full sign-in to the
+    /// account: the longer waiting period applied (issue 13 item 5).
+    pub unknown_browser: bool,
 }
 
 impl EmergencyCodeInfo {
     /// Uses left (0 when used up).
     pub fn uses_left(&self) -> u32 {
         self.max_uses.saturating_sub(self.uses)
+    }
+
+    /// Whether it is live but still in its waiting period at `now` (an operator may approve it).
+    pub fn is_waiting(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none()
+            && self.uses < self.max_uses
+            && now < self.valid_from
+            && now < self.expires_at
     }
 
     /// Whether it can be used at `now`.
@@ -140,6 +151,8 @@ pub struct NewEmergencyCode {
     pub max_uses: u32,
     /// SHA-256 of the "this was not me" link's token.
     pub cancel_hash: Option<[u8; 32]>,
+    /// Asked for from a browser the account does not remember (the longer wait applies).
+    pub unknown_browser: bool,
 }
 
 impl std::fmt::Debug for NewEmergencyCode {
@@ -175,21 +188,32 @@ pub struct WizardRow {
 pub struct EmergencyPolicy {
     pub max_uses: u32,
     pub lifetime: Duration,
+    /// The waiting period of every self-service code (`MAYI_EMERGENCY_WAIT_MINUTES`): the
+    /// minimum, also for a browser the account remembers.
     pub wait: Duration,
+    /// The waiting period of a self-service code asked for from a browser that never completed
+    /// a full sign-in to the account (`MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN`, issue 13 item 5);
+    /// never shorter than `wait` in effect. An operator may approve such a code sooner. The
+    /// code stays usable as long after its wait as a remembered browser's would
+    /// (`lifetime - wait`), so its expiry moves back by the extra wait.
+    pub wait_unknown: Duration,
 }
 
 impl EmergencyPolicy {
-    /// Self-service codes: 3 uses, 24 hours, no waiting.
+    /// Self-service codes: 3 uses, 24 hours, no waiting from a remembered browser, 24 hours
+    /// from any other.
     pub const SELF_SERVICE_DEFAULT: Self = Self {
         max_uses: 3,
         lifetime: Duration::from_secs(24 * 3600),
         wait: Duration::ZERO,
+        wait_unknown: Duration::from_secs(24 * 3600),
     };
     /// Codes an operator issues: 3 uses, 8 hours.
     pub const OPERATOR_DEFAULT: Self = Self {
         max_uses: 3,
         lifetime: Duration::from_secs(8 * 3600),
         wait: Duration::ZERO,
+        wait_unknown: Duration::ZERO,
     };
     pub const MIN_USES: u32 = 1;
     pub const MAX_USES: u32 = 10;
@@ -199,7 +223,7 @@ impl EmergencyPolicy {
     pub const MAX_WAIT: Duration = Duration::from_secs(3 * 24 * 3600);
 
     /// Refuses numbers outside the bounds: uses 1 to 10, lifetime 15 minutes to 7 days, wait
-    /// at most 3 days and shorter than the lifetime.
+    /// at most 3 days and shorter than the lifetime, the unknown browser's wait at most 3 days.
     pub fn check(&self) -> crate::Result<()> {
         if !(Self::MIN_USES..=Self::MAX_USES).contains(&self.max_uses) {
             return Err(DomainError::invalid(
@@ -219,7 +243,23 @@ impl EmergencyPolicy {
                 "must be at most 3 days and shorter than the lifetime",
             ));
         }
+        if self.wait_unknown > Self::MAX_WAIT {
+            return Err(DomainError::invalid(
+                "waiting period for an unknown browser",
+                "must be at most 3 days",
+            ));
+        }
         Ok(())
+    }
+
+    /// The waiting period of a self-service code: `wait` from a remembered browser, the longer
+    /// of `wait` and `wait_unknown` from any other.
+    pub fn wait_for(&self, remembered_browser: bool) -> Duration {
+        if remembered_browser {
+            self.wait
+        } else {
+            self.wait.max(self.wait_unknown)
+        }
     }
 }
 
@@ -285,6 +325,7 @@ impl From<AuthError> for EmergencyError {
             AuthError::AttemptExpired | AuthError::NotSignedIn | AuthError::NotRecent => {
                 Self::Expired
             }
+            AuthError::NotYetValid { .. } => Self::InvalidCode,
             AuthError::Domain(e) => e.into(),
         }
     }
@@ -302,6 +343,8 @@ pub struct WizardView {
     /// The issued code's metadata (steps 4).
     pub code: Option<EmergencyCodeInfo>,
     pub expires_at: Timestamp,
+    /// When this was read (whether the code still waits is relative to it).
+    pub now: Timestamp,
 }
 
 /// Where a restricted session stands: the banner and the checklist (EC-12).
@@ -501,6 +544,7 @@ impl EmergencyAccess {
             proof_sent: row.proof_expires_at.is_some_and(|t| t > now),
             code,
             expires_at: row.expires_at,
+            now,
         })
     }
 
@@ -608,7 +652,10 @@ impl EmergencyAccess {
 
     /// Step 3: the reason. Issues the code (revoking any earlier one), tells every confirmed
     /// contact with a "this was not me" link (EC-13, RB-5), and keeps the code sealed in the
-    /// wizard until step 4 shows it.
+    /// wizard until step 4 shows it. Asked for from a browser the account remembers (its
+    /// device cookie, `client.browser`), the code waits [`EmergencyPolicy::wait`]; from any
+    /// other browser [`EmergencyPolicy::wait_for`] the unknown one (issue 13 item 5), unless an
+    /// operator approves it sooner.
     pub async fn choose_reason(
         &self,
         token: &SessionToken,
@@ -627,11 +674,21 @@ impl EmergencyAccess {
                 "invalid reason: say in a few words what happened".into(),
             ));
         }
+        let remembered = match &client.browser {
+            Some(browser) => self
+                .store
+                .remembered_browser(account.id, browser)
+                .await?
+                .is_some(),
+            None => false,
+        };
         let code = EmergencyCode::generate();
         let cancel = SessionToken::generate();
         let now = self.now();
-        let valid_from = now.plus(self.policy.wait);
-        let expires_at = now.plus(self.policy.lifetime);
+        let wait = self.policy.wait_for(remembered);
+        let valid_from = now.plus(wait);
+        // Usable for as long after its wait as a remembered browser's code would be.
+        let expires_at = now.plus(self.policy.lifetime + (wait - self.policy.wait));
         let new = NewEmergencyCode {
             account_id: account.id,
             code_hash: code.hash(&self.codes, account.id),
@@ -644,6 +701,7 @@ impl EmergencyAccess {
             expires_at,
             max_uses: self.policy.max_uses,
             cancel_hash: Some(cancel.hash()),
+            unknown_browser: !remembered,
         };
         let notice = notify::emergency_code_issued_notice(
             &account.display_name,
@@ -673,7 +731,9 @@ impl EmergencyAccess {
                 "issuer": "self_service",
                 "reason": reason.as_str(),
                 "max_uses": self.policy.max_uses,
+                "valid_from": valid_from.as_millis(),
                 "expires_at": expires_at.as_millis(),
+                "browser": if remembered { "remembered" } else { "unknown" },
             }),
         )
         .await?;
@@ -739,14 +799,32 @@ impl EmergencyAccess {
         let account = self.auth.attempt_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
-        let used = match EmergencyCode::parse(code) {
-            Some(code) => {
-                self.store
-                    .use_emergency_code(account.id, code.hash(&self.codes, account.id))
-                    .await?
-            }
+        let hash = EmergencyCode::parse(code).map(|code| code.hash(&self.codes, account.id));
+        let used = match hash {
+            Some(hash) => self.store.use_emergency_code(account.id, hash).await?,
             None => None,
         };
+        // The right code in its waiting period: refused, saying from when it works (the guess
+        // was counted by the gate like any other; it is no failure of the owner's).
+        if let (None, Some(hash)) = (&used, hash) {
+            if let Some(waiting) = self.store.waiting_emergency_code(account.id, hash).await? {
+                self.audit(
+                    AuditAction::EmergencyCodeUsed,
+                    AuditOutcome::Denied,
+                    Some(account.id),
+                    client,
+                    serde_json::json!({
+                        "code_id": waiting.id.0,
+                        "why": "not_yet_valid",
+                        "valid_from": waiting.valid_from.as_millis(),
+                    }),
+                )
+                .await?;
+                return Err(AuthError::NotYetValid {
+                    valid_from: waiting.valid_from,
+                });
+            }
+        }
         let Some(info) = used else {
             self.audit(
                 AuditAction::EmergencyCodeUsed,

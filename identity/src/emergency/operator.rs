@@ -90,6 +90,7 @@ impl super::EmergencyAccess {
             expires_at,
             max_uses: request.max_uses,
             cancel_hash: Some(cancel.hash()),
+            unknown_browser: false,
         };
         let notice = notify::emergency_code_issued_notice(
             &user.display_name,
@@ -182,6 +183,7 @@ impl super::EmergencyAccess {
             max_uses: request.max_uses,
             lifetime: request.lifetime,
             wait: Duration::ZERO,
+            wait_unknown: Duration::ZERO,
         }
         .check()?;
         Ok((verification, reason))

@@ -48,6 +48,7 @@ fn client() -> Client {
     Client {
         ip: Some("192.0.2.9".into()),
         user_agent: Some("Firefox/140.0".into()),
+        browser: None,
     }
 }
 
@@ -128,8 +129,16 @@ async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
     }
 }
 
+/// The default self-service policy without the unknown browser's wait: these tests walk the
+/// wizard from a browser that never signed in, and are about everything but that wait (which
+/// `crate::browsers::tests` covers).
+const TRUSTING: EmergencyPolicy = EmergencyPolicy {
+    wait_unknown: Duration::ZERO,
+    ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+};
+
 async fn fixture(db: TestStore) -> Fixture {
-    fixture_with(db, EmergencyPolicy::SELF_SERVICE_DEFAULT).await
+    fixture_with(db, TRUSTING).await
 }
 
 /// The newest 6-digit proof code queued for `to` (the outbox lists newest first).
@@ -494,6 +503,10 @@ async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
             wait: Duration::from_secs(24 * 3600),
             ..EmergencyPolicy::SELF_SERVICE_DEFAULT
         },
+        EmergencyPolicy {
+            wait_unknown: Duration::from_secs(3 * 24 * 3600 + 60),
+            ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        },
     ] {
         assert!(
             EmergencyAccess::new(f.auth.clone(), f.cipher.clone(), bad).is_err(),
@@ -660,6 +673,7 @@ async fn rl7_wizard_starts_are_limited_per_account(db: TestStore) {
         let c = Client {
             ip: Some(format!("198.51.100.{i}")),
             user_agent: None,
+            browser: None,
         };
         match f.emergency.start("alice", PASSWORD.into(), &c).await {
             Ok(_) => assert!(i < 5, "start {i} allowed"),
@@ -676,7 +690,7 @@ async fn rl7_wizard_starts_are_limited_per_account(db: TestStore) {
 async fn waiting_period_delays_validity(db: TestStore) {
     let policy = EmergencyPolicy {
         wait: Duration::from_secs(3600),
-        ..EmergencyPolicy::SELF_SERVICE_DEFAULT
+        ..TRUSTING
     };
     let f = fixture_with(db, policy).await;
     let code = issue(&f, "alice").await;

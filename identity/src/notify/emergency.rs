@@ -190,6 +190,70 @@ pub fn recovery_undone_notice(display_name: &str, by_operator: bool, public_url:
     }
 }
 
+/// "Block my lost phone now" (issue 13): the sign-in methods on a device were blocked with the
+/// password alone, and everyone was signed out.
+pub fn device_blocked_notice(
+    display_name: &str,
+    device: &str,
+    count: usize,
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let device = one_line(device);
+    let what = if count == 1 {
+        "1 sign-in method".to_owned()
+    } else {
+        format!("{count} sign-in methods")
+    };
+    Notice {
+        subject: format!("A device was blocked on your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             Someone who knows your password blocked the device \"{device}\" ({what}) on your \
+             {PRODUCT} account and signed everyone out. Blocked sign-in methods cannot be used to \
+             sign in until they are unblocked after a recovery.\n\
+             \n\
+             If that was you: to get back in, sign in with a sign-in method on another device, or \
+             use Emergency Access at {url}/emergency. If the device turns up, you can unblock it \
+             on the sign-in methods page once you are signed in.\n\
+             \n\
+             Not you? Someone knows your password: change it as soon as you can, and tell your \
+             help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the device \"{device}\" was blocked on your account and everyone signed \
+             out. Not you? Someone knows your password: change it at {url}"
+        ),
+    }
+}
+
+/// A blocked sign-in method was unblocked (it works again).
+pub fn token_unblocked_notice(display_name: &str, label: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    let label = one_line(label);
+    Notice {
+        subject: format!("A sign-in method was unblocked on your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The blocked sign-in method \"{label}\" of your {PRODUCT} account was unblocked and \
+             works again.\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             Not you? Sign in at {url}, block or remove it, and change your password. If you \
+             cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the sign-in method \"{label}\" was unblocked. Not you? Check your \
+             account at {url}"
+        ),
+    }
+}
+
 /// RL-3, abuse case 16: many wrong passwords for the account's username within minutes, from
 /// anywhere. The owner's own sign-in is not slowed by it (delays are per address).
 pub fn password_guessing_notice(display_name: &str, public_url: &str) -> Notice {

@@ -15,7 +15,8 @@ use crate::store::{AccountId, SessionId};
 use crate::time::Timestamp;
 
 const CODE_COLUMNS: &str = "id, account_id, issuer, issued_by, reason, reason_text, \
-     verification, created_at, valid_from, expires_at, uses, max_uses, revoked_at, revoked_why";
+     verification, created_at, valid_from, expires_at, uses, max_uses, revoked_at, revoked_why, \
+     unknown_browser";
 
 const WIZARD_COLUMNS: &str = "id, account_id, step, proof_expires_at, reason, code_id, \
      step = 'done' AS code_waiting, created_at, expires_at";
@@ -36,6 +37,7 @@ fn code_from_row(r: &impl RowExt) -> Result<EmergencyCodeInfo> {
         max_uses: u32::try_from(r.i64("max_uses")?).unwrap_or(0),
         revoked_at: r.opt_i64("revoked_at")?.map(Timestamp::from_millis),
         revoked_why: r.opt_text("revoked_why")?,
+        unknown_browser: r.flag("unknown_browser")?,
     })
 }
 
@@ -93,8 +95,9 @@ macro_rules! insert_code_in {
         sqlx::query(
             "INSERT INTO emergency_codes (account_id, code_hash, issuer, issued_by, reason, \
              reason_text, verification, created_at, valid_from, expires_at, uses, max_uses, \
-             cancel_hash, recovery_before) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, \
-             $11, $12, (SELECT id FROM contacts WHERE account_id = $1 AND is_recovery)) \
+             cancel_hash, recovery_before, unknown_browser) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, 0, $11, $12, \
+             (SELECT id FROM contacts WHERE account_id = $1 AND is_recovery), $13) \
              RETURNING id",
         )
         .bind(new.account_id.0)
@@ -109,6 +112,7 @@ macro_rules! insert_code_in {
         .bind(new.expires_at.as_millis())
         .bind(i64::from(new.max_uses))
         .bind(new.cancel_hash.map(|h| h.to_vec()))
+        .bind(new.unknown_browser)
         .fetch_one(&mut *$conn)
         .await
         .map_err(db_err)
@@ -171,6 +175,78 @@ impl Store {
             crate::telemetry::emergency_code_used();
         }
         Ok(used)
+    }
+
+    /// The account's live code whose hash is `code_hash` when it is not valid yet (its waiting
+    /// period runs): so that signing in with it can say from when it works. `None` for any
+    /// other code (unknown, another account's, used up, expired, revoked, or already valid).
+    pub async fn waiting_emergency_code(
+        &self,
+        account: AccountId,
+        code_hash: [u8; 32],
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
+        let sql = format!(
+            "SELECT {CODE_COLUMNS} FROM emergency_codes \
+             WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
+             AND expires_at > $3 AND valid_from > $3 AND revoked_at IS NULL"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .bind(code_hash.to_vec())
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| code_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// An operator approves the account's waiting self-service code: ONE conditional UPDATE
+    /// makes it valid from now (only a live, unused-up, self-service code still in its waiting
+    /// period), and `notices` and `events` are written with it, in one transaction. Returns the
+    /// approved code's metadata; `None` (nothing written) when no code waits.
+    pub async fn approve_emergency_code(
+        &self,
+        account: AccountId,
+        notices: &[NewOutboxMessage],
+        events: &[crate::audit::NewAuditEvent],
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
+        let rows = events
+            .iter()
+            .map(super::AuditRow::new)
+            .collect::<Result<Vec<_>>>()?;
+        let sql = format!(
+            "UPDATE emergency_codes SET valid_from = $1 \
+             WHERE account_id = $2 AND issuer = 'self_service' AND revoked_at IS NULL \
+             AND uses < max_uses AND expires_at > $1 AND valid_from > $1 \
+             RETURNING {CODE_COLUMNS}"
+        );
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let approved = sqlx::query(&sql)
+                .bind(now)
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .map(|row| code_from_row(&row))
+                .transpose()?;
+            if approved.is_none() {
+                return Ok(None);
+            }
+            for notice in notices {
+                enqueue_in!(&mut *tx, notice, now)?;
+            }
+            for row in &rows {
+                insert_audit!(&mut *tx, row, now)?;
+            }
+            tx.commit().await.map_err(db_err)?;
+            Ok(approved)
+        })
     }
 
     /// One code's metadata (never the code or its hash: EC-8).

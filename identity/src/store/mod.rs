@@ -56,7 +56,7 @@ const SESSION_USER_AGENT_MAX_CHARS: usize = 512;
 
 /// The columns [`token_from_row`] reads.
 const TOKEN_COLUMNS: &str = "id, account_id, kind, label, device, state, target, created_at, \
-     last_used_at, last_totp_step, failure_count, removed_at, removed_by";
+     last_used_at, last_totp_step, failure_count, removed_at, removed_by, blocked_at";
 /// The columns [`session_from_row`] reads.
 const SESSION_COLUMNS: &str = "id, account_id, scope, created_at, last_seen_at, expires_at, ip, \
      user_agent, reauthenticated_at";
@@ -225,6 +225,9 @@ macro_rules! insert_contact {
 // Declared after the macros above, which they use.
 mod audit;
 pub(crate) use audit::AuditRow;
+mod browsers;
+pub use browsers::{RememberedBrowser, RememberedBrowserId, REMEMBERED_BROWSER_TTL};
+mod block;
 mod confirm;
 mod console;
 mod emergency;
@@ -235,6 +238,7 @@ mod password;
 mod selfservice;
 mod throttle;
 mod undo;
+pub use block::Blocked;
 pub use throttle::PASSWORD_DELAY_IDLE;
 pub use undo::{UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
@@ -1261,6 +1265,7 @@ fn token_from_row(r: &impl RowExt) -> Result<Token> {
         failure_count: r.i64("failure_count")?,
         removed_at: r.opt_i64("removed_at")?.map(Timestamp::from_millis),
         removed_by: r.opt_i64("removed_by")?.map(AccountId),
+        blocked_at: r.opt_i64("blocked_at")?.map(Timestamp::from_millis),
     })
 }
 

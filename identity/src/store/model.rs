@@ -90,6 +90,9 @@ stored_enum!(
         Pending => "pending",
         /// Usable for signing in.
         Active => "active",
+        /// Blocked ("Block my lost phone now"): cannot sign in, keeps its seed, can be
+        /// unblocked by its owner after a recovery, or removed.
+        Blocked => "blocked",
         /// Removed; kept for the record.
         Removed => "removed",
     }
@@ -206,6 +209,8 @@ pub struct Token {
     pub removed_at: Option<Timestamp>,
     /// Who removed it (the owner or an operator).
     pub removed_by: Option<AccountId>,
+    /// When it was blocked, while it is.
+    pub blocked_at: Option<Timestamp>,
 }
 
 /// What enrolling a token needs.

@@ -12,8 +12,9 @@ impl Store {
     /// Replaces the account's password hash and queues `notices`, in one transaction. False
     /// when the account does not exist. Whatever the old password opened without a second
     /// factor ends with it, in the same transaction: pending sign-in attempts, open Emergency
-    /// Access wizards, and live self-service emergency codes with the sessions they opened
-    /// (an operator's code stays: the help desk checked the person, not the password).
+    /// Access wizards, live self-service emergency codes with the sessions they opened (an
+    /// operator's code stays: the help desk checked the person, not the password), and every
+    /// remembered browser (issue 13 item 5: trust is earned again with the new password).
     pub async fn set_password_hash(
         &self,
         account: AccountId,
@@ -37,6 +38,7 @@ impl Store {
                 for sql in [
                     "DELETE FROM login_attempts WHERE account_id = $1",
                     "DELETE FROM emergency_wizards WHERE account_id = $1",
+                    "DELETE FROM remembered_browsers WHERE account_id = $1",
                     "DELETE FROM sessions WHERE id IN (SELECT s.session_id \
                      FROM emergency_sessions s JOIN emergency_codes c ON c.id = s.code_id \
                      WHERE c.account_id = $1 AND c.revoked_at IS NULL \

@@ -19,7 +19,7 @@ use crate::contact::{ContactKind, ContactValue, Email, PhoneNumber};
 use crate::error::Result;
 use crate::notify::Notice;
 use crate::session::SESSION_IDLE;
-use crate::store::{AccountId, SessionId, Token, TokenId};
+use crate::store::{AccountId, SessionId, Token, TokenId, TokenState};
 use crate::text::{device_name, token_label};
 
 /// Which of an account's active tokens a removal takes.
@@ -102,7 +102,7 @@ macro_rules! audit_in {
 pub(crate) use audit_in;
 
 impl Store {
-    /// Removes the selected active tokens of `removal.account` in ONE transaction: each becomes
+    /// Removes the selected active (or blocked) tokens of `removal.account` in ONE transaction: each becomes
     /// `removed` with `removed_at` now and `removed_by` (the row stays, RB-8) and loses its
     /// sealed seed (a removed token never needs it again); from the commit on, no code of
     /// theirs is accepted anywhere (RB-7: every sign-in check requires `state = 'active'`).
@@ -124,13 +124,13 @@ impl Store {
         let idle_since = now.saturating_sub(millis(SESSION_IDLE));
         let account = removal.account.0;
         let select_active = format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = 'active' \
-             ORDER BY id"
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 \
+             AND state IN ('active', 'blocked') ORDER BY id"
         );
         let remove_one = format!(
             "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = $2, \
-             secret_enc = NULL \
-             WHERE id = $3 AND account_id = $4 AND state = 'active' \
+             secret_enc = NULL, blocked_at = NULL \
+             WHERE id = $3 AND account_id = $4 AND state IN ('active', 'blocked') \
              RETURNING {TOKEN_COLUMNS}"
         );
         with_pool!(self, pool => {
@@ -167,7 +167,16 @@ impl Store {
             if selected.is_empty() {
                 return Ok(RemovalOutcome::NotFound);
             }
-            if selected.len() == active.len() && !removal.allow_last {
+            // The last-token rule is about ways to sign in: only active tokens count (a
+            // blocked one can be removed whatever remains).
+            let active_left = active
+                .iter()
+                .filter(|t| t.state == TokenState::Active && !selected.contains(&t.id))
+                .count();
+            let takes_active = active
+                .iter()
+                .any(|t| t.state == TokenState::Active && selected.contains(&t.id));
+            if takes_active && active_left == 0 && !removal.allow_last {
                 return Ok(RemovalOutcome::LastToken);
             }
             let mut removed = Vec::with_capacity(selected.len());

@@ -43,7 +43,9 @@ macro_rules! backend_tests {
 
 // Suites in their own files, declared after the macro they use.
 mod audit_throttle;
+mod browsers;
 mod confirm;
+mod migration_0010;
 mod oob_outbox;
 mod selfservice;
 

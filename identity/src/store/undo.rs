@@ -67,7 +67,8 @@ impl Store {
     ///   recovery and then signed in fully with their own token is covered too);
     /// - the recovery address the account had when the first of those codes was issued is the
     ///   recovery address again (if that contact still exists);
-    /// - every session, pending sign-in attempt and open wizard of the account ends;
+    /// - every session, pending sign-in attempt and open wizard of the account ends, and every
+    ///   browser it remembers is forgotten;
     /// - the account is locked for help-desk review;
     /// - `notice` goes to every confirmed contact that remains and `events` are audited.
     ///
@@ -167,7 +168,7 @@ impl Store {
             .map_err(db_err)?;
             let tokens_removed = sqlx::query(
                 "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = NULL, \
-                 secret_enc = NULL \
+                 secret_enc = NULL, blocked_at = NULL \
                  WHERE account_id = $2 AND created_at >= $3 AND state <> 'removed'",
             )
             .bind(now)
@@ -225,9 +226,12 @@ impl Store {
                 .await
                 .map_err(db_err)?
                 .rows_affected();
+            // Every remembered browser is forgotten too (issue 13 item 5): the attacker's
+            // browser, if it completed a full sign-in, must not skip the next code's wait.
             for sql in [
                 "DELETE FROM login_attempts WHERE account_id = $1",
                 "DELETE FROM emergency_wizards WHERE account_id = $1",
+                "DELETE FROM remembered_browsers WHERE account_id = $1",
             ] {
                 sqlx::query(sql)
                     .bind(account)

@@ -55,6 +55,7 @@ fn client() -> Client {
     Client {
         ip: Some("192.0.2.7".into()),
         user_agent: Some("Firefox/140.0".into()),
+        browser: None,
     }
 }
 

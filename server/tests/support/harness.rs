@@ -58,6 +58,30 @@ pub async fn harness(store: TestStore) -> Harness {
 
 /// The same with a given password hasher and development mode on or off.
 pub async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -> Harness {
+    harness_with_policy(
+        store,
+        hasher,
+        dev,
+        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    )
+    .await
+}
+
+/// The self-service policy without the unknown browser's waiting period (as with
+/// `MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN=0`): for tests that walk the wizard from a fresh
+/// browser and sign in with its code at once, about anything but that wait (issue 13 item 5).
+pub const TRUSTING_POLICY: identity::EmergencyPolicy = identity::EmergencyPolicy {
+    wait_unknown: std::time::Duration::ZERO,
+    ..identity::EmergencyPolicy::SELF_SERVICE_DEFAULT
+};
+
+/// The same with a given self-service emergency policy.
+pub async fn harness_with_policy(
+    store: TestStore,
+    hasher: PasswordHasher,
+    dev: bool,
+    policy: identity::EmergencyPolicy,
+) -> Harness {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(
@@ -102,7 +126,7 @@ pub async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -
         .unwrap();
 
     Harness {
-        router: router_for(&store, site.path(), hasher, dev, Vec::new()),
+        router: router_for(&store, site.path(), hasher, dev, Vec::new(), policy),
         _store: store,
         _site: site,
     }
@@ -115,6 +139,7 @@ fn router_for(
     hasher: PasswordHasher,
     dev: bool,
     trusted_proxies: Vec<app::ssr::TrustedProxy>,
+    policy: identity::EmergencyPolicy,
 ) -> Router {
     let state = AppState::build(
         LeptosOptions::builder()
@@ -131,7 +156,7 @@ fn router_for(
             dev,
             trusted_proxies,
         },
-        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+        policy,
     )
     .unwrap();
     server::http::router(state)
@@ -150,6 +175,21 @@ pub fn behind_proxies(h: Harness, trusted: &[&str]) -> Harness {
         PasswordHasher::new(None).unwrap(),
         true,
         trusted,
+        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    );
+    Harness { router, ..h }
+}
+
+/// The same harness (store, accounts, site, development mode) with another self-service
+/// emergency policy, e.g. [`TRUSTING_POLICY`].
+pub fn with_policy(h: Harness, policy: identity::EmergencyPolicy) -> Harness {
+    let router = router_for(
+        &h._store,
+        h._site.path(),
+        PasswordHasher::new(None).unwrap(),
+        true,
+        Vec::new(),
+        policy,
     );
     Harness { router, ..h }
 }

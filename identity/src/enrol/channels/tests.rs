@@ -31,6 +31,7 @@ fn client() -> Client {
     Client {
         ip: Some("192.0.2.7".into()),
         user_agent: Some("test".into()),
+        browser: None,
     }
 }
 

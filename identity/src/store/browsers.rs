@@ -1,0 +1,204 @@
+//! Remembered browsers (issue 13 item 5, "waiting period by trust"): a browser that completed a
+//! full sign-in (password and second factor) gets a long-lived cookie with a random token, of
+//! which only the SHA-256 is kept here, bound to the account. A self-service emergency code
+//! asked for from a remembered browser of the same account is valid at once; from any other
+//! browser it waits (see [`crate::EmergencyPolicy::wait_unknown`]).
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{db_err, millis, session_text, Pool, RowExt, Store};
+use super::{SESSION_IP_MAX_CHARS, SESSION_USER_AGENT_MAX_CHARS};
+use crate::error::Result;
+use crate::session::SessionToken;
+use crate::store::AccountId;
+use crate::time::Timestamp;
+
+/// How long a browser stays remembered after its last full sign-in (and its cookie's Max-Age).
+pub const REMEMBERED_BROWSER_TTL: Duration = Duration::from_secs(180 * 24 * 60 * 60);
+
+const BROWSER_COLUMNS: &str =
+    "id, account_id, created_at, last_seen_at, expires_at, ip, user_agent";
+
+/// A remembered browser's database id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RememberedBrowserId(pub i64);
+
+/// A browser that completed a full sign-in to the account (its cookie's token is not here:
+/// only its hash is stored).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberedBrowser {
+    pub id: RememberedBrowserId,
+    pub account_id: AccountId,
+    /// Its first full sign-in.
+    pub created_at: Timestamp,
+    /// Its last full sign-in.
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    /// The client address of the last full sign-in.
+    pub ip: Option<String>,
+    /// The `User-Agent` of the last full sign-in (the page names the browser from it).
+    pub user_agent: Option<String>,
+}
+
+fn browser_from_row(r: &impl RowExt) -> Result<RememberedBrowser> {
+    Ok(RememberedBrowser {
+        id: RememberedBrowserId(r.i64("id")?),
+        account_id: AccountId(r.i64("account_id")?),
+        created_at: Timestamp::from_millis(r.i64("created_at")?),
+        last_seen_at: Timestamp::from_millis(r.i64("last_seen_at")?),
+        expires_at: Timestamp::from_millis(r.i64("expires_at")?),
+        ip: r.opt_text("ip")?,
+        user_agent: r.opt_text("user_agent")?,
+    })
+}
+
+impl Store {
+    /// Remembers the browser that just completed a full sign-in to `account`. When it presents
+    /// a token (`presented`) that `account` already remembers, that one is kept: its last sign-in,
+    /// address and `User-Agent` are updated and its expiry moves to
+    /// [`REMEMBERED_BROWSER_TTL`] from now. Otherwise a fresh token is made (a token of another
+    /// account, or an unknown or expired one, is never adopted). Returns the token for the
+    /// cookie and whether it is new.
+    pub async fn remember_browser(
+        &self,
+        account: AccountId,
+        presented: Option<&SessionToken>,
+        ip: Option<&str>,
+        user_agent: Option<&str>,
+    ) -> Result<(SessionToken, bool)> {
+        let now = self.now();
+        let expires = now.saturating_add(millis(REMEMBERED_BROWSER_TTL));
+        let ip = session_text(ip, SESSION_IP_MAX_CHARS);
+        let user_agent = session_text(user_agent, SESSION_USER_AGENT_MAX_CHARS);
+        if let Some(token) = presented {
+            let touched = with_pool!(self, pool => {
+                sqlx::query(
+                    "UPDATE remembered_browsers SET last_seen_at = $1, expires_at = $2, ip = $3, \
+                     user_agent = $4 WHERE token_hash = $5 AND account_id = $6 AND expires_at > $1",
+                )
+                .bind(now)
+                .bind(expires)
+                .bind(ip.as_deref())
+                .bind(user_agent.as_deref())
+                .bind(token.hash().to_vec())
+                .bind(account.0)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+            });
+            if touched == 1 {
+                return Ok((token.clone(), false));
+            }
+        }
+        let token = SessionToken::generate();
+        with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO remembered_browsers (token_hash, account_id, created_at, \
+                 last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)",
+            )
+            .bind(token.hash().to_vec())
+            .bind(account.0)
+            .bind(now)
+            .bind(expires)
+            .bind(ip.as_deref())
+            .bind(user_agent.as_deref())
+            .execute(pool)
+            .await
+            .map_err(db_err)?;
+        });
+        Ok((token, true))
+    }
+
+    /// The unexpired remembered browser of `account` behind `token`; `None` for an unknown or
+    /// expired token, or one that another account remembers.
+    pub async fn remembered_browser(
+        &self,
+        account: AccountId,
+        token: &SessionToken,
+    ) -> Result<Option<RememberedBrowser>> {
+        let now = self.now();
+        let sql = format!(
+            "SELECT {BROWSER_COLUMNS} FROM remembered_browsers \
+             WHERE token_hash = $1 AND account_id = $2 AND expires_at > $3"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(token.hash().to_vec())
+                .bind(account.0)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .map(|row| browser_from_row(&row))
+                .transpose()
+        })
+    }
+
+    /// The account's unexpired remembered browsers, the most recently used first.
+    pub async fn remembered_browsers(&self, account: AccountId) -> Result<Vec<RememberedBrowser>> {
+        let now = self.now();
+        let sql = format!(
+            "SELECT {BROWSER_COLUMNS} FROM remembered_browsers \
+             WHERE account_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, id DESC"
+        );
+        with_pool!(self, pool => {
+            sqlx::query(&sql)
+                .bind(account.0)
+                .bind(now)
+                .fetch_all(pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(browser_from_row)
+                .collect()
+        })
+    }
+
+    /// Forgets one of `account`'s browsers; another account's id forgets nothing (AC-2).
+    /// Returns whether one was forgotten.
+    pub async fn forget_browser(
+        &self,
+        account: AccountId,
+        browser: RememberedBrowserId,
+    ) -> Result<bool> {
+        let affected = with_pool!(self, pool => {
+            sqlx::query("DELETE FROM remembered_browsers WHERE id = $1 AND account_id = $2")
+                .bind(browser.0)
+                .bind(account.0)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    /// Forgets every browser of `account`; returns how many.
+    pub async fn forget_browsers(&self, account: AccountId) -> Result<u64> {
+        with_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM remembered_browsers WHERE account_id = $1")
+                .bind(account.0)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
+        })
+    }
+
+    /// Deletes remembered browsers past their expiry (housekeeping); returns how many.
+    pub async fn purge_expired_browsers(&self) -> Result<u64> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            Ok(sqlx::query("DELETE FROM remembered_browsers WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected())
+        })
+    }
+}

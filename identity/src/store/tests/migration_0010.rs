@@ -1,0 +1,96 @@
+//! Migration 0010 rebuilds SQLite's `tokens` table (a CHECK constraint cannot be changed in
+//! place): an existing database keeps every token and every code that points at one, and the
+//! foreign keys still hold.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::Row;
+
+use crate::store::{Store, SQLITE_MIGRATOR};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::new().filename(dir.path().join("old.db"));
+    let store = Store::connect_sqlite(options, false).await.unwrap();
+    let pool = store.sqlite_pool().unwrap();
+    let before = Migrator {
+        migrations: Cow::Owned(
+            SQLITE_MIGRATOR
+                .iter()
+                .filter(|m| m.version < 10)
+                .cloned()
+                .collect(),
+        ),
+        ..Migrator::DEFAULT
+    };
+    before.run(pool).await.unwrap();
+    for sql in [
+        "INSERT INTO accounts (id, username, display_name, password_hash, created_at, updated_at) \
+         VALUES (1, 'old-user', 'Old User', 'x', 1, 1)",
+        "INSERT INTO tokens (id, account_id, kind, label, device, state, target, created_at) \
+         VALUES (7, 1, 'sms', 'Work phone', 'Nokia', 'active', '+420601000001', 2)",
+        "INSERT INTO tokens (id, account_id, kind, label, device, state, target, created_at) \
+         VALUES (8, 1, 'email', 'Mail', NULL, 'pending', 'old@example.org', 3)",
+        "INSERT INTO login_attempts (id, token_hash, account_id, created_at, expires_at) \
+         VALUES (3, zeroblob(32), 1, 4, 999999999999)",
+        "INSERT INTO oob_challenges (attempt_id, token_id, code_hash, created_at, expires_at) \
+         VALUES (3, 7, zeroblob(32), 5, 999999999999)",
+        "INSERT INTO confirmation_codes (account_id, token_id, code_hash, created_at, expires_at) \
+         VALUES (1, 8, zeroblob(32), 6, 999999999999)",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    store.migrate().await.unwrap();
+    let count = |table: &'static str| async move {
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    assert_eq!(count("tokens").await, 2);
+    assert_eq!(count("oob_challenges").await, 1);
+    assert_eq!(count("confirmation_codes").await, 1);
+    let token = store
+        .token(crate::AccountId(1), crate::TokenId(7))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (token.label.as_str(), token.device.as_deref(), token.state),
+        ("Work phone", Some("Nokia"), crate::TokenState::Active)
+    );
+    assert!(sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .is_empty());
+    // The foreign keys name the new table and are enforced.
+    assert!(sqlx::query(
+        "INSERT INTO oob_challenges (attempt_id, token_id, code_hash, created_at, expires_at) \
+         VALUES (3, 999, zeroblob(32), 5, 6)"
+    )
+    .execute(pool)
+    .await
+    .is_err());
+    // The new state is accepted only with its time.
+    assert!(
+        sqlx::query("UPDATE tokens SET state = 'blocked' WHERE id = 7")
+            .execute(pool)
+            .await
+            .is_err()
+    );
+    sqlx::query("UPDATE tokens SET state = 'blocked', blocked_at = 9 WHERE id = 7")
+        .execute(pool)
+        .await
+        .unwrap();
+    // Removing the token still takes its codes with it (ON DELETE CASCADE survived).
+    sqlx::query("DELETE FROM tokens WHERE id = 7")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(count("oob_challenges").await, 0);
+}
