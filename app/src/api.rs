@@ -78,20 +78,7 @@ pub struct AccountView {
 pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let result = state
-        .auth
-        .check_password(&username, password, &client())
-        .await
-        .map_err(map_auth);
-    let ok = respond(result)?;
-    set_cookie(
-        &state.settings,
-        attempt_cookie(&state.settings),
-        ok.attempt.as_str(),
-        Some(identity::LOGIN_ATTEMPT_TTL.as_secs()),
-    );
-    redirect("/login/verify");
-    Ok(())
+    open_attempt(&state, &username, password, "/login/verify").await
 }
 
 /// What step 2 may offer: the pending attempt's account name, its active tokens, and the token

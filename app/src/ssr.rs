@@ -450,6 +450,31 @@ pub fn clear_browser_cookie(state: &AppState) {
     );
 }
 
+/// The password step (sign-in's, and "Block my lost phone now"'s): checks the username and
+/// password with sign-in's limits and uniform answers and, when right, sets the short sign-in
+/// attempt's cookie (it opens no session) and sends the browser to `next`.
+pub async fn open_attempt(
+    state: &AppState,
+    username: &str,
+    password: String,
+    next: &str,
+) -> Result<(), AppError> {
+    let result = state
+        .auth
+        .check_password(username, password, &client())
+        .await
+        .map_err(map_auth);
+    let ok = respond(result)?;
+    set_cookie(
+        &state.settings,
+        attempt_cookie(&state.settings),
+        ok.attempt.as_str(),
+        Some(identity::LOGIN_ATTEMPT_TTL.as_secs()),
+    );
+    redirect(next);
+    Ok(())
+}
+
 /// The pending sign-in attempt of the caller, or `SignInExpired`.
 pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
     cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)

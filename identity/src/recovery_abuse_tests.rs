@@ -356,16 +356,7 @@ async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_lo
         .finish(&session, &account, true, &from("198.51.100.7"))
         .await
         .unwrap();
-    let full = f
-        .store
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let full = full_session(&f.store, f.account).await;
     // The owner follows the link in the notice: everything since the code is undone.
     let outcome = f
         .emergency
@@ -489,16 +480,7 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .unwrap();
     let (code, _) = code_with_link(&f).await;
     // The owner changes the password from a full session.
-    let mine = f
-        .store
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let mine = full_session(&f.store, f.account).await;
     let (session, account) = f.auth.session(&mine).await.unwrap();
     f.auth
         .change_password(
@@ -580,17 +562,8 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
         .store
         .clone()
         .with_clock(Arc::new(ManualClock::new(long_ago)));
-    let open = |store: crate::Store| async move {
-        store
-            .create_session(NewSession {
-                account_id: f.account,
-                scope: SessionScope::Full,
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap()
-    };
+    let account_id = f.account;
+    let open = |store: crate::Store| async move { full_session(&store, account_id).await };
     let stale = open(old_store).await;
     // A second token, so that the last-token rule is not what refuses.
     f.store
@@ -659,16 +632,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     let f = target(db).await;
     let (pixel, pixel_secret) = app_on(&f, "Pixel 7").await;
     let (tablet, _) = app_on(&f, "Tablet").await;
-    let signed_in = f
-        .store
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let signed_in = full_session(&f.store, f.account).await;
     let client = from("203.0.113.1");
     // A wrong password gets nothing (the same answer and limits as sign-in).
     assert!(matches!(
@@ -758,18 +722,13 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
     let account = f.store.account_by_id(f.account).await.unwrap().unwrap();
     // A session signed in long ago may not unblock (it is no recovery).
     let long_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 20 * 60 * 1000);
-    let stale = f
-        .store
-        .clone()
-        .with_clock(Arc::new(ManualClock::new(long_ago)))
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let stale = full_session(
+        &f.store
+            .clone()
+            .with_clock(Arc::new(ManualClock::new(long_ago))),
+        f.account,
+    )
+    .await;
     let (stale, _) = f.auth.session(&stale).await.unwrap();
     assert!(matches!(
         tokens
@@ -778,16 +737,7 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         Err(crate::TokenError::NotRecent)
     ));
     // A fresh sign-in (with the tablet) may; an active or unknown token is not "blocked".
-    let fresh = f
-        .store
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let fresh = full_session(&f.store, f.account).await;
     let (fresh, _) = f.auth.session(&fresh).await.unwrap();
     assert!(matches!(
         tokens
@@ -818,20 +768,24 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .await
         .unwrap()
         .unwrap();
-    let fresh = f
-        .store
-        .create_session(NewSession {
-            account_id: f.account,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
+    let fresh = full_session(&f.store, f.account).await;
     let (fresh, _) = f.auth.session(&fresh).await.unwrap();
     tokens
         .remove(&fresh, &account, pixel, &Client::default())
         .await
         .unwrap();
     assert!(tokens.blocked(&account).await.unwrap().is_empty());
+}
+
+/// A full session of `account`, signed in now on `store`'s clock.
+async fn full_session(store: &crate::Store, account: crate::AccountId) -> SessionToken {
+    store
+        .create_session(NewSession {
+            account_id: account,
+            scope: SessionScope::Full,
+            ip: None,
+            user_agent: None,
+        })
+        .await
+        .unwrap()
 }

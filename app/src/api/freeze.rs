@@ -31,20 +31,7 @@ pub struct FreezeChoice {
 pub async fn freeze_start(username: String, password: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let result = state
-        .auth
-        .check_password(&username, password, &client())
-        .await
-        .map_err(map_auth);
-    let ok = respond(result)?;
-    set_cookie(
-        &state.settings,
-        attempt_cookie(&state.settings),
-        ok.attempt.as_str(),
-        Some(identity::LOGIN_ATTEMPT_TTL.as_secs()),
-    );
-    redirect("/freeze/device");
-    Ok(())
+    open_attempt(&state, &username, password, "/freeze/device").await
 }
 
 /// The devices the attempt's account has active sign-in methods on.

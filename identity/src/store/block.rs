@@ -2,12 +2,11 @@
 //! one device with everything that must end with it, in one transaction, and unblocking one.
 
 use super::outbox::enqueue_in;
-use super::selfservice::audit_in;
+use super::selfservice::{audit_in, notify_contacts_in};
 use super::{db_err, token_from_row, Pool, RowExt, Store, TOKEN_COLUMNS};
 use crate::audit::{
     client_text, details_text, NewAuditEvent, AUDIT_IP_MAX_CHARS, AUDIT_USER_AGENT_MAX_CHARS,
 };
-use crate::contact::{ContactKind, ContactValue, Email, PhoneNumber};
 use crate::error::Result;
 use crate::notify::Notice;
 use crate::store::{AccountId, Token, TokenId};
@@ -88,23 +87,7 @@ impl Store {
                 sessions_ended,
             };
             let notice = notice(&blocked);
-            let contacts = sqlx::query(
-                "SELECT kind, value FROM contacts WHERE account_id = $1 AND confirmed = $2 \
-                 ORDER BY id",
-            )
-            .bind(account.0)
-            .bind(true)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            for contact in &contacts {
-                let value = contact.text("value")?;
-                let to: ContactValue = match ContactKind::parse(&contact.text("kind")?)? {
-                    ContactKind::Email => Email::parse(&value)?.into(),
-                    ContactKind::Phone => PhoneNumber::parse(&value)?.into(),
-                };
-                enqueue_in!(&mut *tx, &notice.message_to(&to)?, now)?;
-            }
+            notify_contacts_in!(&mut *tx, account.0, &notice, now)?;
             for event in &events(&blocked) {
                 audit_in!(&mut *tx, event, now)?;
             }

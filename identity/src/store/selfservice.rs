@@ -11,11 +11,10 @@
 //! removes tokens elsewhere (the operator console) must take the same lock.
 
 use super::outbox::enqueue_in;
-use super::{db_err, millis, stored, token_from_row, Pool, RowExt, Store, TOKEN_COLUMNS};
+use super::{db_err, millis, token_from_row, Pool, RowExt, Store, TOKEN_COLUMNS};
 use crate::audit::{
     client_text, details_text, NewAuditEvent, AUDIT_IP_MAX_CHARS, AUDIT_USER_AGENT_MAX_CHARS,
 };
-use crate::contact::{ContactKind, ContactValue, Email, PhoneNumber};
 use crate::error::Result;
 use crate::notify::Notice;
 use crate::session::SESSION_IDLE;
@@ -100,6 +99,41 @@ macro_rules! audit_in {
     }};
 }
 pub(crate) use audit_in;
+
+/// Queues `$notice` (a `&Notice`) to every confirmed contact of the account with id `$account`
+/// (an `i64`) on the transaction `$conn` at `$now`: the contacts as they are in the transaction,
+/// so a change made in it (a contact removed) is already seen. Evaluates to `Result<()>`.
+macro_rules! notify_contacts_in {
+    ($conn:expr, $account:expr, $notice:expr, $now:expr) => {{
+        let notice: &crate::notify::Notice = $notice;
+        let contacts = sqlx::query(
+            "SELECT kind, value FROM contacts WHERE account_id = $1 AND confirmed = $2 ORDER BY id",
+        )
+        .bind($account)
+        .bind(true)
+        .fetch_all(&mut *$conn)
+        .await
+        .map_err(db_err)?;
+        let mut queued: Result<()> = Ok(());
+        for contact in &contacts {
+            let value = contact.text("value")?;
+            let to: crate::contact::ContactValue = match crate::store::stored(
+                crate::contact::ContactKind::parse(&contact.text("kind")?),
+            )? {
+                crate::contact::ContactKind::Email => crate::contact::Email::parse(&value)?.into(),
+                crate::contact::ContactKind::Phone => {
+                    crate::contact::PhoneNumber::parse(&value)?.into()
+                }
+            };
+            queued = enqueue_in!(&mut *$conn, &notice.message_to(&to)?, $now).map(|_| ());
+            if queued.is_err() {
+                break;
+            }
+        }
+        queued
+    }};
+}
+pub(crate) use notify_contacts_in;
 
 impl Store {
     /// Removes the selected active (or blocked) tokens of `removal.account` in ONE transaction: each becomes
@@ -215,24 +249,7 @@ impl Store {
                 }
             }
             let report = report(&removed, sessions_ended)?;
-            let contacts = sqlx::query(
-                "SELECT kind, value, confirmed FROM contacts WHERE account_id = $1 ORDER BY id",
-            )
-            .bind(account)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            for contact in &contacts {
-                if !contact.flag("confirmed")? {
-                    continue;
-                }
-                let value = contact.text("value")?;
-                let to: ContactValue = match stored(ContactKind::parse(&contact.text("kind")?))? {
-                    ContactKind::Email => Email::parse(&value)?.into(),
-                    ContactKind::Phone => PhoneNumber::parse(&value)?.into(),
-                };
-                enqueue_in!(&mut *tx, &report.notice.message_to(&to)?, now)?;
-            }
+            notify_contacts_in!(&mut *tx, account, &report.notice, now)?;
             for event in &report.audit {
                 audit_in!(&mut *tx, event, now)?;
             }

@@ -2,12 +2,11 @@
 //! transaction. Used by the link in the notices and by an operator in the console.
 
 use super::outbox::enqueue_in;
-use super::selfservice::audit_in;
+use super::selfservice::{audit_in, notify_contacts_in};
 use super::{db_err, millis, Pool, RowExt, Store};
 use crate::audit::{
     client_text, details_text, NewAuditEvent, AUDIT_IP_MAX_CHARS, AUDIT_USER_AGENT_MAX_CHARS,
 };
-use crate::contact::{ContactKind, ContactValue, Email, PhoneNumber};
 use crate::emergency::EmergencyCodeId;
 use crate::error::Result;
 use crate::notify::Notice;
@@ -253,23 +252,7 @@ impl Store {
                 recovery_restored,
                 sessions_ended,
             };
-            let contacts = sqlx::query(
-                "SELECT kind, value FROM contacts WHERE account_id = $1 AND confirmed = $2 \
-                 ORDER BY id",
-            )
-            .bind(account)
-            .bind(true)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            for contact in &contacts {
-                let value = contact.text("value")?;
-                let to: ContactValue = match ContactKind::parse(&contact.text("kind")?)? {
-                    ContactKind::Email => Email::parse(&value)?.into(),
-                    ContactKind::Phone => PhoneNumber::parse(&value)?.into(),
-                };
-                enqueue_in!(&mut *tx, &notice.message_to(&to)?, now)?;
-            }
+            notify_contacts_in!(&mut *tx, account, &notice, now)?;
             for event in &events(&undone) {
                 audit_in!(&mut *tx, event, now)?;
             }
