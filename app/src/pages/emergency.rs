@@ -16,7 +16,7 @@ use crate::{
         EmergencyCancel, EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart,
         FinishRecovery, VerifyEmergency, WizardInfo,
     },
-    pages::{go_to, CopyButton},
+    pages::{go_to, CopyButton, CredentialsFields},
     text, AppError,
 };
 
@@ -123,31 +123,7 @@ pub fn EmergencyStartPage() -> impl IntoView {
             <Stepper current=1 />
             <p class="lead">{text::EMERGENCY_INTRO}</p>
             <ActionForm action=start>
-                <div class="field">
-                    <label for="emergency-username">{text::USERNAME}</label>
-                    <input
-                        id="emergency-username"
-                        name="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        required
-                        maxlength="256"
-                        aria-describedby=move || error().map(|_| "emergency-error")
-                    />
-                </div>
-                <div class="field">
-                    <label for="emergency-password">{text::PASSWORD}</label>
-                    <input
-                        id="emergency-password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        aria-describedby=move || error().map(|_| "emergency-error")
-                    />
-                </div>
+                <CredentialsFields prefix="emergency" error_id="emergency-error" has_error=Signal::derive(move || error().is_some()) />
                 <Show when=move || error().is_some()>
                     <p class="error" role="alert" id="emergency-error">
                         {move || error().map(|e| e.to_string())}

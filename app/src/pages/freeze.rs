@@ -7,6 +7,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::freeze::{freeze_devices, DeviceToBlock, FreezeDevice, FreezeStart},
+    pages::CredentialsFields,
     text,
 };
 
@@ -22,31 +23,7 @@ pub fn FreezeStartPage() -> impl IntoView {
             <h1 id="freeze-heading">{text::FREEZE_TITLE}</h1>
             <p class="lead">{text::FREEZE_INTRO}</p>
             <ActionForm action=start>
-                <div class="field">
-                    <label for="freeze-username">{text::USERNAME}</label>
-                    <input
-                        id="freeze-username"
-                        name="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        required
-                        maxlength="256"
-                        aria-describedby=move || error().map(|_| "freeze-error")
-                    />
-                </div>
-                <div class="field">
-                    <label for="freeze-password">{text::PASSWORD}</label>
-                    <input
-                        id="freeze-password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        aria-describedby=move || error().map(|_| "freeze-error")
-                    />
-                </div>
+                <CredentialsFields prefix="freeze" error_id="freeze-error" has_error=Signal::derive(move || error().is_some()) />
                 <Show when=move || error().is_some()>
                     <p class="error" role="alert" id="freeze-error">
                         {move || error().map(|e| e.to_string())}

@@ -36,7 +36,7 @@ pub use help_emergency::{
     help_pictures, HelpEmergencyAccess, HelpEmergencySignIn, HelpIndex, HelpLostPhone, HelpPicture,
 };
 pub use not_found::NotFound;
-pub use reauth::ConfirmPassword;
+pub use reauth::{ConfirmPassword, CredentialsFields};
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;
