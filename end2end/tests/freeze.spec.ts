@@ -51,10 +51,9 @@ for (const javaScriptEnabled of [true, false]) {
       const blocked = page.getByRole("list", { name: "Blocked sign-in methods" });
       await expect(blocked.getByRole("listitem")).toHaveCount(1);
       await expect(blocked).toContainText(/Authenticator app on Stolen phone, blocked \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      // The page was loaded anew: with JavaScript on, a click before hydration is a plain form
+      // post, so the end state (not the status line) is what is checked, in both modes.
       await page.getByRole("button", { name: "Unblock Authenticator app" }).click();
-      if (javaScriptEnabled) {
-        await expect(page.getByRole("status").filter({ hasText: "Unblocked" })).toHaveText("Unblocked “Authenticator app”.");
-      }
       await expect(page.getByRole("list", { name: "Blocked sign-in methods" })).toHaveCount(0);
       await expect(page.getByRole("list", { name: "Tokens on Stolen phone" }).getByRole("listitem")).toHaveCount(1);
     });
