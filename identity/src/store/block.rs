@@ -135,19 +135,7 @@ impl Store {
 
     /// The account's blocked tokens, oldest first.
     pub async fn blocked_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
-        let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = 'blocked' \
-             ORDER BY id"
-        );
-        with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(token_from_row)
-                .collect()
-        })
+        self.tokens_in_state(account, crate::store::TokenState::Blocked)
+            .await
     }
 }

@@ -633,13 +633,22 @@ impl Store {
     /// An account's active tokens (the factors it may sign in with; pending and removed ones
     /// left out), oldest first. Metadata only, like [`Self::tokens`].
     pub async fn active_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+        self.tokens_in_state(account, TokenState::Active).await
+    }
+
+    /// An account's tokens in one state, oldest first.
+    pub(crate) async fn tokens_in_state(
+        &self,
+        account: AccountId,
+        state: TokenState,
+    ) -> Result<Vec<Token>> {
         let sql = format!(
-            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = 'active' \
-             ORDER BY id"
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = $2 ORDER BY id"
         );
         with_read_pool!(self, pool => {
             sqlx::query(&sql)
                 .bind(account.0)
+                .bind(state.as_str())
                 .fetch_all(pool)
                 .await
                 .map_err(db_err)?
