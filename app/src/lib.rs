@@ -4,6 +4,8 @@
 //! browser. Server functions are thin: they authorise the caller, validate, call one `identity`
 //! operation and map its error to [`AppError`], whose messages are safe to show.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod error;
 pub mod pages;

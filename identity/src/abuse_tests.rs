@@ -162,7 +162,7 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
     );
     execute_raw(&f.store, &lock).await.unwrap();
     assert!(
-        f.auth.session(&session).await.is_err(),
+        f.auth.authorize(&session).await.is_err(),
         "the session ends with the lock"
     );
     assert!(matches!(
@@ -261,14 +261,14 @@ async fn ac6_an_emergency_session_whose_code_cannot_be_read_is_refused(db: TestS
         .sign_in(&attempt, &code.grouped(), &Client::default())
         .await
         .unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     execute_raw(
         &f.store,
         "ALTER TABLE emergency_sessions RENAME TO emergency_sessions_gone",
     )
     .await
     .unwrap();
-    denied_by_storage(f.auth.session(&session).await);
+    denied_by_storage(f.auth.authorize(&session).await);
 }
 
 /// Abuse case 21 on SQLite: another writer holds the database past the busy timeout; a right

@@ -7,7 +7,7 @@
 
 use crate::store::{RememberedBrowser, RememberedBrowserId};
 use crate::{
-    AuditAction, AuditOutcome, AuthError, Authenticator, Client, NewAuditEvent, Session,
+    AuditAction, AuditOutcome, AuthError, Authenticator, Client, FullSession, NewAuditEvent,
     SessionScope, SessionToken,
 };
 
@@ -62,12 +62,10 @@ impl Authenticator {
     /// The caller's remembered browsers, and which is this one. A full session only.
     pub async fn browsers(
         &self,
-        session: &Session,
+        caller: &FullSession,
         client: &Client,
     ) -> Result<BrowserList, AuthError> {
-        if session.scope != SessionScope::Full {
-            return Err(AuthError::NotSignedIn);
-        }
+        let session = caller.session();
         let browsers = self.store().remembered_browsers(session.account_id).await?;
         let current = match &client.browser {
             Some(token) => self
@@ -85,13 +83,11 @@ impl Authenticator {
     /// (AC-2). A full session only; audited. Returns whether one was forgotten.
     pub async fn forget_browser(
         &self,
-        session: &Session,
+        caller: &FullSession,
         browser: RememberedBrowserId,
         client: &Client,
     ) -> Result<bool, AuthError> {
-        if session.scope != SessionScope::Full {
-            return Err(AuthError::NotSignedIn);
-        }
+        let session = caller.session();
         let forgotten = self
             .store()
             .forget_browser(session.account_id, browser)

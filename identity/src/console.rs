@@ -29,8 +29,8 @@ use crate::store::{
 use crate::{
     device_name, Account, AccountId, AccountState, AuditAction, AuditEvent, AuditOutcome,
     AuditQuery, Client, Contact, DomainError, EmergencyAccess, EmergencyCode, EmergencyCodeInfo,
-    EmergencyError, NewAuditEvent, Role, SearchMode, Session, SessionId, SessionScope, Store,
-    Token, TokenId, TokenState,
+    EmergencyError, FullSession, NewAuditEvent, Role, SearchMode, Session, SessionId, Store, Token,
+    TokenId, TokenState,
 };
 
 pub use notice::operator_notice;
@@ -191,45 +191,41 @@ impl Console {
         }
     }
 
-    /// The caller as an operator: its session must be a full one (not a restricted emergency
-    /// session, not an operator's own emergency access), its account active and its role
-    /// operator or admin, as read for this request. Otherwise `access.denied` is audited with
-    /// `what` and [`ConsoleError::Forbidden`] returned (AC-1, AC-5).
+    /// The caller as an operator: a full session (a restricted emergency session, an operator's
+    /// own emergency access included, never gets this far: see [`FullSession`]) of an active
+    /// account whose role is operator or admin, as read for this request. Otherwise
+    /// `access.denied` is audited with `what` and [`ConsoleError::Forbidden`] returned (AC-1,
+    /// AC-5).
     pub async fn operator(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &FullSession,
         what: &str,
         client: &Client,
     ) -> Result<Operator, ConsoleError> {
-        self.require(session, account, what, client, |role| role != Role::User)
+        self.require(caller, what, client, |role| role != Role::User)
             .await
     }
 
     /// The same, for an administrator only (making and removing operators).
     pub async fn admin(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &FullSession,
         what: &str,
         client: &Client,
     ) -> Result<Operator, ConsoleError> {
-        self.require(session, account, what, client, |role| role == Role::Admin)
+        self.require(caller, what, client, |role| role == Role::Admin)
             .await
     }
 
     async fn require(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &FullSession,
         what: &str,
         client: &Client,
         allowed: impl Fn(Role) -> bool,
     ) -> Result<Operator, ConsoleError> {
-        let ok = session.account_id == account.id
-            && session.scope != SessionScope::Emergency
-            && account.state == AccountState::Active
-            && allowed(account.role);
+        let (session, account) = (caller.session(), caller.account());
+        let ok = account.state == AccountState::Active && allowed(account.role);
         if ok {
             return Ok(Operator {
                 account: account.clone(),

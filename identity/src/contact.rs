@@ -155,6 +155,15 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// Masked for a person who has only passed the password step: the country code and the
+    /// last three digits, e.g. `+420 ••• ••• 456`.
+    pub fn masked(&self) -> String {
+        let digits = &self.0[1..];
+        let country = &digits[..country_code_len(digits)];
+        let tail = &digits[digits.len().saturating_sub(3)..];
+        format!("+{country} ••• ••• {tail}")
+    }
+
     /// A readable form for pages and mails: the country code, then the rest in groups of three
     /// (the last group may have four), e.g. `+420 601 123 456`, `+1 415 555 2671`.
     pub fn formatted(&self) -> String {
@@ -230,37 +239,7 @@ impl TryFrom<String> for PhoneNumber {
     }
 }
 
-/// Which kind of channel a contact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ContactKind {
-    /// An e-mail address.
-    Email,
-    /// A phone number that receives SMS.
-    Phone,
-}
-
-impl ContactKind {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Email => "email",
-            Self::Phone => "phone",
-        }
-    }
-
-    /// Reads a stored name.
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "email" => Ok(Self::Email),
-            "phone" => Ok(Self::Phone),
-            _ => Err(DomainError::invalid(
-                "contact kind",
-                "must be email or phone",
-            )),
-        }
-    }
-}
+pub use mayi_types::ContactKind;
 
 /// A checked contact value of either kind: the only way a contact reaches the store.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -420,6 +399,31 @@ mod tests {
         assert!(PhoneNumber::parse("+12345678").is_ok());
         assert!(PhoneNumber::parse("+123456789012345").is_ok());
         assert!(PhoneNumber::parse("+1234567890123456").is_err());
+    }
+
+    #[test]
+    fn masking_shows_the_same_country_code_as_the_readable_form() {
+        for number in [
+            "+420601123456",
+            "+14155552671",
+            "+442079460958",
+            "+79161234567",
+            "+3531234567",
+            "+2125551234",
+            "+8001234567",
+            "+9715012345",
+        ] {
+            let phone = PhoneNumber::parse(number).unwrap();
+            let formatted = phone.formatted();
+            let country = formatted.split(' ').next().unwrap();
+            let masked = phone.masked();
+            assert!(
+                masked.starts_with(&format!("{country} ")),
+                "{masked} vs {formatted}"
+            );
+            assert!(masked.ends_with(&number[number.len() - 3..]), "{masked}");
+            assert_eq!(masked.matches('•').count(), 6, "{masked}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::{sync::Arc, time::Duration};
 
 use crate::guard::{Entry, PasswordGuard};
 
+use crate::SignedIn;
 use crate::{
     auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Client, Clock, CodeHasher,
     DomainError, EnrolBinding, NewAuditEvent, NewToken, Password, PasswordHasher, SeedCipher,
@@ -261,16 +262,11 @@ impl Enrolment {
     /// set-up started in it stays its own.
     pub async fn reauthenticate(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         password: String,
         client: &Client,
     ) -> Result<crate::SessionToken, EnrolError> {
-        if session.account_id != account.id {
-            return Err(EnrolError::Domain(DomainError::Internal(
-                "a re-authentication was called with another account's session".into(),
-            )));
-        }
+        let (session, account) = (caller.session(), caller.account());
         let event = |outcome| {
             NewAuditEvent::new(AuditAction::Reauthenticated, outcome)
                 .actor(account.id)
@@ -320,10 +316,10 @@ impl Enrolment {
     /// re-entry is recent (issue 13).
     pub async fn pending_totp(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
     ) -> Result<Option<(Token, TotpSecret)>, EnrolError> {
-        if session.account_id != account.id || !self.is_recent(session) {
+        let (session, account) = (caller.session(), caller.account());
+        if !self.is_recent(session) {
             return Ok(None);
         }
         let by = EnrolBinding::Session(session.id);
@@ -335,11 +331,8 @@ impl Enrolment {
     /// (as [`Self::pending_totp`]: only here and only while recent), whether another session is
     /// setting one up, and the SMS or e-mail token waiting for its code (as
     /// [`Self::pending_oob`]).
-    pub async fn token_page(
-        &self,
-        session: &Session,
-        account: &Account,
-    ) -> Result<TokenPage, EnrolError> {
+    pub async fn token_page(&self, caller: &SignedIn) -> Result<TokenPage, EnrolError> {
+        let (session, account) = (caller.session(), caller.account());
         let overview = self
             .store
             .token_overview(account.id, ENROLMENT_TTL, EnrolBinding::Session(session.id))
@@ -365,16 +358,13 @@ impl Enrolment {
     /// the same QR code); one pending in another session is neither shown nor replaced.
     pub async fn start_totp(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         label: &str,
         device: &str,
     ) -> Result<TokenId, EnrolError> {
+        let (session, account) = (caller.session(), caller.account());
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
-        }
-        if session.account_id != account.id {
-            return Err(EnrolError::NotFound);
         }
         let by = EnrolBinding::Session(session.id);
         Ok(begin_totp(&self.store, &self.cipher, account, by, label, device).await?)
@@ -385,17 +375,14 @@ impl Enrolment {
     /// and only while its sign-in is recent (issue 13).
     pub async fn finish_totp(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         code: &str,
         client: &Client,
     ) -> Result<Token, EnrolError> {
+        let (session, account) = (caller.session(), caller.account());
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
-        }
-        if session.account_id != account.id {
-            return Err(EnrolError::NotFound);
         }
         let now = self.clock.now().unix_secs();
         let (pending, activated) = complete_totp(
@@ -446,7 +433,7 @@ mod tests {
 
     const T0: i64 = 1_800_000_000;
 
-    async fn setup(db: &testing::TestStore) -> (Enrolment, Arc<ManualClock>, Account, Session) {
+    async fn setup(db: &testing::TestStore) -> (Enrolment, Arc<ManualClock>, SignedIn) {
         let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
         let store = db.store.clone().with_clock(clock.clone());
         let id = store
@@ -487,34 +474,27 @@ mod tests {
                 "https://id.example.org",
             ),
             clock,
-            account,
-            session,
+            testing::caller(&session, &account),
         )
     }
 
     async fn rb_1_and_otp_12(db: testing::TestStore) {
-        let (enrol, clock, account, session) = setup(&db).await;
+        let (enrol, clock, caller) = setup(&db).await;
         let id = enrol
-            .start_totp(&session, &account, "Authenticator app", "Pixel 9")
+            .start_totp(&caller, "Authenticator app", "Pixel 9")
             .await
             .unwrap();
         // A reload: the same pending token and secret.
-        assert_eq!(
-            enrol
-                .start_totp(&session, &account, "x", "y")
-                .await
-                .unwrap(),
-            id
-        );
-        let (_, secret) = enrol
-            .pending_totp(&session, &account)
+        assert_eq!(enrol.start_totp(&caller, "x", "y").await.unwrap(), id);
+        let (_, secret) = enrol.pending_totp(&caller).await.unwrap().unwrap();
+        assert!(db
+            .active_tokens(caller.account_id())
             .await
             .unwrap()
-            .unwrap();
-        assert!(db.active_tokens(account.id).await.unwrap().is_empty());
+            .is_empty());
         assert!(matches!(
             enrol
-                .finish_totp(&session, &account, id, "not a code", &Client::default())
+                .finish_totp(&caller, id, "not a code", &Client::default())
                 .await,
             Err(EnrolError::InvalidCode)
         ));
@@ -522,7 +502,7 @@ mod tests {
         clock.advance(Duration::from_secs(60));
         let code = secret.code_at(clock.now().unix_secs());
         let token = enrol
-            .finish_totp(&session, &account, id, &code, &Client::default())
+            .finish_totp(&caller, id, &code, &Client::default())
             .await
             .unwrap();
         assert_eq!(token.state, TokenState::Active);
@@ -532,15 +512,11 @@ mod tests {
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].recipient, "erin@example.org");
         // OTP-9: the secret is not shown again.
-        assert!(enrol
-            .pending_totp(&session, &account)
-            .await
-            .unwrap()
-            .is_none());
+        assert!(enrol.pending_totp(&caller).await.unwrap().is_none());
         // RB-1: ten minutes after signing in, adding another token needs a new sign-in.
         clock.advance(Duration::from_secs(9 * 60));
         assert!(matches!(
-            enrol.start_totp(&session, &account, "Late", "Phone").await,
+            enrol.start_totp(&caller, "Late", "Phone").await,
             Err(EnrolError::NotRecent)
         ));
     }
@@ -561,17 +537,14 @@ mod tests {
     #[tokio::test]
     async fn invalid_labels_are_refused_before_anything_is_written() {
         let db = testing::sqlite().await;
-        let (enrol, _, account, session) = setup(&db).await;
+        let (enrol, _, caller) = setup(&db).await;
+        let err = enrol.start_totp(&caller, "", "Pixel").await.unwrap_err();
+        assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
         let err = enrol
-            .start_totp(&session, &account, "", "Pixel")
+            .start_totp(&caller, "App\r\nBcc: x", "Pixel")
             .await
             .unwrap_err();
         assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
-        let err = enrol
-            .start_totp(&session, &account, "App\r\nBcc: x", "Pixel")
-            .await
-            .unwrap_err();
-        assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
-        assert!(db.tokens(account.id).await.unwrap().is_empty());
+        assert!(db.tokens(caller.account_id()).await.unwrap().is_empty());
     }
 }

@@ -68,6 +68,12 @@ impl DomainError {
     }
 }
 
+impl From<mayi_types::UnknownName> for DomainError {
+    fn from(error: mayi_types::UnknownName) -> Self {
+        Self::invalid(error.field, error.reason())
+    }
+}
+
 /// The result of every fallible `identity` operation.
 pub type Result<T, E = DomainError> = std::result::Result<T, E>;
 

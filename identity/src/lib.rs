@@ -9,56 +9,14 @@
 //! Cargo feature `testing`: the `identity::testing` module, throw-away SQLite and PostgreSQL
 //! stores (and a manual clock) for other crates' tests. Enable it in `[dev-dependencies]` only.
 
-/// A closed enum stored as text: one spelling per variant, used in the database, in serde and on
-/// screen, with `ALL`, `as_str`, `parse` (exact), `Display` and `FromStr`.
+#![forbid(unsafe_code)]
+
+/// A closed enum stored as text (see [`mayi_types::named_enum`]): the vocabularies of this
+/// crate that never leave the server (audit actions and outcomes). The shared ones are
+/// `mayi_types`'.
 macro_rules! stored_enum {
-    (
-        $(#[$doc:meta])* $name:ident, $field:literal {
-            $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)?
-        }
-    ) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stored (and displayed) name.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-
-            /// Reads a stored or typed name (exact).
-            pub fn parse(s: &str) -> $crate::error::Result<Self> {
-                match s {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err($crate::error::DomainError::invalid(
-                        $field,
-                        format!("must be one of: {}", [$($text),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::std::str::FromStr for $name {
-            type Err = $crate::error::DomainError;
-
-            fn from_str(s: &str) -> $crate::error::Result<Self> {
-                Self::parse(s)
-            }
-        }
+    ($($body:tt)*) => {
+        ::mayi_types::named_enum!($($body)*);
     };
 }
 
@@ -90,6 +48,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod access;
 mod audit;
 mod auth;
 mod block;
@@ -100,10 +59,12 @@ mod emergency;
 mod enrol;
 mod error;
 mod guard;
+mod limits;
 mod notify;
 mod oob;
 mod password;
 mod secret;
+mod services;
 mod session;
 pub mod store;
 mod telemetry;
@@ -124,6 +85,7 @@ mod password_change_tests;
 #[cfg(test)]
 mod recovery_abuse_tests;
 
+pub use access::{EmergencySession, FullSession, SignedIn};
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
     AUDIT_DETAILS_MAX_CHARS, AUDIT_IP_MAX_CHARS, AUDIT_QUERY_DEFAULT_LIMIT, AUDIT_QUERY_MAX_LIMIT,
@@ -135,7 +97,7 @@ pub use auth::{
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use emergency::{
-    format_utc, mask_email, CancelOutcome, CodeIssuer, EmergencyAccess, EmergencyCode,
+    format_utc, mask_email, CancelOutcome, CodeIssuer, CodeStatus, EmergencyAccess, EmergencyCode,
     EmergencyCodeId, EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason,
     NewEmergencyCode, RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET,
     EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL,
@@ -143,6 +105,10 @@ pub use emergency::{
 };
 pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
+pub use limits::{
+    within, CANCEL_LINK_TOKEN_MAX_BYTES, TYPED_CODE_MAX_BYTES, TYPED_DEVICE_MAX_BYTES,
+    TYPED_EMERGENCY_CODE_MAX_BYTES,
+};
 pub use notify::lost_device_notice;
 pub use notify::{
     emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
@@ -158,6 +124,7 @@ pub use password::{
     Password, PasswordHash, PasswordHasher, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS,
 };
 pub use secret::SeedCipher;
+pub use services::Identity;
 pub use session::{
     SessionToken, LOGIN_ATTEMPT_TTL, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOKEN_CHARS,
     SESSION_TOUCH_INTERVAL,

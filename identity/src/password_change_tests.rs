@@ -55,20 +55,18 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
     let here = open(SessionScope::Full).await.unwrap();
     let elsewhere = open(SessionScope::Full).await.unwrap();
     let restricted = open(SessionScope::Emergency).await.unwrap();
-    let (session, account) = auth.session(&here).await.unwrap();
+    let caller = auth
+        .authorize(&here)
+        .await
+        .unwrap()
+        .full()
+        .expect("a full session");
     let client = Client::default();
 
     // A wrong current password changes nothing.
     assert!(matches!(
-        auth.change_password(
-            &session,
-            &account,
-            "not it at all".into(),
-            NEW.into(),
-            true,
-            &client
-        )
-        .await,
+        auth.change_password(&caller, "not it at all".into(), NEW.into(), true, &client)
+            .await,
         Err(AuthError::InvalidCredentials)
     ));
     // A weak or unchanged new password is refused with its reason.
@@ -78,7 +76,7 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
         (OLD, "different"),
     ] {
         match auth
-            .change_password(&session, &account, OLD.into(), new.into(), true, &client)
+            .change_password(&caller, OLD.into(), new.into(), true, &client)
             .await
         {
             Err(AuthError::Domain(DomainError::InvalidInput { reason: why, .. })) => {
@@ -93,21 +91,21 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
         .is_ok());
     assert!(store.outbox_messages(10).await.unwrap().is_empty());
 
-    // The restricted emergency session may not change it.
+    // The restricted emergency session may not change it: change_password takes a full session,
+    // and a restricted one cannot be made one.
     let emergency = store.session(&restricted).await.unwrap().unwrap();
-    assert!(auth
-        .change_password(&emergency, &account, OLD.into(), NEW.into(), false, &client)
-        .await
+    assert!(crate::testing::caller(&emergency, caller.account())
+        .full()
         .is_err());
 
     // The right current password: changed, told, other sessions ended, this one kept.
     let ended = auth
-        .change_password(&session, &account, OLD.into(), NEW.into(), true, &client)
+        .change_password(&caller, OLD.into(), NEW.into(), true, &client)
         .await
         .unwrap();
     assert_eq!(ended, 2);
-    assert!(auth.session(&here).await.is_ok());
-    assert!(auth.session(&elsewhere).await.is_err());
+    assert!(auth.authorize(&here).await.is_ok());
+    assert!(auth.authorize(&elsewhere).await.is_err());
     assert!(matches!(
         auth.check_password("pat", OLD.into(), &client).await,
         Err(AuthError::InvalidCredentials)

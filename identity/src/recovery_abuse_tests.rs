@@ -269,6 +269,9 @@ async fn code_with_link(f: &Fixture) -> (EmergencyCode, SessionToken) {
     let code = EmergencyCode::generate();
     let link = SessionToken::generate();
     let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
+    // Issued at a later millisecond than what the account had before (its contacts, tokens), or
+    // an undo would take those for the code's doing.
+    tokio::time::sleep(Duration::from_millis(5)).await;
     let now = Timestamp::now();
     let mut new = crate::testing::self_service_code(
         f.account,
@@ -285,7 +288,7 @@ async fn code_with_link(f: &Fixture) -> (EmergencyCode, SessionToken) {
 }
 
 /// The attacker: password + one old mailbox gave them a code; they sign in with it.
-async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::Session, SessionToken) {
+async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::SignedIn, SessionToken) {
     let attempt = f
         .auth
         .check_password(USERNAME, PASSWORD.into(), &from("198.51.100.7"))
@@ -297,14 +300,14 @@ async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::Sessio
         .sign_in(&attempt, code.as_str(), &from("198.51.100.7"))
         .await
         .unwrap();
-    (f.auth.session(&session).await.unwrap().0, session)
+    (f.auth.authorize(&session).await.unwrap(), session)
 }
 
 async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_locks(db: TestStore) {
     let f = target(db).await;
     let (code, link) = code_with_link(&f).await;
-    let (session, _) = restricted_session(&f, &code).await;
-    assert_eq!(session.scope, SessionScope::Emergency);
+    let (session, cookie) = restricted_session(&f, &code).await;
+    assert_eq!(session.session().scope, SessionScope::Emergency);
     // In the restricted session the attacker adds their own authenticator app and mailbox,
     // makes that mailbox the recovery address, and removes the owner's app.
     let theirs = TotpSecret::generate();
@@ -346,14 +349,16 @@ async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_lo
         )
         .await
         .unwrap());
-    let (account, _) = (f.store.account_by_id(f.account).await.unwrap().unwrap(), ());
+    // The next request reads the session and its account again.
+    let session = f.auth.authorize(&cookie).await.unwrap();
     TokenService::new(f.store.clone(), "https://id.example.org")
-        .remove(&session, &account, f.token, &from("198.51.100.7"))
+        .remove(&session, f.token, &from("198.51.100.7"))
         .await
         .unwrap();
     // They finish recovery (the code is revoked) and even hold a full session of their own.
+    let session = session.emergency().expect("a restricted emergency session");
     f.emergency
-        .finish(&session, &account, true, &from("198.51.100.7"))
+        .finish(&session, true, &from("198.51.100.7"))
         .await
         .unwrap();
     let full = full_session(&f.store, f.account).await;
@@ -460,7 +465,10 @@ async fn not_me_from_an_older_notice_still_stops_a_newer_live_code(db: TestStore
         .unwrap()
         .iter()
         .all(|c| c.revoked_at.is_some()));
-    assert!(f.auth.session(&session).await.is_err(), "its session ended");
+    assert!(
+        f.auth.authorize(&session).await.is_err(),
+        "its session ended"
+    );
 }
 
 async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: TestStore) {
@@ -481,11 +489,16 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
     let (code, _) = code_with_link(&f).await;
     // The owner changes the password from a full session.
     let mine = full_session(&f.store, f.account).await;
-    let (session, account) = f.auth.session(&mine).await.unwrap();
+    let caller = f
+        .auth
+        .authorize(&mine)
+        .await
+        .unwrap()
+        .full()
+        .expect("a full session");
     f.auth
         .change_password(
-            &session,
-            &account,
+            &caller,
             PASSWORD.into(),
             "an entirely different passphrase".into(),
             false,
@@ -521,7 +534,7 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .await
         .is_err());
     // The owner's own session goes on.
-    assert!(f.auth.session(&mine).await.is_ok());
+    assert!(f.auth.authorize(&mine).await.is_ok());
 }
 
 async fn the_proof_code_goes_only_to_the_recovery_address(db: TestStore) {
@@ -578,17 +591,21 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
         })
         .await
         .unwrap();
-    let (session, account) = f.auth.session(&stale).await.unwrap();
+    let session = f
+        .auth
+        .authorize(&stale)
+        .await
+        .unwrap()
+        .full()
+        .expect("a full session");
     let tokens = TokenService::new(f.store.clone(), "https://id.example.org");
     let client = Client::default();
     assert!(matches!(
-        tokens.remove(&session, &account, f.token, &client).await,
+        tokens.remove(&session, f.token, &client).await,
         Err(crate::TokenError::NotRecent)
     ));
     assert!(matches!(
-        tokens
-            .lost_device(&session, &account, "Tablet", &client)
-            .await,
+        tokens.lost_device(&session, "Tablet", &client).await,
         Err(crate::TokenError::NotRecent)
     ));
     assert!(matches!(
@@ -602,11 +619,8 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
     );
     // A fresh sign-in may.
     let fresh = open(f.store.clone()).await;
-    let (session, account) = f.auth.session(&fresh).await.unwrap();
-    tokens
-        .remove(&session, &account, f.token, &client)
-        .await
-        .unwrap();
+    let session = f.auth.authorize(&fresh).await.unwrap();
+    tokens.remove(&session, f.token, &client).await.unwrap();
 }
 
 /// Adds an active authenticator app on `device` to the target; returns it and its secret.
@@ -665,7 +679,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     assert_eq!(blocked.tokens[0].state, TokenState::Blocked);
     assert!(blocked.tokens[0].blocked_at.is_some());
     // Everyone is signed out, the attempt used is ended: nothing is unlocked.
-    assert!(f.auth.session(&signed_in).await.is_err());
+    assert!(f.auth.authorize(&signed_in).await.is_err());
     assert!(matches!(
         f.auth.pending(&attempt).await,
         Err(AuthError::AttemptExpired)
@@ -719,7 +733,6 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .unwrap()
         .unwrap();
     let tokens = TokenService::new(f.store.clone(), "https://id.example.org");
-    let account = f.store.account_by_id(f.account).await.unwrap().unwrap();
     // A session signed in long ago may not unblock (it is no recovery).
     let long_ago = Timestamp::from_millis(Timestamp::now().as_millis() - 20 * 60 * 1000);
     let stale = full_session(
@@ -729,25 +742,21 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         f.account,
     )
     .await;
-    let (stale, _) = f.auth.session(&stale).await.unwrap();
+    let stale = f.auth.authorize(&stale).await.unwrap();
     assert!(matches!(
-        tokens
-            .unblock(&stale, &account, pixel, &Client::default())
-            .await,
+        tokens.unblock(&stale, pixel, &Client::default()).await,
         Err(crate::TokenError::NotRecent)
     ));
     // A fresh sign-in (with the tablet) may; an active or unknown token is not "blocked".
     let fresh = full_session(&f.store, f.account).await;
-    let (fresh, _) = f.auth.session(&fresh).await.unwrap();
+    let fresh = f.auth.authorize(&fresh).await.unwrap();
     assert!(matches!(
-        tokens
-            .unblock(&fresh, &account, tablet, &Client::default())
-            .await,
+        tokens.unblock(&fresh, tablet, &Client::default()).await,
         Err(crate::TokenError::NotFound)
     ));
-    assert_eq!(tokens.blocked(&account).await.unwrap().len(), 1);
+    assert_eq!(tokens.blocked(&fresh).await.unwrap().len(), 1);
     let again = tokens
-        .unblock(&fresh, &account, pixel, &Client::default())
+        .unblock(&fresh, pixel, &Client::default())
         .await
         .unwrap();
     assert_eq!((again.state, again.blocked_at), (TokenState::Active, None));
@@ -769,12 +778,12 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .unwrap()
         .unwrap();
     let fresh = full_session(&f.store, f.account).await;
-    let (fresh, _) = f.auth.session(&fresh).await.unwrap();
+    let fresh = f.auth.authorize(&fresh).await.unwrap();
     tokens
-        .remove(&fresh, &account, pixel, &Client::default())
+        .remove(&fresh, pixel, &Client::default())
         .await
         .unwrap();
-    assert!(tokens.blocked(&account).await.unwrap().is_empty());
+    assert!(tokens.blocked(&fresh).await.unwrap().is_empty());
 }
 
 /// A full session of `account`, signed in now on `store`'s clock.

@@ -340,3 +340,40 @@ fn random_hex(bytes: usize) -> String {
     rand::rngs::OsRng.fill_bytes(&mut buf);
     data_encoding::HEXLOWER.encode(&buf)
 }
+
+/// This crate's tests only: a session of `scope` and its active account, made up in memory
+/// (no store), for the capability types' own tests.
+#[cfg(test)]
+pub(crate) fn session_and_account(scope: crate::SessionScope) -> (crate::Session, crate::Account) {
+    use crate::{Account, AccountId, AccountState, Role, Session, SessionId, Username};
+    let t0 = Timestamp::from_millis(1_700_000_000_000);
+    let account = Account {
+        id: AccountId(7),
+        username: Username::parse("alice").expect("a valid username"),
+        display_name: "Alice".into(),
+        password_hash: fake_password_hash(),
+        state: AccountState::Active,
+        role: Role::User,
+        created_at: t0,
+        updated_at: t0,
+    };
+    let session = Session {
+        id: SessionId(3),
+        account_id: account.id,
+        scope,
+        created_at: t0,
+        last_seen_at: t0,
+        expires_at: t0.plus(Duration::from_secs(3600)),
+        ip: None,
+        user_agent: None,
+        reauthenticated_at: None,
+    };
+    (session, account)
+}
+
+/// This crate's tests only: the capability of a `session` and `account` the test made itself
+/// (in production only [`crate::Authenticator::authorize`] makes one, from a live session).
+#[cfg(test)]
+pub(crate) fn caller(session: &crate::Session, account: &crate::Account) -> crate::SignedIn {
+    crate::SignedIn::new(session.clone(), account.clone())
+}

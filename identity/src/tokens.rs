@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::auth::Client;
 use crate::notify;
 use crate::store::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
+use crate::SignedIn;
 use crate::{
     device_name, token_label, Account, AuditAction, AuditOutcome, DomainError, NewAuditEvent,
     Result, Session, SessionScope, Store, Token, TokenId, TokenState,
@@ -94,14 +95,16 @@ impl TokenService {
     }
 
     /// The account's active tokens (the ones it may sign in with), oldest first.
-    pub async fn list(&self, account: &Account) -> Result<Vec<Token>> {
+    pub async fn list(&self, caller: &SignedIn) -> Result<Vec<Token>> {
+        let account = caller.account();
         self.store.active_tokens(account.id).await
     }
 
     /// Every token the account has had, active and removed (with when and by whom, RB-8),
     /// oldest first. Unfinished enrolments (pending tokens) are left out: they never were a
     /// way to sign in.
-    pub async fn history(&self, account: &Account) -> Result<Vec<Token>> {
+    pub async fn history(&self, caller: &SignedIn) -> Result<Vec<Token>> {
+        let account = caller.account();
         let mut tokens = self.store.tokens(account.id).await?;
         tokens.retain(|t| t.state != TokenState::Pending);
         Ok(tokens)
@@ -109,9 +112,9 @@ impl TokenService {
 
     /// The distinct device names of the account's active tokens, in the order of their first
     /// token: the choices for "I lost this device". Tokens without a device are not listed.
-    pub async fn devices(&self, account: &Account) -> Result<Vec<String>> {
+    pub async fn devices(&self, caller: &SignedIn) -> Result<Vec<String>> {
         let mut devices: Vec<String> = Vec::new();
-        for token in self.list(account).await? {
+        for token in self.list(caller).await? {
             if let Some(device) = token.device {
                 if !devices.contains(&device) {
                     devices.push(device);
@@ -131,12 +134,11 @@ impl TokenService {
     /// is the last active token and the session is not an Emergency one.
     pub async fn remove(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         client: &Client,
     ) -> Result<Token, TokenError> {
-        check_caller(session, account)?;
+        let (session, account) = (caller.session(), caller.account());
         // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
         // shared computer must not quietly remove the owner's tokens.
         if !session.authenticated_recently(self.store.clock_now()) {
@@ -210,12 +212,11 @@ impl TokenService {
     /// malformed device name is [`TokenError::Invalid`].
     pub async fn lost_device(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         device: &str,
         client: &Client,
     ) -> Result<LostDevice, TokenError> {
-        check_caller(session, account)?;
+        let (session, account) = (caller.session(), caller.account());
         // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
         // shared computer must not quietly remove the owner's tokens.
         if !session.authenticated_recently(self.store.clock_now()) {
@@ -288,11 +289,12 @@ impl TokenService {
     /// a credential.
     pub async fn rename(
         &self,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         label: &str,
         device: &str,
     ) -> Result<Token, TokenError> {
+        let account = caller.account();
         // Checked before the store is asked, so bad input never costs a query.
         token_label(label)?;
         device_name(device)?;
@@ -303,7 +305,8 @@ impl TokenService {
     }
 
     /// The account's blocked tokens ("Block my lost phone now"), oldest first.
-    pub async fn blocked(&self, account: &Account) -> Result<Vec<Token>> {
+    pub async fn blocked(&self, caller: &SignedIn) -> Result<Vec<Token>> {
+        let account = caller.account();
         self.store.blocked_tokens(account.id).await
     }
 
@@ -313,12 +316,11 @@ impl TokenService {
     /// it is audited as `token.unblocked`.
     pub async fn unblock(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         client: &Client,
     ) -> Result<Token, TokenError> {
-        check_caller(session, account)?;
+        let (session, account) = (caller.session(), caller.account());
         if !session.authenticated_recently(self.store.clock_now()) {
             return Err(TokenError::NotRecent);
         }
@@ -346,18 +348,6 @@ impl TokenService {
             .unblock_token(account.id, token, &notices, &audit)
             .await?
             .ok_or(TokenError::NotFound)
-    }
-}
-
-/// The session must be the account's own: the web layer passes what
-/// [`crate::Authenticator::session`] returned, so a mismatch is a bug, refused (fail closed).
-fn check_caller(session: &Session, account: &Account) -> Result<(), TokenError> {
-    if session.account_id == account.id {
-        Ok(())
-    } else {
-        Err(TokenError::Domain(DomainError::Internal(
-            "a token operation was called with another account's session".into(),
-        )))
     }
 }
 

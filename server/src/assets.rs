@@ -68,7 +68,7 @@ pub fn is_content_named(path: &str) -> bool {
 
 /// `/pkg`: the files as they are on disk, brotli or gzip when the build wrote those siblings and
 /// the browser accepts them, with a cache lifetime by name (see the module's description).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct PkgFiles {
     files: ServeDir,
 }

@@ -280,6 +280,7 @@ fn read_password(username: &Username) -> Result<Password, String> {
 }
 
 /// A validated `user create`.
+#[derive(Debug)]
 pub struct NewUserRequest {
     pub username: Username,
     pub display_name: String,
@@ -361,6 +362,7 @@ impl NewUserRequest {
 }
 
 /// A validated `token import`.
+#[derive(Debug)]
 pub struct TokenImport {
     pub username: Username,
     kind: TokenKind,

@@ -8,13 +8,13 @@ use app::api::console::{
     ssr::{audit_events, csv, event_row, Names},
     AuditFilters,
 };
-use app::ssr::{client_of, session_cookie, AppState};
+use app::ssr::{authorize_operator, client_of, session_cookie, AppState, ConsoleRole};
 use axum::{
     extract::{Query, State},
     http::{header, Extensions, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use identity::{SessionScope, SessionToken};
+use identity::SessionToken;
 
 /// Most events one export holds (the store's page limit).
 const EXPORT_MAX: u32 = identity::AUDIT_QUERY_MAX_LIMIT;
@@ -39,37 +39,20 @@ pub async fn audit_csv(
     let plain = |status: StatusCode, text: &'static str| {
         (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
     };
-    let Some(token) = token else {
-        return plain(StatusCode::UNAUTHORIZED, "Please sign in.");
-    };
-    let Ok((session, account)) = state.auth.session(&token).await else {
-        return plain(StatusCode::UNAUTHORIZED, "Please sign in.");
-    };
     const WHAT: &str = "/admin/audit.csv";
-    if session.scope == SessionScope::Emergency {
-        if let Err(error) = state
-            .auth
-            .audit_access_denied(&session, WHAT, &client)
-            .await
-        {
-            tracing::error!(%error, "could not audit a refused export");
-        }
-        return plain(StatusCode::FORBIDDEN, "Not allowed.");
-    }
-    let operator = match state
-        .console
-        .operator(&session, &account, WHAT, &client)
-        .await
-    {
-        Ok(operator) => operator,
-        Err(identity::ConsoleError::Forbidden) => {
-            return plain(StatusCode::FORBIDDEN, "Not allowed.")
-        }
-        Err(error) => {
-            tracing::error!(%error, "audit export failed");
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.");
-        }
-    };
+    // The same guard chain as the console's server functions.
+    let operator =
+        match authorize_operator(&state, token, ConsoleRole::Operator, WHAT, &client).await {
+            Ok(operator) => operator,
+            Err(app::AppError::Unauthorized) => {
+                return plain(StatusCode::UNAUTHORIZED, "Please sign in.")
+            }
+            Err(app::AppError::Forbidden) => return plain(StatusCode::FORBIDDEN, "Not allowed."),
+            Err(error) => {
+                tracing::error!(%error, "audit export failed");
+                return plain(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.");
+            }
+        };
     let events = match audit_events(&state, &operator, &filters, EXPORT_MAX).await {
         Ok(events) => events,
         Err(app::AppError::Invalid(message)) => {

@@ -28,6 +28,7 @@ const IDLE: Duration = Duration::from_millis(500);
 /// Longest wait for an SMTP server or the SMS gateway.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Sends the outbox's mail and SMS (see the module's description).
 pub struct Delivery {
     store: Store,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -36,6 +37,16 @@ pub struct Delivery {
     dev: bool,
     /// Whether `/metrics` is served: only then is the outbox's depth read.
     report_depth: bool,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("smtp", &self.smtp.is_some())
+            .field("sms", &self.sms.is_some())
+            .field("dev", &self.dev)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Delivery {

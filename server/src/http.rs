@@ -137,7 +137,7 @@ fn hsts(public_url: &str) -> Option<HeaderValue> {
 /// both `localhost` and `127.0.0.1` work), or, without `Origin`, if `Sec-Fetch-Site` says
 /// `same-origin` or `none`. Requests with neither header do not come from a browser page and
 /// carry no ambient authority a third site could abuse, so they pass (scripts, tests, curl).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct OriginGuard {
     public_origin: String,
     dev: bool,
@@ -383,7 +383,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// Readiness: the database answers.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.identity.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed: the database does not answer");

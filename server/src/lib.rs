@@ -1,5 +1,7 @@
 //! The `mayi-id` server: configuration, the command line, and the HTTP wiring.
 
+#![forbid(unsafe_code)]
+
 pub mod assets;
 pub mod cli;
 pub mod config;

@@ -3,6 +3,8 @@
 //! version locked by `Cargo.lock` (no `cargo-leptos`, no `wasm-bindgen` CLI install).
 //! See `cargo xtask --help`.
 
+#![forbid(unsafe_code)]
+
 use anyhow::{bail, ensure, Context, Result};
 use std::env;
 use std::ffi::OsString;

@@ -31,11 +31,11 @@ pub async fn my_browsers() -> Result<Vec<BrowserView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let (session, _) = respond(require_full_session(&state).await)?;
+    let caller = respond(require_full_session(&state).await)?;
     let list = respond(
         state
             .auth
-            .browsers(&session, &client())
+            .browsers(&caller, &client())
             .await
             .map_err(map_auth),
     )?;
@@ -63,13 +63,13 @@ pub async fn my_browsers() -> Result<Vec<BrowserView>, AppError> {
 pub async fn forget_browser(browser_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let (session, _) = respond(require_full_session(&state).await)?;
+    let caller = respond(require_full_session(&state).await)?;
     let client = client();
     // Read before forgetting: whether it is this one (then its cookie goes too).
     let current = respond(
         state
             .auth
-            .browsers(&session, &client)
+            .browsers(&caller, &client)
             .await
             .map_err(map_auth),
     )?
@@ -77,7 +77,7 @@ pub async fn forget_browser(browser_id: i64) -> Result<(), AppError> {
     let id = identity::RememberedBrowserId(browser_id);
     let forgotten = state
         .auth
-        .forget_browser(&session, id, &client)
+        .forget_browser(&caller, id, &client)
         .await
         .map_err(map_auth);
     if !respond(forgotten)? {

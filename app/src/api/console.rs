@@ -9,6 +9,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
+pub use mayi_types::{
+    AccountState, CodeIssuer, ContactKind, LockAction, OperatorChange, Role, SessionScope,
+    TokenKind, TokenState,
+};
 
 /// One account in the search results.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,10 +20,8 @@ pub struct UserRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    /// "active", "locked" or "disabled".
-    pub state: String,
-    /// "user", "operator" or "admin".
-    pub role: String,
+    pub state: AccountState,
+    pub role: Role,
 }
 
 /// One page of search results.
@@ -33,7 +35,7 @@ pub struct SearchResults {
 /// A contact on the user page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContactRow {
-    pub kind: String,
+    pub kind: ContactKind,
     pub value: String,
     pub confirmed: bool,
     pub is_recovery: bool,
@@ -43,11 +45,10 @@ pub struct ContactRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: TokenKind,
     pub label: String,
     pub device: Option<String>,
-    /// "active" or "removed".
-    pub state: String,
+    pub state: TokenState,
     pub created: String,
     pub last_used: Option<String>,
     pub removed: Option<String>,
@@ -57,8 +58,7 @@ pub struct TokenRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionRow {
     pub id: i64,
-    /// "full" or "emergency".
-    pub scope: String,
+    pub scope: SessionScope,
     pub browser: String,
     pub ip: Option<String>,
     pub signed_in: String,
@@ -68,8 +68,7 @@ pub struct SessionRow {
 /// An emergency code's metadata (EC-8: never the code or its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRow {
-    /// "self_service" or "operator".
-    pub issuer: String,
+    pub issuer: CodeIssuer,
     /// The issuing operator's username.
     pub issued_by: Option<String>,
     pub reason: String,
@@ -223,7 +222,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .await
             .map_err(map_console),
     )?;
-    let now = detail.now.as_millis();
+    let now = detail.now;
     let mut names = Names::default();
     let mut codes = Vec::new();
     for code in &detail.codes {
@@ -232,7 +231,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             None => None,
         };
         codes.push(CodeRow {
-            issuer: code.issuer.as_str().to_string(),
+            issuer: code.issuer,
             issued_by,
             reason: code
                 .reason_text
@@ -267,7 +266,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .contacts
             .iter()
             .map(|c| ContactRow {
-                kind: c.kind.as_str().to_string(),
+                kind: c.kind,
                 value: c.value.clone(),
                 confirmed: c.confirmed,
                 is_recovery: c.is_recovery,
@@ -278,10 +277,10 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .iter()
             .map(|t| TokenRow {
                 id: t.id.0,
-                kind: t.kind.as_str().to_string(),
+                kind: t.kind,
                 label: t.label.clone(),
                 device: t.device.clone(),
-                state: t.state.as_str().to_string(),
+                state: t.state,
                 created: format_utc(t.created_at.as_millis()),
                 last_used: t.last_used_at.map(|x| format_utc(x.as_millis())),
                 removed: t.removed_at.map(|x| format_utc(x.as_millis())),
@@ -293,17 +292,14 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
             .iter()
             .map(|s| SessionRow {
                 id: s.id.0,
-                scope: s.scope.as_str().to_string(),
+                scope: s.scope,
                 browser: browser_name(s.user_agent.as_deref()),
                 ip: s.ip.clone(),
                 signed_in: format_utc(s.created_at.as_millis()),
                 last_seen: format_utc(s.last_seen_at.as_millis()),
             })
             .collect(),
-        has_live_code: detail
-            .codes
-            .iter()
-            .any(|c| c.revoked_at.is_none() && c.expires_at.as_millis() > now),
+        has_live_code: detail.codes.iter().any(|c| c.is_revocable(detail.now)),
         has_waiting_code: detail
             .codes
             .iter()
@@ -356,7 +352,7 @@ pub async fn console_remove_device(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    if device.len() > 256 {
+    if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
         return respond(Err(AppError::NotFound));
     }
     respond(
@@ -419,23 +415,32 @@ pub async fn console_set_locked(
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     let user = identity::AccountId(user_id);
-    let result = match lock.as_str() {
-        "lock" => {
+    let Ok(lock) = LockAction::parse(&lock) else {
+        return respond(Err(AppError::BadRequest));
+    };
+    let result = match lock {
+        LockAction::Lock => {
             state
                 .console
                 .lock(&operator, user, &reason, &client())
                 .await
         }
-        "unlock" => {
+        LockAction::Unlock => {
             state
                 .console
                 .unlock(&operator, user, &reason, &client())
                 .await
         }
-        _ => return respond(Err(AppError::BadRequest)),
     };
     respond(result.map_err(map_console))?;
-    done(user_id, if lock == "lock" { "locked" } else { "unlocked" });
+    done(
+        user_id,
+        if lock == LockAction::Lock {
+            "locked"
+        } else {
+            "unlocked"
+        },
+    );
     Ok(())
 }
 
@@ -576,11 +581,10 @@ pub async fn console_set_operator(
     use crate::ssr::*;
     let state = state()?;
     let admin = respond(require_admin(&state).await)?;
-    let make = match operator.as_str() {
-        "make" => true,
-        "remove" => false,
-        _ => return respond(Err(AppError::BadRequest)),
+    let Ok(change) = OperatorChange::parse(&operator) else {
+        return respond(Err(AppError::BadRequest));
     };
+    let make = change == OperatorChange::Make;
     respond(
         state
             .console
@@ -657,14 +661,18 @@ pub mod ssr {
 
     use std::collections::HashMap;
 
-    use identity::{AccountId, AuditEvent, AuditQuery, EmergencyCodeInfo, Operator};
+    use identity::{AccountId, AuditEvent, AuditQuery, CodeStatus, EmergencyCodeInfo, Operator};
 
     use super::{AuditFilters, EventRow, UserRow};
     use crate::ssr::{format_utc, map_console, AppState};
     use crate::AppError;
+    pub use mayi_types::{
+        AccountState, CodeIssuer, ContactKind, LockAction, OperatorChange, Role, SessionScope,
+        TokenKind, TokenState,
+    };
 
     /// Usernames by account id, looked up once per page.
-    #[derive(Default)]
+    #[derive(Debug, Default)]
     pub struct Names(HashMap<i64, Option<String>>);
 
     impl Names {
@@ -673,11 +681,10 @@ pub mod ssr {
                 return name.clone();
             }
             let name = state
-                .store
-                .account_by_id(id)
+                .console
+                .account(id)
                 .await
                 .ok()
-                .flatten()
                 .map(|a| a.username.to_string());
             self.0.insert(id.0, name.clone());
             name
@@ -689,31 +696,32 @@ pub mod ssr {
             id: account.id.0,
             username: account.username.to_string(),
             display_name: account.display_name.clone(),
-            state: account.state.as_str().to_string(),
-            role: account.role.as_str().to_string(),
+            state: account.state,
+            role: account.role,
         }
     }
 
-    pub fn code_status(code: &EmergencyCodeInfo, now_ms: i64) -> String {
-        if let Some(why) = &code.revoked_why {
-            format!("revoked ({why})")
-        } else if code.uses >= code.max_uses {
-            "used up".into()
-        } else if code.expires_at.as_millis() <= now_ms {
-            "expired".into()
-        } else if code.valid_from.as_millis() > now_ms {
-            let until = format_utc(code.valid_from.as_millis());
-            if code.unknown_browser {
-                format!(
-                    "{} {until} ({})",
-                    crate::text::CODE_STATUS_WAITING,
-                    crate::text::CODE_STATUS_UNKNOWN_BROWSER
-                )
-            } else {
-                format!("{} {until}", crate::text::CODE_STATUS_WAITING)
+    pub fn code_status(code: &EmergencyCodeInfo, now: identity::Timestamp) -> String {
+        match code.status(now) {
+            CodeStatus::Revoked { why } => format!("revoked ({why})"),
+            CodeStatus::UsedUp => "used up".into(),
+            CodeStatus::Expired => "expired".into(),
+            CodeStatus::Waiting {
+                until,
+                unknown_browser,
+            } => {
+                let until = format_utc(until.as_millis());
+                if unknown_browser {
+                    format!(
+                        "{} {until} ({})",
+                        crate::text::CODE_STATUS_WAITING,
+                        crate::text::CODE_STATUS_UNKNOWN_BROWSER
+                    )
+                } else {
+                    format!("{} {until}", crate::text::CODE_STATUS_WAITING)
+                }
             }
-        } else {
-            "live".into()
+            CodeStatus::Live => "live".into(),
         }
     }
 

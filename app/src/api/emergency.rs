@@ -3,6 +3,7 @@
 //! and the restricted session's banner and "Finish recovery".
 
 use leptos::prelude::*;
+use mayi_types::WizardStep;
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
@@ -10,8 +11,7 @@ use crate::AppError;
 /// What the wizard's pages show. The code itself is never here (see [`emergency_take_code`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WizardInfo {
-    /// `prove`, `reason`, `done` or `shown`.
-    pub step: String,
+    pub step: WizardStep,
     pub display_name: String,
     /// Where step 2's code goes, masked.
     pub channels: Vec<String>,
@@ -117,7 +117,7 @@ pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
     let token = respond(require_wizard(&state))?;
     let view = respond(state.emergency.wizard(&token).await.map_err(map_emergency))?;
     Ok(WizardInfo {
-        step: view.step.as_str().to_string(),
+        step: view.step,
         display_name: view.display_name,
         channels: view.proof_channels,
         proof_sent: view.proof_sent,
@@ -150,7 +150,7 @@ pub async fn emergency_prove(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let token = respond(require_wizard(&state))?;
-    if code.len() > 32 {
+    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
         return respond(Err(AppError::InvalidCode));
     }
     respond(
@@ -245,7 +245,7 @@ impl CancelResult {
 pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    if t.len() > 64 {
+    if !identity::within(&t, identity::CANCEL_LINK_TOKEN_MAX_BYTES) {
         return Ok(CancelResult::Unknown);
     }
     let outcome = respond(
@@ -276,7 +276,7 @@ pub async fn verify_emergency(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if code.len() > 80 {
+    if !identity::within(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES) {
         return respond(Err(AppError::InvalidCode));
     }
     let result = state
@@ -298,14 +298,8 @@ pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
     no_store();
-    let (session, _) = respond(require_session(&state).await)?;
-    let status = respond(
-        state
-            .emergency
-            .status(&session)
-            .await
-            .map_err(map_emergency),
-    )?;
+    let caller = respond(require_session(&state).await)?;
+    let status = respond(state.emergency.status(&caller).await.map_err(map_emergency))?;
     Ok(status.map(|s| RecoveryView {
         code: code_meta(&s.code),
         removed: s.removed,
@@ -322,11 +316,11 @@ pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
 pub async fn finish_recovery(end_others: Option<String>) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let (session, account) = respond(require_session(&state).await)?;
+    let caller = respond(require_emergency_session(&state).await)?;
     respond(
         state
             .emergency
-            .finish(&session, &account, end_others.is_some(), &client())
+            .finish(&caller, end_others.is_some(), &client())
             .await
             .map_err(map_emergency),
     )?;

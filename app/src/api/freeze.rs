@@ -72,7 +72,7 @@ pub async fn freeze_device(device: String) -> Result<u32, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if device.len() > 256 {
+    if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
         return respond(Err(AppError::NotFound));
     }
     let blocked = respond(

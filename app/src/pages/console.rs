@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use mayi_types::{AccountState, LockAction, OperatorChange, Role, TokenState};
 
 use crate::{
     api::console::{
@@ -154,8 +155,8 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
                     <tr>
                         <td><a href=format!("/admin/users/{}", u.id)>{u.username}</a></td>
                         <td>{u.display_name}</td>
-                        <td>{u.state}</td>
-                        <td>{u.role}</td>
+                        <td>{u.state.as_str()}</td>
+                        <td>{u.role.as_str()}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -283,15 +284,15 @@ fn ReasonField(id: String) -> impl IntoView {
 #[component]
 fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
     let uid = user.user.id;
-    let locked = user.user.state == "locked";
+    let locked = user.user.state == AccountState::Locked;
     view! {
         <section aria-labelledby="profile-heading">
             <h2 id="profile-heading">{text::USER_PROFILE}</h2>
             <dl class="facts">
                 <dt>{text::COL_USERNAME}</dt><dd>{user.user.username.clone()}</dd>
                 <dt>{text::COL_NAME}</dt><dd>{user.user.display_name.clone()}</dd>
-                <dt>{text::COL_STATE}</dt><dd>{user.user.state.clone()}</dd>
-                <dt>{text::COL_ROLE}</dt><dd>{user.user.role.clone()}</dd>
+                <dt>{text::COL_STATE}</dt><dd>{user.user.state.as_str()}</dd>
+                <dt>{text::COL_ROLE}</dt><dd>{user.user.role.as_str()}</dd>
                 <dt>{text::USER_CREATED}</dt><dd>{user.created.clone()}</dd>
             </dl>
         </section>
@@ -306,7 +307,7 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
                 <summary>{if locked { text::ACTION_UNLOCK } else { text::ACTION_LOCK }}</summary>
                 <ActionForm action=actions.lock>
                     <input type="hidden" name="user_id" value=uid />
-                    <input type="hidden" name="lock" value=if locked { "unlock" } else { "lock" } />
+                    <input type="hidden" name="lock" value=if locked { LockAction::Unlock.as_str() } else { LockAction::Lock.as_str() } />
                     {(!locked).then(|| view! { <p>{text::ACTION_LOCK_EXPLAINED}</p> })}
                     <ReasonField id="reason-lock".to_string() />
                     <p class="hint">{text::CONFIRM_HINT}</p>
@@ -315,14 +316,14 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
                     </button>
                 </ActionForm>
             </details>
-            {(user.caller_is_admin && user.user.role != "admin").then(|| {
-                let make = user.user.role == "user";
+            {(user.caller_is_admin && user.user.role != Role::Admin).then(|| {
+                let make = user.user.role == Role::User;
                 view! {
                     <details class="confirm">
                         <summary>{if make { text::ACTION_MAKE_OPERATOR } else { text::ACTION_REMOVE_OPERATOR }}</summary>
                         <ActionForm action=actions.role>
                             <input type="hidden" name="user_id" value=uid />
-                            <input type="hidden" name="operator" value=if make { "make" } else { "remove" } />
+                            <input type="hidden" name="operator" value=if make { OperatorChange::Make.as_str() } else { OperatorChange::Remove.as_str() } />
                             <ReasonField id="reason-role".to_string() />
                             <button type="submit" class="danger">
                                 {if make { text::ACTION_MAKE_OPERATOR_CONFIRM } else { text::ACTION_REMOVE_OPERATOR_CONFIRM }}
@@ -351,7 +352,7 @@ fn Contacts(contacts: Vec<ContactRow>) -> impl IntoView {
                             if c.is_recovery {
                                 notes.push(text::USER_RECOVERY);
                             }
-                            view! { <li>{c.value}" ("{c.kind}", "{notes.join(", ")}")"</li> }
+                            view! { <li>{c.value}" ("{c.kind.as_str()}", "{notes.join(", ")}")"</li> }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -411,7 +412,7 @@ fn Tokens(
 
 #[component]
 fn TokenLine(uid: i64, token: TokenRow, actions: Actions) -> impl IntoView {
-    let active = token.state == "active";
+    let active = token.state == TokenState::Active;
     let last_used = match (&token.removed, &token.last_used) {
         (Some(removed), _) => format!("{} {removed}", text::REMOVED_ON),
         (None, Some(used)) => used.clone(),
@@ -474,7 +475,7 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
                         let id = s.id;
                         view! {
                             <tr>
-                                <td>{s.scope}</td>
+                                <td>{s.scope.as_str()}</td>
                                 <td>{s.browser}</td>
                                 <td>{s.ip.unwrap_or_default()}</td>
                                 <td>{s.signed_in}</td>

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use mayi_types::ContactKind;
 
 use crate::{
     api::{
@@ -113,8 +114,8 @@ fn ContactList(
     };
     let change = if may_change {
         view! {
-            <AddContactForm kind="email" actions />
-            <AddContactForm kind="phone" actions />
+            <AddContactForm kind=ContactKind::Email actions />
+            <AddContactForm kind=ContactKind::Phone actions />
         }
         .into_any()
     } else {
@@ -125,7 +126,7 @@ fn ContactList(
 
 #[component]
 fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) -> impl IntoView {
-    let kind = if contact.kind == "phone" {
+    let kind = if contact.kind == ContactKind::Phone {
         text::CONTACT_KIND_PHONE
     } else {
         text::CONTACT_KIND_EMAIL
@@ -160,7 +161,7 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
                 <button type="submit">{resend_button}</button>
             </ActionForm>
         });
-        let recovery = (contact.confirmed && contact.kind == "email" && !contact.is_recovery).then(move || view! {
+        let recovery = (contact.confirmed && contact.kind == ContactKind::Email && !contact.is_recovery).then(move || view! {
             <ActionForm action=actions.recovery>
                 <input type="hidden" name="contact_id" value=contact.id.to_string() />
                 <button type="submit">{recovery_button}</button>
@@ -189,8 +190,8 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
 }
 
 #[component]
-fn AddContactForm(kind: &'static str, actions: ContactActions) -> impl IntoView {
-    let (heading, label, input_type) = if kind == "phone" {
+fn AddContactForm(kind: ContactKind, actions: ContactActions) -> impl IntoView {
+    let (heading, label, input_type) = if kind == ContactKind::Phone {
         (text::ADD_CONTACT_PHONE, text::PHONE_NUMBER, "tel")
     } else {
         (text::ADD_CONTACT_EMAIL, text::EMAIL_ADDRESS, "email")
@@ -202,7 +203,7 @@ fn AddContactForm(kind: &'static str, actions: ContactActions) -> impl IntoView 
         <section class="device" aria-labelledby=labelled_by>
             <h3 id=heading_id>{heading}</h3>
             <ActionForm action=actions.add>
-                <input type="hidden" name="kind" value=kind />
+                <input type="hidden" name="kind" value=kind.as_str() />
                 <div class="field">
                     <label for=field_id.clone()>{label}</label>
                     <input id=field_id name="value" type=input_type autocomplete=input_type required maxlength="320" />

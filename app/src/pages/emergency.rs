@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use mayi_types::WizardStep;
 
 use crate::{
     api::emergency::{
@@ -71,11 +72,11 @@ fn EmergencyHelp() -> impl IntoView {
 }
 
 /// The URL of the page for a wizard step.
-fn step_path(step: &str) -> &'static str {
+fn step_path(step: WizardStep) -> &'static str {
     match step {
-        "prove" => "/emergency/prove",
-        "reason" => "/emergency/reason",
-        _ => "/emergency/code",
+        WizardStep::Prove => "/emergency/prove",
+        WizardStep::Reason => "/emergency/reason",
+        WizardStep::Done | WizardStep::Shown => "/emergency/code",
     }
 }
 
@@ -92,11 +93,11 @@ where
 /// Whether the wizard stands at one of `expected`; otherwise sends the browser to the step it
 /// really is at (a 302 while rendering on the server). Called while rendering, where the
 /// response can still be changed.
-fn at_step(info: &WizardInfo, expected: &[&str]) -> bool {
-    if expected.contains(&info.step.as_str()) {
+fn at_step(info: &WizardInfo, expected: &[WizardStep]) -> bool {
+    if expected.contains(&info.step) {
         true
     } else {
-        go_to(step_path(&info.step));
+        go_to(step_path(info.step));
         false
     }
 }
@@ -154,7 +155,7 @@ pub fn EmergencyProvePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match wizard.await {
-                        Ok(info) if !at_step(&info, &["prove"]) => ().into_any(),
+                        Ok(info) if !at_step(&info, &[WizardStep::Prove]) => ().into_any(),
                         Ok(info) if info.channels.is_empty() => view! { <NoChannel /> }.into_any(),
                         Ok(info) => view! { <ProveForm info send prove /> }.into_any(),
                         Err(error) => view! { <WizardGone error /> }.into_any(),
@@ -247,7 +248,7 @@ pub fn EmergencyReasonPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match wizard.await {
-                        Ok(info) if !at_step(&info, &["reason"]) => ().into_any(),
+                        Ok(info) if !at_step(&info, &[WizardStep::Reason]) => ().into_any(),
                         Ok(_) => view! { <ReasonForm /> }.into_any(),
                         Err(error) => view! { <WizardGone error /> }.into_any(),
                     }
@@ -329,7 +330,7 @@ pub fn EmergencyCodePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
-                        Ok((info, _)) if !at_step(&info, &["done", "shown"]) => ().into_any(),
+                        Ok((info, _)) if !at_step(&info, &[WizardStep::Done, WizardStep::Shown]) => ().into_any(),
                         Ok((info, Some(code))) => view! { <ShownCodeView info code=code.grouped /> }.into_any(),
                         Ok((_, None)) => view! {
                             <p role="status">{text::CODE_ALREADY_SHOWN}</p>

@@ -42,13 +42,14 @@ pub use tokens::TokensPage;
 pub use verify::VerifyPage;
 
 use crate::text;
+use mayi_types::TokenKind;
 
 /// The name of a token kind as people say it.
-pub fn kind_name(kind: &str) -> &'static str {
+pub fn kind_name(kind: &TokenKind) -> &'static str {
     match kind {
-        "sms" => text::KIND_SMS,
-        "email" => text::KIND_EMAIL,
-        _ => text::KIND_TOTP,
+        TokenKind::Sms => text::KIND_SMS,
+        TokenKind::Email => text::KIND_EMAIL,
+        TokenKind::Totp => text::KIND_TOTP,
     }
 }
 

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use mayi_types::TokenKind;
 
 use crate::{
     api::{
@@ -104,12 +105,12 @@ pub fn TokensPage() -> impl IntoView {
                         Ok(view) => {
                             let add = if view.may_add {
                                 let device = view.suggested_device.clone();
-                                let sms = view.oob_enrolment.clone().filter(|e| e.kind == "sms");
-                                let email = view.oob_enrolment.clone().filter(|e| e.kind == "email");
+                                let sms = view.oob_enrolment.clone().filter(|e| e.kind == TokenKind::Sms);
+                                let email = view.oob_enrolment.clone().filter(|e| e.kind == TokenKind::Email);
                                 view! {
                                     <AddTotp enrolment=view.enrolment.clone() elsewhere=view.enrolment_elsewhere device=device.clone() start finish />
-                                    <AddOob kind="sms" pending=sms device=device.clone() actions=oob />
-                                    <AddOob kind="email" pending=email device actions=oob />
+                                    <AddOob kind=TokenKind::Sms pending=sms device=device.clone() actions=oob />
+                                    <AddOob kind=TokenKind::Email pending=email device actions=oob />
                                 }
                                     .into_any()
                             } else {
@@ -384,16 +385,16 @@ struct OobActions {
     finish: ServerAction<AddOobFinish>,
 }
 
-/// Adding an SMS (`kind` "sms") or email (`kind` "email") token: the number or address, then
+/// Adding an SMS or email token (`kind`): the number or address, then
 /// the code sent to it.
 #[component]
 fn AddOob(
-    kind: &'static str,
+    kind: TokenKind,
     pending: Option<OobEnrolmentView>,
     device: String,
     actions: OobActions,
 ) -> impl IntoView {
-    let sms = kind == "sms";
+    let sms = kind == TokenKind::Sms;
     let (heading, intro) = if sms {
         (text::ADD_SMS_HEADING, text::ADD_SMS_INTRO)
     } else {
@@ -429,7 +430,7 @@ fn AddOob(
             };
             view! {
                 <ActionForm action=actions.start>
-                    <input type="hidden" name="kind" value=kind />
+                    <input type="hidden" name="kind" value=kind.as_str() />
                     <div class="field">
                         <label for=id("target")>{target_label}</label>
                         <input id=id("target") name="target" type=target_type autocomplete=autocomplete required maxlength="320"

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
+use mayi_types::TokenKind;
 
 use crate::{
     api::{
@@ -82,7 +83,7 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
     let heading_id = format!("token-{}-heading", token.id);
     let code_id = format!("token-{}-code", token.id);
     let error_id = format!("token-{}-error", token.id);
-    let is_totp = token.kind == "totp";
+    let is_totp = token.kind == TokenKind::Totp;
     let description = match (&token.device, &token.target_hint) {
         (_, Some(hint)) => format!("{}, {}", kind_name(&token.kind), hint),
         (Some(device), None) => format!("{}, {}", kind_name(&token.kind), device),
@@ -106,7 +107,7 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
         view! {
             <ActionForm action=verify>
                 <input type="hidden" name="token_id" value=token.id.to_string() />
-                <input type="hidden" name="kind" value=token.kind.clone() />
+                <input type="hidden" name="kind" value=token.kind.as_str() />
                 <div class="field">
                     <label for=code_id.clone()>{code_label}</label>
                     <input

@@ -250,7 +250,7 @@ async fn trust_a_code_from_a_remembered_browser_is_valid_at_once(db: TestStore) 
             .plus(EmergencyPolicy::SELF_SERVICE_DEFAULT.lifetime)
     );
     let session = f.sign_in_with("alice", &code).await.unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     let issued = f.events(AuditAction::EmergencyCodeIssued).await;
     assert_eq!(issued[0].details["browser"], "remembered");
 }
@@ -295,7 +295,7 @@ async fn trust_a_code_from_an_unknown_browser_waits_the_configured_time(db: Test
     ));
     f.clock.set(info.valid_from);
     let session = f.sign_in_with("alice", &code).await.unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     // No cookie at all: the same wait.
     f.clock.advance(Duration::from_secs(60));
     let code = f.issue("bob", None).await;
@@ -347,9 +347,12 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
         .await
         .unwrap();
     let session = f.store.session(&token).await.unwrap().unwrap();
+    let caller = crate::testing::caller(&session, &f.olga)
+        .full()
+        .expect("a full session");
     let olga = f
         .console
-        .operator(&session, &f.olga, "test", &client(None))
+        .operator(&caller, "test", &client(None))
         .await
         .unwrap();
     // A reason is required.
@@ -380,7 +383,7 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
         .any(|m| m.recipient == "alice@example.org" && m.body.contains("approved")));
     // Valid at once.
     let session = f.sign_in_with("alice", &code).await.unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     // Nothing waits any more: a second approval finds nothing (and audits nothing).
     assert!(matches!(
         f.console
@@ -409,11 +412,16 @@ async fn trust_a_password_change_forgets_every_browser(db: TestStore) {
         f.store.remembered_browsers(f.alice.id).await.unwrap().len(),
         2
     );
-    let (session, account) = f.auth.session(&session).await.unwrap();
+    let caller = f
+        .auth
+        .authorize(&session)
+        .await
+        .unwrap()
+        .full()
+        .expect("a full session");
     f.auth
         .change_password(
-            &session,
-            &account,
+            &caller,
             PASSWORD.into(),
             NEW_PASSWORD.into(),
             false,
@@ -522,7 +530,13 @@ async fn trust_only_a_full_session_remembers_and_lists_its_own_browsers(db: Test
     assert_eq!(f.events(AuditAction::BrowserRemembered).await.len(), 1);
     let (_, other) = f.full_sign_in(&f.alice, None).await;
     let (_, bobs) = f.full_sign_in(&f.bob, None).await;
-    let (session, _) = f.auth.session(&session_token2).await.unwrap();
+    let session = f
+        .auth
+        .authorize(&session_token2)
+        .await
+        .unwrap()
+        .full()
+        .expect("a full session");
     let list = f
         .auth
         .browsers(&session, &client(Some(&browser)))
@@ -577,13 +591,25 @@ async fn trust_only_a_full_session_remembers_and_lists_its_own_browsers(db: Test
         .await
         .unwrap()
         .is_some());
-    // A restricted session may neither list nor forget.
-    let (restricted, _) = f.auth.session(&restricted).await.unwrap();
-    assert!(f.auth.browsers(&restricted, &client(None)).await.is_err());
-    assert!(f
-        .auth
-        .forget_browser(&restricted, this.id, &client(None))
-        .await
-        .is_err());
+    // A restricted session may neither list nor forget: both take a full session, which a
+    // restricted one cannot become (refused, and audited, on the way there).
+    let restricted = f.auth.authorize(&restricted).await.unwrap();
+    assert!(restricted.is_restricted());
+    let restricted = restricted
+        .full()
+        .expect_err("a restricted session is not a full one");
+    let denied = f.events(AuditAction::AccessDenied).await.len();
+    assert!(matches!(
+        f.auth
+            .require_full(restricted, "browsers", &client(None))
+            .await,
+        Err(AuthError::Restricted)
+    ));
+    assert_eq!(f.events(AuditAction::AccessDenied).await.len(), denied + 1);
+    // Nothing was forgotten.
+    assert_eq!(
+        f.store.remembered_browsers(f.alice.id).await.unwrap().len(),
+        1
+    );
     let _ = session_token;
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 use super::*;
 use crate::testing::{fake_password_hash, raw_rows, ManualClock, TestStore};
 use crate::{
-    Authenticator, Email, EmergencyPolicy, NewAccount, NewContact, NewSession, NewToken, Password,
-    PasswordHasher, PhoneNumber, SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret,
-    Username,
+    AuthError, Authenticator, Email, EmergencyPolicy, NewAccount, NewContact, NewSession, NewToken,
+    Password, PasswordHasher, PhoneNumber, SeedCipher, SessionScope, SessionToken, SignedIn,
+    Timestamp, TokenKind, TotpSecret, Username,
 };
 
 on_both_backends!(
@@ -102,7 +102,8 @@ impl Fixture {
         self.store.account_by_id(id).await.unwrap().unwrap()
     }
 
-    async fn session(&self, account: &Account, scope: SessionScope) -> (Session, SessionToken) {
+    /// A new session of `account`: the caller it makes, and its token.
+    async fn session(&self, account: &Account, scope: SessionScope) -> (SignedIn, SessionToken) {
         let token = self
             .store
             .create_session(NewSession {
@@ -114,14 +115,20 @@ impl Fixture {
             .await
             .unwrap();
         let session = self.store.session(&token).await.unwrap().unwrap();
-        (session, token)
+        (crate::testing::caller(&session, account), token)
+    }
+
+    /// A new full session of `account`, as the full-session capability.
+    async fn full(&self, account: &Account) -> (FullSession, SessionToken) {
+        let (caller, token) = self.session(account, SessionScope::Full).await;
+        (caller.full().expect("a full session"), token)
     }
 
     /// An operator value for `account` in a fresh full session.
     async fn operator(&self, account: &Account) -> Operator {
-        let (session, _) = self.session(account, SessionScope::Full).await;
+        let (caller, _) = self.full(account).await;
         self.console
-            .operator(&session, account, "test", &client())
+            .operator(&caller, "test", &client())
             .await
             .unwrap()
     }
@@ -158,35 +165,46 @@ async fn ac_1_only_operators_in_full_sessions_get_an_operator(db: TestStore) {
     let user = f.account("ursula", "Ursula", Role::User, &[]).await;
     let op = f.account("otto", "Otto", Role::Operator, &[]).await;
     let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
-    let (s, _) = f.session(&user, SessionScope::Full).await;
+    let (s, _) = f.full(&user).await;
     assert!(matches!(
         f.console
-            .operator(&s, &user, "/api/console_search", &client())
+            .operator(&s, "/api/console_search", &client())
             .await,
         Err(ConsoleError::Forbidden)
     ));
-    // An operator's restricted emergency session is no way into the console either.
+    // An operator's restricted emergency session is no way into the console either: it never
+    // becomes the full session the console takes, and asking is refused and audited.
     let (s, _) = f.session(&op, SessionScope::Emergency).await;
+    let s = s
+        .full()
+        .expect_err("a restricted session is not a full one");
+    assert!(matches!(
+        f.auth
+            .require_full(s, "/api/console_search", &client())
+            .await,
+        Err(AuthError::Restricted)
+    ));
+    let (s, _) = f.full(&op).await;
+    assert!(f.console.operator(&s, "x", &client()).await.is_ok());
     assert!(matches!(
         f.console
-            .operator(&s, &op, "/api/console_search", &client())
+            .admin(&s, "/api/console_set_operator", &client())
             .await,
         Err(ConsoleError::Forbidden)
     ));
-    let (s, _) = f.session(&op, SessionScope::Full).await;
-    assert!(f.console.operator(&s, &op, "x", &client()).await.is_ok());
-    assert!(matches!(
-        f.console
-            .admin(&s, &op, "/api/console_set_operator", &client())
-            .await,
-        Err(ConsoleError::Forbidden)
-    ));
-    let (s, _) = f.session(&admin, SessionScope::Full).await;
-    assert!(f.console.admin(&s, &admin, "x", &client()).await.is_ok());
-    // Someone else's session with this account is refused (fail closed).
-    assert!(f.console.operator(&s, &op, "x", &client()).await.is_err());
+    let (s, token) = f.full(&admin).await;
+    assert!(f.console.admin(&s, "x", &client()).await.is_ok());
+    // Someone else's session with this account (refused before, fail closed) cannot be put
+    // together any more: a caller is a session and its own account, read from the cookie.
+    let read = f.auth.authorize(&token).await.unwrap();
+    assert_eq!(read.account_id(), admin.id);
+    assert_eq!(read.session().account_id, admin.id);
     let denied = f.events(AuditAction::AccessDenied).await;
-    assert_eq!(denied.len(), 4, "{denied:?}");
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(denied.iter().any(|e| e.actor == Some(op.id)
+        && e.details["what"] == "/api/console_search"
+        && e.details["scope"] == "emergency"
+        && e.outcome == AuditOutcome::Denied));
     assert!(denied.iter().any(|e| e.actor == Some(user.id)
         && e.details["what"] == "/api/console_search"
         && e.outcome == AuditOutcome::Denied));
@@ -196,26 +214,20 @@ async fn ac_5_a_role_change_applies_on_the_next_request(db: TestStore) {
     let f = fixture(db).await;
     let admin = f.account("ada", "Ada", Role::Admin, &[]).await;
     let op = f.account("otto", "Otto", Role::Operator, &[]).await;
-    let (session, token) = f.session(&op, SessionScope::Full).await;
-    let (_, fresh) = f.auth.session(&token).await.unwrap();
-    assert!(f
-        .console
-        .operator(&session, &fresh, "x", &client())
-        .await
-        .is_ok());
+    let (_, token) = f.session(&op, SessionScope::Full).await;
+    let fresh = f.auth.authorize(&token).await.unwrap();
+    let fresh = fresh.full().expect("a full session");
+    assert!(f.console.operator(&fresh, "x", &client()).await.is_ok());
     let a = f.operator(&admin).await;
     f.console
         .set_operator(&a, op.id, false, "left the help desk", &client())
         .await
         .unwrap();
     // The same session, read again for the next request: no console any more.
-    let (session, fresh) = f.auth.session(&token).await.unwrap();
-    assert_eq!(fresh.role, Role::User);
-    assert!(f
-        .console
-        .operator(&session, &fresh, "x", &client())
-        .await
-        .is_err());
+    let fresh = f.auth.authorize(&token).await.unwrap();
+    assert_eq!(fresh.account().role, Role::User);
+    let fresh = fresh.full().expect("a full session");
+    assert!(f.console.operator(&fresh, "x", &client()).await.is_err());
 }
 
 async fn search_finds_by_name_address_and_number_in_canonical_form(db: TestStore) {
@@ -591,7 +603,7 @@ async fn se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked(db: TestStor
         .lock(&o, user.id, "reported stolen", &client())
         .await
         .unwrap();
-    assert!(f.auth.session(&token).await.is_err(), "sessions ended");
+    assert!(f.auth.authorize(&token).await.is_err(), "sessions ended");
     assert!(f.store.sessions(user.id).await.unwrap().is_empty());
     assert!(f
         .auth
@@ -679,7 +691,13 @@ async fn operator_removes_tokens_and_ends_sessions_with_notice_and_audit(db: Tes
     // One session, then the device (every token on it, even the last, and every session).
     assert_eq!(
         f.console
-            .end_sessions(&o, user.id, Some(s2.id), "asked by phone", &client())
+            .end_sessions(
+                &o,
+                user.id,
+                Some(s2.session_id()),
+                "asked by phone",
+                &client()
+            )
             .await
             .unwrap(),
         1
@@ -691,7 +709,7 @@ async fn operator_removes_tokens_and_ends_sessions_with_notice_and_audit(db: Tes
         .unwrap();
     assert_eq!(gone.len(), 1);
     assert!(f.store.active_tokens(user.id).await.unwrap().is_empty());
-    assert!(f.auth.session(&s1).await.is_err());
+    assert!(f.auth.authorize(&s1).await.is_err());
     assert!(matches!(
         f.console
             .end_sessions(&o, user.id, None, "again", &client())
@@ -881,8 +899,8 @@ async fn operator_undoes_emergency_access_and_locks(db: TestStore) {
         f.console.account(user.id).await.unwrap().state,
         AccountState::Locked
     );
-    assert!(f.auth.session(&restricted).await.is_err());
-    assert!(f.auth.session(&full).await.is_err());
+    assert!(f.auth.authorize(&restricted).await.is_err());
+    assert!(f.auth.authorize(&full).await.is_err());
     assert!(f
         .auth
         .verify_password("ursula", PASSWORD.into(), &client())

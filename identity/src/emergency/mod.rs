@@ -24,9 +24,9 @@ pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 use crate::store::{UndoFrom, UndoRefused, Undone};
 use crate::{
     auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, AuthError,
-    Authenticator, Client, CodeHasher, ContactKind, DomainError, Email, Factor, NewAuditEvent,
-    NewOutboxMessage, OobCode, Scope, SeedCipher, Session, SessionScope, SessionToken, Store,
-    ThrottleKey, Timestamp,
+    Authenticator, Client, CodeHasher, ContactKind, DomainError, Email, EmergencySession, Factor,
+    NewAuditEvent, NewOutboxMessage, OobCode, Scope, SeedCipher, SessionScope, SessionToken,
+    SignedIn, Store, ThrottleKey, Timestamp,
 };
 
 /// How long the wizard lives after step 1.
@@ -44,43 +44,7 @@ pub const REASON_TEXT_MAX_CHARS: usize = 200;
 /// The [`SeedCipher::derive_key`] label of the key that hashes the wizard's step-2 codes.
 pub const PROOF_CODE_KEY_LABEL: &str = "emergency-proof";
 
-stored_enum!(
-    /// Who issued an emergency access code.
-    CodeIssuer, "issuer" {
-        /// The person, through the wizard.
-        SelfService => "self_service",
-        /// An operator, in the operational console.
-        Operator => "operator",
-    }
-);
-
-stored_enum!(
-    /// Why the person needs an emergency access code (wizard step 3).
-    EmergencyReason, "reason" {
-        /// The phone with the tokens is lost.
-        LostPhone => "lost_phone",
-        /// The phone number of an SMS token changed.
-        NewPhoneNumber => "new_phone_number",
-        /// The address of an e-mail token changed.
-        NewEmail => "new_email",
-        /// Something else (free text).
-        Other => "other",
-    }
-);
-
-stored_enum!(
-    /// Where a wizard stands: the step the person is at.
-    WizardStep, "wizard step" {
-        /// Step 2: prove it with the code sent to the recovery address.
-        Prove => "prove",
-        /// Step 3: say why.
-        Reason => "reason",
-        /// Step 4: the code is issued and not shown yet.
-        Done => "done",
-        /// Step 4: the code was shown (once).
-        Shown => "shown",
-    }
-);
+pub use mayi_types::{CodeIssuer, EmergencyReason, WizardStep};
 
 /// An emergency access code's database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -119,21 +83,62 @@ impl EmergencyCodeInfo {
         self.max_uses.saturating_sub(self.uses)
     }
 
+    /// Where the code stands at `now`: the one definition of "live", "waiting", "used up",
+    /// "expired" and "revoked" (the console, the wizard and the sign-in read it from here).
+    pub fn status(&self, now: Timestamp) -> CodeStatus {
+        if let Some(why) = &self.revoked_why {
+            CodeStatus::Revoked { why: why.clone() }
+        } else if self.revoked_at.is_some() {
+            CodeStatus::Revoked { why: String::new() }
+        } else if self.uses >= self.max_uses {
+            CodeStatus::UsedUp
+        } else if now >= self.expires_at {
+            CodeStatus::Expired
+        } else if now < self.valid_from {
+            CodeStatus::Waiting {
+                until: self.valid_from,
+                unknown_browser: self.unknown_browser,
+            }
+        } else {
+            CodeStatus::Live
+        }
+    }
+
     /// Whether it is live but still in its waiting period at `now` (an operator may approve it).
     pub fn is_waiting(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none()
-            && self.uses < self.max_uses
-            && now < self.valid_from
-            && now < self.expires_at
+        matches!(self.status(now), CodeStatus::Waiting { .. })
     }
 
     /// Whether it can be used at `now`.
     pub fn is_usable(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none()
-            && self.uses < self.max_uses
-            && self.valid_from <= now
-            && now < self.expires_at
+        self.status(now) == CodeStatus::Live
     }
+
+    /// Whether revoking it at `now` still does something: it is neither revoked nor expired,
+    /// so it may still be used or still hold the restricted sessions it opened (a used-up code
+    /// keeps its sessions until it expires; the store's session check reads it the same way).
+    pub fn is_revocable(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// Where an emergency access code stands ([`EmergencyCodeInfo::status`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeStatus {
+    /// Revoked (finished, replaced, revoked by an operator, "this was not me"): `why` names it.
+    Revoked { why: String },
+    /// Every use is spent.
+    UsedUp,
+    /// Past its expiry.
+    Expired,
+    /// Issued, in its waiting period until `until` (asked for from a browser the account does
+    /// not remember when `unknown_browser`).
+    Waiting {
+        until: Timestamp,
+        unknown_browser: bool,
+    },
+    /// Usable now.
+    Live,
 }
 
 /// A code to store: its keyed hash and metadata.
@@ -325,6 +330,7 @@ impl From<AuthError> for EmergencyError {
             AuthError::AttemptExpired | AuthError::NotSignedIn | AuthError::NotRecent => {
                 Self::Expired
             }
+            AuthError::Restricted => Self::NotEmergency,
             AuthError::NotYetValid { .. } => Self::InvalidCode,
             AuthError::Domain(e) => e.into(),
         }
@@ -667,7 +673,7 @@ impl EmergencyAccess {
         if row.step != WizardStep::Reason {
             return Err(EmergencyError::WrongStep(row.step));
         }
-        let reason = EmergencyReason::parse(reason)?;
+        let reason = EmergencyReason::parse(reason).map_err(DomainError::from)?;
         let text = crate::text::single_line("reason", text, REASON_TEXT_MAX_CHARS, true)?;
         if reason == EmergencyReason::Other && text.is_empty() {
             return Err(EmergencyError::Invalid(
@@ -872,11 +878,12 @@ impl EmergencyAccess {
     /// The banner and checklist of a restricted session; `None` for any other session.
     pub async fn status(
         &self,
-        session: &Session,
+        caller: &SignedIn,
     ) -> Result<Option<RecoveryStatus>, EmergencyError> {
-        if session.scope != SessionScope::Emergency {
+        if !caller.is_restricted() {
             return Ok(None);
         }
+        let session = caller.session();
         let Some(code) = self.store.emergency_session_code(session.id).await? else {
             return Ok(None);
         };
@@ -900,16 +907,13 @@ impl EmergencyAccess {
     /// (RB-10). Tells every confirmed contact.
     pub async fn finish(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &EmergencySession,
         end_other_sessions: bool,
         client: &Client,
     ) -> Result<(), EmergencyError> {
-        if session.account_id != account.id {
-            return Err(EmergencyError::NotEmergency);
-        }
+        let account = caller.account();
         let status = self
-            .status(session)
+            .status(caller)
             .await?
             .ok_or(EmergencyError::NotEmergency)?;
         if !status.may_finish() {

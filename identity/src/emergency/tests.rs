@@ -280,8 +280,9 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         .sign_in(&attempt, &code.grouped().to_lowercase(), &client())
         .await
         .unwrap();
-    let (session, _) = f.auth.session(&session).await.unwrap();
-    assert_eq!(session.scope, SessionScope::Emergency);
+    let caller = f.auth.authorize(&session).await.unwrap();
+    assert_eq!(caller.session().scope, SessionScope::Emergency);
+    assert!(caller.is_restricted());
 }
 
 async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
@@ -520,11 +521,11 @@ async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
     let first = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
     let (_, session) = f.emergency.sign_in(&a, &first, &client()).await.unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     let second = issue(&f, "alice").await;
     assert_ne!(first, second);
     // The old code's session is gone, and the old code is refused.
-    assert!(f.auth.session(&session).await.is_err());
+    assert!(f.auth.authorize(&session).await.is_err());
     let a = attempt(&f, "alice").await;
     assert!(f.emergency.sign_in(&a, &first, &client()).await.is_err());
     let codes = f.store.emergency_codes(f.alice.id).await.unwrap();
@@ -554,11 +555,11 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
     let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
     // 14 minutes idle: still alive (and touched).
     f.clock.advance(Duration::from_secs(14 * 60));
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
     // 15 minutes idle: gone (a full session would last 30).
     f.clock
         .advance(EMERGENCY_SESSION_IDLE + Duration::from_secs(1));
-    assert!(f.auth.session(&session).await.is_err());
+    assert!(f.auth.authorize(&session).await.is_err());
     // A fresh one dies when its code is revoked.
     let a = attempt(&f, "alice").await;
     let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
@@ -566,7 +567,7 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
         .revoke_emergency_code(f.alice.id, "operator", &[])
         .await
         .unwrap();
-    assert!(f.auth.session(&session).await.is_err());
+    assert!(f.auth.authorize(&session).await.is_err());
 }
 
 async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
@@ -610,14 +611,19 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
     let (_, token) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
-    let (session, account) = f.auth.session(&token).await.unwrap();
+    let session = f
+        .auth
+        .authorize(&token)
+        .await
+        .unwrap()
+        .emergency()
+        .expect("a restricted emergency session");
+    let account = session.account().clone();
     let status = f.emergency.status(&session).await.unwrap().unwrap();
     assert_eq!(status.code.uses_left(), 2);
     assert!(!status.may_finish());
     assert!(matches!(
-        f.emergency
-            .finish(&session, &account, true, &client())
-            .await,
+        f.emergency.finish(&session, true, &client()).await,
         Err(EmergencyError::NoNewToken)
     ));
     // A new active token appears (as enrolment makes one).
@@ -637,12 +643,9 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
         .unwrap();
     let status = f.emergency.status(&session).await.unwrap().unwrap();
     assert!(status.may_finish());
-    f.emergency
-        .finish(&session, &account, true, &client())
-        .await
-        .unwrap();
+    f.emergency.finish(&session, true, &client()).await.unwrap();
     assert!(
-        f.auth.session(&token).await.is_err(),
+        f.auth.authorize(&token).await.is_err(),
         "the restricted session ended"
     );
     let a = attempt(&f, "alice").await;
@@ -661,8 +664,10 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
         })
         .await
         .unwrap();
-    let (full, _) = f.auth.session(&full).await.unwrap();
+    let full = f.auth.authorize(&full).await.unwrap();
     assert!(f.emergency.status(&full).await.unwrap().is_none());
+    // Nor can it finish a recovery: finish takes a restricted session, which it cannot become.
+    assert!(full.emergency().is_err());
 }
 
 async fn rl7_wizard_starts_are_limited_per_account(db: TestStore) {
@@ -721,5 +726,61 @@ async fn rl3_a_blocked_totp_factor_leaves_emergency_access_usable(db: TestStore)
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
     let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
-    assert!(f.auth.session(&session).await.is_ok());
+    assert!(f.auth.authorize(&session).await.is_ok());
+}
+
+/// One definition of where a code stands: revoked before used up before expired before waiting
+/// before live, and the predicates read it.
+#[test]
+fn a_code_status_has_one_definition() {
+    let t = |s: i64| Timestamp::from_millis(1_700_000_000_000 + s * 1000);
+    let code = EmergencyCodeInfo {
+        id: EmergencyCodeId(1),
+        account_id: AccountId(1),
+        issuer: CodeIssuer::SelfService,
+        issued_by: None,
+        reason: "lost_phone".into(),
+        reason_text: None,
+        verification: None,
+        created_at: t(0),
+        valid_from: t(60),
+        expires_at: t(3600),
+        uses: 0,
+        max_uses: 3,
+        revoked_at: None,
+        revoked_why: None,
+        unknown_browser: true,
+    };
+    let waiting = CodeStatus::Waiting {
+        until: t(60),
+        unknown_browser: true,
+    };
+    assert_eq!(code.status(t(59)), waiting);
+    assert!(code.is_waiting(t(59)) && !code.is_usable(t(59)) && code.is_revocable(t(59)));
+    assert_eq!(code.status(t(60)), CodeStatus::Live);
+    assert!(code.is_usable(t(60)) && !code.is_waiting(t(60)));
+    assert_eq!(code.status(t(3600)), CodeStatus::Expired);
+    assert!(!code.is_usable(t(3600)) && !code.is_revocable(t(3600)));
+
+    let used_up = EmergencyCodeInfo {
+        uses: 3,
+        ..code.clone()
+    };
+    assert_eq!(used_up.status(t(30)), CodeStatus::UsedUp);
+    assert_eq!(used_up.status(t(4000)), CodeStatus::UsedUp);
+    // A used-up code still holds the sessions it opened until it expires: revoking ends them.
+    assert!(!used_up.is_usable(t(100)) && used_up.is_revocable(t(100)));
+
+    let revoked = EmergencyCodeInfo {
+        revoked_at: Some(t(10)),
+        revoked_why: Some("not_me".into()),
+        ..used_up
+    };
+    assert_eq!(
+        revoked.status(t(20)),
+        CodeStatus::Revoked {
+            why: "not_me".into()
+        }
+    );
+    assert!(!revoked.is_revocable(t(20)) && !revoked.is_waiting(t(20)));
 }

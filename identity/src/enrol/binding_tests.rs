@@ -10,8 +10,8 @@ use std::time::Duration;
 use super::*;
 use crate::testing::{ManualClock, TestStore};
 use crate::{
-    AccountId, AccountState, AuthError, Authenticator, NewAccount, NewContact, NewSession,
-    PasswordHasher, Role, SessionScope, SessionToken, Timestamp, Username,
+    AccountState, AuthError, Authenticator, NewAccount, NewContact, NewSession, PasswordHasher,
+    Role, SessionScope, SessionToken, Timestamp, Username,
 };
 
 on_both_backends!(
@@ -90,11 +90,12 @@ async fn account(f: &Fixture, name: &str) -> Account {
     f.store.account_by_id(id).await.unwrap().unwrap()
 }
 
-async fn session(f: &Fixture, account: AccountId) -> (SessionToken, Session) {
+/// A new full session of `account`: its token and the caller it makes.
+async fn session(f: &Fixture, account: &Account) -> (SessionToken, SignedIn) {
     let token = f
         .store
         .create_session(NewSession {
-            account_id: account,
+            account_id: account.id,
             scope: SessionScope::Full,
             ip: None,
             user_agent: None,
@@ -102,7 +103,7 @@ async fn session(f: &Fixture, account: AccountId) -> (SessionToken, Session) {
         .await
         .unwrap();
     let session = f.store.session(&token).await.unwrap().unwrap();
-    (token, session)
+    (token, crate::testing::caller(&session, account))
 }
 
 fn now(f: &Fixture) -> u64 {
@@ -112,41 +113,33 @@ fn now(f: &Fixture) -> u64 {
 async fn otp9_a_pending_app_is_shown_only_to_the_session_that_started_it(db: TestStore) {
     let f = fixture(db).await;
     let erin = account(&f, "erin").await;
-    let (_, mine) = session(&f, erin.id).await;
-    let (_, other) = session(&f, erin.id).await;
-    let id = f
-        .enrol
-        .start_totp(&mine, &erin, "App", "Pixel 9")
-        .await
-        .unwrap();
-    let (_, secret) = f.enrol.pending_totp(&mine, &erin).await.unwrap().unwrap();
-    let page = f.enrol.token_page(&mine, &erin).await.unwrap();
+    let (_, mine) = session(&f, &erin).await;
+    let (_, other) = session(&f, &erin).await;
+    let id = f.enrol.start_totp(&mine, "App", "Pixel 9").await.unwrap();
+    let (_, secret) = f.enrol.pending_totp(&mine).await.unwrap().unwrap();
+    let page = f.enrol.token_page(&mine).await.unwrap();
     assert_eq!(page.pending_totp.map(|(t, _)| t.id), Some(id));
     assert!(!page.pending_totp_elsewhere);
 
     // The other session: told, never shown; it cannot finish it with the right code.
-    assert!(f.enrol.pending_totp(&other, &erin).await.unwrap().is_none());
-    let page = f.enrol.token_page(&other, &erin).await.unwrap();
+    assert!(f.enrol.pending_totp(&other).await.unwrap().is_none());
+    let page = f.enrol.token_page(&other).await.unwrap();
     assert!(page.pending_totp.is_none() && page.pending_totp_elsewhere);
     let code = secret.code_at(now(&f));
     assert!(matches!(
         f.enrol
-            .finish_totp(&other, &erin, id, &code, &Client::default())
+            .finish_totp(&other, id, &code, &Client::default())
             .await,
         Err(EnrolError::NotFound)
     ));
     // Its own set-up is another token with another seed, and replaces nothing.
-    let theirs = f
-        .enrol
-        .start_totp(&other, &erin, "App", "Laptop")
-        .await
-        .unwrap();
+    let theirs = f.enrol.start_totp(&other, "App", "Laptop").await.unwrap();
     assert_ne!(theirs, id);
-    let (_, their_secret) = f.enrol.pending_totp(&other, &erin).await.unwrap().unwrap();
+    let (_, their_secret) = f.enrol.pending_totp(&other).await.unwrap().unwrap();
     assert_ne!(their_secret.to_base32(), secret.to_base32());
     assert_eq!(
         f.enrol
-            .pending_totp(&mine, &erin)
+            .pending_totp(&mine)
             .await
             .unwrap()
             .map(|(t, _)| t.id),
@@ -155,46 +148,44 @@ async fn otp9_a_pending_app_is_shown_only_to_the_session_that_started_it(db: Tes
     // The starting session finishes its own.
     let token = f
         .enrol
-        .finish_totp(&mine, &erin, id, &code, &Client::default())
+        .finish_totp(&mine, id, &code, &Client::default())
         .await
         .unwrap();
     assert_eq!(token.state, TokenState::Active);
-    // A session of another account never sees it either.
+    // A session of another account never sees it either (it cannot even be paired with
+    // Erin's account: a caller is one session and its own account, by construction).
     let bob = account(&f, "bob").await;
-    let (_, bobs) = session(&f, bob.id).await;
-    assert!(f.enrol.pending_totp(&bobs, &erin).await.unwrap().is_none());
+    let (_, bobs) = session(&f, &bob).await;
+    assert!(f.enrol.pending_totp(&bobs).await.unwrap().is_none());
+    assert!(f
+        .enrol
+        .token_page(&bobs)
+        .await
+        .unwrap()
+        .pending_totp
+        .is_none());
 }
 
 async fn otp9_a_pending_app_is_hidden_once_the_sign_in_is_old(db: TestStore) {
     let f = fixture(db).await;
     let erin = account(&f, "erin").await;
-    let (_, mine) = session(&f, erin.id).await;
-    let id = f
-        .enrol
-        .start_totp(&mine, &erin, "App", "Pixel 9")
-        .await
-        .unwrap();
+    let (_, mine) = session(&f, &erin).await;
+    let id = f.enrol.start_totp(&mine, "App", "Pixel 9").await.unwrap();
     f.clock.advance(Duration::from_secs(9 * 60));
-    let (_, secret) = f.enrol.pending_totp(&mine, &erin).await.unwrap().unwrap();
+    let (_, secret) = f.enrol.pending_totp(&mine).await.unwrap().unwrap();
     f.clock.advance(Duration::from_secs(61));
     // Still pending and fresh (ENROLMENT_TTL counts from its start), but the sign-in is old.
-    assert!(f.enrol.pending_totp(&mine, &erin).await.unwrap().is_none());
+    assert!(f.enrol.pending_totp(&mine).await.unwrap().is_none());
     assert!(f
         .enrol
-        .token_page(&mine, &erin)
+        .token_page(&mine)
         .await
         .unwrap()
         .pending_totp
         .is_none());
     assert!(matches!(
         f.enrol
-            .finish_totp(
-                &mine,
-                &erin,
-                id,
-                &secret.code_at(now(&f)),
-                &Client::default()
-            )
+            .finish_totp(&mine, id, &secret.code_at(now(&f)), &Client::default())
             .await,
         Err(EnrolError::NotRecent)
     ));
@@ -225,8 +216,8 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
         Err(AuthError::UnusableToken)
     ));
     // A session of the account (were there one) does not see it either.
-    let (_, s) = session(&f, dave.id).await;
-    assert!(f.enrol.pending_totp(&s, &dave).await.unwrap().is_none());
+    let (_, s) = session(&f, &dave).await;
+    assert!(f.enrol.pending_totp(&s).await.unwrap().is_none());
     let (_, session) = f
         .auth
         .finish_first_totp(&a, id, &secret.code_at(now(&f)), &Client::default())
@@ -389,36 +380,34 @@ async fn otp12_a_first_token_is_refused_once_the_account_has_one(db: TestStore) 
 async fn se2_reauthentication_rotates_the_session_token(db: TestStore) {
     let f = fixture(db).await;
     let erin = account(&f, "erin").await;
-    let (old, first) = session(&f, erin.id).await;
+    let (old, first) = session(&f, &erin).await;
     f.clock.advance(Duration::from_secs(20 * 60));
-    assert!(!f.enrol.is_recent(&first));
+    assert!(!f.enrol.is_recent(first.session()));
     let new = f
         .enrol
-        .reauthenticate(&first, &erin, PASSWORD.into(), &Client::default())
+        .reauthenticate(&first, PASSWORD.into(), &Client::default())
         .await
         .unwrap();
     assert_ne!(new.as_str(), old.as_str());
     // The old token opens nothing at once; the new one is the same session, now recent.
     assert!(f.store.session(&old).await.unwrap().is_none());
     let rotated = f.store.session(&new).await.unwrap().unwrap();
-    assert_eq!(rotated.id, first.id);
+    assert_eq!(rotated.id, first.session_id());
     assert!(f.enrol.is_recent(&rotated));
-    let id = f
-        .enrol
-        .start_totp(&rotated, &erin, "App", "Phone")
-        .await
-        .unwrap();
+    let rotated = crate::testing::caller(&rotated, &erin);
+    let id = f.enrol.start_totp(&rotated, "App", "Phone").await.unwrap();
     // A second re-entry rotates again; the set-up stays this session's (bound by row id).
     let newer = f
         .enrol
-        .reauthenticate(&rotated, &erin, PASSWORD.into(), &Client::default())
+        .reauthenticate(&rotated, PASSWORD.into(), &Client::default())
         .await
         .unwrap();
     assert!(f.store.session(&new).await.unwrap().is_none());
     let again = f.store.session(&newer).await.unwrap().unwrap();
+    let again = crate::testing::caller(&again, &erin);
     assert_eq!(
         f.enrol
-            .pending_totp(&again, &erin)
+            .pending_totp(&again)
             .await
             .unwrap()
             .map(|(t, _)| t.id),
@@ -426,21 +415,16 @@ async fn se2_reauthentication_rotates_the_session_token(db: TestStore) {
     );
     assert!(f.store.token(erin.id, id).await.unwrap().is_some());
     // A wrong password rotates nothing; an unknown session gets no token.
-    let (kept, current) = session(&f, erin.id).await;
+    let (kept, current) = session(&f, &erin).await;
     assert!(f
         .enrol
-        .reauthenticate(
-            &current,
-            &erin,
-            "wrong password!".into(),
-            &Client::default()
-        )
+        .reauthenticate(&current, "wrong password!".into(), &Client::default())
         .await
         .is_err());
     assert!(f.store.session(&kept).await.unwrap().is_some());
     assert!(f
         .store
-        .reauthenticate_session(crate::SessionId(current.id.0 + 1000))
+        .reauthenticate_session(crate::SessionId(current.session_id().0 + 1000))
         .await
         .unwrap()
         .is_none());

@@ -11,10 +11,11 @@ use serde_json::json;
 use super::{EnrolError, Enrolment};
 use crate::notify::{self, confirmation_code_message};
 use crate::store::{ConfirmOutcome, Confirms, NewConfirmable};
+use crate::SignedIn;
 use crate::{
     auth::notice_messages, Account, AccountId, AuditAction, AuditOutcome, Client, Contact,
     ContactId, ContactKind, ContactValue, Email, NewAuditEvent, NewContact, NewToken, OobCode,
-    PhoneNumber, Scope, Session, ThrottleKey, Token, TokenId, TokenKind, TokenState, ENROLMENT_TTL,
+    PhoneNumber, Scope, ThrottleKey, Token, TokenId, TokenKind, TokenState, ENROLMENT_TTL,
     OOB_CODE_TTL,
 };
 
@@ -77,13 +78,8 @@ fn binding(account: AccountId, what: Confirms) -> [u8; 17] {
 }
 
 impl Enrolment {
-    fn require_recent(&self, session: &Session, account: &Account) -> Result<(), EnrolError> {
-        if session.account_id != account.id {
-            return Err(EnrolError::Domain(crate::DomainError::Internal(
-                "an enrolment was called with another account's session".into(),
-            )));
-        }
-        if !self.is_recent(session) {
+    fn require_recent(&self, caller: &SignedIn) -> Result<(), EnrolError> {
+        if !self.is_recent(caller.session()) {
             return Err(EnrolError::NotRecent);
         }
         Ok(())
@@ -140,18 +136,18 @@ impl Enrolment {
     /// active only with that code ([`Self::finish_oob`]), within [`ENROLMENT_TTL`].
     pub async fn start_oob(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         new: NewOobToken<'_>,
         client: &Client,
     ) -> Result<Token, EnrolError> {
+        let account = caller.account();
         let NewOobToken {
             kind,
             target,
             label,
             device,
         } = new;
-        self.require_recent(session, account)?;
+        self.require_recent(caller)?;
         let contact_kind = match kind {
             TokenKind::Sms => ContactKind::Phone,
             TokenKind::Email => ContactKind::Email,
@@ -197,7 +193,8 @@ impl Enrolment {
     }
 
     /// The SMS or e-mail token being added (pending, fresh, its code not used up), if any.
-    pub async fn pending_oob(&self, account: &Account) -> Result<Option<Token>, EnrolError> {
+    pub async fn pending_oob(&self, caller: &SignedIn) -> Result<Option<Token>, EnrolError> {
+        let account = caller.account();
         Ok(self
             .store
             .pending_oob_token(account.id, ENROLMENT_TTL)
@@ -208,12 +205,12 @@ impl Enrolment {
     /// count of wrong codes stays, OOB-6).
     pub async fn resend_oob(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         client: &Client,
     ) -> Result<Token, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let pending = self
             .store
             .token(account.id, token)
@@ -260,13 +257,13 @@ impl Enrolment {
     /// and the channels the account had are told in the same transaction (RB-2).
     pub async fn finish_oob(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         token: TokenId,
         code: &str,
         client: &Client,
     ) -> Result<Token, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let pending = self
             .store
             .token(account.id, token)
@@ -334,7 +331,8 @@ impl Enrolment {
 
     /// The account's contacts (e-mail addresses and phone numbers, confirmed or not), oldest
     /// first.
-    pub async fn contacts(&self, account: &Account) -> Result<Vec<Contact>, EnrolError> {
+    pub async fn contacts(&self, caller: &SignedIn) -> Result<Vec<Contact>, EnrolError> {
+        let account = caller.account();
         Ok(self.store.contacts(account.id).await?)
     }
 
@@ -342,13 +340,13 @@ impl Enrolment {
     /// transaction). It is used for nothing until [`Self::confirm_contact`].
     pub async fn add_contact(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         kind: ContactKind,
         value: &str,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let value = parse_target(kind, value)?;
         if self
             .store
@@ -395,12 +393,12 @@ impl Enrolment {
     /// Sends a new code to an unconfirmed contact of the account.
     pub async fn resend_contact_code(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         contact: ContactId,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let found = self
             .store
             .contact(account.id, contact)
@@ -417,13 +415,13 @@ impl Enrolment {
     /// told in the same transaction (RB-2, OOB-8); audited as `contact.added`.
     pub async fn confirm_contact(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         contact: ContactId,
         code: &str,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let found = self
             .store
             .contact(account.id, contact)
@@ -465,12 +463,12 @@ impl Enrolment {
     /// channel the account had, the removed one included, is told in the same transaction.
     pub async fn remove_contact(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         contact: ContactId,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let found = self
             .store
             .contact(account.id, contact)
@@ -503,12 +501,12 @@ impl Enrolment {
     /// confirmed channel is told in the same transaction.
     pub async fn set_recovery_address(
         &self,
-        session: &Session,
-        account: &Account,
+        caller: &SignedIn,
         contact: ContactId,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        self.require_recent(session, account)?;
+        let account = caller.account();
+        self.require_recent(caller)?;
         let found = self
             .store
             .contact(account.id, contact)

@@ -10,9 +10,9 @@ mod model;
 mod tests;
 
 pub use model::{
-    Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LoginAttempt,
+    Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LiveSession, LoginAttempt,
     LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, Role, Session, SessionId,
-    SessionScope, SignedIn, Token, TokenId, TokenKind, TokenState,
+    SessionScope, Token, TokenId, TokenKind, TokenState,
 };
 pub use outbox::{
     outbox_backoff, OutboxId, OutboxMessage, OutboxState, OUTBOX_BACKOFF_BASE, OUTBOX_BACKOFF_MAX,
@@ -872,7 +872,7 @@ impl Store {
     /// [`Self::session`], touched the same way), its account (in any state: the caller checks
     /// it, AC-5) and, for a session opened by an emergency code, whether that code is still
     /// unexpired and not revoked (EC-11; `false` when no code is linked: fail closed).
-    pub async fn signed_in(&self, token: &SessionToken) -> Result<Option<SignedIn>> {
+    pub async fn signed_in(&self, token: &SessionToken) -> Result<Option<LiveSession>> {
         let now = self.now();
         let (idle_since, emergency_idle_since) = idle_bounds(now);
         let found = with_read_pool!(self, pool => {
@@ -915,7 +915,7 @@ impl Store {
         Ok(self
             .touch_session(session, now)
             .await?
-            .map(|session| SignedIn {
+            .map(|session| LiveSession {
                 session,
                 account,
                 emergency_code_live,
@@ -1202,7 +1202,7 @@ macro_rules! impl_row_ext {
 impl_row_ext!(SqliteRow, PgRow);
 
 /// A stored value the schema's CHECK constraints should have excluded.
-fn stored<T>(value: Result<T>) -> Result<T> {
+fn stored<T, E: std::fmt::Display>(value: std::result::Result<T, E>) -> Result<T> {
     value.map_err(|e| DomainError::Storage(format!("unexpected stored value: {e}")))
 }
 

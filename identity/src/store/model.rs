@@ -47,70 +47,7 @@ id_type!(
     LoginAttemptId
 );
 
-stored_enum!(
-    /// What an account may do. Checked on every request (AC-5), never cached in a session.
-    Role, "role" {
-        /// Manages their own account.
-        User => "user",
-        /// Uses the operational console to help users.
-        Operator => "operator",
-        /// An operator who also manages operators.
-        Admin => "admin",
-    }
-);
-
-stored_enum!(
-    /// Whether an account may sign in.
-    AccountState, "account state" {
-        /// Normal.
-        Active => "active",
-        /// Temporarily blocked by an operator; sessions ended.
-        Locked => "locked",
-        /// Switched off for good.
-        Disabled => "disabled",
-    }
-);
-
-stored_enum!(
-    /// The kind of second factor a token is.
-    TokenKind, "token kind" {
-        /// An authenticator app (RFC 6238).
-        Totp => "totp",
-        /// A code sent by SMS to a confirmed number.
-        Sms => "sms",
-        /// A code sent by e-mail to a confirmed address.
-        Email => "email",
-    }
-);
-
-stored_enum!(
-    /// Where a token is in its life. Removed tokens stay as history (RB-8).
-    TokenState, "token state" {
-        /// Enrolled but not yet confirmed by a first valid code (OTP-12): cannot sign in.
-        Pending => "pending",
-        /// Usable for signing in.
-        Active => "active",
-        /// Blocked ("Block my lost phone now"): cannot sign in, keeps its seed, can be
-        /// unblocked by its owner after a recovery, or removed.
-        Blocked => "blocked",
-        /// Removed; kept for the record.
-        Removed => "removed",
-    }
-);
-
-stored_enum!(
-    /// What a session may do. Chosen when the session is made; the account's role and state are
-    /// still checked on every request (AC-5).
-    SessionScope, "session scope" {
-        /// Signed in with password and second factor: the user's own pages.
-        Full => "full",
-        /// Signed in with password and an emergency code: token and contact management only
-        /// (EC-11).
-        Emergency => "emergency",
-        /// An operator who passed the step-up: the operational console.
-        Operator => "operator",
-    }
-);
+pub use mayi_types::{AccountState, Role, SessionScope, TokenKind, TokenState};
 
 /// An account as stored.
 #[derive(Clone, Debug)]
@@ -282,7 +219,7 @@ pub struct NewSession {
 
 /// A signed-in request's session with its account, read together ([`super::Store::signed_in`]).
 #[derive(Clone, Debug)]
-pub struct SignedIn {
+pub struct LiveSession {
     /// The live session (touched).
     pub session: Session,
     /// Its account, in whatever state it is (the caller checks it).
@@ -382,7 +319,7 @@ mod tests {
                 .iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>(),
-            ["full", "emergency", "operator"]
+            ["full", "emergency"]
         );
     }
 
@@ -397,8 +334,10 @@ mod tests {
         assert!(SessionScope::parse("Full").is_err());
         assert_eq!(
             SessionScope::parse("admin").unwrap_err().to_string(),
-            "invalid session scope: must be one of: full, emergency, operator"
+            "invalid session scope: must be one of: full, emergency"
         );
+        // The operator step-up scope is gone (it was never made).
+        assert!(SessionScope::parse("operator").is_err());
     }
 
     #[test]

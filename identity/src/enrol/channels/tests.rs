@@ -8,8 +8,8 @@ use super::super::{EnrolError, Enrolment, NewOobToken};
 use crate::testing::{self, ManualClock, TestStore};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Client, ContactKind, Email,
-    NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, Session,
-    SessionScope, Store, Timestamp, TokenKind, TokenState, Username,
+    NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope,
+    SignedIn, Store, Timestamp, TokenKind, TokenState, Username,
 };
 
 const T0: i64 = 1_800_000_000;
@@ -22,9 +22,10 @@ struct Fixture {
     enrol: Enrolment,
     clock: Arc<ManualClock>,
     erin: Account,
-    session: Session,
+    /// Erin's full, recent session.
+    caller: SignedIn,
     bob: Account,
-    bob_session: Session,
+    bob_caller: SignedIn,
 }
 
 fn client() -> Client {
@@ -73,10 +74,11 @@ async fn fixture(db: TestStore) -> Fixture {
             .unwrap();
         let session = store.session(&token).await.unwrap().unwrap();
         let account = store.account_by_id(id).await.unwrap().unwrap();
-        accounts.push((account, session));
+        let caller = testing::caller(&session, &account);
+        accounts.push((account, caller));
     }
-    let (bob, bob_session) = accounts.pop().unwrap();
-    let (erin, session) = accounts.pop().unwrap();
+    let (bob, bob_caller) = accounts.pop().unwrap();
+    let (erin, caller) = accounts.pop().unwrap();
     let enrol = Enrolment::new(
         store.clone(),
         hasher,
@@ -90,10 +92,16 @@ async fn fixture(db: TestStore) -> Fixture {
         enrol,
         clock,
         erin,
-        session,
+        caller,
         bob,
-        bob_session,
+        bob_caller,
     }
+}
+
+/// Erin's session as the store has it now (after a re-entry of her password, say).
+async fn erin_now(f: &Fixture) -> SignedIn {
+    let session = f.store.sessions(f.erin.id).await.unwrap().remove(0);
+    testing::caller(&session, &f.erin)
 }
 
 /// The code in the newest message to `recipient`, and how many messages it got.
@@ -171,8 +179,7 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
     let token = f
         .enrol
         .start_oob(
-            &f.session,
-            &f.erin,
+            &f.caller,
             NewOobToken {
                 kind: TokenKind::Sms,
                 target: " +420 601 555-123 ",
@@ -187,7 +194,7 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
     assert_eq!(token.target.as_deref(), Some("+420601555123"));
     assert!(f.db.active_tokens(f.erin.id).await.unwrap().is_empty());
     assert_eq!(
-        f.enrol.pending_oob(&f.erin).await.unwrap().map(|t| t.id),
+        f.enrol.pending_oob(&f.caller).await.unwrap().map(|t| t.id),
         Some(token.id)
     );
     let (code, _) = code_sent_to(&f.db, "+420601555123").await;
@@ -196,14 +203,14 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
 
     let wrong = f
         .enrol
-        .finish_oob(&f.session, &f.erin, token.id, &other_code(&code), &client())
+        .finish_oob(&f.caller, token.id, &other_code(&code), &client())
         .await;
     assert!(matches!(wrong, Err(EnrolError::InvalidCode)), "{wrong:?}");
     assert!(f.db.active_tokens(f.erin.id).await.unwrap().is_empty());
 
     let active = f
         .enrol
-        .finish_oob(&f.session, &f.erin, token.id, &code, &client())
+        .finish_oob(&f.caller, token.id, &code, &client())
         .await
         .unwrap();
     assert_eq!(active.state, TokenState::Active);
@@ -214,7 +221,7 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
     // Once used, the code is worth nothing.
     let again = f
         .enrol
-        .finish_oob(&f.session, &f.erin, token.id, &code, &client())
+        .finish_oob(&f.caller, token.id, &code, &client())
         .await;
     assert!(matches!(again, Err(EnrolError::NotFound)), "{again:?}");
     let added =
@@ -235,8 +242,7 @@ async fn email_token_unfinished_after_ten_minutes_is_never_usable(db: TestStore)
     let token = f
         .enrol
         .start_oob(
-            &f.session,
-            &f.erin,
+            &f.caller,
             NewOobToken {
                 kind: TokenKind::Email,
                 target: "Codes@Example.ORG",
@@ -252,16 +258,16 @@ async fn email_token_unfinished_after_ten_minutes_is_never_usable(db: TestStore)
     // Re-authenticating keeps the session recent; the pending token still runs out.
     f.clock.advance(Duration::from_secs(9 * 60));
     f.enrol
-        .reauthenticate(&f.session, &f.erin, PASSWORD.into(), &client())
+        .reauthenticate(&f.caller, PASSWORD.into(), &client())
         .await
         .unwrap();
-    let session = f.store.sessions(f.erin.id).await.unwrap().remove(0);
+    let session = erin_now(&f).await;
     f.clock.advance(Duration::from_secs(2 * 60));
-    assert!(f.enrol.is_recent(&session));
-    assert!(f.enrol.pending_oob(&f.erin).await.unwrap().is_none());
+    assert!(f.enrol.is_recent(session.session()));
+    assert!(f.enrol.pending_oob(&f.caller).await.unwrap().is_none());
     let late = f
         .enrol
-        .finish_oob(&session, &f.erin, token.id, &code, &client())
+        .finish_oob(&session, token.id, &code, &client())
         .await;
     assert!(late.is_err(), "{late:?}");
     let tokens = f.db.tokens(f.erin.id).await.unwrap();
@@ -282,8 +288,7 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
         let err = f
             .enrol
             .start_oob(
-                &f.session,
-                &f.erin,
+                &f.caller,
                 NewOobToken {
                     kind,
                     target,
@@ -299,8 +304,7 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
     let err = f
         .enrol
         .start_oob(
-            &f.session,
-            &f.erin,
+            &f.caller,
             NewOobToken {
                 kind: TokenKind::Sms,
                 target: "+420601555123",
@@ -314,20 +318,14 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
     assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
     let err = f
         .enrol
-        .add_contact(&f.session, &f.erin, ContactKind::Phone, "12345", &client())
+        .add_contact(&f.caller, ContactKind::Phone, "12345", &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
     // Adding the address the account already has is refused with a clear message.
     let err = f
         .enrol
-        .add_contact(
-            &f.session,
-            &f.erin,
-            ContactKind::Email,
-            "erin@EXAMPLE.org",
-            &client(),
-        )
+        .add_contact(&f.caller, ContactKind::Email, "erin@EXAMPLE.org", &client())
         .await
         .unwrap_err();
     assert!(
@@ -349,8 +347,7 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
     let token = f
         .enrol
         .start_oob(
-            &f.session,
-            &f.erin,
+            &f.caller,
             NewOobToken {
                 kind: TokenKind::Sms,
                 target: "+420601555123",
@@ -363,11 +360,7 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
         .unwrap();
     let mut refused = 0;
     for _ in 0..20 {
-        match f
-            .enrol
-            .resend_oob(&f.session, &f.erin, token.id, &client())
-            .await
-        {
+        match f.enrol.resend_oob(&f.caller, token.id, &client()).await {
             Ok(_) => {}
             Err(EnrolError::RateLimited { retry_after_secs }) => {
                 assert!(retry_after_secs > 0);
@@ -382,8 +375,7 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
     let err = f
         .enrol
         .add_contact(
-            &f.session,
-            &f.erin,
+            &f.caller,
             ContactKind::Email,
             "other@example.org",
             &client(),
@@ -398,13 +390,7 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
     let f = fixture(db).await;
     let contact = f
         .enrol
-        .add_contact(
-            &f.session,
-            &f.erin,
-            ContactKind::Phone,
-            "+420601555123",
-            &client(),
-        )
+        .add_contact(&f.caller, ContactKind::Phone, "+420601555123", &client())
         .await
         .unwrap();
     let (old, _) = code_sent_to(&f.db, "+420601555123").await;
@@ -412,13 +398,13 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
     for _ in 0..3 {
         let err = f
             .enrol
-            .confirm_contact(&f.session, &f.erin, contact.id, &wrong, &client())
+            .confirm_contact(&f.caller, contact.id, &wrong, &client())
             .await
             .unwrap_err();
         assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
     }
     f.enrol
-        .resend_contact_code(&f.session, &f.erin, contact.id, &client())
+        .resend_contact_code(&f.caller, contact.id, &client())
         .await
         .unwrap();
     let (new, count) = code_sent_to(&f.db, "+420601555123").await;
@@ -427,14 +413,14 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
         // The old code no longer works (failure 4).
         let err = f
             .enrol
-            .confirm_contact(&f.session, &f.erin, contact.id, &old, &client())
+            .confirm_contact(&f.caller, contact.id, &old, &client())
             .await
             .unwrap_err();
         assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
     } else {
         let err = f
             .enrol
-            .confirm_contact(&f.session, &f.erin, contact.id, &wrong, &client())
+            .confirm_contact(&f.caller, contact.id, &wrong, &client())
             .await
             .unwrap_err();
         assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
@@ -442,19 +428,13 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
     // Failure 5: the count survived the resend, so the row is now used up.
     let err = f
         .enrol
-        .confirm_contact(
-            &f.session,
-            &f.erin,
-            contact.id,
-            &other_code(&new),
-            &client(),
-        )
+        .confirm_contact(&f.caller, contact.id, &other_code(&new), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
     let err = f
         .enrol
-        .confirm_contact(&f.session, &f.erin, contact.id, &new, &client())
+        .confirm_contact(&f.caller, contact.id, &new, &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::UsedUp), "{err:?}");
@@ -464,13 +444,7 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
 async fn oob7_only_a_keyed_hash_of_the_code_is_stored(db: TestStore) {
     let f = fixture(db).await;
     f.enrol
-        .add_contact(
-            &f.session,
-            &f.erin,
-            ContactKind::Email,
-            "new@example.org",
-            &client(),
-        )
+        .add_contact(&f.caller, ContactKind::Email, "new@example.org", &client())
         .await
         .unwrap();
     let (code, _) = code_sent_to(&f.db, "new@example.org").await;
@@ -482,12 +456,11 @@ async fn oob7_only_a_keyed_hash_of_the_code_is_stored(db: TestStore) {
 async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestStore) {
     let f = fixture(db).await;
     f.clock.advance(Duration::from_secs(10 * 60));
-    assert!(!f.enrol.is_recent(&f.session));
+    assert!(!f.enrol.is_recent(f.caller.session()));
     let err = f
         .enrol
         .start_oob(
-            &f.session,
-            &f.erin,
+            &f.caller,
             NewOobToken {
                 kind: TokenKind::Sms,
                 target: "+420601555123",
@@ -501,40 +474,28 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
     assert!(matches!(err, EnrolError::NotRecent), "{err:?}");
     let err = f
         .enrol
-        .add_contact(
-            &f.session,
-            &f.erin,
-            ContactKind::Email,
-            "new@example.org",
-            &client(),
-        )
+        .add_contact(&f.caller, ContactKind::Email, "new@example.org", &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::NotRecent), "{err:?}");
     // A wrong password changes nothing.
     let err = f
         .enrol
-        .reauthenticate(&f.session, &f.erin, "wrong password!".into(), &client())
+        .reauthenticate(&f.caller, "wrong password!".into(), &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::WrongPassword), "{err:?}");
-    let session = f.store.sessions(f.erin.id).await.unwrap().remove(0);
-    assert!(session.reauthenticated_at.is_none());
-    assert!(!f.enrol.is_recent(&session));
+    let session = erin_now(&f).await;
+    assert!(session.session().reauthenticated_at.is_none());
+    assert!(!f.enrol.is_recent(session.session()));
     f.enrol
-        .reauthenticate(&session, &f.erin, PASSWORD.into(), &client())
+        .reauthenticate(&session, PASSWORD.into(), &client())
         .await
         .unwrap();
-    let session = f.store.sessions(f.erin.id).await.unwrap().remove(0);
-    assert!(f.enrol.is_recent(&session));
+    let session = erin_now(&f).await;
+    assert!(f.enrol.is_recent(session.session()));
     f.enrol
-        .add_contact(
-            &session,
-            &f.erin,
-            ContactKind::Email,
-            "new@example.org",
-            &client(),
-        )
+        .add_contact(&session, ContactKind::Email, "new@example.org", &client())
         .await
         .unwrap();
     // Bob's session is not made recent by Erin's password.
@@ -544,7 +505,7 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
             .await
             .unwrap()
             .into_iter()
-            .find(|s| s.id == f.bob_session.id)
+            .find(|s| s.id == f.bob_caller.session_id())
             .unwrap()
     ));
     let events =
@@ -563,7 +524,7 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
     for _ in 0..30 {
         if let Err(EnrolError::RateLimited { .. }) = f
             .enrol
-            .reauthenticate(&session, &f.erin, "wrong password!".into(), &client())
+            .reauthenticate(&session, "wrong password!".into(), &client())
             .await
         {
             limited = true;
@@ -577,13 +538,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
     let f = fixture(db).await;
     let phone = f
         .enrol
-        .add_contact(
-            &f.session,
-            &f.erin,
-            ContactKind::Phone,
-            "+1 415 555 2671",
-            &client(),
-        )
+        .add_contact(&f.caller, ContactKind::Phone, "+1 415 555 2671", &client())
         .await
         .unwrap();
     assert!(!phone.confirmed);
@@ -592,13 +547,13 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
     // An unconfirmed contact cannot be the recovery address.
     let err = f
         .enrol
-        .set_recovery_address(&f.session, &f.erin, phone.id, &client())
+        .set_recovery_address(&f.caller, phone.id, &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
     let confirmed = f
         .enrol
-        .confirm_contact(&f.session, &f.erin, phone.id, &code, &client())
+        .confirm_contact(&f.caller, phone.id, &code, &client())
         .await
         .unwrap();
     assert!(confirmed.confirmed);
@@ -608,7 +563,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
     // A phone number is never the recovery address.
     let err = f
         .enrol
-        .set_recovery_address(&f.session, &f.erin, phone.id, &client())
+        .set_recovery_address(&f.caller, phone.id, &client())
         .await
         .unwrap_err();
     assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
@@ -616,8 +571,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
     let work = f
         .enrol
         .add_contact(
-            &f.session,
-            &f.erin,
+            &f.caller,
             ContactKind::Email,
             "erin@work.example",
             &client(),
@@ -626,7 +580,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
         .unwrap();
     let (code, _) = code_sent_to(&f.db, "erin@work.example").await;
     f.enrol
-        .confirm_contact(&f.session, &f.erin, work.id, &code, &client())
+        .confirm_contact(&f.caller, work.id, &code, &client())
         .await
         .unwrap();
     // Both earlier channels were told.
@@ -634,7 +588,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
     assert_eq!(count_to(&f.db, "+14155552671").await, 2);
     let recovery = f
         .enrol
-        .set_recovery_address(&f.session, &f.erin, work.id, &client())
+        .set_recovery_address(&f.caller, work.id, &client())
         .await
         .unwrap();
     assert!(recovery.is_recovery);
@@ -650,7 +604,7 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
 
     let removed = f
         .enrol
-        .remove_contact(&f.session, &f.erin, work.id, &client())
+        .remove_contact(&f.caller, work.id, &client())
         .await
         .unwrap();
     assert!(removed.is_recovery);
@@ -680,8 +634,7 @@ async fn ac2_another_accounts_contact_or_token_is_not_found_and_untouched(db: Te
     let bob_phone = f
         .enrol
         .add_contact(
-            &f.bob_session,
-            &f.bob,
+            &f.bob_caller,
             ContactKind::Phone,
             "+420601000999",
             &client(),
@@ -692,8 +645,7 @@ async fn ac2_another_accounts_contact_or_token_is_not_found_and_untouched(db: Te
     let bob_token = f
         .enrol
         .start_oob(
-            &f.bob_session,
-            &f.bob,
+            &f.bob_caller,
             NewOobToken {
                 kind: TokenKind::Email,
                 target: "bob-codes@example.org",
@@ -709,40 +661,36 @@ async fn ac2_another_accounts_contact_or_token_is_not_found_and_untouched(db: Te
     let e = &f.enrol;
     let c = client();
     assert!(matches!(
-        e.confirm_contact(&f.session, &f.erin, bob_phone.id, &code, &c)
-            .await,
+        e.confirm_contact(&f.caller, bob_phone.id, &code, &c).await,
         Err(EnrolError::NotFound)
     ));
     assert!(matches!(
-        e.resend_contact_code(&f.session, &f.erin, bob_phone.id, &c)
-            .await,
+        e.resend_contact_code(&f.caller, bob_phone.id, &c).await,
         Err(EnrolError::NotFound)
     ));
     assert!(matches!(
-        e.remove_contact(&f.session, &f.erin, bob_email, &c).await,
+        e.remove_contact(&f.caller, bob_email, &c).await,
         Err(EnrolError::NotFound)
     ));
     assert!(matches!(
-        e.set_recovery_address(&f.session, &f.erin, bob_email, &c)
-            .await,
+        e.set_recovery_address(&f.caller, bob_email, &c).await,
         Err(EnrolError::NotFound)
     ));
     assert!(matches!(
-        e.finish_oob(&f.session, &f.erin, bob_token.id, &token_code, &c)
-            .await,
+        e.finish_oob(&f.caller, bob_token.id, &token_code, &c).await,
         Err(EnrolError::NotFound)
     ));
     assert!(matches!(
-        e.resend_oob(&f.session, &f.erin, bob_token.id, &c).await,
+        e.resend_oob(&f.caller, bob_token.id, &c).await,
         Err(EnrolError::NotFound)
     ));
     // Bob's rows are as they were, and his codes still work for him.
     assert_eq!(f.db.contacts(f.bob.id).await.unwrap().len(), 2);
     assert!(f.db.recovery_address(f.bob.id).await.unwrap().is_some());
-    e.confirm_contact(&f.bob_session, &f.bob, bob_phone.id, &code, &c)
+    e.confirm_contact(&f.bob_caller, bob_phone.id, &code, &c)
         .await
         .unwrap();
-    e.finish_oob(&f.bob_session, &f.bob, bob_token.id, &token_code, &c)
+    e.finish_oob(&f.bob_caller, bob_token.id, &token_code, &c)
         .await
         .unwrap();
     assert!(f.db.contacts(f.erin.id).await.unwrap().len() == 1);

@@ -1,0 +1,122 @@
+//! The cookies: sign-in attempt, session, wizard and remembered browser.
+
+use super::*;
+
+/// Reads a cookie of the current request.
+pub fn cookie(name: &str) -> Option<String> {
+    let parts = request_parts()?;
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// Adds a Set-Cookie header: HttpOnly, SameSite=Lax, Path=/, and Secure except in development
+/// mode (plain http on localhost). `max_age` of 0 deletes the cookie.
+pub fn set_cookie(settings: &Settings, name: &str, value: &str, max_age: Option<u64>) {
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if !settings.dev {
+        cookie.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// The session cookie's name: `__Host-` bound to this origin over https; plain in development.
+pub fn session_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_session"
+    } else {
+        "__Host-mayi_session"
+    }
+}
+
+/// The pending sign-in attempt's cookie (password right, second factor still to come).
+pub fn attempt_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_signin"
+    } else {
+        "__Host-mayi_signin"
+    }
+}
+
+/// The token in a cookie, if it has the shape of one.
+pub fn cookie_token(name: &str) -> Option<SessionToken> {
+    cookie(name).and_then(|value| SessionToken::parse(&value))
+}
+
+/// After a complete sign-in: ends the attempt's cookie, sets the new session's, and goes to the
+/// account page.
+pub fn start_session(state: &AppState, session: &SessionToken) {
+    set_cookie(
+        &state.settings,
+        attempt_cookie(&state.settings),
+        "",
+        Some(0),
+    );
+    set_cookie(
+        &state.settings,
+        session_cookie(&state.settings),
+        session.as_str(),
+        None,
+    );
+    redirect("/account");
+}
+
+/// The "remembered browser" cookie (issue 13 item 5): set after a full sign-in, for
+/// [`identity::REMEMBERED_BROWSER_TTL`]; `__Host-` bound to this origin over https.
+pub fn browser_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_browser"
+    } else {
+        "__Host-mayi_browser"
+    }
+}
+
+/// After a complete sign-in with the password and a second factor (a full session, never a
+/// restricted emergency one): remembers this browser for the account (a long-lived cookie,
+/// renewed at each full sign-in), then as [`start_session`]. A failure to remember is logged
+/// and does not undo the sign-in (the browser then simply stays unknown).
+pub async fn start_full_session(state: &AppState, session: &SessionToken) {
+    match state.auth.remember_browser(session, &client()).await {
+        Ok(token) => set_cookie(
+            &state.settings,
+            browser_cookie(&state.settings),
+            token.as_str(),
+            Some(identity::REMEMBERED_BROWSER_TTL.as_secs()),
+        ),
+        Err(error) => tracing::warn!(error = %error, "could not remember the browser"),
+    }
+    start_session(state, session);
+}
+
+/// Deletes the "remembered browser" cookie (the account no longer remembers it).
+pub fn clear_browser_cookie(state: &AppState) {
+    set_cookie(
+        &state.settings,
+        browser_cookie(&state.settings),
+        "",
+        Some(0),
+    );
+}
+
+/// The Emergency Access wizard's cookie.
+pub fn wizard_cookie(settings: &Settings) -> &'static str {
+    if settings.dev {
+        "mayi_emergency"
+    } else {
+        "__Host-mayi_emergency"
+    }
+}

@@ -1,0 +1,143 @@
+//! The guards every server function starts with: the capability the caller needs (see
+//! `identity::SignedIn`), obtained from the request's cookie, with refusals audited by identity.
+
+use super::*;
+
+/// The password step (sign-in's, and "Block my lost phone now"'s): checks the username and
+/// password with sign-in's limits and uniform answers and, when right, sets the short sign-in
+/// attempt's cookie (it opens no session) and sends the browser to `next`.
+pub async fn open_attempt(
+    state: &AppState,
+    username: &str,
+    password: String,
+    next: &str,
+) -> Result<(), AppError> {
+    let result = state
+        .auth
+        .check_password(username, password, &client())
+        .await
+        .map_err(map_auth);
+    let ok = respond(result)?;
+    set_cookie(
+        &state.settings,
+        attempt_cookie(&state.settings),
+        ok.attempt.as_str(),
+        Some(identity::LOGIN_ATTEMPT_TTL.as_secs()),
+    );
+    redirect(next);
+    Ok(())
+}
+
+/// The pending sign-in attempt of the caller, or `SignInExpired`.
+pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
+    cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)
+}
+
+/// The signed-in caller in any user session, the restricted emergency one included, or
+/// `Unauthorized`. Only token, contact and recovery functions start with this (EC-11); every
+/// other protected function starts with [`require_full_session`].
+pub async fn require_session(state: &AppState) -> Result<SignedIn, AppError> {
+    authorize_token(state, cookie_token(session_cookie(&state.settings))).await
+}
+
+/// The signed-in caller in a full session. A restricted (emergency) session is refused with
+/// `Forbidden` (403) and an `access.denied` audit event (EC-11).
+pub async fn require_full_session(state: &AppState) -> Result<FullSession, AppError> {
+    let caller = require_session(state).await?;
+    full_or_forbidden(state, caller, &request_path(), &client()).await
+}
+
+/// The signed-in caller in a restricted emergency session ("Finish recovery"); any other
+/// session is `Forbidden`.
+pub async fn require_emergency_session(state: &AppState) -> Result<EmergencySession, AppError> {
+    let caller = require_session(state).await?;
+    caller.emergency().map_err(|_| AppError::Forbidden)
+}
+
+// The guard chain, shared by the server functions (which read the cookie and the path from the
+// request's context) and the plain routes such as the audit export (which pass them): session
+// token -> `SignedIn` -> `FullSession` -> `Operator`. Each step is identity's; these only map
+// its errors.
+
+/// The caller behind a session `token` (`Unauthorized` without one or for an ended one).
+pub async fn authorize_token(
+    state: &AppState,
+    token: Option<SessionToken>,
+) -> Result<SignedIn, AppError> {
+    let token = token.ok_or(AppError::Unauthorized)?;
+    state.auth.authorize(&token).await.map_err(map_auth)
+}
+
+/// `caller` as a full session; a restricted one is `Forbidden` and audited naming `what`.
+pub async fn full_or_forbidden(
+    state: &AppState,
+    caller: SignedIn,
+    what: &str,
+    client: &identity::Client,
+) -> Result<FullSession, AppError> {
+    state
+        .auth
+        .require_full(caller, what, client)
+        .await
+        .map_err(map_auth)
+}
+
+/// Who may use a console function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleRole {
+    /// An operator or an admin.
+    Operator,
+    /// An admin only.
+    Admin,
+}
+
+/// The caller behind a session `token` as an operator (or admin): a full session of an active
+/// account with that role, read for this request (AC-5). Refusals are audited naming `what`.
+pub async fn authorize_operator(
+    state: &AppState,
+    token: Option<SessionToken>,
+    role: ConsoleRole,
+    what: &str,
+    client: &identity::Client,
+) -> Result<identity::Operator, AppError> {
+    let caller =
+        full_or_forbidden(state, authorize_token(state, token).await?, what, client).await?;
+    let operator = match role {
+        ConsoleRole::Operator => state.console.operator(&caller, what, client).await,
+        ConsoleRole::Admin => state.console.admin(&caller, what, client).await,
+    };
+    operator.map_err(map_console)
+}
+
+/// The caller's Emergency Access wizard, or `WizardExpired`.
+pub fn require_wizard(state: &AppState) -> Result<SessionToken, AppError> {
+    cookie_token(wizard_cookie(&state.settings)).ok_or(AppError::WizardExpired)
+}
+
+/// The caller as an operator (role operator or admin, read for this request: AC-5) in a full
+/// session. A restricted emergency session or an ordinary user gets `Forbidden` (403) and an
+/// `access.denied` audit event; no session is `Unauthorized`.
+pub async fn require_operator(state: &AppState) -> Result<identity::Operator, AppError> {
+    let token = cookie_token(session_cookie(&state.settings));
+    authorize_operator(
+        state,
+        token,
+        ConsoleRole::Operator,
+        &request_path(),
+        &client(),
+    )
+    .await
+}
+
+/// The caller as an administrator; otherwise as [`require_operator`].
+pub async fn require_admin(state: &AppState) -> Result<identity::Operator, AppError> {
+    let token = cookie_token(session_cookie(&state.settings));
+    authorize_operator(state, token, ConsoleRole::Admin, &request_path(), &client()).await
+}
+
+/// The path of the request being handled (names the function in `access.denied` events).
+fn request_path() -> String {
+    request_parts()
+        .map(|p| p.uri.path().to_string())
+        .unwrap_or_default()
+}

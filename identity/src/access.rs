@@ -1,0 +1,158 @@
+//! Capabilities: what a caller has proved in this request, as types.
+//!
+//! Every operation on an account takes the capability it needs instead of a session and an
+//! account it would have to check itself:
+//!
+//! - [`SignedIn`]: a live session cookie of an active account, full or restricted (an emergency
+//!   session opened by an emergency access code). Only [`Authenticator::authorize`] makes one,
+//!   from the session token, on every request; token, contact and recovery operations take it.
+//! - [`FullSession`]: a [`SignedIn`] whose session is a full one. Only [`SignedIn::full`] makes
+//!   one (or [`Authenticator::require_full`], which also audits a refusal). Password change,
+//!   the session list, remembered browsers and the console take it.
+//! - [`EmergencySession`]: a [`SignedIn`] whose session is a restricted emergency one
+//!   ([`SignedIn::emergency`]); "Finish recovery" takes it.
+//! - [`crate::Operator`]: a [`FullSession`] of an active operator or admin, made by
+//!   [`crate::Console::operator`] / [`crate::Console::admin`].
+//!
+//! A restricted session therefore cannot reach a full-session operation by construction: the
+//! program would not compile. Both wrappers dereference to [`SignedIn`], so an operation open to
+//! any session accepts them too.
+//!
+//! ```compile_fail
+//! # async fn try_it(auth: &identity::Authenticator, caller: identity::SignedIn) {
+//! // A restricted emergency session (or any caller not yet proved full) cannot list sessions:
+//! let _ = auth.sessions(&caller).await;
+//! # }
+//! ```
+//!
+//! ```no_run
+//! # async fn try_it(auth: &identity::Authenticator, caller: identity::SignedIn) {
+//! // Once proved full, it can.
+//! if let Ok(full) = caller.full() {
+//!     let _ = auth.sessions(&full).await;
+//! }
+//! # }
+//! ```
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::{Account, AccountId, Session, SessionId, SessionScope};
+
+#[cfg(doc)]
+use crate::Authenticator;
+
+/// A signed-in caller: a live session of an active account, read for this request. Full or
+/// restricted; see [`SignedIn::full`]. Not serialisable and not constructible outside identity.
+#[derive(Debug, Clone)]
+pub struct SignedIn(Arc<Caller>);
+
+/// What a [`SignedIn`] holds (shared: a capability is cheap to clone and to pass on).
+#[derive(Debug)]
+struct Caller {
+    session: Session,
+    account: Account,
+}
+
+impl SignedIn {
+    /// Only the authenticator (after checking the session token, the account's state and the
+    /// restricted session's code) and this crate's tests make one.
+    pub(crate) fn new(session: Session, account: Account) -> Self {
+        debug_assert_eq!(session.account_id, account.id);
+        Self(Arc::new(Caller { session, account }))
+    }
+
+    /// The caller's session.
+    pub fn session(&self) -> &Session {
+        &self.0.session
+    }
+
+    /// The caller's account, as read for this request.
+    pub fn account(&self) -> &Account {
+        &self.0.account
+    }
+
+    /// The caller's account id.
+    pub fn account_id(&self) -> AccountId {
+        self.0.account.id
+    }
+
+    /// The caller's session id.
+    pub fn session_id(&self) -> SessionId {
+        self.0.session.id
+    }
+
+    /// Whether this is a restricted emergency session (EC-11).
+    pub fn is_restricted(&self) -> bool {
+        self.0.session.scope == SessionScope::Emergency
+    }
+
+    /// This caller as a full session, or back unchanged when it is a restricted one.
+    pub fn full(self) -> Result<FullSession, SignedIn> {
+        match self.0.session.scope {
+            SessionScope::Full => Ok(FullSession(self)),
+            SessionScope::Emergency => Err(self),
+        }
+    }
+
+    /// This caller as a restricted emergency session, or back unchanged when it is a full one.
+    pub fn emergency(self) -> Result<EmergencySession, SignedIn> {
+        match self.0.session.scope {
+            SessionScope::Emergency => Ok(EmergencySession(self)),
+            SessionScope::Full => Err(self),
+        }
+    }
+}
+
+/// A signed-in caller in a full session (not a restricted emergency one).
+#[derive(Debug, Clone)]
+pub struct FullSession(SignedIn);
+
+impl Deref for FullSession {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+/// A signed-in caller in a restricted emergency session.
+#[derive(Debug, Clone)]
+pub struct EmergencySession(SignedIn);
+
+impl Deref for EmergencySession {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    #[tokio::test]
+    async fn a_full_session_is_full_and_not_emergency() {
+        let (session, account) = testing::session_and_account(SessionScope::Full);
+        let caller = SignedIn::new(session, account);
+        assert!(!caller.is_restricted());
+        let caller = caller
+            .emergency()
+            .expect_err("a full session is not an emergency one");
+        let full = caller.full().expect("a full session is full");
+        assert_eq!(full.session().scope, SessionScope::Full);
+    }
+
+    #[tokio::test]
+    async fn a_restricted_session_is_never_full() {
+        let (session, account) = testing::session_and_account(SessionScope::Emergency);
+        let caller = SignedIn::new(session, account);
+        assert!(caller.is_restricted());
+        let caller = caller.full().expect_err("a restricted session is not full");
+        let restricted = caller.emergency().expect("it is an emergency one");
+        assert!(restricted.is_restricted());
+        assert_eq!(restricted.account_id(), restricted.session().account_id);
+    }
+}

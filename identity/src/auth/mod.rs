@@ -1,0 +1,275 @@
+//! Signing in: the password step, the second-factor step, and the sessions they lead to.
+//!
+//! This owns the order of the steps and the rules between them: a correct password opens only a
+//! short-lived sign-in attempt (not a session, SE-8); the second factor is checked for the
+//! account of that attempt only; a code is accepted once (OTP-6, OOB-5); a session is a fresh
+//! random token (SE-2). Unknown users and wrong passwords are indistinguishable, in answer, in
+//! cost (the dummy hash) and in throttling (counted per username, existing or not). Every
+//! decision is audited (AU-1); guesses are throttled in the database (RL rows); the owner is
+//! told of repeated second-factor failures and of replayed codes (AU-6, OTP-7). The web layer
+//! only carries tokens between these calls and cookies.
+//!
+//! One [`Authenticator`], one file per feature, each an `impl Authenticator` block:
+//! `password_step` (the password and the sign-in attempt it opens), `second_factor` (step 2 by
+//! authenticator app or sent code, and its throttling), `first_token` (an account's first
+//! authenticator app, enrolled while signing in), `sessions` (the capabilities behind a session
+//! cookie, signing out, one's other sessions, opening a session), `password_change`.
+
+use std::sync::Arc;
+
+use crate::notify::Notice;
+use crate::{
+    Account, AccountId, AccountState, AuditAction, AuditOutcome, Clock, CodeHasher, ContactKind,
+    ContactValue, DomainError, Email, NewAuditEvent, PasswordHasher, PhoneNumber, SeedCipher,
+    SessionToken, Store, ThrottleState, Token, TokenId, TokenKind, TotpSecret,
+};
+
+mod first_token;
+mod password_change;
+mod password_step;
+mod second_factor;
+mod sessions;
+#[cfg(test)]
+mod tests;
+
+/// Where a request comes from: recorded with sessions and audit events, and counted per address.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    /// The socket peer's address (never an untrusted `X-Forwarded-For`, RL-2).
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The token of the browser's "remembered browser" cookie, if it sent one (issue 13 item 5;
+    /// checked against the account in question, never trusted alone). Not printable
+    /// (`SessionToken(***)`), not serialisable.
+    pub browser: Option<SessionToken>,
+}
+
+/// How long an unfinished TOTP enrolment can be completed (after that it is never usable).
+pub const ENROLMENT_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// After this many consecutive wrong second factors, the owner is told (AU-6).
+pub const SECOND_FACTOR_NOTICE_AFTER: i64 = 3;
+
+/// Why a sign-in step failed, as far as the person signing in may know.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password, or an account that may not sign in: one answer for all.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// The one-time code is wrong, expired or already used: one answer for all.
+    #[error("the code is not valid")]
+    InvalidCode,
+    /// The chosen token cannot be used here (not the attempt's, not active, wrong kind).
+    #[error("this token cannot be used to sign in")]
+    UnusableToken,
+    /// The session's sign-in (or password re-entry) is too old for this change (RB-1).
+    #[error("confirm your password to continue")]
+    NotRecent,
+    /// The emergency access code is right but in its waiting period: it works from
+    /// `valid_from` (issue 13 item 5).
+    #[error("the code cannot be used yet")]
+    NotYetValid { valid_from: crate::Timestamp },
+    /// The sign-in attempt is unknown or has expired: start again with the password.
+    #[error("the sign-in has expired")]
+    AttemptExpired,
+    /// The session is unknown, expired or ended.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// A restricted emergency session asked for what only a full session may do (EC-11).
+    #[error("this needs a full sign-in")]
+    Restricted,
+    /// Too many tries: wait this many seconds (RL-3: increasing delays, not a lock).
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// This factor has failed too often (RL-1) and is refused until recovery or an operator
+    /// clears it; other factors and Emergency Access still work.
+    #[error("this factor is blocked after too many failures")]
+    Blocked,
+    /// Anything else (storage, busy hashing pool).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+impl AuthError {
+    pub(crate) fn from_throttle(state: ThrottleState) -> Option<Self> {
+        match state {
+            ThrottleState::Open => None,
+            ThrottleState::Delayed { .. } => Some(Self::RateLimited {
+                retry_after_secs: state.retry_after_secs().unwrap_or(1),
+            }),
+            ThrottleState::Refused => Some(Self::Blocked),
+        }
+    }
+}
+
+/// The result of a correct password: the attempt's token (for a cookie) and its account.
+#[derive(Debug)]
+pub struct PasswordOk {
+    pub attempt: SessionToken,
+    pub account: Account,
+}
+
+/// What the second step shows: the account, the tokens it may use, and the token whose code
+/// was sent and is still valid.
+#[derive(Debug)]
+pub struct Pending {
+    pub account: Account,
+    pub tokens: Vec<Token>,
+    pub code_sent_for: Option<TokenId>,
+    /// The account never had a token: it enrols its first authenticator app here.
+    pub may_enrol_first: bool,
+    /// That first enrolment, started in this attempt and not finished: the pending token and its
+    /// secret (shown only until the first valid code; never again after, OTP-9; never to
+    /// another sign-in attempt of the account, issue 13).
+    pub enrolment: Option<(Token, TotpSecret)>,
+}
+
+/// Where an SMS or email token's codes go, masked, for a person who has only passed the password
+/// step: enough to recognise their own number or address, not enough to learn it.
+/// `+420601123456` → `+420 ••• ••• 456`; `alice@example.org` → `a•••@example.org`.
+pub fn masked_target(token: &Token) -> Option<String> {
+    let target = token.target.as_deref()?;
+    Some(match token.kind {
+        TokenKind::Sms => match PhoneNumber::parse(target) {
+            Ok(phone) => phone.masked(),
+            Err(_) => "•••".to_string(),
+        },
+        _ => crate::mask_email(target),
+    })
+}
+
+/// The sign-in service: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Authenticator {
+    store: Store,
+    hasher: PasswordHasher,
+    cipher: Arc<SeedCipher>,
+    codes: Arc<CodeHasher>,
+    clock: Arc<dyn Clock>,
+    public_url: Arc<str>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// `public_url` is the configured base URL put in notices (never one taken from a request,
+    /// CS-8).
+    pub fn new(
+        store: Store,
+        hasher: PasswordHasher,
+        cipher: Arc<SeedCipher>,
+        clock: Arc<dyn Clock>,
+        public_url: &str,
+    ) -> Self {
+        let codes = Arc::new(CodeHasher::for_oob_codes(&cipher));
+        Self {
+            store,
+            hasher,
+            cipher,
+            codes,
+            clock,
+            public_url: public_url.into(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub(crate) fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub(crate) async fn attempt_account(
+        &self,
+        attempt: &SessionToken,
+    ) -> Result<Account, AuthError> {
+        Ok(self.attempt_and_account(attempt).await?.1)
+    }
+
+    /// The live sign-in attempt behind `attempt` (its row id binds a first enrolment) and its
+    /// active account.
+    async fn attempt_and_account(
+        &self,
+        attempt: &SessionToken,
+    ) -> Result<(crate::LoginAttempt, Account), AuthError> {
+        let pending = self
+            .store
+            .login_attempt(attempt)
+            .await?
+            .ok_or(AuthError::AttemptExpired)?;
+        let account = self
+            .store
+            .account_by_id(pending.account_id)
+            .await?
+            .filter(|a| a.state == AccountState::Active)
+            .ok_or(AuthError::AttemptExpired)?;
+        Ok((pending, account))
+    }
+
+    pub(crate) async fn audit_rate_limited(
+        &self,
+        account: Option<AccountId>,
+        client: &Client,
+        what: &str,
+    ) -> Result<(), AuthError> {
+        let mut event = NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
+            .client(client.ip.clone(), client.user_agent.clone())
+            .details(serde_json::json!({ "limit": what }));
+        if let Some(account) = account {
+            event = event.subject(account);
+        }
+        self.store.audit(event).await?;
+        Ok(())
+    }
+
+    /// Queues `notice` to every confirmed contact of the account (RB-2: the channels it had).
+    pub(crate) async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
+        for message in notice_messages(&self.store, account.id, notice).await? {
+            self.store.enqueue(message).await?;
+        }
+        Ok(())
+    }
+}
+
+/// An audit event of what `account` did to itself, from `client` (actor and subject alike).
+fn own_event(
+    action: AuditAction,
+    outcome: AuditOutcome,
+    account: AccountId,
+    client: &Client,
+) -> NewAuditEvent {
+    NewAuditEvent::new(action, outcome)
+        .actor(account)
+        .subject(account)
+        .client(client.ip.clone(), client.user_agent.clone())
+}
+
+/// `notice` as one message to each confirmed contact of the account (RB-2: the channels it
+/// already had), to be queued with the change it reports.
+pub(crate) async fn notice_messages(
+    store: &Store,
+    account: AccountId,
+    notice: &Notice,
+) -> Result<Vec<crate::NewOutboxMessage>, DomainError> {
+    let mut messages = Vec::new();
+    for contact in store.contacts(account).await? {
+        if !contact.confirmed {
+            continue;
+        }
+        let value: ContactValue = match contact.kind {
+            ContactKind::Email => Email::parse(&contact.value)?.into(),
+            ContactKind::Phone => PhoneNumber::parse(&contact.value)?.into(),
+        };
+        messages.push(notice.message_to(&value)?);
+    }
+    Ok(messages)
+}

@@ -1,0 +1,100 @@
+//! Step 1: the username and password, and the sign-in attempt a correct one opens (SE-8).
+
+use super::{own_event, AuthError, Authenticator, Client, PasswordOk};
+use crate::guard::{Entry, PasswordGuard};
+use crate::{
+    Account, AccountState, AuditAction, AuditOutcome, Factor, NewAuditEvent, Password, Username,
+    LOGIN_ATTEMPT_TTL,
+};
+
+impl Authenticator {
+    /// Step 1: username and password. Every failure costs one argon2 run and reads the same.
+    pub async fn check_password(
+        &self,
+        username: &str,
+        password: String,
+        client: &Client,
+    ) -> Result<PasswordOk, AuthError> {
+        let account = self.verify_password(username, password, client).await?;
+        let attempt = self
+            .store
+            .create_login_attempt(account.id, LOGIN_ATTEMPT_TTL)
+            .await?;
+        Ok(PasswordOk { attempt, account })
+    }
+
+    /// Checks a username and password with sign-in's limits and uniform answers (every failure
+    /// costs one argon2 run and reads the same), audited as the password step; opens nothing.
+    /// Sign-in and the Emergency Access wizard's first step share it.
+    pub async fn verify_password(
+        &self,
+        username: &str,
+        password: String,
+        client: &Client,
+    ) -> Result<Account, AuthError> {
+        let username = Username::parse(username).ok();
+        // Counted per address and per username from that address, whether an account has the
+        // name or not: the delays reveal nothing, and slow only the address that guesses.
+        let guard = match PasswordGuard::enter(&self.store, username.as_ref(), client).await? {
+            Entry::Open(guard) => guard,
+            Entry::Refused { state, limit } => {
+                crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
+                self.audit_rate_limited(None, client, limit.as_str())
+                    .await?;
+                return Err(AuthError::from_throttle(state).unwrap_or(AuthError::Blocked));
+            }
+        };
+        let account = match &username {
+            Some(username) => self.store.account_by_username(username).await?,
+            None => None,
+        };
+        // PW-2: an over-long password is refused before any hashing; it cannot be right.
+        let verified = match (Password::new(password), &account) {
+            (Ok(password), Some(account)) => {
+                self.hasher
+                    .verify(&password, &account.password_hash)
+                    .await?
+                    && account.state == AccountState::Active
+            }
+            (Ok(password), None) => {
+                self.hasher.verify_dummy(&password).await?;
+                false
+            }
+            (Err(_), _) => false,
+        };
+        let details = serde_json::json!({
+            "username": username.as_ref().map(|u| u.as_str().to_string()),
+        });
+        let account = match account {
+            Some(account) if verified => account,
+            other => {
+                guard
+                    .failed(&self.store, other.as_ref(), client, &self.public_url)
+                    .await?;
+                self.store
+                    .audit(
+                        NewAuditEvent::new(AuditAction::SignInPassword, AuditOutcome::Failure)
+                            .client(client.ip.clone(), client.user_agent.clone())
+                            .details(details),
+                    )
+                    .await?;
+                crate::telemetry::sign_in_step(Factor::Password, "failure");
+                return Err(AuthError::InvalidCredentials);
+            }
+        };
+        guard.passed(&self.store).await?;
+        crate::telemetry::sign_in_step(Factor::Password, "success");
+        self.store
+            .audit(
+                own_event(
+                    AuditAction::SignInPassword,
+                    AuditOutcome::Success,
+                    account.id,
+                    client,
+                )
+                .details(details),
+            )
+            .await?;
+        Ok(account)
+    }
+}

@@ -1,0 +1,275 @@
+//! Step 2: what the attempt may use, a code from an authenticator app or one sent by SMS or
+//! email, and the throttling, auditing and notices around each guess (RL-1, RL-3, AU-6, OTP-7).
+
+use super::{own_event, AuthError, Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
+use crate::{
+    notify, Account, AccountId, AuditAction, AuditOutcome, DomainError, EnrolBinding, Factor,
+    OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId, TokenKind, TokenState,
+    TotpSecret, OOB_CODE_TTL,
+};
+
+impl Authenticator {
+    /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
+    pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, AuthError> {
+        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
+        let tokens = self.store.active_tokens(account.id).await?;
+        let code_sent_for = self.store.live_oob_token(attempt).await?;
+        let may_enrol_first = !self.store.has_had_tokens(account.id).await?;
+        let enrolment = if may_enrol_first {
+            let by = EnrolBinding::Attempt(attempt_row.id);
+            crate::enrol::pending_totp_of(&self.store, &self.cipher, &account, by).await?
+        } else {
+            None
+        };
+        Ok(Pending {
+            account,
+            tokens,
+            code_sent_for,
+            may_enrol_first,
+            enrolment,
+        })
+    }
+
+    /// Step 2 with an authenticator app: checks the code for the attempt's own token, records
+    /// its time step (so the same code never works twice), ends the attempt and opens a session.
+    pub async fn verify_totp(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let (_, account, key) = self.counted_guess(attempt, Factor::Totp, client).await?;
+        // Scoped by the attempt's account: another account's token id is simply not found.
+        let token = self
+            .store
+            .token(account.id, token)
+            .await?
+            .filter(|t| t.kind == TokenKind::Totp && t.state == TokenState::Active)
+            .ok_or(AuthError::UnusableToken)?;
+        let sealed = self
+            .store
+            .token_secret(token.id)
+            .await?
+            .ok_or(AuthError::UnusableToken)?;
+        let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
+        let now = self.clock.now().unix_secs();
+        let accepted = match secret.verify(code, now, token.last_totp_step) {
+            // OTP-6: the conditional update lets exactly one of two racing submissions through.
+            Some(step) => {
+                self.store
+                    .record_totp_use(token.id, account.id, step)
+                    .await?
+            }
+            None => false,
+        };
+        if !accepted {
+            // A right code that is no longer accepted is a replay (OTP-7): logged and told.
+            if secret.verify(code, now, None).is_some() {
+                self.store
+                    .audit(
+                        own_event(
+                            AuditAction::TotpReplay,
+                            AuditOutcome::Denied,
+                            account.id,
+                            client,
+                        )
+                        .details(serde_json::json!({ "token_id": token.id.0 })),
+                    )
+                    .await?;
+                self.notify(
+                    &account,
+                    &notify::totp_replay_notice(&account.display_name, &self.public_url),
+                )
+                .await?;
+            }
+            return Err(self.second_factor_failed(&key, &account, client).await?);
+        }
+        self.second_factor_passed(attempt, &key, &account, token.id, client)
+            .await
+    }
+
+    /// Sends a sign-in code to an SMS or email token of the attempt's account (OOB-3..OOB-6,
+    /// OOB-9). A resend replaces the previous code. Returns the token, to show where it went.
+    pub async fn send_code(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<Token, AuthError> {
+        let account = self.attempt_account(attempt).await?;
+        let token = self
+            .store
+            .token(account.id, token)
+            .await?
+            .filter(|t| {
+                matches!(t.kind, TokenKind::Sms | TokenKind::Email) && t.state == TokenState::Active
+            })
+            .ok_or(AuthError::UnusableToken)?;
+        let mut keys = vec![ThrottleKey::account_sends(account.id)];
+        if let Some(ip) = &client.ip {
+            keys.push(ThrottleKey::ip(ip, Scope::CodeSend));
+        }
+        for key in &keys {
+            self.counted(key, account.id, client, "sends").await?;
+        }
+        let code = OobCode::generate();
+        let hash = code.hash(&self.codes, attempt, token.id);
+        let message =
+            notify::sign_in_code_message(&token, &account.display_name, &code, OOB_CODE_TTL)?;
+        self.store
+            .issue_oob_code(attempt, token.id, hash, message)
+            .await
+            .map_err(|e| match e {
+                DomainError::NotFound(_) => AuthError::AttemptExpired,
+                other => other.into(),
+            })?;
+        self.store
+            .audit(
+                own_event(
+                    AuditAction::CodeSent,
+                    AuditOutcome::Success,
+                    account.id,
+                    client,
+                )
+                .details(serde_json::json!({
+                    "token_id": token.id.0,
+                    "channel": token.kind.as_str(),
+                })),
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Step 2 with a code sent by SMS or email: accepted once, in this attempt only.
+    pub async fn verify_code(
+        &self,
+        attempt: &SessionToken,
+        token: TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let (_, account, key) = self
+            .counted_guess(attempt, Factor::OutOfBand, client)
+            .await?;
+        let accepted = match OobCode::normalise(code) {
+            Some(code) => {
+                let hash = code.hash(&self.codes, attempt, token);
+                self.store.consume_oob_code(attempt, token, hash).await?
+            }
+            None => false,
+        };
+        if !accepted {
+            return Err(self.second_factor_failed(&key, &account, client).await?);
+        }
+        self.second_factor_passed(attempt, &key, &account, token, client)
+            .await
+    }
+
+    /// A second-factor guess in `attempt`: its row (which binds a first enrolment), its active
+    /// account and that account's throttle key for `factor`, the guess already counted there
+    /// ([`Self::gate`]).
+    pub(super) async fn counted_guess(
+        &self,
+        attempt: &SessionToken,
+        factor: Factor,
+        client: &Client,
+    ) -> Result<(crate::LoginAttempt, Account, ThrottleKey), AuthError> {
+        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
+        let key = ThrottleKey::account_factor(account.id, factor);
+        self.gate(&key, &account, client).await?;
+        Ok((attempt_row, account, key))
+    }
+
+    /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,
+    /// RL-1, RL-6); refuses when the factor is delayed or blocked.
+    pub(crate) async fn gate(
+        &self,
+        key: &ThrottleKey,
+        account: &Account,
+        client: &Client,
+    ) -> Result<(), AuthError> {
+        self.counted(key, account.id, client, key.as_str()).await
+    }
+
+    /// Counts one hit on `key`; when it is delayed or refused, audits `rate_limited` with the
+    /// limit named `what` and refuses.
+    async fn counted(
+        &self,
+        key: &ThrottleKey,
+        account: AccountId,
+        client: &Client,
+        what: &str,
+    ) -> Result<(), AuthError> {
+        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+            self.audit_rate_limited(Some(account), client, what).await?;
+            return Err(error);
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn second_factor_failed(
+        &self,
+        key: &ThrottleKey,
+        account: &Account,
+        client: &Client,
+    ) -> Result<AuthError, AuthError> {
+        if let Some(factor) = key.factor() {
+            crate::telemetry::sign_in_step(factor, "failure");
+        }
+        self.store
+            .audit(own_event(
+                AuditAction::SignInSecondFactor,
+                AuditOutcome::Failure,
+                account.id,
+                client,
+            ))
+            .await?;
+        // AU-6: the password was right but the second factor wrong, several times running.
+        let failures = self
+            .store
+            .throttle_record(key)
+            .await?
+            .map(|r| r.failures)
+            .unwrap_or(0);
+        if failures == SECOND_FACTOR_NOTICE_AFTER {
+            self.notify(
+                account,
+                &notify::second_factor_failures_notice(&account.display_name, &self.public_url),
+            )
+            .await?;
+        }
+        Ok(AuthError::InvalidCode)
+    }
+
+    /// The second step passed with `token`: a full session (see `open_session`), audited.
+    pub(super) async fn second_factor_passed(
+        &self,
+        attempt: &SessionToken,
+        key: &ThrottleKey,
+        account: &Account,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), AuthError> {
+        let audit = own_event(
+            AuditAction::SignInSecondFactor,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        )
+        .details(serde_json::json!({ "token_id": token.0 }));
+        let session = self
+            .open_session(
+                attempt,
+                key,
+                account,
+                SessionScope::Full,
+                None,
+                audit,
+                &[],
+                client,
+            )
+            .await?;
+        Ok((account.clone(), session))
+    }
+}

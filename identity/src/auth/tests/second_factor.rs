@@ -1,0 +1,277 @@
+//! The second step: codes from an authenticator app or sent by email, once each, in their own
+//! attempt, throttled, told.
+
+use super::*;
+
+#[tokio::test]
+async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
+    let f = fixture(testing::sqlite().await).await;
+    let code = code_at(T0);
+    assert_eq!(code, "081804"); // RFC 6238 vector, 6 digits
+    let ok = f
+        .auth
+        .check_password("alice", PASSWORD.into(), &Client::default())
+        .await
+        .unwrap();
+    let (_, session) = f
+        .auth
+        .verify_totp(&ok.attempt, f.alice_token, &code, &Client::default())
+        .await
+        .unwrap();
+    let caller = f.auth.authorize(&session).await.unwrap();
+    assert_eq!(caller.account().id, f.alice);
+    // SE-2: the session token is not the attempt token, and the attempt is spent.
+    assert_ne!(session.as_str(), ok.attempt.as_str());
+    assert!(matches!(
+        f.auth.pending(&ok.attempt).await,
+        Err(AuthError::AttemptExpired)
+    ));
+
+    // The same code in a new attempt: refused, as is the previous step's code.
+    let again = f
+        .auth
+        .check_password("alice", PASSWORD.into(), &Client::default())
+        .await
+        .unwrap();
+    for code in [code_at(T0), code_at(T0 - 30)] {
+        assert!(matches!(
+            f.auth
+                .verify_totp(&again.attempt, f.alice_token, &code, &Client::default())
+                .await,
+            Err(AuthError::InvalidCode)
+        ));
+    }
+    // The next step's code works (OTP-5 window, later than the last accepted step).
+    f.clock.advance(Duration::from_secs(30));
+    f.auth
+        .verify_totp(
+            &again.attempt,
+            f.alice_token,
+            &code_at(T0 + 30),
+            &Client::default(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn ac_2_another_accounts_token_is_never_checked() {
+    let f = fixture(testing::sqlite().await).await;
+    let ok = f
+        .auth
+        .check_password("alice", PASSWORD.into(), &Client::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.auth
+            .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), &Client::default())
+            .await,
+        Err(AuthError::UnusableToken)
+    ));
+}
+
+#[tokio::test]
+async fn an_expired_attempt_must_start_again() {
+    let f = fixture(testing::sqlite().await).await;
+    let ok = f
+        .auth
+        .check_password("alice", PASSWORD.into(), &Client::default())
+        .await
+        .unwrap();
+    f.clock.advance(LOGIN_ATTEMPT_TTL + Duration::from_secs(1));
+    let now = T0 + LOGIN_ATTEMPT_TTL.as_secs() as i64 + 1;
+    assert!(matches!(
+        f.auth
+            .verify_totp(
+                &ok.attempt,
+                f.alice_token,
+                &code_at(now),
+                &Client::default()
+            )
+            .await,
+        Err(AuthError::AttemptExpired)
+    ));
+}
+
+#[tokio::test]
+async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
+    let f = fixture(testing::sqlite().await).await;
+    let ok = password_step(&f, "alice").await;
+    for _ in 0..5 {
+        let err = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCode), "{err:?}");
+    }
+    // The sixth guess waits; the right code does too: no guess is checked while delayed.
+    let err = f
+        .auth
+        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuthError::RateLimited {
+                retry_after_secs: 1
+            }
+        ),
+        "{err:?}"
+    );
+    f.clock.advance(Duration::from_secs(2));
+    f.auth
+        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .await
+        .unwrap();
+    let record = f
+        .auth
+        .store()
+        .throttle_record(&ThrottleKey::account_factor(f.alice, Factor::Totp))
+        .await
+        .unwrap();
+    assert!(record.is_none_or(|r| r.failures == 0), "{record:?}");
+}
+
+#[tokio::test]
+async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
+    let f = fixture(testing::sqlite().await).await;
+    let mut attempt = password_step(&f, "alice").await.attempt;
+    let mut wrong = 0;
+    while wrong < 100 {
+        match f
+            .auth
+            .verify_totp(&attempt, f.alice_token, "000000", &no_client())
+            .await
+        {
+            Err(AuthError::InvalidCode) => wrong += 1,
+            // RL-3: delays, which the clock waits out...
+            Err(AuthError::RateLimited { retry_after_secs }) => {
+                f.clock.advance(Duration::from_secs(retry_after_secs))
+            }
+            // ...longer than a sign-in attempt lives: sign in again.
+            Err(AuthError::AttemptExpired) => {
+                attempt = password_step(&f, "alice").await.attempt;
+            }
+            other => panic!("after {wrong} wrong codes: {:?}", other.map(|_| ())),
+        }
+    }
+    attempt = password_step(&f, "alice").await.attempt;
+    let now = f.clock.now().unix_secs() as i64;
+    assert!(matches!(
+        f.auth
+            .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+            .await,
+        Err(AuthError::Blocked)
+    ));
+    f.clock.advance(Duration::from_secs(365 * 86_400));
+    attempt = password_step(&f, "alice").await.attempt;
+    let now = f.clock.now().unix_secs() as i64;
+    assert!(matches!(
+        f.auth
+            .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+            .await,
+        Err(AuthError::Blocked)
+    ));
+    // Another factor still works.
+    f.auth
+        .send_code(&attempt, f.alice_email, &no_client())
+        .await
+        .unwrap();
+    let code = code_sent_to(&f, "alice.codes@example.org").await;
+    f.auth
+        .verify_code(&attempt, f.alice_email, &code, &no_client())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn au_6_three_wrong_second_factors_tell_the_owner() {
+    let f = fixture(testing::sqlite().await).await;
+    let ok = password_step(&f, "alice").await;
+    for _ in 0..3 {
+        let _ = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+            .await;
+    }
+    let messages = f.auth.store().outbox_messages(10).await.unwrap();
+    assert_eq!(messages.len(), 1, "one notice to the one confirmed contact");
+    assert_eq!(messages[0].recipient, "alice@example.org");
+    assert!(!messages[0].body.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn otp_7_a_replayed_code_is_audited_and_told() {
+    let f = fixture(testing::sqlite().await).await;
+    for _ in 0..2 {
+        let ok = password_step(&f, "alice").await;
+        let _ = f
+            .auth
+            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .await;
+    }
+    assert!(audit_actions(&f)
+        .await
+        .contains(&"totp.replay:denied".to_string()));
+    assert_eq!(f.auth.store().outbox_messages(10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
+    let f = fixture(testing::sqlite().await).await;
+    let a = password_step(&f, "alice").await;
+    let b = password_step(&f, "alice").await;
+    f.auth
+        .send_code(&a.attempt, f.alice_email, &no_client())
+        .await
+        .unwrap();
+    let pending = f.auth.pending(&a.attempt).await.unwrap();
+    assert_eq!(pending.code_sent_for, Some(f.alice_email));
+    let code = code_sent_to(&f, "alice.codes@example.org").await;
+    // Not in another attempt, not with a TOTP token, not a wrong code.
+    assert!(matches!(
+        f.auth
+            .verify_code(&b.attempt, f.alice_email, &code, &no_client())
+            .await,
+        Err(AuthError::InvalidCode)
+    ));
+    assert!(matches!(
+        f.auth
+            .send_code(&a.attempt, f.alice_token, &no_client())
+            .await,
+        Err(AuthError::UnusableToken)
+    ));
+    f.auth
+        .verify_code(&a.attempt, f.alice_email, &code, &no_client())
+        .await
+        .unwrap();
+    let c = password_step(&f, "alice").await;
+    assert!(matches!(
+        f.auth
+            .verify_code(&c.attempt, f.alice_email, &code, &no_client())
+            .await,
+        Err(AuthError::InvalidCode)
+    ));
+}
+
+#[tokio::test]
+async fn oob_9_sends_are_limited_per_account() {
+    let f = fixture(testing::sqlite().await).await;
+    let a = password_step(&f, "alice").await;
+    for _ in 0..5 {
+        f.auth
+            .send_code(&a.attempt, f.alice_email, &no_client())
+            .await
+            .unwrap();
+    }
+    assert!(matches!(
+        f.auth
+            .send_code(&a.attempt, f.alice_email, &no_client())
+            .await,
+        Err(AuthError::RateLimited { .. })
+    ));
+    let sent = f.auth.store().outbox_messages(50).await.unwrap();
+    assert_eq!(sent.len(), 5);
+}

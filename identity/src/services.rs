@@ -1,0 +1,61 @@
+//! [`Identity`]: every service of this crate, built once on one store, key, clock and policy.
+//! The web layer and the command line hold one and call its services; they never assemble the
+//! services themselves.
+
+use std::sync::Arc;
+
+use crate::{
+    Authenticator, Clock, Console, EmergencyAccess, EmergencyPolicy, Enrolment, PasswordHasher,
+    Result, SeedCipher, Store, TokenService,
+};
+
+/// The services, sharing one store (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// Sign-in, sessions, the capability types' source ([`Authenticator::authorize`]).
+    pub auth: Authenticator,
+    /// The token list and removal ("I lost this device"), block and unblock.
+    pub tokens: TokenService,
+    /// Adding tokens and contacts.
+    pub enrolment: Enrolment,
+    /// The Emergency Access wizard, codes and the restricted session.
+    pub emergency: EmergencyAccess,
+    /// The operational console.
+    pub console: Console,
+    store: Store,
+}
+
+impl Identity {
+    /// Builds every service. `public_url` is the configured base URL put in notices and links
+    /// (never one taken from a request). Refuses an emergency `policy` outside its bounds.
+    pub fn new(
+        store: Store,
+        hasher: PasswordHasher,
+        cipher: Arc<SeedCipher>,
+        clock: Arc<dyn Clock>,
+        public_url: &str,
+        policy: EmergencyPolicy,
+    ) -> Result<Self> {
+        let auth = Authenticator::new(
+            store.clone(),
+            hasher.clone(),
+            cipher.clone(),
+            clock.clone(),
+            public_url,
+        );
+        let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy)?;
+        Ok(Self {
+            tokens: TokenService::new(store.clone(), public_url),
+            enrolment: Enrolment::new(store.clone(), hasher, cipher, clock, public_url),
+            console: Console::new(store.clone(), emergency.clone(), public_url),
+            emergency,
+            auth,
+            store,
+        })
+    }
+
+    /// Whether the database answers (the readiness check).
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+}
