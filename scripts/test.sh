@@ -20,10 +20,10 @@ step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
 step "unit, store (SQLite + PostgreSQL) and HTTP tests (cargo test)"
-cargo test -p identity -p app -p server --color never 2>&1 | tee "$logs/cargo.txt"
+cargo test -p mayi-types -p identity -p app -p server --color never 2>&1 | tee "$logs/cargo.txt"
 
 step "lints (clippy, each package on its own target)"
-cargo clippy -p identity -p app -p server -p xtask --all-targets -- -D warnings
+cargo clippy -p mayi-types -p identity -p app -p server -p xtask --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 
 step "building the site (release front end) and the server"

@@ -59,10 +59,12 @@ mod emergency;
 mod enrol;
 mod error;
 mod guard;
+mod housekeeping;
 mod limits;
 mod notify;
 mod oob;
 mod password;
+mod provision;
 mod secret;
 mod services;
 mod session;
@@ -174,3 +176,7 @@ pub use store::SearchMode;
 // Waiting period by trust: remembered browsers (issue 13 item 5).
 pub use browsers::BrowserList;
 pub use store::{RememberedBrowser, RememberedBrowserId, REMEMBERED_BROWSER_TTL};
+
+// Provisioning from the command line, audited, and housekeeping (issue 16 item 1).
+pub use housekeeping::{Housekeeping, OUTBOX_KEEP};
+pub use provision::{ImportedToken, NewAccountRequest, Provisioning};

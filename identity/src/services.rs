@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::{
-    Authenticator, Clock, Console, EmergencyAccess, EmergencyPolicy, Enrolment, PasswordHasher,
-    Result, SeedCipher, Store, TokenService,
+    Authenticator, Clock, Console, EmergencyAccess, EmergencyPolicy, Enrolment, Housekeeping,
+    PasswordHasher, Provisioning, Result, SeedCipher, Store, TokenService,
 };
 
 /// The services, sharing one store (cheap to clone).
@@ -22,6 +22,10 @@ pub struct Identity {
     pub emergency: EmergencyAccess,
     /// The operational console.
     pub console: Console,
+    /// Account creation, token import and role changes from the command line, audited.
+    pub provisioning: Provisioning,
+    /// The periodic purges of expired rows.
+    pub housekeeping: Housekeeping,
     store: Store,
 }
 
@@ -46,6 +50,13 @@ impl Identity {
         let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy)?;
         Ok(Self {
             tokens: TokenService::new(store.clone(), public_url),
+            provisioning: Provisioning::new(
+                store.clone(),
+                hasher.clone(),
+                cipher.clone(),
+                public_url,
+            ),
+            housekeeping: Housekeeping::new(store.clone()),
             enrolment: Enrolment::new(store.clone(), hasher, cipher, clock, public_url),
             console: Console::new(store.clone(), emergency.clone(), public_url),
             emergency,

@@ -33,6 +33,8 @@
 //! Exit status: 0 when every sign-in succeeded (whatever the ratio), 1 on any failure, 2 on bad
 //! arguments.
 
+mod measure;
+#[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::net::SocketAddr;
@@ -41,10 +43,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use app::ssr::{AppState, Settings};
-use identity::{PasswordHasher, SeedCipher, SystemClock, TOTP_STEP_SECS};
-use leptos::prelude::LeptosOptions;
-use support::*;
+use identity::TOTP_STEP_SECS;
+use measure::*;
+use support::{
+    fixtures::cipher,
+    harness::{router_for, site},
+    remote::Remote,
+};
 
 const TARGET_RATIO: f64 = 0.8;
 /// Accounts are sized for this much more than argon2's ceiling, so that none is reused within
@@ -104,25 +109,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .try_init();
 
-    // The same runtime as `mayi-id` builds (`server::cli::main`): one worker per core.
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("signin bench: cannot start the tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("signin bench: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_on_runtime("signin bench", run(options))
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -186,11 +173,7 @@ async fn run(options: Options) -> Result<bool, String> {
     let load_before = load_average();
 
     // 1. argon2, alone.
-    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
-    let hash = hasher
-        .hash(&password())
-        .await
-        .map_err(|e| format!("hashing the benchmark password: {e}"))?;
+    let (hasher, hash) = hasher_and_hash().await?;
     let argon2_cpu_before = CpuSample::now();
     let argon2 = argon2_mean(&hasher, &hash).await?;
     let argon2_cpu = CpuSample::now().since(&argon2_cpu_before);
@@ -217,7 +200,8 @@ async fn run(options: Options) -> Result<bool, String> {
     let window = options.duration.min(REUSE_AFTER).as_secs_f64();
     let wanted = (rate_bound * window).ceil() as usize + options.concurrency;
     let account_count = wanted.clamp(50, MAX_ACCOUNTS);
-    let cipher = Arc::new(SeedCipher::from_key_bytes([42; 32]));
+    // The router's key: the accounts' seeds are sealed with it.
+    let cipher = Arc::new(cipher());
     let setup_started = Instant::now();
     let accounts = create_accounts(&test_store, &hash, &cipher, "bench", account_count).await?;
     let setup = setup_started.elapsed();
@@ -228,27 +212,15 @@ async fn run(options: Options) -> Result<bool, String> {
     );
 
     // 3. the real router on loopback.
-    let site = tempfile::tempdir().map_err(|e| format!("temporary site root: {e}"))?;
-    std::fs::create_dir_all(site.path().join("pkg")).map_err(|e| e.to_string())?;
-    let state = AppState::build(
-        LeptosOptions::builder()
-            .output_name("mayi-id")
-            .site_root(site.path().to_string_lossy().to_string())
-            .site_pkg_dir("pkg")
-            .build(),
-        test_store.store.clone(),
+    let site = site();
+    let router = router_for(
+        &test_store,
+        site.path(),
         hasher.clone(),
-        Arc::clone(&cipher),
-        Arc::new(SystemClock),
-        Settings {
-            public_url: "http://127.0.0.1:3000".into(),
-            dev: true,
-            trusted_proxies: Vec::new(),
-        },
+        true,
+        Vec::new(),
         identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
-    )
-    .map_err(|e| e.to_string())?;
-    let router = server::http::router(state);
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("cannot listen on loopback: {e}"))?;
@@ -268,44 +240,21 @@ async fn run(options: Options) -> Result<bool, String> {
 
     // One sign-in first: a broken flow stops here, with its reason, before any measurement.
     let next = Arc::new(AtomicUsize::new(0));
-    let smoke_client = http_client()?;
-    if let Err(failure) = sign_in_once(&smoke_client, &base, &accounts, &next).await {
+    if let Err(failure) = sign_in_once(&Remote::new(&base)?, &accounts, &next).await {
         let _ = stop.send(());
         return Err(format!("the first sign-in failed: {failure}"));
     }
 
     // 4. the load.
     let cpu_before = CpuSample::now();
-    let started = Instant::now();
-    let deadline = started + options.duration;
-    let mut users = tokio::task::JoinSet::new();
-    for _ in 0..options.concurrency {
-        let client = http_client()?;
-        let base = base.clone();
-        let accounts = Arc::clone(&accounts);
-        let next = Arc::clone(&next);
-        users.spawn(async move {
-            let mut result = UserResult::default();
-            while Instant::now() < deadline {
-                match sign_in_once(&client, &base, &accounts, &next).await {
-                    Ok(signed_in) => result.successes.push(signed_in.timing),
-                    Err(failure) => {
-                        *result.failures.entry(failure.to_string()).or_default() += 1;
-                    }
-                }
-            }
-            result
-        });
-    }
-    let mut total = UserResult::default();
-    while let Some(joined) = users.join_next().await {
-        let result = joined.map_err(|e| format!("a virtual user panicked: {e}"))?;
-        total.successes.extend(result.successes);
-        for (failure, count) in result.failures {
-            *total.failures.entry(failure).or_default() += count;
-        }
-    }
-    let elapsed = started.elapsed();
+    let (total, elapsed, _) = sign_in_load(
+        &base,
+        options.concurrency,
+        &accounts,
+        &next,
+        options.duration,
+    )
+    .await?;
     let cpu = CpuSample::now().since(&cpu_before);
     let _ = stop.send(());
     let _ = server.await;

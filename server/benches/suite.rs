@@ -31,21 +31,27 @@
 //! Every load is bounded in time and count; every request has a timeout. Exit status 0 when
 //! every request succeeded (whatever the figures), 1 otherwise, 2 on bad arguments.
 
+mod measure;
+#[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::http::Request;
 use identity::{
-    testing::TestStore, CodeHasher, EmergencyCode, PasswordHasher, SeedCipher, Timestamp,
-    EMERGENCY_CODE_KEY_LABEL, LOGIN_ATTEMPT_TTL,
+    testing::TestStore, CodeHasher, EmergencyCode, SeedCipher, Timestamp, EMERGENCY_CODE_KEY_LABEL,
 };
-use reqwest::header;
-use support::*;
+use measure::*;
+use support::{
+    client::{get, page, post, verify_totp, with_header},
+    fixtures::{attempt_cookie, now_secs},
+    remote::{error_chain, free_port, serve, Process, Remote},
+};
 
 const VIRTUAL_USERS: usize = 4;
 /// Accounts for the sign-in load are sized for this much more than argon2's ceiling.
@@ -97,24 +103,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("bench: cannot start the tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(run(options)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
-            eprintln!("bench: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    run_on_runtime("bench", run(options))
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
@@ -200,121 +189,35 @@ fn hello_world(port: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// A child process killed when dropped.
-struct Process {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Process {
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Peak resident set size so far (`VmHWM`), in bytes.
-    fn peak_rss(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb * 1024)
-    }
-
-    /// CPU time (user + system) so far, in seconds.
-    fn cpu_seconds(&self) -> Option<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(ticks as f64 / 100.0)
-    }
-
-    async fn wait_ready(self, path: &str) -> Result<Self, String> {
-        let client = http_client()?;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = client
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ready {
-                return Ok(self);
-            }
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "{} did not become ready: {}",
-                    self.base,
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-fn free_port() -> Result<u16, String> {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| format!("no free port on loopback: {e}"))
-}
-
 /// `mayi-id serve` on `url`, as an operator would start it (its default log level, its own
 /// pools), development mode only so that no SMTP server or SMS gateway is needed (messages are
 /// logged instead) and plain-http cookies work. Every client is 127.0.0.1, so the per-address
 /// windows are raised as for a campus behind one NAT.
 async fn start_server(options: &Options, url: &str, dir: &Path) -> Result<Process, String> {
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let log = dir.join("server.log");
-    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let child = Command::new(&options.binary)
-        .arg("serve")
-        .env("MAYI_DATABASE_URL", url)
-        .env("MAYI_LISTEN", format!("127.0.0.1:{port}"))
-        .env("MAYI_PUBLIC_URL", &base)
-        .env("MAYI_DEV", "true")
-        .env("MAYI_SEED_KEY_FILE", dir.join("seed.key"))
-        .env("MAYI_SITE_ROOT", &options.site_root)
-        .env("MAYI_LIMIT_ADDRESS_FAILURES", "100000")
-        .env("MAYI_LIMIT_ADDRESS_SENDS", "100000")
-        .env("MAYI_LIMIT_ADDRESS_WIZARD_STARTS", "100000")
-        .env_remove("MAYI_LOG")
-        .stdout(Stdio::from(out))
-        .stderr(Stdio::from(err))
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", options.binary.display()))?;
-    Process { child, base, log }.wait_ready("/readyz").await
+    let raised = [
+        "MAYI_LIMIT_ADDRESS_FAILURES",
+        "MAYI_LIMIT_ADDRESS_SENDS",
+        "MAYI_LIMIT_ADDRESS_WIZARD_STARTS",
+    ]
+    .map(|name| (name, "100000".to_string()));
+    serve(
+        &options.binary,
+        "server",
+        url,
+        dir,
+        &options.site_root,
+        &raised,
+    )
+    .await
 }
 
 async fn start_hello_world() -> Result<Process, String> {
     let port = free_port()?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let log = std::env::temp_dir().join(format!("mayi-bench-hello-{port}.log"));
-    let out = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let child = Command::new(exe)
-        .args(["--hello-world", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(out))
-        .spawn()
-        .map_err(|e| format!("cannot start the hello-world server: {e}"))?;
-    Process {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        log,
-    }
-    .wait_ready("/")
-    .await
+    let mut command = Command::new(exe);
+    command.args(["--hello-world", &port.to_string()]);
+    Process::start(command, format!("http://127.0.0.1:{port}"), log, "/").await
 }
 
 /// Requests per second of one kind of request, `connections` keep-alive connections for
@@ -338,9 +241,14 @@ impl Rate {
     }
 }
 
-async fn measure_rate<F>(connections: usize, duration: Duration, request: F) -> Result<Rate, String>
+async fn measure_rate<F>(
+    base: &str,
+    connections: usize,
+    duration: Duration,
+    request: F,
+) -> Result<Rate, String>
 where
-    F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    F: Fn() -> Request<String> + Send + Sync + 'static,
 {
     let request = Arc::new(request);
     let sent = Arc::new(AtomicU64::new(0));
@@ -348,14 +256,14 @@ where
     let deadline = started + duration;
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..connections {
-        let client = http_client()?;
+        let remote = Remote::new(base)?;
         let request = Arc::clone(&request);
         let sent = Arc::clone(&sent);
         workers.spawn(async move {
             let (mut ok, mut failed, mut times) = (0u64, 0u64, Vec::new());
             while Instant::now() < deadline && sent.fetch_add(1, Ordering::Relaxed) < MAX_REQUESTS {
                 let at = Instant::now();
-                match request(&client).send().await {
+                match remote.execute(request()).await {
                     Ok(response) if response.status().is_success() => {
                         // Read the whole body: a request is done when its answer is.
                         if response.bytes().await.is_ok() {
@@ -386,19 +294,13 @@ where
     Ok(rate)
 }
 
-/// A second-factor check waiting to be made: the attempt cookie and the form to post.
-struct Verification {
-    cookie: String,
-    form: Vec<(&'static str, String)>,
-}
-
 /// Posts each verification once, `connections` at a time, and counts those that opened a
 /// session (a `mayi_session` cookie).
 async fn measure_verifications(
     base: &str,
     path: &'static str,
     connections: usize,
-    queue: Vec<Verification>,
+    queue: Vec<Request<String>>,
 ) -> Result<Rate, String> {
     let queue = Arc::new(Mutex::new(VecDeque::from(queue)));
     let started = Instant::now();
@@ -406,32 +308,19 @@ async fn measure_verifications(
     let mut workers = tokio::task::JoinSet::new();
     let failures = Arc::new(AtomicUsize::new(0));
     for _ in 0..connections {
-        let client = http_client()?;
+        let remote = Remote::new(base)?;
         let queue = Arc::clone(&queue);
-        let base = base.to_string();
         let failures = Arc::clone(&failures);
         workers.spawn(async move {
             let mut times = Vec::new();
             loop {
                 let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
-                let Some(v) = next else { break };
+                let Some(request) = next else { break };
                 if Instant::now() > deadline {
                     break;
                 }
                 let at = Instant::now();
-                let response = client
-                    .post(format!("{base}{path}"))
-                    .header(header::ACCEPT, "application/json")
-                    .header(header::ORIGIN, &base)
-                    .header(header::COOKIE, &v.cookie)
-                    .form(&v.form)
-                    .send()
-                    .await;
-                let opened = match response {
-                    Ok(response) => expect_cookie(response, "mayi_session").await,
-                    Err(e) => Err(error_chain(&e)),
-                };
-                match opened {
+                match remote.cookie_from(request, "mayi_session").await {
                     Ok(_) => times.push(at.elapsed()),
                     Err(e) => {
                         if failures.fetch_add(1, Ordering::Relaxed) < 3 {
@@ -456,51 +345,6 @@ async fn measure_verifications(
         p50: quantile(&times, 0.5),
         p99: quantile(&times, 0.99),
     })
-}
-
-/// The sign-in load: `VIRTUAL_USERS` users for `duration`, each signing in again and again.
-async fn sign_in_load(
-    base: &str,
-    accounts: &Arc<Vec<BenchAccount>>,
-    duration: Duration,
-) -> Result<(UserResult, f64, Vec<String>), String> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let deadline = started + duration;
-    let mut users = tokio::task::JoinSet::new();
-    for _ in 0..VIRTUAL_USERS {
-        let client = http_client()?;
-        let base = base.to_string();
-        let accounts = Arc::clone(accounts);
-        let next = Arc::clone(&next);
-        users.spawn(async move {
-            let mut result = UserResult::default();
-            let mut sessions = Vec::new();
-            while Instant::now() < deadline {
-                match sign_in_once(&client, &base, &accounts, &next).await {
-                    Ok(signed_in) => {
-                        result.successes.push(signed_in.timing);
-                        if sessions.len() < 4 {
-                            sessions.push(signed_in.session);
-                        }
-                    }
-                    Err(failure) => *result.failures.entry(failure).or_default() += 1,
-                }
-            }
-            (result, sessions)
-        });
-    }
-    let mut total = UserResult::default();
-    let mut sessions = Vec::new();
-    while let Some(joined) = users.join_next().await {
-        let (result, s) = joined.map_err(|e| format!("a virtual user panicked: {e}"))?;
-        total.successes.extend(result.successes);
-        for (failure, count) in result.failures {
-            *total.failures.entry(failure).or_default() += count;
-        }
-        sessions.extend(s);
-    }
-    Ok((total, started.elapsed().as_secs_f64(), sessions))
 }
 
 struct SignInRow {
@@ -563,9 +407,20 @@ async fn run_backend(
     let base = server.base.clone();
 
     // Sign-ins first: nothing else has warmed anything.
-    let cpu_before = server.cpu_seconds();
-    let (result, seconds, sessions) = sign_in_load(&base, &signin_accounts, options.signin).await?;
-    let cpu = server.cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
+    let cpu_before = cpu_seconds(server.pid());
+    let next = Arc::new(AtomicUsize::new(0));
+    let (result, elapsed, sessions) = sign_in_load(
+        &base,
+        VIRTUAL_USERS,
+        &signin_accounts,
+        &next,
+        options.signin,
+    )
+    .await?;
+    let seconds = elapsed.as_secs_f64();
+    let cpu = cpu_seconds(server.pid())
+        .zip(cpu_before)
+        .map(|(a, b)| a - b);
     let successes = result.successes.len();
     let totals = sorted(result.successes.iter().map(|t| t.total()).collect());
     for (failure, n) in &result.failures {
@@ -590,7 +445,7 @@ async fn run_backend(
         Some(_) => return Err("no sign-in succeeded: the other rows need a session".into()),
         None => None,
     };
-    let rss = server.peak_rss();
+    let rss = peak_rss(server.pid());
     drop(server);
     drop(store);
     Ok((row, rows, rss))
@@ -607,28 +462,15 @@ async fn other_rows(
     let base = server.base.clone();
     let connections = options.connections;
 
-    let page = {
-        let url = format!("{base}/login");
-        measure_rate(connections, options.rps, move |c| {
-            c.get(&url).header(header::ACCEPT, "text/html")
-        })
-        .await?
-    };
+    let page = measure_rate(&base, connections, options.rps, || page("/login", "")).await?;
     eprintln!("bench: sign-in page: {:.0} requests/s", page.per_second());
 
     let tokens = {
-        let url = format!("{base}/api/my_tokens");
-        let origin = base.clone();
         let sessions: Vec<String> = sessions.to_vec();
         let next = AtomicUsize::new(0);
-        measure_rate(connections, options.rps, move |c| {
+        measure_rate(&base, connections, options.rps, move || {
             let cookie = &sessions[next.fetch_add(1, Ordering::Relaxed) % sessions.len()];
-            c.post(&url)
-                .header(header::ACCEPT, "application/json")
-                .header(header::ORIGIN, &origin)
-                .header(header::COOKIE, cookie)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body("")
+            post("/api/my_tokens", "", cookie)
         })
         .await?
     };
@@ -636,29 +478,24 @@ async fn other_rows(
 
     let hello = {
         let hello = start_hello_world().await?;
-        let url = format!("{}/", hello.base);
-        measure_rate(connections, options.rps, move |c| c.get(&url)).await?
+        measure_rate(&hello.base, connections, options.rps, || get("/")).await?
     };
     eprintln!("bench: hello world: {:.0} requests/s", hello.per_second());
 
     // Step 2 of sign-in with a TOTP code, each on an attempt made in the database beforehand.
-    let now = unix_secs();
+    let now = now_secs();
     let mut queue = Vec::with_capacity(verify.len());
     for account in verify.iter() {
-        let attempt = store
-            .create_login_attempt(account.account, LOGIN_ATTEMPT_TTL)
+        let cookie = attempt_cookie(store, account.account)
             .await
             .map_err(|e| e.detail())?;
-        queue.push(Verification {
-            cookie: format!("mayi_signin={}", attempt.as_str()),
-            form: vec![
-                ("token_id", account.token.0.to_string()),
-                ("kind", "totp".into()),
-                ("code", account.secret.code_at(now)),
-            ],
-        });
+        queue.push(verify_totp(
+            &cookie,
+            account.token.0,
+            &account.secret.code_at(now),
+        ));
     }
-    if unix_secs() / identity::TOTP_STEP_SECS != now / identity::TOTP_STEP_SECS {
+    if now_secs() / identity::TOTP_STEP_SECS != now / identity::TOTP_STEP_SECS {
         // The codes stay valid one step either side (OTP-3 drift window): still fine.
         eprintln!("bench: the TOTP step changed while preparing (codes still within the window)");
     }
@@ -684,14 +521,14 @@ async fn other_rows(
             )
             .await
             .map_err(|e| e.detail())?;
-        let attempt = store
-            .create_login_attempt(account.account, LOGIN_ATTEMPT_TTL)
+        let cookie = attempt_cookie(store, account.account)
             .await
             .map_err(|e| e.detail())?;
-        queue.push(Verification {
-            cookie: format!("mayi_signin={}", attempt.as_str()),
-            form: vec![("code", code.grouped().to_string())],
-        });
+        queue.push(post(
+            "/api/verify_emergency",
+            &format!("code={}", code.grouped().as_str()),
+            &cookie,
+        ));
     }
     let emergency =
         measure_verifications(&base, "/api/verify_emergency", connections, queue).await?;
@@ -731,12 +568,9 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
                 )
             })
     };
-    let client = http_client()?;
-    let html = client
-        .get(format!("{base}/login"))
-        .header(header::ACCEPT, "text/html")
-        .header(header::ACCEPT_ENCODING, "br, gzip")
-        .send()
+    let request = with_header(page("/login", ""), "accept-encoding", "br, gzip");
+    let html = Remote::new(base)?
+        .execute(request)
         .await
         .map_err(|e| error_chain(&e))?
         .bytes()
@@ -756,11 +590,7 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
 async fn run(options: Options) -> Result<bool, String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let load_before = load_average();
-    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
-    let hash = hasher
-        .hash(&password())
-        .await
-        .map_err(|e| format!("hashing the benchmark password: {e}"))?;
+    let (hasher, hash) = hasher_and_hash().await?;
     let argon2 = argon2_mean(&hasher, &hash).await?;
     eprintln!("bench: argon2 {:.1} ms per hash", ms(argon2.mean));
     // The same verifications with one job per core at once: what the machine really sustains

@@ -1,17 +1,20 @@
 //! The `mayi-id` command line: `serve` (the default), `migrate`, user and token administration,
 //! and `demo`. Every command validates all of its input before writing anything; a bad argument
-//! gets a clear message, a non-zero exit status, and no change.
+//! gets a clear message, a non-zero exit status, and no change. Accounts, imported tokens and
+//! role changes (the demo data's too) go through [`Provisioning`], which audits each one in the
+//! transaction that writes it.
 
 use std::{
     io::{IsTerminal, Read},
     path::PathBuf,
     process::ExitCode,
+    sync::Arc,
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
 use identity::{
-    AccountState, ContactValue, Email, NewAccount, NewContact, NewToken, Password, PasswordHasher,
-    PhoneNumber, Role, Store, TokenKind, TokenState, TotpSecret, Username,
+    Email, ImportedToken, NewAccountRequest, Password, PasswordHasher, PhoneNumber, Provisioning,
+    Role, TokenKind, TotpSecret, Username,
 };
 
 use crate::{config::Config, runtime};
@@ -208,16 +211,17 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 role.into(),
             )?;
             let password = read_password(&request.username)?;
-            let store = runtime::open_store(&config).await?;
-            let id = request.create(&store, password).await?;
-            println!("created account {} (id {})", request.username, id.0);
+            let provisioning = provisioning(&config).await?;
+            let username = request.username.clone();
+            let id = request.create(&provisioning, password).await?;
+            println!("created account {username} (id {})", id.0);
             Ok(())
         }
         Command::User(UserCommand::SetRole { username, role }) => {
             let username = Username::parse(&username).map_err(|e| e.to_string())?;
-            let store = runtime::open_store(&config).await?;
+            let provisioning = provisioning(&config).await?;
             let role: Role = role.into();
-            store
+            provisioning
                 .set_role(&username, role)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -242,19 +246,31 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 &label,
                 &device,
             )?;
-            let store = runtime::open_store(&config).await?;
-            let cipher = runtime::open_cipher(&config)?;
-            let id = import.apply(&store, &cipher).await?;
-            println!("imported token {} for {}", id.0, import.username);
+            let provisioning = provisioning(&config).await?;
+            let username = import.username.clone();
+            let id = import.apply(&provisioning).await?;
+            println!("imported token {} for {username}", id.0);
             Ok(())
         }
         Command::Demo => {
-            let store = runtime::open_store(&config).await?;
-            demo_allowed(&store, config.dev).await?;
-            let cipher = runtime::open_cipher(&config)?;
-            seed_demo(&store, &cipher).await
+            let provisioning = provisioning(&config).await?;
+            demo_allowed(&provisioning, config.dev).await?;
+            seed_demo(&provisioning).await
         }
     }
+}
+
+/// The provisioning service on the configured database (migrated), seed key and public URL.
+async fn provisioning(config: &Config) -> Result<Provisioning, String> {
+    let store = runtime::open_store(config).await?;
+    let cipher = runtime::open_cipher(config)?;
+    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    Ok(Provisioning::new(
+        store,
+        hasher,
+        Arc::new(cipher),
+        &config.public_url,
+    ))
 }
 
 /// Reads the new account's password from a prompt (asked twice) or, when input is not a
@@ -283,9 +299,7 @@ fn read_password(username: &Username) -> Result<Password, String> {
 #[derive(Debug)]
 pub struct NewUserRequest {
     pub username: Username,
-    pub display_name: String,
-    pub role: Role,
-    pub contacts: Vec<NewContact>,
+    request: NewAccountRequest,
 }
 
 impl NewUserRequest {
@@ -302,60 +316,35 @@ impl NewUserRequest {
         let recovery = recovery_email
             .map(|e| Email::parse(e).map_err(|e| e.to_string()))
             .transpose()?;
-        let mut contacts: Vec<NewContact> = Vec::new();
-        // The same address given twice (or as --email and --recovery-email) is one contact.
-        let mut add = |value: ContactValue, is_recovery: bool| {
-            if let Some(existing) = contacts.iter_mut().find(|c| c.value == value) {
-                existing.is_recovery |= is_recovery;
-            } else {
-                contacts.push(NewContact {
-                    value,
-                    confirmed: true,
-                    is_recovery,
-                });
-            }
-        };
+        // Contacts given here are confirmed: an administrator asserts them. The same address
+        // given twice (or as --email and --recovery-email) is one contact.
+        let mut request = NewAccountRequest::new(username.clone(), display_name, role);
         for email in emails {
-            add(
+            request.add_contact(
                 Email::parse(email).map_err(|e| e.to_string())?.into(),
                 false,
             );
         }
         for phone in phones {
-            add(
+            request.add_contact(
                 PhoneNumber::parse(phone).map_err(|e| e.to_string())?.into(),
                 false,
             );
         }
         if let Some(email) = recovery {
-            add(email.into(), true);
+            request.add_contact(email.into(), true);
         }
-        Ok(Self {
-            username,
-            display_name,
-            role,
-            contacts,
-        })
+        Ok(Self { username, request })
     }
 
+    /// Creates the account with its contacts, audited (`account.created`).
     pub async fn create(
-        &self,
-        store: &Store,
+        self,
+        provisioning: &Provisioning,
         password: Password,
     ) -> Result<identity::AccountId, String> {
-        let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
-        let password_hash = hasher.hash(&password).await.map_err(|e| e.to_string())?;
-        store
-            .create_account_with(
-                NewAccount {
-                    username: self.username.clone(),
-                    display_name: self.display_name.clone(),
-                    password_hash,
-                    role: self.role,
-                    state: AccountState::Active,
-                },
-                self.contacts.clone(),
-            )
+        provisioning
+            .create_account(self.request, password)
             .await
             .map_err(|e| format!("{e}; nothing was written"))
     }
@@ -365,11 +354,7 @@ impl NewUserRequest {
 #[derive(Debug)]
 pub struct TokenImport {
     pub username: Username,
-    kind: TokenKind,
-    secret: Option<TotpSecret>,
-    target: Option<ContactValue>,
-    label: String,
-    device: Option<String>,
+    token: ImportedToken,
 }
 
 impl TokenImport {
@@ -413,40 +398,21 @@ impl TokenImport {
         };
         Ok(Self {
             username,
-            kind,
-            secret,
-            target,
-            label,
-            device,
+            token: ImportedToken {
+                kind,
+                secret,
+                target,
+                label,
+                device,
+            },
         })
     }
 
-    pub async fn apply(
-        &self,
-        store: &Store,
-        cipher: &identity::SeedCipher,
-    ) -> Result<identity::TokenId, String> {
-        let account = store
-            .account_by_username(&self.username)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("there is no account {}", self.username))?;
-        let secret_enc = self
-            .secret
-            .as_ref()
-            .map(|secret| secret.seal(cipher, account.id))
-            .transpose()
-            .map_err(|e| e.to_string())?;
-        store
-            .insert_token(NewToken {
-                account_id: account.id,
-                kind: self.kind,
-                label: self.label.clone(),
-                device: self.device.clone(),
-                state: TokenState::Active,
-                secret_enc,
-                target: self.target.clone(),
-            })
+    /// Imports the token, active at once, audited (`token.added`) and told to the account's
+    /// confirmed contacts.
+    pub async fn apply(self, provisioning: &Provisioning) -> Result<identity::TokenId, String> {
+        provisioning
+            .import_token(&self.username, self.token)
             .await
             .map_err(|e| e.to_string())
     }
@@ -467,23 +433,26 @@ pub const DEMO_OPERATOR: (&str, &str, &str) = (
 /// The demo accounts' passwords and TOTP secrets are published: they must never reach a real
 /// installation (issue 13). `demo` therefore runs only in development mode (`MAYI_DEV`), or on
 /// a database whose only accounts (if any) are the demo ones.
-async fn demo_allowed(store: &Store, dev: bool) -> Result<(), String> {
+async fn demo_allowed(provisioning: &Provisioning, dev: bool) -> Result<(), String> {
     if dev {
         return Ok(());
     }
     let mut demo_present = 0;
     for (username, _, _) in [DEMO_USER, DEMO_OPERATOR] {
         let name = Username::parse(username).map_err(|e| e.to_string())?;
-        if store
-            .account_by_username(&name)
+        if provisioning
+            .account_exists(&name)
             .await
             .map_err(|e| e.to_string())?
-            .is_some()
         {
             demo_present += 1;
         }
     }
-    let others = store.count_accounts().await.map_err(|e| e.to_string())? - demo_present;
+    let others = provisioning
+        .account_count()
+        .await
+        .map_err(|e| e.to_string())?
+        - demo_present;
     if others > 0 {
         return Err(format!(
             "refusing to add the demo accounts: this database already holds {others} other \
@@ -496,7 +465,9 @@ async fn demo_allowed(store: &Store, dev: bool) -> Result<(), String> {
     Ok(())
 }
 
-async fn seed_demo(store: &Store, cipher: &identity::SeedCipher) -> Result<(), String> {
+/// Adds the demo accounts that are missing, each with its recovery address and authenticator
+/// app: through [`Provisioning`], so audited like any other.
+async fn seed_demo(provisioning: &Provisioning) -> Result<(), String> {
     let demo_accounts = [
         (DEMO_USER, "Demo User", "demo@example.org", Role::User),
         (
@@ -508,18 +479,17 @@ async fn seed_demo(store: &Store, cipher: &identity::SeedCipher) -> Result<(), S
     ];
     for ((username, password, secret), display_name, email, role) in demo_accounts {
         let name = Username::parse(username).map_err(|e| e.to_string())?;
-        if store
-            .account_by_username(&name)
+        if provisioning
+            .account_exists(&name)
             .await
             .map_err(|e| e.to_string())?
-            .is_some()
         {
             println!("demo account {username} already exists; left as it is");
             continue;
         }
         let request = NewUserRequest::parse(username, display_name, &[], &[], Some(email), role)?;
         let password = Password::new(password.to_string()).map_err(|e| e.to_string())?;
-        request.create(store, password).await?;
+        request.create(provisioning, password).await?;
         TokenImport::parse(
             username,
             KindArg::Totp,
@@ -529,7 +499,7 @@ async fn seed_demo(store: &Store, cipher: &identity::SeedCipher) -> Result<(), S
             "Authenticator app",
             "Demo phone",
         )?
-        .apply(store, cipher)
+        .apply(provisioning)
         .await?;
         println!("created demo account {username} ({})", role.as_str());
     }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use app::ssr::{AppState, Settings};
-use identity::{PasswordHasher, SeedCipher, Store, SystemClock};
+use identity::{Housekeeping, PasswordHasher, SeedCipher, Store, SystemClock};
 use leptos::prelude::LeptosOptions;
 
 use crate::config::Config;
@@ -77,16 +77,17 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let store = open_store(&config).await?;
     let cipher = open_cipher(&config)?;
-    let store_for_workers = store.clone();
+    let store_for_delivery = store.clone();
     let state = app_state(&config, store, cipher, &site_root)?;
+    let housekeeping_service = state.identity.housekeeping.clone();
     let router = crate::http::router(state);
 
     // Background work: outbox delivery and housekeeping, stopped after the last request.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let delivery = crate::delivery::Delivery::from_config(&config, store_for_workers.clone())?;
+    let delivery = crate::delivery::Delivery::from_config(&config, store_for_delivery)?;
     let mut workers = vec![
         tokio::spawn(delivery.run(stopped.clone())),
-        tokio::spawn(housekeeping(store_for_workers, stopped.clone())),
+        tokio::spawn(housekeeping(housekeeping_service, stopped.clone())),
     ];
     if let Some(address) = config.metrics_listen {
         workers.push(serve_metrics(address, stopped).await?);
@@ -166,24 +167,12 @@ async fn serve_metrics(
     }))
 }
 
-/// How long delivered or failed outbox messages are kept (for the console and support).
-const OUTBOX_KEEP: std::time::Duration = std::time::Duration::from_secs(30 * 86_400);
-
-/// Deletes expired sign-in attempts and sessions now and then (they are refused anyway; this
-/// only keeps the tables small), dead rate-limit windows, old outbox messages, expired wizards
-/// and expired remembered browsers.
-async fn housekeeping(store: Store, mut stopped: tokio::sync::watch::Receiver<bool>) {
+/// Runs [`Housekeeping::purge`] now and every ten minutes until `stopped`: expired sign-in
+/// attempts and sessions (they are refused anyway; this only keeps the tables small), dead
+/// rate-limit windows, old outbox messages, expired wizards and expired remembered browsers.
+async fn housekeeping(housekeeping: Housekeeping, mut stopped: tokio::sync::watch::Receiver<bool>) {
     loop {
-        let purged = async {
-            Ok::<u64, identity::DomainError>(
-                store.purge_expired().await?
-                    + store.throttle_purge().await?
-                    + store.purge_outbox(OUTBOX_KEEP).await?
-                    + store.purge_expired_wizards().await?
-                    + store.purge_expired_browsers().await?,
-            )
-        };
-        match purged.await {
+        match housekeeping.purge().await {
             Ok(0) => {}
             Ok(count) => tracing::debug!(count, "purged expired rows"),
             Err(error) => tracing::warn!(error = %error.detail(), "housekeeping failed"),

@@ -6,27 +6,9 @@ use support::harness::*;
 
 // ---- item 3: a pending authenticator app is seen only where it was started ----
 
-/// The string after `"key":"` in a JSON body.
-fn json_text(body: &str, key: &str) -> String {
-    body.split(&format!("\"{key}\":\""))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {key} in {body}"))
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 /// The code an authenticator app with the secret shown in `body` (groups of four) shows now.
 fn code_from(body: &str) -> String {
-    let groups = json_text(body, "secret_groups").replace(' ', "");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    identity::TotpSecret::from_base32(&groups)
-        .unwrap()
-        .code_at(now)
+    code_now(&json_text(body, "secret_groups"))
 }
 
 /// Neither the secret nor anything made from it is in `body`.
@@ -36,16 +18,6 @@ fn assert_no_seed(body: &str, groups: &str) {
     assert!(!body.contains("<svg"), "{body}");
     assert!(!body.contains(groups), "{body}");
     assert!(!body.contains(&groups.replace(' ', "")), "{body}");
-}
-
-/// A sign-in attempt cookie of `name` (password [`PASSWORD`]).
-async fn attempt_of(h: &Harness, name: &str) -> String {
-    let (status, headers, body) = send(&h.router, sign_in(name, PASSWORD)).await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "{status} {body}"
-    );
-    cookie_pair(&headers, "mayi_signin")
 }
 
 /// A new account `name` with no token (it enrols its first one at sign-in); returns its id.
@@ -193,22 +165,12 @@ on_both_backends! {
         send(&h.router, post("/api/start_enrolment", "label=App&device=Phone", &attempt)).await;
         let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
         let form = format!("token_id={}&code={}", json_number(&body, "token_id"), code_from(&body));
-        h._store
-            .insert_token(identity::NewToken {
-                account_id: frank,
-                kind: identity::TokenKind::Totp,
-                label: "Imported".into(),
-                device: None,
-                state: identity::TokenState::Active,
-                secret_enc: Some(
-                    identity::TotpSecret::generate()
-                        .seal(&identity::SeedCipher::from_key_bytes([9; 32]), frank)
-                        .unwrap(),
-                ),
-                target: None,
-            })
-            .await
-            .unwrap();
+        let imported = NewToken {
+            label: "Imported".into(),
+            device: None,
+            ..totp_token(&cipher(), frank, &TotpSecret::generate())
+        };
+        h._store.insert_token(imported).await.unwrap();
         let (status, _, body) = send(&h.router, post("/api/finish_enrolment", &form, &attempt)).await;
         assert!(!status.is_success() && !status.is_redirection(), "{status} {body}");
         assert_eq!(h._store.active_tokens(frank).await.unwrap().len(), 1);
@@ -267,7 +229,7 @@ fn sign_in_via(
     value: &str,
     username: &str,
     password: &str,
-) -> Request<Body> {
+) -> Request<String> {
     with_header(from_peer(sign_in(username, password), peer), header, value)
 }
 
@@ -395,14 +357,11 @@ on_both_backends! {
         let attempt = cookie_pair(&headers, "mayi_signin");
         let (_, _, body) = send(&h.router, with_header(from_peer(post("/api/pending_sign_in", "", &attempt), "127.0.0.1"), "forwarded", forwarded)).await;
         let token_id = json_number(&body, "id");
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        let code = identity::TotpSecret::from_base32(SECRET).unwrap().code_at(now);
-        let form = format!("token_id={token_id}&kind=totp&code={code}");
-        let (status, headers, body) = send(&h.router, with_header(from_peer(post("/api/verify_code", &form, &attempt), "127.0.0.1"), "forwarded", forwarded)).await;
+        let verify = verify_totp(&attempt, token_id, &code_now(SECRET));
+        let (status, headers, body) = send(&h.router, with_header(from_peer(verify, "127.0.0.1"), "forwarded", forwarded)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
         cookie_pair(&headers, "mayi_session");
-        let alice = h._store.account_by_username(&identity::Username::parse("alice").unwrap()).await.unwrap().unwrap();
-        let sessions = h._store.sessions(alice.id).await.unwrap();
+        let sessions = h._store.sessions(alice_id(&h).await).await.unwrap();
         assert_eq!(sessions.len(), 1);
         assert_eq!(sessions[0].ip.as_deref(), Some("2001:db8::7"));
         assert_eq!(audited_ip(&h, SignInSecondFactor, Success).await.as_deref(), Some("2001:db8::7"));
@@ -462,7 +421,7 @@ on_both_backends! {
                     .0
             }
         });
-        let statuses = futures_util_join(requests).await;
+        let statuses = join_all(requests).await;
         let past = statuses
             .iter()
             .filter(|s| **s == StatusCode::UNAUTHORIZED || **s == StatusCode::SERVICE_UNAVAILABLE)
@@ -473,62 +432,54 @@ on_both_backends! {
     }
 }
 
-/// Runs the futures concurrently on the test's runtime.
-async fn futures_util_join<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut out = Vec::with_capacity(handles.len());
-    for handle in handles {
-        out.push(handle.await.unwrap());
-    }
-    out
-}
-
 // ---- item 4: "this was not me" undoes what the emergency session did ----
 
-/// Runs the wizard for alice over HTTP from `peer`; returns the emergency code as shown.
-async fn wizard_code(h: &Harness, peer: &str) -> String {
+/// Emergency Access steps 1 to 3 for alice (her password, the code mailed to her recovery
+/// address, the reason) from a browser at `peer` (no client address if `None`) sending
+/// `browser` (its remembered-browser cookie, or ""); returns the cookies it sends from then on.
+async fn wizard_steps(h: &Harness, peer: Option<&str>, browser: &str) -> String {
     let start = post(
         "/api/emergency_start",
         &format!("username=alice&password={}", urlencode(PASSWORD)),
-        "",
+        browser,
     );
-    let (_, headers, _) = send(&h.router, from_peer(start, peer)).await;
+    let start = match peer {
+        Some(peer) => from_peer(start, peer),
+        None => start,
+    };
+    let (status, headers, body) = send(&h.router, start).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
     let wizard = cookie_pair(&headers, "mayi_emergency");
-    let code = mailed_code(h, "alice@example.org").await;
-    let (status, _, body) = send(
-        &h.router,
-        post("/api/emergency_prove", &format!("code={code}"), &wizard),
-    )
-    .await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "{status} {body}"
-    );
-    let (status, _, body) = send(
-        &h.router,
-        post(
+    let cookies = if browser.is_empty() {
+        wizard
+    } else {
+        format!("{wizard}; {browser}")
+    };
+    let code = queued_code(&h._store, "alice@example.org").await;
+    for (path, form) in [
+        ("/api/emergency_prove", format!("code={code}")),
+        (
             "/api/emergency_reason",
-            "reason=lost_phone&details=",
-            &wizard,
+            "reason=lost_phone&details=".to_string(),
         ),
-    )
-    .await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "{status} {body}"
-    );
+    ] {
+        let (status, _, body) = send(&h.router, post(path, &form, &cookies)).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{path}: {status} {body}"
+        );
+    }
+    cookies
+}
+
+/// Runs the wizard for alice over HTTP from `peer`; returns the emergency code as shown.
+async fn wizard_code(h: &Harness, peer: &str) -> String {
+    let wizard = wizard_steps(h, Some(peer), "").await;
     let (_, _, body) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
-    body.split("\"grouped\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string()
+    json_text(&body, "grouped")
 }
 
 /// The "this was not me" link's token from the newest notice that carries one.
@@ -559,8 +510,7 @@ on_both_backends! {
         let h = with_policy(h, TRUSTING_POLICY);
         let alice = give_alice_a_recovery_address(&h).await;
         let code = wizard_code(&h, "198.51.100.7").await;
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         let (status, headers, body) =
             send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&code)), &attempt)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
@@ -571,7 +521,7 @@ on_both_backends! {
         assert!(status.is_success(), "{status} {body}");
         let contact_id = h._store.store.contacts(alice).await.unwrap().iter()
             .find(|c| c.value == "mallory@evil.example").unwrap().id.0;
-        let confirmation = queued_code(&h, "mallory@evil.example").await;
+        let confirmation = queued_code(&h._store, "mallory@evil.example").await;
         let (status, _, body) = send(&h.router, post(
             "/api/confirm_contact",
             &format!("contact_id={contact_id}&code={confirmation}"),
@@ -623,26 +573,8 @@ on_both_backends! {
     /// With the username and password alone, every token of the chosen device is blocked and
     /// every session ends; nothing is unlocked, and the blocked token no longer signs in.
     async fn abuse_item5_block_my_lost_phone_now_over_http(h: Harness) {
-        let alice = h
-            ._store
-            .store
-            .account_by_username(&Username::parse("alice").unwrap())
-            .await
-            .unwrap()
-            .unwrap()
-            .id;
-        let session = h
-            ._store
-            .store
-            .create_session(identity::NewSession {
-                account_id: alice,
-                scope: identity::SessionScope::Full,
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
-        let session = format!("mayi_session={}", session.as_str());
+        let alice = alice_id(&h).await;
+        let session = session_cookie(&h._store, alice, SessionScope::Full).await;
         let start = |password: &str| {
             post(
                 "/api/freeze_start",
@@ -678,38 +610,20 @@ on_both_backends! {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _, _) = send(&h.router, post("/api/freeze_devices", "", &attempt)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         let (_, _, second) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
         assert!(!second.contains("Pixel 7"), "{second}");
         let token = h._store.store.tokens(alice).await.unwrap()[0].clone();
         assert_eq!(token.state, TokenState::Blocked);
-        let now = identity::Timestamp::now().unix_secs();
-        let code = TotpSecret::from_base32(SECRET).unwrap().code_at(now);
-        let (status, _, _) = send(
-            &h.router,
-            post(
-                "/api/verify_code",
-                &format!("token_id={}&kind=totp&code={code}", token.id.0),
-                &attempt,
-            ),
-        )
-        .await;
+        let (status, _, _) =
+            send(&h.router, verify_totp(&attempt, token.id.0, &code_now(SECRET))).await;
         assert!(status.is_client_error(), "{status}");
         assert!(h._store.store.session(&identity::SessionToken::generate()).await.unwrap().is_none());
     }
 
     /// Without JavaScript: plain form posts go from step to step.
     async fn abuse_item5_block_my_lost_phone_now_works_as_plain_html_forms(h: Harness) {
-        let form = |uri: &str, body: String, cookie: &str| {
-            Request::post(uri)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "text/html")
-                .header(header::REFERER, "http://127.0.0.1:3000/freeze")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(body))
-                .unwrap()
-        };
+        let form = |uri: &str, body: String, cookie: &str| form_post(uri, &body, cookie, "/freeze");
         let (status, headers, _) = send(
             &h.router,
             form("/api/freeze_start", format!("username=alice&password={}", urlencode(PASSWORD)), ""),
@@ -720,10 +634,7 @@ on_both_backends! {
         let attempt = cookie_pair(&headers, "mayi_signin");
         let (status, _, page) = send(
             &h.router,
-            Request::get("/freeze/device")
-                .header(header::COOKIE, &attempt)
-                .body(Body::empty())
-                .unwrap(),
+            with_header(get("/freeze/device"), "cookie", &attempt),
         )
         .await;
         assert_eq!(status, StatusCode::OK);
@@ -745,32 +656,14 @@ on_both_backends! {
 const SECOND_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 async fn add_second_app(h: &Harness) {
-    let alice = h
-        ._store
-        .store
-        .account_by_username(&Username::parse("alice").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let cipher = SeedCipher::from_key_bytes([9; 32]);
-    h._store
-        .store
-        .insert_token(NewToken {
-            account_id: alice.id,
-            kind: TokenKind::Totp,
-            label: "Backup app".into(),
-            device: Some("Tablet".into()),
-            state: TokenState::Active,
-            secret_enc: Some(
-                TotpSecret::from_base32(SECOND_SECRET)
-                    .unwrap()
-                    .seal(&cipher, alice.id)
-                    .unwrap(),
-            ),
-            target: None,
-        })
-        .await
-        .unwrap();
+    let alice = alice_id(h).await;
+    let secret = TotpSecret::from_base32(SECOND_SECRET).unwrap();
+    let backup = NewToken {
+        label: "Backup app".into(),
+        device: Some("Tablet".into()),
+        ..totp_token(&cipher(), alice, &secret)
+    };
+    h._store.insert_token(backup).await.unwrap();
 }
 
 /// A full sign-in of alice (password and her authenticator app) from a browser sending
@@ -799,34 +692,17 @@ async fn full_sign_in_with(
         "{status} {body}"
     );
     let attempt = cookie_pair(&headers, &format!("{prefix}mayi_signin"));
-    let alice = h
-        ._store
-        .store
-        .account_by_username(&Username::parse("alice").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
     let index = if secret == SECRET { 0 } else { 1 };
-    let token = h._store.store.active_tokens(alice.id).await.unwrap()[index]
+    let token = h._store.active_tokens(alice_id(h).await).await.unwrap()[index]
         .id
         .0;
-    let code = TotpSecret::from_base32(secret)
-        .unwrap()
-        .code_at(identity::Timestamp::now().unix_secs());
     let cookie = if cookies.is_empty() {
         attempt
     } else {
         format!("{attempt}; {cookies}")
     };
-    let (status, headers, body) = send(
-        &h.router,
-        post(
-            "/api/verify_code",
-            &format!("token_id={token}&kind=totp&code={code}"),
-            &cookie,
-        ),
-    )
-    .await;
+    let (status, headers, body) =
+        send(&h.router, verify_totp(&cookie, token, &code_now(secret))).await;
     assert!(
         status.is_success() || status.is_redirection(),
         "{status} {body}"
@@ -837,42 +713,8 @@ async fn full_sign_in_with(
 /// The whole wizard for alice from a browser sending `browser` (its remembered-browser cookie,
 /// or "" for a browser that never signed in); returns the step-4 page (HTML, with the code).
 async fn wizard_page(h: &Harness, browser: &str) -> String {
-    let start = post(
-        "/api/emergency_start",
-        &format!("username=alice&password={}", urlencode(PASSWORD)),
-        browser,
-    );
-    let (status, headers, body) = send(&h.router, start).await;
-    assert!(
-        status.is_success() || status.is_redirection(),
-        "{status} {body}"
-    );
-    let wizard = cookie_pair(&headers, "mayi_emergency");
-    let cookies = if browser.is_empty() {
-        wizard
-    } else {
-        format!("{wizard}; {browser}")
-    };
-    let code = mailed_code(h, "alice@example.org").await;
-    for (path, form) in [
-        ("/api/emergency_prove", format!("code={code}")),
-        (
-            "/api/emergency_reason",
-            "reason=lost_phone&details=".to_string(),
-        ),
-    ] {
-        let (status, _, body) = send(&h.router, post(path, &form, &cookies)).await;
-        assert!(
-            status.is_success() || status.is_redirection(),
-            "{path}: {status} {body}"
-        );
-    }
-    let page = Request::get("/emergency/code")
-        .header(header::ACCEPT, "text/html")
-        .header(header::COOKIE, &cookies)
-        .body(Body::empty())
-        .unwrap();
-    let (status, _, page) = send(&h.router, page).await;
+    let cookies = wizard_steps(h, None, browser).await;
+    let (status, _, page) = send(&h.router, page("/emergency/code", &cookies)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     page
 }
@@ -889,8 +731,7 @@ fn shown_code(page: &str) -> String {
 
 /// Signs in with the password and then the emergency `code`.
 async fn sign_in_with_code(h: &Harness, code: &str) -> (StatusCode, axum::http::HeaderMap, String) {
-    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-    let attempt = cookie_pair(&headers, "mayi_signin");
+    let attempt = attempt_of(h, "alice").await;
     send(
         &h.router,
         post(
@@ -952,20 +793,14 @@ on_both_backends! {
         let message = app::AppError::CodeNotYetValid(from.clone()).to_string();
         assert!(message.contains(&format!("cannot be used yet: it works from {from}")), "{message}");
         // The laptop's cookie sent along does not help a code asked for without it.
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         let (status, _, _) = send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&code)), &format!("{attempt}; {laptop}"))).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // The help desk approves it from the console (an operator's full session).
         let (_, olga) = session_for(&h, "olga", RECENT).await;
         h._store.store.set_role(&Username::parse("olga").unwrap(), Role::Operator).await.unwrap();
-        let page = Request::get(format!("/admin/users/{}", alice.0))
-            .header(header::ACCEPT, "text/html")
-            .header(header::COOKIE, &olga)
-            .body(Body::empty())
-            .unwrap();
-        let (status, _, page) = send(&h.router, page).await;
+        let (status, _, page) = send(&h.router, crate::support::client::page(&format!("/admin/users/{}", alice.0), &olga)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Approve now"), "{page}");
         assert!(page.contains("asked from an unknown browser"), "{page}");
@@ -1035,12 +870,7 @@ on_both_backends! {
 /// `__Host-` prefixed, Secure and HttpOnly, and is what makes the next code valid at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_item5_production_browser_cookie_is_host_prefixed_secure_and_http_only() {
-    let h = harness_with(
-        identity::testing::sqlite().await,
-        PasswordHasher::new(None).unwrap(),
-        false,
-    )
-    .await;
+    let h = outside_development_mode().await;
     let headers = full_sign_in(&h, "__Host-", "").await;
     let set = headers
         .get_all(header::SET_COOKIE)

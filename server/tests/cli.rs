@@ -68,6 +68,19 @@ impl Env {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// `user create` of `username`, no contacts, the password "passphrase ok".
+    fn create_user(&self, username: &str, display_name: &str) -> String {
+        let args = [
+            "user",
+            "create",
+            "--username",
+            username,
+            "--display-name",
+            display_name,
+        ];
+        self.ok(&args, "passphrase ok\n")
+    }
+
     fn fails(&self, args: &[&str], stdin: &str) -> String {
         let out = self.run(args, stdin);
         assert!(!out.status.success(), "{args:?} should have failed");
@@ -279,17 +292,7 @@ fn bad_arguments_are_clear_errors_and_write_nothing() {
 #[test]
 fn token_import_checks_the_options_of_each_kind() {
     let env = Env::new();
-    env.ok(
-        &[
-            "user",
-            "create",
-            "--username",
-            "carol",
-            "--display-name",
-            "Carol",
-        ],
-        "passphrase ok\n",
-    );
+    env.create_user("carol", "Carol");
     let base = [
         "token",
         "import",
@@ -351,17 +354,7 @@ fn token_import_checks_the_options_of_each_kind() {
 #[test]
 fn set_role_and_demo_are_idempotent() {
     let env = Env::new();
-    env.ok(
-        &[
-            "user",
-            "create",
-            "--username",
-            "dave",
-            "--display-name",
-            "Dave",
-        ],
-        "passphrase ok\n",
-    );
+    env.create_user("dave", "Dave");
     assert!(env
         .ok(
             &[
@@ -391,17 +384,7 @@ fn set_role_and_demo_are_idempotent() {
 #[test]
 fn demo_is_refused_on_a_database_with_a_real_account_unless_dev() {
     let env = Env::new();
-    env.ok(
-        &[
-            "user",
-            "create",
-            "--username",
-            "dave",
-            "--display-name",
-            "Dave",
-        ],
-        "passphrase ok\n",
-    );
+    env.create_user("dave", "Dave");
     let before = env.counts();
     let error = env.fails(&["demo"], "");
     assert!(
@@ -436,17 +419,7 @@ fn demo_runs_on_an_empty_database_and_again_on_a_demo_only_one() {
     assert!(again.contains("already exists"), "{again}");
     assert_eq!(env.counts(), (2, 2, 2));
     // Once a real account exists, it is refused again (dev off).
-    env.ok(
-        &[
-            "user",
-            "create",
-            "--username",
-            "erin",
-            "--display-name",
-            "Erin",
-        ],
-        "passphrase ok\n",
-    );
+    env.create_user("erin", "Erin");
     let error = env.fails(&["demo"], "");
     assert!(
         error.contains("refusing to add the demo accounts"),

@@ -3,24 +3,19 @@
 //! (AC-5), stored XSS in the console (abuse case 14), the 403 page, the code shown once
 //! without JavaScript (EC-7) and the CSV export's authorisation. On SQLite and PostgreSQL.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+#[macro_use]
+mod support;
 
-use app::ssr::{AppState, Settings};
-use axum::{
-    body::Body,
-    http::{header, HeaderMap, Request, Response, StatusCode},
-    Router,
-};
-use http_body_util::BodyExt;
+use std::collections::BTreeSet;
+
 use identity::{
-    testing::{fake_password_hash, TestStore},
-    AccountId, AccountState, AuditAction, AuditQuery, NewAccount, NewSession, NewToken,
-    PasswordHasher, Role, SeedCipher, SessionScope, Store, SystemClock, Timestamp, TokenId,
-    TokenKind, TokenState, TotpSecret, Username,
+    testing::fake_password_hash, AccountId, AuditAction, AuditQuery, NewSession, Timestamp, TokenId,
 };
-use leptos::prelude::LeptosOptions;
-use tower::ServiceExt;
+use support::harness::{
+    attempt_cookie, cipher, form_post, header, new_account, page, post, router_for, send,
+    session_cookie, site, totp_token, AccountState, NewToken, PasswordHasher, Role, Router,
+    SessionScope, StatusCode, Store, TestStore, TotpSecret, Username,
+};
 
 const XSS_LABEL: &str = "<img src=x onerror=alert(1)>";
 
@@ -38,66 +33,40 @@ struct Harness {
     _site: tempfile::TempDir,
 }
 
-async fn account(store: &Store, name: &str, role: Role) -> AccountId {
-    store
-        .create_account(NewAccount {
-            username: Username::parse(name).unwrap(),
-            display_name: format!("{name} Example"),
-            password_hash: fake_password_hash(),
-            role,
-            state: AccountState::Active,
-        })
-        .await
-        .unwrap()
-}
-
-async fn totp(store: &Store, cipher: &SeedCipher, id: AccountId, label: &str) -> TokenId {
-    store
-        .insert_token(NewToken {
-            account_id: id,
-            kind: TokenKind::Totp,
-            label: label.into(),
-            device: Some("Pixel 7".into()),
-            state: TokenState::Active,
-            secret_enc: Some(TotpSecret::generate().seal(cipher, id).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap()
-}
-
+/// The real router over a fresh store with a user whose app's label is markup (ursula), another
+/// user (bob), an operator (otto), an admin (ada) and the user who calls (mallory).
 async fn harness(db: TestStore) -> Harness {
-    let site = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    let site = site();
     let store = db.store.clone();
-    let cipher = SeedCipher::from_key_bytes([5; 32]);
-    let ursula = account(&store, "ursula", Role::User).await;
-    let bob = account(&store, "bob", Role::User).await;
-    let otto = account(&store, "otto", Role::Operator).await;
-    let ada = account(&store, "ada", Role::Admin).await;
-    let mallory = account(&store, "mallory", Role::User).await;
-    let ursula_token = totp(&store, &cipher, ursula, XSS_LABEL).await;
-    let bob_token = totp(&store, &cipher, bob, "Bob's app").await;
-    let state = AppState::build(
-        LeptosOptions::builder()
-            .output_name("mayi-id")
-            .site_root(site.path().to_string_lossy().to_string())
-            .site_pkg_dir("pkg")
-            .build(),
-        store.clone(),
-        PasswordHasher::new(None).unwrap(),
-        Arc::new(cipher),
-        Arc::new(SystemClock),
-        Settings {
-            public_url: "http://127.0.0.1:3000".into(),
-            dev: true,
-            trusted_proxies: Vec::new(),
-        },
-        identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
-    )
-    .unwrap();
+    let account = |name: &str, role| {
+        let new = new_account(name, &format!("{name} Example"), role, fake_password_hash());
+        let store = store.clone();
+        async move { store.create_account(new).await.unwrap() }
+    };
+    let totp = |id, label: &str| {
+        let new = NewToken {
+            label: label.into(),
+            ..totp_token(&cipher(), id, &TotpSecret::generate())
+        };
+        let store = store.clone();
+        async move { store.insert_token(new).await.unwrap() }
+    };
+    let ursula = account("ursula", Role::User).await;
+    let bob = account("bob", Role::User).await;
+    let otto = account("otto", Role::Operator).await;
+    let ada = account("ada", Role::Admin).await;
+    let mallory = account("mallory", Role::User).await;
+    let ursula_token = totp(ursula, XSS_LABEL).await;
+    let bob_token = totp(bob, "Bob's app").await;
     Harness {
-        router: server::http::router(state),
+        router: router_for(
+            &store,
+            site.path(),
+            PasswordHasher::new(None).unwrap(),
+            true,
+            Vec::new(),
+            identity::EmergencyPolicy::SELF_SERVICE_DEFAULT,
+        ),
         store,
         ursula,
         ursula_token,
@@ -127,17 +96,7 @@ const CALLERS: [Caller; 6] = [Anonymous, Pending, User, Emergency, Operator, Adm
 
 impl Harness {
     async fn session(&self, account: AccountId, scope: SessionScope) -> String {
-        let token = self
-            .store
-            .create_session(NewSession {
-                account_id: account,
-                scope,
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
-        format!("mayi_session={}", token.as_str())
+        session_cookie(&self.store, account, scope).await
     }
 
     /// A fresh cookie for `caller` (each call its own, so that one call's effect, such as
@@ -145,14 +104,7 @@ impl Harness {
     async fn cookie(&self, caller: Caller) -> String {
         match caller {
             Anonymous => String::new(),
-            Pending => {
-                let token = self
-                    .store
-                    .create_login_attempt(self.mallory, identity::LOGIN_ATTEMPT_TTL)
-                    .await
-                    .unwrap();
-                format!("mayi_signin={}", token.as_str())
-            }
+            Pending => attempt_cookie(&self.store, self.mallory).await.unwrap(),
             User => self.session(self.mallory, SessionScope::Full).await,
             Operator => self.session(self.otto, SessionScope::Full).await,
             Admin => self.session(self.ada, SessionScope::Full).await,
@@ -223,44 +175,6 @@ fn rand_bytes() -> [u8; 16] {
     out[..8].copy_from_slice(&n.to_be_bytes());
     out[8..].copy_from_slice(&std::process::id().to_be_bytes().repeat(2));
     out
-}
-
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-/// A server function call as the hydrated page makes it.
-fn post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
-    let mut request = Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json");
-    if !cookie.is_empty() {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::from(form.to_string())).unwrap()
-}
-
-/// The same as a plain HTML form post (JavaScript off).
-fn form_post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, "http://127.0.0.1:3000/admin")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(form.to_string()))
-        .unwrap()
-}
-
-fn get(uri: &str, cookie: &str) -> Request<Body> {
-    let mut request = Request::get(uri).header(header::ACCEPT, "text/html");
-    if !cookie.is_empty() {
-        request = request.header(header::COOKIE, cookie);
-    }
-    request.body(Body::empty()).unwrap()
 }
 
 /// Which callers each server function admits.
@@ -490,27 +404,6 @@ fn refused(status: StatusCode, body: &str) -> bool {
         && kinds.iter().any(|k| body.trim() == *k)
 }
 
-macro_rules! on_both_backends {
-    ($($(#[$doc:meta])* async fn $name:ident($h:ident: Harness) $body:block)*) => {
-        $(
-            $(#[$doc])*
-            mod $name {
-                use super::*;
-                async fn body($h: Harness) $body
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    body(harness(identity::testing::sqlite().await).await).await;
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    let Some(store) = identity::testing::postgres().await else { return };
-                    body(harness(store).await).await;
-                }
-            }
-        )*
-    };
-}
-
 on_both_backends! {
     /// AC-1, SE-8, EC-11: every registered server function × {anonymous, pending sign-in, user,
     /// restricted emergency session, operator, admin}: allowed or refused as its class says.
@@ -607,7 +500,7 @@ on_both_backends! {
     /// Abuse case 14: a token label with markup shows as text in the console.
     async fn stored_xss_in_a_token_label_is_shown_as_text(h: Harness) {
         let op = h.cookie(Operator).await;
-        let (status, headers, html) = send(&h.router, get(&format!("/admin/users/{}", h.ursula.0), &op)).await;
+        let (status, headers, html) = send(&h.router, page(&format!("/admin/users/{}", h.ursula.0), &op)).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
         assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
@@ -623,22 +516,22 @@ on_both_backends! {
         for caller in [User, Emergency] {
             let cookie = h.cookie(caller).await;
             for path in ["/admin", "/admin/audit", "/admin/overview", "/admin/code"] {
-                let (status, _, html) = send(&h.router, get(path, &cookie)).await;
+                let (status, _, html) = send(&h.router, page(path, &cookie)).await;
                 assert_eq!(status, StatusCode::FORBIDDEN, "{path} as {caller:?}");
                 assert!(html.contains("Not allowed"), "{html}");
                 assert!(!html.contains("ursula"), "{html}");
             }
         }
-        let (status, headers, _) = send(&h.router, get("/admin", "")).await;
+        let (status, headers, _) = send(&h.router, page("/admin", "")).await;
         assert!(status.is_redirection(), "{status}");
         assert_eq!(headers[header::LOCATION], "/login");
         let op = h.cookie(Operator).await;
         for path in ["/admin?q=URS", "/admin/audit", "/admin/overview", "/admin/code", "/help/console"] {
-            let (status, _, html) = send(&h.router, get(path, &op)).await;
+            let (status, _, html) = send(&h.router, page(path, &op)).await;
             assert_eq!(status, StatusCode::OK, "{path}: {html}");
             assert!(html.contains(r#"href="/help/console""#) || path == "/help/console", "{path}");
         }
-        let (_, _, html) = send(&h.router, get("/admin?q=URS", &op)).await;
+        let (_, _, html) = send(&h.router, page("/admin?q=URS", &op)).await;
         assert!(html.contains(&format!(r#"href="/admin/users/{}""#, h.ursula.0)), "{html}");
     }
 
@@ -650,10 +543,10 @@ on_both_backends! {
             "user_id={}&verification=ID+card+checked+at+the+desk&reason=lost+phone&uses=3&lifetime_minutes=480",
             h.ursula.0
         );
-        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op)).await;
+        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op, "/admin")).await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers[header::LOCATION], "/admin/code");
-        let (status, _, html) = send(&h.router, get("/admin/code", &op)).await;
+        let (status, _, html) = send(&h.router, page("/admin/code", &op)).await;
         assert_eq!(status, StatusCode::OK);
         let code = html
             .split("<code>")
@@ -662,11 +555,11 @@ on_both_backends! {
             .unwrap()
             .to_string();
         assert_eq!(code.len(), 19, "{code}");
-        let (_, _, again) = send(&h.router, get("/admin/code", &op)).await;
+        let (_, _, again) = send(&h.router, page("/admin/code", &op)).await;
         assert!(!again.contains(&code), "shown once");
         assert!(again.contains("already shown"), "{again}");
         // The user page shows the metadata, never the code.
-        let (_, _, page) = send(&h.router, get(&format!("/admin/users/{}", h.ursula.0), &op)).await;
+        let (_, _, page) = send(&h.router, page(&format!("/admin/users/{}", h.ursula.0), &op)).await;
         assert!(page.contains("ID card checked at the desk") && page.contains("0 / 3"), "{page}");
         assert!(!page.contains(&code));
         // Self-issue: refused, back to the form with the error, nothing issued.
@@ -674,7 +567,7 @@ on_both_backends! {
             "user_id={}&verification=mirror&reason=me&uses=3&lifetime_minutes=480",
             h.otto.0
         );
-        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op)).await;
+        let (status, headers, _) = send(&h.router, form_post("/api/console_issue_code", &form, &op, "/admin")).await;
         assert_eq!(status, StatusCode::FOUND);
         assert!(headers[header::LOCATION].to_str().unwrap().contains("__err="));
         assert!(h.store.emergency_codes(h.otto).await.unwrap().is_empty());
@@ -727,14 +620,14 @@ on_both_backends! {
         let issue = format!(
             "user_id={u}&verification=ID+card&reason=lost+phone&uses=3&lifetime_minutes=480"
         );
-        let (status, _, _) = send(&h.router, form_post("/api/console_issue_code", &issue, &op)).await;
+        let (status, _, _) = send(&h.router, form_post("/api/console_issue_code", &issue, &op, "/admin")).await;
         assert_eq!(status, StatusCode::FOUND);
         let theirs = h.session(h.ursula, SessionScope::Full).await;
         let (status, _, _) = send(&h.router, post("/api/my_account", "", &theirs)).await;
         assert_eq!(status, StatusCode::OK);
 
         // Without JavaScript: a plain form post, back to the user page that says what was done.
-        let (status, headers, _) = send(&h.router, form_post("/api/console_undo_emergency", &form, &op)).await;
+        let (status, headers, _) = send(&h.router, form_post("/api/console_undo_emergency", &form, &op, "/admin")).await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers[header::LOCATION], format!("/admin/users/{u}?done=undone"));
         let ursula = h.store.account_by_id(h.ursula).await.unwrap().unwrap();
@@ -752,7 +645,7 @@ on_both_backends! {
         assert_eq!(locked.len(), 1);
         assert_eq!(locked[0].actor, Some(h.otto));
         assert_eq!(locked[0].details["reason"], "owner called");
-        let (status, _, html) = send(&h.router, get(&format!("/admin/users/{u}?done=undone"), &op)).await;
+        let (status, _, html) = send(&h.router, page(&format!("/admin/users/{u}?done=undone"), &op)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("Emergency access was undone"), "{html}");
         assert!(html.contains("Undo emergency access and lock"), "{html}");
@@ -760,11 +653,11 @@ on_both_backends! {
 
     /// The CSV export authorises like the console's functions and quotes every field.
     async fn audit_csv_export_is_for_operators_only(h: Harness) {
-        let (status, _, _) = send(&h.router, get("/admin/audit.csv", "")).await;
+        let (status, _, _) = send(&h.router, page("/admin/audit.csv", "")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         for caller in [User, Emergency] {
             let cookie = h.cookie(caller).await;
-            let (status, _, body) = send(&h.router, get("/admin/audit.csv", &cookie)).await;
+            let (status, _, body) = send(&h.router, page("/admin/audit.csv", &cookie)).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{caller:?}: {body}");
         }
         let op = h.cookie(Operator).await;
@@ -772,16 +665,16 @@ on_both_backends! {
         let form = format!("user_id={}&lock=lock&reason=%3DHYPERLINK(1)", h.bob.0);
         send(&h.router, post("/api/console_set_locked", &form, &op)).await;
         let (status, headers, csv) =
-            send(&h.router, get("/admin/audit.csv?action=account.locked&user=bob", &op)).await;
+            send(&h.router, page("/admin/audit.csv?action=account.locked&user=bob", &op)).await;
         assert_eq!(status, StatusCode::OK, "{csv}");
         assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "id,at,actor,subject,action,outcome,ip,details");
         assert_eq!(lines.len(), 2, "{csv}");
         assert!(lines[1].contains("\"otto\",\"bob\",\"account.locked\""), "{csv}");
-        let (status, _, body) = send(&h.router, get("/admin/audit.csv?user=nobody-at-all", &op)).await;
+        let (status, _, body) = send(&h.router, page("/admin/audit.csv?user=nobody-at-all", &op)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        let (status, _, _) = send(&h.router, get("/admin/audit.csv?since=2026-02-31", &op)).await;
+        let (status, _, _) = send(&h.router, page("/admin/audit.csv?since=2026-02-31", &op)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
     }
 }

@@ -6,10 +6,10 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use identity::{
     testing::{self, ManualClock},
-    Email, NewOutboxMessage, OutboxState, PhoneNumber, Store, Timestamp,
+    Email, NewOutboxMessage, OutboxState, Store, Timestamp,
 };
 use server::{config::Config, delivery::Delivery};
-use support::{SmsGateway, SmtpServer};
+use support::{fixtures::queue_sms, SmsGateway, SmtpServer};
 
 fn config(pairs: &[(&str, String)]) -> Config {
     let env: BTreeMap<String, String> = pairs
@@ -46,15 +46,7 @@ async fn email_goes_over_smtp_and_sms_to_the_gateway() {
     )
     .await
     .unwrap();
-    db.enqueue(
-        NewOutboxMessage::sms(
-            &PhoneNumber::parse("+420601123456").unwrap(),
-            "Hello from MAYI ID",
-        )
-        .unwrap(),
-    )
-    .await
-    .unwrap();
+    queue_sms(&db, "+420601123456", "Hello from MAYI ID").await;
 
     let delivery = Delivery::from_config(
         &config(&[
@@ -118,22 +110,14 @@ async fn a_failed_send_is_retried_later_not_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_channel_messages_wait_except_in_development_mode() {
     let db = testing::sqlite().await;
-    db.enqueue(
-        NewOutboxMessage::sms(&PhoneNumber::parse("+420601123456").unwrap(), "Waiting").unwrap(),
-    )
-    .await
-    .unwrap();
+    queue_sms(&db, "+420601123456", "Waiting").await;
     // Production: nothing configured, nothing delivered; the message waits for a retry.
     let production = Delivery::from_config(&config(&[]), db.store.clone()).unwrap();
     production.pass().await.unwrap();
     assert_eq!(states(&db).await, [(OutboxState::Pending, 1)]);
 
     let db = testing::sqlite().await;
-    db.enqueue(
-        NewOutboxMessage::sms(&PhoneNumber::parse("+420601123456").unwrap(), "Shown").unwrap(),
-    )
-    .await
-    .unwrap();
+    queue_sms(&db, "+420601123456", "Shown").await;
     // Development: written to the log instead, and done.
     let dev =
         Delivery::from_config(&config(&[("MAYI_DEV", "true".into())]), db.store.clone()).unwrap();
@@ -148,15 +132,7 @@ async fn delivery_runs_on_postgresql_too() {
     };
     let gateway = SmsGateway::start().await;
     for n in 0..3 {
-        db.enqueue(
-            NewOutboxMessage::sms(
-                &PhoneNumber::parse("+420601123456").unwrap(),
-                &format!("message {n}"),
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+        queue_sms(&db, "+420601123456", &format!("message {n}")).await;
     }
     // Two workers (two server instances) share the outbox: each message goes out once.
     let config = config(&[("MAYI_SMS_GATEWAY_URL", gateway.url())]);

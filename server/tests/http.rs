@@ -72,8 +72,7 @@ on_both_backends! {
     }
 
     async fn the_whole_sign_in_flow_over_http(h: Harness) {
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         // SE-8: the attempt is not a session.
         let (status, _, _) = send(&h.router, post("/api/my_account", "", &attempt)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -81,12 +80,10 @@ on_both_backends! {
         assert_eq!(status, StatusCode::OK, "{body}");
         assert!(body.contains("Authenticator app") && body.contains("Pixel 7"), "{body}");
         assert!(!body.contains(SECRET), "no secret leaves the server: {body}");
-        let token_id = body.split("\"id\":").nth(1).unwrap().split(',').next().unwrap().to_string();
+        let token_id = first_token_id(&body);
 
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        let code = TotpSecret::from_base32(SECRET).unwrap().code_at(now);
-        let form = format!("token_id={token_id}&kind=totp&code={code}");
-        let (status, headers, body) = send(&h.router, post("/api/verify_code", &form, &attempt)).await;
+        let code = code_now(SECRET);
+        let (status, headers, body) = send(&h.router, verify_totp(&attempt, token_id, &code)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
         let session = cookie_pair(&headers, "mayi_session");
         assert_ne!(session.split('=').nth(1), attempt.split('=').nth(1), "SE-2: a new token");
@@ -97,9 +94,8 @@ on_both_backends! {
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
 
         // OTP-6: the same code again, in a new attempt, is refused.
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
-        let (status, _, body) = send(&h.router, post("/api/verify_code", &form, &attempt)).await;
+        let attempt = attempt_of(&h, "alice").await;
+        let (status, _, body) = send(&h.router, verify_totp(&attempt, token_id, &code)).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
         assert!(body.contains("InvalidCode"), "{body}");
 
@@ -205,7 +201,7 @@ async fn pw_11_hashing_past_its_bound_answers_503_with_retry_after() {
         let router = h.router.clone();
         async move { send(&router, sign_in(&format!("nobody-{i}"), "not the password")).await }
     });
-    let answers = futures_join_all(calls).await;
+    let answers = join_all(calls).await;
     let busy: Vec<_> = answers
         .iter()
         .filter(|(status, _, _)| *status == StatusCode::SERVICE_UNAVAILABLE)
@@ -225,28 +221,10 @@ async fn pw_11_hashing_past_its_bound_answers_503_with_retry_after() {
     .contains(status)));
 }
 
-async fn futures_join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for handle in handles {
-        out.push(handle.await.unwrap());
-    }
-    out
-}
-
 /// SE-3: outside development mode the cookies are `__Host-` prefixed and Secure.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn se_3_production_cookies_are_host_prefixed_and_secure() {
-    let h = harness_with(
-        identity::testing::sqlite().await,
-        PasswordHasher::new(None).unwrap(),
-        false,
-    )
-    .await;
+    let h = outside_development_mode().await;
     let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
     let cookie = headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.starts_with("__Host-mayi_signin="), "{cookie}");
@@ -305,19 +283,11 @@ async fn cs_1_cross_site_posts_are_refused() {
     assert_eq!(send(&h.router, request).await.0, StatusCode::OK);
 }
 
-/// AC-1, SE-8: every protected server function refuses a caller without a session, and a
-/// pending sign-in attempt is not a session.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ac_1_protected_functions_refuse_anonymous_and_pending_callers() {
-    let h = harness(identity::testing::sqlite().await).await;
-    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-    let attempt = cookie_pair(&headers, "mayi_signin");
-    for (path, form) in [
-        ("/api/my_account", ""),
-        ("/api/my_tokens", ""),
-        ("/api/remove_token", "token_id=1"),
-        ("/api/lost_device", "device=Pixel+7"),
-    ] {
+/// Each of `calls` (path, form) answers 401 to a caller without a cookie and to a pending
+/// sign-in attempt's (SE-8: an attempt is not a session).
+async fn assert_refused_without_a_session(h: &Harness, calls: &[(&str, &str)]) {
+    let attempt = attempt_of(h, "alice").await;
+    for (path, form) in calls {
         for cookie in ["", attempt.as_str()] {
             let (status, _, body) = send(&h.router, post(path, form, cookie)).await;
             assert_eq!(
@@ -327,9 +297,25 @@ async fn ac_1_protected_functions_refuse_anonymous_and_pending_callers() {
             );
         }
     }
+}
+
+/// AC-1, SE-8: every protected server function refuses a caller without a session, and a
+/// pending sign-in attempt is not a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ac_1_protected_functions_refuse_anonymous_and_pending_callers() {
+    let h = harness(identity::testing::sqlite().await).await;
+    assert_refused_without_a_session(
+        &h,
+        &[
+            ("/api/my_account", ""),
+            ("/api/my_tokens", ""),
+            ("/api/remove_token", "token_id=1"),
+            ("/api/lost_device", "device=Pixel+7"),
+        ],
+    )
+    .await;
     // Nothing was removed.
-    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-    let attempt = cookie_pair(&headers, "mayi_signin");
+    let attempt = attempt_of(&h, "alice").await;
     let (_, _, body) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
     assert!(body.contains("Pixel 7"), "{body}");
 }
@@ -361,12 +347,12 @@ on_both_backends! {
         // A later step cannot be reached before the earlier ones.
         let (status, _, body) = send(&h.router, post("/api/emergency_reason", "reason=lost_phone", &wizard)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        let (status, headers, _) = send(&h.router, Request::get("/emergency/reason").header(header::ACCEPT, "text/html").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        let (status, headers, _) = send(&h.router, page("/emergency/reason", &wizard)).await;
         assert!(status.is_redirection(), "{status}");
         assert_eq!(headers[header::LOCATION], "/emergency/prove");
-        let (_, _, page) = send(&h.router, Request::get("/emergency/prove").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        let (_, _, page) = send(&h.router, with_header(get("/emergency/prove"), "cookie", &wizard)).await;
         assert!(page.contains("a•••@example.org"), "{page}");
-        let code = mailed_code(&h, "alice@example.org").await;
+        let code = queued_code(&h._store, "alice@example.org").await;
         let (status, _, body) = send(&h.router, post("/api/emergency_prove", &format!("code={code}"), &wizard)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
         let (status, _, body) = send(&h.router, post("/api/emergency_reason", "reason=lost_phone&details=", &wizard)).await;
@@ -381,8 +367,7 @@ on_both_backends! {
         let (_, _, info) = send(&h.router, post("/api/emergency_wizard", "", &wizard)).await;
         assert!(info.contains("\"uses_left\":3") && !info.contains(&grouped), "EC-8: {info}");
         // Sign in with password + code (lower case, spaces: tolerated).
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         let typed = grouped.to_lowercase().replace('-', " ");
         let (status, headers, body) = send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(&typed)), &attempt)).await;
         assert!(status.is_success() || status.is_redirection(), "{status} {body}");
@@ -404,7 +389,7 @@ on_both_backends! {
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         // The restricted session may remove the last token (it exists for that).
         let (_, _, tokens) = send(&h.router, post("/api/my_tokens", "", &session)).await;
-        let token_id = tokens.split("\"id\":").nth(1).unwrap().split(',').next().unwrap().to_string();
+        let token_id = json_number(&tokens, "id");
         let (status, _, body) = send(&h.router, post("/api/remove_token", &format!("token_id={token_id}"), &session)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         // A code typed for the wrong account's attempt does nothing (EC-10) and the wizard cookie
@@ -416,32 +401,24 @@ on_both_backends! {
     /// The wizard without JavaScript: plain form posts redirect from step to step.
     async fn emergency_wizard_works_as_plain_html_forms(h: Harness) {
         give_alice_a_recovery_address(&h).await;
-        let form = |uri: &str, body: String, cookie: &str| {
-            Request::post(uri)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "text/html")
-                .header(header::REFERER, "http://127.0.0.1:3000/emergency")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(body))
-                .unwrap()
-        };
+        let form = |uri: &str, body: String, cookie: &str| form_post(uri, &body, cookie, "/emergency");
         let (status, headers, _) = send(&h.router, form("/api/emergency_start", format!("username=alice&password={}", urlencode(PASSWORD)), "")).await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers[header::LOCATION], "/emergency/prove");
         let wizard = cookie_pair(&headers, "mayi_emergency");
-        let code = mailed_code(&h, "alice@example.org").await;
+        let code = queued_code(&h._store, "alice@example.org").await;
         let (status, headers, _) = send(&h.router, form("/api/emergency_prove", format!("code={code}"), &wizard)).await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers[header::LOCATION], "/emergency/reason");
         let (status, headers, _) = send(&h.router, form("/api/emergency_reason", "reason=other&details=Phone+stolen".into(), &wizard)).await;
         assert_eq!(status, StatusCode::FOUND);
         assert_eq!(headers[header::LOCATION], "/emergency/code");
-        let (status, _, page) = send(&h.router, Request::get("/emergency/code").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        let (status, _, page) = send(&h.router, with_header(get("/emergency/code"), "cookie", &wizard)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("class=\"emergency-code\""), "{page}");
         assert!(page.contains("3 / 3"), "{page}");
         // A reload does not show it again.
-        let (_, _, page) = send(&h.router, Request::get("/emergency/code").header(header::COOKIE, &wizard).body(Body::empty()).unwrap()).await;
+        let (_, _, page) = send(&h.router, with_header(get("/emergency/code"), "cookie", &wizard)).await;
         assert!(!page.contains("class=\"emergency-code\""), "{page}");
         assert!(page.contains("already shown"), "{page}");
     }
@@ -465,7 +442,7 @@ on_both_backends! {
         let (_, _, body) = send(&h.router, post("/api/my_tokens", "", &a)).await;
         assert!(body.contains("\"target\":\"+420 601 555 123\""), "shown back formatted: {body}");
         let token_id = json_number(body.split("oob_enrolment").nth(1).unwrap(), "token_id");
-        let code = queued_code(&h, "+420601555123").await;
+        let code = queued_code(&h._store, "+420601555123").await;
         // Pending: not a way to sign in yet.
         assert_eq!(h._store.active_tokens(alice).await.unwrap().len(), 1);
 
@@ -504,7 +481,7 @@ on_both_backends! {
         let contact = h._store.contacts(alice).await.unwrap().into_iter().find(|c| c.value == "alice@work.example").unwrap();
         assert!(!contact.confirmed);
         let id = contact.id.0;
-        let code = queued_code(&h, "alice@work.example").await;
+        let code = queued_code(&h._store, "alice@work.example").await;
 
         for (path, form) in [
             ("/api/confirm_contact", format!("contact_id={id}&code={code}")),
@@ -607,32 +584,25 @@ on_both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ac_1_enrolment_and_contact_functions_refuse_anonymous_callers() {
     let h = harness(identity::testing::sqlite().await).await;
-    let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-    let attempt = cookie_pair(&headers, "mayi_signin");
-    for (path, form) in [
-        ("/api/reauthenticate", "password=x"),
-        (
-            "/api/add_oob_start",
-            "kind=sms&target=%2B420601555123&label=x&device=",
-        ),
-        ("/api/add_oob_resend", "token_id=1"),
-        ("/api/add_oob_finish", "token_id=1&code=123456"),
-        ("/api/my_contacts", ""),
-        ("/api/add_contact", "kind=email&value=a%40example.org"),
-        ("/api/confirm_contact", "contact_id=1&code=123456"),
-        ("/api/resend_contact_code", "contact_id=1"),
-        ("/api/remove_contact", "contact_id=1"),
-        ("/api/set_recovery_address", "contact_id=1"),
-    ] {
-        for cookie in ["", attempt.as_str()] {
-            let (status, _, body) = send(&h.router, post(path, form, cookie)).await;
-            assert_eq!(
-                status,
-                StatusCode::UNAUTHORIZED,
-                "{path} with {cookie:?}: {body}"
-            );
-        }
-    }
+    assert_refused_without_a_session(
+        &h,
+        &[
+            ("/api/reauthenticate", "password=x"),
+            (
+                "/api/add_oob_start",
+                "kind=sms&target=%2B420601555123&label=x&device=",
+            ),
+            ("/api/add_oob_resend", "token_id=1"),
+            ("/api/add_oob_finish", "token_id=1&code=123456"),
+            ("/api/my_contacts", ""),
+            ("/api/add_contact", "kind=email&value=a%40example.org"),
+            ("/api/confirm_contact", "contact_id=1&code=123456"),
+            ("/api/resend_contact_code", "contact_id=1"),
+            ("/api/remove_contact", "contact_id=1"),
+            ("/api/set_recovery_address", "contact_id=1"),
+        ],
+    )
+    .await;
     assert!(h._store.outbox_messages(10).await.unwrap().is_empty());
 }
 
@@ -640,8 +610,7 @@ on_both_backends! {
     /// Issue 8, item 1: security headers on every response: pages (with the nonce their scripts
     /// carry), server functions, static files, 404s.
     async fn security_headers_on_every_response(h: Harness) {
-        let page = |uri: &str| Request::get(uri).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
-        let (status, headers, html) = send(&h.router, page("/login")).await;
+        let (status, headers, html) = send(&h.router, page("/login", "")).await;
         assert_eq!(status, StatusCode::OK);
         let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
         let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
@@ -655,12 +624,12 @@ on_both_backends! {
         }
         assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{csp}");
         // A new nonce for every response.
-        let (_, again, _) = send(&h.router, page("/login")).await;
+        let (_, again, _) = send(&h.router, page("/login", "")).await;
         assert_ne!(again[header::CONTENT_SECURITY_POLICY], headers[header::CONTENT_SECURITY_POLICY]);
 
         let (_, fn_headers, _) = send(&h.router, post("/api/my_account", "", "")).await;
         let (_, file_headers, _) = send(&h.router, get("/pkg/mayi-id.js")).await;
-        let (status, missing_headers, _) = send(&h.router, page("/no/such/page")).await;
+        let (status, missing_headers, _) = send(&h.router, page("/no/such/page", "")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let (_, health_headers, _) = send(&h.router, get("/healthz")).await;
         for (what, headers) in [("page", &headers), ("server fn", &fn_headers), ("file", &file_headers), ("404", &missing_headers), ("health", &health_headers)] {
@@ -734,8 +703,7 @@ on_both_backends! {
             assert!(headers.get(header::SET_COOKIE).is_none());
             assert!(!answer.contains("panicked") && !answer.to_lowercase().contains("sql"), "{answer}");
         }
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         // A 10 kB code and a code with NUL bytes: refused as wrong codes, nothing else.
         for code in [big.as_str(), "12%003456"] {
             let (status, _, answer) = send(&h.router, post("/api/verify_code", &format!("token_id=1&kind=totp&code={code}"), &attempt)).await;
@@ -746,12 +714,11 @@ on_both_backends! {
     /// CS-7: a forced database error reaches the browser as a plain message, with no database
     /// text; and it denies (AC-6).
     async fn cs_7_a_database_error_is_a_plain_message(h: Harness) {
-        let (_, headers, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
-        let attempt = cookie_pair(&headers, "mayi_signin");
+        let attempt = attempt_of(&h, "alice").await;
         identity::testing::execute_raw(&h._store.store, "DROP TABLE oob_challenges").await.unwrap();
         identity::testing::execute_raw(&h._store.store, "DROP TABLE confirmation_codes").await.unwrap();
         identity::testing::execute_raw(&h._store.store, "DROP TABLE throttle").await.unwrap();
-        let (status, headers, body) = send(&h.router, post("/api/verify_code", &format!("token_id=1&kind=totp&code={}", TotpSecret::from_base32(SECRET).unwrap().code_at(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs())), &attempt)).await;
+        let (status, headers, body) = send(&h.router, verify_totp(&attempt, 1, &code_now(SECRET))).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
         assert!(headers.get(header::SET_COOKIE).is_none(), "no session");
         let lower = body.to_lowercase();
@@ -770,7 +737,7 @@ on_both_backends! {
         identity::testing::execute_raw(&h._store.store, "DROP TABLE oob_challenges").await.unwrap();
         identity::testing::execute_raw(&h._store.store, "DROP TABLE confirmation_codes").await.unwrap();
         identity::testing::execute_raw(&h._store.store, "ALTER TABLE tokens RENAME TO tokens_gone").await.unwrap();
-        let request = Request::get("/tokens").header(header::ACCEPT, "text/html").header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+        let request = page("/tokens", &cookie);
         let (_, headers, html) = send(&h.router, request).await;
         assert!(html.contains("class=\"site-header\""), "the site's layout: {html}");
         assert!(html.contains("Something went wrong on our side"), "{html}");

@@ -12,235 +12,68 @@ mod support;
 
 use std::{
     collections::BTreeMap,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::Path,
     time::{Duration, Instant},
 };
 
 use identity::{
     testing::{self, raw_rows, TestStore},
-    AccountId, AccountState, CodeHasher, EmergencyCode, Factor, NewAccount, NewContact,
-    NewOutboxMessage, NewToken, OutboxState, Password, PasswordHasher, PhoneNumber, Role,
-    SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState, TotpSecret, Username,
+    AccountId, CodeHasher, EmergencyCode, Factor, NewContact, NewToken, OutboxState, PhoneNumber,
+    SeedCipher, Store, ThrottleKey, Timestamp, TokenKind, TokenState, TotpSecret,
     EMERGENCY_CODE_KEY_LABEL,
 };
-use support::{SmsGateway, SmtpServer};
+use support::{
+    client::{
+        cookie_pair, first_token_id, get, post, sign_in, urlencode, verify_totp, with_header,
+    },
+    fixtures::{email_contact, now_secs, queue_sms, six_digit_code, totp_token, user, PASSWORD},
+    remote::{free_port, serve, Answer, Process, Remote},
+    SmsGateway, SmtpServer,
+};
 
-const PASSWORD: &str = "a long and quite secret passphrase";
-
-/// A running `mayi-id serve`, killed when dropped.
-struct Instance {
-    child: Child,
-    base: String,
-    log: PathBuf,
+/// A running `mayi-id serve` (this build) on `url`, with `dir` for its key, site and log
+/// (`{name}.log`, at debug level), delivering through `smtp` and `gateway`.
+async fn start(
+    name: &str,
+    url: &str,
+    dir: &Path,
+    smtp: &SmtpServer,
+    gateway: &SmsGateway,
+    extra_env: &[(&str, String)],
+) -> Process {
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    let mut env = vec![
+        ("MAYI_SMTP_URL", smtp.url()),
+        ("MAYI_SMS_GATEWAY_URL", gateway.url()),
+        ("MAYI_LOG", "debug".to_string()),
+    ];
+    env.extend(extra_env.iter().cloned());
+    let binary = Path::new(env!("CARGO_BIN_EXE_mayi-id"));
+    serve(binary, name, url, dir, &site, &env)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Creates a user with the test password and `contacts`; returns its id.
+async fn account(store: &Store, name: &str, contacts: Vec<NewContact>) -> AccountId {
+    user(store, name, &format!("{name} Example"), contacts).await
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Instance {
-    async fn start(
-        name: &str,
-        url: &str,
-        dir: &Path,
-        smtp: &SmtpServer,
-        gateway: &SmsGateway,
-        extra_env: &[(&str, String)],
-    ) -> Instance {
-        let site = dir.join("site");
-        std::fs::create_dir_all(site.join("pkg")).unwrap();
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_mayi-id"))
-            .arg("serve")
-            .env("MAYI_DATABASE_URL", url)
-            .env("MAYI_LISTEN", format!("127.0.0.1:{port}"))
-            .env("MAYI_PUBLIC_URL", &base)
-            .env("MAYI_DEV", "true")
-            .env("MAYI_SEED_KEY_FILE", dir.join("seed.key"))
-            .env("MAYI_SITE_ROOT", &site)
-            .env("MAYI_SMTP_URL", smtp.url())
-            .env("MAYI_SMS_GATEWAY_URL", gateway.url())
-            .env("MAYI_LOG", "debug")
-            .envs(extra_env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::from(out.try_clone().unwrap()))
-            .stderr(Stdio::from(out))
-            .spawn()
-            .expect("start mayi-id");
-        let instance = Instance { child, base, log };
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = client
-                .get(format!("{}/readyz", instance.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success());
-            if ready {
-                return instance;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} did not become ready: {}",
-                std::fs::read_to_string(&instance.log).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// A server function call as the hydrated page makes it: `(status, new cookies, body)`.
-    async fn call(&self, path: &str, form: &str, cookie: &str) -> (u16, Vec<String>, String) {
-        post(&self.base, path, form, cookie).await.unwrap()
-    }
-
-    /// The second sign-in step with an authenticator app code.
-    async fn verify_totp(
-        &self,
-        attempt: &str,
-        token: i64,
-        code: &str,
-    ) -> (u16, Vec<String>, String) {
-        verify_totp(&self.base, attempt, token, code).await.unwrap()
-    }
-
-    async fn sign_in(&self, username: &str) -> String {
-        let (status, cookies, body) = self
-            .call(
-                "/api/sign_in",
-                &format!("username={username}&password={}", enc(PASSWORD)),
-                "",
-            )
-            .await;
-        assert!(status < 400, "{status} {body}");
-        cookie(&cookies, "mayi_signin")
-    }
-}
-
-/// A server function call on the server at `base`: `(status, new cookies, body)`, or the
-/// transport error (a killed server).
-async fn post(
-    base: &str,
-    path: &str,
-    form: &str,
-    cookie: &str,
-) -> Result<(u16, Vec<String>, String), reqwest::Error> {
-    let response = reqwest::Client::new()
-        .post(format!("{base}{path}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .body(form.to_string())
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    let cookies = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-        .filter(|pair| !pair.ends_with('='))
-        .collect();
-    Ok((status, cookies, response.text().await?))
-}
-
-/// The second sign-in step with an authenticator app code, on the server at `base`.
-async fn verify_totp(
-    base: &str,
-    attempt: &str,
-    token: i64,
-    code: &str,
-) -> Result<(u16, Vec<String>, String), reqwest::Error> {
-    let form = format!("token_id={token}&kind=totp&code={code}");
-    post(base, "/api/verify_code", &form, attempt).await
-}
-
-fn cookie(cookies: &[String], name: &str) -> String {
-    cookies
-        .iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie in {cookies:?}"))
-        .clone()
-}
-
-fn enc(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// Creates an account with the test password, optional contacts and tokens; returns its id.
-async fn account(
+/// Creates a user with an authenticator app of the seed `secret`; returns its id.
+async fn account_with_app(
     store: &Store,
+    cipher: &SeedCipher,
     name: &str,
     contacts: Vec<NewContact>,
-    tokens: Vec<NewToken>,
+    secret: &TotpSecret,
 ) -> AccountId {
-    let hash = PasswordHasher::new(None)
-        .unwrap()
-        .hash(&Password::new(PASSWORD.into()).unwrap())
+    let id = account(store, name, contacts).await;
+    store
+        .insert_token(totp_token(cipher, id, secret))
         .await
         .unwrap();
-    let id = store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse(name).unwrap(),
-                display_name: format!("{name} Example"),
-                password_hash: hash,
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            contacts,
-        )
-        .await
-        .unwrap();
-    for mut token in tokens {
-        token.account_id = id;
-        store.insert_token(token).await.unwrap();
-    }
     id
-}
-
-fn totp_token(cipher: &SeedCipher, account: AccountId, secret: &TotpSecret) -> NewToken {
-    NewToken {
-        account_id: account,
-        kind: TokenKind::Totp,
-        label: "Authenticator app".into(),
-        device: Some("Pixel 7".into()),
-        state: TokenState::Active,
-        secret_enc: Some(secret.seal(cipher, account).unwrap()),
-        target: None,
-    }
-}
-
-/// The first token id in a `pending_sign_in` answer.
-fn first_token_id(pending: &str) -> i64 {
-    let value: serde_json::Value = serde_json::from_str(pending).unwrap();
-    value["tokens"][0]["id"].as_i64().unwrap()
 }
 
 /// A 6-digit code that none of the steps around now accepts.
@@ -275,18 +108,12 @@ async fn two_instances_on_one_postgresql_database() {
     let dir = tempfile::tempdir().unwrap();
     let cipher = SeedCipher::load_or_create(&dir.path().join("seed.key")).unwrap();
     let secret = TotpSecret::generate();
-    let alice = account(&db, "alice", vec![], vec![]).await;
-    db.insert_token(totp_token(&cipher, alice, &secret))
-        .await
-        .unwrap();
-    let bob = account(&db, "bob", vec![], vec![]).await;
-    db.insert_token(totp_token(&cipher, bob, &TotpSecret::generate()))
-        .await
-        .unwrap();
+    let alice = account_with_app(&db, &cipher, "alice", vec![], &secret).await;
+    let bob = account_with_app(&db, &cipher, "bob", vec![], &TotpSecret::generate()).await;
     let smtp = SmtpServer::start(0).await;
     let gateway = SmsGateway::start().await;
-    let a = Instance::start("a", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
-    let b = Instance::start("b", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let a = start("a", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let b = start("b", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
 
     // 1. Sign in through A, the second step on B; the session works on both; signing out on A
     //    ends it on B.
@@ -295,10 +122,10 @@ async fn two_instances_on_one_postgresql_database() {
     assert_eq!(status, 200, "{pending}");
     let token = first_token_id(&pending);
     let (status, cookies, body) = b
-        .verify_totp(&attempt, token, &secret.code_at(now_secs()))
+        .send(verify_totp(&attempt, token, &secret.code_at(now_secs())))
         .await;
     assert!(status < 400, "{status} {body}");
-    let session = cookie(&cookies, "mayi_session");
+    let session = cookie_pair(&cookies, "mayi_session");
     for instance in [&a, &b] {
         let (status, _, body) = instance.call("/api/my_tokens", "", &session).await;
         assert_eq!(status, 200, "{body}");
@@ -313,10 +140,10 @@ async fn two_instances_on_one_postgresql_database() {
     let wrong = wrong_code(&secret);
     for i in 0..5 {
         let instance = if i % 2 == 0 { &a } else { &b };
-        let (status, _, body) = instance.verify_totp(&attempt, token, &wrong).await;
+        let (status, _, body) = instance.send(verify_totp(&attempt, token, &wrong)).await;
         assert_eq!(status, 401, "guess {i}: {body}");
     }
-    let (status, _, body) = b.verify_totp(&attempt, token, &wrong).await;
+    let (status, _, body) = b.send(verify_totp(&attempt, token, &wrong)).await;
     assert_eq!(
         status, 429,
         "the sixth guess is delayed whichever instance: {body}"
@@ -348,7 +175,7 @@ async fn two_instances_on_one_postgresql_database() {
     .await
     .unwrap();
     let (attempt_a, attempt_b) = (a.sign_in("bob").await, b.sign_in("bob").await);
-    let form = format!("code={}", enc(&code.grouped()));
+    let form = format!("code={}", urlencode(&code.grouped()));
     let (on_a, on_b) = tokio::join!(
         a.call("/api/verify_emergency", &form, &attempt_a),
         b.call("/api/verify_emergency", &form, &attempt_b)
@@ -363,15 +190,7 @@ async fn two_instances_on_one_postgresql_database() {
     // 4. Each outbox message is delivered once, whichever instance's worker takes it.
     let before = gateway.received().len();
     for i in 0..20 {
-        db.enqueue(
-            NewOutboxMessage::sms(
-                &PhoneNumber::parse("+420601999000").unwrap(),
-                &format!("outbox message number {i}"),
-            )
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+        queue_sms(&db, "+420601999000", &format!("outbox message number {i}")).await;
     }
     eventually("20 SMS delivered", || {
         gateway.received().len() >= before + 20
@@ -407,14 +226,6 @@ fn contains_token(haystack: &str, needle: &str) -> bool {
     })
 }
 
-/// The newest 6-digit code in a text.
-fn six_digits(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_digit())
-        .rfind(|w| w.len() == 6)
-        .unwrap_or_else(|| panic!("no 6-digit code in {text:?}"))
-        .to_string()
-}
-
 /// AU-2, EC-7, OOB-7, OTP-9: a full run of the flows (password + TOTP, SMS code, the Emergency
 /// Access wizard, signing in with the emergency code, enrolling a new app, finishing) leaves
 /// none of the secrets it used in the server's log (at debug level) or in any table.
@@ -424,11 +235,8 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let cipher = SeedCipher::load_or_create(&dir.path().join("seed.key")).unwrap();
     let alice_secret = TotpSecret::generate();
-    let alice = account(&db, "alice", vec![], vec![]).await;
-    db.insert_token(totp_token(&cipher, alice, &alice_secret))
-        .await
-        .unwrap();
-    let carol = account(&db, "carol", vec![], vec![]).await;
+    account_with_app(&db, &cipher, "alice", vec![], &alice_secret).await;
+    let carol = account(&db, "carol", vec![]).await;
     db.insert_token(NewToken {
         account_id: carol,
         kind: TokenKind::Sms,
@@ -441,26 +249,20 @@ async fn no_secret_reaches_the_log_or_the_database() {
     .await
     .unwrap();
     let dave_secret = TotpSecret::generate();
-    let dave = account(
+    account_with_app(
         &db,
+        &cipher,
         "dave",
-        vec![NewContact {
-            value: identity::Email::parse("dave@example.org").unwrap().into(),
-            confirmed: true,
-            is_recovery: true,
-        }],
-        vec![],
+        vec![email_contact("dave", true)],
+        &dave_secret,
     )
     .await;
-    db.insert_token(totp_token(&cipher, dave, &dave_secret))
-        .await
-        .unwrap();
     let smtp = SmtpServer::start(0).await;
     let gateway = SmsGateway::start().await;
-    let server = Instance::start("server", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let server = start("server", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
     let mut secrets: Vec<String> = vec![
         PASSWORD.to_string(),
-        enc(PASSWORD),
+        urlencode(PASSWORD),
         alice_secret.to_base32().trim_end_matches('=').to_string(),
         dave_secret.to_base32().trim_end_matches('=').to_string(),
     ];
@@ -470,10 +272,10 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
     let code = alice_secret.code_at(now_secs());
     let (status, cookies, body) = server
-        .verify_totp(&attempt, first_token_id(&pending), &code)
+        .send(verify_totp(&attempt, first_token_id(&pending), &code))
         .await;
     assert!(status < 400, "{body}");
-    secrets.extend([attempt.clone(), code, cookie(&cookies, "mayi_session")]);
+    secrets.extend([attempt.clone(), code, cookie_pair(&cookies, "mayi_session")]);
 
     // Password + a code sent by SMS.
     let attempt = server.sign_in("carol").await;
@@ -484,7 +286,7 @@ async fn no_secret_reaches_the_log_or_the_database() {
         .await;
     assert!(status < 400, "{body}");
     eventually("the SMS code", || !gateway.received().is_empty()).await;
-    let code = six_digits(gateway.received()[0]["text"].as_str().unwrap());
+    let code = six_digit_code(gateway.received()[0]["text"].as_str().unwrap()).expect("a code");
     let (status, cookies, body) = server
         .call(
             "/api/verify_code",
@@ -493,7 +295,7 @@ async fn no_secret_reaches_the_log_or_the_database() {
         )
         .await;
     assert!(status < 400, "{body}");
-    secrets.extend([attempt.clone(), code, cookie(&cookies, "mayi_session")]);
+    secrets.extend([attempt.clone(), code, cookie_pair(&cookies, "mayi_session")]);
 
     // Dave signed in fully from this browser before he lost his phone: the browser is
     // remembered (issue 13 item 5), so the code he asks for from it is valid at once.
@@ -501,14 +303,14 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
     let code = dave_secret.code_at(now_secs());
     let (status, cookies, body) = server
-        .verify_totp(&attempt, first_token_id(&pending), &code)
+        .send(verify_totp(&attempt, first_token_id(&pending), &code))
         .await;
     assert!(status < 400, "{body}");
-    let browser = cookie(&cookies, "mayi_browser");
+    let browser = cookie_pair(&cookies, "mayi_browser");
     secrets.extend([
         attempt,
         code,
-        cookie(&cookies, "mayi_session"),
+        cookie_pair(&cookies, "mayi_session"),
         browser.clone(),
     ]);
 
@@ -516,14 +318,14 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let (status, cookies, body) = server
         .call(
             "/api/emergency_start",
-            &format!("username=dave&password={}", enc(PASSWORD)),
+            &format!("username=dave&password={}", urlencode(PASSWORD)),
             &browser,
         )
         .await;
     assert!(status < 400, "{body}");
-    let wizard = cookie(&cookies, "mayi_emergency");
+    let wizard = cookie_pair(&cookies, "mayi_emergency");
     eventually("the proof e-mail", || !smtp.received().is_empty()).await;
-    let proof = six_digits(&smtp.received()[0].data);
+    let proof = six_digit_code(&smtp.received()[0].data).expect("a code");
     for (path, form) in [
         ("/api/emergency_prove", format!("code={proof}")),
         ("/api/emergency_reason", "reason=lost_phone".to_string()),
@@ -540,12 +342,12 @@ async fn no_secret_reaches_the_log_or_the_database() {
     let (status, cookies, body) = server
         .call(
             "/api/verify_emergency",
-            &format!("code={}", enc(&emergency.to_lowercase())),
+            &format!("code={}", urlencode(&emergency.to_lowercase())),
             &attempt,
         )
         .await;
     assert!(status < 400, "{body}");
-    let restricted = cookie(&cookies, "mayi_session");
+    let restricted = cookie_pair(&cookies, "mayi_session");
     let (status, _, body) = server
         .call(
             "/api/add_totp_start",
@@ -659,49 +461,50 @@ struct Acknowledged {
     enrolled: Option<String>,
 }
 
+/// One step of a run under load: the server's answer if it acknowledged `request` (2xx or 3xx),
+/// or why not (the server killed).
+async fn step(
+    remote: &Remote,
+    what: &str,
+    request: axum::http::Request<String>,
+) -> Result<Answer, String> {
+    let (status, headers, body) = remote
+        .send(request)
+        .await
+        .map_err(|e| format!("{what}: {e}"))?;
+    if status >= 400 {
+        return Err(format!("{what} {status} {body}"));
+    }
+    Ok((status, headers, body))
+}
+
 /// One account's run under load: password, TOTP, start a new app, confirm it. Each step that
 /// the server acknowledges is recorded before the next is sent; the first failure (the server
 /// killed) ends the run.
 async fn crash_load_run(
-    base: &str,
+    remote: &Remote,
     name: &str,
     secret: &TotpSecret,
     acked: &std::sync::Mutex<BTreeMap<String, Acknowledged>>,
 ) -> Result<(), String> {
-    let err = |e: reqwest::Error| e.to_string();
-    let form = format!("username={name}&password={}", enc(PASSWORD));
-    let (status, cookies, body) = post(base, "/api/sign_in", &form, "").await.map_err(err)?;
-    if status >= 400 {
-        return Err(format!("sign_in {status} {body}"));
-    }
-    let attempt = cookie(&cookies, "mayi_signin");
-    let (_, _, pending) = post(base, "/api/pending_sign_in", "", &attempt)
-        .await
-        .map_err(err)?;
+    let (_, cookies, _) = step(remote, "sign_in", sign_in(name, PASSWORD)).await?;
+    let attempt = cookie_pair(&cookies, "mayi_signin");
+    let pending = post("/api/pending_sign_in", "", &attempt);
+    let (_, _, pending) = step(remote, "pending_sign_in", pending).await?;
     let code = secret.code_at(now_secs());
-    let (status, cookies, body) = verify_totp(base, &attempt, first_token_id(&pending), &code)
-        .await
-        .map_err(err)?;
-    if status >= 400 {
-        return Err(format!("verify_code {status} {body}"));
-    }
-    let session = cookie(&cookies, "mayi_session");
+    let verify = verify_totp(&attempt, first_token_id(&pending), &code);
+    let (_, cookies, _) = step(remote, "verify_code", verify).await?;
+    let session = cookie_pair(&cookies, "mayi_session");
     let record = |f: &dyn Fn(&mut Acknowledged)| {
         f(acked.lock().unwrap().entry(name.to_string()).or_default());
     };
     record(&|a| a.session = Some(session.clone()));
 
     let label = format!("New phone of {name}");
-    let form = format!("label={}&device=Pixel%209", enc(&label));
-    let (status, _, body) = post(base, "/api/add_totp_start", &form, &session)
-        .await
-        .map_err(err)?;
-    if status >= 400 {
-        return Err(format!("add_totp_start {status} {body}"));
-    }
-    let (_, _, view) = post(base, "/api/my_tokens", "", &session)
-        .await
-        .map_err(err)?;
+    let form = format!("label={}&device=Pixel%209", urlencode(&label));
+    let start = post("/api/add_totp_start", &form, &session);
+    step(remote, "add_totp_start", start).await?;
+    let (_, _, view) = step(remote, "my_tokens", post("/api/my_tokens", "", &session)).await?;
     let view: serde_json::Value = serde_json::from_str(&view).map_err(|e| e.to_string())?;
     let token_id = view["enrolment"]["token_id"]
         .as_i64()
@@ -713,12 +516,8 @@ async fn crash_load_run(
         "token_id={token_id}&code={}",
         new_secret.code_at(now_secs())
     );
-    let (status, _, body) = post(base, "/api/add_totp_finish", &form, &session)
-        .await
-        .map_err(err)?;
-    if status >= 400 {
-        return Err(format!("add_totp_finish {status} {body}"));
-    }
+    let finish = post("/api/add_totp_finish", &form, &session);
+    step(remote, "add_totp_finish", finish).await?;
     record(&|a| a.enrolled = Some(label.clone()));
     Ok(())
 }
@@ -736,39 +535,36 @@ async fn sigkill_mid_load_loses_nothing_acknowledged(db: TestStore) {
     for i in 0..ACCOUNTS {
         let name = format!("crash{i:02}");
         let secret = TotpSecret::generate();
-        let contact = NewContact {
-            value: identity::Email::parse(&format!("{name}@example.org"))
-                .unwrap()
-                .into(),
-            confirmed: true,
-            is_recovery: false,
-        };
-        let id = account(&db, &name, vec![contact], vec![]).await;
-        db.insert_token(totp_token(&cipher, id, &secret))
-            .await
-            .unwrap();
+        account_with_app(
+            &db,
+            &cipher,
+            &name,
+            vec![email_contact(&name, false)],
+            &secret,
+        )
+        .await;
         users.push((name, secret));
     }
     let smtp = SmtpServer::start(4).await;
     let gateway = SmsGateway::start().await;
-    let mut server = Instance::start("before", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let mut server = start("before", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
 
     let users = std::sync::Arc::new(users);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let acked = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
     let mut workers = Vec::new();
     for _ in 0..4 {
-        let (users, next, acked, base) = (
+        let (users, next, acked, remote) = (
             users.clone(),
             next.clone(),
             acked.clone(),
-            server.base.clone(),
+            server.remote.clone(),
         );
         workers.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let (name, secret) = users.get(i)?;
-                if let Err(e) = crash_load_run(&base, name, secret, &acked).await {
+                if let Err(e) = crash_load_run(&remote, name, secret, &acked).await {
                     return Some(e);
                 }
             }
@@ -805,7 +601,7 @@ async fn sigkill_mid_load_loses_nothing_acknowledged(db: TestStore) {
     );
     eprintln!("acknowledged before the kill: {sessions} sign-ins, {enrolments} enrolments");
 
-    let after = Instance::start("after", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
+    let after = start("after", &db.url(), dir.path(), &smtp, &gateway, &[]).await;
     for (name, ack) in &acked {
         let session = ack
             .session
@@ -885,14 +681,11 @@ async fn operators_get_metrics_json_logs_and_request_ids() {
     let dir = tempfile::tempdir().unwrap();
     let cipher = SeedCipher::load_or_create(&dir.path().join("seed.key")).unwrap();
     let secret = TotpSecret::generate();
-    let alice = account(&db, "alice", vec![], vec![]).await;
-    db.insert_token(totp_token(&cipher, alice, &secret))
-        .await
-        .unwrap();
+    account_with_app(&db, &cipher, "alice", vec![], &secret).await;
     let smtp = SmtpServer::start(0).await;
     let gateway = SmsGateway::start().await;
-    let metrics_port = free_port();
-    let server = Instance::start(
+    let metrics_port = free_port().unwrap();
+    let server = start(
         "observed",
         &db.url(),
         dir.path(),
@@ -910,41 +703,34 @@ async fn operators_get_metrics_json_logs_and_request_ids() {
     let (_, _, pending) = server.call("/api/pending_sign_in", "", &attempt).await;
     let token = first_token_id(&pending);
     let (status, _, _) = server
-        .verify_totp(&attempt, token, &wrong_code(&secret))
+        .send(verify_totp(&attempt, token, &wrong_code(&secret)))
         .await;
     assert_eq!(status, 401);
     let (status, _, body) = server
-        .verify_totp(&attempt, token, &secret.code_at(now_secs()))
+        .send(verify_totp(&attempt, token, &secret.code_at(now_secs())))
         .await;
     assert!(status < 400, "{body}");
 
     // Request ids: a plain upstream id is kept, a bad one replaced, a missing one made up.
-    let client = reqwest::Client::new();
-    let id_of = |r: &reqwest::Response| {
-        r.headers()
+    let id_of = |(_, headers, _): &Answer| {
+        headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string()
     };
-    let kept = client
-        .get(format!("{}/login", server.base))
-        .header("x-request-id", "upstream-id-42")
-        .send()
-        .await
-        .unwrap();
+    let kept = server
+        .send(with_header(get("/login"), "x-request-id", "upstream-id-42"))
+        .await;
     assert_eq!(id_of(&kept), "upstream-id-42");
-    let replaced = client
-        .get(format!("{}/healthz", server.base))
-        .header("x-request-id", "no spaces allowed")
-        .send()
-        .await
-        .unwrap();
-    let made = client
-        .get(format!("{}/healthz", server.base))
-        .send()
-        .await
-        .unwrap();
+    let replaced = server
+        .send(with_header(
+            get("/healthz"),
+            "x-request-id",
+            "no spaces allowed",
+        ))
+        .await;
+    let made = server.send(get("/healthz")).await;
     for id in [id_of(&replaced), id_of(&made)] {
         assert!(
             id.len() >= 8 && id != "no spaces allowed",
@@ -954,20 +740,10 @@ async fn operators_get_metrics_json_logs_and_request_ids() {
     assert_ne!(id_of(&replaced), id_of(&made));
 
     // /metrics is served on its own address only.
-    let public = client
-        .get(format!("{}/metrics", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(public.status().as_u16(), 404);
-    let text = client
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (status, _, _) = server.send(get("/metrics")).await;
+    assert_eq!(status, 404);
+    let metrics = Remote::new(&format!("http://127.0.0.1:{metrics_port}")).unwrap();
+    let (_, _, text) = metrics.send(get("/metrics")).await.unwrap();
     let value = |name: &str, labels: &[&str]| -> Option<f64> {
         text.lines()
             .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))

@@ -28,7 +28,7 @@ pub async fn my_account() -> Result<AccountView, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_session(&state).await)?;
-    let tokens = respond(state.tokens.list(&caller).await.map_err(map_domain))?;
+    let tokens = respond(state.tokens.list(&caller).await)?;
     Ok(AccountView {
         username: caller.account().username.to_string(),
         display_name: caller.account().display_name.clone(),
@@ -60,7 +60,7 @@ pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_full_session(&state).await)?;
-    let sessions = respond(state.auth.sessions(&caller).await.map_err(map_auth))?;
+    let sessions = respond(state.auth.sessions(&caller).await)?;
     Ok(sessions
         .iter()
         .map(|s| SessionView {
@@ -85,8 +85,7 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
     let ended = state
         .auth
         .end_other_session(&caller, identity::SessionId(session_id), &client())
-        .await
-        .map_err(map_auth);
+        .await;
     if !respond(ended)? {
         return respond(Err(AppError::NotFound));
     }
@@ -101,13 +100,7 @@ pub async fn end_other_sessions() -> Result<u64, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_full_session(&state).await)?;
-    respond(
-        state
-            .auth
-            .end_all_other_sessions(&caller, &client())
-            .await
-            .map_err(map_auth),
-    )
+    respond(state.auth.end_all_other_sessions(&caller, &client()).await)
 }
 
 /// Ends the caller's session on the server and clears the cookie.
@@ -118,13 +111,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     if let Some(token) = cookie_token(session_cookie(&state.settings)) {
-        respond(
-            state
-                .auth
-                .sign_out(&token, &client())
-                .await
-                .map_err(map_auth),
-        )?;
+        respond(state.auth.sign_out(&token, &client()).await)?;
     }
     set_cookie(
         &state.settings,
@@ -158,8 +145,7 @@ pub async fn change_password(
     let changed = state
         .auth
         .change_password(&caller, current, new, end_others.is_some(), &client())
-        .await
-        .map_err(map_auth);
+        .await;
     let ended = respond(changed)?;
     // The account forgot every browser it remembered (this one too): its cookie goes.
     clear_browser_cookie(&state);

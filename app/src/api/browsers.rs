@@ -32,13 +32,7 @@ pub async fn my_browsers() -> Result<Vec<BrowserView>, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_full_session(&state).await)?;
-    let list = respond(
-        state
-            .auth
-            .browsers(&caller, &client())
-            .await
-            .map_err(map_auth),
-    )?;
+    let list = respond(state.auth.browsers(&caller, &client()).await)?;
     Ok(list
         .browsers
         .iter()
@@ -66,20 +60,9 @@ pub async fn forget_browser(browser_id: i64) -> Result<(), AppError> {
     let caller = respond(require_full_session(&state).await)?;
     let client = client();
     // Read before forgetting: whether it is this one (then its cookie goes too).
-    let current = respond(
-        state
-            .auth
-            .browsers(&caller, &client)
-            .await
-            .map_err(map_auth),
-    )?
-    .current;
+    let current = respond(state.auth.browsers(&caller, &client).await)?.current;
     let id = identity::RememberedBrowserId(browser_id);
-    let forgotten = state
-        .auth
-        .forget_browser(&caller, id, &client)
-        .await
-        .map_err(map_auth);
+    let forgotten = state.auth.forget_browser(&caller, id, &client).await;
     if !respond(forgotten)? {
         return respond(Err(AppError::NotFound));
     }

@@ -192,13 +192,7 @@ pub async fn console_search(
         _ => identity::SearchMode::Prefix,
     };
     let page = page.unwrap_or(0);
-    let found = respond(
-        state
-            .console
-            .search(&operator, &q, mode, page)
-            .await
-            .map_err(map_console),
-    )?;
+    let found = respond(state.console.search(&operator, &q, mode, page).await)?;
     Ok(SearchResults {
         users: found.accounts.iter().map(user_row).collect(),
         page,
@@ -219,8 +213,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
         state
             .console
             .user(&operator, identity::AccountId(user_id))
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     let now = detail.now;
     let mut names = Names::default();
@@ -333,8 +326,7 @@ pub async fn console_remove_token(
                 &reason,
                 &client(),
             )
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "token");
     Ok(())
@@ -365,8 +357,7 @@ pub async fn console_remove_device(
                 &reason,
                 &client(),
             )
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "device");
     Ok(())
@@ -394,8 +385,7 @@ pub async fn console_end_sessions(
                 &reason,
                 &client(),
             )
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "sessions");
     Ok(())
@@ -432,7 +422,7 @@ pub async fn console_set_locked(
                 .await
         }
     };
-    respond(result.map_err(map_console))?;
+    respond(result)?;
     done(
         user_id,
         if lock == LockAction::Lock {
@@ -472,8 +462,7 @@ pub async fn console_issue_code(
                 std::time::Duration::from_secs(u64::from(lifetime_minutes) * 60),
                 &client(),
             )
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     redirect("/admin/code");
     Ok(())
@@ -488,13 +477,7 @@ pub async fn console_take_code() -> Result<Option<HandedCode>, AppError> {
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let taken = respond(
-        state
-            .console
-            .take_code(&operator)
-            .await
-            .map_err(map_console),
-    )?;
+    let taken = respond(state.console.take_code(&operator).await)?;
     Ok(taken.map(|(account, code, info)| HandedCode {
         user_id: account.id.0,
         username: account.username.to_string(),
@@ -517,8 +500,7 @@ pub async fn console_revoke_code(user_id: i64, reason: String) -> Result<(), App
         state
             .console
             .revoke_code(&operator, identity::AccountId(user_id), &reason, &client())
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "revoked");
     Ok(())
@@ -541,8 +523,7 @@ pub async fn console_undo_emergency(user_id: i64, reason: String) -> Result<(), 
             .console
             .undo_emergency_access(&operator, identity::AccountId(user_id), &reason, &client())
             .await
-            .map(|_| ())
-            .map_err(map_console),
+            .map(|_| ()),
     )?;
     done(user_id, "undone");
     Ok(())
@@ -562,8 +543,7 @@ pub async fn console_approve_code(user_id: i64, reason: String) -> Result<(), Ap
         state
             .console
             .approve_code(&operator, identity::AccountId(user_id), &reason, &client())
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "approved");
     Ok(())
@@ -595,8 +575,7 @@ pub async fn console_set_operator(
                 &reason,
                 &client(),
             )
-            .await
-            .map_err(map_console),
+            .await,
     )?;
     done(user_id, "role");
     Ok(())
@@ -638,7 +617,7 @@ pub async fn console_overview() -> Result<OverviewData, AppError> {
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let view = respond(state.console.overview(&operator).await.map_err(map_console))?;
+    let view = respond(state.console.overview(&operator).await)?;
     let days = (0..view.codes_operator.len() as i64)
         .map(|i| {
             let day = format_utc(view.since_ms + i * 86_400_000);
@@ -664,7 +643,7 @@ pub mod ssr {
     use identity::{AccountId, AuditEvent, AuditQuery, CodeStatus, EmergencyCodeInfo, Operator};
 
     use super::{AuditFilters, EventRow, UserRow};
-    use crate::ssr::{format_utc, map_console, AppState};
+    use crate::ssr::{format_utc, AppState};
     use crate::AppError;
     pub use mayi_types::{
         AccountState, CodeIssuer, ContactKind, LockAction, OperatorChange, Role, SessionScope,
@@ -806,11 +785,7 @@ pub mod ssr {
                 parse_day(day)? + 86_400_000,
             ));
         }
-        state
-            .console
-            .audit_log(operator, query)
-            .await
-            .map_err(map_console)
+        Ok(state.console.audit_log(operator, query).await?)
     }
 
     /// `YYYY-MM-DD` (UTC midnight) as unix ms.

@@ -35,7 +35,7 @@ pub async fn my_contacts() -> Result<ContactsView, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_session(&state).await)?;
-    let contacts = respond(state.enrolment.contacts(&caller).await.map_err(map_enrol))?;
+    let contacts = respond(state.enrolment.contacts(&caller).await)?;
     Ok(ContactsView {
         contacts: contacts
             .iter()

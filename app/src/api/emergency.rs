@@ -90,11 +90,7 @@ fn waiting_code_meta(info: &identity::EmergencyCodeInfo, now: identity::Timestam
 pub async fn emergency_start(username: String, password: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let started = state
-        .emergency
-        .start(&username, password, &client())
-        .await
-        .map_err(map_emergency);
+    let started = state.emergency.start(&username, password, &client()).await;
     let token = respond(started)?;
     set_cookie(
         &state.settings,
@@ -115,7 +111,7 @@ pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
     let state = state()?;
     no_store();
     let token = respond(require_wizard(&state))?;
-    let view = respond(state.emergency.wizard(&token).await.map_err(map_emergency))?;
+    let view = respond(state.emergency.wizard(&token).await)?;
     Ok(WizardInfo {
         step: view.step,
         display_name: view.display_name,
@@ -133,13 +129,7 @@ pub async fn emergency_send_proof() -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let token = respond(require_wizard(&state))?;
-    respond(
-        state
-            .emergency
-            .send_proof(&token, &client())
-            .await
-            .map_err(map_emergency),
-    )
+    respond(state.emergency.send_proof(&token, &client()).await)
 }
 
 /// Step 2: the confirmation code from the email; on success goes to step 3.
@@ -153,13 +143,7 @@ pub async fn emergency_prove(code: String) -> Result<(), AppError> {
     if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
         return respond(Err(AppError::InvalidCode));
     }
-    respond(
-        state
-            .emergency
-            .prove(&token, &code, &client())
-            .await
-            .map_err(map_emergency),
-    )?;
+    respond(state.emergency.prove(&token, &code, &client()).await)?;
     redirect("/emergency/reason");
     Ok(())
 }
@@ -178,8 +162,7 @@ pub async fn emergency_reason(reason: String, details: Option<String>) -> Result
         state
             .emergency
             .choose_reason(&token, &reason, &details, &client())
-            .await
-            .map_err(map_emergency),
+            .await,
     )?;
     redirect("/emergency/code");
     Ok(())
@@ -194,13 +177,7 @@ pub async fn emergency_take_code() -> Result<Option<ShownCode>, AppError> {
     let state = state()?;
     no_store();
     let token = respond(require_wizard(&state))?;
-    let code = respond(
-        state
-            .emergency
-            .take_code(&token)
-            .await
-            .map_err(map_emergency),
-    )?;
+    let code = respond(state.emergency.take_code(&token).await)?;
     Ok(code.map(|code| ShownCode {
         grouped: code.grouped().to_string(),
     }))
@@ -248,13 +225,7 @@ pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
     if !identity::within(&t, identity::CANCEL_LINK_TOKEN_MAX_BYTES) {
         return Ok(CancelResult::Unknown);
     }
-    let outcome = respond(
-        state
-            .emergency
-            .cancel(&t, &client())
-            .await
-            .map_err(map_emergency),
-    )?;
+    let outcome = respond(state.emergency.cancel(&t, &client()).await)?;
     let result = match outcome {
         identity::CancelOutcome::Undone(_) => CancelResult::Undone,
         identity::CancelOutcome::AlreadyUsed => CancelResult::AlreadyUsed,
@@ -279,11 +250,7 @@ pub async fn verify_emergency(code: String) -> Result<(), AppError> {
     if !identity::within(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES) {
         return respond(Err(AppError::InvalidCode));
     }
-    let result = state
-        .emergency
-        .sign_in(&attempt, &code, &client())
-        .await
-        .map_err(map_auth);
+    let result = state.emergency.sign_in(&attempt, &code, &client()).await;
     let (_, session) = respond(result)?;
     start_session(&state, &session);
     redirect("/tokens");
@@ -299,7 +266,7 @@ pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_session(&state).await)?;
-    let status = respond(state.emergency.status(&caller).await.map_err(map_emergency))?;
+    let status = respond(state.emergency.status(&caller).await)?;
     Ok(status.map(|s| RecoveryView {
         code: code_meta(&s.code),
         removed: s.removed,
@@ -321,8 +288,7 @@ pub async fn finish_recovery(end_others: Option<String>) -> Result<(), AppError>
         state
             .emergency
             .finish(&caller, end_others.is_some(), &client())
-            .await
-            .map_err(map_emergency),
+            .await,
     )?;
     set_cookie(
         &state.settings,

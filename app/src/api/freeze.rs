@@ -43,7 +43,7 @@ pub async fn freeze_devices() -> Result<FreezeChoice, AppError> {
     let state = state()?;
     no_store();
     let attempt = respond(require_attempt(&state))?;
-    let pending = respond(state.auth.pending(&attempt).await.map_err(map_auth))?;
+    let pending = respond(state.auth.pending(&attempt).await)?;
     let mut choice = FreezeChoice {
         devices: Vec::new(),
         without_device: 0,
@@ -75,13 +75,7 @@ pub async fn freeze_device(device: String) -> Result<u32, AppError> {
     if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
         return respond(Err(AppError::NotFound));
     }
-    let blocked = respond(
-        state
-            .auth
-            .freeze_device(&attempt, &device, &client())
-            .await
-            .map_err(map_auth),
-    )?;
+    let blocked = respond(state.auth.freeze_device(&attempt, &device, &client()).await)?;
     let Some(blocked) = blocked else {
         return respond(Err(AppError::NotFound));
     };

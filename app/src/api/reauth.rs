@@ -17,8 +17,7 @@ pub async fn reauthenticate(password: String) -> Result<(), AppError> {
     let done = state
         .enrolment
         .reauthenticate(&caller, password, &client())
-        .await
-        .map_err(map_enrol);
+        .await;
     let token = respond(done)?;
     set_cookie(
         &state.settings,

@@ -46,7 +46,7 @@ pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     let state = state()?;
     no_store();
     let attempt = respond(require_attempt(&state))?;
-    let pending = respond(state.auth.pending(&attempt).await.map_err(map_auth))?;
+    let pending = respond(state.auth.pending(&attempt).await)?;
     let enrolment = match &pending.enrolment {
         Some((token, secret)) => Some(respond(enrolment_view(
             &pending.account.username,
@@ -72,13 +72,7 @@ pub async fn start_enrolment(label: String, device: String) -> Result<(), AppErr
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    respond(
-        state
-            .auth
-            .start_first_totp(&attempt, &label, &device)
-            .await
-            .map_err(map_auth),
-    )?;
+    respond(state.auth.start_first_totp(&attempt, &label, &device).await)?;
     Ok(())
 }
 
@@ -96,8 +90,7 @@ pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppErro
     let result = state
         .auth
         .finish_first_totp(&attempt, identity::TokenId(token_id), &code, &client())
-        .await
-        .map_err(map_auth);
+        .await;
     let (_, session) = respond(result)?;
     start_full_session(&state, &session).await;
     Ok(())
@@ -115,8 +108,7 @@ pub async fn send_code(token_id: i64) -> Result<(), AppError> {
         state
             .auth
             .send_code(&attempt, identity::TokenId(token_id), &client())
-            .await
-            .map_err(map_auth),
+            .await,
     )?;
     Ok(())
 }
@@ -151,7 +143,7 @@ pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<()
                 .await
         }
     };
-    let (_, session) = respond(result.map_err(map_auth))?;
+    let (_, session) = respond(result)?;
     start_full_session(&state, &session).await;
     Ok(())
 }

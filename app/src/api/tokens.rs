@@ -81,8 +81,8 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
     let state = state()?;
     no_store();
     let caller = respond(require_session(&state).await)?;
-    let page = respond(state.enrolment.token_page(&caller).await.map_err(map_enrol))?;
-    let blocked = respond(state.tokens.blocked(&caller).await.map_err(map_domain))?;
+    let page = respond(state.enrolment.token_page(&caller).await)?;
+    let blocked = respond(state.tokens.blocked(&caller).await)?;
     let mut groups: Vec<DeviceGroup> = Vec::new();
     for token in &page.active {
         let view = token_view(token);
@@ -122,11 +122,7 @@ pub async fn add_totp_start(label: String, device: String) -> Result<(), AppErro
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    let started = state
-        .enrolment
-        .start_totp(&caller, &label, &device)
-        .await
-        .map_err(map_enrol);
+    let started = state.enrolment.start_totp(&caller, &label, &device).await;
     respond(started)?;
     Ok(())
 }
@@ -146,8 +142,7 @@ pub async fn add_totp_finish(token_id: i64, code: String) -> Result<String, AppE
     let finished = state
         .enrolment
         .finish_totp(&caller, identity::TokenId(token_id), &code, &client())
-        .await
-        .map_err(map_enrol);
+        .await;
     Ok(respond(finished)?.label)
 }
 
@@ -163,8 +158,7 @@ pub async fn remove_token(token_id: i64) -> Result<String, AppError> {
     let removed = state
         .tokens
         .remove(&caller, identity::TokenId(token_id), &client())
-        .await
-        .map_err(map_tokens);
+        .await;
     Ok(respond(removed)?.label)
 }
 
@@ -180,8 +174,7 @@ pub async fn unblock_token(token_id: i64) -> Result<String, AppError> {
     let unblocked = state
         .tokens
         .unblock(&caller, identity::TokenId(token_id), &client())
-        .await
-        .map_err(map_tokens);
+        .await;
     Ok(respond(unblocked)?.label)
 }
 
@@ -196,8 +189,7 @@ pub async fn rename_token(token_id: i64, label: String, device: String) -> Resul
     let renamed = state
         .tokens
         .rename(&caller, identity::TokenId(token_id), &label, &device)
-        .await
-        .map_err(map_tokens);
+        .await;
     respond(renamed)?;
     Ok(())
 }
@@ -214,11 +206,7 @@ pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
     if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
         return respond(Err(AppError::NotFound));
     }
-    let done = state
-        .tokens
-        .lost_device(&caller, &device, &client())
-        .await
-        .map_err(map_tokens);
+    let done = state.tokens.lost_device(&caller, &device, &client()).await;
     let done = respond(done)?;
     Ok(LostDeviceDone {
         device,
@@ -316,8 +304,7 @@ pub async fn add_oob_start(
             },
             &client(),
         )
-        .await
-        .map_err(map_enrol);
+        .await;
     respond(started)?;
     Ok(())
 }
@@ -334,8 +321,7 @@ pub async fn add_oob_resend(token_id: i64) -> Result<(), AppError> {
     let sent = state
         .enrolment
         .resend_oob(&caller, identity::TokenId(token_id), &client())
-        .await
-        .map_err(map_enrol);
+        .await;
     respond(sent)?;
     Ok(())
 }
@@ -355,8 +341,7 @@ pub async fn add_oob_finish(token_id: i64, code: String) -> Result<String, AppEr
     let finished = state
         .enrolment
         .finish_oob(&caller, identity::TokenId(token_id), &code, &client())
-        .await
-        .map_err(map_enrol);
+        .await;
     Ok(respond(finished)?.label)
 }
 

@@ -6,7 +6,8 @@ use super::*;
 ///
 /// A plain HTML form post (no JavaScript) keeps the redirect back to its page that carries the
 /// error, so its status is left alone.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+pub fn respond<T, E: Into<AppError>>(result: Result<T, E>) -> Result<T, AppError> {
+    let result = result.map_err(Into::into);
     let is_form_post = request_parts()
         .and_then(|parts| {
             parts
@@ -39,58 +40,66 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 }
 
 /// Maps a domain error to what the browser may see; internal detail goes to the log only.
-pub fn map_domain(error: DomainError) -> AppError {
-    match error {
-        DomainError::InvalidInput { .. } => AppError::Invalid(error.to_string()),
-        DomainError::Busy => AppError::Busy,
-        other => {
-            tracing::error!(error = %other.detail(), "request failed");
-            AppError::Internal
+impl From<DomainError> for AppError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::InvalidInput { .. } => AppError::Invalid(error.to_string()),
+            DomainError::Busy => AppError::Busy,
+            other => {
+                tracing::error!(error = %other.detail(), "request failed");
+                AppError::Internal
+            }
         }
     }
 }
 
 /// Maps a sign-in error: each kind has one message, whatever the underlying reason.
-pub fn map_auth(error: AuthError) -> AppError {
-    match error {
-        AuthError::InvalidCredentials => AppError::InvalidCredentials,
-        AuthError::InvalidCode => AppError::InvalidCode,
-        AuthError::UnusableToken => AppError::UnusableToken,
-        AuthError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
-        AuthError::Blocked => AppError::Blocked,
-        AuthError::AttemptExpired => AppError::SignInExpired,
-        AuthError::NotRecent => AppError::NotRecent,
-        AuthError::NotSignedIn => AppError::Unauthorized,
-        AuthError::Restricted => AppError::Forbidden,
-        AuthError::NotYetValid { valid_from } => {
-            AppError::CodeNotYetValid(format_utc(valid_from.as_millis()))
+impl From<AuthError> for AppError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::InvalidCredentials => AppError::InvalidCredentials,
+            AuthError::InvalidCode => AppError::InvalidCode,
+            AuthError::UnusableToken => AppError::UnusableToken,
+            AuthError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+            AuthError::Blocked => AppError::Blocked,
+            AuthError::AttemptExpired => AppError::SignInExpired,
+            AuthError::NotRecent => AppError::NotRecent,
+            AuthError::NotSignedIn => AppError::Unauthorized,
+            AuthError::Restricted => AppError::Forbidden,
+            AuthError::NotYetValid { valid_from } => {
+                AppError::CodeNotYetValid(format_utc(valid_from.as_millis()))
+            }
+            AuthError::Domain(error) => error.into(),
         }
-        AuthError::Domain(error) => map_domain(error),
     }
 }
 
 /// Maps a token self-service error.
-pub fn map_tokens(error: TokenError) -> AppError {
-    match error {
-        TokenError::NotFound => AppError::NotFound,
-        TokenError::LastToken => AppError::LastToken,
-        TokenError::NotRecent => AppError::NotRecent,
-        TokenError::Invalid(message) => AppError::Invalid(message),
-        TokenError::Domain(error) => map_domain(error),
+impl From<TokenError> for AppError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::NotFound => AppError::NotFound,
+            TokenError::LastToken => AppError::LastToken,
+            TokenError::NotRecent => AppError::NotRecent,
+            TokenError::Invalid(message) => AppError::Invalid(message),
+            TokenError::Domain(error) => error.into(),
+        }
     }
 }
 
 /// Maps an enrolment error.
-pub fn map_enrol(error: EnrolError) -> AppError {
-    match error {
-        EnrolError::NotRecent => AppError::NotRecent,
-        EnrolError::NotFound => AppError::NotFound,
-        EnrolError::InvalidCode => AppError::InvalidCode,
-        EnrolError::Invalid(message) => AppError::Invalid(message),
-        EnrolError::WrongPassword => AppError::WrongPassword,
-        EnrolError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
-        EnrolError::UsedUp => AppError::CodeUsedUp,
-        EnrolError::Domain(error) => map_domain(error),
+impl From<EnrolError> for AppError {
+    fn from(error: EnrolError) -> Self {
+        match error {
+            EnrolError::NotRecent => AppError::NotRecent,
+            EnrolError::NotFound => AppError::NotFound,
+            EnrolError::InvalidCode => AppError::InvalidCode,
+            EnrolError::Invalid(message) => AppError::Invalid(message),
+            EnrolError::WrongPassword => AppError::WrongPassword,
+            EnrolError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
+            EnrolError::UsedUp => AppError::CodeUsedUp,
+            EnrolError::Domain(error) => error.into(),
+        }
     }
 }
 
@@ -98,33 +107,39 @@ pub fn map_enrol(error: EnrolError) -> AppError {
 pub fn map_contact(error: EnrolError) -> AppError {
     match error {
         EnrolError::NotFound => AppError::ContactNotFound,
-        other => map_enrol(other),
+        other => other.into(),
     }
 }
 
 /// Maps an Emergency Access error.
-pub fn map_emergency(error: EmergencyError) -> AppError {
-    match error {
-        EmergencyError::InvalidCredentials => AppError::InvalidCredentials,
-        EmergencyError::InvalidCode => AppError::InvalidCode,
-        EmergencyError::RateLimited { retry_after_secs } => AppError::RateLimited(retry_after_secs),
-        EmergencyError::Blocked => AppError::Blocked,
-        EmergencyError::Expired => AppError::WizardExpired,
-        EmergencyError::WrongStep(_) => AppError::WizardStep,
-        EmergencyError::NoRecoveryAddress => AppError::NoRecoveryAddress,
-        EmergencyError::Invalid(message) => AppError::Invalid(message),
-        EmergencyError::NoNewToken => AppError::NoNewToken,
-        EmergencyError::NotEmergency => AppError::Forbidden,
-        EmergencyError::Domain(error) => map_domain(error),
+impl From<EmergencyError> for AppError {
+    fn from(error: EmergencyError) -> Self {
+        match error {
+            EmergencyError::InvalidCredentials => AppError::InvalidCredentials,
+            EmergencyError::InvalidCode => AppError::InvalidCode,
+            EmergencyError::RateLimited { retry_after_secs } => {
+                AppError::RateLimited(retry_after_secs)
+            }
+            EmergencyError::Blocked => AppError::Blocked,
+            EmergencyError::Expired => AppError::WizardExpired,
+            EmergencyError::WrongStep(_) => AppError::WizardStep,
+            EmergencyError::NoRecoveryAddress => AppError::NoRecoveryAddress,
+            EmergencyError::Invalid(message) => AppError::Invalid(message),
+            EmergencyError::NoNewToken => AppError::NoNewToken,
+            EmergencyError::NotEmergency => AppError::Forbidden,
+            EmergencyError::Domain(error) => error.into(),
+        }
     }
 }
 
 /// Maps a console error.
-pub fn map_console(error: identity::ConsoleError) -> AppError {
-    match error {
-        identity::ConsoleError::Forbidden => AppError::Forbidden,
-        identity::ConsoleError::NotFound => AppError::NotFound,
-        identity::ConsoleError::Invalid(message) => AppError::Invalid(message),
-        identity::ConsoleError::Domain(error) => map_domain(error),
+impl From<identity::ConsoleError> for AppError {
+    fn from(error: identity::ConsoleError) -> Self {
+        match error {
+            identity::ConsoleError::Forbidden => AppError::Forbidden,
+            identity::ConsoleError::NotFound => AppError::NotFound,
+            identity::ConsoleError::Invalid(message) => AppError::Invalid(message),
+            identity::ConsoleError::Domain(error) => error.into(),
+        }
     }
 }

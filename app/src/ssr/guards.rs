@@ -15,8 +15,7 @@ pub async fn open_attempt(
     let result = state
         .auth
         .check_password(username, password, &client())
-        .await
-        .map_err(map_auth);
+        .await;
     let ok = respond(result)?;
     set_cookie(
         &state.settings,
@@ -65,7 +64,7 @@ pub async fn authorize_token(
     token: Option<SessionToken>,
 ) -> Result<SignedIn, AppError> {
     let token = token.ok_or(AppError::Unauthorized)?;
-    state.auth.authorize(&token).await.map_err(map_auth)
+    Ok(state.auth.authorize(&token).await?)
 }
 
 /// `caller` as a full session; a restricted one is `Forbidden` and audited naming `what`.
@@ -75,11 +74,7 @@ pub async fn full_or_forbidden(
     what: &str,
     client: &identity::Client,
 ) -> Result<FullSession, AppError> {
-    state
-        .auth
-        .require_full(caller, what, client)
-        .await
-        .map_err(map_auth)
+    Ok(state.auth.require_full(caller, what, client).await?)
 }
 
 /// Who may use a console function.
@@ -103,10 +98,10 @@ pub async fn authorize_operator(
     let caller =
         full_or_forbidden(state, authorize_token(state, token).await?, what, client).await?;
     let operator = match role {
-        ConsoleRole::Operator => state.console.operator(&caller, what, client).await,
-        ConsoleRole::Admin => state.console.admin(&caller, what, client).await,
+        ConsoleRole::Operator => state.console.operator(&caller, what, client).await?,
+        ConsoleRole::Admin => state.console.admin(&caller, what, client).await?,
     };
-    operator.map_err(map_console)
+    Ok(operator)
 }
 
 /// The caller's Emergency Access wizard, or `WizardExpired`.

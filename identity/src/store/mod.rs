@@ -36,7 +36,7 @@ use crate::contact::{ContactKind, ContactValue};
 use crate::error::{DomainError, Result};
 use crate::password::PasswordHash;
 use crate::session::{SessionToken, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH_INTERVAL};
-use crate::text::{device_name, display_name, token_label};
+use crate::text::{device_name, token_label};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::username::Username;
 
@@ -235,6 +235,7 @@ mod enrol;
 mod oob;
 mod outbox;
 mod password;
+mod provision;
 mod selfservice;
 mod throttle;
 mod undo;
@@ -448,40 +449,12 @@ impl Store {
         new: NewAccount,
         contacts: Vec<NewContact>,
     ) -> Result<AccountId> {
-        let display_name = display_name(&new.display_name)?;
-        let now = self.now();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            let inserted = sqlx::query(
-                "INSERT INTO accounts \
-                 (username, display_name, password_hash, state, role, created_at, updated_at, \
-                 search_name) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
-            )
-            .bind(new.username.as_str())
-            .bind(&display_name)
-            .bind(new.password_hash.as_str())
-            .bind(new.state.as_str())
-            .bind(new.role.as_str())
-            .bind(now)
-            .bind(crate::console::search_key(&display_name))
-            .fetch_one(&mut *tx)
-            .await;
-            let id = match inserted {
-                Ok(row) => AccountId(row.i64("id")?),
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(DomainError::Conflict(format!(
-                        "the username {} is already taken",
-                        new.username
-                    )));
-                }
-                Err(e) => return Err(db_err(e)),
-            };
-            for contact in &contacts {
-                insert_contact!(&mut *tx, id, contact, now)?;
-            }
-            tx.commit().await.map_err(db_err)?;
-            Ok(id)
-        })
+        self.insert_account(
+            new,
+            &contacts,
+            None::<fn(AccountId) -> crate::NewAuditEvent>,
+        )
+        .await
     }
 
     /// The account with this canonical username, if any.

@@ -1,6 +1,7 @@
-//! The HTTP test harness: the real router (`server::http::router`) over a fresh store with one
-//! account (`alice`), requests as the hydrated pages send them, and readers for cookies, queued
-//! codes and JSON answers. Shared by `http.rs` and `abuse.rs`.
+//! The in-process harness: the real router (`server::http::router`) over a fresh store with one
+//! account (`alice`, password [`PASSWORD`], an authenticator app with the seed [`SECRET`]) and a
+//! minimal built site, on SQLite and on PostgreSQL. `use support::harness::*` brings the request
+//! builders ([`super::client`]) and the fixtures ([`super::fixtures`]) along.
 
 pub use std::sync::Arc;
 
@@ -13,13 +14,17 @@ pub use axum::{
 pub use http_body_util::BodyExt;
 pub use identity::{
     testing::TestStore, AccountState, NewAccount, NewToken, Password, PasswordHasher, Role,
-    SeedCipher, SystemClock, TokenKind, TokenState, TotpSecret, Username,
+    SeedCipher, SessionScope, Store, SystemClock, TokenKind, TokenState, TotpSecret, Username,
 };
 pub use leptos::prelude::LeptosOptions;
 pub use tower::ServiceExt;
 
+pub use super::client::*;
+pub use super::fixtures::*;
+
 /// Runs one test body on SQLite, then on PostgreSQL (skipped there only outside CI when
-/// PostgreSQL is unreachable).
+/// PostgreSQL is unreachable). The body gets what `harness(store)` makes where the macro is
+/// used: this module's [`harness`], or a test file's own (the console's).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($(#[$doc:meta])* async fn $name:ident($h:ident: Harness) $body:block)*) => {
@@ -41,9 +46,6 @@ macro_rules! on_both_backends {
         )*
     };
 }
-
-pub const PASSWORD: &str = "a perfectly fine passphrase";
-pub const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 pub struct Harness {
     pub router: Router,
@@ -67,6 +69,12 @@ pub async fn harness_with(store: TestStore, hasher: PasswordHasher, dev: bool) -
     .await
 }
 
+/// A harness on SQLite outside development mode (production cookies: `__Host-`, Secure).
+pub async fn outside_development_mode() -> Harness {
+    let hasher = PasswordHasher::new(None).unwrap();
+    harness_with(identity::testing::sqlite().await, hasher, false).await
+}
+
 /// The self-service policy without the unknown browser's waiting period (as with
 /// `MAYI_EMERGENCY_WAIT_MINUTES_UNKNOWN=0`): for tests that walk the wizard from a fresh
 /// browser and sign in with its code at once, about anything but that wait (issue 13 item 5).
@@ -82,6 +90,22 @@ pub async fn harness_with_policy(
     dev: bool,
     policy: identity::EmergencyPolicy,
 ) -> Harness {
+    let site = site();
+    let alice = user(&store, "alice", "Alice Liddell", Vec::new()).await;
+    let secret = TotpSecret::from_base32(SECRET).unwrap();
+    store
+        .insert_token(totp_token(&cipher(), alice, &secret))
+        .await
+        .unwrap();
+    Harness {
+        router: router_for(&store, site.path(), hasher, dev, Vec::new(), policy),
+        _store: store,
+        _site: site,
+    }
+}
+
+/// A minimal built site: the front end's script (and its brotli copy) and the icon.
+pub fn site() -> tempfile::TempDir {
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(
@@ -91,50 +115,13 @@ pub async fn harness_with_policy(
     .unwrap();
     std::fs::write(site.path().join("pkg/mayi-id.js.br"), b"brotli bytes").unwrap();
     std::fs::write(site.path().join("favicon.svg"), "<svg/>").unwrap();
-
-    let hash = hasher
-        .hash(&Password::new(PASSWORD.to_string()).unwrap())
-        .await
-        .unwrap();
-    let alice = store
-        .create_account(NewAccount {
-            username: Username::parse("alice").unwrap(),
-            display_name: "Alice Liddell".into(),
-            password_hash: hash,
-            role: Role::User,
-            state: AccountState::Active,
-        })
-        .await
-        .unwrap();
-    let cipher = SeedCipher::from_key_bytes([9; 32]);
-    store
-        .insert_token(NewToken {
-            account_id: alice,
-            kind: TokenKind::Totp,
-            label: "Authenticator app".into(),
-            device: Some("Pixel 7".into()),
-            state: TokenState::Active,
-            secret_enc: Some(
-                TotpSecret::from_base32(SECRET)
-                    .unwrap()
-                    .seal(&cipher, alice)
-                    .unwrap(),
-            ),
-            target: None,
-        })
-        .await
-        .unwrap();
-
-    Harness {
-        router: router_for(&store, site.path(), hasher, dev, Vec::new(), policy),
-        _store: store,
-        _site: site,
-    }
+    site
 }
 
-/// The real router over `store` and the site at `site`, with the harness's key and settings.
-fn router_for(
-    store: &TestStore,
+/// The real router over `store` and the site at `site`, with the kit's key ([`cipher`]) and
+/// public URL ([`PUBLIC_URL`]).
+pub fn router_for(
+    store: &Store,
     site: &std::path::Path,
     hasher: PasswordHasher,
     dev: bool,
@@ -147,12 +134,12 @@ fn router_for(
             .site_root(site.to_string_lossy().to_string())
             .site_pkg_dir("pkg")
             .build(),
-        store.store.clone(),
+        store.clone(),
         hasher,
-        Arc::new(SeedCipher::from_key_bytes([9; 32])),
+        Arc::new(cipher()),
         Arc::new(SystemClock),
         Settings {
-            public_url: "http://127.0.0.1:3000".into(),
+            public_url: PUBLIC_URL.into(),
             dev,
             trusted_proxies,
         },
@@ -194,128 +181,38 @@ pub fn with_policy(h: Harness, policy: identity::EmergencyPolicy) -> Harness {
     Harness { router, ..h }
 }
 
-/// `request` as if it came over a TCP connection from `peer` (the server's `ConnectInfo`;
-/// without it, as in plain `oneshot` calls, a request has no client address at all).
-pub fn from_peer(mut request: Request<Body>, peer: &str) -> Request<Body> {
-    let address = std::net::SocketAddr::new(peer.parse().unwrap(), 40_000);
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(address));
-    request
-}
-
-/// `request` with one more header line.
-pub fn with_header(mut request: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
-    request.headers_mut().append(
-        axum::http::HeaderName::from_static(name),
-        axum::http::HeaderValue::from_str(value).unwrap(),
+/// A sign-in attempt cookie of `name` (password [`PASSWORD`]).
+pub async fn attempt_of(h: &Harness, name: &str) -> String {
+    let (status, headers, body) = send(&h.router, sign_in(name, PASSWORD)).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
     );
-    request
+    cookie_pair(&headers, "mayi_signin")
 }
 
-pub async fn send(
-    router: &Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response: Response<Body> = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-pub fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
-}
-
-pub fn sign_in(username: &str, password: &str) -> Request<Body> {
-    let body = format!(
-        "username={}&password={}",
-        urlencode(username),
-        urlencode(password)
-    );
-    Request::post("/api/sign_in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .body(Body::from(body))
+/// The id of the account `alice`.
+pub async fn alice_id(h: &Harness) -> identity::AccountId {
+    h._store
+        .account_by_username(&Username::parse("alice").unwrap())
+        .await
         .unwrap()
-}
-
-/// A server function call with a cookie, as the hydrated page makes it.
-pub fn post(uri: &str, form: &str, cookie: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "application/json")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(form.to_string()))
-        .unwrap()
-}
-
-/// `name=value` of the Set-Cookie header for `name`.
-pub fn cookie_pair(headers: &axum::http::HeaderMap, name: &str) -> String {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
-        .find(|pair| pair.starts_with(&format!("{name}=")) && pair.len() > name.len() + 1)
-        .unwrap_or_else(|| panic!("no {name} cookie in {headers:?}"))
-}
-
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+        .expect("alice")
+        .id
 }
 
 /// Adds a confirmed recovery address to alice; returns her id.
 pub async fn give_alice_a_recovery_address(h: &Harness) -> identity::AccountId {
-    let store = &h._store.store;
-    let alice = store
-        .account_by_username(&Username::parse("alice").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    store
-        .add_contact(
-            alice.id,
-            identity::NewContact {
-                value: identity::Email::parse("alice@example.org").unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            },
-        )
+    let alice = alice_id(h).await;
+    h._store
+        .add_contact(alice, email_contact("alice", true))
         .await
         .unwrap();
-    alice.id
+    alice
 }
 
-/// The newest 6-digit code e-mailed to `to`.
-pub async fn mailed_code(h: &Harness, to: &str) -> String {
-    let messages = h._store.store.outbox_messages(100).await.unwrap();
-    let message = messages
-        .iter()
-        .find(|m| {
-            m.recipient == to
-                && m.body
-                    .split_whitespace()
-                    .any(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .expect("a code was mailed");
-    message
-        .body
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap()
-        .to_string()
-}
-
-/// A session cookie for a new account `name` (password [`PASSWORD`], one confirmed email
-/// `name@example.org`), signed in `age` ago.
+/// A session cookie for the account `name` (made if new: password [`PASSWORD`], one confirmed
+/// recovery address `name@example.org`, given if missing), signed in `age` ago.
 pub async fn session_for(
     h: &Harness,
     name: &str,
@@ -328,45 +225,11 @@ pub async fn session_for(
         .unwrap()
     {
         Some(account) => account.id,
-        None => {
-            let hash = PasswordHasher::new(None)
-                .unwrap()
-                .hash(&Password::new(PASSWORD.to_string()).unwrap())
-                .await
-                .unwrap();
-            store
-                .create_account_with(
-                    NewAccount {
-                        username: Username::parse(name).unwrap(),
-                        display_name: name.into(),
-                        password_hash: hash,
-                        role: Role::User,
-                        state: AccountState::Active,
-                    },
-                    vec![identity::NewContact {
-                        value: identity::Email::parse(&format!("{name}@example.org"))
-                            .unwrap()
-                            .into(),
-                        confirmed: true,
-                        is_recovery: true,
-                    }],
-                )
-                .await
-                .unwrap()
-        }
+        None => user(store, name, name, vec![email_contact(name, true)]).await,
     };
     if store.contacts(account).await.unwrap().is_empty() {
         store
-            .add_contact(
-                account,
-                identity::NewContact {
-                    value: identity::Email::parse(&format!("{name}@example.org"))
-                        .unwrap()
-                        .into(),
-                    confirmed: true,
-                    is_recovery: true,
-                },
-            )
+            .add_contact(account, email_contact(name, true))
             .await
             .unwrap();
     }
@@ -374,59 +237,29 @@ pub async fn session_for(
         identity::Timestamp::now().as_millis() - age.as_millis() as i64,
     );
     let clock = Arc::new(identity::testing::ManualClock::new(then));
-    let token = store
-        .clone()
-        .with_clock(clock)
-        .create_session(identity::NewSession {
-            account_id: account,
-            scope: identity::SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
-    (account, format!("mayi_session={}", token.as_str()))
-}
-
-/// The code in the newest message queued for `recipient`.
-pub async fn queued_code(h: &Harness, recipient: &str) -> String {
-    let message = h
-        ._store
-        .outbox_messages(100)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.recipient == recipient)
-        .unwrap_or_else(|| panic!("nothing queued for {recipient}"));
-    let chars: Vec<char> = message.body.chars().collect();
-    chars
-        .windows(6)
-        .find(|w| w.iter().all(char::is_ascii_digit))
-        .map(|w| w.iter().collect())
-        .expect("a 6-digit code")
-}
-
-pub fn wrong(code: &str) -> &'static str {
-    if code == "000000" {
-        "111111"
-    } else {
-        "000000"
-    }
-}
-
-/// The number after `"key":` in a JSON body.
-pub fn json_number(body: &str, key: &str) -> i64 {
-    body.split(&format!("\"{key}\":"))
-        .nth(1)
-        .unwrap_or_else(|| panic!("no {key} in {body}"))
-        .split([',', '}'])
-        .next()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    let cookie = session_cookie(
+        &store.clone().with_clock(clock),
+        account,
+        SessionScope::Full,
+    )
+    .await;
+    (account, cookie)
 }
 
 pub const RECENT: std::time::Duration = std::time::Duration::from_secs(0);
 
 pub const OLD: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
+/// Runs the futures concurrently on the test's runtime.
+pub async fn join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}

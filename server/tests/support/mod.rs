@@ -1,167 +1,24 @@
-//! Real delivery peers on loopback for the tests: an SMTP server and an SMS gateway (HTTP).
+//! The one test kit of the server's tests and benches:
+//! - [`client`]: requests as the hydrated pages and plain HTML forms send them (server function
+//!   posts, sign-in, the second step), readers for the cookies and JSON they get back, and
+//!   `send` to the real router in this process;
+//! - [`remote`]: the very same requests over real TCP (reqwest) to `mayi-id` started as its own
+//!   process, for the tests and benches that run the binary;
+//! - [`fixtures`]: what the store is given (accounts, authenticator apps, sessions) and what is
+//!   read back from it (codes queued in the outbox, TOTP codes of now);
+//! - [`harness`]: the real router (`server::http::router`) over a fresh store, on SQLite and on
+//!   PostgreSQL (`on_both_backends!`);
+//! - [`peers`]: real delivery peers on loopback, an SMTP server and an SMS gateway.
+//!
+//! Tests include it with `mod support;`, benches with
+//! `#[path = "../tests/support/mod.rs"] mod support;`; each uses a part.
 #![allow(dead_code, unused_imports, unused_macros)]
 
 #[macro_use]
 pub mod harness;
+pub mod client;
+pub mod fixtures;
+pub mod peers;
+pub mod remote;
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, Mutex,
-    },
-};
-
-use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::TcpListener,
-};
-
-/// One email as the SMTP server received it.
-#[derive(Debug, Clone)]
-pub struct Mail {
-    pub from: String,
-    pub to: Vec<String>,
-    pub data: String,
-}
-
-/// A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT).
-/// `fail_first` transactions are answered with a temporary failure (451), to test retries.
-pub struct SmtpServer {
-    pub addr: SocketAddr,
-    pub mails: Arc<Mutex<Vec<Mail>>>,
-}
-
-impl SmtpServer {
-    pub async fn start(fail_first: usize) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mails = Arc::new(Mutex::new(Vec::new()));
-        let failures_left = Arc::new(AtomicUsize::new(fail_first));
-        let store = mails.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let store = store.clone();
-                let failures_left = failures_left.clone();
-                tokio::spawn(async move {
-                    let (read, mut write) = socket.into_split();
-                    let mut lines = BufReader::new(read).lines();
-                    let _ = write.write_all(b"220 test.local ESMTP\r\n").await;
-                    let mut current = Mail {
-                        from: String::new(),
-                        to: Vec::new(),
-                        data: String::new(),
-                    };
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let upper = line.to_ascii_uppercase();
-                        let reply: &[u8] = if upper.starts_with("EHLO") {
-                            b"250-test.local\r\n250 8BITMIME\r\n"
-                        } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
-                            b"250 OK\r\n"
-                        } else if upper.starts_with("RSET") {
-                            current = Mail {
-                                from: String::new(),
-                                to: Vec::new(),
-                                data: String::new(),
-                            };
-                            b"250 OK\r\n"
-                        } else if upper.starts_with("MAIL FROM:") {
-                            if failures_left
-                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
-                                    n.checked_sub(1)
-                                })
-                                .is_ok()
-                            {
-                                b"451 try again later\r\n"
-                            } else {
-                                current.from = line[10..].trim().to_string();
-                                b"250 OK\r\n"
-                            }
-                        } else if upper.starts_with("RCPT TO:") {
-                            current
-                                .to
-                                .push(line[8..].trim().trim_matches(['<', '>']).to_string());
-                            b"250 OK\r\n"
-                        } else if upper == "DATA" {
-                            let _ = write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await;
-                            let mut data = String::new();
-                            while let Ok(Some(line)) = lines.next_line().await {
-                                if line == "." {
-                                    break;
-                                }
-                                data.push_str(line.strip_prefix('.').unwrap_or(&line));
-                                data.push('\n');
-                            }
-                            current.data = data;
-                            store.lock().unwrap().push(current.clone());
-                            current = Mail {
-                                from: String::new(),
-                                to: Vec::new(),
-                                data: String::new(),
-                            };
-                            b"250 queued\r\n"
-                        } else if upper.starts_with("QUIT") {
-                            let _ = write.write_all(b"221 bye\r\n").await;
-                            return;
-                        } else {
-                            b"502 not implemented\r\n"
-                        };
-                        if write.write_all(reply).await.is_err() {
-                            return;
-                        }
-                    }
-                });
-            }
-        });
-        Self { addr, mails }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://{}", self.addr)
-    }
-
-    pub fn received(&self) -> Vec<Mail> {
-        self.mails.lock().unwrap().clone()
-    }
-}
-
-/// A fake SMS gateway: records every `{"to", "text"}` POSTed to `/sms`.
-pub struct SmsGateway {
-    pub addr: SocketAddr,
-    pub messages: Arc<Mutex<Vec<serde_json::Value>>>,
-}
-
-impl SmsGateway {
-    pub async fn start() -> Self {
-        use axum::{routing::post, Json, Router};
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let store = messages.clone();
-        let app = Router::new().route(
-            "/sms",
-            post(move |Json(body): Json<serde_json::Value>| {
-                let store = store.clone();
-                async move {
-                    store.lock().unwrap().push(body);
-                    "accepted"
-                }
-            }),
-        );
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self { addr, messages }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://{}/sms", self.addr)
-    }
-
-    pub fn received(&self) -> Vec<serde_json::Value> {
-        self.messages.lock().unwrap().clone()
-    }
-}
+pub use peers::{Mail, SmsGateway, SmtpServer};

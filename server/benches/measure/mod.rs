@@ -1,22 +1,27 @@
-//! What the benchmarks share: the argon2 measurements, benchmark accounts with TOTP tokens,
-//! one full password + TOTP sign-in over HTTP, latency quantiles and CPU samples from `/proc`.
-//! Each bench binary (`signin`, `suite`) includes it with `mod support;` and uses a part.
+//! What the benchmarks measure with, beside the test kit (`tests/support`, whose requests,
+//! accounts and server processes they use): the argon2 measurements, benchmark accounts with
+//! TOTP tokens, one full password + TOTP sign-in over HTTP, latency quantiles and CPU samples
+//! from `/proc`. Each bench binary (`signin`, `suite`) includes it with `mod measure;` and uses
+//! a part.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use identity::{
-    testing::TestStore, AccountId, AccountState, NewAccount, NewToken, Password, PasswordHash,
-    PasswordHasher, Role, SeedCipher, TokenId, TokenKind, TokenState, TotpSecret, Username,
-    TOTP_STEP_SECS,
+    testing::TestStore, AccountId, NewToken, PasswordHash, PasswordHasher, Role, SeedCipher,
+    TokenId, TotpSecret, TOTP_STEP_SECS,
 };
-use reqwest::header;
 
-/// One HTTP request may take at most this long (a stuck server fails the run, not hangs it).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+use crate::support::{
+    client::{sign_in, verify_totp},
+    fixtures::{new_account, now_secs, password, totp_token, PASSWORD},
+    remote::Remote,
+};
 
 /// Concurrent writers while creating the accounts.
 pub const SETUP_TASKS: usize = 8;
@@ -26,8 +31,6 @@ pub const ARGON2_PARALLEL_RUNS: u32 = 10;
 
 /// Sequential verifies averaged for the argon2 time.
 pub const ARGON2_RUNS: u32 = 20;
-
-pub const PASSWORD: &str = "benchmark passphrase, not a secret";
 
 /// One account the virtual users sign in as.
 pub struct BenchAccount {
@@ -39,8 +42,14 @@ pub struct BenchAccount {
     pub last_step: AtomicI64,
 }
 
-pub fn password() -> Password {
-    Password::new(PASSWORD.to_string()).expect("the benchmark password meets the policy")
+/// The server's password hasher (one argon2 job per core) and the accounts' password hash.
+pub async fn hasher_and_hash() -> Result<(PasswordHasher, PasswordHash), String> {
+    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    let hash = hasher
+        .hash(&password())
+        .await
+        .map_err(|e| format!("hashing the benchmark password: {e}"))?;
+    Ok((hasher, hash))
 }
 
 /// One-at-a-time verifies: their mean wall time, and the minor page faults each caused (argon2
@@ -180,28 +189,23 @@ pub async fn create_accounts(
             let mut made = Vec::new();
             for i in (task..count).step_by(SETUP_TASKS) {
                 let username = format!("{prefix}-{i:05}");
+                let new = new_account(
+                    &username,
+                    &format!("Bench User {i}"),
+                    Role::User,
+                    hash.clone(),
+                );
                 let account = store
-                    .create_account(NewAccount {
-                        username: Username::parse(&username).map_err(|e| e.to_string())?,
-                        display_name: format!("Bench User {i}"),
-                        password_hash: hash.clone(),
-                        role: Role::User,
-                        state: AccountState::Active,
-                    })
+                    .create_account(new)
                     .await
                     .map_err(|e| format!("create account {username}: {}", e.detail()))?;
                 let secret = TotpSecret::generate();
-                let sealed = secret.seal(&cipher, account).map_err(|e| e.to_string())?;
+                let token = NewToken {
+                    device: Some("Bench phone".into()),
+                    ..totp_token(&cipher, account, &secret)
+                };
                 let token = store
-                    .insert_token(NewToken {
-                        account_id: account,
-                        kind: TokenKind::Totp,
-                        label: "Authenticator app".into(),
-                        device: Some("Bench phone".into()),
-                        state: TokenState::Active,
-                        secret_enc: Some(sealed),
-                        target: None,
-                    })
+                    .insert_token(token)
                     .await
                     .map_err(|e| format!("insert token for {username}: {}", e.detail()))?;
                 made.push((
@@ -224,16 +228,6 @@ pub async fn create_accounts(
     }
     all.sort_by_key(|(i, _)| *i);
     Ok(Arc::new(all.into_iter().map(|(_, a)| a).collect()))
-}
-
-pub fn http_client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        // A server function answers with a redirect to the next page; the page is not wanted.
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(REQUEST_TIMEOUT)
-        .user_agent("mayi-id signin bench")
-        .build()
-        .map_err(|e| format!("HTTP client: {e}"))
 }
 
 /// A successful sign-in: how long it took and the session cookie (`name=value`) it opened.
@@ -268,58 +262,37 @@ pub static REUSE_WAITS: AtomicUsize = AtomicUsize::new(0);
 
 /// One full sign-in as a browser with JavaScript makes it: password, then the TOTP code.
 pub async fn sign_in_once(
-    client: &reqwest::Client,
-    base: &str,
+    remote: &Remote,
     accounts: &[BenchAccount],
     next: &AtomicUsize,
 ) -> Result<SignedIn, String> {
     let account = &accounts[next.fetch_add(1, Ordering::Relaxed) % accounts.len()];
     let started = Instant::now();
-    let response = client
-        .post(format!("{base}/api/sign_in"))
-        .header(header::ACCEPT, "application/json")
-        // As the hydrated page sends it (the router refuses cross-site posts).
-        .header(header::ORIGIN, base)
-        .form(&[
-            ("username", account.username.as_str()),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .map_err(|e| format!("sign_in: request failed: {}", error_chain(&e)))?;
-    let attempt = expect_cookie(response, "mayi_signin")
+    let attempt = remote
+        .cookie_from(sign_in(&account.username, PASSWORD), "mayi_signin")
         .await
         .map_err(|e| format!("sign_in: {e}"))?;
     let sign_in = started.elapsed();
 
     // A code is accepted once per step and account: wait for the next step if this account
     // already sent one in this step.
-    let mut now = unix_secs();
+    let mut now = now_secs();
     let mut step = (now / TOTP_STEP_SECS) as i64;
     while account.last_step.load(Ordering::Relaxed) >= step {
         REUSE_WAITS.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(200)).await;
-        now = unix_secs();
+        now = now_secs();
         step = (now / TOTP_STEP_SECS) as i64;
     }
     account.last_step.store(step, Ordering::Relaxed);
     let code = account.secret.code_at(now);
 
     let started = Instant::now();
-    let response = client
-        .post(format!("{base}/api/verify_code"))
-        .header(header::ACCEPT, "application/json")
-        .header(header::ORIGIN, base)
-        .header(header::COOKIE, attempt)
-        .form(&[
-            ("token_id", account.token.0.to_string().as_str()),
-            ("kind", "totp"),
-            ("code", code.as_str()),
-        ])
-        .send()
-        .await
-        .map_err(|e| format!("verify_code: request failed: {}", error_chain(&e)))?;
-    let session = expect_cookie(response, "mayi_session")
+    let session = remote
+        .cookie_from(
+            verify_totp(&attempt, account.token.0, &code),
+            "mayi_session",
+        )
         .await
         .map_err(|e| format!("verify_code: {e}"))?;
     Ok(SignedIn {
@@ -331,45 +304,52 @@ pub async fn sign_in_once(
     })
 }
 
-/// `name=value` of a non-empty cookie the (successful) response sets, or why not.
-pub async fn expect_cookie(response: reqwest::Response, name: &str) -> Result<String, String> {
-    let status = response.status();
-    let cookie = response
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|pair| {
-            pair.split_once('=')
-                .is_some_and(|(n, v)| n.trim() == name && !v.is_empty())
-        })
-        .map(str::to_string);
-    let body = response.text().await.unwrap_or_default();
-    match cookie {
-        Some(cookie) if status.is_success() || status.is_redirection() => Ok(cookie),
-        _ => {
-            let body: String = body.chars().take(160).collect();
-            Err(format!("HTTP {status}, no {name} cookie; body: {body}"))
+/// The sign-in load: `users` virtual users on the server at `base` for `duration`, each signing
+/// in again and again ([`sign_in_once`], the accounts taken in turn by `next`). Returns what
+/// they saw, how long it took (until the last in-flight sign-in ended), and up to 4 sessions
+/// of each user.
+pub async fn sign_in_load(
+    base: &str,
+    users: usize,
+    accounts: &Arc<Vec<BenchAccount>>,
+    next: &Arc<AtomicUsize>,
+    duration: Duration,
+) -> Result<(UserResult, Duration, Vec<String>), String> {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..users {
+        let remote = Remote::new(base)?;
+        let accounts = Arc::clone(accounts);
+        let next = Arc::clone(next);
+        tasks.spawn(async move {
+            let mut result = UserResult::default();
+            let mut sessions = Vec::new();
+            while Instant::now() < deadline {
+                match sign_in_once(&remote, &accounts, &next).await {
+                    Ok(signed_in) => {
+                        result.successes.push(signed_in.timing);
+                        if sessions.len() < 4 {
+                            sessions.push(signed_in.session);
+                        }
+                    }
+                    Err(failure) => *result.failures.entry(failure).or_default() += 1,
+                }
+            }
+            (result, sessions)
+        });
+    }
+    let mut total = UserResult::default();
+    let mut sessions = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        let (result, s) = joined.map_err(|e| format!("a virtual user panicked: {e}"))?;
+        total.successes.extend(result.successes);
+        for (failure, count) in result.failures {
+            *total.failures.entry(failure).or_default() += count;
         }
+        sessions.extend(s);
     }
-}
-
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
-}
-
-pub fn unix_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    Ok((total, started.elapsed(), sessions))
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -473,4 +453,45 @@ pub fn load_average() -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     )
+}
+
+/// Peak resident set size so far (`VmHWM`) of the process `pid`, in bytes.
+pub fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// CPU time (user + system) of the process `pid` so far, in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// Runs a bench's `run` on a runtime like `mayi-id`'s (`server::cli::main`: multi-thread, one
+/// worker per core). Exit status 0 when it returns `Ok(true)`, 1 on `Ok(false)` or an error
+/// (printed after `name: `).
+pub fn run_on_runtime(name: &str, run: impl Future<Output = Result<bool, String>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("{name}: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("{name}: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }
