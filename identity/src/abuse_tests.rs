@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::testing::{execute_raw, TestStore};
+use crate::Identity;
 use crate::{
     AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, DomainError,
     EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewToken, Password,
@@ -69,15 +70,17 @@ pub(crate) async fn fixture(db: TestStore) -> Fixture {
         })
         .await
         .unwrap();
-    let auth = Authenticator::new(
+    let Identity {
+        auth, emergency, ..
+    } = Identity::new(
         store.clone(),
         hasher,
         cipher.clone(),
         Arc::new(SystemClock),
         "https://id.example.org",
-    );
-    let emergency =
-        EmergencyAccess::new(auth.clone(), cipher.clone(), EmergencyPolicy::default()).unwrap();
+        EmergencyPolicy::default(),
+    )
+    .unwrap();
     Fixture {
         auth,
         emergency,

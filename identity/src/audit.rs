@@ -22,6 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::auth::Client;
 use crate::error::{DomainError, Result};
 use crate::store::AccountId;
 use crate::time::Timestamp;
@@ -222,6 +223,24 @@ impl NewAuditEvent {
     pub fn details(mut self, details: Value) -> Self {
         self.details = details;
         self
+    }
+
+    /// Sets the address and `User-Agent` of the request's `client`.
+    pub(crate) fn with_client(self, client: &Client) -> Self {
+        self.client(client.ip.clone(), client.user_agent.clone())
+    }
+
+    /// What `account` did to itself from `client`: the account is both actor and subject.
+    pub(crate) fn own(
+        action: AuditAction,
+        outcome: AuditOutcome,
+        account: AccountId,
+        client: &Client,
+    ) -> Self {
+        Self::new(action, outcome)
+            .actor(account)
+            .subject(account)
+            .with_client(client)
     }
 }
 

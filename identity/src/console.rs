@@ -29,8 +29,8 @@ use crate::store::{
 use crate::{
     device_name, Account, AccountId, AccountState, AuditAction, AuditEvent, AuditOutcome,
     AuditQuery, Client, Contact, DomainError, EmergencyAccess, EmergencyCode, EmergencyCodeInfo,
-    EmergencyError, FullSession, NewAuditEvent, Role, SearchMode, Session, SessionId, Store, Token,
-    TokenId, TokenState,
+    EmergencyError, FullSession, NewAuditEvent, NewOutboxMessage, Role, SearchMode, Session,
+    SessionId, Store, Token, TokenId, TokenState,
 };
 
 pub use notice::operator_notice;
@@ -370,6 +370,30 @@ impl Console {
         Ok(account)
     }
 
+    /// The reason for an action, checked (RB-4), and its target, checked by [`Self::target`].
+    async fn acting_on(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        reason: &str,
+        not_self: bool,
+    ) -> Result<(String, Account), ConsoleError> {
+        let reason = action_reason(reason)?;
+        Ok((reason, self.target(operator, user, not_self).await?))
+    }
+
+    /// The notice that an operator did `what` (with the `reason`), one message to each
+    /// confirmed contact of `user`, to queue with the change it reports.
+    async fn notices(
+        &self,
+        user: &Account,
+        what: &str,
+        reason: &str,
+    ) -> Result<Vec<NewOutboxMessage>, ConsoleError> {
+        let notice = operator_notice(&user.display_name, what, reason, &self.public_url);
+        Ok(notice_messages(&self.store, user.id, &notice).await?)
+    }
+
     fn event(
         &self,
         action: AuditAction,
@@ -381,7 +405,7 @@ impl Console {
         NewAuditEvent::new(action, AuditOutcome::Success)
             .actor(operator.id())
             .subject(user.id)
-            .client(client.ip.clone(), client.user_agent.clone())
+            .with_client(client)
             .details(details)
     }
 
@@ -396,8 +420,7 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<Token, ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, false).await?;
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let outcome = self
             .remove_tokens(operator, &user, TokenSelection::One(token), &reason, client)
             .await?;
@@ -504,8 +527,7 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<u64, ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, false).await?;
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let ended = match session {
             Some(id) => u64::from(self.store.end_session_by_id(user.id, id).await?),
             None => self.store.end_sessions(user.id, None).await?,
@@ -568,8 +590,7 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<(), ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, true).await?;
+        let (reason, user) = self.acting_on(operator, user, reason, true).await?;
         let (from, to, action, what) = if lock {
             (
                 AccountState::Active,
@@ -585,8 +606,7 @@ impl Console {
                 "unlocked your account",
             )
         };
-        let notice = operator_notice(&user.display_name, what, &reason, &self.public_url);
-        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let notices = self.notices(&user, what, &reason).await?;
         let event = self.event(action, operator, &user, client, json!({ "reason": reason }));
         let changed = self
             .store
@@ -667,15 +687,9 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<(), ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, false).await?;
-        let notice = operator_notice(
-            &user.display_name,
-            "cancelled your emergency access code",
-            &reason,
-            &self.public_url,
-        );
-        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
+        let what = "cancelled your emergency access code";
+        let notices = self.notices(&user, what, &reason).await?;
         let Some(id) = self
             .store
             .revoke_emergency_code(user.id, "operator", &notices)
@@ -708,15 +722,9 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<EmergencyCodeInfo, ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, true).await?;
-        let notice = operator_notice(
-            &user.display_name,
-            "approved your emergency access code: it works now, without waiting",
-            &reason,
-            &self.public_url,
-        );
-        let notices = notice_messages(&self.store, user.id, &notice).await?;
+        let (reason, user) = self.acting_on(operator, user, reason, true).await?;
+        let what = "approved your emergency access code: it works now, without waiting";
+        let notices = self.notices(&user, what, &reason).await?;
         let waiting = self
             .store
             .emergency_codes(user.id)
@@ -759,11 +767,7 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<Undone, ConsoleError> {
-        let reason = action_reason(reason)?;
-        let user = self.target(operator, user, true).await?;
-        if user.state == AccountState::Disabled {
-            return Err(ConsoleError::Invalid("the account is disabled".into()));
-        }
+        let (reason, user) = self.acting_on(operator, user, reason, true).await?;
         let notice = recovery_undone_notice(&user.display_name, true, &self.public_url);
         let undone = self
             .store
@@ -803,8 +807,7 @@ impl Console {
         if !admin.is_admin() {
             return Err(ConsoleError::Forbidden);
         }
-        let reason = action_reason(reason)?;
-        let user = self.target(admin, user, true).await?;
+        let (reason, user) = self.acting_on(admin, user, reason, true).await?;
         let (from, to) = if operator {
             (Role::User, Role::Operator)
         } else {
@@ -833,37 +836,17 @@ impl Console {
         let since = (now.div_euclid(DAY) - (OVERVIEW_DAYS as i64 - 1)) * DAY;
         let days = OVERVIEW_DAYS;
         let s = &self.store;
-        let failures_password = s
-            .audit_daily_counts(
-                AuditAction::SignInPassword.as_str(),
-                Some("failure"),
-                since,
-                days,
-            )
-            .await?;
-        let failures_second = s
-            .audit_daily_counts(
-                AuditAction::SignInSecondFactor.as_str(),
-                Some("failure"),
-                since,
-                days,
-            )
-            .await?;
+        let events = |action: AuditAction, outcome: Option<&'static str>| {
+            s.audit_daily_counts(action.as_str(), outcome, since, days)
+        };
+        let failures_password = events(AuditAction::SignInPassword, Some("failure")).await?;
+        let failures_second = events(AuditAction::SignInSecondFactor, Some("failure")).await?;
         Ok(Overview {
             since_ms: since,
             codes_self_service: s.codes_daily_counts("self_service", since, days).await?,
             codes_operator: s.codes_daily_counts("operator", since, days).await?,
-            codes_used: s
-                .audit_daily_counts(
-                    AuditAction::EmergencyCodeUsed.as_str(),
-                    Some("success"),
-                    since,
-                    days,
-                )
-                .await?,
-            accounts_locked: s
-                .audit_daily_counts(AuditAction::AccountLocked.as_str(), None, since, days)
-                .await?,
+            codes_used: events(AuditAction::EmergencyCodeUsed, Some("success")).await?,
+            accounts_locked: events(AuditAction::AccountLocked, None).await?,
             sign_in_failures: failures_password
                 .iter()
                 .zip(&failures_second)
@@ -873,8 +856,7 @@ impl Console {
     }
 
     async fn notify(&self, user: &Account, what: &str, reason: &str) -> Result<(), ConsoleError> {
-        let notice = operator_notice(&user.display_name, what, reason, &self.public_url);
-        for message in notice_messages(&self.store, user.id, &notice).await? {
+        for message in self.notices(user, what, reason).await? {
             self.store.enqueue(message).await?;
         }
         Ok(())

@@ -2,12 +2,10 @@
 //! same address is recognised as the same, and nothing that could break a mail header or an SMS
 //! gateway request (CR/LF, control characters) ever reaches the outbox.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DomainError, Result};
-use crate::text::is_format_char;
+use crate::text::{checked_text, is_format_char};
 
 /// RFC 5321's limits: a forward path of 254 bytes, a local part of 64.
 const EMAIL_MAX_BYTES: usize = 254;
@@ -81,25 +79,7 @@ impl Email {
     }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<Email> for String {
-    fn from(e: Email) -> Self {
-        e.0
-    }
-}
-
-impl TryFrom<String> for Email {
-    type Error = DomainError;
-
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
+checked_text!(Email);
 
 /// A phone number in E.164 form: `+` and 8 to 15 digits, the first not 0.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -219,25 +199,7 @@ fn country_code_len(digits: &str) -> usize {
     }
 }
 
-impl fmt::Display for PhoneNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<PhoneNumber> for String {
-    fn from(p: PhoneNumber) -> Self {
-        p.0
-    }
-}
-
-impl TryFrom<String> for PhoneNumber {
-    type Error = DomainError;
-
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
-    }
-}
+checked_text!(PhoneNumber);
 
 pub use mayi_types::ContactKind;
 

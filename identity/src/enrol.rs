@@ -13,14 +13,13 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::guard::{Entry, PasswordGuard};
+use crate::guard::Recheck;
 
 use crate::SignedIn;
 use crate::{
-    auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Client, Clock, CodeHasher,
-    DomainError, EnrolBinding, NewAuditEvent, NewToken, Password, PasswordHasher, SeedCipher,
-    Session, Store, ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret,
-    ENROLMENT_TTL,
+    auth::notice_messages, notify, Account, AuditAction, AuditOutcome, Authenticator, Client,
+    CodeHasher, DomainError, EnrolBinding, NewAuditEvent, NewToken, SeedCipher, Session, Store,
+    ThrottleState, Token, TokenId, TokenKind, TokenState, TotpSecret, ENROLMENT_TTL,
 };
 
 #[cfg(test)]
@@ -88,6 +87,15 @@ impl From<DomainError> for EnrolError {
                 Self::Invalid(error.to_string())
             }
             other => Self::Domain(other),
+        }
+    }
+}
+
+impl From<Recheck> for EnrolError {
+    fn from(recheck: Recheck) -> Self {
+        match recheck {
+            Recheck::Refused(state) => Self::from_throttle(state).unwrap_or(Self::NotFound),
+            Recheck::Wrong => Self::WrongPassword,
         }
     }
 }
@@ -207,12 +215,12 @@ pub(crate) async fn complete_totp(
 /// Enrolment of new tokens by their signed-in owner. Cheap to clone.
 #[derive(Clone)]
 pub struct Enrolment {
+    /// Its store, password hasher, key, clock and public URL (see [`crate::Identity::new`]);
+    /// its password re-entry is sign-in's.
+    auth: Authenticator,
     store: Store,
-    hasher: PasswordHasher,
-    cipher: Arc<SeedCipher>,
+    /// Hashes confirmation codes ([`CONFIRMATION_CODE_KEY_LABEL`]).
     codes: Arc<CodeHasher>,
-    clock: Arc<dyn Clock>,
-    public_url: Arc<str>,
 }
 
 impl std::fmt::Debug for Enrolment {
@@ -222,34 +230,40 @@ impl std::fmt::Debug for Enrolment {
 }
 
 impl Enrolment {
-    /// `hasher` checks re-entered passwords (share the sign-in's, so both use one bound on
-    /// concurrent argon2 jobs); `public_url` is the configured base URL put in notices.
-    pub fn new(
-        store: Store,
-        hasher: PasswordHasher,
-        cipher: Arc<SeedCipher>,
-        clock: Arc<dyn Clock>,
-        public_url: &str,
-    ) -> Self {
-        let codes = Arc::new(CodeHasher::from_cipher(
-            &cipher,
-            CONFIRMATION_CODE_KEY_LABEL,
-        ));
+    /// Built on the sign-in service's parts, so a password re-entry shares its limits and its
+    /// bound on concurrent argon2 jobs; confirmation codes get their own key.
+    pub(crate) fn new(auth: &Authenticator) -> Self {
         Self {
-            store,
-            hasher,
-            cipher,
-            codes,
-            clock,
-            public_url: public_url.into(),
+            store: auth.store().clone(),
+            codes: Arc::new(CodeHasher::from_cipher(
+                auth.cipher(),
+                CONFIRMATION_CODE_KEY_LABEL,
+            )),
+            auth: auth.clone(),
         }
+    }
+
+    fn cipher(&self) -> &SeedCipher {
+        self.auth.cipher()
+    }
+
+    fn public_url(&self) -> &str {
+        self.auth.public_url()
+    }
+
+    /// The account's token `id`, as stored now.
+    async fn stored_token(&self, account: &Account, id: TokenId) -> Result<Token, EnrolError> {
+        self.store
+            .token(account.id, id)
+            .await?
+            .ok_or(EnrolError::NotFound)
     }
 
     /// Whether this session may add tokens and change contacts now: it is a restricted
     /// emergency session, or its sign-in or latest password re-entry is less than
     /// [`RECENT_SIGN_IN`] old (RB-1).
     pub fn is_recent(&self, session: &Session) -> bool {
-        session.authenticated_recently(self.clock.now())
+        session.authenticated_recently(self.auth.clock().now())
     }
 
     /// "Confirm your password to continue": checks the account's password again and, when it
@@ -267,42 +281,11 @@ impl Enrolment {
         client: &Client,
     ) -> Result<crate::SessionToken, EnrolError> {
         let (session, account) = (caller.session(), caller.account());
-        let event = |outcome| {
-            NewAuditEvent::new(AuditAction::Reauthenticated, outcome)
-                .actor(account.id)
-                .subject(account.id)
-                .client(client.ip.clone(), client.user_agent.clone())
-        };
-        let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
-        {
-            Entry::Open(guard) => guard,
-            Entry::Refused { state, limit } => {
-                self.store
-                    .audit(
-                        event(AuditOutcome::Denied)
-                            .details(serde_json::json!({ "limit": limit.as_str() })),
-                    )
-                    .await?;
-                return Err(EnrolError::from_throttle(state).unwrap_or(EnrolError::NotFound));
-            }
-        };
-        // PW-2: an over-long password is refused before any hashing; it cannot be right.
-        let verified = match Password::new(password) {
-            Ok(password) => {
-                self.hasher
-                    .verify(&password, &account.password_hash)
-                    .await?
-            }
-            Err(_) => false,
-        };
-        if !verified {
-            guard
-                .failed(&self.store, Some(account), client, &self.public_url)
-                .await?;
-            self.store.audit(event(AuditOutcome::Failure)).await?;
-            return Err(EnrolError::WrongPassword);
-        }
-        guard.passed(&self.store).await?;
+        let event =
+            |outcome| NewAuditEvent::own(AuditAction::Reauthenticated, outcome, account.id, client);
+        self.auth
+            .recheck_password::<EnrolError>(account, password, client, event)
+            .await?;
         let Some(token) = self.store.reauthenticate_session(session.id).await? else {
             return Err(EnrolError::NotFound);
         };
@@ -323,7 +306,7 @@ impl Enrolment {
             return Ok(None);
         }
         let by = EnrolBinding::Session(session.id);
-        Ok(pending_totp_of(&self.store, &self.cipher, account, by).await?)
+        Ok(pending_totp_of(&self.store, self.cipher(), account, by).await?)
     }
 
     /// The token list of `account` as `session` sees it (read in one query): its active
@@ -340,7 +323,7 @@ impl Enrolment {
         let shown = session.account_id == account.id && self.is_recent(session);
         let pending_totp = match overview.pending_totp.filter(|_| shown) {
             Some((token, sealed)) => {
-                let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
+                let secret = TotpSecret::open(self.cipher(), &sealed, account.id)?;
                 Some((token, secret))
             }
             None => None,
@@ -367,7 +350,7 @@ impl Enrolment {
             return Err(EnrolError::NotRecent);
         }
         let by = EnrolBinding::Session(session.id);
-        Ok(begin_totp(&self.store, &self.cipher, account, by, label, device).await?)
+        Ok(begin_totp(&self.store, self.cipher(), account, by, label, device).await?)
     }
 
     /// Finishes the set-up with the app's first code: the token becomes active and the
@@ -384,17 +367,17 @@ impl Enrolment {
         if !self.is_recent(session) {
             return Err(EnrolError::NotRecent);
         }
-        let now = self.clock.now().unix_secs();
+        let now = self.auth.clock().now().unix_secs();
         let (pending, activated) = complete_totp(
             &self.store,
-            &self.cipher,
+            self.cipher(),
             account,
             EnrolBinding::Session(session.id),
             false,
             token,
             code,
             now,
-            &self.public_url,
+            self.public_url(),
         )
         .await?
         .ok_or(EnrolError::NotFound)?;
@@ -405,20 +388,14 @@ impl Enrolment {
         };
         self.store
             .audit(
-                NewAuditEvent::new(AuditAction::TokenAdded, outcome)
-                    .actor(account.id)
-                    .subject(account.id)
-                    .client(client.ip.clone(), client.user_agent.clone())
+                NewAuditEvent::own(AuditAction::TokenAdded, outcome, account.id, client)
                     .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
             )
             .await?;
         if !activated {
             return Err(EnrolError::InvalidCode);
         }
-        self.store
-            .token(account.id, pending.id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+        self.stored_token(account, pending.id).await
     }
 }
 
@@ -427,8 +404,8 @@ mod tests {
     use super::*;
     use crate::{
         testing::{self, ManualClock},
-        AccountState, Email, NewAccount, NewContact, NewSession, Role, SessionScope, Timestamp,
-        Username,
+        AccountState, Clock, Email, NewAccount, NewContact, NewSession, Role, SessionScope,
+        Timestamp, Username,
     };
 
     const T0: i64 = 1_800_000_000;
@@ -466,13 +443,16 @@ mod tests {
         let account = store.account_by_id(id).await.unwrap().unwrap();
         let cipher = Arc::new(SeedCipher::from_key_bytes([3; 32]));
         (
-            Enrolment::new(
+            crate::Identity::new(
                 store,
                 crate::PasswordHasher::new(None).unwrap(),
                 cipher,
                 clock.clone(),
                 "https://id.example.org",
-            ),
+                crate::EmergencyPolicy::default(),
+            )
+            .unwrap()
+            .enrolment,
             clock,
             testing::caller(&session, &account),
         )

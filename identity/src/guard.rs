@@ -49,6 +49,16 @@ pub(crate) enum Entry {
     Refused { state: ThrottleState, limit: Limit },
 }
 
+/// Why a signed-in account's password, typed again, was not accepted
+/// ([`crate::Authenticator::recheck_password`]); each service answers it with its own error.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Recheck {
+    /// A limit refused it before any hashing (RL-3).
+    Refused(ThrottleState),
+    /// The password is not the account's.
+    Wrong,
+}
+
 /// One password check's counters, counted in advance.
 pub(crate) struct PasswordGuard {
     address: Option<ThrottleKey>,

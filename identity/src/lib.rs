@@ -21,15 +21,24 @@ macro_rules! stored_enum {
 }
 
 /// Test-only: each `async fn(TestStore)` named becomes `sqlite::<name>` and `postgres::<name>`
-/// (the PostgreSQL one is skipped when no server is reachable, except under `CI=true`).
+/// (the PostgreSQL one is skipped when no server is reachable, except under `CI=true`). With
+/// `store:` before the names, each is an `async fn(&Store)` given the test store's [`Store`].
 #[cfg(test)]
 macro_rules! on_both_backends {
+    (store: $($name:ident),+ $(,)?) => {
+        on_both_backends!(@with |db| &db.store; $($name),+);
+    };
     ($($name:ident),+ $(,)?) => {
+        on_both_backends!(@with |db| db; $($name),+);
+    };
+    (@with |$db:ident| $arg:expr; $($name:ident),+) => {
         mod sqlite {
             $(
+                // Multi-threaded like the server, so concurrent tests really run in parallel.
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name(crate::testing::sqlite().await).await;
+                    let $db = crate::testing::sqlite().await;
+                    super::$name($arg).await;
                 }
             )+
         }
@@ -38,10 +47,10 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let Some(db) = crate::testing::postgres().await else {
+                    let Some($db) = crate::testing::postgres().await else {
                         return;
                     };
-                    super::$name(db).await;
+                    super::$name($arg).await;
                 }
             )+
         }
@@ -57,6 +66,7 @@ mod console;
 mod contact;
 mod emergency;
 mod enrol;
+mod delivery;
 mod error;
 mod guard;
 mod housekeeping;
@@ -68,7 +78,7 @@ mod provision;
 mod secret;
 mod services;
 mod session;
-pub mod store;
+mod store;
 mod telemetry;
 mod text;
 mod throttle;
@@ -77,6 +87,8 @@ mod tokens;
 mod totp;
 mod username;
 
+#[cfg(any(test, feature = "testing"))]
+mod probe;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -106,6 +118,7 @@ pub use emergency::{
     REASON_TEXT_MAX_CHARS, WIZARD_TTL,
 };
 pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
+pub use delivery::Outbox;
 pub use error::{DomainError, Result};
 pub use limits::{
     within, CANCEL_LINK_TOKEN_MAX_BYTES, TYPED_CODE_MAX_BYTES, TYPED_DEVICE_MAX_BYTES,

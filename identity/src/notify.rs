@@ -333,78 +333,115 @@ pub fn sign_in_code_email(
     (subject, body)
 }
 
+/// A notice in the usual shape (RB-5): the greeting, what `happened`, what to do `if_you` did
+/// it, and the "Not you?" advice `not_you`; `sms` says it in one short text.
+fn notice(
+    display_name: &str,
+    subject: String,
+    happened: &str,
+    if_you: &str,
+    not_you: &str,
+    sms: String,
+) -> Notice {
+    Notice {
+        subject,
+        body: format!(
+            "{greeting}\n\n{happened}\n\n{if_you}\n\n{not_you}\n",
+            greeting = greeting(display_name),
+        ),
+        sms,
+    }
+}
+
+/// What a notice says to the person who made the change themselves.
+const NOTHING_TO_DO: &str = "If that was you, there is nothing to do.";
+
+/// AU-6, RB-2: a sign-in method or contact (`what`; `named` with its label or value) was added
+/// to the account.
+fn added_notice(display_name: &str, what: &str, named: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    notice(
+        display_name,
+        format!("A {what} was added to your {PRODUCT} account"),
+        &format!("The {named} was added to your {PRODUCT} account."),
+        NOTHING_TO_DO,
+        &format!(
+            "Not you? Sign in at {url}, remove it and change your password. If you cannot sign \
+             in, contact your help desk at once."
+        ),
+        format!(
+            "{PRODUCT}: the {named} was added to your account. Not you? Remove it and change your \
+             password at {url}"
+        ),
+    )
+}
+
+/// AU-6, RB-2: a sign-in method or contact (`what`; `named` with its label or value) was removed
+/// from the account, which means `so`; the owner is asked to check their `listed` ones.
+fn removed_notice(
+    display_name: &str,
+    what: &str,
+    named: &str,
+    so: &str,
+    listed: &str,
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    notice(
+        display_name,
+        format!("A {what} was removed from your {PRODUCT} account"),
+        &format!("The {named} was removed from your {PRODUCT} account. {so}"),
+        NOTHING_TO_DO,
+        &format!(
+            "Not you? Sign in at {url}, check your {listed} and change your password. If you \
+             cannot sign in, contact your help desk."
+        ),
+        format!(
+            "{PRODUCT}: the {named} was removed from your account. Not you? Check your account \
+             and change your password at {url}"
+        ),
+    )
+}
+
 /// AU-6: the password was right but the second step failed several times in a row.
 pub fn second_factor_failures_notice(display_name: &str, public_url: &str) -> Notice {
     let url = link(public_url);
-    Notice {
-        subject: format!("Failed sign-in to your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             Someone entered your {PRODUCT} password correctly, then failed the second sign-in \
-             step (the code) several times.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Then someone else knows your password. Sign in at {url} and change it now, \
-             and check your sign-in methods and sessions. If you cannot sign in, contact your \
-             help desk.\n",
-            greeting = greeting(display_name),
+    notice(
+        display_name,
+        format!("Failed sign-in to your {PRODUCT} account"),
+        &format!(
+            "Someone entered your {PRODUCT} password correctly, then failed the second sign-in \
+             step (the code) several times."
         ),
-        sms: format!(
+        NOTHING_TO_DO,
+        &format!(
+            "Not you? Then someone else knows your password. Sign in at {url} and change it now, \
+             and check your sign-in methods and sessions. If you cannot sign in, contact your \
+             help desk."
+        ),
+        format!(
             "{PRODUCT}: someone entered your password, then failed the sign-in code several \
              times. Not you? Change your password now at {url}"
         ),
-    }
+    )
 }
 
 /// AU-6, RB-2: a sign-in method (token) was added to the account.
 pub fn token_added_notice(display_name: &str, token_label: &str, public_url: &str) -> Notice {
-    let url = link(public_url);
-    let label = one_line(token_label);
-    Notice {
-        subject: format!("A sign-in method was added to your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The sign-in method \"{label}\" was added to your {PRODUCT} account.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Sign in at {url}, remove it and change your password. If you cannot sign \
-             in, contact your help desk at once.\n",
-            greeting = greeting(display_name),
-        ),
-        sms: format!(
-            "{PRODUCT}: the sign-in method \"{label}\" was added to your account. Not you? \
-             Remove it and change your password at {url}"
-        ),
-    }
+    let named = format!("sign-in method \"{}\"", one_line(token_label));
+    added_notice(display_name, "sign-in method", &named, public_url)
 }
 
 /// AU-6: a sign-in method (token) was removed from the account.
 pub fn token_removed_notice(display_name: &str, token_label: &str, public_url: &str) -> Notice {
-    let url = link(public_url);
-    let label = one_line(token_label);
-    Notice {
-        subject: format!("A sign-in method was removed from your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The sign-in method \"{label}\" was removed from your {PRODUCT} account. It can no \
-             longer be used to sign in.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
-             you cannot sign in, contact your help desk.\n",
-            greeting = greeting(display_name),
-        ),
-        sms: format!(
-            "{PRODUCT}: the sign-in method \"{label}\" was removed from your account. Not you? \
-             Check your account and change your password at {url}"
-        ),
-    }
+    removed_notice(
+        display_name,
+        "sign-in method",
+        &format!("sign-in method \"{}\"", one_line(token_label)),
+        "It can no longer be used to sign in.",
+        "sign-in methods",
+        public_url,
+    )
 }
 
 /// How many labels [`lost_device_notice`] lists before it says "and N more".
@@ -433,58 +470,50 @@ pub fn lost_device_notice(
             labels.len() - LOST_DEVICE_LABELS_SHOWN
         ));
     }
-    Notice {
-        subject: format!(
-            "Sign-in methods on a lost device were removed from your {PRODUCT} account"
-        ),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The device \"{device}\" was reported lost, and the sign-in methods on it were \
+    notice(
+        display_name,
+        format!("Sign-in methods on a lost device were removed from your {PRODUCT} account"),
+        &format!(
+            "The device \"{device}\" was reported lost, and the sign-in methods on it were \
              removed from your {PRODUCT} account:\n\
              \n\
              {list}\
              \n\
              They can no longer be used to sign in. Every other session of your account was \
-             ended, so whoever was signed in elsewhere is signed out.\n\
-             \n\
-             If that was you, set up your sign-in methods again on your new device at {url}.\n\
-             \n\
-             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
-             you cannot sign in, contact your help desk.\n",
-            greeting = greeting(display_name),
+             ended, so whoever was signed in elsewhere is signed out."
         ),
-        sms: format!(
+        &format!("If that was you, set up your sign-in methods again on your new device at {url}."),
+        &format!(
+            "Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+             you cannot sign in, contact your help desk."
+        ),
+        format!(
             "{PRODUCT}: the device \"{device}\" was reported lost; its sign-in methods were \
              removed from your account and your other sessions ended. Not you? Check your \
              account and change your password at {url}"
         ),
-    }
+    )
 }
 
 /// AU-6, OTP-6: a code from the authenticator app was used again after it had been accepted.
 pub fn totp_replay_notice(display_name: &str, public_url: &str) -> Notice {
     let url = link(public_url);
-    Notice {
-        subject: format!("A sign-in code was reused on your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             A code from your authenticator app was entered again after it had already been \
-             used, and was refused. A code works only once.\n\
-             \n\
-             If you sent the same code twice, there is nothing to do.\n\
-             \n\
-             Not you? Then someone may have seen one of your codes and knows your password. \
+    notice(
+        display_name,
+        format!("A sign-in code was reused on your {PRODUCT} account"),
+        "A code from your authenticator app was entered again after it had already been used, \
+         and was refused. A code works only once.",
+        "If you sent the same code twice, there is nothing to do.",
+        &format!(
+            "Not you? Then someone may have seen one of your codes and knows your password. \
              Sign in at {url} and change your password now. If you cannot sign in, contact your \
-             help desk.\n",
-            greeting = greeting(display_name),
+             help desk."
         ),
-        sms: format!(
+        format!(
             "{PRODUCT}: a used sign-in code was entered again and refused. Not you? Change your \
              password now at {url}"
         ),
-    }
+    )
 }
 
 /// "N minutes" (whole minutes, rounded up, at least 1).
@@ -566,11 +595,13 @@ pub fn confirmation_code_message(
     }
 }
 
-fn contact_words(kind: ContactKind) -> &'static str {
-    match kind {
+/// A contact as notices name it: "e-mail address a@example.org", "phone number +420 …".
+fn contact_named(kind: ContactKind, shown: &str) -> String {
+    let words = match kind {
         ContactKind::Email => "e-mail address",
         ContactKind::Phone => "phone number",
-    }
+    };
+    format!("{words} {}", one_line(shown))
 }
 
 /// RB-2, OOB-8: an e-mail address or phone number (`shown`) was added to the account.
@@ -580,26 +611,12 @@ pub fn contact_added_notice(
     shown: &str,
     public_url: &str,
 ) -> Notice {
-    let url = link(public_url);
-    let what = format!("{} {}", contact_words(kind), one_line(shown));
-    Notice {
-        subject: format!("A contact was added to your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The {what} was added to your {PRODUCT} account.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Sign in at {url}, remove it and change your password. If you cannot sign \
-             in, contact your help desk at once.\n",
-            greeting = greeting(display_name),
-        ),
-        sms: format!(
-            "{PRODUCT}: the {what} was added to your account. Not you? Remove it and change your \
-             password at {url}"
-        ),
-    }
+    added_notice(
+        display_name,
+        "contact",
+        &contact_named(kind, shown),
+        public_url,
+    )
 }
 
 /// RB-2, OOB-8: an e-mail address or phone number (`shown`) was removed from the account.
@@ -609,52 +626,37 @@ pub fn contact_removed_notice(
     shown: &str,
     public_url: &str,
 ) -> Notice {
-    let url = link(public_url);
-    let what = format!("{} {}", contact_words(kind), one_line(shown));
-    Notice {
-        subject: format!("A contact was removed from your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The {what} was removed from your {PRODUCT} account. We no longer send anything \
-             there.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Sign in at {url}, check your contacts and change your password. If you \
-             cannot sign in, contact your help desk.\n",
-            greeting = greeting(display_name),
-        ),
-        sms: format!(
-            "{PRODUCT}: the {what} was removed from your account. Not you? Check your account \
-             and change your password at {url}"
-        ),
-    }
+    removed_notice(
+        display_name,
+        "contact",
+        &contact_named(kind, shown),
+        "We no longer send anything there.",
+        "contacts",
+        public_url,
+    )
 }
 
 /// RB-2: the account's recovery address (used by Emergency Access) is now `address`.
 pub fn recovery_address_notice(display_name: &str, address: &str, public_url: &str) -> Notice {
     let url = link(public_url);
     let address = one_line(address);
-    Notice {
-        subject: format!("Your {PRODUCT} recovery address changed"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             Your {PRODUCT} recovery address is now {address}. If you lose every sign-in \
-             method, the proof that it is you is sent there.\n\
-             \n\
-             If that was you, there is nothing to do.\n\
-             \n\
-             Not you? Sign in at {url}, check your contacts and change your password. If you \
-             cannot sign in, contact your help desk at once.\n",
-            greeting = greeting(display_name),
+    notice(
+        display_name,
+        format!("Your {PRODUCT} recovery address changed"),
+        &format!(
+            "Your {PRODUCT} recovery address is now {address}. If you lose every sign-in \
+             method, the proof that it is you is sent there."
         ),
-        sms: format!(
+        NOTHING_TO_DO,
+        &format!(
+            "Not you? Sign in at {url}, check your contacts and change your password. If you \
+             cannot sign in, contact your help desk at once."
+        ),
+        format!(
             "{PRODUCT}: your recovery address is now {address}. Not you? Check your account and \
              change your password at {url}"
         ),
-    }
+    )
 }
 
 #[cfg(test)]
@@ -830,30 +832,20 @@ mod tests {
             created_at: Timestamp::from_millis(0),
             last_used_at: None,
             last_totp_step: None,
-            failure_count: 0,
             removed_at: None,
             removed_by: None,
             blocked_at: None,
         };
-        let sms = sign_in_code_message(
-            &token(TokenKind::Sms, Some("+420601123456")),
-            "Alice",
-            &code,
-            OOB_CODE_TTL,
-        )
-        .unwrap();
+        let message = |kind, target| {
+            sign_in_code_message(&token(kind, Some(target)), "Alice", &code, OOB_CODE_TTL).unwrap()
+        };
+        let sms = message(TokenKind::Sms, "+420601123456");
         assert_eq!(
             (sms.channel(), sms.recipient()),
             (Channel::Sms, "+420601123456")
         );
         assert_eq!(sms.body(), sign_in_code_sms(&code, OOB_CODE_TTL).as_str());
-        let mail = sign_in_code_message(
-            &token(TokenKind::Email, Some("alice@example.com")),
-            "Alice",
-            &code,
-            OOB_CODE_TTL,
-        )
-        .unwrap();
+        let mail = message(TokenKind::Email, "alice@example.com");
         assert_eq!(
             (mail.channel(), mail.recipient()),
             (Channel::Email, "alice@example.com")

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use crate::testing::TestStore;
 use crate::{
-    AccountState, AuditAction, AuditQuery, AuthError, Authenticator, Client, DomainError, Email,
-    NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope,
-    SystemClock, Username,
+    AccountState, AuditAction, AuditQuery, AuthError, Client, DomainError, Email, NewAccount,
+    NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope, SystemClock,
+    Username,
 };
+use crate::{EmergencyPolicy, Identity};
 
 on_both_backends!(pw9_a_change_needs_the_current_password_notifies_and_ends_other_sessions);
 
@@ -37,13 +38,16 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
         )
         .await
         .unwrap();
-    let auth = Authenticator::new(
+    let auth = Identity::new(
         store.clone(),
         hasher,
         Arc::new(SeedCipher::from_key_bytes([2; 32])),
         Arc::new(SystemClock),
         "https://id.example.org",
-    );
+        EmergencyPolicy::default(),
+    )
+    .unwrap()
+    .auth;
     let open = |scope| {
         store.create_session(NewSession {
             account_id: id,

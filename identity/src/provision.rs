@@ -207,8 +207,8 @@ impl Provisioning {
                     secret_enc,
                     target: token.target,
                 },
-                &notice,
-                |id| {
+                Some(&notice),
+                Some(|id: TokenId| {
                     NewAuditEvent::new(AuditAction::TokenAdded, AuditOutcome::Success)
                         .subject(account.id)
                         .details(json!({
@@ -216,7 +216,7 @@ impl Provisioning {
                             "token_id": id.0,
                             "kind": kind.as_str(),
                         }))
-                },
+                }),
             )
             .await
     }

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
+use crate::auth::Base;
 use crate::{
     Authenticator, Clock, Console, EmergencyAccess, EmergencyPolicy, Enrolment, Housekeeping,
-    PasswordHasher, Provisioning, Result, SeedCipher, Store, TokenService,
+    Outbox, PasswordHasher, Provisioning, Result, SeedCipher, Store, TokenService,
 };
 
 /// The services, sharing one store (cheap to clone).
@@ -26,6 +27,8 @@ pub struct Identity {
     pub provisioning: Provisioning,
     /// The periodic purges of expired rows.
     pub housekeeping: Housekeeping,
+    /// The delivery worker's side of the outbox (claim, mark sent or failed).
+    pub outbox: Outbox,
     store: Store,
 }
 
@@ -40,24 +43,20 @@ impl Identity {
         public_url: &str,
         policy: EmergencyPolicy,
     ) -> Result<Self> {
-        let auth = Authenticator::new(
-            store.clone(),
-            hasher.clone(),
-            cipher.clone(),
-            clock.clone(),
-            public_url,
-        );
+        let auth = Authenticator::new(Base {
+            store: store.clone(),
+            hasher: hasher.clone(),
+            cipher: cipher.clone(),
+            clock,
+            public_url: public_url.into(),
+        });
         let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy)?;
         Ok(Self {
             tokens: TokenService::new(store.clone(), public_url),
-            provisioning: Provisioning::new(
-                store.clone(),
-                hasher.clone(),
-                cipher.clone(),
-                public_url,
-            ),
+            provisioning: Provisioning::new(store.clone(), hasher, cipher, public_url),
             housekeeping: Housekeeping::new(store.clone()),
-            enrolment: Enrolment::new(store.clone(), hasher, cipher, clock, public_url),
+            outbox: Outbox::new(store.clone()),
+            enrolment: Enrolment::new(&auth),
             console: Console::new(store.clone(), emergency.clone(), public_url),
             emergency,
             auth,

@@ -7,6 +7,34 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{DomainError, Result};
 
+/// The conversions of a checked text type `$name(String)` whose only constructor is the check
+/// `$name::parse`: shown as its text, serialised as that string (`#[serde(into = "String")]`),
+/// and read back only through the check (`#[serde(try_from = "String")]`).
+macro_rules! checked_text {
+    ($name:ident) => {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::error::DomainError;
+
+            fn try_from(s: String) -> $crate::error::Result<Self> {
+                Self::parse(&s)
+            }
+        }
+    };
+}
+pub(crate) use checked_text;
+
 /// Longest display name, in code points.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
 /// Longest token label or device name, in code points.

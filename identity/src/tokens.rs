@@ -138,62 +138,15 @@ impl TokenService {
         token: TokenId,
         client: &Client,
     ) -> Result<Token, TokenError> {
-        let (session, account) = (caller.session(), caller.account());
-        // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
-        // shared computer must not quietly remove the owner's tokens.
-        if !session.authenticated_recently(self.store.clock_now()) {
-            return Err(TokenError::NotRecent);
-        }
-        let removal = TokenRemoval {
-            account: account.id,
-            selection: TokenSelection::One(token),
-            removed_by: account.id,
-            allow_last: may_remove_last(session),
-            end_other_sessions: None,
-        };
-        let outcome = self
-            .store
-            .remove_tokens(removal, |removed, _| {
-                let label = removed.first().map_or("", |t| t.label.as_str());
-                Ok(RemovalReport {
-                    notice: notify::token_removed_notice(
-                        &account.display_name,
-                        label,
-                        &self.public_url,
-                    ),
-                    audit: removed
-                        .iter()
-                        .map(|t| {
-                            event(AuditOutcome::Success, account, client).details(json!({
-                                "token_id": t.id.0,
-                                "kind": t.kind.as_str(),
-                                "device": t.device,
-                                "scope": session.scope.as_str(),
-                            }))
-                        })
-                        .collect(),
-                })
-            })
+        self.require_recent(caller.session())?;
+        let (mut removed, _) = self
+            .remove_own(caller, TokenSelection::One(token), client)
             .await?;
-        let refused = match outcome {
-            RemovalOutcome::Removed { mut tokens, .. } => {
-                return tokens.pop().ok_or_else(|| {
-                    TokenError::Domain(DomainError::Internal(
-                        "a removal reported no removed token".into(),
-                    ))
-                });
-            }
-            RemovalOutcome::NotFound => TokenError::NotFound,
-            RemovalOutcome::LastToken => TokenError::LastToken,
-        };
-        self.store
-            .audit(event(AuditOutcome::Denied, account, client).details(json!({
-                "token_id": token.0,
-                "scope": session.scope.as_str(),
-                "refused": refusal(&refused),
-            })))
-            .await?;
-        Err(refused)
+        removed.pop().ok_or_else(|| {
+            TokenError::Domain(DomainError::Internal(
+                "a removal reported no removed token".into(),
+            ))
+        })
     }
 
     /// "I lost this device": in ONE transaction, removes every active token of the caller's
@@ -216,44 +169,87 @@ impl TokenService {
         device: &str,
         client: &Client,
     ) -> Result<LostDevice, TokenError> {
-        let (session, account) = (caller.session(), caller.account());
-        // Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
-        // shared computer must not quietly remove the owner's tokens.
+        self.require_recent(caller.session())?;
+        let device = device_name(device)?
+            .ok_or_else(|| TokenError::Invalid("invalid device: must not be empty".into()))?;
+        let (removed, sessions_ended) = self
+            .remove_own(caller, TokenSelection::Device(&device), client)
+            .await?;
+        Ok(LostDevice {
+            removed,
+            sessions_ended,
+        })
+    }
+
+    /// Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
+    /// shared computer must not quietly remove the owner's tokens, nor unblock one.
+    fn require_recent(&self, session: &Session) -> Result<(), TokenError> {
         if !session.authenticated_recently(self.store.clock_now()) {
             return Err(TokenError::NotRecent);
         }
-        let device = device_name(device)?
-            .ok_or_else(|| TokenError::Invalid("invalid device: must not be empty".into()))?;
+        Ok(())
+    }
+
+    /// Removes the caller's own tokens that `selection` picks, as [`Self::remove`] (one token)
+    /// or [`Self::lost_device`] (a device's, ending every other session) describe: the removal,
+    /// the notice and the audit events in one transaction, or a `denied` event and the refusal.
+    /// Returns the removed tokens and how many sessions ended.
+    async fn remove_own(
+        &self,
+        caller: &SignedIn,
+        selection: TokenSelection<'_>,
+        client: &Client,
+    ) -> Result<(Vec<Token>, u64), TokenError> {
+        let (session, account) = (caller.session(), caller.account());
+        let lost = match selection {
+            TokenSelection::One(_) => None,
+            TokenSelection::Device(device) => Some(device),
+        };
         let removal = TokenRemoval {
             account: account.id,
-            selection: TokenSelection::Device(&device),
+            selection,
             removed_by: account.id,
             allow_last: may_remove_last(session),
-            end_other_sessions: Some(session.id),
+            end_other_sessions: lost.map(|_| session.id),
         };
+        let scope = session.scope.as_str();
         let outcome = self
             .store
             .remove_tokens(removal, |removed, sessions_ended| {
-                let labels: Vec<&str> = removed.iter().map(|t| t.label.as_str()).collect();
-                Ok(RemovalReport {
-                    notice: notify::lost_device_notice(
+                let notice = match lost {
+                    None => notify::token_removed_notice(
                         &account.display_name,
-                        &device,
-                        &labels,
+                        removed.first().map_or("", |t| t.label.as_str()),
                         &self.public_url,
                     ),
+                    Some(device) => notify::lost_device_notice(
+                        &account.display_name,
+                        device,
+                        &removed.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+                        &self.public_url,
+                    ),
+                };
+                let details = |t: &Token| match lost {
+                    None => json!({
+                        "token_id": t.id.0,
+                        "kind": t.kind.as_str(),
+                        "device": t.device,
+                        "scope": scope,
+                    }),
+                    Some(_) => json!({
+                        "token_id": t.id.0,
+                        "kind": t.kind.as_str(),
+                        "device": t.device,
+                        "reason": "lost_device",
+                        "sessions_ended": sessions_ended,
+                        "scope": scope,
+                    }),
+                };
+                Ok(RemovalReport {
+                    notice,
                     audit: removed
                         .iter()
-                        .map(|t| {
-                            event(AuditOutcome::Success, account, client).details(json!({
-                                "token_id": t.id.0,
-                                "kind": t.kind.as_str(),
-                                "device": t.device,
-                                "reason": "lost_device",
-                                "sessions_ended": sessions_ended,
-                                "scope": session.scope.as_str(),
-                            }))
-                        })
+                        .map(|t| event(AuditOutcome::Success, account, client).details(details(t)))
                         .collect(),
                 })
             })
@@ -262,22 +258,25 @@ impl TokenService {
             RemovalOutcome::Removed {
                 tokens,
                 sessions_ended,
-            } => {
-                return Ok(LostDevice {
-                    removed: tokens,
-                    sessions_ended,
-                })
-            }
+            } => return Ok((tokens, sessions_ended)),
             RemovalOutcome::NotFound => TokenError::NotFound,
             RemovalOutcome::LastToken => TokenError::LastToken,
         };
-        self.store
-            .audit(event(AuditOutcome::Denied, account, client).details(json!({
+        let details = match selection {
+            TokenSelection::One(token) => json!({
+                "token_id": token.0,
+                "scope": scope,
+                "refused": refusal(&refused),
+            }),
+            TokenSelection::Device(device) => json!({
                 "device": device,
                 "reason": "lost_device",
-                "scope": session.scope.as_str(),
+                "scope": scope,
                 "refused": refusal(&refused),
-            })))
+            }),
+        };
+        self.store
+            .audit(event(AuditOutcome::Denied, account, client).details(details))
             .await?;
         Err(refused)
     }
@@ -321,9 +320,7 @@ impl TokenService {
         client: &Client,
     ) -> Result<Token, TokenError> {
         let (session, account) = (caller.session(), caller.account());
-        if !session.authenticated_recently(self.store.clock_now()) {
-            return Err(TokenError::NotRecent);
-        }
+        self.require_recent(session)?;
         let Some(blocked) = self
             .store
             .blocked_tokens(account.id)
@@ -336,14 +333,16 @@ impl TokenService {
         let notice =
             notify::token_unblocked_notice(&account.display_name, &blocked.label, &self.public_url);
         let notices = crate::auth::notice_messages(&self.store, account.id, &notice).await?;
-        let audit = NewAuditEvent::new(AuditAction::TokenUnblocked, AuditOutcome::Success)
-            .actor(account.id)
-            .subject(account.id)
-            .client(client.ip.clone(), client.user_agent.clone())
-            .details(serde_json::json!({
-                "token_id": token.0,
-                "scope": session.scope.as_str(),
-            }));
+        let audit = NewAuditEvent::own(
+            AuditAction::TokenUnblocked,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        )
+        .details(json!({
+            "token_id": token.0,
+            "scope": session.scope.as_str(),
+        }));
         self.store
             .unblock_token(account.id, token, &notices, &audit)
             .await?
@@ -357,10 +356,7 @@ fn may_remove_last(session: &Session) -> bool {
 }
 
 fn event(outcome: AuditOutcome, account: &Account, client: &Client) -> NewAuditEvent {
-    NewAuditEvent::new(AuditAction::TokenRemoved, outcome)
-        .actor(account.id)
-        .subject(account.id)
-        .client(client.ip.clone(), client.user_agent.clone())
+    NewAuditEvent::own(AuditAction::TokenRemoved, outcome, account.id, client)
 }
 
 /// The word a `denied` audit event records for a refusal.

@@ -10,7 +10,7 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{DomainError, Result};
-use crate::text::is_format_char;
+use crate::text::{checked_text, is_format_char};
 
 /// Longest canonical username, in Unicode code points.
 pub const USERNAME_MAX_CHARS: usize = 64;
@@ -111,30 +111,12 @@ fn check_invisible(s: &str) -> Result<()> {
     Ok(())
 }
 
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(Username);
 
 impl fmt::Debug for Username {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `{:?}` escapes, so a hostile value cannot forge log lines (AU-3).
         write!(f, "Username({:?})", self.0)
-    }
-}
-
-impl From<Username> for String {
-    fn from(u: Username) -> Self {
-        u.0
-    }
-}
-
-impl TryFrom<String> for Username {
-    type Error = DomainError;
-
-    fn try_from(s: String) -> Result<Self> {
-        Self::parse(&s)
     }
 }
 

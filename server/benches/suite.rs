@@ -35,6 +35,7 @@ mod measure;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use identity::testing::StoreAccess;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

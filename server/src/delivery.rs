@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use identity::{Channel, OutboxMessage, Store};
+use identity::{Channel, Outbox, OutboxMessage};
 use lettre::{
     message::{header::ContentType, Mailbox},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
@@ -30,7 +30,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Sends the outbox's mail and SMS (see the module's description).
 pub struct Delivery {
-    store: Store,
+    outbox: Outbox,
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
     mail_from: Mailbox,
     sms: Option<(reqwest::Client, String)>,
@@ -50,7 +50,7 @@ impl std::fmt::Debug for Delivery {
 }
 
 impl Delivery {
-    pub fn from_config(config: &Config, store: Store) -> Result<Self, String> {
+    pub fn from_config(config: &Config, outbox: Outbox) -> Result<Self, String> {
         let smtp = match &config.smtp_url {
             Some(url) => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
@@ -85,7 +85,7 @@ impl Delivery {
             );
         }
         Ok(Self {
-            store,
+            outbox,
             smtp,
             mail_from,
             sms,
@@ -101,7 +101,7 @@ impl Delivery {
         loop {
             if self.report_depth && depth_read.is_none_or(|at| at.elapsed() >= DEPTH_EVERY) {
                 depth_read = Some(std::time::Instant::now());
-                match self.store.outbox_pending_count().await {
+                match self.outbox.pending_count().await {
                     Ok(depth) => {
                         metrics::gauge!(crate::observe::OUTBOX_QUEUE_DEPTH).set(depth as f64)
                     }
@@ -130,8 +130,8 @@ impl Delivery {
     /// One pass: claims the due messages and tries each once. Returns how many were claimed.
     pub async fn pass(&self) -> Result<usize, String> {
         let messages = self
-            .store
-            .claim_outbox(BATCH, LEASE)
+            .outbox
+            .claim(BATCH, LEASE)
             .await
             .map_err(|e| e.detail())?;
         let count = messages.len();
@@ -142,7 +142,7 @@ impl Delivery {
                 Ok(()) => {
                     metrics::counter!(crate::observe::OUTBOX_DELIVERED, "channel" => channel)
                         .increment(1);
-                    self.store.mark_sent(message.id).await
+                    self.outbox.mark_sent(message.id).await
                 }
                 Err(error) => {
                     metrics::counter!(
@@ -151,7 +151,7 @@ impl Delivery {
                     )
                     .increment(1);
                     tracing::warn!(id = message.id.0, channel = message.channel.as_str(), %error, "delivery failed; will retry");
-                    self.store.mark_failed(message.id, error).await
+                    self.outbox.mark_failed(message.id, error).await
                 }
             };
             if let Err(error) = marked {

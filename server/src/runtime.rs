@@ -77,14 +77,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let store = open_store(&config).await?;
     let cipher = open_cipher(&config)?;
-    let store_for_delivery = store.clone();
     let state = app_state(&config, store, cipher, &site_root)?;
     let housekeeping_service = state.identity.housekeeping.clone();
+    let outbox = state.identity.outbox.clone();
     let router = crate::http::router(state);
 
     // Background work: outbox delivery and housekeeping, stopped after the last request.
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let delivery = crate::delivery::Delivery::from_config(&config, store_for_delivery)?;
+    let delivery = crate::delivery::Delivery::from_config(&config, outbox)?;
     let mut workers = vec![
         tokio::spawn(delivery.run(stopped.clone())),
         tokio::spawn(housekeeping(housekeeping_service, stopped.clone())),

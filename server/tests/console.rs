@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+use identity::testing::StoreAccess;
 use std::collections::BTreeSet;
 
 use identity::{

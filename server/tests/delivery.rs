@@ -2,6 +2,7 @@
 
 mod support;
 
+use identity::testing::StoreAccess;
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use identity::{
@@ -54,7 +55,7 @@ async fn email_goes_over_smtp_and_sms_to_the_gateway() {
             ("MAYI_SMS_GATEWAY_URL", gateway.url()),
             ("MAYI_MAIL_FROM", "MAYI ID <no-reply@mayi.test>".into()),
         ]),
-        db.store.clone(),
+        db.store.outbox(),
     )
     .unwrap();
     assert_eq!(delivery.pass().await.unwrap(), 2);
@@ -95,7 +96,7 @@ async fn a_failed_send_is_retried_later_not_lost() {
         .await
         .unwrap();
     let delivery =
-        Delivery::from_config(&config(&[("MAYI_SMTP_URL", smtp.url())]), store.clone()).unwrap();
+        Delivery::from_config(&config(&[("MAYI_SMTP_URL", smtp.url())]), store.outbox()).unwrap();
     delivery.pass().await.unwrap();
     assert_eq!(states(&store).await, [(OutboxState::Pending, 1)]);
     assert!(smtp.received().is_empty());
@@ -112,7 +113,7 @@ async fn without_a_channel_messages_wait_except_in_development_mode() {
     let db = testing::sqlite().await;
     queue_sms(&db, "+420601123456", "Waiting").await;
     // Production: nothing configured, nothing delivered; the message waits for a retry.
-    let production = Delivery::from_config(&config(&[]), db.store.clone()).unwrap();
+    let production = Delivery::from_config(&config(&[]), db.store.outbox()).unwrap();
     production.pass().await.unwrap();
     assert_eq!(states(&db).await, [(OutboxState::Pending, 1)]);
 
@@ -120,7 +121,7 @@ async fn without_a_channel_messages_wait_except_in_development_mode() {
     queue_sms(&db, "+420601123456", "Shown").await;
     // Development: written to the log instead, and done.
     let dev =
-        Delivery::from_config(&config(&[("MAYI_DEV", "true".into())]), db.store.clone()).unwrap();
+        Delivery::from_config(&config(&[("MAYI_DEV", "true".into())]), db.store.outbox()).unwrap();
     dev.pass().await.unwrap();
     assert_eq!(states(&db).await, [(OutboxState::Sent, 0)]);
 }
@@ -136,8 +137,8 @@ async fn delivery_runs_on_postgresql_too() {
     }
     // Two workers (two server instances) share the outbox: each message goes out once.
     let config = config(&[("MAYI_SMS_GATEWAY_URL", gateway.url())]);
-    let a = Delivery::from_config(&config, db.store.clone()).unwrap();
-    let b = Delivery::from_config(&config, db.store.clone()).unwrap();
+    let a = Delivery::from_config(&config, db.store.outbox()).unwrap();
+    let b = Delivery::from_config(&config, db.store.outbox()).unwrap();
     let (x, y) = tokio::join!(a.pass(), b.pass());
     assert_eq!(x.unwrap() + y.unwrap(), 3);
     let mut texts: Vec<String> = gateway

@@ -10,6 +10,7 @@
 
 mod support;
 
+use identity::testing::StoreAccess;
 use std::{
     collections::BTreeMap,
     path::Path,

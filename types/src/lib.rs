@@ -104,10 +104,8 @@ named_enum!(
     AccountState, "account state" {
         /// Normal.
         Active => "active",
-        /// Temporarily blocked by an operator; sessions ended.
+        /// Blocked by an operator (sessions ended) until an operator unlocks it.
         Locked => "locked",
-        /// Switched off for good.
-        Disabled => "disabled",
     }
 );
 

@@ -1,8 +1,10 @@
 //! An account that never had a token enrols its first authenticator app while signing in
 //! (rule 8, OTP-12), bound to the sign-in attempt that started it (issue 13).
 
-use super::{own_event, AuthError, Authenticator, Client};
-use crate::{Account, AuditAction, AuditOutcome, EnrolBinding, Factor, SessionToken, TokenId};
+use super::{AuthError, Authenticator, Client};
+use crate::{
+    Account, AuditAction, AuditOutcome, EnrolBinding, Factor, NewAuditEvent, SessionToken, TokenId,
+};
 
 impl Authenticator {
     /// First sign-in of an account that never had a token (rule 8): starts enrolling an
@@ -38,39 +40,45 @@ impl Authenticator {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let (attempt_row, account, key) = self.counted_guess(attempt, Factor::Totp, client).await?;
-        if self.store.has_had_tokens(account.id).await? {
-            return Err(AuthError::UnusableToken);
-        }
-        let now = self.clock.now().unix_secs();
-        let (pending, activated) = crate::enrol::complete_totp(
-            &self.store,
-            &self.cipher,
-            &account,
-            EnrolBinding::Attempt(attempt_row.id),
-            true,
-            token,
-            code,
-            now,
-            &self.public_url,
-        )
-        .await?
-        .ok_or(AuthError::UnusableToken)?;
-        if !activated {
-            return Err(self.second_factor_failed(&key, &account, client).await?);
-        }
-        self.store
-            .audit(
-                own_event(
-                    AuditAction::TokenAdded,
-                    AuditOutcome::Success,
-                    account.id,
-                    client,
+        self.guess(
+            attempt,
+            Factor::Totp,
+            client,
+            async |attempt_row, account| {
+                if self.store.has_had_tokens(account.id).await? {
+                    return Err(AuthError::UnusableToken);
+                }
+                let now = self.clock.now().unix_secs();
+                let (pending, activated) = crate::enrol::complete_totp(
+                    &self.store,
+                    &self.cipher,
+                    account,
+                    EnrolBinding::Attempt(attempt_row.id),
+                    true,
+                    token,
+                    code,
+                    now,
+                    &self.public_url,
                 )
-                .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
-            )
-            .await?;
-        self.second_factor_passed(attempt, &key, &account, pending.id, client)
-            .await
+                .await?
+                .ok_or(AuthError::UnusableToken)?;
+                if !activated {
+                    return Ok(None);
+                }
+                self.store
+                    .audit(
+                        NewAuditEvent::own(
+                            AuditAction::TokenAdded,
+                            AuditOutcome::Success,
+                            account.id,
+                            client,
+                        )
+                        .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
+                    )
+                    .await?;
+                Ok(Some(pending.id))
+            },
+        )
+        .await
     }
 }

@@ -17,6 +17,7 @@
 
 use std::sync::Arc;
 
+use crate::guard::Recheck;
 use crate::notify::Notice;
 use crate::{
     Account, AccountId, AccountState, AuditAction, AuditOutcome, Clock, CodeHasher, ContactKind,
@@ -102,6 +103,15 @@ impl AuthError {
     }
 }
 
+impl From<Recheck> for AuthError {
+    fn from(recheck: Recheck) -> Self {
+        match recheck {
+            Recheck::Refused(state) => Self::from_throttle(state).unwrap_or(Self::Blocked),
+            Recheck::Wrong => Self::InvalidCredentials,
+        }
+    }
+}
+
 /// The result of a correct password: the attempt's token (for a cookie) and its account.
 #[derive(Debug)]
 pub struct PasswordOk {
@@ -155,29 +165,46 @@ impl std::fmt::Debug for Authenticator {
     }
 }
 
+/// What the sign-in service (and through it enrolment and Emergency Access) is built on,
+/// assembled once by [`crate::Identity::new`]: the store, the password hasher (one bound on
+/// concurrent argon2 jobs for every password check), the key, the clock and the configured base
+/// URL put in notices (never one taken from a request, CS-8).
+#[derive(Clone)]
+pub(crate) struct Base {
+    pub(crate) store: Store,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) cipher: Arc<SeedCipher>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) public_url: Arc<str>,
+}
+
 impl Authenticator {
-    /// `public_url` is the configured base URL put in notices (never one taken from a request,
-    /// CS-8).
-    pub fn new(
-        store: Store,
-        hasher: PasswordHasher,
-        cipher: Arc<SeedCipher>,
-        clock: Arc<dyn Clock>,
-        public_url: &str,
-    ) -> Self {
-        let codes = Arc::new(CodeHasher::for_oob_codes(&cipher));
-        Self {
+    /// The sign-in service on `base`; its sign-in codes are hashed with their own key
+    /// ([`CodeHasher::for_oob_codes`]).
+    pub(crate) fn new(base: Base) -> Self {
+        let Base {
             store,
             hasher,
             cipher,
-            codes,
             clock,
-            public_url: public_url.into(),
+            public_url,
+        } = base;
+        Self {
+            codes: Arc::new(CodeHasher::for_oob_codes(&cipher)),
+            store,
+            hasher,
+            cipher,
+            clock,
+            public_url,
         }
     }
 
-    pub fn store(&self) -> &Store {
+    pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn cipher(&self) -> &Arc<SeedCipher> {
+        &self.cipher
     }
 
     pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
@@ -222,7 +249,7 @@ impl Authenticator {
         what: &str,
     ) -> Result<(), AuthError> {
         let mut event = NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
-            .client(client.ip.clone(), client.user_agent.clone())
+            .with_client(client)
             .details(serde_json::json!({ "limit": what }));
         if let Some(account) = account {
             event = event.subject(account);
@@ -238,19 +265,6 @@ impl Authenticator {
         }
         Ok(())
     }
-}
-
-/// An audit event of what `account` did to itself, from `client` (actor and subject alike).
-fn own_event(
-    action: AuditAction,
-    outcome: AuditOutcome,
-    account: AccountId,
-    client: &Client,
-) -> NewAuditEvent {
-    NewAuditEvent::new(action, outcome)
-        .actor(account)
-        .subject(account)
-        .client(client.ip.clone(), client.user_agent.clone())
 }
 
 /// `notice` as one message to each confirmed contact of the account (RB-2: the channels it

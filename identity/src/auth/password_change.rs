@@ -1,8 +1,7 @@
 //! Changing the password of the signed-in account (PW-9), optionally ending its other sessions.
 
-use super::{notice_messages, own_event, AuthError, Authenticator, Client};
-use crate::guard::{Entry, PasswordGuard};
-use crate::{notify, AuditAction, AuditOutcome, DomainError, FullSession, Password};
+use super::{notice_messages, AuthError, Authenticator, Client};
+use crate::{notify, AuditAction, AuditOutcome, DomainError, FullSession, NewAuditEvent, Password};
 
 impl Authenticator {
     /// Changes the password of the signed-in account (PW-9): the current password is checked
@@ -20,36 +19,10 @@ impl Authenticator {
         client: &Client,
     ) -> Result<u64, AuthError> {
         let (session, account) = (caller.session(), caller.account());
-        let event = |outcome| own_event(AuditAction::PasswordChanged, outcome, account.id, client);
-        let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
-        {
-            Entry::Open(guard) => guard,
-            Entry::Refused { state, limit } => {
-                self.store
-                    .audit(
-                        event(AuditOutcome::Denied)
-                            .details(serde_json::json!({ "limit": limit.as_str() })),
-                    )
-                    .await?;
-                return Err(AuthError::from_throttle(state).unwrap_or(AuthError::Blocked));
-            }
-        };
-        let verified = match Password::new(current.clone()) {
-            Ok(password) => {
-                self.hasher
-                    .verify(&password, &account.password_hash)
-                    .await?
-            }
-            Err(_) => false,
-        };
-        if !verified {
-            guard
-                .failed(&self.store, Some(account), client, &self.public_url)
-                .await?;
-            self.store.audit(event(AuditOutcome::Failure)).await?;
-            return Err(AuthError::InvalidCredentials);
-        }
-        guard.passed(&self.store).await?;
+        let event =
+            |outcome| NewAuditEvent::own(AuditAction::PasswordChanged, outcome, account.id, client);
+        self.recheck_password::<AuthError>(account, current.clone(), client, event)
+            .await?;
         let chosen = Password::choose(new.clone(), &account.username)?;
         if new == current {
             return Err(DomainError::invalid(

@@ -1,10 +1,10 @@
 //! Step 1: the username and password, and the sign-in attempt a correct one opens (SE-8).
 
-use super::{own_event, AuthError, Authenticator, Client, PasswordOk};
-use crate::guard::{Entry, PasswordGuard};
+use super::{AuthError, Authenticator, Client, PasswordOk};
+use crate::guard::{Entry, PasswordGuard, Recheck};
 use crate::{
-    Account, AccountState, AuditAction, AuditOutcome, Factor, NewAuditEvent, Password, Username,
-    LOGIN_ATTEMPT_TTL,
+    Account, AccountState, AuditAction, AuditOutcome, DomainError, Factor, NewAuditEvent, Password,
+    Username, LOGIN_ATTEMPT_TTL,
 };
 
 impl Authenticator {
@@ -86,7 +86,7 @@ impl Authenticator {
         crate::telemetry::sign_in_step(Factor::Password, "success");
         self.store
             .audit(
-                own_event(
+                NewAuditEvent::own(
                     AuditAction::SignInPassword,
                     AuditOutcome::Success,
                     account.id,
@@ -96,5 +96,52 @@ impl Authenticator {
             )
             .await?;
         Ok(account)
+    }
+
+    /// Checks the signed-in `account`'s own password, typed again (re-authentication, password
+    /// change), behind sign-in's limits ([`PasswordGuard`]: per address, per username from it).
+    /// Audited with `event`: `denied` with the limit that refused it before any hashing,
+    /// `failure` when wrong; a right one is for the caller to audit with what it did next.
+    pub(crate) async fn recheck_password<E>(
+        &self,
+        account: &Account,
+        password: String,
+        client: &Client,
+        event: impl Fn(AuditOutcome) -> NewAuditEvent,
+    ) -> Result<(), E>
+    where
+        E: From<DomainError> + From<Recheck>,
+    {
+        let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
+        {
+            Entry::Open(guard) => guard,
+            Entry::Refused { state, limit } => {
+                self.store
+                    .audit(
+                        event(AuditOutcome::Denied)
+                            .details(serde_json::json!({ "limit": limit.as_str() })),
+                    )
+                    .await?;
+                return Err(Recheck::Refused(state).into());
+            }
+        };
+        // PW-2: an over-long password is refused before any hashing; it cannot be right.
+        let verified = match Password::new(password) {
+            Ok(password) => {
+                self.hasher
+                    .verify(&password, &account.password_hash)
+                    .await?
+            }
+            Err(_) => false,
+        };
+        if !verified {
+            guard
+                .failed(&self.store, Some(account), client, &self.public_url)
+                .await?;
+            self.store.audit(event(AuditOutcome::Failure)).await?;
+            return Err(Recheck::Wrong.into());
+        }
+        guard.passed(&self.store).await?;
+        Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! Step 2: what the attempt may use, a code from an authenticator app or one sent by SMS or
 //! email, and the throttling, auditing and notices around each guess (RL-1, RL-3, AU-6, OTP-7).
 
-use super::{own_event, AuthError, Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
+use super::{AuthError, Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
 use crate::{
     notify, Account, AccountId, AuditAction, AuditOutcome, DomainError, EnrolBinding, Factor,
-    OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId, TokenKind, TokenState,
-    TotpSecret, OOB_CODE_TTL,
+    NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
+    TokenKind, TokenState, TotpSecret, OOB_CODE_TTL,
 };
 
 impl Authenticator {
@@ -39,36 +39,39 @@ impl Authenticator {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let (_, account, key) = self.counted_guess(attempt, Factor::Totp, client).await?;
-        // Scoped by the attempt's account: another account's token id is simply not found.
-        let token = self
-            .store
-            .token(account.id, token)
-            .await?
-            .filter(|t| t.kind == TokenKind::Totp && t.state == TokenState::Active)
-            .ok_or(AuthError::UnusableToken)?;
-        let sealed = self
-            .store
-            .token_secret(token.id)
-            .await?
-            .ok_or(AuthError::UnusableToken)?;
-        let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
-        let now = self.clock.now().unix_secs();
-        let accepted = match secret.verify(code, now, token.last_totp_step) {
-            // OTP-6: the conditional update lets exactly one of two racing submissions through.
-            Some(step) => {
-                self.store
-                    .record_totp_use(token.id, account.id, step)
-                    .await?
+        self.guess(attempt, Factor::Totp, client, async |_, account| {
+            // Scoped by the attempt's account: another account's token id is simply not found.
+            let token = self
+                .store
+                .token(account.id, token)
+                .await?
+                .filter(|t| t.kind == TokenKind::Totp && t.state == TokenState::Active)
+                .ok_or(AuthError::UnusableToken)?;
+            let sealed = self
+                .store
+                .token_secret(token.id)
+                .await?
+                .ok_or(AuthError::UnusableToken)?;
+            let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
+            let now = self.clock.now().unix_secs();
+            let accepted = match secret.verify(code, now, token.last_totp_step) {
+                // OTP-6: the conditional update lets exactly one of two racing submissions
+                // through.
+                Some(step) => {
+                    self.store
+                        .record_totp_use(token.id, account.id, step)
+                        .await?
+                }
+                None => false,
+            };
+            if accepted {
+                return Ok(Some(token.id));
             }
-            None => false,
-        };
-        if !accepted {
             // A right code that is no longer accepted is a replay (OTP-7): logged and told.
             if secret.verify(code, now, None).is_some() {
                 self.store
                     .audit(
-                        own_event(
+                        NewAuditEvent::own(
                             AuditAction::TotpReplay,
                             AuditOutcome::Denied,
                             account.id,
@@ -78,15 +81,14 @@ impl Authenticator {
                     )
                     .await?;
                 self.notify(
-                    &account,
+                    account,
                     &notify::totp_replay_notice(&account.display_name, &self.public_url),
                 )
                 .await?;
             }
-            return Err(self.second_factor_failed(&key, &account, client).await?);
-        }
-        self.second_factor_passed(attempt, &key, &account, token.id, client)
-            .await
+            Ok(None)
+        })
+        .await
     }
 
     /// Sends a sign-in code to an SMS or email token of the attempt's account (OOB-3..OOB-6,
@@ -124,20 +126,14 @@ impl Authenticator {
                 DomainError::NotFound(_) => AuthError::AttemptExpired,
                 other => other.into(),
             })?;
-        self.store
-            .audit(
-                own_event(
-                    AuditAction::CodeSent,
-                    AuditOutcome::Success,
-                    account.id,
-                    client,
-                )
-                .details(serde_json::json!({
-                    "token_id": token.id.0,
-                    "channel": token.kind.as_str(),
-                })),
-            )
-            .await?;
+        let sent = NewAuditEvent::own(
+            AuditAction::CodeSent,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        );
+        let details = serde_json::json!({ "token_id": token.id.0, "channel": token.kind.as_str() });
+        self.store.audit(sent.details(details)).await?;
         Ok(token)
     }
 
@@ -149,36 +145,39 @@ impl Authenticator {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let (_, account, key) = self
-            .counted_guess(attempt, Factor::OutOfBand, client)
-            .await?;
-        let accepted = match OobCode::normalise(code) {
-            Some(code) => {
-                let hash = code.hash(&self.codes, attempt, token);
-                self.store.consume_oob_code(attempt, token, hash).await?
-            }
-            None => false,
-        };
-        if !accepted {
-            return Err(self.second_factor_failed(&key, &account, client).await?);
-        }
-        self.second_factor_passed(attempt, &key, &account, token, client)
-            .await
+        self.guess(attempt, Factor::OutOfBand, client, async |_, _| {
+            let Some(code) = OobCode::normalise(code) else {
+                return Ok(None);
+            };
+            let hash = code.hash(&self.codes, attempt, token);
+            let accepted = self.store.consume_oob_code(attempt, token, hash).await?;
+            Ok(accepted.then_some(token))
+        })
+        .await
     }
 
-    /// A second-factor guess in `attempt`: its row (which binds a first enrolment), its active
-    /// account and that account's throttle key for `factor`, the guess already counted there
-    /// ([`Self::gate`]).
-    pub(super) async fn counted_guess(
+    /// A second-factor guess in `attempt`, counted before it is checked ([`Self::gate`]) on the
+    /// attempt's account's throttle key for `factor`. `check`, given the attempt's row (which
+    /// binds a first enrolment) and its active account, says which token the guess passed with,
+    /// if any: a pass opens a session ([`Self::second_factor_passed`]), a miss is a failure
+    /// ([`Self::second_factor_failed`]).
+    pub(super) async fn guess(
         &self,
         attempt: &SessionToken,
         factor: Factor,
         client: &Client,
-    ) -> Result<(crate::LoginAttempt, Account, ThrottleKey), AuthError> {
+        check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<TokenId>, AuthError>,
+    ) -> Result<(Account, SessionToken), AuthError> {
         let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, factor);
         self.gate(&key, &account, client).await?;
-        Ok((attempt_row, account, key))
+        match check(&attempt_row, &account).await? {
+            Some(token) => {
+                self.second_factor_passed(attempt, &key, &account, token, client)
+                    .await
+            }
+            None => Err(self.second_factor_failed(&key, &account, client).await?),
+        }
     }
 
     /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,
@@ -218,7 +217,7 @@ impl Authenticator {
             crate::telemetry::sign_in_step(factor, "failure");
         }
         self.store
-            .audit(own_event(
+            .audit(NewAuditEvent::own(
                 AuditAction::SignInSecondFactor,
                 AuditOutcome::Failure,
                 account.id,
@@ -251,7 +250,7 @@ impl Authenticator {
         token: TokenId,
         client: &Client,
     ) -> Result<(Account, SessionToken), AuthError> {
-        let audit = own_event(
+        let audit = NewAuditEvent::own(
             AuditAction::SignInSecondFactor,
             AuditOutcome::Success,
             account.id,

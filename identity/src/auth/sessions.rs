@@ -1,7 +1,7 @@
 //! Sessions: opening one when a sign-in passes, the capabilities behind a session cookie
 //! (checked on every request), signing out, and seeing and ending one's other sessions (SE-7).
 
-use super::{own_event, AuthError, Authenticator, Client};
+use super::{AuthError, Authenticator, Client};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, FullSession, NewAuditEvent, NewSession,
     Session, SessionScope, SessionToken, SignedIn, ThrottleKey,
@@ -62,7 +62,7 @@ impl Authenticator {
         let what: String = what.chars().filter(|c| !c.is_control()).take(200).collect();
         self.store
             .audit(
-                own_event(
+                NewAuditEvent::own(
                     AuditAction::AccessDenied,
                     AuditOutcome::Denied,
                     session.account_id,
@@ -81,7 +81,7 @@ impl Authenticator {
     pub async fn sign_out(&self, token: &SessionToken, client: &Client) -> Result<(), AuthError> {
         if let Some(session) = self.store.session(token).await? {
             self.store
-                .audit(own_event(
+                .audit(NewAuditEvent::own(
                     AuditAction::SignOut,
                     AuditOutcome::Success,
                     session.account_id,
@@ -163,7 +163,7 @@ impl Authenticator {
     ) -> Result<(), AuthError> {
         self.store
             .audit(
-                own_event(
+                NewAuditEvent::own(
                     AuditAction::SignOut,
                     AuditOutcome::Success,
                     current.account_id,

@@ -11,6 +11,7 @@ use crate::{
     Email, Factor, NewAccount, NewToken, Password, Role, SeedCipher, ThrottleKey, Timestamp,
     TokenState, Username, LOGIN_ATTEMPT_TTL,
 };
+use crate::{EmergencyPolicy, Identity};
 
 mod first_token;
 mod password_step;
@@ -97,13 +98,16 @@ async fn fixture(db: TestStore) -> Fixture {
         .unwrap();
     Fixture {
         alice_email,
-        auth: Authenticator::new(
+        auth: Identity::new(
             store,
             hasher,
             cipher,
             clock.clone(),
             "https://id.example.org",
-        ),
+            EmergencyPolicy::default(),
+        )
+        .unwrap()
+        .auth,
         clock,
         alice: ids[0].0,
         alice_token: ids[0].1,
@@ -188,7 +192,6 @@ fn targets_are_masked() {
         created_at: Timestamp::from_millis(0),
         last_used_at: None,
         last_totp_step: None,
-        failure_count: 0,
         removed_at: None,
         removed_by: None,
         blocked_at: None,

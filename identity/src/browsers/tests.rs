@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::testing::{ManualClock, TestStore};
 use crate::time::Clock;
+use crate::Identity;
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, AuditQuery, AuthError, Authenticator,
     CancelOutcome, Client, Console, ConsoleError, Email, EmergencyAccess, EmergencyPolicy,
@@ -109,13 +110,17 @@ async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
             .unwrap();
         made.push((store.account_by_id(id).await.unwrap().unwrap(), token));
     }
-    let auth = Authenticator::new(store.clone(), hasher, cipher.clone(), clock.clone(), URL);
-    let emergency = EmergencyAccess::new(auth.clone(), cipher, policy).unwrap();
+    let Identity {
+        auth,
+        emergency,
+        console,
+        ..
+    } = Identity::new(store.clone(), hasher, cipher, clock.clone(), URL, policy).unwrap();
     let (olga, _) = made.pop().unwrap();
     let (bob, bob_token) = made.pop().unwrap();
     let (alice, alice_token) = made.pop().unwrap();
     Fixture {
-        console: Console::new(store.clone(), emergency.clone(), URL),
+        console,
         auth,
         emergency,
         store,

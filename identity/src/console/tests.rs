@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::testing::{fake_password_hash, raw_rows, ManualClock, TestStore};
+use crate::Identity;
 use crate::{
     AuthError, Authenticator, Email, EmergencyPolicy, NewAccount, NewContact, NewSession, NewToken,
     Password, PasswordHasher, PhoneNumber, SeedCipher, SessionScope, SessionToken, SignedIn,
@@ -52,17 +53,22 @@ async fn fixture(db: TestStore) -> Fixture {
     let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
     let store = db.store.clone().with_clock(clock.clone());
     let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
-    let auth = Authenticator::new(
+    let Identity {
+        auth,
+        emergency,
+        console,
+        ..
+    } = Identity::new(
         store.clone(),
         PasswordHasher::new(None).unwrap(),
-        cipher.clone(),
+        cipher,
         clock.clone(),
         URL,
-    );
-    let emergency =
-        EmergencyAccess::new(auth.clone(), cipher, EmergencyPolicy::SELF_SERVICE_DEFAULT).unwrap();
+        EmergencyPolicy::SELF_SERVICE_DEFAULT,
+    )
+    .unwrap();
     Fixture {
-        console: Console::new(store.clone(), emergency.clone(), URL),
+        console,
         auth,
         emergency,
         store,

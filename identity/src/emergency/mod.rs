@@ -429,7 +429,7 @@ impl EmergencyAccess {
         details: serde_json::Value,
     ) -> crate::Result<()> {
         let mut event = NewAuditEvent::new(action, outcome)
-            .client(client.ip.clone(), client.user_agent.clone())
+            .with_client(client)
             .details(details);
         if let Some(account) = account {
             event = event.actor(account).subject(account);
@@ -599,19 +599,18 @@ impl EmergencyAccess {
         {
             return Err(EmergencyError::Expired);
         }
-        self.store
-            .audit(
-                NewAuditEvent::new(AuditAction::CodeSent, AuditOutcome::Success)
-                    .actor(account.id)
-                    .subject(account.id)
-                    .client(client.ip.clone(), client.user_agent.clone())
-                    .details(serde_json::json!({
-                        "channel": "email",
-                        "purpose": "emergency_proof",
-                        "recipients": messages.len(),
-                    })),
-            )
-            .await?;
+        let sent = NewAuditEvent::own(
+            AuditAction::CodeSent,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        );
+        let details = serde_json::json!({
+            "channel": "email",
+            "purpose": "emergency_proof",
+            "recipients": messages.len(),
+        });
+        self.store.audit(sent.details(details)).await?;
         Ok(())
     }
 
@@ -847,11 +846,13 @@ impl EmergencyAccess {
         };
         // The session, its link to the code (without which it is refused on every request) and
         // the audit event are written together.
-        let audit = NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
-            .actor(account.id)
-            .subject(account.id)
-            .client(client.ip.clone(), client.user_agent.clone())
-            .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
+        let audit = NewAuditEvent::own(
+            AuditAction::EmergencyCodeUsed,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        )
+        .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
         // The "code used" notice to every confirmed contact goes with the session too.
         let notice = notify::emergency_code_used_notice(
             &account.display_name,

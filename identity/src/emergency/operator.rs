@@ -43,7 +43,7 @@ impl super::EmergencyAccess {
     /// confirmed contact is told (EC-13), in one transaction. Audited with operator, target,
     /// uses, lifetime, verification and reason (AU-5). Returns the code (to be shown once) and
     /// its metadata.
-    pub async fn issue_by_operator(
+    pub(crate) async fn issue_by_operator(
         &self,
         operator: &Account,
         user: &Account,

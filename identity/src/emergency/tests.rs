@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::testing::{execute_raw, raw_rows, ManualClock, TestStore};
+use crate::Identity;
 use crate::{
     AccountState, NewAccount, NewContact, NewToken, Password, PasswordHasher, PhoneNumber, Role,
     TokenKind, TokenState, TotpSecret, Username,
@@ -113,8 +114,17 @@ async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
             .unwrap();
         accounts.push(store.account_by_id(id).await.unwrap().unwrap());
     }
-    let auth = Authenticator::new(store.clone(), hasher, cipher.clone(), clock.clone(), URL);
-    let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy).unwrap();
+    let Identity {
+        auth, emergency, ..
+    } = Identity::new(
+        store.clone(),
+        hasher,
+        cipher.clone(),
+        clock.clone(),
+        URL,
+        policy,
+    )
+    .unwrap();
     let bob = accounts.pop().unwrap();
     let alice = accounts.pop().unwrap();
     Fixture {

@@ -13,6 +13,7 @@ use crate::{
     AccountState, AuthError, Authenticator, NewAccount, NewContact, NewSession, PasswordHasher,
     Role, SessionScope, SessionToken, Timestamp, Username,
 };
+use crate::{Clock, EmergencyPolicy, Identity, Password};
 
 on_both_backends!(
     otp9_a_pending_app_is_shown_only_to_the_session_that_started_it,
@@ -39,21 +40,22 @@ async fn fixture(db: TestStore) -> Fixture {
     let store = db.store.clone().with_clock(clock.clone());
     let cipher = Arc::new(SeedCipher::from_key_bytes([5; 32]));
     let hasher = PasswordHasher::new(None).unwrap();
+    let Identity {
+        enrolment: enrol,
+        auth,
+        ..
+    } = Identity::new(
+        store.clone(),
+        hasher,
+        cipher,
+        clock.clone(),
+        "https://id.example.org",
+        EmergencyPolicy::default(),
+    )
+    .unwrap();
     Fixture {
-        enrol: Enrolment::new(
-            store.clone(),
-            hasher.clone(),
-            cipher.clone(),
-            clock.clone(),
-            "https://id.example.org",
-        ),
-        auth: Authenticator::new(
-            store.clone(),
-            hasher,
-            cipher,
-            clock.clone(),
-            "https://id.example.org",
-        ),
+        enrol,
+        auth,
         store,
         clock,
         _db: db,

@@ -9,14 +9,14 @@
 use serde_json::json;
 
 use super::{EnrolError, Enrolment};
-use crate::notify::{self, confirmation_code_message};
+use crate::notify::{self, confirmation_code_message, Channel, Notice};
 use crate::store::{ConfirmOutcome, Confirms, NewConfirmable};
 use crate::SignedIn;
 use crate::{
     auth::notice_messages, Account, AccountId, AuditAction, AuditOutcome, Client, Contact,
-    ContactId, ContactKind, ContactValue, Email, NewAuditEvent, NewContact, NewToken, OobCode,
-    PhoneNumber, Scope, ThrottleKey, Token, TokenId, TokenKind, TokenState, ENROLMENT_TTL,
-    OOB_CODE_TTL,
+    ContactId, ContactKind, ContactValue, Email, NewAuditEvent, NewContact, NewOutboxMessage,
+    NewToken, OobCode, PhoneNumber, Scope, ThrottleKey, Token, TokenId, TokenKind, TokenState,
+    ENROLMENT_TTL, OOB_CODE_TTL,
 };
 
 /// An SMS or e-mail token to add, as typed: its kind (SMS or e-mail), the number or address its
@@ -77,12 +77,85 @@ fn binding(account: AccountId, what: Confirms) -> [u8; 17] {
     out
 }
 
+/// The kind of contact an SMS or e-mail token's codes go to; `None` for an authenticator app.
+fn contact_kind(kind: TokenKind) -> Option<ContactKind> {
+    match kind {
+        TokenKind::Sms => Some(ContactKind::Phone),
+        TokenKind::Email => Some(ContactKind::Email),
+        TokenKind::Totp => None,
+    }
+}
+
+/// How [`Enrolment::send_code`] sends a confirmation code.
+enum Sending {
+    /// With a new pending token or contact, inserted with the code in one transaction.
+    New(NewConfirmable),
+    /// For one already pending: the new code replaces its old one (the count of wrong codes
+    /// stays, OOB-6).
+    Again(Confirms),
+}
+
 impl Enrolment {
     fn require_recent(&self, caller: &SignedIn) -> Result<(), EnrolError> {
         if !self.is_recent(caller.session()) {
             return Err(EnrolError::NotRecent);
         }
         Ok(())
+    }
+
+    /// The caller's SMS or e-mail token `id` still waiting for its code, once the session is
+    /// recent (RB-1).
+    async fn own_pending_oob(&self, caller: &SignedIn, id: TokenId) -> Result<Token, EnrolError> {
+        self.require_recent(caller)?;
+        self.store
+            .token(caller.account().id, id)
+            .await?
+            .filter(|t| t.state == TokenState::Pending && t.kind != TokenKind::Totp)
+            .ok_or(EnrolError::NotFound)
+    }
+
+    /// The caller's contact `id` (only while unconfirmed, with `unconfirmed`), once the session
+    /// is recent (RB-1).
+    async fn own_contact(
+        &self,
+        caller: &SignedIn,
+        id: ContactId,
+        unconfirmed: bool,
+    ) -> Result<Contact, EnrolError> {
+        self.require_recent(caller)?;
+        self.store
+            .contact(caller.account().id, id)
+            .await?
+            .filter(|c| !(unconfirmed && c.confirmed))
+            .ok_or(EnrolError::NotFound)
+    }
+
+    /// The account's contact `id`, as stored now.
+    async fn stored_contact(
+        &self,
+        account: &Account,
+        id: ContactId,
+    ) -> Result<Contact, EnrolError> {
+        self.store
+            .contact(account.id, id)
+            .await?
+            .ok_or(EnrolError::NotFound)
+    }
+
+    /// What a change the account makes to itself writes in its transaction: `notice`, one
+    /// message to each channel the account has (RB-2), and `action` audited as a success with
+    /// `details` (AU-1).
+    async fn told(
+        &self,
+        account: &Account,
+        client: &Client,
+        notice: &Notice,
+        action: AuditAction,
+        details: serde_json::Value,
+    ) -> Result<(Vec<NewOutboxMessage>, NewAuditEvent), EnrolError> {
+        let notices = notice_messages(&self.store, account.id, notice).await?;
+        let audit = NewAuditEvent::own(action, AuditOutcome::Success, account.id, client);
+        Ok((notices, audit.details(details)))
     }
 
     /// Counts one code send against the account's and the address's limits (OOB-9); refuses,
@@ -98,7 +171,7 @@ impl Enrolment {
                     .audit(
                         NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
                             .subject(account.id)
-                            .client(client.ip.clone(), client.user_agent.clone())
+                            .with_client(client)
                             .details(json!({ "limit": "sends" })),
                     )
                     .await?;
@@ -108,27 +181,51 @@ impl Enrolment {
         Ok(())
     }
 
-    async fn audit_sent(
+    /// Sends a 6-digit code to `target` (counted as a send, OOB-9), bound to what it confirms,
+    /// as `sending` says; audited as `code.sent`. Returns what the code confirms.
+    async fn send_code(
         &self,
         account: &Account,
         client: &Client,
-        what: Confirms,
-        channel: &str,
-    ) -> Result<(), EnrolError> {
+        target: &ContactValue,
+        sending: Sending,
+    ) -> Result<Confirms, EnrolError> {
+        self.count_send(account, client).await?;
+        let code = OobCode::generate();
+        let coded = |what| {
+            let hash = self.codes.hash(code.as_str(), &binding(account.id, what));
+            let message =
+                confirmation_code_message(target, &account.display_name, &code, OOB_CODE_TTL)?;
+            Ok((hash, message))
+        };
+        let what = match sending {
+            Sending::New(new) => self.store.insert_with_code(new, coded).await?,
+            Sending::Again(what) => {
+                let (hash, message) = coded(what)?;
+                let reissued = self
+                    .store
+                    .reissue_code(account.id, what, hash, message, ENROLMENT_TTL)
+                    .await?;
+                if !reissued {
+                    return Err(EnrolError::NotFound);
+                }
+                what
+            }
+        };
         let (purpose, id) = match what {
             Confirms::Token(t) => ("token", t.0),
             Confirms::Contact(c) => ("contact", c.0),
         };
-        self.store
-            .audit(
-                NewAuditEvent::new(AuditAction::CodeSent, AuditOutcome::Success)
-                    .actor(account.id)
-                    .subject(account.id)
-                    .client(client.ip.clone(), client.user_agent.clone())
-                    .details(json!({ "purpose": purpose, "id": id, "channel": channel })),
-            )
-            .await?;
-        Ok(())
+        let channel = Channel::for_contact(target.kind()).as_str();
+        let sent = NewAuditEvent::own(
+            AuditAction::CodeSent,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        );
+        let details = json!({ "purpose": purpose, "id": id, "channel": channel });
+        self.store.audit(sent.details(details)).await?;
+        Ok(what)
     }
 
     /// Starts adding an SMS (`kind` Sms, `target` a phone number) or e-mail token: a pending
@@ -148,48 +245,27 @@ impl Enrolment {
             device,
         } = new;
         self.require_recent(caller)?;
-        let contact_kind = match kind {
-            TokenKind::Sms => ContactKind::Phone,
-            TokenKind::Email => ContactKind::Email,
-            TokenKind::Totp => {
-                return Err(EnrolError::Invalid(
-                    "invalid token: an authenticator app is set up with a QR code".into(),
-                ))
-            }
+        let Some(contact_kind) = contact_kind(kind) else {
+            return Err(EnrolError::Invalid(
+                "invalid token: an authenticator app is set up with a QR code".into(),
+            ));
         };
         // Bad input changes nothing and costs no send.
         let target = parse_target(contact_kind, target)?;
-        let label = crate::token_label(label)?;
-        let device = crate::device_name(device)?;
-        self.count_send(account, client).await?;
-        let code = OobCode::generate();
         let new = NewToken {
             account_id: account.id,
             kind,
-            label,
-            device,
+            label: crate::token_label(label)?,
+            device: crate::device_name(device)?,
             state: TokenState::Pending,
             secret_enc: None,
             target: Some(target.clone()),
         };
-        let what = self
-            .store
-            .insert_with_code(NewConfirmable::Token(new), |what| {
-                let hash = self.codes.hash(code.as_str(), &binding(account.id, what));
-                let message =
-                    confirmation_code_message(&target, &account.display_name, &code, OOB_CODE_TTL)?;
-                Ok((hash, message))
-            })
-            .await?;
-        self.audit_sent(account, client, what, kind.as_str())
-            .await?;
-        let Confirms::Token(id) = what else {
+        let sending = Sending::New(NewConfirmable::Token(new));
+        let Confirms::Token(id) = self.send_code(account, client, &target, sending).await? else {
             return Err(EnrolError::NotFound);
         };
-        self.store
-            .token(account.id, id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+        self.stored_token(account, id).await
     }
 
     /// The SMS or e-mail token being added (pending, fresh, its code not used up), if any.
@@ -209,48 +285,13 @@ impl Enrolment {
         token: TokenId,
         client: &Client,
     ) -> Result<Token, EnrolError> {
-        let account = caller.account();
-        self.require_recent(caller)?;
-        let pending = self
-            .store
-            .token(account.id, token)
-            .await?
-            .filter(|t| t.state == TokenState::Pending && t.kind != TokenKind::Totp)
-            .ok_or(EnrolError::NotFound)?;
-        let contact_kind = match pending.kind {
-            TokenKind::Sms => ContactKind::Phone,
-            _ => ContactKind::Email,
-        };
-        let target = parse_target(contact_kind, pending.target.as_deref().unwrap_or_default())?;
-        self.resend(account, client, Confirms::Token(pending.id), &target)
+        let pending = self.own_pending_oob(caller, token).await?;
+        let kind = contact_kind(pending.kind).unwrap_or(ContactKind::Email);
+        let target = parse_target(kind, pending.target.as_deref().unwrap_or_default())?;
+        let again = Sending::Again(Confirms::Token(pending.id));
+        self.send_code(caller.account(), client, &target, again)
             .await?;
         Ok(pending)
-    }
-
-    async fn resend(
-        &self,
-        account: &Account,
-        client: &Client,
-        what: Confirms,
-        target: &ContactValue,
-    ) -> Result<(), EnrolError> {
-        self.count_send(account, client).await?;
-        let code = OobCode::generate();
-        let hash = self.codes.hash(code.as_str(), &binding(account.id, what));
-        let message =
-            confirmation_code_message(target, &account.display_name, &code, OOB_CODE_TTL)?;
-        if !self
-            .store
-            .reissue_code(account.id, what, hash, message, ENROLMENT_TTL)
-            .await?
-        {
-            return Err(EnrolError::NotFound);
-        }
-        let channel = match target.kind() {
-            ContactKind::Email => "email",
-            ContactKind::Phone => "sms",
-        };
-        self.audit_sent(account, client, what, channel).await
     }
 
     /// Finishes adding an SMS or e-mail token with the code sent to it: active from now on,
@@ -263,48 +304,28 @@ impl Enrolment {
         client: &Client,
     ) -> Result<Token, EnrolError> {
         let account = caller.account();
-        self.require_recent(caller)?;
-        let pending = self
-            .store
-            .token(account.id, token)
-            .await?
-            .filter(|t| t.state == TokenState::Pending && t.kind != TokenKind::Totp)
-            .ok_or(EnrolError::NotFound)?;
+        let pending = self.own_pending_oob(caller, token).await?;
         let notice =
-            notify::token_added_notice(&account.display_name, &pending.label, &self.public_url);
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
-        let event = |outcome| {
-            NewAuditEvent::new(AuditAction::TokenAdded, outcome)
-                .actor(account.id)
-                .subject(account.id)
-                .client(client.ip.clone(), client.user_agent.clone())
-                .details(json!({ "token_id": pending.id.0, "kind": pending.kind.as_str() }))
-        };
-        self.confirm(
-            account,
-            Confirms::Token(pending.id),
-            code,
-            &notices,
-            event(AuditOutcome::Success),
-            event(AuditOutcome::Failure),
-        )
-        .await?;
-        self.store
-            .token(account.id, pending.id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+            notify::token_added_notice(&account.display_name, &pending.label, self.public_url());
+        let details = json!({ "token_id": pending.id.0, "kind": pending.kind.as_str() });
+        let (notices, added) = self
+            .told(account, client, &notice, AuditAction::TokenAdded, details)
+            .await?;
+        self.confirm(account, Confirms::Token(pending.id), code, &notices, added)
+            .await?;
+        self.stored_token(account, pending.id).await
     }
 
     /// Checks a confirmation code; on success the store confirms `what`, queues `notices` and
-    /// writes `success` in one transaction. A wrong code is audited as `failure`.
+    /// writes `success` in one transaction. A wrong code is audited as `success` with the
+    /// outcome `failure`.
     async fn confirm(
         &self,
         account: &Account,
         what: Confirms,
         code: &str,
-        notices: &[crate::NewOutboxMessage],
+        notices: &[NewOutboxMessage],
         success: NewAuditEvent,
-        failure: NewAuditEvent,
     ) -> Result<(), EnrolError> {
         // A malformed code is checked as a hash no code has, so it counts as a wrong one.
         let hash = match OobCode::normalise(code) {
@@ -315,18 +336,18 @@ impl Enrolment {
             .store
             .confirm_code(account.id, what, hash, ENROLMENT_TTL, notices, &success)
             .await?;
-        match outcome {
-            ConfirmOutcome::Confirmed => Ok(()),
-            ConfirmOutcome::WrongCode => {
-                self.store.audit(failure).await?;
-                Err(EnrolError::InvalidCode)
-            }
-            ConfirmOutcome::UsedUp => {
-                self.store.audit(failure).await?;
-                Err(EnrolError::UsedUp)
-            }
-            ConfirmOutcome::NotFound => Err(EnrolError::NotFound),
-        }
+        let refused = match outcome {
+            ConfirmOutcome::Confirmed => return Ok(()),
+            ConfirmOutcome::NotFound => return Err(EnrolError::NotFound),
+            ConfirmOutcome::WrongCode => EnrolError::InvalidCode,
+            ConfirmOutcome::UsedUp => EnrolError::UsedUp,
+        };
+        let failure = NewAuditEvent {
+            outcome: AuditOutcome::Failure,
+            ..success
+        };
+        self.store.audit(failure).await?;
+        Err(refused)
     }
 
     /// The account's contacts (e-mail addresses and phone numbers, confirmed or not), oldest
@@ -360,34 +381,16 @@ impl Enrolment {
                 ContactKind::Phone => "you have already added this phone number".into(),
             }));
         }
-        self.count_send(account, client).await?;
-        let code = OobCode::generate();
         let new = NewContact {
             value: value.clone(),
             confirmed: false,
             is_recovery: false,
         };
-        let what = self
-            .store
-            .insert_with_code(NewConfirmable::Contact(account.id, new), |what| {
-                let hash = self.codes.hash(code.as_str(), &binding(account.id, what));
-                let message =
-                    confirmation_code_message(&value, &account.display_name, &code, OOB_CODE_TTL)?;
-                Ok((hash, message))
-            })
-            .await?;
-        let channel = match kind {
-            ContactKind::Email => "email",
-            ContactKind::Phone => "sms",
-        };
-        self.audit_sent(account, client, what, channel).await?;
-        let Confirms::Contact(id) = what else {
+        let sending = Sending::New(NewConfirmable::Contact(account.id, new));
+        let Confirms::Contact(id) = self.send_code(account, client, &value, sending).await? else {
             return Err(EnrolError::NotFound);
         };
-        self.store
-            .contact(account.id, id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+        self.stored_contact(account, id).await
     }
 
     /// Sends a new code to an unconfirmed contact of the account.
@@ -397,16 +400,10 @@ impl Enrolment {
         contact: ContactId,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        let account = caller.account();
-        self.require_recent(caller)?;
-        let found = self
-            .store
-            .contact(account.id, contact)
-            .await?
-            .filter(|c| !c.confirmed)
-            .ok_or(EnrolError::NotFound)?;
+        let found = self.own_contact(caller, contact, true).await?;
+        let again = Sending::Again(Confirms::Contact(found.id));
         let value = parse_target(found.kind, &found.value)?;
-        self.resend(account, client, Confirms::Contact(found.id), &value)
+        self.send_code(caller.account(), client, &value, again)
             .await?;
         Ok(found)
     }
@@ -421,42 +418,22 @@ impl Enrolment {
         client: &Client,
     ) -> Result<Contact, EnrolError> {
         let account = caller.account();
-        self.require_recent(caller)?;
-        let found = self
-            .store
-            .contact(account.id, contact)
-            .await?
-            .filter(|c| !c.confirmed)
-            .ok_or(EnrolError::NotFound)?;
+        let found = self.own_contact(caller, contact, true).await?;
         let value = parse_target(found.kind, &found.value)?;
         let notice = notify::contact_added_notice(
             &account.display_name,
             found.kind,
             &shown(&value),
-            &self.public_url,
+            self.public_url(),
         );
-        // The contact is not confirmed yet, so it is not among these: the previous channels.
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
-        let event = |outcome| {
-            NewAuditEvent::new(AuditAction::ContactAdded, outcome)
-                .actor(account.id)
-                .subject(account.id)
-                .client(client.ip.clone(), client.user_agent.clone())
-                .details(json!({ "contact_id": found.id.0, "kind": found.kind.as_str() }))
-        };
-        self.confirm(
-            account,
-            Confirms::Contact(found.id),
-            code,
-            &notices,
-            event(AuditOutcome::Success),
-            event(AuditOutcome::Failure),
-        )
-        .await?;
-        self.store
-            .contact(account.id, found.id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+        // The contact is not confirmed yet, so it is not among those told: the previous channels.
+        let details = json!({ "contact_id": found.id.0, "kind": found.kind.as_str() });
+        let (notices, added) = self
+            .told(account, client, &notice, AuditAction::ContactAdded, details)
+            .await?;
+        self.confirm(account, Confirms::Contact(found.id), code, &notices, added)
+            .await?;
+        self.stored_contact(account, found.id).await
     }
 
     /// Removes one of the account's contacts (its recovery role goes with it). Every confirmed
@@ -468,28 +445,27 @@ impl Enrolment {
         client: &Client,
     ) -> Result<Contact, EnrolError> {
         let account = caller.account();
-        self.require_recent(caller)?;
-        let found = self
-            .store
-            .contact(account.id, contact)
-            .await?
-            .ok_or(EnrolError::NotFound)?;
+        let found = self.own_contact(caller, contact, false).await?;
         let notice = notify::contact_removed_notice(
             &account.display_name,
             found.kind,
             &shown_stored(found.kind, &found.value),
-            &self.public_url,
+            self.public_url(),
         );
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
-        let audit = NewAuditEvent::new(AuditAction::ContactRemoved, AuditOutcome::Success)
-            .actor(account.id)
-            .subject(account.id)
-            .client(client.ip.clone(), client.user_agent.clone())
-            .details(json!({
-                "contact_id": found.id.0,
-                "kind": found.kind.as_str(),
-                "was_recovery": found.is_recovery,
-            }));
+        let details = json!({
+            "contact_id": found.id.0,
+            "kind": found.kind.as_str(),
+            "was_recovery": found.is_recovery,
+        });
+        let (notices, audit) = self
+            .told(
+                account,
+                client,
+                &notice,
+                AuditAction::ContactRemoved,
+                details,
+            )
+            .await?;
         self.store
             .remove_contact(account.id, found.id, &notices, &audit)
             .await?
@@ -505,37 +481,33 @@ impl Enrolment {
         contact: ContactId,
         client: &Client,
     ) -> Result<Contact, EnrolError> {
-        let account = caller.account();
-        self.require_recent(caller)?;
-        let found = self
-            .store
-            .contact(account.id, contact)
-            .await?
-            .ok_or(EnrolError::NotFound)?;
+        let found = self.own_contact(caller, contact, false).await?;
         if found.kind != ContactKind::Email || !found.confirmed {
             return Err(EnrolError::Invalid(
                 "only a confirmed email address can be the recovery address".into(),
             ));
         }
+        let account = caller.account();
         let notice =
-            notify::recovery_address_notice(&account.display_name, &found.value, &self.public_url);
-        let notices = notice_messages(&self.store, account.id, &notice).await?;
-        let audit = NewAuditEvent::new(AuditAction::RecoveryAddressSet, AuditOutcome::Success)
-            .actor(account.id)
-            .subject(account.id)
-            .client(client.ip.clone(), client.user_agent.clone())
-            .details(json!({ "contact_id": found.id.0 }));
-        if !self
+            notify::recovery_address_notice(&account.display_name, &found.value, self.public_url());
+        let details = json!({ "contact_id": found.id.0 });
+        let (notices, audit) = self
+            .told(
+                account,
+                client,
+                &notice,
+                AuditAction::RecoveryAddressSet,
+                details,
+            )
+            .await?;
+        let set = self
             .store
             .set_recovery_contact(account.id, found.id, &notices, &audit)
-            .await?
-        {
+            .await?;
+        if !set {
             return Err(EnrolError::NotFound);
         }
-        self.store
-            .contact(account.id, found.id)
-            .await?
-            .ok_or(EnrolError::NotFound)
+        self.stored_contact(account, found.id).await
     }
 }
 

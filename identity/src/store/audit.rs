@@ -56,7 +56,7 @@ impl Store {
     /// [`DomainError::InvalidInput`] and nothing is written. Actor and subject are not checked
     /// against the accounts table: the log also records events about unknown usernames, and
     /// outlives what it describes.
-    pub async fn audit(&self, event: NewAuditEvent) -> Result<()> {
+    pub(crate) async fn audit(&self, event: NewAuditEvent) -> Result<()> {
         let row = AuditRow::new(&event)?;
         let now = self.now();
         with_pool!(self, pool => {
@@ -68,7 +68,7 @@ impl Store {
     /// Audit events matching every filter `query` sets, newest (highest id) first, at most
     /// [`AuditQuery::effective_limit`] of them (500 at most). For the next page, pass the last
     /// id returned as `before_id`. `since` is inclusive, `until` exclusive.
-    pub async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
+    pub(crate) async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>> {
         let mut conditions: Vec<String> = Vec::new();
         let mut binds: Vec<Bind> = Vec::new();
         let mut push = |condition: &str, value: Bind| {

@@ -26,7 +26,7 @@ impl Store {
     /// wizard of the account ends, and `notice(blocked)` goes to every confirmed contact with
     /// `events(blocked)` audited. `None`, with nothing written, when the account is not active
     /// or has no active token on that device.
-    pub async fn block_device(
+    pub(crate) async fn block_device(
         &self,
         account: AccountId,
         device: &str,
@@ -41,14 +41,11 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let locked = sqlx::query(
+            let locked = execute!(
+                &mut *tx,
                 "UPDATE accounts SET updated_at = updated_at WHERE id = $1 AND state = 'active'",
-            )
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [account.0],
+            )?;
             if locked == 0 {
                 return Ok(None);
             }
@@ -66,21 +63,16 @@ impl Store {
                 return Ok(None);
             }
             tokens.sort_by_key(|t| t.id);
-            let sessions_ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                .bind(account.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let sessions_ended = execute!(
+                &mut *tx,
+                "DELETE FROM sessions WHERE account_id = $1",
+                [account.0],
+            )?;
             for sql in [
                 "DELETE FROM login_attempts WHERE account_id = $1",
                 "DELETE FROM emergency_wizards WHERE account_id = $1",
             ] {
-                sqlx::query(sql)
-                    .bind(account.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                execute!(&mut *tx, sql, [account.0])?;
             }
             let blocked = Blocked {
                 tokens,
@@ -134,7 +126,7 @@ impl Store {
     }
 
     /// The account's blocked tokens, oldest first.
-    pub async fn blocked_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+    pub(crate) async fn blocked_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
         self.tokens_in_state(account, crate::store::TokenState::Blocked)
             .await
     }

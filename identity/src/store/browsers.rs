@@ -62,7 +62,7 @@ impl Store {
     /// [`REMEMBERED_BROWSER_TTL`] from now. Otherwise a fresh token is made (a token of another
     /// account, or an unknown or expired one, is never adopted). Returns the token for the
     /// cookie and whether it is new.
-    pub async fn remember_browser(
+    pub(crate) async fn remember_browser(
         &self,
         account: AccountId,
         presented: Option<&SessionToken>,
@@ -75,20 +75,19 @@ impl Store {
         let user_agent = session_text(user_agent, SESSION_USER_AGENT_MAX_CHARS);
         if let Some(token) = presented {
             let touched = with_pool!(self, pool => {
-                sqlx::query(
+                execute!(
+                    pool,
                     "UPDATE remembered_browsers SET last_seen_at = $1, expires_at = $2, ip = $3, \
                      user_agent = $4 WHERE token_hash = $5 AND account_id = $6 AND expires_at > $1",
-                )
-                .bind(now)
-                .bind(expires)
-                .bind(ip.as_deref())
-                .bind(user_agent.as_deref())
-                .bind(token.hash().to_vec())
-                .bind(account.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+                    [
+                        now,
+                        expires,
+                        ip.as_deref(),
+                        user_agent.as_deref(),
+                        token.hash().to_vec(),
+                        account.0,
+                    ],
+                )?
             });
             if touched == 1 {
                 return Ok((token.clone(), false));
@@ -96,26 +95,26 @@ impl Store {
         }
         let token = SessionToken::generate();
         with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "INSERT INTO remembered_browsers (token_hash, account_id, created_at, \
                  last_seen_at, expires_at, ip, user_agent) VALUES ($1, $2, $3, $3, $4, $5, $6)",
-            )
-            .bind(token.hash().to_vec())
-            .bind(account.0)
-            .bind(now)
-            .bind(expires)
-            .bind(ip.as_deref())
-            .bind(user_agent.as_deref())
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+                [
+                    token.hash().to_vec(),
+                    account.0,
+                    now,
+                    expires,
+                    ip.as_deref(),
+                    user_agent.as_deref(),
+                ],
+            )?;
         });
         Ok((token, true))
     }
 
     /// The unexpired remembered browser of `account` behind `token`; `None` for an unknown or
     /// expired token, or one that another account remembers.
-    pub async fn remembered_browser(
+    pub(crate) async fn remembered_browser(
         &self,
         account: AccountId,
         token: &SessionToken,
@@ -126,79 +125,59 @@ impl Store {
              WHERE token_hash = $1 AND account_id = $2 AND expires_at > $3"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(token.hash().to_vec())
-                .bind(account.0)
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| browser_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [token.hash().to_vec(), account.0, now], browser_from_row)
         })
     }
 
     /// The account's unexpired remembered browsers, the most recently used first.
-    pub async fn remembered_browsers(&self, account: AccountId) -> Result<Vec<RememberedBrowser>> {
+    pub(crate) async fn remembered_browsers(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<RememberedBrowser>> {
         let now = self.now();
         let sql = format!(
             "SELECT {BROWSER_COLUMNS} FROM remembered_browsers \
              WHERE account_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, id DESC"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(now)
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(browser_from_row)
-                .collect()
+            fetch_all!(pool, &sql, [account.0, now], browser_from_row)
         })
     }
 
     /// Forgets one of `account`'s browsers; another account's id forgets nothing (AC-2).
     /// Returns whether one was forgotten.
-    pub async fn forget_browser(
+    pub(crate) async fn forget_browser(
         &self,
         account: AccountId,
         browser: RememberedBrowserId,
     ) -> Result<bool> {
         let affected = with_pool!(self, pool => {
-            sqlx::query("DELETE FROM remembered_browsers WHERE id = $1 AND account_id = $2")
-                .bind(browser.0)
-                .bind(account.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+            execute!(
+                pool,
+                "DELETE FROM remembered_browsers WHERE id = $1 AND account_id = $2",
+                [browser.0, account.0],
+            )?
         });
         Ok(affected == 1)
     }
 
+    #[cfg(test)]
     /// Forgets every browser of `account`; returns how many.
-    pub async fn forget_browsers(&self, account: AccountId) -> Result<u64> {
+    pub(crate) async fn forget_browsers(&self, account: AccountId) -> Result<u64> {
         with_pool!(self, pool => {
-            Ok(sqlx::query("DELETE FROM remembered_browsers WHERE account_id = $1")
-                .bind(account.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(
+                pool,
+                "DELETE FROM remembered_browsers WHERE account_id = $1",
+                [account.0],
+            )?)
         })
     }
 
     /// Deletes remembered browsers past their expiry (housekeeping); returns how many.
-    pub async fn purge_expired_browsers(&self) -> Result<u64> {
+    pub(crate) async fn purge_expired_browsers(&self) -> Result<u64> {
         let now = self.now();
         with_pool!(self, pool => {
-            Ok(sqlx::query("DELETE FROM remembered_browsers WHERE expires_at <= $1")
-                .bind(now)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(pool, "DELETE FROM remembered_browsers WHERE expires_at <= $1", [now])?)
         })
     }
 }

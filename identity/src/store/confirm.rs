@@ -11,13 +11,13 @@ use std::time::Duration;
 use super::outbox::enqueue_in;
 use super::selfservice::audit_in;
 use super::{
-    check_token_shape, contact_from_row, db_err, is_foreign_key_violation, millis, Pool, RowExt,
-    Store, TOKEN_COLUMNS,
+    contact_from_row, db_err, is_foreign_key_violation, millis, token_text, Pool, RowExt, Store,
+    TOKEN_COLUMNS,
 };
 use crate::audit::{
     client_text, details_text, NewAuditEvent, AUDIT_IP_MAX_CHARS, AUDIT_USER_AGENT_MAX_CHARS,
 };
-use crate::contact::{ContactKind, ContactValue, Email};
+use crate::contact::{ContactKind, ContactValue};
 use crate::error::{DomainError, Result};
 use crate::notify::NewOutboxMessage;
 use crate::oob::OOB_CODE_TTL;
@@ -25,7 +25,6 @@ use crate::store::{
     contact_insert_error, token_from_row, AccountId, Contact, ContactId, NewContact, NewToken,
     SessionId, Token, TokenId, TokenState,
 };
-use crate::text::{device_name, token_label};
 use crate::time::Timestamp;
 
 /// Wrong codes a confirmation accepts before it is used up (a resend does not reset them).
@@ -71,17 +70,16 @@ pub(crate) enum NewConfirmable {
 }
 
 impl Store {
+    #[cfg(test)]
     /// Records that the owner of `session` re-entered their password now (RB-1).
-    pub async fn mark_reauthenticated(&self, session: SessionId) -> Result<bool> {
+    pub(crate) async fn mark_reauthenticated(&self, session: SessionId) -> Result<bool> {
         let now = self.now();
         let changed = with_pool!(self, pool => {
-            sqlx::query("UPDATE sessions SET reauthenticated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(session.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+            execute!(
+                pool,
+                "UPDATE sessions SET reauthenticated_at = $1 WHERE id = $2",
+                [now, session.0],
+            )?
         });
         Ok(changed == 1)
     }
@@ -90,30 +88,29 @@ impl Store {
     /// session a fresh token, in one UPDATE (SE-2, issue 13): the old token opens nothing from
     /// then on, and the session keeps its row id, so what is bound to it (a pending
     /// authenticator app) stays bound. `None` when the session is gone.
-    pub async fn reauthenticate_session(
+    pub(crate) async fn reauthenticate_session(
         &self,
         session: SessionId,
     ) -> Result<Option<crate::SessionToken>> {
         let token = crate::SessionToken::generate();
         let now = self.now();
         let changed = with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE sessions SET reauthenticated_at = $1, token_hash = $2 WHERE id = $3",
-            )
-            .bind(now)
-            .bind(token.hash().to_vec())
-            .bind(session.0)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
+                [now, token.hash().to_vec(), session.0],
+            )?
         });
         Ok((changed == 1).then_some(token))
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// The account's confirmed recovery e-mail address, if it has one (what Emergency Access
     /// sends its proof to, RB-3).
-    pub async fn recovery_address(&self, account: AccountId) -> Result<Option<Email>> {
+    pub(crate) async fn recovery_address(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<crate::Email>> {
         let value = with_pool!(self, pool => {
             sqlx::query(
                 "SELECT value FROM contacts WHERE account_id = $1 AND kind = 'email' \
@@ -127,7 +124,7 @@ impl Store {
             .map(|row| row.text("value"))
             .transpose()?
         });
-        value.map(|v| Email::parse(&v)).transpose()
+        value.map(|v| crate::Email::parse(&v)).transpose()
     }
 
     /// Inserts a pending SMS/e-mail token or an unconfirmed contact together with its first
@@ -151,12 +148,7 @@ impl Store {
                         "only a pending SMS or e-mail token is confirmed by a code",
                     ));
                 }
-                check_token_shape(t)?;
-                let device = match &t.device {
-                    Some(d) => device_name(d)?,
-                    None => None,
-                };
-                Some((token_label(&t.label)?, device))
+                Some(token_text(t)?)
             }
             NewConfirmable::Contact(_, c) => {
                 if c.confirmed || c.is_recovery {
@@ -172,27 +164,8 @@ impl Store {
             let mut tx = pool.begin().await.map_err(db_err)?;
             let (account, what) = match &new {
                 NewConfirmable::Token(t) => {
-                    let (label, device) = token_text.clone().unwrap_or_default();
-                    let inserted = sqlx::query(
-                        "INSERT INTO tokens \
-                         (account_id, kind, label, device, state, secret_enc, target, created_at) \
-                         VALUES ($1, $2, $3, $4, 'pending', NULL, $5, $6) RETURNING id",
-                    )
-                    .bind(t.account_id.0)
-                    .bind(t.kind.as_str())
-                    .bind(&label)
-                    .bind(device.as_deref())
-                    .bind(t.target.as_ref().map(ContactValue::as_str))
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await;
-                    let id = match inserted {
-                        Ok(row) => TokenId(row.i64("id")?),
-                        Err(e) if is_foreign_key_violation(&e) => {
-                            return Err(DomainError::NotFound("account not found".into()));
-                        }
-                        Err(e) => return Err(db_err(e)),
-                    };
+                    let text = token_text.clone().unwrap_or_default();
+                    let id = insert_token_in!(&mut *tx, t, &text, now)?;
                     (t.account_id, Confirms::Token(id))
                 }
                 NewConfirmable::Contact(account, contact) => {
@@ -203,19 +176,15 @@ impl Store {
             let (hash, message) = code(what)?;
             let message = message.ephemeral(Timestamp::from_millis(expires_at));
             let (column, id) = what.column();
-            sqlx::query(&format!(
+            execute!(
+                &mut *tx,
+                &format!(
                 "INSERT INTO confirmation_codes \
                  (account_id, {column}, code_hash, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)"
-            ))
-            .bind(account.0)
-            .bind(id)
-            .bind(hash.to_vec())
-            .bind(now)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+            ),
+                [account.0, id, hash.to_vec(), now, expires_at],
+            )?;
             enqueue_in!(&mut *tx, &message, now)?;
             tx.commit().await.map_err(db_err)?;
             Ok(what)
@@ -249,19 +218,20 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(&sql)
-                .bind(code_hash.to_vec())
-                .bind(now)
-                .bind(expires_at)
-                .bind(account.0)
-                .bind(id)
-                .bind(CONFIRMATION_MAX_FAILURES)
-                .bind(since)
-                .bind(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let changed = execute!(
+                &mut *tx,
+                &sql,
+                [
+                    code_hash.to_vec(),
+                    now,
+                    expires_at,
+                    account.0,
+                    id,
+                    CONFIRMATION_MAX_FAILURES,
+                    since,
+                    false,
+                ],
+            )?;
             if changed != 1 {
                 return Ok(false);
             }
@@ -307,18 +277,11 @@ impl Store {
         };
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let used = sqlx::query(&use_code)
-                .bind(now)
-                .bind(account.0)
-                .bind(id)
-                .bind(code_hash.to_vec())
-                .bind(CONFIRMATION_MAX_FAILURES)
-                .bind(since)
-                .bind(false)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let used = execute!(
+                &mut *tx,
+                &use_code,
+                [now, account.0, id, code_hash.to_vec(), CONFIRMATION_MAX_FAILURES, since, false],
+            )?;
             if used == 1 {
                 let query = sqlx::query(activate);
                 let query = match what {
@@ -341,21 +304,16 @@ impl Store {
                 return Ok(ConfirmOutcome::Confirmed);
             }
             // Not accepted: count a failure on the live row, if there is one.
-            let counted = sqlx::query(&format!(
+            let counted = execute!(
+                &mut *tx,
+                &format!(
                 "UPDATE confirmation_codes SET failures = failures + 1 \
                  WHERE account_id = $1 AND {column} = $2 AND used_at IS NULL AND failures < $3 \
                  AND {}",
                 waiting_clause(what, 4)
-            ))
-            .bind(account.0)
-            .bind(id)
-            .bind(CONFIRMATION_MAX_FAILURES)
-            .bind(since)
-            .bind(false)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+            ),
+                [account.0, id, CONFIRMATION_MAX_FAILURES, since, false],
+            )?;
             if counted == 1 {
                 tx.commit().await.map_err(db_err)?;
                 return Ok(ConfirmOutcome::WrongCode);
@@ -380,7 +338,7 @@ impl Store {
 
     /// The account's newest SMS or e-mail token waiting for its code: pending, younger than
     /// `pending_ttl`, with a code that is not used up.
-    pub async fn pending_oob_token(
+    pub(crate) async fn pending_oob_token(
         &self,
         account: AccountId,
         pending_ttl: Duration,
@@ -398,32 +356,29 @@ impl Store {
              ORDER BY t.id DESC LIMIT 1"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(since)
-                .bind(CONFIRMATION_MAX_FAILURES)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| token_from_row(&row))
-                .transpose()
+            fetch_optional!(
+                pool,
+                &sql,
+                [account.0, since, CONFIRMATION_MAX_FAILURES],
+                token_from_row,
+            )
         })
     }
 
     /// One contact of `account`; `None` for another account's (AC-2).
-    pub async fn contact(&self, account: AccountId, contact: ContactId) -> Result<Option<Contact>> {
+    pub(crate) async fn contact(
+        &self,
+        account: AccountId,
+        contact: ContactId,
+    ) -> Result<Option<Contact>> {
         with_pool!(self, pool => {
-            sqlx::query(
+            fetch_optional!(
+                pool,
                 "SELECT id, account_id, kind, value, confirmed, is_recovery, created_at \
                  FROM contacts WHERE id = $1 AND account_id = $2",
+                [contact.0, account.0],
+                contact_from_row,
             )
-            .bind(contact.0)
-            .bind(account.0)
-            .fetch_optional(pool)
-            .await
-            .map_err(db_err)?
-            .map(|row| contact_from_row(&row))
-            .transpose()
         })
     }
 
@@ -477,29 +432,18 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             // The old one first: at most one recovery address per account (a unique index).
-            sqlx::query(
+            execute!(
+                &mut *tx,
                 "UPDATE contacts SET is_recovery = $1 \
                  WHERE account_id = $2 AND is_recovery = $3 AND id <> $4",
-            )
-            .bind(false)
-            .bind(account.0)
-            .bind(true)
-            .bind(contact.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let set = sqlx::query(
+                [false, account.0, true, contact.0],
+            )?;
+            let set = execute!(
+                &mut *tx,
                 "UPDATE contacts SET is_recovery = $1 \
                  WHERE id = $2 AND account_id = $3 AND kind = $4 AND confirmed = $1",
-            )
-            .bind(true)
-            .bind(contact.0)
-            .bind(account.0)
-            .bind(ContactKind::Email.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [true, contact.0, account.0, ContactKind::Email.as_str()],
+            )?;
             if set != 1 {
                 // Dropping the transaction rolls the first update back.
                 return Ok(false);

@@ -137,12 +137,11 @@ impl Store {
             for (id, name) in rows {
                 let key = crate::console::search_key(&name);
                 with_pool!(self, pool => {
-                    sqlx::query("UPDATE accounts SET search_name = $1 WHERE id = $2")
-                        .bind(&key)
-                        .bind(id)
-                        .execute(pool)
-                        .await
-                        .map_err(db_err)?;
+                    execute!(
+                        pool,
+                        "UPDATE accounts SET search_name = $1 WHERE id = $2",
+                        [&key, id],
+                    )?;
                 });
                 filled += 1;
             }
@@ -161,39 +160,15 @@ impl Store {
         notices: &[NewOutboxMessage],
         events: &[NewAuditEvent],
     ) -> Result<bool> {
-        let now = self.now();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(
-                "UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
-            )
-            .bind(to.as_str())
-            .bind(now)
-            .bind(account.0)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if changed == 0 {
-                return Ok(false);
-            }
-            if end_sessions {
-                sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                    .bind(account.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            for notice in notices {
-                enqueue_in!(&mut *tx, notice, now)?;
-            }
-            for event in events {
-                audit_in!(&mut *tx, event, now)?;
-            }
-            tx.commit().await.map_err(db_err)?;
-            Ok(true)
-        })
+        self.swap_account_column(
+            account,
+            "UPDATE accounts SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+            (from.as_str(), to.as_str()),
+            end_sessions,
+            notices,
+            events,
+        )
+        .await
     }
 
     /// Changes the role of the account with this id from `from` to `to`, with its audit event,
@@ -205,24 +180,46 @@ impl Store {
         to: Role,
         event: &NewAuditEvent,
     ) -> Result<bool> {
+        self.swap_account_column(
+            account,
+            "UPDATE accounts SET role = $1, updated_at = $2 WHERE id = $3 AND role = $4",
+            (from.as_str(), to.as_str()),
+            false,
+            &[],
+            std::slice::from_ref(event),
+        )
+        .await
+    }
+
+    /// Runs `update` (`$1` the new value, `$2` now, `$3` the account, `$4` the value it must
+    /// still have: `values` is `(from, to)`), and only when it changed a row ends the account's
+    /// sessions (when asked), queues `notices` and writes `events`, all in one transaction.
+    /// False, with nothing written, when the account no longer has `from`.
+    async fn swap_account_column(
+        &self,
+        account: AccountId,
+        update: &'static str,
+        (from, to): (&str, &str),
+        end_sessions: bool,
+        notices: &[NewOutboxMessage],
+        events: &[NewAuditEvent],
+    ) -> Result<bool> {
         let now = self.now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(
-                "UPDATE accounts SET role = $1, updated_at = $2 WHERE id = $3 AND role = $4",
-            )
-            .bind(to.as_str())
-            .bind(now)
-            .bind(account.0)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+            let changed = execute!(&mut *tx, update, [to, now, account.0, from])?;
             if changed == 0 {
                 return Ok(false);
             }
-            audit_in!(&mut *tx, event, now)?;
+            if end_sessions {
+                execute!(&mut *tx, "DELETE FROM sessions WHERE account_id = $1", [account.0])?;
+            }
+            for notice in notices {
+                enqueue_in!(&mut *tx, notice, now)?;
+            }
+            for event in events {
+                audit_in!(&mut *tx, event, now)?;
+            }
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
@@ -239,20 +236,14 @@ impl Store {
     ) -> Result<()> {
         let now = self.now();
         with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "INSERT INTO console_handover (session_id, code_id, account_id, code_sealed, \
                  created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (session_id) DO UPDATE \
                  SET code_id = excluded.code_id, account_id = excluded.account_id, \
                  code_sealed = excluded.code_sealed, created_at = excluded.created_at",
-            )
-            .bind(session.0)
-            .bind(code.0)
-            .bind(account.0)
-            .bind(sealed.to_vec())
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+                [session.0, code.0, account.0, sealed.to_vec(), now],
+            )?;
         });
         Ok(())
     }

@@ -73,14 +73,12 @@ macro_rules! revoke_live_in {
         match revoked {
             Some(row) => {
                 let id = row.i64("id")?;
-                sqlx::query(
+                execute!(
+                    &mut *$conn,
                     "DELETE FROM sessions WHERE id IN \
                      (SELECT session_id FROM emergency_sessions WHERE code_id = $1)",
-                )
-                .bind(id)
-                .execute(&mut *$conn)
-                .await
-                .map_err(db_err)?;
+                    [id],
+                )?;
                 Ok::<_, DomainError>(Some(id))
             }
             None => Ok(None),
@@ -123,7 +121,7 @@ impl Store {
     /// Issues an emergency code: revokes the account's live code (and ends the sessions it
     /// opened), stores the new one's hash and metadata, and queues `notices`, all in one
     /// transaction (EC-9, EC-13). Returns the new code's id.
-    pub async fn issue_emergency_code(
+    pub(crate) async fn issue_emergency_code(
         &self,
         new: &NewEmergencyCode,
         notices: &[NewOutboxMessage],
@@ -148,7 +146,7 @@ impl Store {
     /// (EC-4), so with N uses left, N + 1 racing attempts succeed exactly N times. Only the
     /// account's own codes are looked at (EC-10). `None` when no live code matched (unknown,
     /// another account's, used up, expired, not yet valid, revoked).
-    pub async fn use_emergency_code(
+    pub(crate) async fn use_emergency_code(
         &self,
         account: AccountId,
         code_hash: [u8; 32],
@@ -161,15 +159,7 @@ impl Store {
              RETURNING {CODE_COLUMNS}"
         );
         let used = with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(code_hash.to_vec())
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| code_from_row(&row))
-                .transpose()?
+            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)?
         });
         if used.is_some() {
             crate::telemetry::emergency_code_used();
@@ -180,7 +170,7 @@ impl Store {
     /// The account's live code whose hash is `code_hash` when it is not valid yet (its waiting
     /// period runs): so that signing in with it can say from when it works. `None` for any
     /// other code (unknown, another account's, used up, expired, revoked, or already valid).
-    pub async fn waiting_emergency_code(
+    pub(crate) async fn waiting_emergency_code(
         &self,
         account: AccountId,
         code_hash: [u8; 32],
@@ -192,15 +182,7 @@ impl Store {
              AND expires_at > $3 AND valid_from > $3 AND revoked_at IS NULL"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(code_hash.to_vec())
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| code_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)
         })
     }
 
@@ -208,7 +190,7 @@ impl Store {
     /// makes it valid from now (only a live, unused-up, self-service code still in its waiting
     /// period), and `notices` and `events` are written with it, in one transaction. Returns the
     /// approved code's metadata; `None` (nothing written) when no code waits.
-    pub async fn approve_emergency_code(
+    pub(crate) async fn approve_emergency_code(
         &self,
         account: AccountId,
         notices: &[NewOutboxMessage],
@@ -250,40 +232,33 @@ impl Store {
     }
 
     /// One code's metadata (never the code or its hash: EC-8).
-    pub async fn emergency_code(&self, id: EmergencyCodeId) -> Result<Option<EmergencyCodeInfo>> {
+    pub(crate) async fn emergency_code(
+        &self,
+        id: EmergencyCodeId,
+    ) -> Result<Option<EmergencyCodeInfo>> {
         let sql = format!("SELECT {CODE_COLUMNS} FROM emergency_codes WHERE id = $1");
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| code_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [id.0], code_from_row)
         })
     }
 
     /// Every code the account was ever issued, newest first: metadata only (EC-8).
-    pub async fn emergency_codes(&self, account: AccountId) -> Result<Vec<EmergencyCodeInfo>> {
+    pub(crate) async fn emergency_codes(
+        &self,
+        account: AccountId,
+    ) -> Result<Vec<EmergencyCodeInfo>> {
         let sql = format!(
             "SELECT {CODE_COLUMNS} FROM emergency_codes WHERE account_id = $1 \
              ORDER BY created_at DESC, id DESC"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(code_from_row)
-                .collect()
+            fetch_all!(pool, &sql, [account.0], code_from_row)
         })
     }
 
     /// Revokes the account's live code, if any, and ends the sessions it opened; `notices` are
     /// queued with it. Returns the revoked code's id.
-    pub async fn revoke_emergency_code(
+    pub(crate) async fn revoke_emergency_code(
         &self,
         account: AccountId,
         why: &str,
@@ -304,27 +279,8 @@ impl Store {
         Ok(id.map(EmergencyCodeId))
     }
 
-    /// Revokes the live code whose "this was not me" link token hashes to `cancel_hash` and ends
-    /// its sessions. Returns its metadata, or `None` when no live code has that link.
-    pub async fn revoke_emergency_code_by_link(
-        &self,
-        cancel_hash: [u8; 32],
-    ) -> Result<Option<EmergencyCodeInfo>> {
-        let now = self.now();
-        let id = with_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(db_err)?;
-            let id = revoke_live_in!(tx, "cancel_hash = $3", cancel_hash.to_vec(), "not_me", now)?;
-            tx.commit().await.map_err(db_err)?;
-            id
-        });
-        match id {
-            Some(id) => self.emergency_code(EmergencyCodeId(id)).await,
-            None => Ok(None),
-        }
-    }
-
     /// The code behind a restricted session, if the session has one.
-    pub async fn emergency_session_code(
+    pub(crate) async fn emergency_session_code(
         &self,
         session: SessionId,
     ) -> Result<Option<EmergencyCodeInfo>> {
@@ -333,18 +289,12 @@ impl Store {
              WHERE id = (SELECT code_id FROM emergency_sessions WHERE session_id = $1)"
         );
         with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(session.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| code_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [session.0], code_from_row)
         })
     }
 
     /// Starts a wizard for `account` that lives until `expires_at`; returns its cookie's token.
-    pub async fn create_wizard(
+    pub(crate) async fn create_wizard(
         &self,
         account: AccountId,
         expires_at: Timestamp,
@@ -352,43 +302,31 @@ impl Store {
         let token = SessionToken::generate();
         let now = self.now();
         with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "INSERT INTO emergency_wizards (token_hash, account_id, step, created_at, \
                  expires_at) VALUES ($1, $2, 'prove', $3, $4)",
-            )
-            .bind(token.hash().to_vec())
-            .bind(account.0)
-            .bind(now)
-            .bind(expires_at.as_millis())
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+                [token.hash().to_vec(), account.0, now, expires_at.as_millis()],
+            )?;
         });
         Ok(token)
     }
 
     /// The live (unexpired) wizard behind `token`.
-    pub async fn wizard(&self, token: &SessionToken) -> Result<Option<WizardRow>> {
+    pub(crate) async fn wizard(&self, token: &SessionToken) -> Result<Option<WizardRow>> {
         let sql = format!(
             "SELECT {WIZARD_COLUMNS} FROM emergency_wizards WHERE token_hash = $1 AND expires_at > $2"
         );
         let now = self.now();
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(token.hash().to_vec())
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| wizard_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [token.hash().to_vec(), now], wizard_from_row)
         })
     }
 
     /// Stores a new step-2 code (replacing any earlier one) valid until `expires_at` and queues
     /// `messages` (the code's e-mails, ephemeral) in one transaction. False, with nothing
     /// written, unless the wizard is live and at step 2.
-    pub async fn set_wizard_proof(
+    pub(crate) async fn set_wizard_proof(
         &self,
         token: &SessionToken,
         proof_hash: [u8; 32],
@@ -398,18 +336,12 @@ impl Store {
         let now = self.now();
         let changed = with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(
+            let changed = execute!(
+                &mut *tx,
                 "UPDATE emergency_wizards SET proof_hash = $1, proof_expires_at = $2 \
                  WHERE token_hash = $3 AND step = 'prove' AND expires_at > $4",
-            )
-            .bind(proof_hash.to_vec())
-            .bind(expires_at.as_millis())
-            .bind(token.hash().to_vec())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [proof_hash.to_vec(), expires_at.as_millis(), token.hash().to_vec(), now],
+            )?;
             if changed == 1 {
                 for message in messages {
                     enqueue_in!(&mut *tx, &message.clone().ephemeral(expires_at), now)?;
@@ -423,26 +355,21 @@ impl Store {
 
     /// Step 2 passed: one conditional UPDATE that checks the code's hash and expiry and moves
     /// the wizard to step 3, so a code works once. False when anything does not match.
-    pub async fn pass_wizard_proof(
+    pub(crate) async fn pass_wizard_proof(
         &self,
         token: &SessionToken,
         proof_hash: [u8; 32],
     ) -> Result<bool> {
         let now = self.now();
         let changed = with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE emergency_wizards SET step = 'reason', proof_hash = NULL, \
                  proof_expires_at = NULL \
                  WHERE token_hash = $1 AND step = 'prove' AND proof_hash = $2 \
                  AND proof_expires_at > $3 AND expires_at > $3",
-            )
-            .bind(token.hash().to_vec())
-            .bind(proof_hash.to_vec())
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
+                [token.hash().to_vec(), proof_hash.to_vec(), now],
+            )?
         });
         Ok(changed == 1)
     }
@@ -450,7 +377,7 @@ impl Store {
     /// Step 3 done: issues the code (as [`Self::issue_emergency_code`], revoking the old one and
     /// queuing `notices`) and keeps it `sealed` in the wizard until it is shown, all in one
     /// transaction, only if the wizard is live and at step 3. `None` otherwise.
-    pub async fn finish_wizard(
+    pub(crate) async fn finish_wizard(
         &self,
         token: &SessionToken,
         reason: &str,
@@ -461,33 +388,23 @@ impl Store {
         let now = self.now();
         let id = with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let claimed = sqlx::query(
+            let claimed = execute!(
+                &mut *tx,
                 "UPDATE emergency_wizards SET step = 'done', reason = $1 \
                  WHERE token_hash = $2 AND step = 'reason' AND expires_at > $3 AND account_id = $4",
-            )
-            .bind(reason)
-            .bind(token.hash().to_vec())
-            .bind(now)
-            .bind(new.account_id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [reason, token.hash().to_vec(), now, new.account_id.0],
+            )?;
             if claimed != 1 {
                 return Ok(None);
             }
             revoke_live_in!(tx, "account_id = $3", new.account_id.0, "replaced", now)?;
             let row = insert_code_in!(tx, new, now)?;
             let id = row.i64("id")?;
-            sqlx::query(
+            execute!(
+                &mut *tx,
                 "UPDATE emergency_wizards SET code_id = $1, code_sealed = $2 WHERE token_hash = $3",
-            )
-            .bind(id)
-            .bind(sealed.to_vec())
-            .bind(token.hash().to_vec())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
+                [id, sealed.to_vec(), token.hash().to_vec()],
+            )?;
             for notice in notices {
                 enqueue_in!(&mut *tx, notice, now)?;
             }
@@ -499,7 +416,7 @@ impl Store {
 
     /// Takes the sealed code out of a finished wizard: the first call gets it, every later one
     /// `None` (the code is shown once, EC-7).
-    pub async fn take_wizard_code(&self, token: &SessionToken) -> Result<Option<Vec<u8>>> {
+    pub(crate) async fn take_wizard_code(&self, token: &SessionToken) -> Result<Option<Vec<u8>>> {
         let now = self.now();
         with_pool!(self, pool => {
             // Claimed by one conditional UPDATE (of two racing page loads, one gets it), then
@@ -517,30 +434,29 @@ impl Store {
             let Some(row) = row else {
                 return Ok(None);
             };
-            sqlx::query("UPDATE emergency_wizards SET code_sealed = NULL WHERE id = $1")
-                .bind(row.i64("id")?)
-                .execute(pool)
-                .await
-                .map_err(db_err)?;
+            execute!(
+                pool,
+                "UPDATE emergency_wizards SET code_sealed = NULL WHERE id = $1",
+                [row.i64("id")?],
+            )?;
             row.opt_bytes("code_sealed")
         })
     }
 
     /// Deletes wizards past their expiry (housekeeping); returns how many.
-    pub async fn purge_expired_wizards(&self) -> Result<u64> {
+    pub(crate) async fn purge_expired_wizards(&self) -> Result<u64> {
         let now = self.now();
         with_pool!(self, pool => {
-            Ok(sqlx::query("DELETE FROM emergency_wizards WHERE expires_at <= $1")
-                .bind(now)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(pool, "DELETE FROM emergency_wizards WHERE expires_at <= $1", [now])?)
         })
     }
 
     /// Tokens of the account removed at or after `since` (the recovery checklist's first step).
-    pub async fn tokens_removed_since(&self, account: AccountId, since: Timestamp) -> Result<i64> {
+    pub(crate) async fn tokens_removed_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<i64> {
         with_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'removed' \
@@ -557,7 +473,11 @@ impl Store {
 
     /// Active tokens of the account created after `since` (a new token since recovery
     /// began).
-    pub async fn tokens_active_since(&self, account: AccountId, since: Timestamp) -> Result<i64> {
+    pub(crate) async fn tokens_active_since(
+        &self,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<i64> {
         with_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'active' \

@@ -32,7 +32,7 @@ pub struct TokenOverview {
 impl Store {
     /// Whether the account ever had a token that was active (active now, or removed since).
     /// An account that never had one may enrol its first token right after the password step.
-    pub async fn has_had_tokens(&self, account: AccountId) -> Result<bool> {
+    pub(crate) async fn has_had_tokens(&self, account: AccountId) -> Result<bool> {
         let count = with_read_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n FROM tokens \
@@ -49,7 +49,7 @@ impl Store {
 
     /// The account's newest pending TOTP token started by `by` less than `ttl` ago, if any. A
     /// token started by another session or attempt is never returned (issue 13).
-    pub async fn pending_totp(
+    pub(crate) async fn pending_totp(
         &self,
         account: AccountId,
         by: EnrolBinding,
@@ -63,21 +63,17 @@ impl Store {
              ORDER BY created_at DESC, id DESC LIMIT 1"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(since)
-                .bind(id)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| token_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [account.0, since, id], token_from_row)
         })
     }
 
     /// Records a pending TOTP token bound to `by`, the session or sign-in attempt starting it:
     /// one INSERT, so the token is never readable unbound.
-    pub async fn insert_pending_totp(&self, new: NewToken, by: EnrolBinding) -> Result<TokenId> {
+    pub(crate) async fn insert_pending_totp(
+        &self,
+        new: NewToken,
+        by: EnrolBinding,
+    ) -> Result<TokenId> {
         if new.kind != TokenKind::Totp || new.state != TokenState::Pending {
             return Err(DomainError::invalid(
                 "token",
@@ -123,7 +119,7 @@ impl Store {
     /// and [`Self::token_secret`] give it, and whether another one is being set up elsewhere;
     /// and the SMS or e-mail token waiting for its code, as [`Self::pending_oob_token`] gives
     /// it.
-    pub async fn token_overview(
+    pub(crate) async fn token_overview(
         &self,
         account: AccountId,
         pending_ttl: Duration,
@@ -193,7 +189,7 @@ impl Store {
     /// gets no password-only first token. The `notices` (token added, to the account's
     /// contacts) are queued in the same transaction.
     #[allow(clippy::too_many_arguments)]
-    pub async fn activate_totp(
+    pub(crate) async fn activate_totp(
         &self,
         account: AccountId,
         token: TokenId,
@@ -232,17 +228,11 @@ impl Store {
                     .await
                     .map_err(db_err)?;
             }
-            let changed = sqlx::query(&sql)
-                .bind(step)
-                .bind(now)
-                .bind(token.0)
-                .bind(account.0)
-                .bind(since)
-                .bind(bound_to)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let changed = execute!(
+                &mut *tx,
+                &sql,
+                [step, now, token.0, account.0, since, bound_to],
+            )?;
             if changed == 1 {
                 for notice in notices {
                     enqueue_in!(&mut *tx, notice, now)?;

@@ -36,7 +36,6 @@ use crate::contact::{ContactKind, ContactValue};
 use crate::error::{DomainError, Result};
 use crate::password::PasswordHash;
 use crate::session::{SessionToken, SESSION_ABSOLUTE, SESSION_IDLE, SESSION_TOUCH_INTERVAL};
-use crate::text::{device_name, token_label};
 use crate::time::{Clock, SystemClock, Timestamp};
 use crate::username::Username;
 
@@ -56,7 +55,7 @@ const SESSION_USER_AGENT_MAX_CHARS: usize = 512;
 
 /// The columns [`token_from_row`] reads.
 const TOKEN_COLUMNS: &str = "id, account_id, kind, label, device, state, target, created_at, \
-     last_used_at, last_totp_step, failure_count, removed_at, removed_by, blocked_at";
+     last_used_at, last_totp_step, removed_at, removed_by, blocked_at";
 /// The columns [`session_from_row`] reads.
 const SESSION_COLUMNS: &str = "id, account_id, scope, created_at, last_seen_at, expires_at, ip, \
      user_agent, reauthenticated_at";
@@ -148,6 +147,47 @@ macro_rules! with_read_pool {
     };
 }
 
+/// Evaluates to `Result<u64>`: runs `$sql` with `$binds` on `$conn` (a pool, a connection or
+/// `&mut *tx`) and counts the rows it changed.
+macro_rules! execute {
+    ($conn:expr, $sql:expr, [$($bind:expr),* $(,)?] $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($bind))*
+            .execute($conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(db_err)
+    };
+}
+
+/// Evaluates to `Result<Option<T>>`: the row of `$sql` with `$binds` (if any), read by
+/// `$from_row`. Inside [`with_pool!`] / [`with_read_pool!`], `$pool` being their pool.
+macro_rules! fetch_optional {
+    ($pool:expr, $sql:expr, [$($bind:expr),* $(,)?], $from_row:expr $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($bind))*
+            .fetch_optional($pool)
+            .await
+            .map_err(db_err)?
+            .map(|row| $from_row(&row))
+            .transpose()
+    };
+}
+
+/// Evaluates to `Result<Vec<T>>`: every row of `$sql` with `$binds`, read by `$from_row`.
+macro_rules! fetch_all {
+    ($pool:expr, $sql:expr, [$($bind:expr),* $(,)?], $from_row:expr $(,)?) => {
+        sqlx::query($sql)
+            $(.bind($bind))*
+            .fetch_all($pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map($from_row)
+            .collect()
+    };
+}
+
 /// Inserts a session with `$token` on `$conn` and evaluates to `Result<SessionId>`.
 macro_rules! insert_session {
     ($conn:expr, $token:expr, $new:expr, $now:expr) => {{
@@ -222,6 +262,37 @@ macro_rules! insert_contact {
     }};
 }
 
+/// Inserts `$new` (a [`NewToken`] whose label and device are `$text`, from [`token_text`]) on
+/// `$conn` and evaluates to `Result<TokenId>`; an unknown account is [`DomainError::NotFound`].
+macro_rules! insert_token_in {
+    ($conn:expr, $new:expr, $text:expr, $now:expr) => {{
+        let new: &NewToken = $new;
+        let (label, device): &(String, Option<String>) = $text;
+        let result = sqlx::query(
+            "INSERT INTO tokens \
+             (account_id, kind, label, device, state, secret_enc, target, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(new.account_id.0)
+        .bind(new.kind.as_str())
+        .bind(label)
+        .bind(device.as_deref())
+        .bind(new.state.as_str())
+        .bind(new.secret_enc.as_deref())
+        .bind(new.target.as_ref().map(ContactValue::as_str))
+        .bind($now)
+        .fetch_one($conn)
+        .await;
+        match result {
+            Ok(row) => Ok(TokenId(row.i64("id")?)),
+            Err(e) if is_foreign_key_violation(&e) => {
+                Err(DomainError::NotFound("account not found".into()))
+            }
+            Err(e) => Err(db_err(e)),
+        }
+    }};
+}
+
 // Declared after the macros above, which they use.
 mod audit;
 pub(crate) use audit::AuditRow;
@@ -240,7 +311,8 @@ mod selfservice;
 mod throttle;
 mod undo;
 pub use block::Blocked;
-pub use throttle::PASSWORD_DELAY_IDLE;
+#[cfg(test)]
+pub(crate) use throttle::PASSWORD_DELAY_IDLE;
 pub use undo::{UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 pub use confirm::CONFIRMATION_MAX_FAILURES;
@@ -249,7 +321,7 @@ pub(crate) use confirm::{ConfirmOutcome, Confirms, NewConfirmable};
 pub(crate) use console::like_escape as like_escape_for_tests;
 pub(crate) use console::AccountSearch;
 pub use console::SearchMode;
-pub use enrol::TokenOverview;
+
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
@@ -372,7 +444,7 @@ impl Store {
     }
 
     /// The rate limits this store applies.
-    pub fn throttle_policy(&self) -> &crate::ThrottlePolicy {
+    pub(crate) fn throttle_policy(&self) -> &crate::ThrottlePolicy {
         &self.throttle
     }
 
@@ -404,9 +476,9 @@ impl Store {
     }
 
     /// Readiness: the database answers a trivial query.
-    pub async fn ping(&self) -> Result<()> {
+    pub(crate) async fn ping(&self) -> Result<()> {
         with_pool!(self, pool => {
-            sqlx::query("SELECT 1").execute(pool).await.map_err(db_err)?;
+            execute!(pool, "SELECT 1", [])?;
         });
         Ok(())
     }
@@ -426,7 +498,7 @@ impl Store {
     }
 
     /// How many accounts exist (the CLI uses it to tell a fresh install, AC-8).
-    pub async fn count_accounts(&self) -> Result<i64> {
+    pub(crate) async fn count_accounts(&self) -> Result<i64> {
         with_pool!(self, pool => {
             let row = sqlx::query("SELECT COUNT(*) AS n FROM accounts")
                 .fetch_one(pool)
@@ -436,15 +508,17 @@ impl Store {
         })
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// Creates an account. A taken username is a [`DomainError::Conflict`].
-    pub async fn create_account(&self, new: NewAccount) -> Result<AccountId> {
+    pub(crate) async fn create_account(&self, new: NewAccount) -> Result<AccountId> {
         self.create_account_with(new, Vec::new()).await
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// Creates an account and its contact channels in one transaction: if any part is
     /// refused (taken username, duplicate contact, two recovery addresses) nothing is written.
     /// The database constraints decide, so the rule is the same as for [`Self::add_contact`].
-    pub async fn create_account_with(
+    pub(crate) async fn create_account_with(
         &self,
         new: NewAccount,
         contacts: Vec<NewContact>,
@@ -458,49 +532,41 @@ impl Store {
     }
 
     /// The account with this canonical username, if any.
-    pub async fn account_by_username(&self, username: &Username) -> Result<Option<Account>> {
+    pub(crate) async fn account_by_username(&self, username: &Username) -> Result<Option<Account>> {
         with_read_pool!(self, pool => {
-            sqlx::query(
+            fetch_optional!(
+                pool,
                 "SELECT id, username, display_name, password_hash, state, role, created_at, \
                  updated_at FROM accounts WHERE username = $1",
+                [username.as_str()],
+                account_from_row,
             )
-            .bind(username.as_str())
-            .fetch_optional(pool)
-            .await
-            .map_err(db_err)?
-            .map(|row| account_from_row(&row))
-            .transpose()
         })
     }
 
     /// The account with this id, if any.
-    pub async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
+    pub(crate) async fn account_by_id(&self, id: AccountId) -> Result<Option<Account>> {
         with_read_pool!(self, pool => {
-            sqlx::query(
+            fetch_optional!(
+                pool,
                 "SELECT id, username, display_name, password_hash, state, role, created_at, \
                  updated_at FROM accounts WHERE id = $1",
+                [id.0],
+                account_from_row,
             )
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await
-            .map_err(db_err)?
-            .map(|row| account_from_row(&row))
-            .transpose()
         })
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// Changes an account's role; [`DomainError::NotFound`] if there is no such account.
-    pub async fn set_role(&self, username: &Username, role: Role) -> Result<()> {
+    pub(crate) async fn set_role(&self, username: &Username, role: Role) -> Result<()> {
         let now = self.now();
         let affected = with_pool!(self, pool => {
-            sqlx::query("UPDATE accounts SET role = $1, updated_at = $2 WHERE username = $3")
-                .bind(role.as_str())
-                .bind(now)
-                .bind(username.as_str())
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+            execute!(
+                pool,
+                "UPDATE accounts SET role = $1, updated_at = $2 WHERE username = $3",
+                [role.as_str(), now, username.as_str()],
+            )?
         });
         if affected == 0 {
             return Err(DomainError::NotFound(format!(
@@ -510,86 +576,51 @@ impl Store {
         Ok(())
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// Adds a contact channel to an account.
-    pub async fn add_contact(&self, account: AccountId, contact: NewContact) -> Result<ContactId> {
+    pub(crate) async fn add_contact(
+        &self,
+        account: AccountId,
+        contact: NewContact,
+    ) -> Result<ContactId> {
         let now = self.now();
         with_pool!(self, pool => insert_contact!(pool, account, &contact, now))
     }
 
     /// An account's contact channels, oldest first.
-    pub async fn contacts(&self, account: AccountId) -> Result<Vec<Contact>> {
+    pub(crate) async fn contacts(&self, account: AccountId) -> Result<Vec<Contact>> {
         with_read_pool!(self, pool => {
-            sqlx::query(
+            fetch_all!(
+                pool,
                 "SELECT id, account_id, kind, value, confirmed, is_recovery, created_at \
                  FROM contacts WHERE account_id = $1 ORDER BY id",
+                [account.0],
+                contact_from_row,
             )
-            .bind(account.0)
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(contact_from_row)
-            .collect()
         })
     }
 
-    /// Records a new token. The kind decides what it must carry: TOTP a sealed seed and no
-    /// target, SMS a phone number, e-mail an address (and neither of those a seed).
-    pub async fn insert_token(&self, new: NewToken) -> Result<TokenId> {
-        let label = token_label(&new.label)?;
-        let device = match &new.device {
-            Some(d) => device_name(d)?,
-            None => None,
-        };
-        check_token_shape(&new)?;
-        let target = new.target.as_ref().map(ContactValue::as_str);
-        let now = self.now();
-        with_pool!(self, pool => {
-            let inserted = sqlx::query(
-                "INSERT INTO tokens \
-                 (account_id, kind, label, device, state, secret_enc, target, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(new.account_id.0)
-            .bind(new.kind.as_str())
-            .bind(&label)
-            .bind(device.as_deref())
-            .bind(new.state.as_str())
-            .bind(new.secret_enc.as_deref())
-            .bind(target)
-            .bind(now)
-            .fetch_one(pool)
-            .await;
-            match inserted {
-                Ok(row) => Ok(TokenId(row.i64("id")?)),
-                Err(e) if is_foreign_key_violation(&e) => {
-                    Err(DomainError::NotFound("account not found".into()))
-                }
-                Err(e) => Err(db_err(e)),
-            }
-        })
+    /// Records a new token, unaudited and untold (test fixtures; the services go through
+    /// [`Self::insert_token_notified`], which checks the same shape rules).
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) async fn insert_token(&self, new: NewToken) -> Result<TokenId> {
+        self.insert_token_notified(new, None, None::<fn(TokenId) -> crate::NewAuditEvent>)
+            .await
     }
 
     /// Every token of an account, removed ones included (they are its history), oldest first.
     /// Metadata only: the sealed seed is read by [`Self::token_secret`].
-    pub async fn tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+    pub(crate) async fn tokens(&self, account: AccountId) -> Result<Vec<Token>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 ORDER BY id");
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-            .bind(account.0)
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(token_from_row)
-            .collect()
+            fetch_all!(pool, &sql, [account.0], token_from_row)
         })
     }
 
     /// The sealed TOTP seed of a token (open it with [`crate::TotpSecret::open`] and the owning
     /// account's id). `None` if the token does not exist or has no seed. The caller must already
     /// know the token belongs to the account it acts for (AC-2).
-    pub async fn token_secret(&self, token: TokenId) -> Result<Option<Vec<u8>>> {
+    pub(crate) async fn token_secret(&self, token: TokenId) -> Result<Option<Vec<u8>>> {
         with_read_pool!(self, pool => {
             let row = sqlx::query("SELECT secret_enc FROM tokens WHERE id = $1")
                 .bind(token.0)
@@ -605,7 +636,7 @@ impl Store {
 
     /// An account's active tokens (the factors it may sign in with; pending and removed ones
     /// left out), oldest first. Metadata only, like [`Self::tokens`].
-    pub async fn active_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
+    pub(crate) async fn active_tokens(&self, account: AccountId) -> Result<Vec<Token>> {
         self.tokens_in_state(account, TokenState::Active).await
     }
 
@@ -619,43 +650,28 @@ impl Store {
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 AND state = $2 ORDER BY id"
         );
         with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(state.as_str())
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(token_from_row)
-                .collect()
+            fetch_all!(pool, &sql, [account.0, state.as_str()], token_from_row)
         })
     }
 
     /// One token of `account`, in any state. `None` when there is no such token or it belongs
     /// to another account: a token id from a request is only ever looked up under the account
     /// acting (AC-2, no IDOR).
-    pub async fn token(&self, account: AccountId, token: TokenId) -> Result<Option<Token>> {
+    pub(crate) async fn token(&self, account: AccountId, token: TokenId) -> Result<Option<Token>> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = $1 AND account_id = $2");
         with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(token.0)
-                .bind(account.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| token_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [token.0, account.0], token_from_row)
         })
     }
 
     /// Accepts TOTP time step `step` (from [`crate::TotpSecret::verify`]) for a token, once
     /// (OTP-6, security.md decision 4). One conditional UPDATE: it succeeds only for an active
     /// TOTP token of `account` whose last accepted step is lower, and then records the step,
-    /// stamps `last_used_at` and clears the failure count (RL-5). Returns whether it succeeded:
+    /// stamps `last_used_at`. Returns whether it succeeded:
     /// of any number of concurrent calls with the same step, on any number of servers, exactly
     /// one gets `true`. `false` means "refuse the code" (replayed, older step, removed or pending
     /// token, another account's token).
-    pub async fn record_totp_use(
+    pub(crate) async fn record_totp_use(
         &self,
         token: TokenId,
         account: AccountId,
@@ -663,19 +679,13 @@ impl Store {
     ) -> Result<bool> {
         let now = self.now();
         let affected = with_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE tokens SET last_totp_step = $1, last_used_at = $2, failure_count = 0 \
+            execute!(
+                pool,
+                "UPDATE tokens SET last_totp_step = $1, last_used_at = $2 \
                  WHERE id = $3 AND account_id = $4 AND state = 'active' AND kind = 'totp' \
                  AND (last_totp_step IS NULL OR last_totp_step < $1)",
-            )
-            .bind(step)
-            .bind(now)
-            .bind(token.0)
-            .bind(account.0)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
+                [step, now, token.0, account.0],
+            )?
         });
         Ok(affected == 1)
     }
@@ -684,7 +694,7 @@ impl Store {
     /// pending. Returns a fresh token for the attempt's cookie, valid for `ttl` (normally
     /// [`crate::LOGIN_ATTEMPT_TTL`]) from the store's clock. An attempt is not a session (SE-8):
     /// [`Self::session`] never accepts its token.
-    pub async fn create_login_attempt(
+    pub(crate) async fn create_login_attempt(
         &self,
         account: AccountId,
         ttl: Duration,
@@ -708,7 +718,7 @@ impl Store {
     }
 
     /// The sign-in attempt behind `token`, or `None` when it is unknown, finished or expired.
-    pub async fn login_attempt(&self, token: &SessionToken) -> Result<Option<LoginAttempt>> {
+    pub(crate) async fn login_attempt(&self, token: &SessionToken) -> Result<Option<LoginAttempt>> {
         let now = self.now();
         with_read_pool!(self, pool => {
             let row = sqlx::query(
@@ -732,25 +742,27 @@ impl Store {
         })
     }
 
+    #[cfg(test)]
     /// Ends a sign-in attempt (second factor passed, or given up): its token opens nothing any
     /// more. Unknown tokens are fine.
-    pub async fn finish_login_attempt(&self, token: &SessionToken) -> Result<()> {
+    pub(crate) async fn finish_login_attempt(&self, token: &SessionToken) -> Result<()> {
         with_pool!(self, pool => {
-            sqlx::query("DELETE FROM login_attempts WHERE token_hash = $1")
-                .bind(token.hash().to_vec())
-                .execute(pool)
-                .await
-                .map_err(db_err)?;
+            execute!(
+                pool,
+                "DELETE FROM login_attempts WHERE token_hash = $1",
+                [token.hash().to_vec()],
+            )?;
         });
         Ok(())
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// Opens a session and returns the fresh token for its cookie (SE-1, SE-2: a new token every
     /// time, never one the caller had). It ends [`crate::SESSION_ABSOLUTE`] after now, or
     /// [`crate::SESSION_IDLE`] after the last request, whichever is first. The IP and user agent
     /// are kept for the session list: control characters dropped, cut to 64 and 512
     /// characters, empty meaning unknown.
-    pub async fn create_session(&self, new: NewSession) -> Result<SessionToken> {
+    pub(crate) async fn create_session(&self, new: NewSession) -> Result<SessionToken> {
         let token = SessionToken::generate();
         let now = self.now();
         with_pool!(self, pool => {
@@ -764,7 +776,7 @@ impl Store {
     /// records `audit` (AU-1) and queues `notices` (AU-6). Either all of it is written or none:
     /// a session never exists without its audit event, its notices or, for an emergency
     /// session, without its link.
-    pub async fn open_signed_in_session(
+    pub(crate) async fn open_signed_in_session(
         &self,
         attempt: &SessionToken,
         cleared: &crate::throttle::ThrottleKey,
@@ -778,24 +790,19 @@ impl Store {
         let audit = AuditRow::new(&audit)?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            sqlx::query("DELETE FROM throttle WHERE key = $1")
-                .bind(cleared.as_str())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            sqlx::query("DELETE FROM login_attempts WHERE token_hash = $1")
-                .bind(attempt.hash().to_vec())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            execute!(&mut *tx, "DELETE FROM throttle WHERE key = $1", [cleared.as_str()])?;
+            execute!(
+                &mut *tx,
+                "DELETE FROM login_attempts WHERE token_hash = $1",
+                [attempt.hash().to_vec()],
+            )?;
             let session = insert_session!(&mut *tx, &token, &new, now)?;
             if let Some(code) = emergency_code {
-                sqlx::query("INSERT INTO emergency_sessions (session_id, code_id) VALUES ($1, $2)")
-                    .bind(session.0)
-                    .bind(code.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                execute!(
+                    &mut *tx,
+                    "INSERT INTO emergency_sessions (session_id, code_id) VALUES ($1, $2)",
+                    [session.0, code.0],
+                )?;
             }
             insert_audit!(&mut *tx, &audit, now)?;
             for message in notices {
@@ -815,7 +822,7 @@ impl Store {
     ///
     /// The session says who is signed in; the caller must still check the account's state and
     /// role on every request (AC-5).
-    pub async fn session(&self, token: &SessionToken) -> Result<Option<Session>> {
+    pub(crate) async fn session(&self, token: &SessionToken) -> Result<Option<Session>> {
         let now = self.now();
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions \
@@ -824,16 +831,12 @@ impl Store {
         );
         let (idle_since, emergency_idle_since) = idle_bounds(now);
         let found = with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(token.hash().to_vec())
-                .bind(now)
-                .bind(idle_since)
-                .bind(emergency_idle_since)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| session_from_row(&row))
-                .transpose()?
+            fetch_optional!(
+                pool,
+                &sql,
+                [token.hash().to_vec(), now, idle_since, emergency_idle_since],
+                session_from_row,
+            )?
         });
         match found {
             Some(session) => self.touch_session(session, now).await,
@@ -845,7 +848,7 @@ impl Store {
     /// [`Self::session`], touched the same way), its account (in any state: the caller checks
     /// it, AC-5) and, for a session opened by an emergency code, whether that code is still
     /// unexpired and not revoked (EC-11; `false` when no code is linked: fail closed).
-    pub async fn signed_in(&self, token: &SessionToken) -> Result<Option<LiveSession>> {
+    pub(crate) async fn signed_in(&self, token: &SessionToken) -> Result<Option<LiveSession>> {
         let now = self.now();
         let (idle_since, emergency_idle_since) = idle_bounds(now);
         let found = with_read_pool!(self, pool => {
@@ -904,20 +907,14 @@ impl Store {
         }
         let (idle_since, emergency_idle_since) = idle_bounds(now);
         let touched = with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE sessions \
                  SET last_seen_at = CASE WHEN last_seen_at < $1 THEN $1 ELSE last_seen_at END \
                  WHERE id = $2 AND expires_at > $1 \
                  AND last_seen_at >= (CASE WHEN scope = 'emergency' THEN $4 ELSE $3 END)",
-            )
-            .bind(now)
-            .bind(session.id.0)
-            .bind(idle_since)
-            .bind(emergency_idle_since)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
+                [now, session.id.0, idle_since, emergency_idle_since],
+            )?
         });
         if touched == 0 {
             return Ok(None);
@@ -928,20 +925,16 @@ impl Store {
 
     /// Ends the session behind `token` (sign-out, SE-5): the row is deleted, so the cookie opens
     /// nothing any more, wherever it is replayed. Unknown tokens are fine.
-    pub async fn end_session(&self, token: &SessionToken) -> Result<()> {
+    pub(crate) async fn end_session(&self, token: &SessionToken) -> Result<()> {
         with_pool!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token.hash().to_vec())
-                .execute(pool)
-                .await
-                .map_err(db_err)?;
+            execute!(pool, "DELETE FROM sessions WHERE token_hash = $1", [token.hash().to_vec()])?;
         });
         Ok(())
     }
 
     /// An account's live sessions (not ended, not expired, not idle too long), oldest first:
     /// what the user's session list shows (SE-7). Reading them does not count as activity.
-    pub async fn sessions(&self, account: AccountId) -> Result<Vec<Session>> {
+    pub(crate) async fn sessions(&self, account: AccountId) -> Result<Vec<Session>> {
         let now = self.now();
         let idle_since = now.saturating_sub(millis(SESSION_IDLE));
         let sql = format!(
@@ -949,30 +942,23 @@ impl Store {
              WHERE account_id = $1 AND expires_at > $2 AND last_seen_at >= $3 ORDER BY id"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(account.0)
-                .bind(now)
-                .bind(idle_since)
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(session_from_row)
-                .collect()
+            fetch_all!(pool, &sql, [account.0, now, idle_since], session_from_row)
         })
     }
 
     /// Ends one session of `account` by id, as chosen from its session list (SE-7). Returns
     /// whether one ended; another account's session id ends nothing (AC-2).
-    pub async fn end_session_by_id(&self, account: AccountId, session: SessionId) -> Result<bool> {
+    pub(crate) async fn end_session_by_id(
+        &self,
+        account: AccountId,
+        session: SessionId,
+    ) -> Result<bool> {
         let affected = with_pool!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE id = $1 AND account_id = $2")
-                .bind(session.0)
-                .bind(account.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+            execute!(
+                pool,
+                "DELETE FROM sessions WHERE id = $1 AND account_id = $2",
+                [session.0, account.0],
+            )?
         });
         Ok(affected > 0)
     }
@@ -980,41 +966,40 @@ impl Store {
     /// Ends every session of `account` except `keep` (the caller's own, when it signs out its
     /// other devices: PW-9, RB-10), or all of them with `None` (locking, SE-7). Returns how many
     /// ended.
-    pub async fn end_sessions(&self, account: AccountId, keep: Option<SessionId>) -> Result<u64> {
+    pub(crate) async fn end_sessions(
+        &self,
+        account: AccountId,
+        keep: Option<SessionId>,
+    ) -> Result<u64> {
         // Ids start at 1, so 0 keeps nothing.
         let keep = keep.map_or(0, |s| s.0);
         with_pool!(self, pool => {
-            Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
-                .bind(account.0)
-                .bind(keep)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected())
+            Ok(execute!(
+                pool,
+                "DELETE FROM sessions WHERE account_id = $1 AND id <> $2",
+                [account.0, keep],
+            )?)
         })
     }
 
     /// Deletes expired sign-in attempts and sessions (absolute or idle). Lookups already ignore
     /// them; this only keeps the tables small. Returns how many rows went. Safe to run at any
     /// time, from any number of servers.
-    pub async fn purge_expired(&self) -> Result<u64> {
+    pub(crate) async fn purge_expired(&self) -> Result<u64> {
         let now = self.now();
         let idle_since = now.saturating_sub(millis(SESSION_IDLE));
         with_pool!(self, pool => {
-            let attempts = sqlx::query("DELETE FROM login_attempts WHERE expires_at <= $1")
-                .bind(now)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let attempts = execute!(
+                pool,
+                "DELETE FROM login_attempts WHERE expires_at <= $1",
+                [now],
+            )?;
             let sessions =
-                sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2")
-                    .bind(now)
-                    .bind(idle_since)
-                    .execute(pool)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
+                execute!(
+                    pool,
+                    "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2",
+                    [now, idle_since],
+                )?;
             Ok(attempts + sessions)
         })
     }
@@ -1035,6 +1020,18 @@ impl Store {
             Pool::Postgres(p) => Some(p),
         }
     }
+}
+
+/// A new token's label and device name after the text rules, once its shape is checked: the
+/// kind decides what it must carry (TOTP a sealed seed and no target, SMS a phone number,
+/// e-mail an address, and neither of those a seed).
+fn token_text(new: &NewToken) -> Result<(String, Option<String>)> {
+    check_token_shape(new)?;
+    let device = match &new.device {
+        Some(d) => crate::text::device_name(d)?,
+        None => None,
+    };
+    Ok((crate::text::token_label(&new.label)?, device))
 }
 
 fn check_token_shape(new: &NewToken) -> Result<()> {
@@ -1244,7 +1241,6 @@ fn token_from_row(r: &impl RowExt) -> Result<Token> {
         created_at: Timestamp::from_millis(r.i64("created_at")?),
         last_used_at: r.opt_i64("last_used_at")?.map(Timestamp::from_millis),
         last_totp_step: r.opt_i64("last_totp_step")?,
-        failure_count: r.i64("failure_count")?,
         removed_at: r.opt_i64("removed_at")?.map(Timestamp::from_millis),
         removed_by: r.opt_i64("removed_by")?.map(AccountId),
         blocked_at: r.opt_i64("blocked_at")?.map(Timestamp::from_millis),

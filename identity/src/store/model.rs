@@ -140,8 +140,6 @@ pub struct Token {
     pub last_used_at: Option<Timestamp>,
     /// For TOTP: the last time step accepted (replay protection, OTP-6).
     pub last_totp_step: Option<i64>,
-    /// Consecutive failed codes (RL-1).
-    pub failure_count: i64,
     /// When it was removed.
     pub removed_at: Option<Timestamp>,
     /// Who removed it (the owner or an operator).

@@ -26,7 +26,7 @@ impl Store {
     /// [`DomainError::InvalidInput`] when `message` does not go to the token's own number or
     /// address by the token's channel. The message is stored as ephemeral: delivered only while
     /// the code is valid, its body erased afterwards.
-    pub async fn issue_oob_code(
+    pub(crate) async fn issue_oob_code(
         &self,
         attempt: &SessionToken,
         token: TokenId,
@@ -110,11 +110,11 @@ impl Store {
     /// for `token`, and the token is still active (RB-7). One conditional UPDATE decides, so of
     /// any number of concurrent submissions of the right code, on any number of servers,
     /// exactly one gets `true`; a code issued in another attempt is `false` here. On success
-    /// the token's `last_used_at` is stamped and its failure count cleared (RL-5).
+    /// the token's `last_used_at` is stamped.
     ///
     /// `false` means "refuse the code"; the caller counts the failure (RL-1) and, on `true`,
     /// finishes the attempt and opens the session.
-    pub async fn consume_oob_code(
+    pub(crate) async fn consume_oob_code(
         &self,
         attempt: &SessionToken,
         token: TokenId,
@@ -123,30 +123,23 @@ impl Store {
         let now = self.now();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let used = sqlx::query(
+            let used = execute!(
+                &mut *tx,
                 "UPDATE oob_challenges SET used_at = $1 \
                  WHERE attempt_id = (SELECT id FROM login_attempts \
-                     WHERE token_hash = $2 AND expires_at > $1) \
+                 WHERE token_hash = $2 AND expires_at > $1) \
                  AND token_id = $3 AND code_hash = $4 AND used_at IS NULL AND expires_at > $1 \
                  AND EXISTS (SELECT 1 FROM tokens WHERE id = $3 AND state = 'active')",
-            )
-            .bind(now)
-            .bind(attempt.hash().to_vec())
-            .bind(token.0)
-            .bind(code_hash.to_vec())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [now, attempt.hash().to_vec(), token.0, code_hash.to_vec()],
+            )?;
             if used != 1 {
                 return Ok(false);
             }
-            sqlx::query("UPDATE tokens SET last_used_at = $1, failure_count = 0 WHERE id = $2")
-                .bind(now)
-                .bind(token.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            execute!(
+                &mut *tx,
+                "UPDATE tokens SET last_used_at = $1 WHERE id = $2",
+                [now, token.0],
+            )?;
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
@@ -157,7 +150,7 @@ impl Store {
     /// The token whose sign-in code is live (sent, unused, unexpired) in the attempt behind
     /// `attempt`, so that a page rendered again (a reload, a form post without JavaScript)
     /// shows the code field for it.
-    pub async fn live_oob_token(&self, attempt: &SessionToken) -> Result<Option<TokenId>> {
+    pub(crate) async fn live_oob_token(&self, attempt: &SessionToken) -> Result<Option<TokenId>> {
         let now = self.now();
         let attempt_hash = attempt.hash().to_vec();
         let row = with_read_pool!(self, pool => {

@@ -192,13 +192,13 @@ impl Store {
     /// Queues a message on its own. A message that reports a change belongs in the change's
     /// transaction instead ([`enqueue_in!`] inside the store, or a store method that does both,
     /// like [`Store::issue_oob_code`]).
-    pub async fn enqueue(&self, message: NewOutboxMessage) -> Result<OutboxId> {
+    pub(crate) async fn enqueue(&self, message: NewOutboxMessage) -> Result<OutboxId> {
         let now = self.now();
         with_pool!(self, pool => enqueue_in!(pool, &message, now))
     }
 
     /// How many messages wait to be sent (pending: due, backing off or leased), for monitoring.
-    pub async fn outbox_pending_count(&self) -> Result<i64> {
+    pub(crate) async fn outbox_pending_count(&self) -> Result<i64> {
         with_pool!(self, pool => {
             sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'")
                 .fetch_one(pool)
@@ -216,7 +216,11 @@ impl Store {
     /// their expiry are first marked failed (body erased) and never handed out.
     ///
     /// The lease must cover sending the whole batch; mark each message as soon as it is tried.
-    pub async fn claim_outbox(&self, limit: u32, lease: Duration) -> Result<Vec<OutboxMessage>> {
+    pub(crate) async fn claim_outbox(
+        &self,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<OutboxMessage>> {
         let limit = i64::from(limit.min(OUTBOX_CLAIM_MAX));
         if limit == 0 {
             return Ok(Vec::new());
@@ -247,16 +251,13 @@ impl Store {
              RETURNING {OUTBOX_COLUMNS}"
         );
         let mut claimed = with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE outbox SET state = 'failed', body = '', last_error = $1, \
                  locked_until = NULL \
                  WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= $2",
-            )
-            .bind(EXPIRED_ERROR)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+                [EXPIRED_ERROR, now],
+            )?;
             sqlx::query(&claim)
                 .bind(until)
                 .bind(now)
@@ -275,21 +276,17 @@ impl Store {
     /// Records that a message was handed to the mail server or gateway. Its lease ends; an
     /// ephemeral message's body is erased. Marking a message sent twice keeps the first time.
     /// [`DomainError::NotFound`] for an unknown id.
-    pub async fn mark_sent(&self, id: OutboxId) -> Result<()> {
+    pub(crate) async fn mark_sent(&self, id: OutboxId) -> Result<()> {
         let now = self.now();
         let affected = with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE outbox SET state = 'sent', sent_at = COALESCE(sent_at, $1), \
                  locked_until = NULL, \
                  body = CASE WHEN expires_at IS NULL THEN body ELSE '' END \
                  WHERE id = $2",
-            )
-            .bind(now)
-            .bind(id.0)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected()
+                [now, id.0],
+            )?
         });
         if affected == 0 {
             return Err(DomainError::NotFound(format!("no outbox message {id}")));
@@ -303,7 +300,7 @@ impl Store {
     /// cut to 500 characters: it must not hold secrets (the worker passes the server's answer,
     /// never the message). A message already sent or failed is left as it is.
     /// [`DomainError::NotFound`] for an unknown id.
-    pub async fn mark_failed(&self, id: OutboxId, error: &str) -> Result<()> {
+    pub(crate) async fn mark_failed(&self, id: OutboxId, error: &str) -> Result<()> {
         let now = self.now();
         // The backoff of every attempt count, as one SQL expression over the stored count, so
         // that reading the count and writing the retry time are one atomic update.
@@ -322,14 +319,7 @@ impl Store {
         );
         let error = error_text(error);
         let affected = with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(&error)
-                .bind(now)
-                .bind(id.0)
-                .execute(pool)
-                .await
-                .map_err(db_err)?
-                .rows_affected()
+            execute!(pool, &sql, [&error, now, id.0])?
         });
         if affected == 0 && !self.outbox_exists(id).await? {
             return Err(DomainError::NotFound(format!("no outbox message {id}")));
@@ -351,32 +341,23 @@ impl Store {
     /// Deletes messages that are finished (sent or failed) and were queued more than `keep` ago;
     /// pending ones stay whatever their age. Returns how many went. The outbox is a queue, not
     /// an archive (the audit log is): run it now and then, from any number of servers.
-    pub async fn purge_outbox(&self, keep: Duration) -> Result<u64> {
+    pub(crate) async fn purge_outbox(&self, keep: Duration) -> Result<u64> {
         let before = self.now().saturating_sub(millis(keep));
         with_pool!(self, pool => {
-            Ok(sqlx::query(
+            Ok(execute!(
+                pool,
                 "DELETE FROM outbox WHERE state IN ('sent', 'failed') AND created_at <= $1",
-            )
-            .bind(before)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+                [before],
+            )?)
         })
     }
 
+    #[cfg(any(test, feature = "testing"))]
     /// The newest `limit` messages, newest first, in any state: for the console and tests.
-    pub async fn outbox_messages(&self, limit: u32) -> Result<Vec<OutboxMessage>> {
+    pub(crate) async fn outbox_messages(&self, limit: u32) -> Result<Vec<OutboxMessage>> {
         let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC LIMIT $1");
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(i64::from(limit))
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(outbox_from_row)
-                .collect()
+            fetch_all!(pool, &sql, [i64::from(limit)], outbox_from_row)
         })
     }
 }

@@ -15,7 +15,7 @@ impl Store {
     /// Access wizards, live self-service emergency codes with the sessions they opened (an
     /// operator's code stays: the help desk checked the person, not the password), and every
     /// remembered browser (issue 13 item 5: trust is earned again with the new password).
-    pub async fn set_password_hash(
+    pub(crate) async fn set_password_hash(
         &self,
         account: AccountId,
         hash: &PasswordHash,
@@ -24,16 +24,11 @@ impl Store {
         let now = self.now();
         let changed = with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let changed = sqlx::query(
+            let changed = execute!(
+                &mut *tx,
                 "UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3",
-            )
-            .bind(hash.as_str())
-            .bind(now)
-            .bind(account.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [hash.as_str(), now, account.0],
+            )?;
             if changed == 1 {
                 for sql in [
                     "DELETE FROM login_attempts WHERE account_id = $1",
@@ -44,22 +39,15 @@ impl Store {
                      WHERE c.account_id = $1 AND c.revoked_at IS NULL \
                      AND c.issuer = 'self_service')",
                 ] {
-                    sqlx::query(sql)
-                        .bind(account.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    execute!(&mut *tx, sql, [account.0])?;
                 }
-                sqlx::query(
+                execute!(
+                    &mut *tx,
                     "UPDATE emergency_codes SET revoked_at = $2, \
                      revoked_why = 'password_changed' \
                      WHERE account_id = $1 AND revoked_at IS NULL AND issuer = 'self_service'",
-                )
-                .bind(account.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+                    [account.0, now],
+                )?;
                 for notice in notices {
                     enqueue_in!(&mut *tx, notice, now)?;
                 }

@@ -171,14 +171,11 @@ impl Store {
             let mut tx = pool.begin().await.map_err(db_err)?;
             // The lock that serialises removals of this account; the first statement, so that
             // SQLite takes its write lock at once (waiting for it, not failing on a stale read).
-            let locked = sqlx::query(
+            let locked = execute!(
+                &mut *tx,
                 "UPDATE accounts SET updated_at = updated_at WHERE id = $1 AND state = 'active'",
-            )
-            .bind(account)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [account],
+            )?;
             if locked == 0 {
                 return Ok(RemovalOutcome::NotFound);
             }
@@ -279,16 +276,12 @@ impl Store {
              RETURNING {TOKEN_COLUMNS}"
         );
         with_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(&label)
-                .bind(device.as_deref())
-                .bind(token.0)
-                .bind(account.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| token_from_row(&row))
-                .transpose()
+            fetch_optional!(
+                pool,
+                &sql,
+                [&label, device.as_deref(), token.0, account.0],
+                token_from_row,
+            )
         })
     }
 }

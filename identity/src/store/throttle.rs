@@ -26,7 +26,7 @@ impl Store {
     /// argon2 run, a code comparison) to answer 429 early. Read-only, so concurrent requests
     /// may all see [`ThrottleState::Open`]; where a hard bound must hold under concurrency
     /// (RL-1), count before checking with [`Self::throttle_hit`].
-    pub async fn throttle_check(&self, key: &ThrottleKey) -> Result<ThrottleState> {
+    pub(crate) async fn throttle_check(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         let record = self.throttle_record(key).await?;
         let state = self
             .throttle_policy()
@@ -38,12 +38,13 @@ impl Store {
         Ok(state)
     }
 
+    #[cfg(test)]
     /// Counts one failure for `key`, unconditionally and atomically (RL-6: 300 concurrent
     /// failures count 300), and returns what the next attempt faces: for an account and factor,
     /// [`ThrottleState::Delayed`] from the fifth failure on, [`ThrottleState::Refused`] from the
     /// hundredth (RL-1); for a windowed key, delayed until its window ends once the limit is
     /// reached.
-    pub async fn throttle_fail(&self, key: &ThrottleKey) -> Result<ThrottleState> {
+    pub(crate) async fn throttle_fail(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         let now = self.clock.now();
         let rule = self.throttle_policy().rule(key);
         let record = self
@@ -66,7 +67,7 @@ impl Store {
     /// account-factor key *before* checking the code (the guess counts as a failure in
     /// advance), then [`Self::throttle_clear`] it if the code was right (RL-5). Then at most
     /// 100 guesses are ever checked, however many arrive at once.
-    pub async fn throttle_hit(&self, key: &ThrottleKey) -> Result<ThrottleState> {
+    pub(crate) async fn throttle_hit(&self, key: &ThrottleKey) -> Result<ThrottleState> {
         self.throttle_hit_under(key, self.throttle_policy().rule(key))
             .await
     }
@@ -74,7 +75,7 @@ impl Store {
     /// [`Self::throttle_hit`] under a stricter `rule` than the key's own (a username under
     /// attack: its per-address delays start at the first failure). The state a later check
     /// reads is the stored delay, so a stricter count simply delays sooner.
-    pub async fn throttle_hit_under(
+    pub(crate) async fn throttle_hit_under(
         &self,
         key: &ThrottleKey,
         rule: ThrottleRule,
@@ -98,7 +99,7 @@ impl Store {
 
     /// Counts one event for a windowed `key` unconditionally and returns the count in its
     /// window after this one (an alert fires once, when the count reaches the limit).
-    pub async fn throttle_count_event(&self, key: &ThrottleKey) -> Result<i64> {
+    pub(crate) async fn throttle_count_event(&self, key: &ThrottleKey) -> Result<i64> {
         let now = self.clock.now();
         let rule = self.throttle_policy().rule(key);
         Ok(self
@@ -114,51 +115,41 @@ impl Store {
     /// it turned out not to be a failure (a right password from an address whose failed sign-ins
     /// are limited): the count drops by one, and the key is open again if it is now under its
     /// limit. Never below zero; unknown keys are fine.
-    pub async fn throttle_refund(&self, key: &ThrottleKey) -> Result<()> {
+    pub(crate) async fn throttle_refund(&self, key: &ThrottleKey) -> Result<()> {
         let ThrottleRule::Window(limit) = self.throttle_policy().rule(key) else {
             return Err(DomainError::Internal(
                 "only windowed counts are given back".into(),
             ));
         };
         with_pool!(self, pool => {
-            sqlx::query(
+            execute!(
+                pool,
                 "UPDATE throttle SET failures = failures - 1, \
                  blocked_until = CASE WHEN failures - 1 >= $2 THEN blocked_until ELSE NULL END \
                  WHERE key = $1 AND failures > 0",
-            )
-            .bind(key.as_str())
-            .bind(limit.limit)
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+                [key.as_str(), limit.limit],
+            )?;
         });
         Ok(())
     }
 
     /// Forgets `key`'s count (RL-5: a success clears the failures of its account and factor; an
     /// operator's unlock clears a refused factor). Unknown keys are fine.
-    pub async fn throttle_clear(&self, key: &ThrottleKey) -> Result<()> {
+    pub(crate) async fn throttle_clear(&self, key: &ThrottleKey) -> Result<()> {
         with_pool!(self, pool => {
-            sqlx::query("DELETE FROM throttle WHERE key = $1")
-                .bind(key.as_str())
-                .execute(pool)
-                .await
-                .map_err(db_err)?;
+            execute!(pool, "DELETE FROM throttle WHERE key = $1", [key.as_str()])?;
         });
         Ok(())
     }
 
     /// `key`'s counter as stored, if it has one (for tests and the operator console).
-    pub async fn throttle_record(&self, key: &ThrottleKey) -> Result<Option<ThrottleRecord>> {
+    pub(crate) async fn throttle_record(
+        &self,
+        key: &ThrottleKey,
+    ) -> Result<Option<ThrottleRecord>> {
         let sql = format!("SELECT {RECORD_COLUMNS} FROM throttle WHERE key = $1");
         with_read_pool!(self, pool => {
-            sqlx::query(&sql)
-                .bind(key.as_str())
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .map(|row| record_from_row(&row))
-                .transpose()
+            fetch_optional!(pool, &sql, [key.as_str()], record_from_row)
         })
     }
 
@@ -168,22 +159,18 @@ impl Store {
     /// [`PASSWORD_DELAY_IDLE`], so that names that never sign in do not grow the table without
     /// bound. Account-and-factor counts are never purged: only a success or an operator clears
     /// them (RL-1). Returns how many rows went; safe to run at any time.
-    pub async fn throttle_purge(&self) -> Result<u64> {
+    pub(crate) async fn throttle_purge(&self) -> Result<u64> {
         let now = self.now();
         let dead_before = now.saturating_sub(millis(self.throttle_policy().longest_window()));
         let idle_before = now.saturating_sub(millis(PASSWORD_DELAY_IDLE));
         with_pool!(self, pool => {
-            Ok(sqlx::query(
+            Ok(execute!(
+                pool,
                 "DELETE FROM throttle WHERE ((key LIKE 'ip:%' OR key LIKE 'acct:%:sends' \
                  OR key LIKE 'acct:%:wizard' OR key LIKE 'name:%:alert') AND window_start <= $1) \
                  OR ((key LIKE 'pw:%' OR key LIKE 'name:%:password') AND last_failure_at <= $2)",
-            )
-            .bind(dead_before)
-            .bind(idle_before)
-            .execute(pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected())
+                [dead_before, idle_before],
+            )?)
         })
     }
 

@@ -73,7 +73,7 @@ impl Store {
     ///
     /// Tokens the owner had before stay as they are (removed ones were wiped on removal; the
     /// help desk restores access after review).
-    pub async fn undo_emergency_access(
+    pub(crate) async fn undo_emergency_access(
         &self,
         from: UndoFrom,
         notice: &Notice,
@@ -119,11 +119,11 @@ impl Store {
                     }
                 }
                 UndoFrom::Account(account) => {
-                    sqlx::query("UPDATE accounts SET updated_at = updated_at WHERE id = $1")
-                        .bind(account.0)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                    execute!(
+                        &mut *tx,
+                        "UPDATE accounts SET updated_at = updated_at WHERE id = $1",
+                        [account.0],
+                    )?;
                     let row = sqlx::query(
                         "SELECT account_id, created_at, recovery_before FROM emergency_codes \
                          WHERE account_id = $1 AND created_at > $2 ORDER BY created_at, id \
@@ -155,37 +155,24 @@ impl Store {
             .iter()
             .map(|r| r.i64("id").map(EmergencyCodeId))
             .collect::<Result<Vec<_>>>()?;
-            sqlx::query(
+            execute!(
+                &mut *tx,
                 "UPDATE emergency_codes SET revoked_at = $1, revoked_why = 'not_me' \
                  WHERE account_id = $2 AND created_at >= $3 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(account)
-            .bind(since)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let tokens_removed = sqlx::query(
+                [now, account, since],
+            )?;
+            let tokens_removed = execute!(
+                &mut *tx,
                 "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = NULL, \
                  secret_enc = NULL, blocked_at = NULL \
                  WHERE account_id = $2 AND created_at >= $3 AND state <> 'removed'",
-            )
-            .bind(now)
-            .bind(account)
-            .bind(since)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            let contacts_removed = sqlx::query(
+                [now, account, since],
+            )?;
+            let contacts_removed = execute!(
+                &mut *tx,
                 "DELETE FROM contacts WHERE account_id = $1 AND created_at >= $2",
-            )
-            .bind(account)
-            .bind(since)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+                [account, since],
+            )?;
             let mut recovery_restored = false;
             if let Some(contact) = recovery_before {
                 let exists = sqlx::query(
@@ -199,32 +186,25 @@ impl Store {
                 .await
                 .map_err(db_err)?;
                 if exists.is_some() {
-                    sqlx::query(
+                    execute!(
+                        &mut *tx,
                         "UPDATE contacts SET is_recovery = $3 \
                          WHERE account_id = $1 AND is_recovery = $4 AND id <> $2",
-                    )
-                    .bind(account)
-                    .bind(contact)
-                    .bind(false)
-                    .bind(true)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    sqlx::query("UPDATE contacts SET is_recovery = $2 WHERE id = $1")
-                        .bind(contact)
-                        .bind(true)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
+                        [account, contact, false, true],
+                    )?;
+                    execute!(
+                        &mut *tx,
+                        "UPDATE contacts SET is_recovery = $2 WHERE id = $1",
+                        [contact, true],
+                    )?;
                     recovery_restored = true;
                 }
             }
-            let sessions_ended = sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-                .bind(account)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
+            let sessions_ended = execute!(
+                &mut *tx,
+                "DELETE FROM sessions WHERE account_id = $1",
+                [account],
+            )?;
             // Every remembered browser is forgotten too (issue 13 item 5): the attacker's
             // browser, if it completed a full sign-in, must not skip the next code's wait.
             for sql in [
@@ -232,18 +212,13 @@ impl Store {
                 "DELETE FROM emergency_wizards WHERE account_id = $1",
                 "DELETE FROM remembered_browsers WHERE account_id = $1",
             ] {
-                sqlx::query(sql)
-                    .bind(account)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                execute!(&mut *tx, sql, [account])?;
             }
-            sqlx::query("UPDATE accounts SET state = 'locked', updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(account)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            execute!(
+                &mut *tx,
+                "UPDATE accounts SET state = 'locked', updated_at = $1 WHERE id = $2",
+                [now, account],
+            )?;
             let undone = Undone {
                 account: AccountId(account),
                 codes,
@@ -265,7 +240,7 @@ impl Store {
 impl Store {
     /// The account whose code's notice carried the "this was not me" link with this hash, if
     /// the link is still within [`CANCEL_LINK_TTL`] (for the notice's greeting).
-    pub async fn account_by_cancel_link(
+    pub(crate) async fn account_by_cancel_link(
         &self,
         cancel_hash: [u8; 32],
     ) -> Result<Option<crate::store::Account>> {

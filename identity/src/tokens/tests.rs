@@ -9,10 +9,11 @@ use serde_json::json;
 use super::*;
 use crate::testing::{self, fake_password_hash, ManualClock, TestStore};
 use crate::{
-    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, AuthError, Authenticator,
-    Email, NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber,
-    Role, SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
+    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, AuthError, Email,
+    NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber, Role,
+    SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
 };
+use crate::{EmergencyPolicy, Identity};
 
 on_both_backends!(
     rb8_list_shows_active_tokens_and_history_keeps_removed_ones,
@@ -291,7 +292,16 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
         .await
         .unwrap();
     add_token(&store, carol, TokenKind::Email, "Mail", None).await;
-    let auth = Authenticator::new(store.clone(), hasher, cipher, clock.clone(), URL);
+    let auth = Identity::new(
+        store.clone(),
+        hasher,
+        cipher,
+        clock.clone(),
+        URL,
+        EmergencyPolicy::default(),
+    )
+    .unwrap()
+    .auth;
     let svc = TokenService::new(store.clone(), URL);
 
     // Signed in with the app's code, then the app is removed in that session.
@@ -698,13 +708,16 @@ async fn ac2_a_session_of_another_account_is_refused(db: TestStore) {
     // read together from the session cookie. What remains to check: the only caller Bob's cookie
     // gives is Bob's, and with it Alice's tokens are not found and stay untouched.
     let f = fixture(db).await;
-    let auth = Authenticator::new(
+    let auth = Identity::new(
         f.store.clone(),
         PasswordHasher::new(None).unwrap(),
         Arc::new(SeedCipher::from_key_bytes([7; 32])),
         f.clock.clone(),
         URL,
-    );
+        EmergencyPolicy::default(),
+    )
+    .unwrap()
+    .auth;
     let (cookie, _) = session(&f.store, &f.bob, SessionScope::Full).await;
     let bobs = auth.authorize(&cookie).await.unwrap();
     assert_eq!(bobs.account_id(), f.bob.id);

@@ -5,6 +5,7 @@
 //! a part.
 #![allow(dead_code)]
 
+use identity::testing::StoreAccess;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::process::ExitCode;

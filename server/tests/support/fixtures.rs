@@ -1,6 +1,7 @@
 //! What the tests and benches give the store (accounts, authenticator apps, sessions) and read
 //! back from it (codes queued in the outbox), and the TOTP codes of now.
 
+use identity::testing::StoreAccess;
 use identity::{
     AccountId, AccountState, Email, NewAccount, NewContact, NewOutboxMessage, NewSession, NewToken,
     Password, PasswordHash, PasswordHasher, PhoneNumber, Role, SeedCipher, SessionScope, Store,

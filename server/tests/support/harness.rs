@@ -17,6 +17,7 @@ pub use identity::{
     SeedCipher, SessionScope, Store, SystemClock, TokenKind, TokenState, TotpSecret, Username,
 };
 pub use leptos::prelude::LeptosOptions;
+pub use identity::testing::StoreAccess;
 pub use tower::ServiceExt;
 
 pub use super::client::*;

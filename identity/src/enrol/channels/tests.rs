@@ -11,6 +11,7 @@ use crate::{
     NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope,
     SignedIn, Store, Timestamp, TokenKind, TokenState, Username,
 };
+use crate::{EmergencyPolicy, Identity};
 
 const T0: i64 = 1_800_000_000;
 const PASSWORD: &str = "correct horse battery staple";
@@ -79,13 +80,16 @@ async fn fixture(db: TestStore) -> Fixture {
     }
     let (bob, bob_caller) = accounts.pop().unwrap();
     let (erin, caller) = accounts.pop().unwrap();
-    let enrol = Enrolment::new(
+    let enrol = Identity::new(
         store.clone(),
         hasher,
         Arc::new(SeedCipher::from_key_bytes([3; 32])),
         clock.clone(),
         "https://id.example.org",
-    );
+        EmergencyPolicy::default(),
+    )
+    .unwrap()
+    .enrolment;
     Fixture {
         db,
         store,
@@ -134,30 +138,6 @@ async fn count_to(db: &TestStore, recipient: &str) -> usize {
 
 fn other_code(code: &str) -> String {
     if code == "000000" { "111111" } else { "000000" }.to_string()
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(crate::testing::sqlite().await).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = crate::testing::postgres().await else {
-                        return;
-                    };
-                    super::$name(db).await;
-                }
-            )+
-        }
-    };
 }
 
 on_both_backends!(

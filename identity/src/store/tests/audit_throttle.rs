@@ -14,7 +14,8 @@ use crate::{
     NewAuditEvent, Scope, Store, ThrottleKey, ThrottleState,
 };
 
-backend_tests!(
+on_both_backends!(
+    store:
     au1_audit_write_and_read_back,
     au1_audit_filters_by_subject_actor_action_and_time,
     au1_audit_pages_newest_first_with_before_id,

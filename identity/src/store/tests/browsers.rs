@@ -9,7 +9,8 @@ use crate::testing;
 use crate::time::Clock;
 use crate::{SessionToken, Store, REMEMBERED_BROWSER_TTL};
 
-backend_tests!(
+on_both_backends!(
+    store:
     trust_a_remembered_browser_is_recognised_only_for_its_own_account,
     trust_remembering_again_keeps_the_token_and_moves_the_expiry,
     trust_forgetting_one_or_every_browser_of_an_account_only,

@@ -12,7 +12,8 @@ use crate::{
     TokenState, CONFIRMATION_MAX_FAILURES, ENROLMENT_TTL,
 };
 
-backend_tests!(
+on_both_backends!(
+    store:
     oob1_pending_sms_token_and_its_code_are_written_together,
     oob1_code_confirms_once_even_when_submitted_concurrently,
     oob6_failures_survive_a_reissue_and_use_the_code_up,

@@ -16,7 +16,8 @@ use crate::{
     OOB_CODE_TTL, OUTBOX_MAX_ATTEMPTS,
 };
 
-backend_tests!(
+on_both_backends!(
+    store:
     oob5_issue_stores_the_hash_and_queues_the_message_together,
     oob5_issue_refused_for_unusable_tokens_and_attempts_writes_nothing,
     oob5_issue_is_atomic_when_the_message_cannot_be_queued,
@@ -332,28 +333,24 @@ async fn oob5_right_code_works_once(store: &Store) {
     let attempt = f.attempt().await;
     let c = OobCode::generate();
     f.issue(&attempt, &c).await;
-    testing::execute_raw(&f.store, "UPDATE tokens SET failure_count = 3")
-        .await
-        .unwrap();
     f.clock.advance(Duration::from_secs(30));
 
     assert!(f.consume(&attempt, f.alice_sms, &c).await);
     assert!(!f.consume(&attempt, f.alice_sms, &c).await);
 
-    // The token records its use (and RL-5: success clears its count); others are untouched.
+    // The token records its use; the account's other tokens are untouched.
     let token = f.store.token(f.alice, f.alice_sms).await.unwrap().unwrap();
     assert_eq!(
         token.last_used_at,
         Some(Timestamp::from_millis(T0 + 30_000))
     );
-    assert_eq!(token.failure_count, 0);
     let other = f
         .store
         .token(f.alice, f.alice_email)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((other.last_used_at, other.failure_count), (None, 3));
+    assert_eq!(other.last_used_at, None);
 }
 
 async fn oob5_wrong_code_or_other_token_is_refused(store: &Store) {

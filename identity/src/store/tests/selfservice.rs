@@ -17,7 +17,8 @@ use crate::{
     TokenKind, TokenState, SESSION_IDLE,
 };
 
-backend_tests!(
+on_both_backends!(
+    store:
     rb8_removed_token_row_stays_with_time_and_source_and_loses_its_seed,
     rb7_removed_token_is_refused_at_once_and_not_listed,
     rb2_au6_au1_notice_and_audit_are_written_iff_the_removal_is,

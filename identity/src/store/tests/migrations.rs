@@ -1,6 +1,6 @@
-//! Migration 0010 rebuilds SQLite's `tokens` table (a CHECK constraint cannot be changed in
-//! place): an existing database keeps every token and every code that points at one, and the
-//! foreign keys still hold.
+//! Upgrades of an existing SQLite database. Migration 0010 rebuilds the `tokens` table (a CHECK
+//! constraint cannot be changed in place): every token and every code that points at one is
+//! kept, and the foreign keys still hold. Migration 0012 maps the states nothing sets any more.
 
 use std::borrow::Cow;
 
@@ -93,4 +93,63 @@ async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() 
         .await
         .unwrap();
     assert_eq!(count("oob_challenges").await, 0);
+}
+
+/// Migration 0012 takes away what nothing sets any more: a `disabled` account becomes `locked`
+/// (still refused, unlockable by an operator), an `operator`-scope session is ended, and the
+/// unused `tokens.failure_count` column goes; every other row stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrade_to_0012_maps_the_dead_states_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = SqliteConnectOptions::new().filename(dir.path().join("old.db"));
+    let store = Store::connect_sqlite(options, false).await.unwrap();
+    let pool = store.sqlite_pool().unwrap();
+    let before = Migrator {
+        migrations: Cow::Owned(
+            SQLITE_MIGRATOR
+                .iter()
+                .filter(|m| m.version < 12)
+                .cloned()
+                .collect(),
+        ),
+        ..Migrator::DEFAULT
+    };
+    before.run(pool).await.unwrap();
+    for sql in [
+        "INSERT INTO accounts (id, username, display_name, password_hash, state, created_at, \
+         updated_at) VALUES (1, 'gone', 'Gone User', 'x', 'disabled', 1, 1)",
+        "INSERT INTO accounts (id, username, display_name, password_hash, created_at, updated_at) \
+         VALUES (2, 'kept', 'Kept User', 'x', 1, 1)",
+        "INSERT INTO tokens (id, account_id, kind, label, state, target, created_at, \
+         failure_count) VALUES (7, 2, 'sms', 'Phone', 'active', '+420601000001', 2, 4)",
+        "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
+         expires_at) VALUES (zeroblob(32), 2, 'operator', 3, 3, 999999999999)",
+        "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
+         expires_at) VALUES (randomblob(32), 2, 'full', 3, 3, 999999999999)",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    store.migrate().await.unwrap();
+    let gone = store.account_by_id(crate::AccountId(1)).await.unwrap();
+    assert_eq!(gone.map(|a| a.state), Some(crate::AccountState::Locked));
+    let kept = store.account_by_id(crate::AccountId(2)).await.unwrap();
+    assert_eq!(kept.map(|a| a.state), Some(crate::AccountState::Active));
+    let scopes: Vec<String> = sqlx::query("SELECT scope FROM sessions")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("scope"))
+        .collect();
+    assert_eq!(scopes, ["full"]);
+    let token = store
+        .token(crate::AccountId(2), crate::TokenId(7))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.label, "Phone");
+    assert!(sqlx::query("SELECT failure_count FROM tokens")
+        .fetch_all(pool)
+        .await
+        .is_err());
 }
