@@ -64,9 +64,9 @@ mod block;
 mod browsers;
 mod console;
 mod contact;
+mod delivery;
 mod emergency;
 mod enrol;
-mod delivery;
 mod error;
 mod guard;
 mod housekeeping;
@@ -110,6 +110,7 @@ pub use auth::{
     SECOND_FACTOR_NOTICE_AFTER,
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
+pub use delivery::Outbox;
 pub use emergency::{
     format_utc, mask_email, CancelOutcome, CodeIssuer, CodeStatus, EmergencyAccess, EmergencyCode,
     EmergencyCodeId, EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason,
@@ -118,7 +119,6 @@ pub use emergency::{
     REASON_TEXT_MAX_CHARS, WIZARD_TTL,
 };
 pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
-pub use delivery::Outbox;
 pub use error::{DomainError, Result};
 pub use limits::{
     within, CANCEL_LINK_TOKEN_MAX_BYTES, TYPED_CODE_MAX_BYTES, TYPED_DEVICE_MAX_BYTES,

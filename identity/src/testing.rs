@@ -20,8 +20,8 @@ use sqlx::{ConnectOptions, Connection};
 
 use crate::error::Result;
 use crate::password::PasswordHash;
-use crate::store::Store;
 pub use crate::probe::StoreAccess;
+use crate::store::Store;
 use crate::time::{Clock, Timestamp};
 
 /// The environment variable naming the PostgreSQL server for tests.
