@@ -12,12 +12,12 @@ pub use axum::{
     Router,
 };
 pub use http_body_util::BodyExt;
+pub use identity::testing::StoreAccess;
 pub use identity::{
     testing::TestStore, AccountState, NewAccount, NewToken, Password, PasswordHasher, Role,
     SeedCipher, SessionScope, Store, SystemClock, TokenKind, TokenState, TotpSecret, Username,
 };
 pub use leptos::prelude::LeptosOptions;
-pub use identity::testing::StoreAccess;
 pub use tower::ServiceExt;
 
 pub use super::client::*;
