@@ -10,10 +10,10 @@ use std::time::Duration;
 use crate::testing::{execute_raw, TestStore};
 use crate::Identity;
 use crate::{
-    AccountId, AccountState, AuthError, Authenticator, Client, CodeHasher, DomainError,
-    EmergencyAccess, EmergencyCode, EmergencyPolicy, NewAccount, NewToken, Password,
-    PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind,
-    TokenState, TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
+    AccountId, AccountState, Authenticator, Client, CodeHasher, DomainError, EmergencyAccess,
+    EmergencyCode, EmergencyPolicy, NewAccount, NewToken, Password, PasswordHasher, Role,
+    SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind, TokenState, TotpSecret,
+    Username, EMERGENCY_CODE_KEY_LABEL,
 };
 
 on_both_backends!(
@@ -135,7 +135,7 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
         let wrong = EmergencyCode::generate();
         assert!(matches!(
             f.emergency.sign_in(&a, &wrong.grouped(), &client).await,
-            Err(AuthError::InvalidCode)
+            Err(DomainError::InvalidCode)
         ));
     }
     // The sixth, even the right code, waits: the count is the account's, not the attempt's.
@@ -144,7 +144,7 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
         f.emergency
             .sign_in(&a, &code.grouped(), &Client::default())
             .await,
-        Err(AuthError::RateLimited { .. })
+        Err(DomainError::RateLimited { .. })
     ));
     let info = &f.store.emergency_codes(f.account).await.unwrap()[0];
     assert_eq!(info.uses, 0, "guesses use nothing up");
@@ -172,7 +172,7 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
         f.auth
             .check_password(USERNAME, PASSWORD.into(), &Client::default())
             .await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
 }
 
@@ -216,9 +216,9 @@ async fn abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once(db: T
     assert_eq!(ok, 1, "one of 50 racing submissions of the same step wins");
 }
 
-fn denied_by_storage(result: Result<impl std::fmt::Debug, AuthError>) {
+fn denied_by_storage(result: Result<impl std::fmt::Debug, DomainError>) {
     match result {
-        Err(AuthError::Domain(DomainError::Storage(_))) => {}
+        Err(DomainError::Storage(_)) => {}
         other => panic!("expected a storage error (a denial), got {other:?}"),
     }
 }

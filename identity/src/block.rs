@@ -5,7 +5,7 @@
 
 use crate::store::Blocked;
 use crate::{
-    notify, text::device_name, AuditAction, AuditOutcome, AuthError, Authenticator, Client,
+    notify, text::device_name, AuditAction, AuditOutcome, Authenticator, Client, DomainError,
     NewAuditEvent, SessionToken,
 };
 
@@ -19,7 +19,7 @@ impl Authenticator {
         attempt: &SessionToken,
         device: &str,
         client: &Client,
-    ) -> Result<Option<Blocked>, AuthError> {
+    ) -> Result<Option<Blocked>, DomainError> {
         let account = self.attempt_account(attempt).await?;
         let Some(device) = device_name(device)? else {
             return Ok(None);

@@ -7,7 +7,7 @@
 
 use crate::store::{RememberedBrowser, RememberedBrowserId};
 use crate::{
-    AuditAction, AuditOutcome, AuthError, Authenticator, Client, FullSession, NewAuditEvent,
+    AuditAction, AuditOutcome, Authenticator, Client, DomainError, FullSession, NewAuditEvent,
     SessionScope, SessionToken,
 };
 
@@ -23,20 +23,20 @@ pub struct BrowserList {
 impl Authenticator {
     /// Remembers the browser that holds `session`, a full session that just opened (the
     /// session token is the proof of the full sign-in: an emergency session, or none, is
-    /// refused with [`AuthError::NotSignedIn`]). The browser's cookie token (`client.browser`)
+    /// refused with [`DomainError::NotSignedIn`]). The browser's cookie token (`client.browser`)
     /// is kept when the account already remembers it; otherwise a new one is made (and
     /// audited). Returns the token for the cookie.
     pub async fn remember_browser(
         &self,
         session: &SessionToken,
         client: &Client,
-    ) -> Result<SessionToken, AuthError> {
+    ) -> Result<SessionToken, DomainError> {
         let session = self
             .store()
             .session(session)
             .await?
             .filter(|s| s.scope == SessionScope::Full)
-            .ok_or(AuthError::NotSignedIn)?;
+            .ok_or(DomainError::NotSignedIn)?;
         let (token, new) = self
             .store()
             .remember_browser(
@@ -64,7 +64,7 @@ impl Authenticator {
         &self,
         caller: &FullSession,
         client: &Client,
-    ) -> Result<BrowserList, AuthError> {
+    ) -> Result<BrowserList, DomainError> {
         let session = caller.session();
         let browsers = self.store().remembered_browsers(session.account_id).await?;
         let current = match &client.browser {
@@ -86,7 +86,7 @@ impl Authenticator {
         caller: &FullSession,
         browser: RememberedBrowserId,
         client: &Client,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<bool, DomainError> {
         let session = caller.session();
         let forgotten = self
             .store()

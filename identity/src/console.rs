@@ -29,8 +29,8 @@ use crate::store::{
 use crate::{
     device_name, Account, AccountId, AccountState, AuditAction, AuditEvent, AuditOutcome,
     AuditQuery, Client, Contact, DomainError, EmergencyAccess, EmergencyCode, EmergencyCodeInfo,
-    EmergencyError, FullSession, NewAuditEvent, NewOutboxMessage, Role, SearchMode, Session,
-    SessionId, Store, Token, TokenId, TokenState,
+    FullSession, NewAuditEvent, NewOutboxMessage, Role, SearchMode, Session, SessionId, Store,
+    Token, TokenId, TokenState,
 };
 
 pub use notice::operator_notice;
@@ -74,40 +74,24 @@ fn contact_key(key: &str) -> String {
     }
 }
 
-/// Why a console operation was refused. Every message is safe to show to the operator.
-#[derive(Debug, thiserror::Error)]
-pub enum ConsoleError {
-    /// The caller is not an operator (or not an admin where one is needed), or acts in a
-    /// restricted session.
-    #[error("you are not allowed to do this")]
-    Forbidden,
-    /// No such account, token, session or code (for this user).
-    #[error("not found")]
-    NotFound,
-    /// Bad input or a rule broken; the text says which.
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Domain(DomainError),
-}
-
-impl From<DomainError> for ConsoleError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::InvalidInput { .. } => Self::Invalid(e.to_string()),
-            DomainError::NotFound(_) => Self::NotFound,
-            other => Self::Domain(other),
-        }
-    }
-}
-
-impl From<EmergencyError> for ConsoleError {
-    fn from(e: EmergencyError) -> Self {
-        match e {
-            EmergencyError::Invalid(message) => Self::Invalid(message),
-            EmergencyError::NotEmergency => Self::Forbidden,
-            EmergencyError::Domain(e) => e.into(),
-            other => Self::Domain(DomainError::Internal(other.to_string())),
+impl DomainError {
+    /// An Emergency Access refusal as the console tells it: the wizard's and the restricted
+    /// session's refusals cannot happen to an operator and are internal errors there.
+    pub(crate) fn in_console(self) -> Self {
+        match self {
+            Self::NotEmergency => Self::Forbidden,
+            Self::InvalidCredentials
+            | Self::InvalidCode
+            | Self::UnusableToken
+            | Self::NotYetValid { .. }
+            | Self::AttemptExpired
+            | Self::RateLimited { .. }
+            | Self::Blocked
+            | Self::WizardExpired
+            | Self::WrongStep(_)
+            | Self::NoRecoveryAddress
+            | Self::NoNewToken => Self::Internal(self.to_string()),
+            other => other,
         }
     }
 }
@@ -194,14 +178,14 @@ impl Console {
     /// The caller as an operator: a full session (a restricted emergency session, an operator's
     /// own emergency access included, never gets this far: see [`FullSession`]) of an active
     /// account whose role is operator or admin, as read for this request. Otherwise
-    /// `access.denied` is audited with `what` and [`ConsoleError::Forbidden`] returned (AC-1,
+    /// `access.denied` is audited with `what` and [`DomainError::Forbidden`] returned (AC-1,
     /// AC-5).
     pub async fn operator(
         &self,
         caller: &FullSession,
         what: &str,
         client: &Client,
-    ) -> Result<Operator, ConsoleError> {
+    ) -> Result<Operator, DomainError> {
         self.require(caller, what, client, |role| role != Role::User)
             .await
     }
@@ -212,7 +196,7 @@ impl Console {
         caller: &FullSession,
         what: &str,
         client: &Client,
-    ) -> Result<Operator, ConsoleError> {
+    ) -> Result<Operator, DomainError> {
         self.require(caller, what, client, |role| role == Role::Admin)
             .await
     }
@@ -223,7 +207,7 @@ impl Console {
         what: &str,
         client: &Client,
         allowed: impl Fn(Role) -> bool,
-    ) -> Result<Operator, ConsoleError> {
+    ) -> Result<Operator, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         let ok = account.state == AccountState::Active && allowed(account.role);
         if ok {
@@ -247,7 +231,7 @@ impl Console {
                     })),
             )
             .await?;
-        Err(ConsoleError::Forbidden)
+        Err(DomainError::Forbidden)
     }
 
     /// Finds accounts by username, display name, e-mail address or phone number: `mode`
@@ -259,14 +243,14 @@ impl Console {
         term: &str,
         mode: SearchMode,
         page: u32,
-    ) -> Result<SearchPage, ConsoleError> {
+    ) -> Result<SearchPage, DomainError> {
         if term.chars().count() > SEARCH_MAX_CHARS {
-            return Err(ConsoleError::Invalid(format!(
+            return Err(DomainError::Invalid(format!(
                 "invalid search: must be at most {SEARCH_MAX_CHARS} characters"
             )));
         }
         if term.chars().any(char::is_control) {
-            return Err(ConsoleError::Invalid(
+            return Err(DomainError::Invalid(
                 "invalid search: must be one line".into(),
             ));
         }
@@ -295,7 +279,7 @@ impl Console {
         &self,
         _operator: &Operator,
         user: AccountId,
-    ) -> Result<UserDetail, ConsoleError> {
+    ) -> Result<UserDetail, DomainError> {
         let account = self.account(user).await?;
         let mut tokens = self.store.tokens(user).await?;
         tokens.retain(|t| t.state != TokenState::Pending);
@@ -318,12 +302,12 @@ impl Console {
         })
     }
 
-    /// The account with this id, or [`ConsoleError::NotFound`].
-    pub async fn account(&self, id: AccountId) -> Result<Account, ConsoleError> {
+    /// The account with this id, or [`DomainError::not_found("item")`].
+    pub async fn account(&self, id: AccountId) -> Result<Account, DomainError> {
         self.store
             .account_by_id(id)
             .await?
-            .ok_or(ConsoleError::NotFound)
+            .ok_or(DomainError::not_found("item"))
     }
 
     /// The audit log, filtered (see [`AuditQuery`]).
@@ -331,8 +315,8 @@ impl Console {
         &self,
         _operator: &Operator,
         query: AuditQuery,
-    ) -> Result<Vec<AuditEvent>, ConsoleError> {
-        Ok(self.store.audit_events(query).await?)
+    ) -> Result<Vec<AuditEvent>, DomainError> {
+        self.store.audit_events(query).await
     }
 
     /// The account with this canonical username, for the audit log's filters.
@@ -340,12 +324,12 @@ impl Console {
         &self,
         _operator: &Operator,
         username: &str,
-    ) -> Result<Account, ConsoleError> {
-        let name = crate::Username::parse(username).map_err(|_| ConsoleError::NotFound)?;
+    ) -> Result<Account, DomainError> {
+        let name = crate::Username::parse(username).map_err(|_| DomainError::not_found("item"))?;
         self.store
             .account_by_username(&name)
             .await?
-            .ok_or(ConsoleError::NotFound)
+            .ok_or(DomainError::not_found("item"))
     }
 
     /// Loads the target of an action and checks that `operator` may act on it: not oneself
@@ -355,15 +339,15 @@ impl Console {
         operator: &Operator,
         user: AccountId,
         not_self: bool,
-    ) -> Result<Account, ConsoleError> {
+    ) -> Result<Account, DomainError> {
         let account = self.account(user).await?;
         if not_self && account.id == operator.id() {
-            return Err(ConsoleError::Invalid(
+            return Err(DomainError::Invalid(
                 "you cannot do this to your own account: ask another operator".into(),
             ));
         }
         if account.role != Role::User && !operator.is_admin() && account.id != operator.id() {
-            return Err(ConsoleError::Invalid(
+            return Err(DomainError::Invalid(
                 "only an administrator may act on an operator's account".into(),
             ));
         }
@@ -377,7 +361,7 @@ impl Console {
         user: AccountId,
         reason: &str,
         not_self: bool,
-    ) -> Result<(String, Account), ConsoleError> {
+    ) -> Result<(String, Account), DomainError> {
         let reason = action_reason(reason)?;
         Ok((reason, self.target(operator, user, not_self).await?))
     }
@@ -389,9 +373,9 @@ impl Console {
         user: &Account,
         what: &str,
         reason: &str,
-    ) -> Result<Vec<NewOutboxMessage>, ConsoleError> {
+    ) -> Result<Vec<NewOutboxMessage>, DomainError> {
         let notice = operator_notice(&user.display_name, what, reason, &self.public_url);
-        Ok(notice_messages(&self.store, user.id, &notice).await?)
+        notice_messages(&self.store, user.id, &notice).await
     }
 
     fn event(
@@ -419,12 +403,15 @@ impl Console {
         token: TokenId,
         reason: &str,
         client: &Client,
-    ) -> Result<Token, ConsoleError> {
+    ) -> Result<Token, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let outcome = self
             .remove_tokens(operator, &user, TokenSelection::One(token), &reason, client)
             .await?;
-        outcome.into_iter().next().ok_or(ConsoleError::NotFound)
+        outcome
+            .into_iter()
+            .next()
+            .ok_or(DomainError::not_found("item"))
     }
 
     /// Removes every active token of `user` on `device` and ends every session of the account
@@ -437,10 +424,10 @@ impl Console {
         device: &str,
         reason: &str,
         client: &Client,
-    ) -> Result<Vec<Token>, ConsoleError> {
+    ) -> Result<Vec<Token>, DomainError> {
         let reason = action_reason(reason)?;
         let device = device_name(device)?
-            .ok_or_else(|| ConsoleError::Invalid("invalid device: must not be empty".into()))?;
+            .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
         let user = self.target(operator, user, false).await?;
         self.remove_tokens(
             operator,
@@ -459,7 +446,7 @@ impl Console {
         selection: TokenSelection<'_>,
         reason: &str,
         client: &Client,
-    ) -> Result<Vec<Token>, ConsoleError> {
+    ) -> Result<Vec<Token>, DomainError> {
         let device = matches!(selection, TokenSelection::Device(_));
         let removal = TokenRemoval {
             account: user.id,
@@ -513,7 +500,9 @@ impl Console {
             .await?;
         match outcome {
             RemovalOutcome::Removed { tokens, .. } => Ok(tokens),
-            RemovalOutcome::NotFound | RemovalOutcome::LastToken => Err(ConsoleError::NotFound),
+            RemovalOutcome::NotFound | RemovalOutcome::LastToken => {
+                Err(DomainError::not_found("item"))
+            }
         }
     }
 
@@ -526,14 +515,14 @@ impl Console {
         session: Option<SessionId>,
         reason: &str,
         client: &Client,
-    ) -> Result<u64, ConsoleError> {
+    ) -> Result<u64, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let ended = match session {
             Some(id) => u64::from(self.store.end_session_by_id(user.id, id).await?),
             None => self.store.end_sessions(user.id, None).await?,
         };
         if ended == 0 {
-            return Err(ConsoleError::NotFound);
+            return Err(DomainError::not_found("item"));
         }
         let what = if session.is_some() {
             "signed you out of one session"
@@ -565,7 +554,7 @@ impl Console {
         user: AccountId,
         reason: &str,
         client: &Client,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<(), DomainError> {
         self.change_state(operator, user, true, reason, client)
             .await
     }
@@ -577,7 +566,7 @@ impl Console {
         user: AccountId,
         reason: &str,
         client: &Client,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<(), DomainError> {
         self.change_state(operator, user, false, reason, client)
             .await
     }
@@ -589,7 +578,7 @@ impl Console {
         lock: bool,
         reason: &str,
         client: &Client,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<(), DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, true).await?;
         let (from, to, action, what) = if lock {
             (
@@ -613,7 +602,7 @@ impl Console {
             .change_account_state(user.id, from, to, lock, &notices, &[event])
             .await?;
         if !changed {
-            return Err(ConsoleError::Invalid(if lock {
+            return Err(DomainError::Invalid(if lock {
                 "the account is not active".into()
             } else {
                 "the account is not locked".into()
@@ -635,7 +624,7 @@ impl Console {
         max_uses: u32,
         lifetime: Duration,
         client: &Client,
-    ) -> Result<EmergencyCodeInfo, ConsoleError> {
+    ) -> Result<EmergencyCodeInfo, DomainError> {
         let user = self.account(user).await?;
         let request = OperatorIssue {
             verification,
@@ -646,7 +635,8 @@ impl Console {
         let (code, info) = self
             .emergency
             .issue_by_operator(operator.account(), &user, &request, client)
-            .await?;
+            .await
+            .map_err(DomainError::in_console)?;
         let sealed = self
             .emergency
             .seal_code(&code, &handover_aad(operator.session, info.id.0))?;
@@ -661,7 +651,7 @@ impl Console {
     pub async fn take_code(
         &self,
         operator: &Operator,
-    ) -> Result<Option<(Account, EmergencyCode, EmergencyCodeInfo)>, ConsoleError> {
+    ) -> Result<Option<(Account, EmergencyCode, EmergencyCodeInfo)>, DomainError> {
         let Some((code_id, account, sealed)) = self.store.take_handover(operator.session).await?
         else {
             return Ok(None);
@@ -673,20 +663,20 @@ impl Console {
             .store
             .emergency_code(code_id)
             .await?
-            .ok_or(ConsoleError::NotFound)?;
+            .ok_or(DomainError::not_found("item"))?;
         let account = self.account(account).await?;
         Ok(Some((account, code, info)))
     }
 
     /// Revokes `user`'s live emergency code (and ends the sessions it opened); the user is
-    /// told. [`ConsoleError::NotFound`] when there is none.
+    /// told. [`DomainError::not_found("item")`] when there is none.
     pub async fn revoke_code(
         &self,
         operator: &Operator,
         user: AccountId,
         reason: &str,
         client: &Client,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<(), DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let what = "cancelled your emergency access code";
         let notices = self.notices(&user, what, &reason).await?;
@@ -695,7 +685,7 @@ impl Console {
             .revoke_emergency_code(user.id, "operator", &notices)
             .await?
         else {
-            return Err(ConsoleError::NotFound);
+            return Err(DomainError::not_found("item"));
         };
         self.store
             .audit(self.event(
@@ -714,14 +704,14 @@ impl Console {
     /// now. Needs a reason; not for one's own account; an operator's or admin's account needs
     /// an admin. The user is told on every confirmed contact (the notice keeps the "this was
     /// not me" way out) and it is audited as `emergency.code_approved`, in the same transaction.
-    /// [`ConsoleError::NotFound`] when no code waits. Returns the approved code's metadata.
+    /// [`DomainError::not_found("item")`] when no code waits. Returns the approved code's metadata.
     pub async fn approve_code(
         &self,
         operator: &Operator,
         user: AccountId,
         reason: &str,
         client: &Client,
-    ) -> Result<EmergencyCodeInfo, ConsoleError> {
+    ) -> Result<EmergencyCodeInfo, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, true).await?;
         let what = "approved your emergency access code: it works now, without waiting";
         let notices = self.notices(&user, what, &reason).await?;
@@ -732,7 +722,7 @@ impl Console {
             .into_iter()
             .find(|c| c.is_waiting(self.store.clock_now()));
         let Some(waiting) = waiting else {
-            return Err(ConsoleError::NotFound);
+            return Err(DomainError::not_found("item"));
         };
         let event = self.event(
             AuditAction::EmergencyCodeApproved,
@@ -749,7 +739,7 @@ impl Console {
         self.store
             .approve_emergency_code(user.id, &notices, &[event])
             .await?
-            .ok_or(ConsoleError::NotFound)
+            .ok_or(DomainError::not_found("item"))
     }
 
     /// "This was not me", done by the help desk (issue 13): undoes what emergency access made
@@ -766,7 +756,7 @@ impl Console {
         user: AccountId,
         reason: &str,
         client: &Client,
-    ) -> Result<Undone, ConsoleError> {
+    ) -> Result<Undone, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, true).await?;
         let notice = recovery_undone_notice(&user.display_name, true, &self.public_url);
         let undone = self
@@ -784,7 +774,7 @@ impl Console {
         match undone {
             Ok(undone) => Ok(undone),
             Err(UndoRefused::NoRecentCode | UndoRefused::Unknown | UndoRefused::AlreadyUsed) => {
-                Err(ConsoleError::Invalid(format!(
+                Err(DomainError::Invalid(format!(
                     "this account had no emergency access code in the last {} days: there is \
                      nothing to undo (lock the account instead if it is being misused)",
                     CANCEL_LINK_TTL.as_secs() / 86_400
@@ -803,9 +793,9 @@ impl Console {
         operator: bool,
         reason: &str,
         client: &Client,
-    ) -> Result<(), ConsoleError> {
+    ) -> Result<(), DomainError> {
         if !admin.is_admin() {
-            return Err(ConsoleError::Forbidden);
+            return Err(DomainError::Forbidden);
         }
         let (reason, user) = self.acting_on(admin, user, reason, true).await?;
         let (from, to) = if operator {
@@ -821,7 +811,7 @@ impl Console {
             json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }),
         );
         if !self.store.change_role(user.id, from, to, &event).await? {
-            return Err(ConsoleError::Invalid(format!(
+            return Err(DomainError::Invalid(format!(
                 "the account's role is not {}",
                 from.as_str()
             )));
@@ -830,7 +820,7 @@ impl Console {
     }
 
     /// Counts for the overview: the last [`OVERVIEW_DAYS`] days up to now, in whole UTC days.
-    pub async fn overview(&self, _operator: &Operator) -> Result<Overview, ConsoleError> {
+    pub async fn overview(&self, _operator: &Operator) -> Result<Overview, DomainError> {
         const DAY: i64 = 86_400_000;
         let now = self.store.clock_now().as_millis();
         let since = (now.div_euclid(DAY) - (OVERVIEW_DAYS as i64 - 1)) * DAY;
@@ -855,7 +845,7 @@ impl Console {
         })
     }
 
-    async fn notify(&self, user: &Account, what: &str, reason: &str) -> Result<(), ConsoleError> {
+    async fn notify(&self, user: &Account, what: &str, reason: &str) -> Result<(), DomainError> {
         for message in self.notices(user, what, reason).await? {
             self.store.enqueue(message).await?;
         }
@@ -864,13 +854,8 @@ impl Console {
 }
 
 /// A required reason: one line, 1 to [`ACTION_REASON_MAX_CHARS`] characters (RB-4).
-fn action_reason(reason: &str) -> Result<String, ConsoleError> {
-    Ok(crate::text::single_line(
-        "reason",
-        reason,
-        ACTION_REASON_MAX_CHARS,
-        false,
-    )?)
+fn action_reason(reason: &str) -> Result<String, DomainError> {
+    crate::text::single_line("reason", reason, ACTION_REASON_MAX_CHARS, false)
 }
 
 /// Binds a sealed hand-over code to the operator's session and the code's id.

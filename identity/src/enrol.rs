@@ -51,67 +51,19 @@ pub const RECENT_SIGN_IN: Duration = Duration::from_secs(10 * 60);
 /// ever verifies as the other.
 pub const CONFIRMATION_CODE_KEY_LABEL: &str = "confirmation-code";
 
-#[derive(Debug, thiserror::Error)]
-pub enum EnrolError {
-    /// The session's sign-in is older than [`RECENT_SIGN_IN`]: sign in again first.
-    #[error("adding a token needs a recent sign-in")]
-    NotRecent,
-    /// No such pending enrolment of this account (finished, expired, or another's).
-    #[error("no such enrolment")]
-    NotFound,
-    /// The first code is wrong.
-    #[error("the code is not valid")]
-    InvalidCode,
-    /// A label or device name breaks a rule (safe message).
-    #[error("{0}")]
-    Invalid(String),
-    /// The re-entered password is wrong.
-    #[error("the password is not right")]
-    WrongPassword,
-    /// Too many tries or codes sent: wait this many seconds.
-    #[error("too many attempts; try again in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
-    /// Too many wrong confirmation codes: this one accepts no more; start again.
-    #[error("too many wrong codes")]
-    UsedUp,
-    #[error(transparent)]
-    Domain(DomainError),
-}
-
-impl From<DomainError> for EnrolError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            // Both messages are written for people ("this account already has the e-mail
-            // address …").
-            DomainError::InvalidInput { .. } | DomainError::Conflict(_) => {
-                Self::Invalid(error.to_string())
-            }
-            other => Self::Domain(other),
-        }
-    }
-}
-
-impl From<Recheck> for EnrolError {
-    fn from(recheck: Recheck) -> Self {
+impl DomainError {
+    /// A refused password re-check as re-authentication tells it: a limit is "wait" (also
+    /// when the key is refused until cleared: "later" rather than never), a wrong password is
+    /// [`DomainError::WrongPassword`].
+    fn from_reauth_recheck(recheck: Recheck) -> Self {
         match recheck {
-            Recheck::Refused(state) => Self::from_throttle(state).unwrap_or(Self::NotFound),
+            Recheck::Refused(state) => Self::RateLimited {
+                retry_after_secs: match state {
+                    ThrottleState::Refused => 15 * 60,
+                    _ => state.retry_after_secs().unwrap_or(1),
+                },
+            },
             Recheck::Wrong => Self::WrongPassword,
-        }
-    }
-}
-
-impl EnrolError {
-    /// The refusal a throttle state means, if any.
-    fn from_throttle(state: ThrottleState) -> Option<Self> {
-        match state {
-            ThrottleState::Open => None,
-            ThrottleState::Delayed { .. } => Some(Self::RateLimited {
-                retry_after_secs: state.retry_after_secs().unwrap_or(1),
-            }),
-            // A refused key opens only when cleared; say "later" rather than never.
-            ThrottleState::Refused => Some(Self::RateLimited {
-                retry_after_secs: 15 * 60,
-            }),
         }
     }
 }
@@ -252,11 +204,11 @@ impl Enrolment {
     }
 
     /// The account's token `id`, as stored now.
-    async fn stored_token(&self, account: &Account, id: TokenId) -> Result<Token, EnrolError> {
+    async fn stored_token(&self, account: &Account, id: TokenId) -> Result<Token, DomainError> {
         self.store
             .token(account.id, id)
             .await?
-            .ok_or(EnrolError::NotFound)
+            .ok_or(DomainError::not_found("enrolment"))
     }
 
     /// Whether this session may add tokens and change contacts now: it is a restricted
@@ -279,15 +231,16 @@ impl Enrolment {
         caller: &SignedIn,
         password: String,
         client: &Client,
-    ) -> Result<crate::SessionToken, EnrolError> {
+    ) -> Result<crate::SessionToken, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         let event =
             |outcome| NewAuditEvent::own(AuditAction::Reauthenticated, outcome, account.id, client);
         self.auth
-            .recheck_password::<EnrolError>(account, password, client, event)
-            .await?;
+            .recheck_password(account, password, client, event)
+            .await?
+            .map_err(DomainError::from_reauth_recheck)?;
         let Some(token) = self.store.reauthenticate_session(session.id).await? else {
-            return Err(EnrolError::NotFound);
+            return Err(DomainError::not_found("enrolment"));
         };
         self.store.audit(event(AuditOutcome::Success)).await?;
         Ok(token)
@@ -300,13 +253,13 @@ impl Enrolment {
     pub async fn pending_totp(
         &self,
         caller: &SignedIn,
-    ) -> Result<Option<(Token, TotpSecret)>, EnrolError> {
+    ) -> Result<Option<(Token, TotpSecret)>, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         if !self.is_recent(session) {
             return Ok(None);
         }
         let by = EnrolBinding::Session(session.id);
-        Ok(pending_totp_of(&self.store, self.cipher(), account, by).await?)
+        pending_totp_of(&self.store, self.cipher(), account, by).await
     }
 
     /// The token list of `account` as `session` sees it (read in one query): its active
@@ -314,7 +267,7 @@ impl Enrolment {
     /// (as [`Self::pending_totp`]: only here and only while recent), whether another session is
     /// setting one up, and the SMS or e-mail token waiting for its code (as
     /// [`Self::pending_oob`]).
-    pub async fn token_page(&self, caller: &SignedIn) -> Result<TokenPage, EnrolError> {
+    pub async fn token_page(&self, caller: &SignedIn) -> Result<TokenPage, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         let overview = self
             .store
@@ -344,13 +297,13 @@ impl Enrolment {
         caller: &SignedIn,
         label: &str,
         device: &str,
-    ) -> Result<TokenId, EnrolError> {
+    ) -> Result<TokenId, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         if !self.is_recent(session) {
-            return Err(EnrolError::NotRecent);
+            return Err(DomainError::NotRecent);
         }
         let by = EnrolBinding::Session(session.id);
-        Ok(begin_totp(&self.store, self.cipher(), account, by, label, device).await?)
+        begin_totp(&self.store, self.cipher(), account, by, label, device).await
     }
 
     /// Finishes the set-up with the app's first code: the token becomes active and the
@@ -362,10 +315,10 @@ impl Enrolment {
         token: TokenId,
         code: &str,
         client: &Client,
-    ) -> Result<Token, EnrolError> {
+    ) -> Result<Token, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         if !self.is_recent(session) {
-            return Err(EnrolError::NotRecent);
+            return Err(DomainError::NotRecent);
         }
         let now = self.auth.clock().now().unix_secs();
         let (pending, activated) = complete_totp(
@@ -380,7 +333,7 @@ impl Enrolment {
             self.public_url(),
         )
         .await?
-        .ok_or(EnrolError::NotFound)?;
+        .ok_or(DomainError::not_found("enrolment"))?;
         let outcome = if activated {
             AuditOutcome::Success
         } else {
@@ -393,7 +346,7 @@ impl Enrolment {
             )
             .await?;
         if !activated {
-            return Err(EnrolError::InvalidCode);
+            return Err(DomainError::InvalidCode);
         }
         self.stored_token(account, pending.id).await
     }
@@ -476,7 +429,7 @@ mod tests {
             enrol
                 .finish_totp(&caller, id, "not a code", &Client::default())
                 .await,
-            Err(EnrolError::InvalidCode)
+            Err(DomainError::InvalidCode)
         ));
         assert!(db.outbox_messages(10).await.unwrap().is_empty());
         clock.advance(Duration::from_secs(60));
@@ -497,7 +450,7 @@ mod tests {
         clock.advance(Duration::from_secs(9 * 60));
         assert!(matches!(
             enrol.start_totp(&caller, "Late", "Phone").await,
-            Err(EnrolError::NotRecent)
+            Err(DomainError::NotRecent)
         ));
     }
 
@@ -519,12 +472,24 @@ mod tests {
         let db = testing::sqlite().await;
         let (enrol, _, caller) = setup(&db).await;
         let err = enrol.start_totp(&caller, "", "Pixel").await.unwrap_err();
-        assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+            ),
+            "{err:?}"
+        );
         let err = enrol
             .start_totp(&caller, "App\r\nBcc: x", "Pixel")
             .await
             .unwrap_err();
-        assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+            ),
+            "{err:?}"
+        );
         assert!(db.tokens(caller.account_id()).await.unwrap().is_empty());
     }
 }

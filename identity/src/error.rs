@@ -5,9 +5,13 @@
 
 use std::time::Duration;
 
-/// Everything an `identity` operation can fail with.
+/// Everything an `identity` operation can fail with: one error for every service, so that a
+/// caller maps each kind once (the web layer: `app::ssr::errors`). The variants a person may
+/// see say what happened and never why in more detail than is safe (one answer for "unknown
+/// user" and "wrong password", one for every wrong code).
 #[derive(Debug, thiserror::Error)]
 pub enum DomainError {
+    // ----- the caller's input -----
     /// The caller gave a value that breaks a rule; `reason` is plain English, safe to show, and
     /// never repeats a secret the caller typed.
     #[error("invalid {field}: {reason}")]
@@ -17,12 +21,94 @@ pub enum DomainError {
         /// Why it was refused.
         reason: String,
     },
-    /// The change collides with existing data (a taken username, a contact already present).
+    /// A request breaks a rule of the operation (not of one field); the text is a whole
+    /// sentence for people and says which.
+    #[error("{0}")]
+    Invalid(String),
+    /// The change collides with existing data (a taken username, a contact already present);
+    /// the text is written for people.
     #[error("{0}")]
     Conflict(String),
-    /// The thing the operation is about does not exist.
+    /// The thing the operation is about does not exist (for this caller: another account's
+    /// token, contact or code is "not found" too, AC-2).
     #[error("{0}")]
     NotFound(String),
+
+    // ----- signing in -----
+    /// Unknown user, wrong password, or an account that may not sign in: one answer for all.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// A one-time code (sign-in, confirmation, proof, emergency) is wrong, expired or already
+    /// used: one answer for all.
+    #[error("the code is not valid")]
+    InvalidCode,
+    /// The chosen token cannot be used here (not the attempt's, not active, wrong kind).
+    #[error("this token cannot be used to sign in")]
+    UnusableToken,
+    /// The emergency access code is right but in its waiting period: it works from
+    /// `valid_from` (issue 13 item 5).
+    #[error("the code cannot be used yet")]
+    NotYetValid {
+        /// When the code starts to work.
+        valid_from: crate::Timestamp,
+    },
+    /// The sign-in attempt is unknown or has expired: start again with the password.
+    #[error("the sign-in has expired")]
+    AttemptExpired,
+    /// Too many tries: wait this many seconds (RL-3: increasing delays, not a lock).
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// How long to wait.
+        retry_after_secs: u64,
+    },
+    /// This factor has failed too often (RL-1) and is refused until recovery or an operator
+    /// clears it; other factors and Emergency Access still work.
+    #[error("this factor is blocked after too many failures")]
+    Blocked,
+
+    // ----- the caller's session -----
+    /// The session is unknown, expired or ended.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The session's sign-in (or password re-entry) is too old for this change (RB-1): confirm
+    /// the password first.
+    #[error("confirm your password to continue")]
+    NotRecent,
+    /// The re-entered password is wrong (re-authentication inside a session).
+    #[error("the password is not right")]
+    WrongPassword,
+    /// A restricted emergency session asked for what only a full session may do (EC-11).
+    #[error("this needs a full sign-in")]
+    Restricted,
+    /// An operation of the restricted emergency session was asked for from another session.
+    #[error("not an emergency session")]
+    NotEmergency,
+    /// The caller is not an operator (or not an admin where one is needed).
+    #[error("you are not allowed to do this")]
+    Forbidden,
+
+    // ----- tokens and recovery -----
+    /// In a full session, the removal would leave the account without any active token, and the
+    /// person could not sign in again.
+    #[error("this would leave you with no way to sign in: add another sign-in method first")]
+    LastToken,
+    /// Too many wrong confirmation codes: this one accepts no more; start again.
+    #[error("too many wrong codes")]
+    UsedUp,
+    /// The Emergency Access wizard is unknown or older than its lifetime: start again.
+    #[error("the Emergency Access session expired")]
+    WizardExpired,
+    /// The request is for another wizard step than the one the wizard is at.
+    #[error("this step is not open")]
+    WrongStep(mayi_types::WizardStep),
+    /// The account has no confirmed recovery address: an operator must help.
+    #[error("no recovery address")]
+    NoRecoveryAddress,
+    /// Finishing recovery needs a new active token first.
+    #[error("add a new sign-in method first")]
+    NoNewToken,
+
+    // ----- the system -----
     /// Every password-hashing slot stayed busy for the bounded wait: the server answers 503 with
     /// `Retry-After` ([`DomainError::BUSY_RETRY_AFTER`]) instead of queueing without bound.
     #[error("the server is busy, please try again in a moment")]
@@ -58,6 +144,20 @@ impl DomainError {
             Self::Internal(d) => format!("internal error: {d}"),
             other => other.to_string(),
         }
+    }
+
+    /// Whether the caller's input was refused ([`Self::InvalidInput`] or [`Self::Invalid`]).
+    pub fn is_invalid(&self) -> bool {
+        matches!(self, Self::InvalidInput { .. } | Self::Invalid(_))
+    }
+
+    /// Whether this is [`Self::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::NotFound(_))
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

@@ -106,19 +106,19 @@ pub use audit::{
     AUDIT_USER_AGENT_MAX_CHARS,
 };
 pub use auth::{
-    masked_target, AuthError, Authenticator, Client, PasswordOk, Pending, ENROLMENT_TTL,
+    masked_target, Authenticator, Client, PasswordOk, Pending, ENROLMENT_TTL,
     SECOND_FACTOR_NOTICE_AFTER,
 };
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use delivery::Outbox;
 pub use emergency::{
     format_utc, mask_email, CancelOutcome, CodeIssuer, CodeStatus, EmergencyAccess, EmergencyCode,
-    EmergencyCodeId, EmergencyCodeInfo, EmergencyError, EmergencyPolicy, EmergencyReason,
-    NewEmergencyCode, RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET,
-    EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL,
-    REASON_TEXT_MAX_CHARS, WIZARD_TTL,
+    EmergencyCodeId, EmergencyCodeInfo, EmergencyPolicy, EmergencyReason, NewEmergencyCode,
+    RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
+    EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
+    WIZARD_TTL,
 };
-pub use enrol::{EnrolError, Enrolment, TokenPage, RECENT_SIGN_IN};
+pub use enrol::{Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
 pub use limits::{
     within, CANCEL_LINK_TOKEN_MAX_BYTES, TYPED_CODE_MAX_BYTES, TYPED_DEVICE_MAX_BYTES,
@@ -163,7 +163,7 @@ pub use throttle::{
     ThrottleState, WindowLimit,
 };
 pub use time::{Clock, SystemClock, Timestamp};
-pub use tokens::{LostDevice, TokenError, TokenService};
+pub use tokens::{LostDevice, TokenService};
 pub use totp::{TotpSecret, TOTP_DIGITS, TOTP_MIN_IMPORTED_SECRET_BYTES, TOTP_STEP_SECS};
 pub use username::{Username, USERNAME_MAX_CHARS};
 
@@ -180,7 +180,7 @@ pub use store::{Blocked, UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 // The operational console (issue 6).
 pub use console::{
-    operator_notice, search_key, Console, ConsoleError, Operator, Overview, SearchPage, UserDetail,
+    operator_notice, search_key, Console, Operator, Overview, SearchPage, UserDetail,
     ACTION_REASON_MAX_CHARS, OVERVIEW_DAYS, SEARCH_MAX_CHARS, SEARCH_PAGE_SIZE,
 };
 pub use emergency::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};

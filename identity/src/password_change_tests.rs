@@ -4,9 +4,8 @@ use std::sync::Arc;
 
 use crate::testing::TestStore;
 use crate::{
-    AccountState, AuditAction, AuditQuery, AuthError, Client, DomainError, Email, NewAccount,
-    NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope, SystemClock,
-    Username,
+    AccountState, AuditAction, AuditQuery, Client, DomainError, Email, NewAccount, NewContact,
+    NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope, SystemClock, Username,
 };
 use crate::{EmergencyPolicy, Identity};
 
@@ -71,7 +70,7 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
     assert!(matches!(
         auth.change_password(&caller, "not it at all".into(), NEW.into(), true, &client)
             .await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
     // A weak or unchanged new password is refused with its reason.
     for (new, reason) in [
@@ -83,7 +82,7 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
             .change_password(&caller, OLD.into(), new.into(), true, &client)
             .await
         {
-            Err(AuthError::Domain(DomainError::InvalidInput { reason: why, .. })) => {
+            Err(DomainError::InvalidInput { reason: why, .. }) => {
                 assert!(why.contains(reason), "{new}: {why}")
             }
             other => panic!("{new}: {other:?}"),
@@ -112,7 +111,7 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
     assert!(auth.authorize(&elsewhere).await.is_err());
     assert!(matches!(
         auth.check_password("pat", OLD.into(), &client).await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
     assert!(auth
         .check_password("pat", NEW.into(), &client)

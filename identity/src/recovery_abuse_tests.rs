@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::abuse_tests::{fixture, Fixture, PASSWORD, USERNAME};
 use crate::testing::{ManualClock, TestStore};
 use crate::{
-    AccountState, AuditAction, AuditQuery, AuthError, CancelOutcome, Client, CodeHasher, Email,
+    AccountState, AuditAction, AuditQuery, CancelOutcome, Client, CodeHasher, DomainError, Email,
     EmergencyCode, NewContact, NewSession, NewToken, Scope, SessionScope, SessionToken,
     ThrottleKey, Timestamp, TokenKind, TokenService, TokenState, TotpSecret, Username,
     EMERGENCY_CODE_KEY_LABEL,
@@ -72,10 +72,10 @@ async fn rl6_300_parallel_wrong_passwords_from_one_address_pass_its_check_at_mos
     let mut refused = 0;
     for handle in tries {
         match handle.await.unwrap() {
-            Err(AuthError::InvalidCredentials) => past_the_check += 1,
+            Err(DomainError::InvalidCredentials) => past_the_check += 1,
             // Hashing was busy: the attempt was still counted before it was refused.
-            Err(AuthError::Domain(crate::DomainError::Busy)) => past_the_check += 1,
-            Err(AuthError::RateLimited { .. }) => refused += 1,
+            Err(crate::DomainError::Busy) => past_the_check += 1,
+            Err(DomainError::RateLimited { .. }) => refused += 1,
             other => panic!("unexpected answer: {:?}", other.map(|a| a.id)),
         }
     }
@@ -109,7 +109,7 @@ async fn rl6_a_right_password_gives_back_its_address_count(db: TestStore) {
             .await
             .err()
             .unwrap();
-        assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCredentials), "{err:?}");
     }
     f.auth
         .verify_password(USERNAME, PASSWORD.into(), &office)
@@ -136,8 +136,8 @@ async fn abuse_16_hammering_a_username_from_one_address_never_slows_its_owner_el
             .verify_password(USERNAME, "wrong guess".into(), &attacker)
             .await
         {
-            Err(AuthError::InvalidCredentials) => {}
-            Err(AuthError::RateLimited { .. }) => delayed += 1,
+            Err(DomainError::InvalidCredentials) => {}
+            Err(DomainError::RateLimited { .. }) => delayed += 1,
             other => panic!("unexpected: {:?}", other.map(|a| a.id)),
         }
     }
@@ -150,7 +150,7 @@ async fn abuse_16_hammering_a_username_from_one_address_never_slows_its_owner_el
         f.auth
             .verify_password(USERNAME, PASSWORD.into(), &attacker)
             .await,
-        Err(AuthError::RateLimited { .. })
+        Err(DomainError::RateLimited { .. })
     ));
     // ...while the owner signs in from their own address at once,
     let ok = f
@@ -164,7 +164,7 @@ async fn abuse_16_hammering_a_username_from_one_address_never_slows_its_owner_el
         f.auth
             .verify_password(USERNAME, "oops".into(), &owner)
             .await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
     // and starts Emergency Access (step 1 shares the check).
     f.emergency
@@ -190,7 +190,7 @@ async fn rl3_wrong_passwords_from_everywhere_alert_the_owner_once_slow_every_add
             .await
             .err()
             .unwrap();
-        assert!(matches!(err, AuthError::InvalidCredentials), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCredentials), "{err:?}");
     }
     let alerts = |store: crate::Store| async move {
         store
@@ -222,13 +222,13 @@ async fn rl3_wrong_passwords_from_everywhere_alert_the_owner_once_slow_every_add
         f.auth
             .verify_password(USERNAME, "again".into(), &fresh)
             .await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
     assert!(matches!(
         f.auth
             .verify_password(USERNAME, "again".into(), &fresh)
             .await,
-        Err(AuthError::RateLimited { .. })
+        Err(DomainError::RateLimited { .. })
     ));
     // ...no second alert in the same window...
     assert_eq!(alerts(f.store.clone()).await.len(), 1);
@@ -508,7 +508,7 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .unwrap();
     assert!(matches!(
         f.auth.pending(&attempt).await,
-        Err(AuthError::AttemptExpired)
+        Err(DomainError::AttemptExpired)
     ));
     assert!(
         f.emergency.wizard(&wizard).await.is_err(),
@@ -602,15 +602,15 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
     let client = Client::default();
     assert!(matches!(
         tokens.remove(&session, f.token, &client).await,
-        Err(crate::TokenError::NotRecent)
+        Err(crate::DomainError::NotRecent)
     ));
     assert!(matches!(
         tokens.lost_device(&session, "Tablet", &client).await,
-        Err(crate::TokenError::NotRecent)
+        Err(crate::DomainError::NotRecent)
     ));
     assert!(matches!(
         f.auth.end_all_other_sessions(&session, &client).await,
-        Err(AuthError::NotRecent)
+        Err(DomainError::NotRecent)
     ));
     assert_eq!(
         f.store.active_tokens(f.account).await.unwrap().len(),
@@ -653,7 +653,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
         f.auth
             .check_password(USERNAME, "wrong".into(), &client)
             .await,
-        Err(AuthError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
     let attempt = f
         .auth
@@ -682,7 +682,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     assert!(f.auth.authorize(&signed_in).await.is_err());
     assert!(matches!(
         f.auth.pending(&attempt).await,
-        Err(AuthError::AttemptExpired)
+        Err(DomainError::AttemptExpired)
     ));
     // The blocked app cannot sign in and is not offered; the tablet's still is.
     let attempt = f
@@ -699,7 +699,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
         f.auth
             .verify_totp(&attempt, pixel, &pixel_secret.code_at(now), &client)
             .await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
     // Told and audited.
     let outbox = f.store.outbox_messages(100).await.unwrap();
@@ -745,14 +745,14 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
     let stale = f.auth.authorize(&stale).await.unwrap();
     assert!(matches!(
         tokens.unblock(&stale, pixel, &Client::default()).await,
-        Err(crate::TokenError::NotRecent)
+        Err(crate::DomainError::NotRecent)
     ));
     // A fresh sign-in (with the tablet) may; an active or unknown token is not "blocked".
     let fresh = full_session(&f.store, f.account).await;
     let fresh = f.auth.authorize(&fresh).await.unwrap();
     assert!(matches!(
         tokens.unblock(&fresh, tablet, &Client::default()).await,
-        Err(crate::TokenError::NotFound)
+        Err(crate::DomainError::NotFound(_))
     ));
     assert_eq!(tokens.blocked(&fresh).await.unwrap().len(), 1);
     let again = tokens

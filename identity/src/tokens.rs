@@ -27,40 +27,6 @@ use crate::{
     Result, Session, SessionScope, Store, Token, TokenId, TokenState,
 };
 
-/// Why a token operation was refused. Every message is safe to show to the person.
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    /// No active token of the caller's account matches: an unknown id, another account's token,
-    /// a token already removed, a device with no active token.
-    #[error("this sign-in method was not found")]
-    NotFound,
-    /// In a full session, the removal would leave the account without any active token, and the
-    /// person could not sign in again.
-    #[error("this would leave you with no way to sign in: add another sign-in method first")]
-    LastToken,
-    /// The session's sign-in (or password re-entry) is too old for a removal (RB-1): confirm
-    /// the password first.
-    #[error("confirm your password to continue")]
-    NotRecent,
-    /// A label or device name breaks a rule; the text says which and why (it never repeats
-    /// what was typed).
-    #[error("{0}")]
-    Invalid(String),
-    /// Anything else (storage, internal); its `Display` hides the detail.
-    #[error(transparent)]
-    Domain(DomainError),
-}
-
-impl From<DomainError> for TokenError {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::InvalidInput { .. } => Self::Invalid(e.to_string()),
-            DomainError::NotFound(_) => Self::NotFound,
-            other => Self::Domain(other),
-        }
-    }
-}
-
 /// What "I lost this device" did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LostDevice {
@@ -129,24 +95,22 @@ impl TokenService {
     /// [`notify::token_removed_notice`] goes to every confirmed contact in the same transaction
     /// (RB-2, AU-6). Audited as `token.removed` with `{token_id, kind, device, scope}` (AU-1).
     ///
-    /// Refused, with nothing changed and a `denied` audit event: [`TokenError::NotFound`] for an
-    /// id that is not an active token of this account (AC-2); [`TokenError::LastToken`] when it
+    /// Refused, with nothing changed and a `denied` audit event: [`DomainError::not_found("token")`] for an
+    /// id that is not an active token of this account (AC-2); [`DomainError::LastToken`] when it
     /// is the last active token and the session is not an Emergency one.
     pub async fn remove(
         &self,
         caller: &SignedIn,
         token: TokenId,
         client: &Client,
-    ) -> Result<Token, TokenError> {
+    ) -> Result<Token, DomainError> {
         self.require_recent(caller.session())?;
         let (mut removed, _) = self
             .remove_own(caller, TokenSelection::One(token), client)
             .await?;
-        removed.pop().ok_or_else(|| {
-            TokenError::Domain(DomainError::Internal(
-                "a removal reported no removed token".into(),
-            ))
-        })
+        removed
+            .pop()
+            .ok_or_else(|| DomainError::Internal("a removal reported no removed token".into()))
     }
 
     /// "I lost this device": in ONE transaction, removes every active token of the caller's
@@ -159,19 +123,19 @@ impl TokenService {
     /// "lost_device", sessions_ended, scope}`.
     ///
     /// Refused, with nothing changed (no token removed, no session ended) and a `denied` audit
-    /// event: [`TokenError::NotFound`] when no active token of the account is on that device;
-    /// [`TokenError::LastToken`] when those are all the account's active tokens and the session
+    /// event: [`DomainError::not_found("token")`] when no active token of the account is on that device;
+    /// [`DomainError::LastToken`] when those are all the account's active tokens and the session
     /// is not an Emergency one (the person must enrol another token first). An empty or
-    /// malformed device name is [`TokenError::Invalid`].
+    /// malformed device name is [`DomainError::Invalid`].
     pub async fn lost_device(
         &self,
         caller: &SignedIn,
         device: &str,
         client: &Client,
-    ) -> Result<LostDevice, TokenError> {
+    ) -> Result<LostDevice, DomainError> {
         self.require_recent(caller.session())?;
         let device = device_name(device)?
-            .ok_or_else(|| TokenError::Invalid("invalid device: must not be empty".into()))?;
+            .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
         let (removed, sessions_ended) = self
             .remove_own(caller, TokenSelection::Device(&device), client)
             .await?;
@@ -183,9 +147,9 @@ impl TokenService {
 
     /// Taking a way in away is as sensitive as adding one (RB-1): a session left open on a
     /// shared computer must not quietly remove the owner's tokens, nor unblock one.
-    fn require_recent(&self, session: &Session) -> Result<(), TokenError> {
+    fn require_recent(&self, session: &Session) -> Result<(), DomainError> {
         if !session.authenticated_recently(self.store.clock_now()) {
-            return Err(TokenError::NotRecent);
+            return Err(DomainError::NotRecent);
         }
         Ok(())
     }
@@ -199,7 +163,7 @@ impl TokenService {
         caller: &SignedIn,
         selection: TokenSelection<'_>,
         client: &Client,
-    ) -> Result<(Vec<Token>, u64), TokenError> {
+    ) -> Result<(Vec<Token>, u64), DomainError> {
         let (session, account) = (caller.session(), caller.account());
         let lost = match selection {
             TokenSelection::One(_) => None,
@@ -259,8 +223,8 @@ impl TokenService {
                 tokens,
                 sessions_ended,
             } => return Ok((tokens, sessions_ended)),
-            RemovalOutcome::NotFound => TokenError::NotFound,
-            RemovalOutcome::LastToken => TokenError::LastToken,
+            RemovalOutcome::NotFound => DomainError::not_found("token"),
+            RemovalOutcome::LastToken => DomainError::LastToken,
         };
         let details = match selection {
             TokenSelection::One(token) => json!({
@@ -283,7 +247,7 @@ impl TokenService {
 
     /// Renames an active token of the account: `label` one line of 1 to 64 characters,
     /// `device` one line of at most 64 (empty: none), both trimmed and NFC-normalised.
-    /// [`TokenError::Invalid`] names the rule broken; [`TokenError::NotFound`] for an id that is
+    /// [`DomainError::Invalid`] names the rule broken; [`DomainError::not_found("token")`] for an id that is
     /// not an active token of this account (AC-2). Not audited and not notified: a name is not
     /// a credential.
     pub async fn rename(
@@ -292,7 +256,7 @@ impl TokenService {
         token: TokenId,
         label: &str,
         device: &str,
-    ) -> Result<Token, TokenError> {
+    ) -> Result<Token, DomainError> {
         let account = caller.account();
         // Checked before the store is asked, so bad input never costs a query.
         token_label(label)?;
@@ -300,7 +264,7 @@ impl TokenService {
         self.store
             .rename_token(account.id, token, label, device)
             .await?
-            .ok_or(TokenError::NotFound)
+            .ok_or(DomainError::not_found("token"))
     }
 
     /// The account's blocked tokens ("Block my lost phone now"), oldest first.
@@ -318,7 +282,7 @@ impl TokenService {
         caller: &SignedIn,
         token: TokenId,
         client: &Client,
-    ) -> Result<Token, TokenError> {
+    ) -> Result<Token, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         self.require_recent(session)?;
         let Some(blocked) = self
@@ -328,7 +292,7 @@ impl TokenService {
             .into_iter()
             .find(|t| t.id == token)
         else {
-            return Err(TokenError::NotFound);
+            return Err(DomainError::not_found("token"));
         };
         let notice =
             notify::token_unblocked_notice(&account.display_name, &blocked.label, &self.public_url);
@@ -346,7 +310,7 @@ impl TokenService {
         self.store
             .unblock_token(account.id, token, &notices, &audit)
             .await?
-            .ok_or(TokenError::NotFound)
+            .ok_or(DomainError::not_found("token"))
     }
 }
 
@@ -360,13 +324,13 @@ fn event(outcome: AuditOutcome, account: &Account, client: &Client) -> NewAuditE
 }
 
 /// The word a `denied` audit event records for a refusal.
-fn refusal(error: &TokenError) -> &'static str {
+fn refusal(error: &DomainError) -> &'static str {
     match error {
-        TokenError::NotFound => "not_found",
-        TokenError::LastToken => "last_token",
-        TokenError::NotRecent => "not_recent",
-        TokenError::Invalid(_) => "invalid",
-        TokenError::Domain(_) => "error",
+        DomainError::NotFound(_) => "not_found",
+        DomainError::LastToken => "last_token",
+        DomainError::NotRecent => "not_recent",
+        DomainError::Invalid(_) | DomainError::InvalidInput { .. } => "invalid",
+        _ => "error",
     }
 }
 

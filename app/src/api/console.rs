@@ -209,12 +209,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let detail = respond(
-        state
-            .console
-            .user(&operator, identity::AccountId(user_id))
-            .await,
-    )?;
+    let detail = respond(state.console.user(&operator, user(user_id)).await)?;
     let now = detail.now;
     let mut names = Names::default();
     let mut codes = Vec::new();
@@ -316,20 +311,12 @@ pub async fn console_remove_token(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .remove_token(
-                &operator,
-                identity::AccountId(user_id),
-                identity::TokenId(token_id),
-                &reason,
-                &client(),
-            )
-            .await,
-    )?;
-    done(user_id, "token");
-    Ok(())
+    let token = identity::TokenId(token_id);
+    let result = state
+        .console
+        .remove_token(&operator, user(user_id), token, &reason, &client())
+        .await;
+    done(result, user_id, "token")
 }
 
 /// Removes every token of one device of the user and ends all the user's sessions.
@@ -344,23 +331,12 @@ pub async fn console_remove_device(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
-        return respond(Err(AppError::NotFound));
-    }
-    respond(
-        state
-            .console
-            .remove_device(
-                &operator,
-                identity::AccountId(user_id),
-                &device,
-                &reason,
-                &client(),
-            )
-            .await,
-    )?;
-    done(user_id, "device");
-    Ok(())
+    super::typed_device(&device)?;
+    let result = state
+        .console
+        .remove_device(&operator, user(user_id), &device, &reason, &client())
+        .await;
+    done(result, user_id, "device")
 }
 
 /// Ends one session of the user, or every one when `session_id` is absent.
@@ -375,20 +351,12 @@ pub async fn console_end_sessions(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .end_sessions(
-                &operator,
-                identity::AccountId(user_id),
-                session_id.map(identity::SessionId),
-                &reason,
-                &client(),
-            )
-            .await,
-    )?;
-    done(user_id, "sessions");
-    Ok(())
+    let session = session_id.map(identity::SessionId);
+    let result = state
+        .console
+        .end_sessions(&operator, user(user_id), session, &reason, &client())
+        .await;
+    done(result, user_id, "sessions")
 }
 
 /// Locks the account (`lock` = "lock", ending every session) or unlocks it ("unlock").
@@ -404,34 +372,24 @@ pub async fn console_set_locked(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    let user = identity::AccountId(user_id);
     let Ok(lock) = LockAction::parse(&lock) else {
         return respond(Err(AppError::BadRequest));
     };
-    let result = match lock {
+    let (console, client) = (&state.console, client());
+    match lock {
         LockAction::Lock => {
-            state
-                .console
-                .lock(&operator, user, &reason, &client())
-                .await
+            let locked = console
+                .lock(&operator, user(user_id), &reason, &client)
+                .await;
+            done(locked, user_id, "locked")
         }
         LockAction::Unlock => {
-            state
-                .console
-                .unlock(&operator, user, &reason, &client())
-                .await
+            let unlocked = console
+                .unlock(&operator, user(user_id), &reason, &client)
+                .await;
+            done(unlocked, user_id, "unlocked")
         }
-    };
-    respond(result)?;
-    done(
-        user_id,
-        if lock == LockAction::Lock {
-            "locked"
-        } else {
-            "unlocked"
-        },
-    );
-    Ok(())
+    }
 }
 
 /// Issues an emergency access code for the user (revoking any earlier one) and goes to the page
@@ -455,7 +413,7 @@ pub async fn console_issue_code(
             .console
             .issue_code(
                 &operator,
-                identity::AccountId(user_id),
+                user(user_id),
                 &verification,
                 &reason,
                 uses,
@@ -496,14 +454,11 @@ pub async fn console_revoke_code(user_id: i64, reason: String) -> Result<(), App
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .revoke_code(&operator, identity::AccountId(user_id), &reason, &client())
-            .await,
-    )?;
-    done(user_id, "revoked");
-    Ok(())
+    let (console, client) = (&state.console, client());
+    let revoked = console
+        .revoke_code(&operator, user(user_id), &reason, &client)
+        .await;
+    done(revoked, user_id, "revoked")
 }
 
 /// "This was not me", for the user (issue 13): undoes what emergency access made possible since
@@ -518,15 +473,11 @@ pub async fn console_undo_emergency(user_id: i64, reason: String) -> Result<(), 
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .undo_emergency_access(&operator, identity::AccountId(user_id), &reason, &client())
-            .await
-            .map(|_| ()),
-    )?;
-    done(user_id, "undone");
-    Ok(())
+    let (console, client) = (&state.console, client());
+    let undone = console
+        .undo_emergency_access(&operator, user(user_id), &reason, &client)
+        .await;
+    done(undone, user_id, "undone")
 }
 
 /// "Approve now": makes the user's self-service code that waits (it was asked for from a
@@ -539,14 +490,11 @@ pub async fn console_approve_code(user_id: i64, reason: String) -> Result<(), Ap
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .approve_code(&operator, identity::AccountId(user_id), &reason, &client())
-            .await,
-    )?;
-    done(user_id, "approved");
-    Ok(())
+    let (console, client) = (&state.console, client());
+    let approved = console
+        .approve_code(&operator, user(user_id), &reason, &client)
+        .await;
+    done(approved, user_id, "approved")
 }
 
 /// Makes a user an operator (`operator` = "make") or an operator a user again ("remove").
@@ -565,20 +513,11 @@ pub async fn console_set_operator(
         return respond(Err(AppError::BadRequest));
     };
     let make = change == OperatorChange::Make;
-    respond(
-        state
-            .console
-            .set_operator(
-                &admin,
-                identity::AccountId(user_id),
-                make,
-                &reason,
-                &client(),
-            )
-            .await,
-    )?;
-    done(user_id, "role");
-    Ok(())
+    let result = state
+        .console
+        .set_operator(&admin, user(user_id), make, &reason, &client())
+        .await;
+    done(result, user_id, "role")
 }
 
 /// The audit log, filtered, newest first, 50 a page.
@@ -668,6 +607,16 @@ pub mod ssr {
             self.0.insert(id.0, name.clone());
             name
         }
+
+        /// How an event names an account: its username, or `#id` when it has none.
+        async fn shown(&mut self, state: &AppState, id: Option<AccountId>) -> Option<String> {
+            let id = id?;
+            Some(
+                self.get(state, id)
+                    .await
+                    .unwrap_or_else(|| format!("#{}", id.0)),
+            )
+        }
     }
 
     pub fn user_row(account: &identity::Account) -> UserRow {
@@ -705,29 +654,11 @@ pub mod ssr {
     }
 
     pub async fn event_row(state: &AppState, names: &mut Names, event: &AuditEvent) -> EventRow {
-        let actor = match event.actor {
-            Some(id) => Some(
-                names
-                    .get(state, id)
-                    .await
-                    .unwrap_or_else(|| format!("#{}", id.0)),
-            ),
-            None => None,
-        };
-        let subject = match event.subject {
-            Some(id) => Some(
-                names
-                    .get(state, id)
-                    .await
-                    .unwrap_or_else(|| format!("#{}", id.0)),
-            ),
-            None => None,
-        };
         EventRow {
             id: event.id.0,
             at: format_utc(event.at.as_millis()),
-            actor,
-            subject,
+            actor: names.shown(state, event.actor).await,
+            subject: names.shown(state, event.subject).await,
             action: event.action.as_str().to_string(),
             outcome: event.outcome.as_str().to_string(),
             ip: event.ip.clone(),
@@ -751,25 +682,17 @@ pub mod ssr {
         fn filled(v: &Option<String>) -> Option<&str> {
             v.as_deref().map(str::trim).filter(|v| !v.is_empty())
         }
+        let named = |name| async move {
+            match state.console.account_named(operator, name).await {
+                Ok(account) => Ok(account.id),
+                Err(_) => Err(AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into())),
+            }
+        };
         if let Some(name) = filled(&filters.user) {
-            query.subject = Some(
-                state
-                    .console
-                    .account_named(operator, name)
-                    .await
-                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into()))?
-                    .id,
-            );
+            query.subject = Some(named(name).await?);
         }
         if let Some(name) = filled(&filters.actor) {
-            query.actor = Some(
-                state
-                    .console
-                    .account_named(operator, name)
-                    .await
-                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into()))?
-                    .id,
-            );
+            query.actor = Some(named(name).await?);
         }
         if let Some(action) = filled(&filters.action) {
             query.action = Some(
@@ -900,8 +823,21 @@ pub mod ssr {
 #[cfg(feature = "ssr")]
 use ssr::{code_status, event_row, user_row, Names};
 
-/// After an action: back to the user page with what was done (a 302 without JavaScript).
+/// The account a console function's `user_id` argument names.
 #[cfg(feature = "ssr")]
-fn done(user_id: i64, what: &str) {
+fn user(user_id: i64) -> identity::AccountId {
+    identity::AccountId(user_id)
+}
+
+/// The end of an action on the user's account: its error as the answer, or, once done, back to
+/// the user page saying `what` was done (a 302 without JavaScript).
+#[cfg(feature = "ssr")]
+fn done<T, E: Into<AppError>>(
+    result: Result<T, E>,
+    user_id: i64,
+    what: &str,
+) -> Result<(), AppError> {
+    crate::ssr::respond(result)?;
     crate::ssr::redirect(&format!("/admin/users/{user_id}?done={what}"));
+    Ok(())
 }

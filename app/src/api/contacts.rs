@@ -82,9 +82,7 @@ pub async fn confirm_contact(contact_id: i64, code: String) -> Result<(), AppErr
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
     let confirmed = state
         .enrolment
         .confirm_contact(&caller, identity::ContactId(contact_id), &code, &client())

@@ -140,9 +140,7 @@ pub async fn emergency_prove(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let token = respond(require_wizard(&state))?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
     respond(state.emergency.prove(&token, &code, &client()).await)?;
     redirect("/emergency/reason");
     Ok(())
@@ -247,9 +245,7 @@ pub async fn verify_emergency(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if !identity::within(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
+    super::typed_code(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES)?;
     let result = state.emergency.sign_in(&attempt, &code, &client()).await;
     let (_, session) = respond(result)?;
     start_session(&state, &session);

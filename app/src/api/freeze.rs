@@ -72,9 +72,7 @@ pub async fn freeze_device(device: String) -> Result<u32, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
-        return respond(Err(AppError::NotFound));
-    }
+    super::typed_device(&device)?;
     let blocked = respond(state.auth.freeze_device(&attempt, &device, &client()).await)?;
     let Some(blocked) = blocked else {
         return respond(Err(AppError::NotFound));

@@ -19,3 +19,24 @@ pub use contacts::*;
 pub use reauth::*;
 pub use sign_in::*;
 pub use tokens::*;
+
+/// A typed one-time code no longer than `max_bytes` (a longer one is refused unread as a wrong
+/// code); the refusal sets the answer's status like any other error.
+#[cfg(feature = "ssr")]
+fn typed_code(code: &str, max_bytes: usize) -> Result<(), crate::AppError> {
+    if identity::within(code, max_bytes) {
+        Ok(())
+    } else {
+        crate::ssr::respond(Err(crate::AppError::InvalidCode))
+    }
+}
+
+/// A typed device name no longer than any device's (a longer one names none: `NotFound`).
+#[cfg(feature = "ssr")]
+fn typed_device(device: &str) -> Result<(), crate::AppError> {
+    if identity::within(device, identity::TYPED_DEVICE_MAX_BYTES) {
+        Ok(())
+    } else {
+        crate::ssr::respond(Err(crate::AppError::NotFound))
+    }
+}

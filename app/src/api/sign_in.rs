@@ -84,9 +84,7 @@ pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppErro
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
     let result = state
         .auth
         .finish_first_totp(&attempt, identity::TokenId(token_id), &code, &client())
@@ -123,9 +121,7 @@ pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<()
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
     let token = identity::TokenId(token_id);
     let client = client();
     // The kind only picks the check; each check refuses a token of another kind.

@@ -123,8 +123,7 @@ pub async fn add_totp_start(label: String, device: String) -> Result<(), AppErro
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
     let started = state.enrolment.start_totp(&caller, &label, &device).await;
-    respond(started)?;
-    Ok(())
+    respond(started).map(drop)
 }
 
 /// Finishes setting up the authenticator app with its first code; returns its label.
@@ -136,14 +135,12 @@ pub async fn add_totp_finish(token_id: i64, code: String) -> Result<String, AppE
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
-    let finished = state
-        .enrolment
-        .finish_totp(&caller, identity::TokenId(token_id), &code, &client())
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
+    let (enrolment, token) = (&state.enrolment, identity::TokenId(token_id));
+    let finished = enrolment
+        .finish_totp(&caller, token, &code, &client())
         .await;
-    Ok(respond(finished)?.label)
+    label(finished)
 }
 
 /// Removes one of the caller's tokens; returns its label. It stops working at once.
@@ -155,11 +152,8 @@ pub async fn remove_token(token_id: i64) -> Result<String, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    let removed = state
-        .tokens
-        .remove(&caller, identity::TokenId(token_id), &client())
-        .await;
-    Ok(respond(removed)?.label)
+    let token = identity::TokenId(token_id);
+    label(state.tokens.remove(&caller, token, &client()).await)
 }
 
 /// Unblocks one of the caller's blocked tokens; returns its label. It works again at once.
@@ -171,11 +165,8 @@ pub async fn unblock_token(token_id: i64) -> Result<String, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    let unblocked = state
-        .tokens
-        .unblock(&caller, identity::TokenId(token_id), &client())
-        .await;
-    Ok(respond(unblocked)?.label)
+    let token = identity::TokenId(token_id);
+    label(state.tokens.unblock(&caller, token, &client()).await)
 }
 
 /// Renames one of the caller's tokens (its label and the device it is on).
@@ -186,12 +177,9 @@ pub async fn rename_token(token_id: i64, label: String, device: String) -> Resul
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    let renamed = state
-        .tokens
-        .rename(&caller, identity::TokenId(token_id), &label, &device)
-        .await;
-    respond(renamed)?;
-    Ok(())
+    let token = identity::TokenId(token_id);
+    let renamed = state.tokens.rename(&caller, token, &label, &device).await;
+    respond(renamed).map(drop)
 }
 
 /// "I lost this device": removes every token on it, ends the caller's other sessions, and
@@ -203,9 +191,7 @@ pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    if !identity::within(&device, identity::TYPED_DEVICE_MAX_BYTES) {
-        return respond(Err(AppError::NotFound));
-    }
+    super::typed_device(&device)?;
     let done = state.tokens.lost_device(&caller, &device, &client()).await;
     let done = respond(done)?;
     Ok(LostDeviceDone {
@@ -213,6 +199,12 @@ pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
         removed: done.removed.len() as u32,
         sessions_ended: done.sessions_ended,
     })
+}
+
+/// The label of the token an operation on it returned; its error as the answer otherwise.
+#[cfg(feature = "ssr")]
+fn label<E: Into<AppError>>(result: Result<identity::Token, E>) -> Result<String, AppError> {
+    Ok(crate::ssr::respond(result)?.label)
 }
 
 #[cfg(feature = "ssr")]
@@ -305,8 +297,7 @@ pub async fn add_oob_start(
             &client(),
         )
         .await;
-    respond(started)?;
-    Ok(())
+    respond(started).map(drop)
 }
 
 /// Sends a new code for the caller's SMS or email token being added.
@@ -318,12 +309,9 @@ pub async fn add_oob_resend(token_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    let sent = state
-        .enrolment
-        .resend_oob(&caller, identity::TokenId(token_id), &client())
-        .await;
-    respond(sent)?;
-    Ok(())
+    let token = identity::TokenId(token_id);
+    let sent = state.enrolment.resend_oob(&caller, token, &client()).await;
+    respond(sent).map(drop)
 }
 
 /// Finishes adding an SMS or email token with the code sent to it; returns its label.
@@ -335,14 +323,10 @@ pub async fn add_oob_finish(token_id: i64, code: String) -> Result<String, AppEr
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_session(&state).await)?;
-    if !identity::within(&code, identity::TYPED_CODE_MAX_BYTES) {
-        return respond(Err(AppError::InvalidCode));
-    }
-    let finished = state
-        .enrolment
-        .finish_oob(&caller, identity::TokenId(token_id), &code, &client())
-        .await;
-    Ok(respond(finished)?.label)
+    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
+    let (enrolment, token) = (&state.enrolment, identity::TokenId(token_id));
+    let finished = enrolment.finish_oob(&caller, token, &code, &client()).await;
+    label(finished)
 }
 
 #[cfg(feature = "ssr")]

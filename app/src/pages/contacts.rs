@@ -6,7 +6,7 @@ use crate::{
         my_contacts, AddContact, ConfirmContact, ContactView, ContactsView, Reauthenticate,
         RemoveContact, ResendContactCode, SetRecoveryAddress,
     },
-    pages::ConfirmPassword,
+    pages::{CodeField, ConfirmPassword},
     text,
 };
 
@@ -149,11 +149,7 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
         let confirm = (!contact.confirmed).then(move || view! {
             <ActionForm action=actions.confirm>
                 <input type="hidden" name="contact_id" value=contact.id.to_string() />
-                <div class="field">
-                    <label for=code_id.clone()>{code_label}</label>
-                    <input id=code_id.clone() name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                        pattern="[0-9 ]*" maxlength="7" required />
-                </div>
+                <CodeField id=code_id label=code_label />
                 <button type="submit" class="primary">{confirm_button}</button>
             </ActionForm>
             <ActionForm action=actions.resend>

@@ -17,7 +17,7 @@ use crate::{
         EmergencyCancel, EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart,
         FinishRecovery, VerifyEmergency, WizardInfo,
     },
-    pages::{go_to, CopyButton, CredentialsFields},
+    pages::{go_to, CodeField, CopyButton, CredentialsFields, FormError},
     text, AppError,
 };
 
@@ -125,11 +125,7 @@ pub fn EmergencyStartPage() -> impl IntoView {
             <p class="lead">{text::EMERGENCY_INTRO}</p>
             <ActionForm action=start>
                 <CredentialsFields prefix="emergency" error_id="emergency-error" has_error=Signal::derive(move || error().is_some()) />
-                <Show when=move || error().is_some()>
-                    <p class="error" role="alert" id="emergency-error">
-                        {move || error().map(|e| e.to_string())}
-                    </p>
-                </Show>
+                <FormError error=Signal::derive(error) id="emergency-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { text::EMERGENCY_STARTING } else { text::EMERGENCY_START_BUTTON }}
                 </button>
@@ -193,31 +189,14 @@ fn ProveForm(
             view! { <p role="status">{text::PROVE_NOT_SENT}</p> }.into_any()
         }}
         <ActionForm action=prove>
-            <div class="field">
-                <label for="proof-code">{text::PROVE_CODE_LABEL}</label>
-                <input
-                    id="proof-code"
-                    name="code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    pattern="[0-9 ]*"
-                    maxlength="7"
-                    required
-                    aria-describedby=move || error().map(|_| "proof-error")
-                />
-            </div>
-            <Show when=move || error().is_some()>
-                <p class="error" role="alert" id="proof-error">{move || error().map(|e| e.to_string())}</p>
-            </Show>
+            <CodeField id="proof-code" label=text::PROVE_CODE_LABEL error_id="proof-error" has_error=Signal::derive(move || error().is_some()) />
+            <FormError error=Signal::derive(error) id="proof-error" />
             <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
                 {move || if busy.get() { text::PROVE_CHECKING } else { text::PROVE_BUTTON }}
             </button>
         </ActionForm>
         <ActionForm action=send>
-            <Show when=move || send_error().is_some()>
-                <p class="error" role="alert">{move || send_error().map(|e| e.to_string())}</p>
-            </Show>
+            <FormError error=Signal::derive(send_error) />
             <button type="submit" class="secondary" disabled=move || sending.get()>
                 {move || if sending.get() { text::SENDING } else if sent { text::PROVE_SEND_AGAIN } else { text::PROVE_SEND }}
             </button>
@@ -300,9 +279,7 @@ fn ReasonForm() -> impl IntoView {
                     aria-describedby=move || error().map(|_| "reason-error")
                 ></textarea>
             </div>
-            <Show when=move || error().is_some()>
-                <p class="error" role="alert" id="reason-error">{move || error().map(|e| e.to_string())}</p>
-            </Show>
+            <FormError error=Signal::derive(error) id="reason-error" />
             <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
                 {move || if busy.get() { text::REASON_WORKING } else { text::REASON_BUTTON }}
             </button>
@@ -496,9 +473,7 @@ pub fn UseEmergencyCode() -> impl IntoView {
                         aria-describedby=move || error().map(|_| "emergency-code-error")
                     />
                 </div>
-                <Show when=move || error().is_some()>
-                    <p class="error" role="alert" id="emergency-code-error">{move || error().map(|e| e.to_string())}</p>
-                </Show>
+                <FormError error=Signal::derive(error) id="emergency-code-error" />
                 <button type="submit" class="secondary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
                     {move || if busy.get() { text::SIGNING_IN } else { text::USE_EMERGENCY_BUTTON }}
                 </button>
@@ -563,9 +538,7 @@ fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
                             <input type="checkbox" id="finish-end-others" name="end_others" value="on" checked=true />
                             {text::FINISH_END_OTHERS}
                         </label>
-                        <Show when=move || error().is_some()>
-                            <p class="error" role="alert">{move || error().map(|e| e.to_string())}</p>
-                        </Show>
+                        <FormError error=Signal::derive(error) />
                         <button type="submit" class="primary" disabled=move || busy.get()>
                             {move || if busy.get() { text::FINISH_WORKING } else { text::FINISH_BUTTON }}
                         </button>

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::freeze::{freeze_devices, DeviceToBlock, FreezeDevice, FreezeStart},
-    pages::CredentialsFields,
+    pages::{CredentialsFields, DeviceButton, FormError},
     text,
 };
 
@@ -24,11 +24,7 @@ pub fn FreezeStartPage() -> impl IntoView {
             <p class="lead">{text::FREEZE_INTRO}</p>
             <ActionForm action=start>
                 <CredentialsFields prefix="freeze" error_id="freeze-error" has_error=Signal::derive(move || error().is_some()) />
-                <Show when=move || error().is_some()>
-                    <p class="error" role="alert" id="freeze-error">
-                        {move || error().map(|e| e.to_string())}
-                    </p>
-                </Show>
+                <FormError error=Signal::derive(error) id="freeze-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {text::FREEZE_CONTINUE}
                 </button>
@@ -49,9 +45,7 @@ pub fn FreezeDevicePage() -> impl IntoView {
         <Title text=text::FREEZE_TITLE />
         <section class="card" aria-labelledby="freeze-heading">
             <h1 id="freeze-heading">{text::FREEZE_CHOOSE_HEADING}</h1>
-            <Show when=move || error().is_some()>
-                <p class="error" role="alert">{move || error().map(|e| e.to_string())}</p>
-            </Show>
+            <FormError error=Signal::derive(error) />
             <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
                 {move || Suspend::new(async move {
                     match choice.await {
@@ -88,15 +82,11 @@ pub fn FreezeDevicePage() -> impl IntoView {
 #[component]
 fn DeviceChoice(device: DeviceToBlock, freeze: ServerAction<FreezeDevice>) -> impl IntoView {
     let busy = freeze.pending();
-    let name = device.name.clone();
     view! {
         <li>
             <p>{text::freeze_device_line(&device.name, device.tokens)}</p>
             <ActionForm action=freeze>
-                <input type="hidden" name="device" value=name.clone() />
-                <button type="submit" class="danger" disabled=move || busy.get()>
-                    {format!("{} {name}", text::FREEZE_BUTTON)}
-                </button>
+                <DeviceButton device=device.name label=text::FREEZE_BUTTON busy />
             </ActionForm>
         </li>
     }

@@ -6,6 +6,7 @@ mod contacts;
 mod copy;
 mod emergency;
 mod enrol;
+mod fields;
 mod freeze;
 mod help;
 mod help_emergency;
@@ -30,13 +31,14 @@ pub use emergency::{
     EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
 };
 pub use enrol::EnrolInstructions;
+pub use fields::{CodeField, CredentialsFields, DeviceButton, FormError, TokenNameFields};
 pub use freeze::{FreezeDevicePage, FreezeDonePage, FreezeStartPage};
 pub use help::{HelpSignIn, HelpTokens};
 pub use help_emergency::{
     help_pictures, HelpEmergencyAccess, HelpEmergencySignIn, HelpIndex, HelpLostPhone, HelpPicture,
 };
 pub use not_found::NotFound;
-pub use reauth::{ConfirmPassword, CredentialsFields};
+pub use reauth::ConfirmPassword;
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;

@@ -1,7 +1,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{api::SignIn, text};
+use crate::{
+    api::SignIn,
+    pages::{CredentialsFields, FormError},
+    text,
+};
 
 /// Step 1 of signing in: username and password.
 ///
@@ -13,11 +17,6 @@ pub fn SignInPage() -> impl IntoView {
     let pending = sign_in.pending();
     let error = move || sign_in.value().get().and_then(|result| result.err());
 
-    // Controls that need the browser appear only once the page is hydrated, so nothing on the
-    // page is a button that does nothing when JavaScript is off.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let show_password = RwSignal::new(false);
     let query = leptos_router::hooks::use_query_map();
     let recovered = move || query.with(|q| q.get("recovered").is_some());
 
@@ -30,46 +29,8 @@ pub fn SignInPage() -> impl IntoView {
             })}
             <p class="lead">{text::SIGN_IN_INTRO}</p>
             <ActionForm action=sign_in>
-                <div class="field">
-                    <label for="username">{text::USERNAME}</label>
-                    <input
-                        id="username"
-                        name="username"
-                        type="text"
-                        autocomplete="username"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        required
-                        maxlength="256"
-                        aria-describedby=move || error().map(|_| "sign-in-error")
-                    />
-                </div>
-                <div class="field">
-                    <label for="password">{text::PASSWORD}</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type=move || if show_password.get() { "text" } else { "password" }
-                        autocomplete="current-password"
-                        required
-                        aria-describedby=move || error().map(|_| "sign-in-error")
-                    />
-                    <Show when=move || hydrated.get()>
-                        <label class="checkbox">
-                            <input
-                                type="checkbox"
-                                prop:checked=move || show_password.get()
-                                on:change=move |ev| show_password.set(event_target_checked(&ev))
-                            />
-                            {text::SHOW_PASSWORD}
-                        </label>
-                    </Show>
-                </div>
-                <Show when=move || error().is_some()>
-                    <p class="error" role="alert" id="sign-in-error">
-                        {move || error().map(|e| e.to_string())}
-                    </p>
-                </Show>
+                <CredentialsFields error_id="sign-in-error" has_error=Signal::derive(move || error().is_some()) show_password=true />
+                <FormError error=Signal::derive(error) id="sign-in-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { text::SIGNING_IN } else { text::SIGN_IN_BUTTON }}
                 </button>

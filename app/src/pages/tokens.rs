@@ -8,7 +8,10 @@ use crate::{
         DeviceGroup, EnrolmentView, LostDevice, OobEnrolmentView, Reauthenticate, RemoveToken,
         RenameToken, TokenView, TokensView, UnblockToken,
     },
-    pages::{kind_name, ConfirmPassword, EnrolInstructions, RecoveryBanner},
+    pages::{
+        kind_name, CodeField, ConfirmPassword, DeviceButton, EnrolInstructions, FormError,
+        RecoveryBanner, TokenNameFields,
+    },
     text,
 };
 
@@ -221,10 +224,7 @@ fn Group(
                 <summary>{format!("{} ({device})", text::LOST_DEVICE)}</summary>
                 <p>{text::lost_device_explained(&device, count)}</p>
                 <ActionForm action=lost>
-                    <input type="hidden" name="device" value=device.clone() />
-                    <button type="submit" class="danger" disabled=move || busy.get()>
-                        {format!("{} {device}", text::LOST_DEVICE_CONFIRM)}
-                    </button>
+                    <DeviceButton device label=text::LOST_DEVICE_CONFIRM busy />
                 </ActionForm>
             </details>
         }
@@ -321,14 +321,8 @@ fn AddTotp(
             <EnrolInstructions enrolment=enrolment.clone() />
             <ActionForm action=finish>
                 <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
-                <div class="field">
-                    <label for="add-code">{text::ENROL_CODE}</label>
-                    <input id="add-code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                        pattern="[0-9 ]*" maxlength="7" required />
-                </div>
-                <Show when=move || finish_error().is_some()>
-                    <p class="error" role="alert">{move || finish_error().map(|e| e.to_string())}</p>
-                </Show>
+                <CodeField id="add-code" label=text::ENROL_CODE />
+                <FormError error=Signal::derive(finish_error) />
                 <button type="submit" class="primary" disabled=move || busy.get()>{text::ADD_TOTP_FINISH}</button>
             </ActionForm>
         }
@@ -338,18 +332,8 @@ fn AddTotp(
                 <p class="hint" role="status">{text::ADD_TOTP_ELSEWHERE}</p>
             </Show>
             <ActionForm action=start>
-                <div class="field">
-                    <label for="add-label">{text::ENROL_LABEL}</label>
-                    <input id="add-label" name="label" type="text" value=text::KIND_TOTP required maxlength="64" />
-                </div>
-                <div class="field">
-                    <label for="add-device">{text::ENROL_DEVICE}</label>
-                    <input id="add-device" name="device" type="text" value=device maxlength="64" aria-describedby="add-device-hint" />
-                    <p id="add-device-hint" class="hint">{text::ENROL_DEVICE_SUGGESTED}</p>
-                </div>
-                <Show when=move || start_error().is_some()>
-                    <p class="error" role="alert">{move || start_error().map(|e| e.to_string())}</p>
-                </Show>
+                <TokenNameFields prefix="add" default_label=text::KIND_TOTP device device_hint=true />
+                <FormError error=Signal::derive(start_error) />
                 <button type="submit" class="primary">{text::ADD_TOTP_START}</button>
             </ActionForm>
         }
@@ -409,11 +393,7 @@ fn AddOob(
             <p class="hint">{text::OOB_CODE_SENT_HINT}</p>
             <ActionForm action=actions.finish>
                 <input type="hidden" name="token_id" value=pending.token_id.to_string() />
-                <div class="field">
-                    <label for=id("code")>{text::CODE_RECEIVED}</label>
-                    <input id=id("code") name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-                        pattern="[0-9 ]*" maxlength="7" required />
-                </div>
+                <CodeField id=id("code") label=text::CODE_RECEIVED />
                 <button type="submit" class="primary" disabled=move || busy.get()>{text::CONFIRM}</button>
             </ActionForm>
             <ActionForm action=actions.resend>
@@ -437,14 +417,7 @@ fn AddOob(
                             aria-describedby=sms.then(|| id("target-hint")) />
                         {sms.then(|| view! { <p id=id("target-hint") class="hint">{text::PHONE_NUMBER_HINT}</p> })}
                     </div>
-                    <div class="field">
-                        <label for=id("label")>{text::ENROL_LABEL}</label>
-                        <input id=id("label") name="label" type="text" value=default_label required maxlength="64" />
-                    </div>
-                    <div class="field">
-                        <label for=id("device")>{text::ENROL_DEVICE}</label>
-                        <input id=id("device") name="device" type="text" value=device maxlength="64" />
-                    </div>
+                    <TokenNameFields prefix=format!("add-{kind}") default_label device />
                     <button type="submit" class="primary">{text::SEND_CODE}</button>
                 </ActionForm>
             }

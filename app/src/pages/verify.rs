@@ -7,7 +7,9 @@ use crate::{
         pending_sign_in, EnrolmentView, FinishEnrolment, SecondStep, SendCode, StartEnrolment,
         TokenView, VerifyCode,
     },
-    pages::{kind_name, EnrolInstructions, UseEmergencyCode},
+    pages::{
+        kind_name, CodeField, EnrolInstructions, FormError, TokenNameFields, UseEmergencyCode,
+    },
     text, AppError,
 };
 
@@ -61,9 +63,7 @@ fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
     view! {
         <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
         <p>{text::VERIFY_INTRO}</p>
-        <Show when=move || send_error().is_some()>
-            <p class="error" role="alert">{move || send_error().map(|e| e.to_string())}</p>
-        </Show>
+        <FormError error=Signal::derive(send_error) />
         {step
             .tokens
             .into_iter()
@@ -94,7 +94,6 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
     let error = move || verify.value().get().and_then(|result| result.err());
     let sending = send.pending();
     let code_form = {
-        let described_by = error_id.clone();
         let code_label = if is_totp {
             text::VERIFY_CODE.to_string()
         } else {
@@ -108,25 +107,8 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
             <ActionForm action=verify>
                 <input type="hidden" name="token_id" value=token.id.to_string() />
                 <input type="hidden" name="kind" value=token.kind.as_str() />
-                <div class="field">
-                    <label for=code_id.clone()>{code_label}</label>
-                    <input
-                        id=code_id
-                        name="code"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        pattern="[0-9 ]*"
-                        maxlength="7"
-                        required
-                        aria-describedby=move || error().map(|_| described_by.clone())
-                    />
-                </div>
-                <Show when=move || error().is_some()>
-                    <p class="error" role="alert" id=error_id.clone()>
-                        {move || error().map(|e| e.to_string())}
-                    </p>
-                </Show>
+                <CodeField id=code_id label=code_label error_id=error_id.clone() has_error=Signal::derive(move || error().is_some()) />
+                <FormError error=Signal::derive(error) id=error_id.clone() />
                 <Show when=move || matches!(error(), Some(AppError::SignInExpired))>
                     <p><a href="/login">{text::START_AGAIN}</a></p>
                 </Show>
@@ -176,17 +158,8 @@ fn FirstToken(step: SecondStep, start: ServerAction<StartEnrolment>) -> impl Int
             Some(enrolment) => view! { <EnrolSteps enrolment /> }.into_any(),
             None => view! {
                 <ActionForm action=start>
-                    <div class="field">
-                        <label for="enrol-label">{text::ENROL_LABEL}</label>
-                        <input id="enrol-label" name="label" type="text" value=text::KIND_TOTP required maxlength="64" />
-                    </div>
-                    <div class="field">
-                        <label for="enrol-device">{text::ENROL_DEVICE}</label>
-                        <input id="enrol-device" name="device" type="text" placeholder=text::ENROL_DEVICE_EXAMPLE maxlength="64" />
-                    </div>
-                    <Show when=move || start_error().is_some()>
-                        <p class="error" role="alert">{move || start_error().map(|e| e.to_string())}</p>
-                    </Show>
+                    <TokenNameFields prefix="enrol" default_label=text::KIND_TOTP />
+                    <FormError error=Signal::derive(start_error) />
                     <button type="submit" class="primary" disabled=move || starting.get()>{text::ENROL_START}</button>
                 </ActionForm>
             }
@@ -208,23 +181,8 @@ fn EnrolSteps(enrolment: EnrolmentView) -> impl IntoView {
             <li>
                 <ActionForm action=finish>
                     <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
-                    <div class="field">
-                        <label for="enrol-code">{text::ENROL_CODE}</label>
-                        <input
-                            id="enrol-code"
-                            name="code"
-                            type="text"
-                            inputmode="numeric"
-                            autocomplete="one-time-code"
-                            pattern="[0-9 ]*"
-                            maxlength="7"
-                            required
-                            aria-describedby=move || error().map(|_| "enrol-error")
-                        />
-                    </div>
-                    <Show when=move || error().is_some()>
-                        <p class="error" role="alert" id="enrol-error">{move || error().map(|e| e.to_string())}</p>
-                    </Show>
+                    <CodeField id="enrol-code" label=text::ENROL_CODE error_id="enrol-error" has_error=Signal::derive(move || error().is_some()) />
+                    <FormError error=Signal::derive(error) id="enrol-error" />
                     <button type="submit" class="primary" disabled=move || busy.get()>
                         {move || if busy.get() { text::SIGNING_IN } else { text::ENROL_FINISH }}
                     </button>

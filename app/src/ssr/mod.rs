@@ -8,8 +8,8 @@ use axum::{
     http::{header, request::Parts, HeaderValue},
 };
 use identity::{
-    AuthError, Clock, DomainError, EmergencyError, EmergencyPolicy, EmergencySession, EnrolError,
-    FullSession, Identity, PasswordHasher, SeedCipher, SessionToken, SignedIn, Store, TokenError,
+    Clock, DomainError, EmergencyPolicy, EmergencySession, FullSession, Identity, PasswordHasher,
+    SeedCipher, SessionToken, SignedIn, Store,
 };
 use leptos::prelude::*;
 

@@ -1,7 +1,7 @@
 //! An account that never had a token enrols its first authenticator app while signing in
 //! (rule 8, OTP-12), bound to the sign-in attempt that started it (issue 13).
 
-use super::{AuthError, Authenticator, Client};
+use super::{Authenticator, Client, DomainError};
 use crate::{
     Account, AuditAction, AuditOutcome, EnrolBinding, Factor, NewAuditEvent, SessionToken, TokenId,
 };
@@ -16,17 +16,14 @@ impl Authenticator {
         attempt: &SessionToken,
         label: &str,
         device: &str,
-    ) -> Result<TokenId, AuthError> {
+    ) -> Result<TokenId, DomainError> {
         let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         // An account that had tokens and lost them all never gets in on the password alone.
         if self.store.has_had_tokens(account.id).await? {
-            return Err(AuthError::UnusableToken);
+            return Err(DomainError::UnusableToken);
         }
         let by = EnrolBinding::Attempt(attempt_row.id);
-        Ok(
-            crate::enrol::begin_totp(&self.store, &self.cipher, &account, by, label, device)
-                .await?,
-        )
+        crate::enrol::begin_totp(&self.store, &self.cipher, &account, by, label, device).await
     }
 
     /// Finishes the first enrolment with the app's first code (OTP-12: active only after a valid
@@ -39,14 +36,14 @@ impl Authenticator {
         token: TokenId,
         code: &str,
         client: &Client,
-    ) -> Result<(Account, SessionToken), AuthError> {
+    ) -> Result<(Account, SessionToken), DomainError> {
         self.guess(
             attempt,
             Factor::Totp,
             client,
             async |attempt_row, account| {
                 if self.store.has_had_tokens(account.id).await? {
-                    return Err(AuthError::UnusableToken);
+                    return Err(DomainError::UnusableToken);
                 }
                 let now = self.clock.now().unix_secs();
                 let (pending, activated) = crate::enrol::complete_totp(
@@ -61,7 +58,7 @@ impl Authenticator {
                     &self.public_url,
                 )
                 .await?
-                .ok_or(AuthError::UnusableToken)?;
+                .ok_or(DomainError::UnusableToken)?;
                 if !activated {
                     return Ok(None);
                 }

@@ -51,47 +51,8 @@ pub const ENROLMENT_TTL: std::time::Duration = std::time::Duration::from_secs(10
 /// After this many consecutive wrong second factors, the owner is told (AU-6).
 pub const SECOND_FACTOR_NOTICE_AFTER: i64 = 3;
 
-/// Why a sign-in step failed, as far as the person signing in may know.
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    /// Unknown user, wrong password, or an account that may not sign in: one answer for all.
-    #[error("wrong username or password")]
-    InvalidCredentials,
-    /// The one-time code is wrong, expired or already used: one answer for all.
-    #[error("the code is not valid")]
-    InvalidCode,
-    /// The chosen token cannot be used here (not the attempt's, not active, wrong kind).
-    #[error("this token cannot be used to sign in")]
-    UnusableToken,
-    /// The session's sign-in (or password re-entry) is too old for this change (RB-1).
-    #[error("confirm your password to continue")]
-    NotRecent,
-    /// The emergency access code is right but in its waiting period: it works from
-    /// `valid_from` (issue 13 item 5).
-    #[error("the code cannot be used yet")]
-    NotYetValid { valid_from: crate::Timestamp },
-    /// The sign-in attempt is unknown or has expired: start again with the password.
-    #[error("the sign-in has expired")]
-    AttemptExpired,
-    /// The session is unknown, expired or ended.
-    #[error("not signed in")]
-    NotSignedIn,
-    /// A restricted emergency session asked for what only a full session may do (EC-11).
-    #[error("this needs a full sign-in")]
-    Restricted,
-    /// Too many tries: wait this many seconds (RL-3: increasing delays, not a lock).
-    #[error("too many attempts; try again in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
-    /// This factor has failed too often (RL-1) and is refused until recovery or an operator
-    /// clears it; other factors and Emergency Access still work.
-    #[error("this factor is blocked after too many failures")]
-    Blocked,
-    /// Anything else (storage, busy hashing pool).
-    #[error(transparent)]
-    Domain(#[from] DomainError),
-}
-
-impl AuthError {
+impl DomainError {
+    /// The sign-in refusal a throttle state means, if any.
     pub(crate) fn from_throttle(state: ThrottleState) -> Option<Self> {
         match state {
             ThrottleState::Open => None,
@@ -103,8 +64,9 @@ impl AuthError {
     }
 }
 
-impl From<Recheck> for AuthError {
-    fn from(recheck: Recheck) -> Self {
+impl DomainError {
+    /// A refused password re-check as a sign-in step tells it (the password change).
+    pub(crate) fn from_sign_in_recheck(recheck: Recheck) -> Self {
         match recheck {
             Recheck::Refused(state) => Self::from_throttle(state).unwrap_or(Self::Blocked),
             Recheck::Wrong => Self::InvalidCredentials,
@@ -218,7 +180,7 @@ impl Authenticator {
     pub(crate) async fn attempt_account(
         &self,
         attempt: &SessionToken,
-    ) -> Result<Account, AuthError> {
+    ) -> Result<Account, DomainError> {
         Ok(self.attempt_and_account(attempt).await?.1)
     }
 
@@ -227,18 +189,18 @@ impl Authenticator {
     async fn attempt_and_account(
         &self,
         attempt: &SessionToken,
-    ) -> Result<(crate::LoginAttempt, Account), AuthError> {
+    ) -> Result<(crate::LoginAttempt, Account), DomainError> {
         let pending = self
             .store
             .login_attempt(attempt)
             .await?
-            .ok_or(AuthError::AttemptExpired)?;
+            .ok_or(DomainError::AttemptExpired)?;
         let account = self
             .store
             .account_by_id(pending.account_id)
             .await?
             .filter(|a| a.state == AccountState::Active)
-            .ok_or(AuthError::AttemptExpired)?;
+            .ok_or(DomainError::AttemptExpired)?;
         Ok((pending, account))
     }
 
@@ -247,7 +209,7 @@ impl Authenticator {
         account: Option<AccountId>,
         client: &Client,
         what: &str,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), DomainError> {
         let mut event = NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
             .with_client(client)
             .details(serde_json::json!({ "limit": what }));
@@ -259,7 +221,11 @@ impl Authenticator {
     }
 
     /// Queues `notice` to every confirmed contact of the account (RB-2: the channels it had).
-    pub(crate) async fn notify(&self, account: &Account, notice: &Notice) -> Result<(), AuthError> {
+    pub(crate) async fn notify(
+        &self,
+        account: &Account,
+        notice: &Notice,
+    ) -> Result<(), DomainError> {
         for message in notice_messages(&self.store, account.id, notice).await? {
             self.store.enqueue(message).await?;
         }

@@ -1,6 +1,6 @@
 //! Changing the password of the signed-in account (PW-9), optionally ending its other sessions.
 
-use super::{notice_messages, AuthError, Authenticator, Client};
+use super::{notice_messages, Authenticator, Client};
 use crate::{notify, AuditAction, AuditOutcome, DomainError, FullSession, NewAuditEvent, Password};
 
 impl Authenticator {
@@ -17,19 +17,19 @@ impl Authenticator {
         new: String,
         end_other_sessions: bool,
         client: &Client,
-    ) -> Result<u64, AuthError> {
+    ) -> Result<u64, DomainError> {
         let (session, account) = (caller.session(), caller.account());
         let event =
             |outcome| NewAuditEvent::own(AuditAction::PasswordChanged, outcome, account.id, client);
-        self.recheck_password::<AuthError>(account, current.clone(), client, event)
-            .await?;
+        self.recheck_password(account, current.clone(), client, event)
+            .await?
+            .map_err(DomainError::from_sign_in_recheck)?;
         let chosen = Password::choose(new.clone(), &account.username)?;
         if new == current {
             return Err(DomainError::invalid(
                 "new password",
                 "must be different from the current one",
-            )
-            .into());
+            ));
         }
         let hash = self.hasher.hash(&chosen).await?;
         let notice = notify::password_changed_notice(&account.display_name, &self.public_url);
@@ -39,7 +39,7 @@ impl Authenticator {
             .set_password_hash(account.id, &hash, &notices)
             .await?
         {
-            return Err(AuthError::NotSignedIn);
+            return Err(DomainError::NotSignedIn);
         }
         let ended = if end_other_sessions {
             self.store

@@ -1,6 +1,6 @@
 //! Step 1: the username and password, and the sign-in attempt a correct one opens (SE-8).
 
-use super::{AuthError, Authenticator, Client, PasswordOk};
+use super::{Authenticator, Client, PasswordOk};
 use crate::guard::{Entry, PasswordGuard, Recheck};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, DomainError, Factor, NewAuditEvent, Password,
@@ -14,7 +14,7 @@ impl Authenticator {
         username: &str,
         password: String,
         client: &Client,
-    ) -> Result<PasswordOk, AuthError> {
+    ) -> Result<PasswordOk, DomainError> {
         let account = self.verify_password(username, password, client).await?;
         let attempt = self
             .store
@@ -31,7 +31,7 @@ impl Authenticator {
         username: &str,
         password: String,
         client: &Client,
-    ) -> Result<Account, AuthError> {
+    ) -> Result<Account, DomainError> {
         let username = Username::parse(username).ok();
         // Counted per address and per username from that address, whether an account has the
         // name or not: the delays reveal nothing, and slow only the address that guesses.
@@ -41,7 +41,7 @@ impl Authenticator {
                 crate::telemetry::sign_in_step(Factor::Password, "rate_limited");
                 self.audit_rate_limited(None, client, limit.as_str())
                     .await?;
-                return Err(AuthError::from_throttle(state).unwrap_or(AuthError::Blocked));
+                return Err(DomainError::from_throttle(state).unwrap_or(DomainError::Blocked));
             }
         };
         let account = match &username {
@@ -79,7 +79,7 @@ impl Authenticator {
                     )
                     .await?;
                 crate::telemetry::sign_in_step(Factor::Password, "failure");
-                return Err(AuthError::InvalidCredentials);
+                return Err(DomainError::InvalidCredentials);
             }
         };
         guard.passed(&self.store).await?;
@@ -102,16 +102,15 @@ impl Authenticator {
     /// change), behind sign-in's limits ([`PasswordGuard`]: per address, per username from it).
     /// Audited with `event`: `denied` with the limit that refused it before any hashing,
     /// `failure` when wrong; a right one is for the caller to audit with what it did next.
-    pub(crate) async fn recheck_password<E>(
+    /// The outer error is a failure of the check itself; the inner one its refusal, for the
+    /// caller to answer in its own terms.
+    pub(crate) async fn recheck_password(
         &self,
         account: &Account,
         password: String,
         client: &Client,
         event: impl Fn(AuditOutcome) -> NewAuditEvent,
-    ) -> Result<(), E>
-    where
-        E: From<DomainError> + From<Recheck>,
-    {
+    ) -> crate::Result<Result<(), Recheck>> {
         let guard = match PasswordGuard::enter(&self.store, Some(&account.username), client).await?
         {
             Entry::Open(guard) => guard,
@@ -122,7 +121,7 @@ impl Authenticator {
                             .details(serde_json::json!({ "limit": limit.as_str() })),
                     )
                     .await?;
-                return Err(Recheck::Refused(state).into());
+                return Ok(Err(Recheck::Refused(state)));
             }
         };
         // PW-2: an over-long password is refused before any hashing; it cannot be right.
@@ -139,9 +138,9 @@ impl Authenticator {
                 .failed(&self.store, Some(account), client, &self.public_url)
                 .await?;
             self.store.audit(event(AuditOutcome::Failure)).await?;
-            return Err(Recheck::Wrong.into());
+            return Ok(Err(Recheck::Wrong));
         }
         guard.passed(&self.store).await?;
-        Ok(())
+        Ok(Ok(()))
     }
 }

@@ -1,7 +1,7 @@
 //! Step 2: what the attempt may use, a code from an authenticator app or one sent by SMS or
 //! email, and the throttling, auditing and notices around each guess (RL-1, RL-3, AU-6, OTP-7).
 
-use super::{AuthError, Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
+use super::{Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
 use crate::{
     notify, Account, AccountId, AuditAction, AuditOutcome, DomainError, EnrolBinding, Factor,
     NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
@@ -10,7 +10,7 @@ use crate::{
 
 impl Authenticator {
     /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
-    pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, AuthError> {
+    pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, DomainError> {
         let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         let tokens = self.store.active_tokens(account.id).await?;
         let code_sent_for = self.store.live_oob_token(attempt).await?;
@@ -38,7 +38,7 @@ impl Authenticator {
         token: TokenId,
         code: &str,
         client: &Client,
-    ) -> Result<(Account, SessionToken), AuthError> {
+    ) -> Result<(Account, SessionToken), DomainError> {
         self.guess(attempt, Factor::Totp, client, async |_, account| {
             // Scoped by the attempt's account: another account's token id is simply not found.
             let token = self
@@ -46,12 +46,12 @@ impl Authenticator {
                 .token(account.id, token)
                 .await?
                 .filter(|t| t.kind == TokenKind::Totp && t.state == TokenState::Active)
-                .ok_or(AuthError::UnusableToken)?;
+                .ok_or(DomainError::UnusableToken)?;
             let sealed = self
                 .store
                 .token_secret(token.id)
                 .await?
-                .ok_or(AuthError::UnusableToken)?;
+                .ok_or(DomainError::UnusableToken)?;
             let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
             let now = self.clock.now().unix_secs();
             let accepted = match secret.verify(code, now, token.last_totp_step) {
@@ -98,7 +98,7 @@ impl Authenticator {
         attempt: &SessionToken,
         token: TokenId,
         client: &Client,
-    ) -> Result<Token, AuthError> {
+    ) -> Result<Token, DomainError> {
         let account = self.attempt_account(attempt).await?;
         let token = self
             .store
@@ -107,7 +107,7 @@ impl Authenticator {
             .filter(|t| {
                 matches!(t.kind, TokenKind::Sms | TokenKind::Email) && t.state == TokenState::Active
             })
-            .ok_or(AuthError::UnusableToken)?;
+            .ok_or(DomainError::UnusableToken)?;
         let mut keys = vec![ThrottleKey::account_sends(account.id)];
         if let Some(ip) = &client.ip {
             keys.push(ThrottleKey::ip(ip, Scope::CodeSend));
@@ -123,8 +123,8 @@ impl Authenticator {
             .issue_oob_code(attempt, token.id, hash, message)
             .await
             .map_err(|e| match e {
-                DomainError::NotFound(_) => AuthError::AttemptExpired,
-                other => other.into(),
+                DomainError::NotFound(_) => DomainError::AttemptExpired,
+                other => other,
             })?;
         let sent = NewAuditEvent::own(
             AuditAction::CodeSent,
@@ -144,7 +144,7 @@ impl Authenticator {
         token: TokenId,
         code: &str,
         client: &Client,
-    ) -> Result<(Account, SessionToken), AuthError> {
+    ) -> Result<(Account, SessionToken), DomainError> {
         self.guess(attempt, Factor::OutOfBand, client, async |_, _| {
             let Some(code) = OobCode::normalise(code) else {
                 return Ok(None);
@@ -166,8 +166,8 @@ impl Authenticator {
         attempt: &SessionToken,
         factor: Factor,
         client: &Client,
-        check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<TokenId>, AuthError>,
-    ) -> Result<(Account, SessionToken), AuthError> {
+        check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<TokenId>, DomainError>,
+    ) -> Result<(Account, SessionToken), DomainError> {
         let (attempt_row, account) = self.attempt_and_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, factor);
         self.gate(&key, &account, client).await?;
@@ -187,7 +187,7 @@ impl Authenticator {
         key: &ThrottleKey,
         account: &Account,
         client: &Client,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), DomainError> {
         self.counted(key, account.id, client, key.as_str()).await
     }
 
@@ -199,8 +199,8 @@ impl Authenticator {
         account: AccountId,
         client: &Client,
         what: &str,
-    ) -> Result<(), AuthError> {
-        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+    ) -> Result<(), DomainError> {
+        if let Some(error) = DomainError::from_throttle(self.store.throttle_hit(key).await?) {
             self.audit_rate_limited(Some(account), client, what).await?;
             return Err(error);
         }
@@ -212,7 +212,7 @@ impl Authenticator {
         key: &ThrottleKey,
         account: &Account,
         client: &Client,
-    ) -> Result<AuthError, AuthError> {
+    ) -> Result<DomainError, DomainError> {
         if let Some(factor) = key.factor() {
             crate::telemetry::sign_in_step(factor, "failure");
         }
@@ -238,7 +238,7 @@ impl Authenticator {
             )
             .await?;
         }
-        Ok(AuthError::InvalidCode)
+        Ok(DomainError::InvalidCode)
     }
 
     /// The second step passed with `token`: a full session (see `open_session`), audited.
@@ -249,7 +249,7 @@ impl Authenticator {
         account: &Account,
         token: TokenId,
         client: &Client,
-    ) -> Result<(Account, SessionToken), AuthError> {
+    ) -> Result<(Account, SessionToken), DomainError> {
         let audit = NewAuditEvent::own(
             AuditAction::SignInSecondFactor,
             AuditOutcome::Success,

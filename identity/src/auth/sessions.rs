@@ -1,7 +1,7 @@
 //! Sessions: opening one when a sign-in passes, the capabilities behind a session cookie
 //! (checked on every request), signing out, and seeing and ending one's other sessions (SE-7).
 
-use super::{AuthError, Authenticator, Client};
+use super::{Authenticator, Client, DomainError};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, FullSession, NewAuditEvent, NewSession,
     Session, SessionScope, SessionToken, SignedIn, ThrottleKey,
@@ -11,42 +11,42 @@ impl Authenticator {
     /// The signed-in caller behind a session cookie: the only way to a [`SignedIn`] capability.
     /// Checked on every request: the session is live, the account active, and a restricted
     /// session's emergency code still live.
-    pub async fn authorize(&self, token: &SessionToken) -> Result<SignedIn, AuthError> {
+    pub async fn authorize(&self, token: &SessionToken) -> Result<SignedIn, DomainError> {
         // One query for the session, its account and its emergency code (a hot path: every
         // signed-in request passes here).
         let signed_in = self
             .store
             .signed_in(token)
             .await?
-            .ok_or(AuthError::NotSignedIn)?;
+            .ok_or(DomainError::NotSignedIn)?;
         // A locked or disabled account loses its sessions at once (checked on every request).
         if signed_in.account.state != AccountState::Active {
-            return Err(AuthError::NotSignedIn);
+            return Err(DomainError::NotSignedIn);
         }
         // EC-11: a restricted session lives only while the code that opened it is unexpired and
         // not revoked (its shorter idle timeout is the store's). Fails closed: no linked code,
         // no session.
         if signed_in.emergency_code_live == Some(false) {
             self.store.end_session(token).await?;
-            return Err(AuthError::NotSignedIn);
+            return Err(DomainError::NotSignedIn);
         }
         Ok(SignedIn::new(signed_in.session, signed_in.account))
     }
 
     /// `caller` as a full session; a restricted emergency session is refused with
-    /// [`AuthError::Restricted`] and an `access.denied` audit event naming `what` (EC-11).
+    /// [`DomainError::Restricted`] and an `access.denied` audit event naming `what` (EC-11).
     pub async fn require_full(
         &self,
         caller: SignedIn,
         what: &str,
         client: &Client,
-    ) -> Result<FullSession, AuthError> {
+    ) -> Result<FullSession, DomainError> {
         match caller.full() {
             Ok(full) => Ok(full),
             Err(restricted) => {
                 self.audit_access_denied(restricted.session(), what, client)
                     .await?;
-                Err(AuthError::Restricted)
+                Err(DomainError::Restricted)
             }
         }
     }
@@ -58,7 +58,7 @@ impl Authenticator {
         session: &Session,
         what: &str,
         client: &Client,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), DomainError> {
         let what: String = what.chars().filter(|c| !c.is_control()).take(200).collect();
         self.store
             .audit(
@@ -78,7 +78,7 @@ impl Authenticator {
     }
 
     /// Ends a session on the server (SE-5): the cookie is worthless afterwards.
-    pub async fn sign_out(&self, token: &SessionToken, client: &Client) -> Result<(), AuthError> {
+    pub async fn sign_out(&self, token: &SessionToken, client: &Client) -> Result<(), DomainError> {
         if let Some(session) = self.store.session(token).await? {
             self.store
                 .audit(NewAuditEvent::own(
@@ -94,7 +94,7 @@ impl Authenticator {
     }
 
     /// The account's live sessions, the caller's own first (SE-7).
-    pub async fn sessions(&self, caller: &FullSession) -> Result<Vec<Session>, AuthError> {
+    pub async fn sessions(&self, caller: &FullSession) -> Result<Vec<Session>, DomainError> {
         let current = caller.session();
         let mut sessions = self.store.sessions(current.account_id).await?;
         sessions.sort_by_key(|s| {
@@ -113,7 +113,7 @@ impl Authenticator {
         caller: &FullSession,
         other: crate::SessionId,
         client: &Client,
-    ) -> Result<bool, AuthError> {
+    ) -> Result<bool, DomainError> {
         let current = self.recent_session(caller)?;
         if other == current.id {
             return Ok(false);
@@ -133,7 +133,7 @@ impl Authenticator {
         &self,
         caller: &FullSession,
         client: &Client,
-    ) -> Result<u64, AuthError> {
+    ) -> Result<u64, DomainError> {
         let current = self.recent_session(caller)?;
         let ended = self
             .store
@@ -146,11 +146,11 @@ impl Authenticator {
     }
 
     /// The caller's session, if it signed in (or re-entered its password) recently enough to
-    /// end other sessions (RB-1); [`AuthError::NotRecent`] if not.
-    fn recent_session<'a>(&self, caller: &'a FullSession) -> Result<&'a Session, AuthError> {
+    /// end other sessions (RB-1); [`DomainError::NotRecent`] if not.
+    fn recent_session<'a>(&self, caller: &'a FullSession) -> Result<&'a Session, DomainError> {
         let current = caller.session();
         if !current.authenticated_recently(self.clock.now()) {
-            return Err(AuthError::NotRecent);
+            return Err(DomainError::NotRecent);
         }
         Ok(current)
     }
@@ -160,7 +160,7 @@ impl Authenticator {
         current: &Session,
         client: &Client,
         count: u64,
-    ) -> Result<(), AuthError> {
+    ) -> Result<(), DomainError> {
         self.store
             .audit(
                 NewAuditEvent::own(
@@ -189,7 +189,7 @@ impl Authenticator {
         audit: NewAuditEvent,
         notices: &[crate::NewOutboxMessage],
         client: &Client,
-    ) -> Result<SessionToken, AuthError> {
+    ) -> Result<SessionToken, DomainError> {
         let new = NewSession {
             account_id: account.id,
             scope,

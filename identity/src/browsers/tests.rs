@@ -9,11 +9,10 @@ use crate::testing::{ManualClock, TestStore};
 use crate::time::Clock;
 use crate::Identity;
 use crate::{
-    Account, AccountState, AuditAction, AuditOutcome, AuditQuery, AuthError, Authenticator,
-    CancelOutcome, Client, Console, ConsoleError, Email, EmergencyAccess, EmergencyPolicy,
-    NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, Role, SeedCipher,
-    SessionScope, SessionToken, Store, Timestamp, TokenId, TokenKind, TokenState, TotpSecret,
-    Username,
+    Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Authenticator, CancelOutcome,
+    Client, Console, DomainError, Email, EmergencyAccess, EmergencyPolicy, NewAccount, NewContact,
+    NewSession, NewToken, Password, PasswordHasher, Role, SeedCipher, SessionScope, SessionToken,
+    Store, Timestamp, TokenId, TokenKind, TokenState, TotpSecret, Username,
 };
 
 on_both_backends!(
@@ -206,7 +205,7 @@ impl Fixture {
     }
 
     /// Signs in with the password and then `code` instead of the authenticator.
-    async fn sign_in_with(&self, name: &str, code: &str) -> Result<SessionToken, AuthError> {
+    async fn sign_in_with(&self, name: &str, code: &str) -> Result<SessionToken, DomainError> {
         let attempt = self
             .auth
             .check_password(name, PASSWORD.into(), &client(None))
@@ -281,7 +280,7 @@ async fn trust_a_code_from_an_unknown_browser_waits_the_configured_time(db: Test
         && m.body.contains("/emergency/cancel?t=")));
     // Refused, saying from when it works, until then; audited as denied.
     match f.sign_in_with("alice", &code).await {
-        Err(AuthError::NotYetValid { valid_from }) => assert_eq!(valid_from, info.valid_from),
+        Err(DomainError::NotYetValid { valid_from }) => assert_eq!(valid_from, info.valid_from),
         other => panic!("{other:?}"),
     }
     let used = f.events(AuditAction::EmergencyCodeUsed).await;
@@ -290,13 +289,13 @@ async fn trust_a_code_from_an_unknown_browser_waits_the_configured_time(db: Test
     // A wrong code still reads as wrong (the waiting code is not revealed by another one).
     assert!(matches!(
         f.sign_in_with("alice", "AAAA-AAAA-AAAA-AAAA").await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     f.clock
         .set(Timestamp::from_millis(info.valid_from.as_millis() - 1));
     assert!(matches!(
         f.sign_in_with("alice", &code).await,
-        Err(AuthError::NotYetValid { .. })
+        Err(DomainError::NotYetValid { .. })
     ));
     f.clock.set(info.valid_from);
     let session = f.sign_in_with("alice", &code).await.unwrap();
@@ -306,7 +305,7 @@ async fn trust_a_code_from_an_unknown_browser_waits_the_configured_time(db: Test
     let code = f.issue("bob", None).await;
     assert!(matches!(
         f.sign_in_with("bob", &code).await,
-        Err(AuthError::NotYetValid { .. })
+        Err(DomainError::NotYetValid { .. })
     ));
     // Out of bounds: refused at start.
     let bad = EmergencyPolicy {
@@ -365,7 +364,7 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
         f.console
             .approve_code(&olga, f.alice.id, "", &client(None))
             .await,
-        Err(ConsoleError::Invalid(_))
+        Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
     f.clock.advance(Duration::from_secs(60));
     let before = f.store.outbox_messages(1000).await.unwrap().len();
@@ -394,7 +393,7 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
         f.console
             .approve_code(&olga, f.alice.id, "again", &client(None))
             .await,
-        Err(ConsoleError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert_eq!(f.events(AuditAction::EmergencyCodeApproved).await.len(), 1);
     // Not one's own code.
@@ -403,7 +402,7 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
         f.console
             .approve_code(&olga, f.olga.id, "mine", &client(None))
             .await,
-        Err(ConsoleError::Invalid(_))
+        Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
 }
 
@@ -520,13 +519,13 @@ async fn trust_only_a_full_session_remembers_and_lists_its_own_browsers(db: Test
     let restricted = f.sign_in_with("alice", &code).await.unwrap();
     assert!(matches!(
         f.auth.remember_browser(&restricted, &client(None)).await,
-        Err(AuthError::NotSignedIn)
+        Err(DomainError::NotSignedIn)
     ));
     assert!(matches!(
         f.auth
             .remember_browser(&SessionToken::generate(), &client(None))
             .await,
-        Err(AuthError::NotSignedIn)
+        Err(DomainError::NotSignedIn)
     ));
     let (session_token, browser) = f.full_sign_in(&f.alice, None).await;
     // Signing in fully again in the same browser keeps its token (one row, audited once).
@@ -608,7 +607,7 @@ async fn trust_only_a_full_session_remembers_and_lists_its_own_browsers(db: Test
         f.auth
             .require_full(restricted, "browsers", &client(None))
             .await,
-        Err(AuthError::Restricted)
+        Err(DomainError::Restricted)
     ));
     assert_eq!(f.events(AuditAction::AccessDenied).await.len(), denied + 1);
     // Nothing was forgotten.

@@ -23,10 +23,10 @@ pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 
 use crate::store::{UndoFrom, UndoRefused, Undone};
 use crate::{
-    auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, AuthError,
-    Authenticator, Client, CodeHasher, ContactKind, DomainError, Email, EmergencySession, Factor,
-    NewAuditEvent, NewOutboxMessage, OobCode, Scope, SeedCipher, SessionScope, SessionToken,
-    SignedIn, Store, ThrottleKey, Timestamp,
+    auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, Authenticator,
+    Client, CodeHasher, ContactKind, DomainError, Email, EmergencySession, Factor, NewAuditEvent,
+    NewOutboxMessage, OobCode, Scope, SeedCipher, SessionScope, SessionToken, SignedIn, Store,
+    ThrottleKey, Timestamp,
 };
 
 /// How long the wizard lives after step 1.
@@ -274,65 +274,15 @@ impl Default for EmergencyPolicy {
     }
 }
 
-/// Why an Emergency Access step was refused. Each has one safe message.
-#[derive(Debug, thiserror::Error)]
-pub enum EmergencyError {
-    /// Step 1: the username or password is wrong (whichever it is).
-    #[error("the username or password is not right")]
-    InvalidCredentials,
-    /// A code (step 2, or a sign-in code) is wrong or expired.
-    #[error("the code is not valid")]
-    InvalidCode,
-    /// Too many tries: wait.
-    #[error("too many attempts; try again in {retry_after_secs} seconds")]
-    RateLimited { retry_after_secs: u64 },
-    /// Too many failures: refused until an operator helps.
-    #[error("blocked")]
-    Blocked,
-    /// The wizard is unknown or older than [`WIZARD_TTL`]: start again.
-    #[error("the Emergency Access session expired")]
-    Expired,
-    /// The request is for another step than the one the wizard is at.
-    #[error("this step is not open")]
-    WrongStep(WizardStep),
-    /// The account has no confirmed recovery address: an operator must help.
-    #[error("no recovery address")]
-    NoRecoveryAddress,
-    /// Bad input (safe message).
-    #[error("{0}")]
-    Invalid(String),
-    /// Finishing needs a new active token first.
-    #[error("add a new sign-in method first")]
-    NoNewToken,
-    /// Not a restricted session.
-    #[error("not an emergency session")]
-    NotEmergency,
-    #[error(transparent)]
-    Domain(DomainError),
-}
-
-impl From<DomainError> for EmergencyError {
-    fn from(error: DomainError) -> Self {
-        match error {
-            DomainError::InvalidInput { .. } => Self::Invalid(error.to_string()),
-            other => Self::Domain(other),
-        }
-    }
-}
-
-impl From<AuthError> for EmergencyError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::InvalidCredentials => Self::InvalidCredentials,
-            AuthError::InvalidCode | AuthError::UnusableToken => Self::InvalidCode,
-            AuthError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
-            AuthError::Blocked => Self::Blocked,
-            AuthError::AttemptExpired | AuthError::NotSignedIn | AuthError::NotRecent => {
-                Self::Expired
-            }
-            AuthError::Restricted => Self::NotEmergency,
-            AuthError::NotYetValid { .. } => Self::InvalidCode,
-            AuthError::Domain(e) => e.into(),
+impl DomainError {
+    /// A sign-in step's refusal as the wizard tells it: every unusable code is "not valid", a
+    /// lost attempt or session is an expired wizard.
+    pub(crate) fn in_wizard(self) -> Self {
+        match self {
+            Self::UnusableToken | Self::NotYetValid { .. } => Self::InvalidCode,
+            Self::AttemptExpired | Self::NotSignedIn | Self::NotRecent => Self::WizardExpired,
+            Self::Restricted => Self::NotEmergency,
+            other => other,
         }
     }
 }
@@ -444,12 +394,13 @@ impl EmergencyAccess {
         key: &ThrottleKey,
         account: Option<AccountId>,
         client: &Client,
-    ) -> Result<(), EmergencyError> {
-        if let Some(error) = AuthError::from_throttle(self.store.throttle_hit(key).await?) {
+    ) -> Result<(), DomainError> {
+        if let Some(error) = DomainError::from_throttle(self.store.throttle_hit(key).await?) {
             self.auth
                 .audit_rate_limited(account, client, key.as_str())
-                .await?;
-            return Err(error.into());
+                .await
+                .map_err(DomainError::in_wizard)?;
+            return Err(DomainError::in_wizard(error));
         }
         Ok(())
     }
@@ -471,18 +422,18 @@ impl EmergencyAccess {
     async fn live_wizard(
         &self,
         token: &SessionToken,
-    ) -> Result<(crate::emergency::WizardRow, Account), EmergencyError> {
+    ) -> Result<(crate::emergency::WizardRow, Account), DomainError> {
         let row = self
             .store
             .wizard(token)
             .await?
-            .ok_or(EmergencyError::Expired)?;
+            .ok_or(DomainError::WizardExpired)?;
         let account = self
             .store
             .account_by_id(row.account_id)
             .await?
             .filter(|a| a.state == crate::AccountState::Active)
-            .ok_or(EmergencyError::Expired)?;
+            .ok_or(DomainError::WizardExpired)?;
         Ok((row, account))
     }
 
@@ -494,7 +445,7 @@ impl EmergencyAccess {
         username: &str,
         password: String,
         client: &Client,
-    ) -> Result<SessionToken, EmergencyError> {
+    ) -> Result<SessionToken, DomainError> {
         if let Some(ip) = &client.ip {
             self.hit(&ThrottleKey::ip(ip, Scope::Wizard), None, client)
                 .await?;
@@ -502,7 +453,8 @@ impl EmergencyAccess {
         let account = self
             .auth
             .verify_password(username, password, client)
-            .await?;
+            .await
+            .map_err(DomainError::in_wizard)?;
         self.hit(
             &ThrottleKey::account_wizard(account.id),
             Some(account.id),
@@ -522,15 +474,15 @@ impl EmergencyAccess {
         )
         .await?;
         match self.send_proof(&token, client).await {
-            Ok(()) | Err(EmergencyError::NoRecoveryAddress) => Ok(token),
+            Ok(()) | Err(DomainError::NoRecoveryAddress) => Ok(token),
             // The wizard is open; the page offers to send again.
-            Err(EmergencyError::RateLimited { .. }) => Ok(token),
+            Err(DomainError::RateLimited { .. }) => Ok(token),
             Err(other) => Err(other),
         }
     }
 
     /// What the wizard's pages show.
-    pub async fn wizard(&self, token: &SessionToken) -> Result<WizardView, EmergencyError> {
+    pub async fn wizard(&self, token: &SessionToken) -> Result<WizardView, DomainError> {
         let (row, account) = self.live_wizard(token).await?;
         let now = self.now();
         let proof_channels = self
@@ -560,14 +512,14 @@ impl EmergencyAccess {
         &self,
         token: &SessionToken,
         client: &Client,
-    ) -> Result<(), EmergencyError> {
+    ) -> Result<(), DomainError> {
         let (row, account) = self.live_wizard(token).await?;
         if row.step != WizardStep::Prove {
-            return Err(EmergencyError::WrongStep(row.step));
+            return Err(DomainError::WrongStep(row.step));
         }
         let addresses = self.proof_addresses(account.id).await?;
         if addresses.is_empty() {
-            return Err(EmergencyError::NoRecoveryAddress);
+            return Err(DomainError::NoRecoveryAddress);
         }
         self.hit(
             &ThrottleKey::account_sends(account.id),
@@ -597,7 +549,7 @@ impl EmergencyAccess {
             .set_wizard_proof(token, hash, expires, &messages)
             .await?
         {
-            return Err(EmergencyError::Expired);
+            return Err(DomainError::WizardExpired);
         }
         let sent = NewAuditEvent::own(
             AuditAction::CodeSent,
@@ -621,13 +573,16 @@ impl EmergencyAccess {
         token: &SessionToken,
         code: &str,
         client: &Client,
-    ) -> Result<(), EmergencyError> {
+    ) -> Result<(), DomainError> {
         let (row, account) = self.live_wizard(token).await?;
         if row.step != WizardStep::Prove {
-            return Err(EmergencyError::WrongStep(row.step));
+            return Err(DomainError::WrongStep(row.step));
         }
         let key = ThrottleKey::account_factor(account.id, Factor::RecoveryProof);
-        self.auth.gate(&key, &account, client).await?;
+        self.auth
+            .gate(&key, &account, client)
+            .await
+            .map_err(DomainError::in_wizard)?;
         let passed = match OobCode::normalise(code) {
             Some(code) => {
                 let hash = self.proofs.hash(code.as_str(), &token.hash());
@@ -649,7 +604,7 @@ impl EmergencyAccess {
         )
         .await?;
         if !passed {
-            return Err(EmergencyError::InvalidCode);
+            return Err(DomainError::InvalidCode);
         }
         self.store.throttle_clear(&key).await?;
         Ok(())
@@ -667,15 +622,15 @@ impl EmergencyAccess {
         reason: &str,
         text: &str,
         client: &Client,
-    ) -> Result<(), EmergencyError> {
+    ) -> Result<(), DomainError> {
         let (row, account) = self.live_wizard(token).await?;
         if row.step != WizardStep::Reason {
-            return Err(EmergencyError::WrongStep(row.step));
+            return Err(DomainError::WrongStep(row.step));
         }
         let reason = EmergencyReason::parse(reason).map_err(DomainError::from)?;
         let text = crate::text::single_line("reason", text, REASON_TEXT_MAX_CHARS, true)?;
         if reason == EmergencyReason::Other && text.is_empty() {
-            return Err(EmergencyError::Invalid(
+            return Err(DomainError::Invalid(
                 "invalid reason: say in a few words what happened".into(),
             ));
         }
@@ -725,7 +680,7 @@ impl EmergencyAccess {
             .store
             .finish_wizard(token, reason.as_str(), &new, &sealed, &notices)
             .await?
-            .ok_or(EmergencyError::Expired)?;
+            .ok_or(DomainError::WizardExpired)?;
         self.audit(
             AuditAction::EmergencyCodeIssued,
             AuditOutcome::Success,
@@ -749,7 +704,7 @@ impl EmergencyAccess {
     pub async fn take_code(
         &self,
         token: &SessionToken,
-    ) -> Result<Option<EmergencyCode>, EmergencyError> {
+    ) -> Result<Option<EmergencyCode>, DomainError> {
         let Some(sealed) = self.store.take_wizard_code(token).await? else {
             return Ok(None);
         };
@@ -769,7 +724,7 @@ impl EmergencyAccess {
         &self,
         link_token: &str,
         client: &Client,
-    ) -> Result<CancelOutcome, EmergencyError> {
+    ) -> Result<CancelOutcome, DomainError> {
         let Some(token) = SessionToken::parse(link_token) else {
             return Ok(CancelOutcome::Unknown);
         };
@@ -800,7 +755,7 @@ impl EmergencyAccess {
         attempt: &SessionToken,
         code: &str,
         client: &Client,
-    ) -> Result<(Account, SessionToken), AuthError> {
+    ) -> Result<(Account, SessionToken), DomainError> {
         let account = self.auth.attempt_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
@@ -825,7 +780,7 @@ impl EmergencyAccess {
                     }),
                 )
                 .await?;
-                return Err(AuthError::NotYetValid {
+                return Err(DomainError::NotYetValid {
                     valid_from: waiting.valid_from,
                 });
             }
@@ -877,10 +832,7 @@ impl EmergencyAccess {
     }
 
     /// The banner and checklist of a restricted session; `None` for any other session.
-    pub async fn status(
-        &self,
-        caller: &SignedIn,
-    ) -> Result<Option<RecoveryStatus>, EmergencyError> {
+    pub async fn status(&self, caller: &SignedIn) -> Result<Option<RecoveryStatus>, DomainError> {
         if !caller.is_restricted() {
             return Ok(None);
         }
@@ -911,14 +863,14 @@ impl EmergencyAccess {
         caller: &EmergencySession,
         end_other_sessions: bool,
         client: &Client,
-    ) -> Result<(), EmergencyError> {
+    ) -> Result<(), DomainError> {
         let account = caller.account();
         let status = self
             .status(caller)
             .await?
-            .ok_or(EmergencyError::NotEmergency)?;
+            .ok_or(DomainError::NotEmergency)?;
         if !status.may_finish() {
-            return Err(EmergencyError::NoNewToken);
+            return Err(DomainError::NoNewToken);
         }
         let notice =
             notify::emergency_code_revoked_notice(&account.display_name, true, self.public_url());

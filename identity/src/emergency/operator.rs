@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::{
-    cancel_url, format_utc, CodeIssuer, EmergencyCode, EmergencyCodeInfo, EmergencyError,
-    EmergencyPolicy, NewEmergencyCode,
+    cancel_url, format_utc, CodeIssuer, EmergencyCode, EmergencyCodeInfo, EmergencyPolicy,
+    NewEmergencyCode,
 };
 use crate::{
     auth::notice_messages, notify, Account, AccountState, AuditAction, AuditOutcome, Client,
@@ -49,14 +49,14 @@ impl super::EmergencyAccess {
         user: &Account,
         request: &OperatorIssue<'_>,
         client: &Client,
-    ) -> Result<(EmergencyCode, EmergencyCodeInfo), EmergencyError> {
+    ) -> Result<(EmergencyCode, EmergencyCodeInfo), DomainError> {
         let checked = self.check_operator_issue(operator, user, request);
         let (verification, reason) = match checked {
             Ok(ok) => ok,
             Err(error) => {
                 let refused = match &error {
-                    EmergencyError::Invalid(_) => "invalid",
-                    EmergencyError::NotEmergency => "not_allowed",
+                    DomainError::Invalid(_) | DomainError::InvalidInput { .. } => "invalid",
+                    DomainError::NotEmergency => "not_allowed",
                     _ => "error",
                 };
                 self.store
@@ -137,9 +137,7 @@ impl super::EmergencyAccess {
                 .await?;
         }
         let info = self.store.emergency_code(id).await?.ok_or_else(|| {
-            EmergencyError::Domain(DomainError::Internal(
-                "an issued emergency code was not found".into(),
-            ))
+            DomainError::Internal("an issued emergency code was not found".into())
         })?;
         Ok((code, info))
     }
@@ -151,23 +149,23 @@ impl super::EmergencyAccess {
         operator: &Account,
         user: &Account,
         request: &OperatorIssue<'_>,
-    ) -> Result<(String, String), EmergencyError> {
+    ) -> Result<(String, String), DomainError> {
         if operator.role == Role::User || operator.state != AccountState::Active {
-            return Err(EmergencyError::NotEmergency);
+            return Err(DomainError::NotEmergency);
         }
         if operator.id == user.id {
-            return Err(EmergencyError::Invalid(
+            return Err(DomainError::Invalid(
                 "you cannot issue an emergency access code for yourself: ask another operator"
                     .into(),
             ));
         }
         if user.role != Role::User && operator.role != Role::Admin {
-            return Err(EmergencyError::Invalid(
+            return Err(DomainError::Invalid(
                 "only an administrator may issue an emergency access code for an operator".into(),
             ));
         }
         if user.state != AccountState::Active {
-            return Err(EmergencyError::Invalid(
+            return Err(DomainError::Invalid(
                 "the account is locked: unlock it first".into(),
             ));
         }

@@ -206,26 +206,26 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         f.emergency
             .choose_reason(&wizard, "lost_phone", "", &client())
             .await,
-        Err(EmergencyError::WrongStep(WizardStep::Prove))
+        Err(DomainError::WrongStep(WizardStep::Prove))
     ));
     let proof = proof_code_for(&f.store, "alice@example.org").await;
     f.emergency.prove(&wizard, &proof, &client()).await.unwrap();
     // The proof code works once.
     assert!(matches!(
         f.emergency.prove(&wizard, &proof, &client()).await,
-        Err(EmergencyError::WrongStep(WizardStep::Reason))
+        Err(DomainError::WrongStep(WizardStep::Reason))
     ));
     assert!(matches!(
         f.emergency
             .choose_reason(&wizard, "other", "  ", &client())
             .await,
-        Err(EmergencyError::Invalid(_))
+        Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
     assert!(matches!(
         f.emergency
             .choose_reason(&wizard, "other", &"x".repeat(201), &client())
             .await,
-        Err(EmergencyError::Invalid(_))
+        Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
     f.emergency
         .choose_reason(&wizard, "other", "Phone fell into the river", &client())
@@ -300,7 +300,7 @@ async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
     for (name, password) in [("alice", "wrong password!"), ("nobody", PASSWORD), ("", "")] {
         assert!(matches!(
             f.emergency.start(name, password.into(), &client()).await,
-            Err(EmergencyError::InvalidCredentials)
+            Err(DomainError::InvalidCredentials)
         ));
     }
     assert!(raw_rows(&f.store, "emergency_wizards").await.is_empty());
@@ -308,11 +308,11 @@ async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
     let stranger = SessionToken::generate();
     assert!(matches!(
         f.emergency.wizard(&stranger).await,
-        Err(EmergencyError::Expired)
+        Err(DomainError::WizardExpired)
     ));
     assert!(matches!(
         f.emergency.prove(&stranger, "123456", &client()).await,
-        Err(EmergencyError::Expired)
+        Err(DomainError::WizardExpired)
     ));
     assert!(f.emergency.take_code(&stranger).await.unwrap().is_none());
     // A locked account cannot use Emergency Access.
@@ -327,7 +327,7 @@ async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
     .unwrap();
     assert!(matches!(
         f.emergency.start("bob", PASSWORD.into(), &client()).await,
-        Err(EmergencyError::InvalidCredentials)
+        Err(DomainError::InvalidCredentials)
     ));
 }
 
@@ -346,11 +346,11 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
     };
     assert!(matches!(
         f.emergency.prove(&wizard, wrong, &client()).await,
-        Err(EmergencyError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     assert!(matches!(
         f.emergency.prove(&wizard, "abc", &client()).await,
-        Err(EmergencyError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     // A resend replaces the code: the old one stops working.
     f.emergency.send_proof(&wizard, &client()).await.unwrap();
@@ -358,14 +358,14 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
     if fresh != proof {
         assert!(matches!(
             f.emergency.prove(&wizard, &proof, &client()).await,
-            Err(EmergencyError::InvalidCode)
+            Err(DomainError::InvalidCode)
         ));
     }
     // Expired after 10 minutes.
     f.clock.advance(PROOF_CODE_TTL + Duration::from_secs(1));
     assert!(matches!(
         f.emergency.prove(&wizard, &fresh, &client()).await,
-        Err(EmergencyError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     assert_eq!(
         f.emergency.wizard(&wizard).await.unwrap().step,
@@ -401,7 +401,7 @@ async fn wizard_without_recovery_address_sends_nothing(db: TestStore) {
     assert!(!view.proof_sent);
     assert!(matches!(
         f.emergency.send_proof(&wizard, &client()).await,
-        Err(EmergencyError::NoRecoveryAddress)
+        Err(DomainError::NoRecoveryAddress)
     ));
     assert_eq!(f.store.outbox_messages(1000).await.unwrap().len(), before);
 }
@@ -417,11 +417,11 @@ async fn wizard_expires_after_15_minutes(db: TestStore) {
     f.clock.advance(WIZARD_TTL);
     assert!(matches!(
         f.emergency.wizard(&wizard).await,
-        Err(EmergencyError::Expired)
+        Err(DomainError::WizardExpired)
     ));
     assert!(matches!(
         f.emergency.prove(&wizard, &proof, &client()).await,
-        Err(EmergencyError::Expired)
+        Err(DomainError::WizardExpired)
     ));
 }
 
@@ -440,7 +440,7 @@ async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
     let attempt = attempt(&f, "alice").await;
     assert!(matches!(
         f.emergency.sign_in(&attempt, &code, &client()).await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     // Each use told the contacts how many are left.
     let messages = f.store.outbox_messages(1000).await.unwrap();
@@ -490,7 +490,7 @@ async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
     let a = attempt(&f, "alice").await;
     assert!(matches!(
         f.emergency.sign_in(&a, &code, &client()).await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     // Out-of-bound policies are refused at start.
     for bad in [
@@ -552,7 +552,7 @@ async fn ec10_a_code_works_only_for_its_own_account(db: TestStore) {
     let a = attempt(&f, "bob").await;
     assert!(matches!(
         f.emergency.sign_in(&a, &alices, &client()).await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
     assert_eq!(info.uses, 0, "a failed try on another account uses nothing");
@@ -634,7 +634,7 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     assert!(!status.may_finish());
     assert!(matches!(
         f.emergency.finish(&session, true, &client()).await,
-        Err(EmergencyError::NoNewToken)
+        Err(DomainError::NoNewToken)
     ));
     // A new active token appears (as enrolment makes one).
     f.clock.advance(Duration::from_secs(60));
@@ -692,7 +692,7 @@ async fn rl7_wizard_starts_are_limited_per_account(db: TestStore) {
         };
         match f.emergency.start("alice", PASSWORD.into(), &c).await {
             Ok(_) => assert!(i < 5, "start {i} allowed"),
-            Err(EmergencyError::RateLimited { .. }) => {
+            Err(DomainError::RateLimited { .. }) => {
                 assert!(i >= 5);
                 refused = true;
             }

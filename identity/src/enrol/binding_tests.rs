@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::*;
 use crate::testing::{ManualClock, TestStore};
 use crate::{
-    AccountState, AuthError, Authenticator, NewAccount, NewContact, NewSession, PasswordHasher,
+    AccountState, Authenticator, DomainError, NewAccount, NewContact, NewSession, PasswordHasher,
     Role, SessionScope, SessionToken, Timestamp, Username,
 };
 use crate::{Clock, EmergencyPolicy, Identity, Password};
@@ -132,7 +132,7 @@ async fn otp9_a_pending_app_is_shown_only_to_the_session_that_started_it(db: Tes
         f.enrol
             .finish_totp(&other, id, &code, &Client::default())
             .await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     // Its own set-up is another token with another seed, and replaces nothing.
     let theirs = f.enrol.start_totp(&other, "App", "Laptop").await.unwrap();
@@ -189,7 +189,7 @@ async fn otp9_a_pending_app_is_hidden_once_the_sign_in_is_old(db: TestStore) {
         f.enrol
             .finish_totp(&mine, id, &secret.code_at(now(&f)), &Client::default())
             .await,
-        Err(EnrolError::NotRecent)
+        Err(DomainError::NotRecent)
     ));
     assert!(f.store.active_tokens(erin.id).await.unwrap().is_empty());
 }
@@ -215,7 +215,7 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
         f.auth
             .finish_first_totp(&b, id, &secret.code_at(now(&f)), &Client::default())
             .await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
     // A session of the account (were there one) does not see it either.
     let (_, s) = session(&f, &dave).await;

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use super::{EnrolError, Enrolment};
+use super::{DomainError, Enrolment};
 use crate::notify::{self, confirmation_code_message, Channel, Notice};
 use crate::store::{ConfirmOutcome, Confirms, NewConfirmable};
 use crate::SignedIn;
@@ -33,9 +33,9 @@ pub struct NewOobToken<'a> {
 const TARGET_MAX_BYTES: usize = 320;
 
 /// Reads a typed number (SMS) or address (e-mail), with a clear message when it is not one.
-pub fn parse_target(kind: ContactKind, typed: &str) -> Result<ContactValue, EnrolError> {
+pub fn parse_target(kind: ContactKind, typed: &str) -> Result<ContactValue, DomainError> {
     if typed.len() > TARGET_MAX_BYTES {
-        return Err(EnrolError::Invalid(match kind {
+        return Err(DomainError::Invalid(match kind {
             ContactKind::Email => "invalid email: is too long".into(),
             ContactKind::Phone => "invalid phone number: is too long".into(),
         }));
@@ -96,22 +96,22 @@ enum Sending {
 }
 
 impl Enrolment {
-    fn require_recent(&self, caller: &SignedIn) -> Result<(), EnrolError> {
+    fn require_recent(&self, caller: &SignedIn) -> Result<(), DomainError> {
         if !self.is_recent(caller.session()) {
-            return Err(EnrolError::NotRecent);
+            return Err(DomainError::NotRecent);
         }
         Ok(())
     }
 
     /// The caller's SMS or e-mail token `id` still waiting for its code, once the session is
     /// recent (RB-1).
-    async fn own_pending_oob(&self, caller: &SignedIn, id: TokenId) -> Result<Token, EnrolError> {
+    async fn own_pending_oob(&self, caller: &SignedIn, id: TokenId) -> Result<Token, DomainError> {
         self.require_recent(caller)?;
         self.store
             .token(caller.account().id, id)
             .await?
             .filter(|t| t.state == TokenState::Pending && t.kind != TokenKind::Totp)
-            .ok_or(EnrolError::NotFound)
+            .ok_or(DomainError::not_found("enrolment"))
     }
 
     /// The caller's contact `id` (only while unconfirmed, with `unconfirmed`), once the session
@@ -121,13 +121,13 @@ impl Enrolment {
         caller: &SignedIn,
         id: ContactId,
         unconfirmed: bool,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         self.require_recent(caller)?;
         self.store
             .contact(caller.account().id, id)
             .await?
             .filter(|c| !(unconfirmed && c.confirmed))
-            .ok_or(EnrolError::NotFound)
+            .ok_or(DomainError::not_found("enrolment"))
     }
 
     /// The account's contact `id`, as stored now.
@@ -135,11 +135,11 @@ impl Enrolment {
         &self,
         account: &Account,
         id: ContactId,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         self.store
             .contact(account.id, id)
             .await?
-            .ok_or(EnrolError::NotFound)
+            .ok_or(DomainError::not_found("enrolment"))
     }
 
     /// What a change the account makes to itself writes in its transaction: `notice`, one
@@ -152,7 +152,7 @@ impl Enrolment {
         notice: &Notice,
         action: AuditAction,
         details: serde_json::Value,
-    ) -> Result<(Vec<NewOutboxMessage>, NewAuditEvent), EnrolError> {
+    ) -> Result<(Vec<NewOutboxMessage>, NewAuditEvent), DomainError> {
         let notices = notice_messages(&self.store, account.id, notice).await?;
         let audit = NewAuditEvent::own(action, AuditOutcome::Success, account.id, client);
         Ok((notices, audit.details(details)))
@@ -160,13 +160,13 @@ impl Enrolment {
 
     /// Counts one code send against the account's and the address's limits (OOB-9); refuses,
     /// audited, when either is spent.
-    async fn count_send(&self, account: &Account, client: &Client) -> Result<(), EnrolError> {
+    async fn count_send(&self, account: &Account, client: &Client) -> Result<(), DomainError> {
         let mut keys = vec![ThrottleKey::account_sends(account.id)];
         if let Some(ip) = &client.ip {
             keys.push(ThrottleKey::ip(ip, Scope::CodeSend));
         }
         for key in &keys {
-            if let Some(error) = EnrolError::from_throttle(self.store.throttle_hit(key).await?) {
+            if let Some(error) = DomainError::from_throttle(self.store.throttle_hit(key).await?) {
                 self.store
                     .audit(
                         NewAuditEvent::new(AuditAction::RateLimited, AuditOutcome::Denied)
@@ -189,7 +189,7 @@ impl Enrolment {
         client: &Client,
         target: &ContactValue,
         sending: Sending,
-    ) -> Result<Confirms, EnrolError> {
+    ) -> Result<Confirms, DomainError> {
         self.count_send(account, client).await?;
         let code = OobCode::generate();
         let coded = |what| {
@@ -207,7 +207,7 @@ impl Enrolment {
                     .reissue_code(account.id, what, hash, message, ENROLMENT_TTL)
                     .await?;
                 if !reissued {
-                    return Err(EnrolError::NotFound);
+                    return Err(DomainError::not_found("enrolment"));
                 }
                 what
             }
@@ -236,7 +236,7 @@ impl Enrolment {
         caller: &SignedIn,
         new: NewOobToken<'_>,
         client: &Client,
-    ) -> Result<Token, EnrolError> {
+    ) -> Result<Token, DomainError> {
         let account = caller.account();
         let NewOobToken {
             kind,
@@ -246,7 +246,7 @@ impl Enrolment {
         } = new;
         self.require_recent(caller)?;
         let Some(contact_kind) = contact_kind(kind) else {
-            return Err(EnrolError::Invalid(
+            return Err(DomainError::Invalid(
                 "invalid token: an authenticator app is set up with a QR code".into(),
             ));
         };
@@ -263,18 +263,17 @@ impl Enrolment {
         };
         let sending = Sending::New(NewConfirmable::Token(new));
         let Confirms::Token(id) = self.send_code(account, client, &target, sending).await? else {
-            return Err(EnrolError::NotFound);
+            return Err(DomainError::not_found("enrolment"));
         };
         self.stored_token(account, id).await
     }
 
     /// The SMS or e-mail token being added (pending, fresh, its code not used up), if any.
-    pub async fn pending_oob(&self, caller: &SignedIn) -> Result<Option<Token>, EnrolError> {
+    pub async fn pending_oob(&self, caller: &SignedIn) -> Result<Option<Token>, DomainError> {
         let account = caller.account();
-        Ok(self
-            .store
+        self.store
             .pending_oob_token(account.id, ENROLMENT_TTL)
-            .await?)
+            .await
     }
 
     /// Sends a new code for the pending SMS or e-mail `token` (the old one stops working; the
@@ -284,7 +283,7 @@ impl Enrolment {
         caller: &SignedIn,
         token: TokenId,
         client: &Client,
-    ) -> Result<Token, EnrolError> {
+    ) -> Result<Token, DomainError> {
         let pending = self.own_pending_oob(caller, token).await?;
         let kind = contact_kind(pending.kind).unwrap_or(ContactKind::Email);
         let target = parse_target(kind, pending.target.as_deref().unwrap_or_default())?;
@@ -302,7 +301,7 @@ impl Enrolment {
         token: TokenId,
         code: &str,
         client: &Client,
-    ) -> Result<Token, EnrolError> {
+    ) -> Result<Token, DomainError> {
         let account = caller.account();
         let pending = self.own_pending_oob(caller, token).await?;
         let notice =
@@ -326,7 +325,7 @@ impl Enrolment {
         code: &str,
         notices: &[NewOutboxMessage],
         success: NewAuditEvent,
-    ) -> Result<(), EnrolError> {
+    ) -> Result<(), DomainError> {
         // A malformed code is checked as a hash no code has, so it counts as a wrong one.
         let hash = match OobCode::normalise(code) {
             Some(code) => self.codes.hash(code.as_str(), &binding(account.id, what)),
@@ -338,9 +337,9 @@ impl Enrolment {
             .await?;
         let refused = match outcome {
             ConfirmOutcome::Confirmed => return Ok(()),
-            ConfirmOutcome::NotFound => return Err(EnrolError::NotFound),
-            ConfirmOutcome::WrongCode => EnrolError::InvalidCode,
-            ConfirmOutcome::UsedUp => EnrolError::UsedUp,
+            ConfirmOutcome::NotFound => return Err(DomainError::not_found("enrolment")),
+            ConfirmOutcome::WrongCode => DomainError::InvalidCode,
+            ConfirmOutcome::UsedUp => DomainError::UsedUp,
         };
         let failure = NewAuditEvent {
             outcome: AuditOutcome::Failure,
@@ -352,9 +351,9 @@ impl Enrolment {
 
     /// The account's contacts (e-mail addresses and phone numbers, confirmed or not), oldest
     /// first.
-    pub async fn contacts(&self, caller: &SignedIn) -> Result<Vec<Contact>, EnrolError> {
+    pub async fn contacts(&self, caller: &SignedIn) -> Result<Vec<Contact>, DomainError> {
         let account = caller.account();
-        Ok(self.store.contacts(account.id).await?)
+        self.store.contacts(account.id).await
     }
 
     /// Adds an e-mail address or phone number, unconfirmed, and sends a code to it (one
@@ -365,7 +364,7 @@ impl Enrolment {
         kind: ContactKind,
         value: &str,
         client: &Client,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         let account = caller.account();
         self.require_recent(caller)?;
         let value = parse_target(kind, value)?;
@@ -376,7 +375,7 @@ impl Enrolment {
             .iter()
             .any(|c| c.kind == kind && c.value == value.as_str())
         {
-            return Err(EnrolError::Invalid(match kind {
+            return Err(DomainError::Invalid(match kind {
                 ContactKind::Email => "you have already added this email address".into(),
                 ContactKind::Phone => "you have already added this phone number".into(),
             }));
@@ -388,7 +387,7 @@ impl Enrolment {
         };
         let sending = Sending::New(NewConfirmable::Contact(account.id, new));
         let Confirms::Contact(id) = self.send_code(account, client, &value, sending).await? else {
-            return Err(EnrolError::NotFound);
+            return Err(DomainError::not_found("enrolment"));
         };
         self.stored_contact(account, id).await
     }
@@ -399,7 +398,7 @@ impl Enrolment {
         caller: &SignedIn,
         contact: ContactId,
         client: &Client,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         let found = self.own_contact(caller, contact, true).await?;
         let again = Sending::Again(Confirms::Contact(found.id));
         let value = parse_target(found.kind, &found.value)?;
@@ -416,7 +415,7 @@ impl Enrolment {
         contact: ContactId,
         code: &str,
         client: &Client,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         let account = caller.account();
         let found = self.own_contact(caller, contact, true).await?;
         let value = parse_target(found.kind, &found.value)?;
@@ -443,7 +442,7 @@ impl Enrolment {
         caller: &SignedIn,
         contact: ContactId,
         client: &Client,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         let account = caller.account();
         let found = self.own_contact(caller, contact, false).await?;
         let notice = notify::contact_removed_notice(
@@ -469,7 +468,7 @@ impl Enrolment {
         self.store
             .remove_contact(account.id, found.id, &notices, &audit)
             .await?
-            .ok_or(EnrolError::NotFound)
+            .ok_or(DomainError::not_found("enrolment"))
     }
 
     /// Makes a confirmed e-mail address of the account its recovery address (the one
@@ -480,10 +479,10 @@ impl Enrolment {
         caller: &SignedIn,
         contact: ContactId,
         client: &Client,
-    ) -> Result<Contact, EnrolError> {
+    ) -> Result<Contact, DomainError> {
         let found = self.own_contact(caller, contact, false).await?;
         if found.kind != ContactKind::Email || !found.confirmed {
-            return Err(EnrolError::Invalid(
+            return Err(DomainError::Invalid(
                 "only a confirmed email address can be the recovery address".into(),
             ));
         }
@@ -505,7 +504,7 @@ impl Enrolment {
             .set_recovery_contact(account.id, found.id, &notices, &audit)
             .await?;
         if !set {
-            return Err(EnrolError::NotFound);
+            return Err(DomainError::not_found("enrolment"));
         }
         self.stored_contact(account, found.id).await
     }

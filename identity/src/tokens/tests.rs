@@ -9,7 +9,7 @@ use serde_json::json;
 use super::*;
 use crate::testing::{self, fake_password_hash, ManualClock, TestStore};
 use crate::{
-    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, AuthError, Email,
+    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, DomainError, Email,
     NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber, Role,
     SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
 };
@@ -329,7 +329,7 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
     let next = secret.code_at(T0 as u64 + 30);
     assert!(matches!(
         auth.verify_totp(&attempt, totp, &next, &client()).await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
     // The session that removed it goes on.
     auth.authorize(&cookie).await.unwrap();
@@ -345,7 +345,7 @@ async fn ac2_a_removes_bs_token_id_refused_b_untouched(db: TestStore) {
         .remove(&f.full.1, f.bob_token, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     // Also in an Emergency session, by his device's name, or by renaming it.
     let emergency = session(&f.store, &f.alice, SessionScope::Emergency).await;
     let err = f
@@ -353,19 +353,19 @@ async fn ac2_a_removes_bs_token_id_refused_b_untouched(db: TestStore) {
         .remove(&emergency.1, f.bob_token, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     let err = f
         .svc
         .lost_device(&emergency.1, "Bob phone", &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     let err = f
         .svc
         .rename(&f.full.1, f.bob_token, "Mine now", "Alice's")
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
 
     // B untouched: tokens, session, no notice to him.
     assert_eq!(f.store.tokens(f.bob.id).await.unwrap(), bob_tokens);
@@ -422,10 +422,7 @@ async fn rb2_au6_the_notice_is_queued_iff_the_removal_happens(db: TestStore) {
     testing::execute_raw(&f.store, "ALTER TABLE outbox_away RENAME TO outbox")
         .await
         .unwrap();
-    assert!(
-        matches!(err, TokenError::Domain(DomainError::Storage(_))),
-        "{err:?}"
-    );
+    assert!(matches!(err, DomainError::Storage(_)), "{err:?}");
     assert_eq!(err.to_string(), "storage error");
     assert_eq!(
         ids(&f.svc.list(&f.full.1).await.unwrap()),
@@ -482,7 +479,7 @@ async fn last_token_full_session_refused_emergency_session_may_remove_it(db: Tes
     let full = session(&f.store, &carol, SessionScope::Full).await;
 
     let err = f.svc.remove(&full.1, only, &client()).await.unwrap_err();
-    assert!(matches!(err, TokenError::LastToken), "{err:?}");
+    assert!(matches!(err, DomainError::LastToken), "{err:?}");
     assert!(
         err.to_string().contains("add another sign-in method first"),
         "{err}"
@@ -583,7 +580,7 @@ async fn lost_device_full_session_refused_when_nothing_would_remain_emergency_al
         .lost_device(&full.1, "Pixel 7", &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::LastToken), "{err:?}");
+    assert!(matches!(err, DomainError::LastToken), "{err:?}");
     // Nothing changed: tokens, sessions, outbox.
     assert_eq!(ids(&f.svc.list(&full.1).await.unwrap()), [app, sms]);
     assert!(f.store.session(&elsewhere.0).await.unwrap().is_some());
@@ -621,7 +618,7 @@ async fn lost_device_unknown_or_malformed_device_changes_nothing(db: TestStore) 
             .lost_device(&f.full.1, device, &client())
             .await
             .unwrap_err();
-        assert!(matches!(err, TokenError::NotFound), "{device}: {err:?}");
+        assert!(matches!(err, DomainError::NotFound(_)), "{device}: {err:?}");
     }
     for (device, message) in [
         ("", "invalid device: must not be empty"),
@@ -637,7 +634,7 @@ async fn lost_device_unknown_or_malformed_device_changes_nothing(db: TestStore) 
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, TokenError::Invalid(m) if m == message),
+            err.is_invalid() && err.to_string() == message,
             "{device:?}: {err:?}"
         );
     }
@@ -683,10 +680,7 @@ async fn ac2_rename_checks_its_text_and_is_scoped_by_account(db: TestStore) {
             .rename(&f.full.1, f.pixel_totp, label, device)
             .await
             .unwrap_err();
-        assert!(
-            matches!(&err, TokenError::Invalid(m) if m == message),
-            "{err:?}"
-        );
+        assert!(err.is_invalid() && err.to_string() == message, "{err:?}");
     }
     assert_eq!(f.svc.list(&f.full.1).await.unwrap()[0], renamed);
 
@@ -696,7 +690,7 @@ async fn ac2_rename_checks_its_text_and_is_scoped_by_account(db: TestStore) {
         .rename(&f.full.1, f.bob_token, "Mine", "")
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     assert_eq!(f.store.tokens(f.bob.id).await.unwrap(), bob_before);
     // Renaming is not a credential change: no notice.
     assert_eq!(outbox_len(&f.store).await, 0);
@@ -727,48 +721,34 @@ async fn ac2_a_session_of_another_account_is_refused(db: TestStore) {
         .remove(&bobs, f.pixel_totp, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     let err = f
         .svc
         .lost_device(&bobs, "Pixel 7", &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, TokenError::NotFound), "{err:?}");
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
     assert_eq!(f.svc.list(&f.full.1).await.unwrap().len(), 3);
     assert!(f.store.session(&f.full.0).await.unwrap().is_some());
     assert_eq!(outbox_len(&f.store).await, 0);
 }
 
 #[test]
-fn token_errors_read_safely_and_domain_errors_map() {
+fn token_errors_read_safely() {
     assert_eq!(
-        TokenError::NotFound.to_string(),
-        "this sign-in method was not found"
+        DomainError::not_found("sign-in method").to_string(),
+        "sign-in method not found"
     );
-    assert!(TokenError::LastToken
+    assert!(DomainError::LastToken
         .to_string()
         .contains("add another sign-in method first"));
-    let invalid: TokenError = DomainError::InvalidInput {
-        field: "label",
-        reason: "must not be empty".into(),
-    }
-    .into();
-    assert!(matches!(&invalid, TokenError::Invalid(m) if m == "invalid label: must not be empty"));
-    assert!(matches!(
-        TokenError::from(DomainError::NotFound("account not found".into())),
-        TokenError::NotFound
-    ));
+    let invalid = DomainError::invalid("label", "must not be empty");
+    assert!(invalid.is_invalid());
+    assert_eq!(invalid.to_string(), "invalid label: must not be empty");
     // CS-7: no database text reaches the person.
-    let storage = TokenError::from(DomainError::Storage(
-        "relation \"tokens\" does not exist".into(),
-    ));
+    let storage = DomainError::Storage("relation \"tokens\" does not exist".into());
     assert_eq!(storage.to_string(), "storage error");
-    assert!(matches!(
-        storage,
-        TokenError::Domain(DomainError::Storage(_))
-    ));
-    let busy = TokenError::from(DomainError::Busy);
-    assert!(matches!(busy, TokenError::Domain(DomainError::Busy)));
+    assert!(storage.detail().contains("relation"));
 }
 
 #[test]

@@ -41,7 +41,7 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
         f.auth
             .finish_first_totp(&ok.attempt, token, "000000", &no_client())
             .await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     let code = secret.code_at(T0 as u64);
     let (account, _) = f
@@ -57,7 +57,7 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     assert!(!pending.may_enrol_first && pending.enrolment.is_none());
     assert!(matches!(
         f.auth.start_first_totp(&again.attempt, "a", "b").await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
 }
 
@@ -92,6 +92,6 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
         f.auth
             .finish_first_totp(&again.attempt, token, &secret.code_at(now), &no_client())
             .await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
 }

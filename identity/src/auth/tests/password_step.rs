@@ -18,7 +18,7 @@ async fn unknown_user_and_wrong_password_read_the_same() {
             .err()
             .unwrap();
         assert!(
-            matches!(err, AuthError::InvalidCredentials),
+            matches!(err, DomainError::InvalidCredentials),
             "{user}: {err:?}"
         );
     }
@@ -35,7 +35,7 @@ async fn se_8_a_correct_password_opens_an_attempt_not_a_session() {
     assert_eq!(ok.account.id, f.alice);
     assert!(matches!(
         f.auth.authorize(&ok.attempt).await,
-        Err(AuthError::NotSignedIn)
+        Err(DomainError::NotSignedIn)
     ));
     let pending = f.auth.pending(&ok.attempt).await.unwrap();
     assert_eq!(pending.account.id, f.alice);

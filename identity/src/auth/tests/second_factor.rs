@@ -24,7 +24,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     assert_ne!(session.as_str(), ok.attempt.as_str());
     assert!(matches!(
         f.auth.pending(&ok.attempt).await,
-        Err(AuthError::AttemptExpired)
+        Err(DomainError::AttemptExpired)
     ));
 
     // The same code in a new attempt: refused, as is the previous step's code.
@@ -38,7 +38,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
             f.auth
                 .verify_totp(&again.attempt, f.alice_token, &code, &Client::default())
                 .await,
-            Err(AuthError::InvalidCode)
+            Err(DomainError::InvalidCode)
         ));
     }
     // The next step's code works (OTP-5 window, later than the last accepted step).
@@ -66,7 +66,7 @@ async fn ac_2_another_accounts_token_is_never_checked() {
         f.auth
             .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), &Client::default())
             .await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
 }
 
@@ -89,7 +89,7 @@ async fn an_expired_attempt_must_start_again() {
                 &Client::default()
             )
             .await,
-        Err(AuthError::AttemptExpired)
+        Err(DomainError::AttemptExpired)
     ));
 }
 
@@ -103,7 +103,7 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
             .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
             .await
             .unwrap_err();
-        assert!(matches!(err, AuthError::InvalidCode), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
     }
     // The sixth guess waits; the right code does too: no guess is checked while delayed.
     let err = f
@@ -114,7 +114,7 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     assert!(
         matches!(
             err,
-            AuthError::RateLimited {
+            DomainError::RateLimited {
                 retry_after_secs: 1
             }
         ),
@@ -145,13 +145,13 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
             .verify_totp(&attempt, f.alice_token, "000000", &no_client())
             .await
         {
-            Err(AuthError::InvalidCode) => wrong += 1,
+            Err(DomainError::InvalidCode) => wrong += 1,
             // RL-3: delays, which the clock waits out...
-            Err(AuthError::RateLimited { retry_after_secs }) => {
+            Err(DomainError::RateLimited { retry_after_secs }) => {
                 f.clock.advance(Duration::from_secs(retry_after_secs))
             }
             // ...longer than a sign-in attempt lives: sign in again.
-            Err(AuthError::AttemptExpired) => {
+            Err(DomainError::AttemptExpired) => {
                 attempt = password_step(&f, "alice").await.attempt;
             }
             other => panic!("after {wrong} wrong codes: {:?}", other.map(|_| ())),
@@ -163,7 +163,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
         f.auth
             .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
             .await,
-        Err(AuthError::Blocked)
+        Err(DomainError::Blocked)
     ));
     f.clock.advance(Duration::from_secs(365 * 86_400));
     attempt = password_step(&f, "alice").await.attempt;
@@ -172,7 +172,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
         f.auth
             .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
             .await,
-        Err(AuthError::Blocked)
+        Err(DomainError::Blocked)
     ));
     // Another factor still works.
     f.auth
@@ -235,13 +235,13 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
         f.auth
             .verify_code(&b.attempt, f.alice_email, &code, &no_client())
             .await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
     assert!(matches!(
         f.auth
             .send_code(&a.attempt, f.alice_token, &no_client())
             .await,
-        Err(AuthError::UnusableToken)
+        Err(DomainError::UnusableToken)
     ));
     f.auth
         .verify_code(&a.attempt, f.alice_email, &code, &no_client())
@@ -252,7 +252,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
         f.auth
             .verify_code(&c.attempt, f.alice_email, &code, &no_client())
             .await,
-        Err(AuthError::InvalidCode)
+        Err(DomainError::InvalidCode)
     ));
 }
 
@@ -270,7 +270,7 @@ async fn oob_9_sends_are_limited_per_account() {
         f.auth
             .send_code(&a.attempt, f.alice_email, &no_client())
             .await,
-        Err(AuthError::RateLimited { .. })
+        Err(DomainError::RateLimited { .. })
     ));
     let sent = f.auth.store().outbox_messages(50).await.unwrap();
     assert_eq!(sent.len(), 5);

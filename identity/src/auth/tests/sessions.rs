@@ -22,7 +22,7 @@ async fn se_5_sign_out_ends_the_session_on_the_server() {
     f.auth.sign_out(&session, &Client::default()).await.unwrap();
     assert!(matches!(
         f.auth.authorize(&session).await,
-        Err(AuthError::NotSignedIn)
+        Err(DomainError::NotSignedIn)
     ));
 }
 

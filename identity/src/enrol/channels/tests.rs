@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::super::{EnrolError, Enrolment, NewOobToken};
+use super::super::{DomainError, Enrolment, NewOobToken};
 use crate::testing::{self, ManualClock, TestStore};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Client, ContactKind, Email,
@@ -185,7 +185,7 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
         .enrol
         .finish_oob(&f.caller, token.id, &other_code(&code), &client())
         .await;
-    assert!(matches!(wrong, Err(EnrolError::InvalidCode)), "{wrong:?}");
+    assert!(matches!(wrong, Err(DomainError::InvalidCode)), "{wrong:?}");
     assert!(f.db.active_tokens(f.erin.id).await.unwrap().is_empty());
 
     let active = f
@@ -203,7 +203,7 @@ async fn oob1_rb2_sms_token_is_active_only_after_its_code_and_tells_the_old_chan
         .enrol
         .finish_oob(&f.caller, token.id, &code, &client())
         .await;
-    assert!(matches!(again, Err(EnrolError::NotFound)), "{again:?}");
+    assert!(matches!(again, Err(DomainError::NotFound(_))), "{again:?}");
     let added =
         f.db.audit_events(AuditQuery {
             subject: Some(f.erin.id),
@@ -279,7 +279,13 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
             )
             .await
             .unwrap_err();
-        assert!(matches!(err, EnrolError::Invalid(_)), "{target}: {err:?}");
+        assert!(
+            matches!(
+                err,
+                DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+            ),
+            "{target}: {err:?}"
+        );
     }
     let err = f
         .enrol
@@ -295,13 +301,25 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+        ),
+        "{err:?}"
+    );
     let err = f
         .enrol
         .add_contact(&f.caller, ContactKind::Phone, "12345", &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+        ),
+        "{err:?}"
+    );
     // Adding the address the account already has is refused with a clear message.
     let err = f
         .enrol
@@ -309,7 +327,7 @@ async fn bad_input_changes_nothing_and_costs_no_send(db: TestStore) {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, EnrolError::Invalid(m) if m.contains("already")),
+        matches!(&err, DomainError::Invalid(m) if m.contains("already")),
         "{err:?}"
     );
     assert!(f.db.tokens(f.erin.id).await.unwrap().is_empty());
@@ -342,7 +360,7 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
     for _ in 0..20 {
         match f.enrol.resend_oob(&f.caller, token.id, &client()).await {
             Ok(_) => {}
-            Err(EnrolError::RateLimited { retry_after_secs }) => {
+            Err(DomainError::RateLimited { retry_after_secs }) => {
                 assert!(retry_after_secs > 0);
                 refused += 1;
             }
@@ -362,7 +380,7 @@ async fn oob9_sends_are_rate_limited(db: TestStore) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::RateLimited { .. }), "{err:?}");
+    assert!(matches!(err, DomainError::RateLimited { .. }), "{err:?}");
     assert_eq!(f.db.contacts(f.erin.id).await.unwrap().len(), 1);
 }
 
@@ -381,7 +399,7 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
             .confirm_contact(&f.caller, contact.id, &wrong, &client())
             .await
             .unwrap_err();
-        assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
     }
     f.enrol
         .resend_contact_code(&f.caller, contact.id, &client())
@@ -396,14 +414,14 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
             .confirm_contact(&f.caller, contact.id, &old, &client())
             .await
             .unwrap_err();
-        assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
     } else {
         let err = f
             .enrol
             .confirm_contact(&f.caller, contact.id, &wrong, &client())
             .await
             .unwrap_err();
-        assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
+        assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
     }
     // Failure 5: the count survived the resend, so the row is now used up.
     let err = f
@@ -411,13 +429,13 @@ async fn oob6_resend_replaces_the_code_and_keeps_the_failure_count(db: TestStore
         .confirm_contact(&f.caller, contact.id, &other_code(&new), &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::InvalidCode), "{err:?}");
+    assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
     let err = f
         .enrol
         .confirm_contact(&f.caller, contact.id, &new, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::UsedUp), "{err:?}");
+    assert!(matches!(err, DomainError::UsedUp), "{err:?}");
     assert!(!f.db.contacts(f.erin.id).await.unwrap()[1].confirmed);
 }
 
@@ -451,20 +469,20 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::NotRecent), "{err:?}");
+    assert!(matches!(err, DomainError::NotRecent), "{err:?}");
     let err = f
         .enrol
         .add_contact(&f.caller, ContactKind::Email, "new@example.org", &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::NotRecent), "{err:?}");
+    assert!(matches!(err, DomainError::NotRecent), "{err:?}");
     // A wrong password changes nothing.
     let err = f
         .enrol
         .reauthenticate(&f.caller, "wrong password!".into(), &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::WrongPassword), "{err:?}");
+    assert!(matches!(err, DomainError::WrongPassword), "{err:?}");
     let session = erin_now(&f).await;
     assert!(session.session().reauthenticated_at.is_none());
     assert!(!f.enrol.is_recent(session.session()));
@@ -502,7 +520,7 @@ async fn rb1_not_recent_is_refused_until_the_password_is_entered_again(db: TestS
     // Throttled like sign-in: many wrong passwords get delays.
     let mut limited = false;
     for _ in 0..30 {
-        if let Err(EnrolError::RateLimited { .. }) = f
+        if let Err(DomainError::RateLimited { .. }) = f
             .enrol
             .reauthenticate(&session, "wrong password!".into(), &client())
             .await
@@ -530,7 +548,13 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
         .set_recovery_address(&f.caller, phone.id, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+        ),
+        "{err:?}"
+    );
     let confirmed = f
         .enrol
         .confirm_contact(&f.caller, phone.id, &code, &client())
@@ -546,7 +570,13 @@ async fn contacts_add_confirm_recovery_and_remove(db: TestStore) {
         .set_recovery_address(&f.caller, phone.id, &client())
         .await
         .unwrap_err();
-    assert!(matches!(err, EnrolError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            DomainError::Invalid(_) | DomainError::InvalidInput { .. }
+        ),
+        "{err:?}"
+    );
 
     let work = f
         .enrol
@@ -642,27 +672,27 @@ async fn ac2_another_accounts_contact_or_token_is_not_found_and_untouched(db: Te
     let c = client();
     assert!(matches!(
         e.confirm_contact(&f.caller, bob_phone.id, &code, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         e.resend_contact_code(&f.caller, bob_phone.id, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         e.remove_contact(&f.caller, bob_email, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         e.set_recovery_address(&f.caller, bob_email, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         e.finish_oob(&f.caller, bob_token.id, &token_code, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         e.resend_oob(&f.caller, bob_token.id, &c).await,
-        Err(EnrolError::NotFound)
+        Err(DomainError::NotFound(_))
     ));
     // Bob's rows are as they were, and his codes still work for him.
     assert_eq!(f.db.contacts(f.bob.id).await.unwrap().len(), 2);
