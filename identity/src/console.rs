@@ -277,10 +277,10 @@ impl Console {
     /// Everything about one account, for its page.
     pub async fn user(
         &self,
-        _operator: &Operator,
+        operator: &Operator,
         user: AccountId,
     ) -> Result<UserDetail, DomainError> {
-        let account = self.account(user).await?;
+        let account = self.account(operator, user).await?;
         let mut tokens = self.store.tokens(user).await?;
         tokens.retain(|t| t.state != TokenState::Pending);
         let events = self
@@ -303,7 +303,11 @@ impl Console {
     }
 
     /// The account with this id, or [`DomainError::not_found("item")`].
-    pub async fn account(&self, id: AccountId) -> Result<Account, DomainError> {
+    pub async fn account(
+        &self,
+        _operator: &Operator,
+        id: AccountId,
+    ) -> Result<Account, DomainError> {
         self.store
             .account_by_id(id)
             .await?
@@ -340,7 +344,7 @@ impl Console {
         user: AccountId,
         not_self: bool,
     ) -> Result<Account, DomainError> {
-        let account = self.account(user).await?;
+        let account = self.account(operator, user).await?;
         if not_self && account.id == operator.id() {
             return Err(DomainError::Invalid(
                 "you cannot do this to your own account: ask another operator".into(),
@@ -625,7 +629,7 @@ impl Console {
         lifetime: Duration,
         client: &Client,
     ) -> Result<EmergencyCodeInfo, DomainError> {
-        let user = self.account(user).await?;
+        let user = self.account(operator, user).await?;
         let request = OperatorIssue {
             verification,
             reason,
@@ -664,7 +668,7 @@ impl Console {
             .emergency_code(code_id)
             .await?
             .ok_or(DomainError::not_found("item"))?;
-        let account = self.account(account).await?;
+        let account = self.account(operator, account).await?;
         Ok(Some((account, code, info)))
     }
 

@@ -2,7 +2,7 @@
 //! "I lost this device", and renaming.
 //!
 //! Every operation acts for the account of the caller's session, as the web layer got them from
-//! [`crate::Authenticator::session`]: a token id from a request is only ever looked up under that
+//! [`crate::Authenticator::authorize`]: a token id from a request is only ever looked up under that
 //! account, so another account's id is simply not found (AC-2, no IDOR). A removal takes effect
 //! at once (RB-7), keeps the row as history (RB-8), and is written in one transaction with the
 //! notice to every confirmed contact (RB-2, AU-6) and its audit events (AU-1).

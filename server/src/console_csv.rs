@@ -65,7 +65,7 @@ pub async fn audit_csv(
         }
         Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong."),
     };
-    let mut names = Names::default();
+    let mut names = Names::new(&operator);
     let mut rows = Vec::with_capacity(events.len());
     for event in &events {
         rows.push(event_row(&state, &mut names, event).await);

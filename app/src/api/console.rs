@@ -211,7 +211,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
     no_store();
     let detail = respond(state.console.user(&operator, user(user_id)).await)?;
     let now = detail.now;
-    let mut names = Names::default();
+    let mut names = Names::new(&operator);
     let mut codes = Vec::new();
     for code in &detail.codes {
         let issued_by = match code.issued_by {
@@ -530,7 +530,7 @@ pub async fn console_audit(filters: AuditFilters) -> Result<AuditPage, AppError>
     let operator = respond(require_operator(&state).await)?;
     no_store();
     let events = respond(ssr::audit_events(&state, &operator, &filters, 50).await)?;
-    let mut names = Names::default();
+    let mut names = Names::new(&operator);
     let mut rows = Vec::new();
     for event in &events {
         rows.push(event_row(&state, &mut names, event).await);
@@ -589,22 +589,32 @@ pub mod ssr {
         TokenKind, TokenState,
     };
 
-    /// Usernames by account id, looked up once per page.
-    #[derive(Debug, Default)]
-    pub struct Names(HashMap<i64, Option<String>>);
+    /// Usernames by account id, looked up once per page, for `operator`.
+    #[derive(Debug)]
+    pub struct Names {
+        operator: Operator,
+        known: HashMap<i64, Option<String>>,
+    }
 
     impl Names {
+        pub fn new(operator: &Operator) -> Self {
+            Self {
+                operator: operator.clone(),
+                known: HashMap::new(),
+            }
+        }
+
         pub async fn get(&mut self, state: &AppState, id: AccountId) -> Option<String> {
-            if let Some(name) = self.0.get(&id.0) {
+            if let Some(name) = self.known.get(&id.0) {
                 return name.clone();
             }
             let name = state
                 .console
-                .account(id)
+                .account(&self.operator, id)
                 .await
                 .ok()
                 .map(|a| a.username.to_string());
-            self.0.insert(id.0, name.clone());
+            self.known.insert(id.0, name.clone());
             name
         }
 

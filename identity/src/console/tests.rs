@@ -794,7 +794,7 @@ async fn revoke_code_and_set_operator(db: TestStore) {
         .await
         .unwrap();
     assert_eq!(
-        f.console.account(user.id).await.unwrap().role,
+        f.store.account_by_id(user.id).await.unwrap().unwrap().role,
         Role::Operator
     );
     assert!(f
@@ -806,7 +806,10 @@ async fn revoke_code_and_set_operator(db: TestStore) {
         .set_operator(&a, user.id, false, "left", &client())
         .await
         .unwrap();
-    assert_eq!(f.console.account(user.id).await.unwrap().role, Role::User);
+    assert_eq!(
+        f.store.account_by_id(user.id).await.unwrap().unwrap().role,
+        Role::User
+    );
     assert_eq!(f.events(AuditAction::RoleChanged).await.len(), 2);
 }
 
@@ -905,7 +908,7 @@ async fn operator_undoes_emergency_access_and_locks(db: TestStore) {
     );
     // Locked, everyone signed out, the password alone gets nowhere.
     assert_eq!(
-        f.console.account(user.id).await.unwrap().state,
+        f.store.account_by_id(user.id).await.unwrap().unwrap().state,
         AccountState::Locked
     );
     assert!(f.auth.authorize(&restricted).await.is_err());
@@ -1028,7 +1031,7 @@ async fn operator_undo_is_refused_without_a_recent_code_and_follows_the_target_r
     );
     // Nothing changed by any of it.
     assert_eq!(
-        f.console.account(user.id).await.unwrap().state,
+        f.store.account_by_id(user.id).await.unwrap().unwrap().state,
         AccountState::Active
     );
     assert!(f.events(AuditAction::AccountLocked).await.is_empty());
