@@ -17,7 +17,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
-    components::{Outlet, ParentRoute, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -76,24 +76,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/emergency/cancel") view=pages::EmergencyCancelPage />
                     <Route path=path!("/freeze") view=pages::FreezeStartPage />
                     <Route path=path!("/freeze/done") view=pages::FreezeDonePage />
-                    // Async, for every route in this group (it adds no path and no markup): these
-                    // pages wait for their data before the first byte, so they work without
-                    // JavaScript and can still redirect (302) on the server.
-                    <ParentRoute path=path!("") view=Outlet ssr=SsrMode::Async>
-                        <Route path=path!("/login/verify") view=pages::VerifyPage />
-                        <Route path=path!("/account") view=pages::AccountPage />
-                        <Route path=path!("/tokens") view=pages::TokensPage />
-                        <Route path=path!("/freeze/device") view=pages::FreezeDevicePage />
-                        <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage />
-                        <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage />
-                        <Route path=path!("/emergency/code") view=pages::EmergencyCodePage />
-                        // The operational console (issue 6).
-                        <Route path=path!("/admin") view=pages::ConsoleSearchPage />
-                        <Route path=path!("/admin/users/:id") view=pages::ConsoleUserPage />
-                        <Route path=path!("/admin/code") view=pages::ConsoleCodePage />
-                        <Route path=path!("/admin/audit") view=pages::ConsoleAuditPage />
-                        <Route path=path!("/admin/overview") view=pages::ConsoleOverviewPage />
-                    </ParentRoute>
+                    // Async: these pages wait for their data before the first byte, so they work
+                    // without JavaScript and can still redirect (302) on the server.
+                    <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
+                    <Route path=path!("/freeze/device") view=pages::FreezeDevicePage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />
+                    // The operational console (issue 6).
+                    <Route path=path!("/admin") view=pages::ConsoleSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view=pages::ConsoleUserPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/code") view=pages::ConsoleCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=pages::ConsoleAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/overview") view=pages::ConsoleOverviewPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">
