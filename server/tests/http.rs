@@ -748,3 +748,37 @@ on_both_backends! {
         assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_some());
     }
 }
+
+on_both_backends! {
+    /// Every page gets the page policy (its nonce, `style-src 'self'`), however it renders
+    /// (streamed or waiting for its data, signed out, signed in, in the console): a page served
+    /// with the strict fallback policy of server functions would have its stylesheet and
+    /// scripts blocked.
+    async fn every_page_gets_the_page_policy(h: Harness) {
+        let (olga, cookie) = session_for(&h, "olga", RECENT).await;
+        h._store
+            .set_role(&Username::parse("olga").unwrap(), identity::Role::Operator)
+            .await
+            .unwrap();
+        let user_page = format!("/admin/users/{}", olga.0);
+        let signed_out = ["/login", "/emergency", "/freeze", "/help", "/help/lost-phone"];
+        let signed_in = [
+            "/account",
+            "/tokens",
+            "/admin",
+            "/admin/audit",
+            "/admin/overview",
+            user_page.as_str(),
+            "/help/tokens",
+            "/help/console",
+        ];
+        let pages = signed_out.iter().map(|p| (*p, "")).chain(signed_in.iter().map(|p| (*p, cookie.as_str())));
+        for (path, cookie) in pages {
+            let (status, headers, html) = send(&h.router, page(path, cookie)).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {html}");
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            assert!(csp.contains("style-src 'self'") && csp.contains("'nonce-"), "{path}: {csp}");
+            assert!(html.contains("rel=\"stylesheet\""), "{path}");
+        }
+    }
+}
