@@ -159,7 +159,7 @@ done
 
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
-for name in emergency-js emergency-nojs emergency-uses; do
+for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs; do
   for project in phone desktop; do
     username="$name-$project"
     n=$((n + 1))

@@ -167,3 +167,35 @@ test("a code past its uses is refused; the restricted session is refused other f
   await expect(page.getByRole("alert")).toContainText("not valid");
   await expect(page).toHaveURL(/\/login\/verify$/);
 });
+
+// Issue 14 item 2 (the seed: "type it instead of the OTP"): the 6-digit code field of the second
+// step takes the emergency access code too (any case, spaces or hyphens) and says so; it opens
+// the restricted session, never a full one.
+for (const javaScript of [true, false]) {
+  test.describe(`the code field, JavaScript ${javaScript ? "on" : "off"}`, () => {
+    test.use({ javaScriptEnabled: javaScript });
+
+    test("takes the emergency access code where the 6-digit code goes", async ({ page }, info) => {
+      const username = `emergency-field-${javaScript ? "js" : "nojs"}-${info.project.name}`;
+      const code = await runWizard(page, username, javaScript);
+      await page.goto("/login");
+      await page.getByLabel("Username").fill(username);
+      await page.getByLabel("Password", { exact: true }).fill(password);
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page).toHaveURL(/\/login\/verify$/);
+      const app = page.getByRole("region", { name: "Authenticator app" });
+      const field = app.getByLabel("6-digit code");
+      await expect(field).toHaveAccessibleDescription(/emergency access code works here too/);
+      // A made-up code of that form is refused like any wrong code.
+      await field.fill("abcd efgh jkmn pqrs");
+      await app.getByRole("button", { name: "Sign in" }).click();
+      await expect(app.getByRole("alert")).toContainText("not valid");
+      await expect(page).toHaveURL(/\/login\/verify/);
+      // The real one, typed in lower case with spaces: letters are not refused.
+      await app.getByLabel("6-digit code").fill(code.toLowerCase().replaceAll("-", " "));
+      await app.getByRole("button", { name: "Sign in" }).click();
+      await expect(page).toHaveURL(/\/tokens$/);
+      await expect(page.getByRole("complementary", { name: /Emergency access: 2 uses left/ })).toBeVisible();
+    });
+  });
+}

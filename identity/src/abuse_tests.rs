@@ -7,13 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::testing::{execute_raw, TestStore};
+use crate::testing::{account_in, add_totp, execute_raw, services, TestStore, CIPHER_KEY};
 use crate::Identity;
 use crate::{
-    AccountId, AccountState, Authenticator, Client, CodeHasher, DomainError, EmergencyAccess,
-    EmergencyCode, EmergencyPolicy, NewAccount, NewToken, Password, PasswordHasher, Role,
-    SeedCipher, Store, SystemClock, Timestamp, TokenId, TokenKind, TokenState, TotpSecret,
-    Username, EMERGENCY_CODE_KEY_LABEL,
+    AccountId, Authenticator, Client, CodeHasher, DomainError, EmergencyAccess, EmergencyCode,
+    EmergencyPolicy, Password, PasswordHasher, Role, SeedCipher, Store, SystemClock, Timestamp,
+    TokenId, TotpSecret, EMERGENCY_CODE_KEY_LABEL,
 };
 
 on_both_backends!(
@@ -26,7 +25,7 @@ on_both_backends!(
     ac6_an_emergency_session_whose_code_cannot_be_read_is_refused,
 );
 
-pub(crate) const PASSWORD: &str = "correct horse battery staple";
+pub(crate) use crate::testing::PASSWORD;
 pub(crate) const USERNAME: &str = "mallory-target";
 
 pub(crate) struct Fixture {
@@ -42,45 +41,25 @@ pub(crate) struct Fixture {
 
 pub(crate) async fn fixture(db: TestStore) -> Fixture {
     let store = db.store.clone();
-    let hasher = PasswordHasher::new(None).unwrap();
-    let cipher = Arc::new(SeedCipher::from_key_bytes([6; 32]));
-    let account = store
-        .create_account(NewAccount {
-            username: Username::parse(USERNAME).unwrap(),
-            display_name: "Target".into(),
-            password_hash: hasher
-                .hash(&Password::new(PASSWORD.into()).unwrap())
-                .await
-                .unwrap(),
-            role: Role::User,
-            state: AccountState::Active,
-        })
+    let cipher = Arc::new(SeedCipher::from_key_bytes(CIPHER_KEY));
+    let hash = PasswordHasher::new(None)
+        .unwrap()
+        .hash(&Password::new(PASSWORD.into()).unwrap())
         .await
         .unwrap();
+    let account = account_in(&store, USERNAME, "Target", Role::User, hash, vec![])
+        .await
+        .id;
     let secret = TotpSecret::generate();
-    let token = store
-        .insert_token(NewToken {
-            account_id: account,
-            kind: TokenKind::Totp,
-            label: "App".into(),
-            device: None,
-            state: TokenState::Active,
-            secret_enc: Some(secret.seal(&cipher, account).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
+    let token = add_totp(&store, &cipher, account, &secret, "App", None).await;
     let Identity {
         auth, emergency, ..
-    } = Identity::new(
-        store.clone(),
-        hasher,
-        cipher.clone(),
+    } = services(
+        &store,
+        &cipher,
         Arc::new(SystemClock),
-        "https://id.example.org",
         EmergencyPolicy::default(),
-    )
-    .unwrap();
+    );
     Fixture {
         auth,
         emergency,

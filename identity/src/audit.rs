@@ -166,7 +166,7 @@ stored_enum!(
 /// What one audit row says. Build it with [`NewAuditEvent::new`] and the setters, or with the
 /// fields directly; [`crate::Store::audit`] stamps the time from its clock and applies the rules
 /// of this module (sanitising, secret-key guard).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NewAuditEvent {
     /// Who did it (the signed-in user or operator), if anyone is known.
     pub actor: Option<AccountId>,
@@ -244,27 +244,25 @@ impl NewAuditEvent {
     }
 }
 
-/// An audit event as stored.
+/// An audit event as stored: its id and time, and what it says (sanitised; `details` is `{}`
+/// when there were none). Its fields read through, as in `event.action`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AuditEvent {
     /// Its id (insertion order).
     pub id: AuditEventId,
     /// When it was written, on the store's clock (UTC).
     pub at: Timestamp,
-    /// Who did it, if known.
-    pub actor: Option<AccountId>,
-    /// Whose account it concerns, if any.
-    pub subject: Option<AccountId>,
-    /// What happened.
-    pub action: AuditAction,
-    /// How it ended.
-    pub outcome: AuditOutcome,
-    /// The client's address, sanitised.
-    pub ip: Option<String>,
-    /// The `User-Agent`, sanitised.
-    pub user_agent: Option<String>,
-    /// The details object (`{}` when there were none).
-    pub details: Value,
+    /// What it says.
+    #[serde(flatten)]
+    pub event: NewAuditEvent,
+}
+
+impl std::ops::Deref for AuditEvent {
+    type Target = NewAuditEvent;
+
+    fn deref(&self) -> &NewAuditEvent {
+        &self.event
+    }
 }
 
 /// Which events [`crate::Store::audit_events`] returns: every filter that is set must match.

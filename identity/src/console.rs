@@ -550,32 +550,10 @@ impl Console {
         Ok(ended)
     }
 
-    /// Locks `user`'s account: every session ends at once, and it can neither sign in nor use
-    /// Emergency Access until unlocked. Not one's own account.
-    pub async fn lock(
-        &self,
-        operator: &Operator,
-        user: AccountId,
-        reason: &str,
-        client: &Client,
-    ) -> Result<(), DomainError> {
-        self.change_state(operator, user, true, reason, client)
-            .await
-    }
-
-    /// Unlocks a locked account.
-    pub async fn unlock(
-        &self,
-        operator: &Operator,
-        user: AccountId,
-        reason: &str,
-        client: &Client,
-    ) -> Result<(), DomainError> {
-        self.change_state(operator, user, false, reason, client)
-            .await
-    }
-
-    async fn change_state(
+    /// Locks `user`'s account (`lock` true: every session ends at once, and it can neither sign
+    /// in nor use Emergency Access until unlocked) or unlocks a locked one (`lock` false). Not
+    /// one's own account.
+    pub async fn set_locked(
         &self,
         operator: &Operator,
         user: AccountId,

@@ -208,17 +208,42 @@ impl NewOutboxMessage {
 
 impl fmt::Debug for NewOutboxMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewOutboxMessage")
-            .field("channel", &self.channel)
-            .field("recipient", &self.recipient)
-            .field("subject", &self.subject)
-            .field(
-                "body",
-                &format_args!("<{} chars>", self.body.chars().count()),
-            )
-            .field("expires_at", &self.expires_at)
-            .finish()
+        let (subject, body) = (self.subject.as_deref(), &self.body);
+        debug_message(
+            f,
+            "NewOutboxMessage",
+            &[],
+            self.channel,
+            &self.recipient,
+            subject,
+            body,
+        )
+        .field("expires_at", &self.expires_at)
+        .finish()
     }
+}
+
+/// Starts the `Debug` of an outbox message, new or stored (`name`): the `lead` fields, then
+/// what every message has, the body shown only by its length (it may carry a code). The
+/// caller adds the rest.
+pub(crate) fn debug_message<'a, 'b: 'a>(
+    f: &'a mut fmt::Formatter<'b>,
+    name: &str,
+    lead: &[(&str, &dyn fmt::Debug)],
+    channel: Channel,
+    recipient: &str,
+    subject: Option<&str>,
+    body: &str,
+) -> fmt::DebugStruct<'a, 'b> {
+    let mut out = f.debug_struct(name);
+    for (field, value) in lead {
+        out.field(field, value);
+    }
+    out.field("channel", &channel)
+        .field("recipient", &recipient)
+        .field("subject", &subject)
+        .field("body", &format_args!("<{} chars>", body.chars().count()));
+    out
 }
 
 fn checked_body(body: &str, max_chars: usize) -> Result<Zeroizing<String>> {

@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::testing::TestStore;
+use crate::testing::{account_in, recovery, services, TestStore, CIPHER_KEY};
+use crate::EmergencyPolicy;
 use crate::{
-    AccountState, AuditAction, AuditQuery, Client, DomainError, Email, NewAccount, NewContact,
-    NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope, SystemClock, Username,
+    AuditAction, AuditQuery, Client, DomainError, NewSession, Password, PasswordHasher, Role,
+    SeedCipher, SessionScope, SystemClock,
 };
-use crate::{EmergencyPolicy, Identity};
 
 on_both_backends!(pw9_a_change_needs_the_current_password_notifies_and_ends_other_sessions);
 
@@ -17,35 +17,21 @@ const NEW: &str = "a brand new long passphrase";
 async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_sessions(db: TestStore) {
     let store = db.store.clone();
     let hasher = PasswordHasher::new(None).unwrap();
-    let id = store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse("pat").unwrap(),
-                display_name: "Pat".into(),
-                password_hash: hasher
-                    .hash(&Password::new(OLD.into()).unwrap())
-                    .await
-                    .unwrap(),
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            vec![NewContact {
-                value: Email::parse("pat@example.org").unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            }],
-        )
+    let hash = hasher
+        .hash(&Password::new(OLD.into()).unwrap())
         .await
         .unwrap();
-    let auth = Identity::new(
-        store.clone(),
-        hasher,
-        Arc::new(SeedCipher::from_key_bytes([2; 32])),
+    let contacts = vec![recovery("pat@example.org")];
+    let id = account_in(&store, "pat", "Pat", Role::User, hash, contacts)
+        .await
+        .id;
+    let cipher = Arc::new(SeedCipher::from_key_bytes(CIPHER_KEY));
+    let auth = services(
+        &store,
+        &cipher,
         Arc::new(SystemClock),
-        "https://id.example.org",
         EmergencyPolicy::default(),
     )
-    .unwrap()
     .auth;
     let open = |scope| {
         store.create_session(NewSession {

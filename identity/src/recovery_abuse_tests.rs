@@ -6,12 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::abuse_tests::{fixture, Fixture, PASSWORD, USERNAME};
-use crate::testing::{ManualClock, TestStore};
+use crate::testing::{add_totp, contact, ManualClock, TestStore};
 use crate::{
     AccountState, AuditAction, AuditQuery, CancelOutcome, Client, CodeHasher, DomainError, Email,
-    EmergencyCode, NewContact, NewSession, NewToken, Scope, SessionScope, SessionToken,
-    ThrottleKey, Timestamp, TokenKind, TokenService, TokenState, TotpSecret, Username,
-    EMERGENCY_CODE_KEY_LABEL,
+    EmergencyCode, NewContact, NewSession, Scope, SessionScope, SessionToken, ThrottleKey,
+    Timestamp, TokenService, TokenState, TotpSecret, Username, EMERGENCY_CODE_KEY_LABEL,
 };
 
 on_both_backends!(
@@ -311,29 +310,18 @@ async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_lo
     // In the restricted session the attacker adds their own authenticator app and mailbox,
     // makes that mailbox the recovery address, and removes the owner's app.
     let theirs = TotpSecret::generate();
-    let their_token = f
-        .store
-        .insert_token(NewToken {
-            account_id: f.account,
-            kind: TokenKind::Totp,
-            label: "Attacker app".into(),
-            device: Some("Attacker phone".into()),
-            state: TokenState::Active,
-            secret_enc: Some(theirs.seal(&f.cipher, f.account).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
+    let their_token = add_totp(
+        &f.store,
+        &f.cipher,
+        f.account,
+        &theirs,
+        "Attacker app",
+        Some("Attacker phone"),
+    )
+    .await;
     let mailbox = f
         .store
-        .add_contact(
-            f.account,
-            NewContact {
-                value: Email::parse("attacker@evil.example").unwrap().into(),
-                confirmed: true,
-                is_recovery: false,
-            },
-        )
+        .add_contact(f.account, contact("attacker@evil.example", true))
         .await
         .unwrap();
     assert!(f
@@ -579,18 +567,16 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
     let open = |store: crate::Store| async move { full_session(&store, account_id).await };
     let stale = open(old_store).await;
     // A second token, so that the last-token rule is not what refuses.
-    f.store
-        .insert_token(NewToken {
-            account_id: f.account,
-            kind: TokenKind::Totp,
-            label: "Second".into(),
-            device: Some("Tablet".into()),
-            state: TokenState::Active,
-            secret_enc: Some(TotpSecret::generate().seal(&f.cipher, f.account).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
+    let second = TotpSecret::generate();
+    add_totp(
+        &f.store,
+        &f.cipher,
+        f.account,
+        &second,
+        "Second",
+        Some("Tablet"),
+    )
+    .await;
     let session = f
         .auth
         .authorize(&stale)
@@ -626,19 +612,16 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
 /// Adds an active authenticator app on `device` to the target; returns it and its secret.
 async fn app_on(f: &Fixture, device: &str) -> (crate::TokenId, TotpSecret) {
     let secret = TotpSecret::generate();
-    let id = f
-        .store
-        .insert_token(NewToken {
-            account_id: f.account,
-            kind: TokenKind::Totp,
-            label: format!("App on {device}"),
-            device: Some(device.into()),
-            state: TokenState::Active,
-            secret_enc: Some(secret.seal(&f.cipher, f.account).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
+    let label = format!("App on {device}");
+    let id = add_totp(
+        &f.store,
+        &f.cipher,
+        f.account,
+        &secret,
+        &label,
+        Some(device),
+    )
+    .await;
     (id, secret)
 }
 

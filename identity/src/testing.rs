@@ -378,3 +378,361 @@ pub(crate) fn session_and_account(scope: crate::SessionScope) -> (crate::Session
 pub(crate) fn caller(session: &crate::Session, account: &crate::Account) -> crate::SignedIn {
     crate::SignedIn::new(session.clone(), account.clone())
 }
+
+/// This crate's tests only: the fixture builders every test file builds its situation with.
+#[cfg(test)]
+pub(crate) use world::*;
+
+#[cfg(test)]
+mod world {
+    use std::sync::Arc;
+
+    use super::{ManualClock, TestStore};
+    use crate::password::PasswordHash;
+    use crate::store::Store;
+    use crate::time::{Clock, Timestamp};
+    use crate::{
+        Account, AccountId, AccountState, AuditAction, AuditEvent, AuditQuery, Authenticator,
+        Console, Email, EmergencyAccess, EmergencyPolicy, Enrolment, Identity, NewAccount,
+        NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber, Role, SeedCipher,
+        SessionScope, SessionToken, SignedIn, TokenId, TokenKind, TokenService, TokenState,
+        TotpSecret, Username,
+    };
+
+    /// The password of every account made with a real hash ([`World::member`]).
+    pub(crate) const PASSWORD: &str = "correct horse battery staple";
+    /// The instant a [`World::new`] clock shows (2027-01-15).
+    pub(crate) const T0: i64 = 1_800_000_000;
+    /// The public URL the services are built with.
+    pub(crate) const URL: &str = "https://id.example.org";
+    /// The key of every test's seed cipher.
+    pub(crate) const CIPHER_KEY: [u8; 32] = [7; 32];
+
+    /// A confirmed or unconfirmed contact, an e-mail address or else a phone number, not the
+    /// recovery address.
+    pub(crate) fn contact(value: &str, confirmed: bool) -> NewContact {
+        NewContact {
+            value: match Email::parse(value) {
+                Ok(e) => e.into(),
+                Err(_) => PhoneNumber::parse(value).unwrap().into(),
+            },
+            confirmed,
+            is_recovery: false,
+        }
+    }
+
+    /// The confirmed recovery address `email`.
+    pub(crate) fn recovery(email: &str) -> NewContact {
+        NewContact {
+            value: Email::parse(email).unwrap().into(),
+            confirmed: true,
+            is_recovery: true,
+        }
+    }
+
+    /// A new active account `name` in `store`, with `contacts`, read back.
+    pub(crate) async fn account_in(
+        store: &Store,
+        name: &str,
+        display: &str,
+        role: Role,
+        password_hash: PasswordHash,
+        contacts: Vec<NewContact>,
+    ) -> Account {
+        let id = store
+            .create_account_with(
+                NewAccount {
+                    username: Username::parse(name).unwrap(),
+                    display_name: display.into(),
+                    password_hash,
+                    role,
+                    state: AccountState::Active,
+                },
+                contacts,
+            )
+            .await
+            .unwrap();
+        store.account_by_id(id).await.unwrap().unwrap()
+    }
+
+    /// An active token of `kind` with a made-up seal (TOTP), or `+420601123456` (SMS) or
+    /// `codes@example.org` (e-mail) as its target: for tests of the token list, not of sign-in.
+    pub(crate) async fn add_token(
+        store: &Store,
+        account: AccountId,
+        kind: TokenKind,
+        label: &str,
+        device: Option<&str>,
+    ) -> TokenId {
+        let (secret_enc, target) = match kind {
+            TokenKind::Totp => (Some(vec![1; 40]), None),
+            TokenKind::Sms => (
+                None,
+                Some(PhoneNumber::parse("+420601123456").unwrap().into()),
+            ),
+            TokenKind::Email => (
+                None,
+                Some(Email::parse("codes@example.org").unwrap().into()),
+            ),
+        };
+        store
+            .insert_token(NewToken {
+                account_id: account,
+                kind,
+                label: label.into(),
+                device: device.map(str::to_owned),
+                state: TokenState::Active,
+                secret_enc,
+                target,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// An active authenticator app of `account` whose seed is `secret`, sealed with `cipher`.
+    pub(crate) async fn add_totp(
+        store: &Store,
+        cipher: &SeedCipher,
+        account: AccountId,
+        secret: &TotpSecret,
+        label: &str,
+        device: Option<&str>,
+    ) -> TokenId {
+        store
+            .insert_token(NewToken {
+                account_id: account,
+                kind: TokenKind::Totp,
+                label: label.into(),
+                device: device.map(str::to_owned),
+                state: TokenState::Active,
+                secret_enc: Some(secret.seal(cipher, account).unwrap()),
+                target: None,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// A new session of `account` in `store`: its token and the caller it makes.
+    pub(crate) async fn session_in(
+        store: &Store,
+        account: &Account,
+        scope: SessionScope,
+    ) -> (SessionToken, SignedIn) {
+        let token = store
+            .create_session(NewSession {
+                account_id: account.id,
+                scope,
+                ip: None,
+                user_agent: None,
+            })
+            .await
+            .unwrap();
+        let session = store.session(&token).await.unwrap().unwrap();
+        (token, super::caller(&session, account))
+    }
+
+    /// Every service on `store`, built with [`Identity::new`] (a plain password hasher, [`URL`]).
+    pub(crate) fn services(
+        store: &Store,
+        cipher: &Arc<SeedCipher>,
+        clock: Arc<dyn Clock>,
+        policy: EmergencyPolicy,
+    ) -> Identity {
+        Identity::new(
+            store.clone(),
+            PasswordHasher::new(None).unwrap(),
+            cipher.clone(),
+            clock,
+            URL,
+            policy,
+        )
+        .unwrap()
+    }
+
+    /// A request's client: its address and browser, no remembered browser.
+    pub(crate) fn client(ip: &str, user_agent: &str) -> crate::Client {
+        crate::Client {
+            ip: Some(ip.into()),
+            user_agent: Some(user_agent.into()),
+            browser: None,
+        }
+    }
+
+    /// Declares a test file's fixture: a [`World`] (field `w`, reached through `Deref`) and the
+    /// file's own fields.
+    macro_rules! world_fixture {
+        (struct $name:ident { $($(#[$doc:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+            struct $name {
+                w: $crate::testing::World,
+                $($(#[$doc])* $field: $ty,)*
+            }
+
+            impl std::ops::Deref for $name {
+                type Target = $crate::testing::World;
+
+                fn deref(&self) -> &$crate::testing::World {
+                    &self.w
+                }
+            }
+        };
+    }
+    pub(crate) use world_fixture;
+
+    /// A fresh store on a [`ManualClock`], and every service built on it with
+    /// [`Identity::new`].
+    pub(crate) struct World {
+        /// The test's database on the test's clock.
+        pub(crate) store: Store,
+        pub(crate) clock: Arc<ManualClock>,
+        pub(crate) cipher: Arc<SeedCipher>,
+        pub(crate) hasher: PasswordHasher,
+        pub(crate) auth: Authenticator,
+        pub(crate) tokens: TokenService,
+        pub(crate) enrol: Enrolment,
+        pub(crate) emergency: EmergencyAccess,
+        pub(crate) console: Console,
+        password_hash: tokio::sync::OnceCell<PasswordHash>,
+        /// Declared last: the database goes after the services.
+        pub(crate) db: TestStore,
+    }
+
+    impl World {
+        /// The services on `db` with the default emergency policy, the clock at [`T0`].
+        pub(crate) fn new(db: TestStore) -> Self {
+            Self::with_policy(db, EmergencyPolicy::default())
+        }
+
+        /// The services on `db` with `policy`, the clock at [`T0`].
+        pub(crate) fn with_policy(db: TestStore, policy: EmergencyPolicy) -> Self {
+            Self::at(db, Timestamp::from_unix_secs(T0), policy)
+        }
+
+        /// The services on `db` with `policy`, the clock at `t0`.
+        pub(crate) fn at(db: TestStore, t0: Timestamp, policy: EmergencyPolicy) -> Self {
+            let clock = Arc::new(ManualClock::new(t0));
+            let store = db.store.clone().with_clock(clock.clone());
+            let hasher = PasswordHasher::new(None).unwrap();
+            let cipher = Arc::new(SeedCipher::from_key_bytes(CIPHER_KEY));
+            let Identity {
+                auth,
+                tokens,
+                enrolment,
+                emergency,
+                console,
+                ..
+            } = services(&store, &cipher, clock.clone(), policy);
+            Self {
+                store,
+                clock,
+                cipher,
+                hasher,
+                auth,
+                tokens,
+                enrol: enrolment,
+                emergency,
+                console,
+                password_hash: tokio::sync::OnceCell::new(),
+                db,
+            }
+        }
+
+        /// The hash of [`PASSWORD`] (computed once).
+        pub(crate) async fn password_hash(&self) -> PasswordHash {
+            self.password_hash
+                .get_or_init(|| async {
+                    self.hasher
+                        .hash(&Password::new(PASSWORD.into()).unwrap())
+                        .await
+                        .unwrap()
+                })
+                .await
+                .clone()
+        }
+
+        /// A new active account whose password is [`PASSWORD`], shown as `display`, with
+        /// `contacts`.
+        pub(crate) async fn member(
+            &self,
+            name: &str,
+            display: &str,
+            role: Role,
+            contacts: Vec<NewContact>,
+        ) -> Account {
+            let hash = self.password_hash().await;
+            account_in(&self.store, name, display, role, hash, contacts).await
+        }
+
+        /// Adds the confirmed recovery address `email` to `account`.
+        pub(crate) async fn with_recovery_address(&self, account: AccountId, email: &str) {
+            self.store
+                .add_contact(account, recovery(email))
+                .await
+                .unwrap();
+        }
+
+        /// An active authenticator app of `account` with a new seed, sealed with the world's
+        /// cipher: its id and the seed.
+        pub(crate) async fn with_totp(
+            &self,
+            account: AccountId,
+            label: &str,
+            device: Option<&str>,
+        ) -> (TokenId, TotpSecret) {
+            let secret = TotpSecret::generate();
+            let id = self.with_totp_secret(account, &secret, label, device).await;
+            (id, secret)
+        }
+
+        /// An active authenticator app of `account` whose seed is `secret`.
+        pub(crate) async fn with_totp_secret(
+            &self,
+            account: AccountId,
+            secret: &TotpSecret,
+            label: &str,
+            device: Option<&str>,
+        ) -> TokenId {
+            add_totp(&self.store, &self.cipher, account, secret, label, device).await
+        }
+
+        /// An active e-mail token of `account` sending to `email`.
+        pub(crate) async fn with_email(
+            &self,
+            account: AccountId,
+            email: &str,
+            label: &str,
+        ) -> TokenId {
+            self.store
+                .insert_token(NewToken {
+                    account_id: account,
+                    kind: TokenKind::Email,
+                    label: label.into(),
+                    device: None,
+                    state: TokenState::Active,
+                    secret_enc: None,
+                    target: Some(Email::parse(email).unwrap().into()),
+                })
+                .await
+                .unwrap()
+        }
+
+        /// Every audit event of `action`, newest first.
+        pub(crate) async fn events(&self, action: AuditAction) -> Vec<AuditEvent> {
+            self.store
+                .audit_events(AuditQuery {
+                    action: Some(action),
+                    ..AuditQuery::default()
+                })
+                .await
+                .unwrap()
+        }
+
+        /// A new session of `account`: its token and the caller it makes.
+        pub(crate) async fn session(
+            &self,
+            account: &Account,
+            scope: SessionScope,
+        ) -> (SessionToken, SignedIn) {
+            session_in(&self.store, account, scope).await
+        }
+    }
+}

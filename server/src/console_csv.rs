@@ -8,7 +8,7 @@ use app::api::console::{
     ssr::{audit_events, csv, event_row, Names},
     AuditFilters,
 };
-use app::ssr::{authorize_operator, client_of, session_cookie, AppState, ConsoleRole};
+use app::ssr::{authorize_operator, client_of, cookie_in, session_cookie, AppState, ConsoleRole};
 use axum::{
     extract::{Query, State},
     http::{header, Extensions, HeaderMap, StatusCode},
@@ -28,14 +28,7 @@ pub async fn audit_csv(
     // The address the client middleware worked out (behind a trusted proxy: the forwarded one).
     let client = client_of(&extensions, &headers);
     let name = session_cookie(&state.settings);
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .and_then(|(_, value)| SessionToken::parse(value));
+    let token = cookie_in(&headers, name).and_then(SessionToken::parse);
     let plain = |status: StatusCode, text: &'static str| {
         (status, [(header::CACHE_CONTROL, "no-store")], text).into_response()
     };

@@ -266,6 +266,7 @@ async fn audited_ip(
         .into_iter()
         .find(|e| e.outcome == outcome)
         .expect("an audit event")
+        .event
         .ip
 }
 

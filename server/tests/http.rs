@@ -782,3 +782,73 @@ on_both_backends! {
         }
     }
 }
+
+/// Runs the Emergency Access wizard for alice (recovery address given) and returns her code as
+/// shown (`ABCD-EFGH-JKMN-PQRS`).
+async fn alice_wizard_code(h: &Harness) -> String {
+    give_alice_a_recovery_address(h).await;
+    let form = format!("username=alice&password={}", urlencode(PASSWORD));
+    let (_, headers, _) = send(&h.router, post("/api/emergency_start", &form, "")).await;
+    let wizard = cookie_pair(&headers, "mayi_emergency");
+    let proof = queued_code(&h._store, "alice@example.org").await;
+    for (path, form) in [
+        ("/api/emergency_prove", format!("code={proof}")),
+        (
+            "/api/emergency_reason",
+            "reason=lost_phone&details=".to_string(),
+        ),
+    ] {
+        let (status, _, body) = send(&h.router, post(path, &form, &wizard)).await;
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "{path}: {status} {body}"
+        );
+    }
+    let (_, _, body) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
+    json_text(&body, "grouped")
+}
+
+on_both_backends! {
+    /// Issue 14 item 2 (the seed: "type it instead of the OTP"): the code field of sign-in's
+    /// second step takes an emergency access code too, in any case, with spaces or hyphens, and
+    /// opens the restricted session (never a full one); a made-up code of that form is refused
+    /// like any wrong code and counts against the emergency factor, not the token's.
+    async fn the_code_field_takes_an_emergency_code_and_opens_the_restricted_session(h: Harness) {
+        // Valid at once (no waiting period for an unknown browser): this is about the field.
+        let h = with_policy(h, TRUSTING_POLICY);
+        let grouped = alice_wizard_code(&h).await;
+        let alice = alice_id(&h).await;
+        let token = h._store.active_tokens(alice).await.unwrap()[0].clone();
+        let verify = |code: &str| {
+            format!("token_id={}&kind={}&code={}", token.id.0, token.kind.as_str(), urlencode(code))
+        };
+        // Someone with the password guesses codes of that form: refused, no session.
+        let attempt = attempt_of(&h, "alice").await;
+        let (status, headers, body) = send(&h.router, post("/api/verify_code", &verify("ABCD-EFGH-JKMN-PQRS"), &attempt)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(headers.get(header::SET_COOKIE).is_none());
+        let failures = h._store.audit_events(identity::AuditQuery { subject: Some(alice), ..Default::default() }).await.unwrap();
+        assert!(
+            failures.iter().any(|e| e.action == identity::AuditAction::EmergencyCodeUsed && e.outcome == identity::AuditOutcome::Failure),
+            "the guess is an emergency-code failure: {failures:?}"
+        );
+        // The owner types her code where the 6-digit code goes, lower case with spaces.
+        let typed = grouped.to_lowercase().replace('-', " ");
+        let (status, headers, body) = send(&h.router, post("/api/verify_code", &verify(&typed), &attempt)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let session = cookie_pair(&headers, "mayi_session");
+        assert!(headers.get_all(header::SET_COOKIE).iter().all(|c| !c.to_str().unwrap().starts_with("mayi_browser=")), "a restricted session remembers no browser");
+        let (status, _, body) = send(&h.router, post("/api/recovery_status", "", &session)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"uses_left\":2"), "one use of three spent: {body}");
+        let (status, _, _) = send(&h.router, post("/api/my_sessions", "", &session)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "EC-11: restricted");
+
+        // Without JavaScript: the plain form post lands on the token list.
+        let attempt = attempt_of(&h, "alice").await;
+        let (status, headers, _) = send(&h.router, form_post("/api/verify_code", &verify(&grouped), &attempt, "/login/verify")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/tokens");
+        assert!(cookie_pair(&headers, "mayi_session").starts_with("mayi_session="));
+    }
+}

@@ -26,8 +26,8 @@ pub struct AccountView {
 pub async fn my_account() -> Result<AccountView, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let caller = respond(require_session(&state).await)?;
+    no_store();
     let tokens = respond(state.tokens.list(&caller).await)?;
     Ok(AccountView {
         username: caller.account().username.to_string(),
@@ -58,20 +58,25 @@ pub struct SessionView {
 pub async fn my_sessions() -> Result<Vec<SessionView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let caller = respond(require_full_session(&state).await)?;
+    no_store();
     let sessions = respond(state.auth.sessions(&caller).await)?;
-    Ok(sessions
-        .iter()
-        .map(|s| SessionView {
-            id: s.id.0,
-            current: s.id == caller.session_id(),
-            browser: browser_name(s.user_agent.as_deref()),
-            ip: s.ip.clone(),
-            signed_in: format_utc(s.created_at.as_millis()),
-            last_seen: format_utc(s.last_seen_at.as_millis()),
-        })
-        .collect())
+    let current = caller.session_id();
+    Ok(sessions.iter().map(|s| session_view(s, current)).collect())
+}
+
+/// A session of the caller's as the account page shows it; `current` is the caller's own.
+#[cfg(feature = "ssr")]
+fn session_view(session: &identity::Session, current: identity::SessionId) -> SessionView {
+    use crate::ssr::{browser_name, format_utc};
+    SessionView {
+        id: session.id.0,
+        current: session.id == current,
+        browser: browser_name(session.user_agent.as_deref()),
+        ip: session.ip.clone(),
+        signed_in: format_utc(session.created_at.as_millis()),
+        last_seen: format_utc(session.last_seen_at.as_millis()),
+    }
 }
 
 /// Signs out one of the caller's other sessions.
@@ -113,12 +118,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Some(token) = cookie_token(session_cookie(&state.settings)) {
         respond(state.auth.sign_out(&token, &client()).await)?;
     }
-    set_cookie(
-        &state.settings,
-        session_cookie(&state.settings),
-        "",
-        Some(0),
-    );
+    clear_cookie(&state.settings, session_cookie(&state.settings));
     redirect("/login");
     Ok(())
 }

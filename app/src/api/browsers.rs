@@ -30,11 +30,17 @@ pub struct BrowserView {
 pub async fn my_browsers() -> Result<Vec<BrowserView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let caller = respond(require_full_session(&state).await)?;
+    no_store();
     let list = respond(state.auth.browsers(&caller, &client()).await)?;
-    Ok(list
-        .browsers
+    Ok(browser_views(&list))
+}
+
+/// The remembered browsers of `list` as the page shows them.
+#[cfg(feature = "ssr")]
+fn browser_views(list: &identity::BrowserList) -> Vec<BrowserView> {
+    use crate::ssr::{browser_name, format_utc};
+    list.browsers
         .iter()
         .map(|b| BrowserView {
             id: b.id.0,
@@ -44,7 +50,7 @@ pub async fn my_browsers() -> Result<Vec<BrowserView>, AppError> {
             first_sign_in: format_utc(b.created_at.as_millis()),
             last_sign_in: format_utc(b.last_seen_at.as_millis()),
         })
-        .collect())
+        .collect()
 }
 
 /// "Forget": the account no longer remembers this browser (an emergency code asked for from

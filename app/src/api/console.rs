@@ -187,17 +187,9 @@ pub async fn console_search(
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let mode = match mode.as_deref() {
-        Some("contains") => identity::SearchMode::Contains,
-        _ => identity::SearchMode::Prefix,
-    };
-    let page = page.unwrap_or(0);
+    let (mode, page) = (ssr::search_mode(mode.as_deref()), page.unwrap_or(0));
     let found = respond(state.console.search(&operator, &q, mode, page).await)?;
-    Ok(SearchResults {
-        users: found.accounts.iter().map(user_row).collect(),
-        page,
-        has_more: found.has_more,
-    })
+    Ok(ssr::search_results(&found, page))
 }
 
 /// Everything about one account: profile, contacts, tokens, sessions, codes, recent events.
@@ -210,93 +202,7 @@ pub async fn console_user(user_id: i64) -> Result<UserPage, AppError> {
     let operator = respond(require_operator(&state).await)?;
     no_store();
     let detail = respond(state.console.user(&operator, user(user_id)).await)?;
-    let now = detail.now;
-    let mut names = Names::new(&operator);
-    let mut codes = Vec::new();
-    for code in &detail.codes {
-        let issued_by = match code.issued_by {
-            Some(id) => names.get(&state, id).await,
-            None => None,
-        };
-        codes.push(CodeRow {
-            issuer: code.issuer,
-            issued_by,
-            reason: code
-                .reason_text
-                .clone()
-                .unwrap_or_else(|| code.reason.clone()),
-            verification: code.verification.clone(),
-            created: format_utc(code.created_at.as_millis()),
-            expires: format_utc(code.expires_at.as_millis()),
-            uses: code.uses,
-            max_uses: code.max_uses,
-            status: code_status(code, now),
-        });
-    }
-    let mut events = Vec::new();
-    for event in &detail.events {
-        events.push(event_row(&state, &mut names, event).await);
-    }
-    let mut devices: Vec<String> = Vec::new();
-    for token in &detail.tokens {
-        if token.state == identity::TokenState::Active {
-            if let Some(device) = &token.device {
-                if !devices.contains(device) {
-                    devices.push(device.clone());
-                }
-            }
-        }
-    }
-    Ok(UserPage {
-        user: user_row(&detail.account),
-        created: format_utc(detail.account.created_at.as_millis()),
-        contacts: detail
-            .contacts
-            .iter()
-            .map(|c| ContactRow {
-                kind: c.kind,
-                value: c.value.clone(),
-                confirmed: c.confirmed,
-                is_recovery: c.is_recovery,
-            })
-            .collect(),
-        tokens: detail
-            .tokens
-            .iter()
-            .map(|t| TokenRow {
-                id: t.id.0,
-                kind: t.kind,
-                label: t.label.clone(),
-                device: t.device.clone(),
-                state: t.state,
-                created: format_utc(t.created_at.as_millis()),
-                last_used: t.last_used_at.map(|x| format_utc(x.as_millis())),
-                removed: t.removed_at.map(|x| format_utc(x.as_millis())),
-            })
-            .collect(),
-        devices,
-        sessions: detail
-            .sessions
-            .iter()
-            .map(|s| SessionRow {
-                id: s.id.0,
-                scope: s.scope,
-                browser: browser_name(s.user_agent.as_deref()),
-                ip: s.ip.clone(),
-                signed_in: format_utc(s.created_at.as_millis()),
-                last_seen: format_utc(s.last_seen_at.as_millis()),
-            })
-            .collect(),
-        has_live_code: detail.codes.iter().any(|c| c.is_revocable(detail.now)),
-        has_waiting_code: detail
-            .codes
-            .iter()
-            .any(|c| c.issuer == identity::CodeIssuer::SelfService && c.is_waiting(detail.now)),
-        codes,
-        events,
-        is_self: detail.account.id == operator.id(),
-        caller_is_admin: operator.is_admin(),
-    })
+    Ok(ssr::user_page(&state, &operator, &detail).await)
 }
 
 /// Removes one token of the user (even the last one).
@@ -375,21 +281,16 @@ pub async fn console_set_locked(
     let Ok(lock) = LockAction::parse(&lock) else {
         return respond(Err(AppError::BadRequest));
     };
-    let (console, client) = (&state.console, client());
-    match lock {
-        LockAction::Lock => {
-            let locked = console
-                .lock(&operator, user(user_id), &reason, &client)
-                .await;
-            done(locked, user_id, "locked")
-        }
-        LockAction::Unlock => {
-            let unlocked = console
-                .unlock(&operator, user(user_id), &reason, &client)
-                .await;
-            done(unlocked, user_id, "unlocked")
-        }
-    }
+    let locking = lock == LockAction::Lock;
+    let changed = state
+        .console
+        .set_locked(&operator, user(user_id), locking, &reason, &client())
+        .await;
+    done(
+        changed,
+        user_id,
+        if locking { "locked" } else { "unlocked" },
+    )
 }
 
 /// Issues an emergency access code for the user (revoking any earlier one) and goes to the page
@@ -408,20 +309,20 @@ pub async fn console_issue_code(
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
-    respond(
-        state
-            .console
-            .issue_code(
-                &operator,
-                user(user_id),
-                &verification,
-                &reason,
-                uses,
-                std::time::Duration::from_secs(u64::from(lifetime_minutes) * 60),
-                &client(),
-            )
-            .await,
-    )?;
+    let lifetime = std::time::Duration::from_secs(u64::from(lifetime_minutes) * 60);
+    let (console, account) = (&state.console, user(user_id));
+    let issued = console
+        .issue_code(
+            &operator,
+            account,
+            &verification,
+            &reason,
+            uses,
+            lifetime,
+            &client(),
+        )
+        .await;
+    respond(issued)?;
     redirect("/admin/code");
     Ok(())
 }
@@ -436,14 +337,7 @@ pub async fn console_take_code() -> Result<Option<HandedCode>, AppError> {
     let operator = respond(require_operator(&state).await)?;
     no_store();
     let taken = respond(state.console.take_code(&operator).await)?;
-    Ok(taken.map(|(account, code, info)| HandedCode {
-        user_id: account.id.0,
-        username: account.username.to_string(),
-        display_name: account.display_name,
-        grouped: code.grouped().to_string(),
-        max_uses: info.max_uses,
-        expires: format_utc(info.expires_at.as_millis()),
-    }))
+    Ok(taken.map(ssr::handed_code))
 }
 
 /// Revokes the user's live emergency code (its sessions end).
@@ -529,22 +423,8 @@ pub async fn console_audit(filters: AuditFilters) -> Result<AuditPage, AppError>
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let events = respond(ssr::audit_events(&state, &operator, &filters, 50).await)?;
-    let mut names = Names::new(&operator);
-    let mut rows = Vec::new();
-    for event in &events {
-        rows.push(event_row(&state, &mut names, event).await);
-    }
-    Ok(AuditPage {
-        next_before: (events.len() == 50)
-            .then(|| events.last().map(|e| e.id.0))
-            .flatten(),
-        events: rows,
-        actions: identity::AuditAction::ALL
-            .iter()
-            .map(|a| a.as_str().to_string())
-            .collect(),
-    })
+    let events = respond(ssr::audit_events(&state, &operator, &filters, ssr::AUDIT_PAGE).await)?;
+    Ok(ssr::audit_page(&state, &operator, &events).await)
 }
 
 /// The overview: counts per day for the last 7 days.
@@ -557,20 +437,7 @@ pub async fn console_overview() -> Result<OverviewData, AppError> {
     let operator = respond(require_operator(&state).await)?;
     no_store();
     let view = respond(state.console.overview(&operator).await)?;
-    let days = (0..view.codes_operator.len() as i64)
-        .map(|i| {
-            let day = format_utc(view.since_ms + i * 86_400_000);
-            day.get(5..10).unwrap_or_default().to_string()
-        })
-        .collect();
-    Ok(OverviewData {
-        days,
-        codes_self_service: view.codes_self_service,
-        codes_operator: view.codes_operator,
-        codes_used: view.codes_used,
-        accounts_locked: view.accounts_locked,
-        sign_in_failures: view.sign_in_failures,
-    })
+    Ok(ssr::overview_data(view))
 }
 
 #[cfg(feature = "ssr")]
@@ -579,9 +446,19 @@ pub mod ssr {
 
     use std::collections::HashMap;
 
-    use identity::{AccountId, AuditEvent, AuditQuery, CodeStatus, EmergencyCodeInfo, Operator};
+    use identity::{
+        Account, AccountId, AuditEvent, AuditQuery, CodeStatus, EmergencyCode, EmergencyCodeInfo,
+        Operator, Overview, SearchMode, SearchPage, UserDetail,
+    };
 
-    use super::{AuditFilters, EventRow, UserRow};
+    use super::{
+        AuditFilters, AuditPage, CodeRow, ContactRow, EventRow, HandedCode, OverviewData,
+        SearchResults, SessionRow, TokenRow, UserPage, UserRow,
+    };
+    use crate::ssr::browser_name;
+
+    /// Events on one page of the console's audit log.
+    pub const AUDIT_PAGE: u32 = 50;
     use crate::ssr::{format_utc, AppState};
     use crate::AppError;
     pub use mayi_types::{
@@ -626,6 +503,169 @@ pub mod ssr {
                     .await
                     .unwrap_or_else(|| format!("#{}", id.0)),
             )
+        }
+    }
+
+    /// The search's `mode` argument: "contains", or a prefix search (anything else).
+    pub fn search_mode(mode: Option<&str>) -> SearchMode {
+        match mode {
+            Some("contains") => SearchMode::Contains,
+            _ => SearchMode::Prefix,
+        }
+    }
+
+    /// Page `page` of the search results.
+    pub fn search_results(found: &SearchPage, page: u32) -> SearchResults {
+        SearchResults {
+            users: found.accounts.iter().map(user_row).collect(),
+            page,
+            has_more: found.has_more,
+        }
+    }
+
+    /// The user page of `detail`, as `operator` sees it.
+    pub async fn user_page(state: &AppState, operator: &Operator, detail: &UserDetail) -> UserPage {
+        let now = detail.now;
+        let mut names = Names::new(operator);
+        let mut codes = Vec::new();
+        for code in &detail.codes {
+            let issued_by = match code.issued_by {
+                Some(id) => names.get(state, id).await,
+                None => None,
+            };
+            codes.push(CodeRow {
+                issuer: code.issuer,
+                issued_by,
+                reason: code
+                    .reason_text
+                    .clone()
+                    .unwrap_or_else(|| code.reason.clone()),
+                verification: code.verification.clone(),
+                created: format_utc(code.created_at.as_millis()),
+                expires: format_utc(code.expires_at.as_millis()),
+                uses: code.uses,
+                max_uses: code.max_uses,
+                status: code_status(code, now),
+            });
+        }
+        let mut events = Vec::new();
+        for event in &detail.events {
+            events.push(event_row(state, &mut names, event).await);
+        }
+        let mut devices: Vec<String> = Vec::new();
+        for token in &detail.tokens {
+            if token.state == identity::TokenState::Active {
+                if let Some(device) = &token.device {
+                    if !devices.contains(device) {
+                        devices.push(device.clone());
+                    }
+                }
+            }
+        }
+        UserPage {
+            user: user_row(&detail.account),
+            created: format_utc(detail.account.created_at.as_millis()),
+            contacts: detail
+                .contacts
+                .iter()
+                .map(|c| ContactRow {
+                    kind: c.kind,
+                    value: c.value.clone(),
+                    confirmed: c.confirmed,
+                    is_recovery: c.is_recovery,
+                })
+                .collect(),
+            tokens: detail
+                .tokens
+                .iter()
+                .map(|t| TokenRow {
+                    id: t.id.0,
+                    kind: t.kind,
+                    label: t.label.clone(),
+                    device: t.device.clone(),
+                    state: t.state,
+                    created: format_utc(t.created_at.as_millis()),
+                    last_used: t.last_used_at.map(|x| format_utc(x.as_millis())),
+                    removed: t.removed_at.map(|x| format_utc(x.as_millis())),
+                })
+                .collect(),
+            devices,
+            sessions: detail
+                .sessions
+                .iter()
+                .map(|s| SessionRow {
+                    id: s.id.0,
+                    scope: s.scope,
+                    browser: browser_name(s.user_agent.as_deref()),
+                    ip: s.ip.clone(),
+                    signed_in: format_utc(s.created_at.as_millis()),
+                    last_seen: format_utc(s.last_seen_at.as_millis()),
+                })
+                .collect(),
+            has_live_code: detail.codes.iter().any(|c| c.is_revocable(now)),
+            has_waiting_code: detail
+                .codes
+                .iter()
+                .any(|c| c.issuer == identity::CodeIssuer::SelfService && c.is_waiting(now)),
+            codes,
+            events,
+            is_self: detail.account.id == operator.id(),
+            caller_is_admin: operator.is_admin(),
+        }
+    }
+
+    /// The code an operator just issued, for the page that shows it once.
+    pub fn handed_code(
+        (account, code, info): (Account, EmergencyCode, EmergencyCodeInfo),
+    ) -> HandedCode {
+        HandedCode {
+            user_id: account.id.0,
+            username: account.username.to_string(),
+            display_name: account.display_name,
+            grouped: code.grouped().to_string(),
+            max_uses: info.max_uses,
+            expires: format_utc(info.expires_at.as_millis()),
+        }
+    }
+
+    /// One page of the audit log (`events`, at most [`AUDIT_PAGE`]), as `operator` sees it.
+    pub async fn audit_page(
+        state: &AppState,
+        operator: &Operator,
+        events: &[AuditEvent],
+    ) -> AuditPage {
+        let mut names = Names::new(operator);
+        let mut rows = Vec::new();
+        for event in events {
+            rows.push(event_row(state, &mut names, event).await);
+        }
+        AuditPage {
+            next_before: (events.len() == AUDIT_PAGE as usize)
+                .then(|| events.last().map(|e| e.id.0))
+                .flatten(),
+            events: rows,
+            actions: identity::AuditAction::ALL
+                .iter()
+                .map(|a| a.as_str().to_string())
+                .collect(),
+        }
+    }
+
+    /// The overview's series, with their days as `MM-DD`.
+    pub fn overview_data(view: Overview) -> OverviewData {
+        let days = (0..view.codes_operator.len() as i64)
+            .map(|i| {
+                let day = format_utc(view.since_ms + i * 86_400_000);
+                day.get(5..10).unwrap_or_default().to_string()
+            })
+            .collect();
+        OverviewData {
+            days,
+            codes_self_service: view.codes_self_service,
+            codes_operator: view.codes_operator,
+            codes_used: view.codes_used,
+            accounts_locked: view.accounts_locked,
+            sign_in_failures: view.sign_in_failures,
         }
     }
 
@@ -829,9 +869,6 @@ pub mod ssr {
         }
     }
 }
-
-#[cfg(feature = "ssr")]
-use ssr::{code_status, event_row, user_row, Names};
 
 /// The account a console function's `user_id` argument names.
 #[cfg(feature = "ssr")]

@@ -109,8 +109,8 @@ pub async fn emergency_start(username: String, password: String) -> Result<(), A
 pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let token = respond(require_wizard(&state))?;
+    no_store();
     let view = respond(state.emergency.wizard(&token).await)?;
     Ok(WizardInfo {
         step: view.step,
@@ -156,12 +156,11 @@ pub async fn emergency_reason(reason: String, details: Option<String>) -> Result
     let state = state()?;
     let token = respond(require_wizard(&state))?;
     let details = details.unwrap_or_default();
-    respond(
-        state
-            .emergency
-            .choose_reason(&token, &reason, &details, &client())
-            .await,
-    )?;
+    let chosen = state
+        .emergency
+        .choose_reason(&token, &reason, &details, &client())
+        .await;
+    respond(chosen)?;
     redirect("/emergency/code");
     Ok(())
 }
@@ -173,8 +172,8 @@ pub async fn emergency_reason(reason: String, details: Option<String>) -> Result
 pub async fn emergency_take_code() -> Result<Option<ShownCode>, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let token = respond(require_wizard(&state))?;
+    no_store();
     let code = respond(state.emergency.take_code(&token).await)?;
     Ok(code.map(|code| ShownCode {
         grouped: code.grouped().to_string(),
@@ -210,6 +209,17 @@ impl CancelResult {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<identity::CancelOutcome> for CancelResult {
+    fn from(outcome: identity::CancelOutcome) -> Self {
+        match outcome {
+            identity::CancelOutcome::Undone(_) => CancelResult::Undone,
+            identity::CancelOutcome::AlreadyUsed => CancelResult::AlreadyUsed,
+            identity::CancelOutcome::Unknown => CancelResult::Unknown,
+        }
+    }
+}
+
 /// "This was not me": undoes what emergency access made possible since the link's code was
 /// issued (codes revoked, tokens and contacts added since then removed, the recovery address
 /// restored, everyone signed out) and locks the account for help-desk review.
@@ -224,11 +234,7 @@ pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
         return Ok(CancelResult::Unknown);
     }
     let outcome = respond(state.emergency.cancel(&t, &client()).await)?;
-    let result = match outcome {
-        identity::CancelOutcome::Undone(_) => CancelResult::Undone,
-        identity::CancelOutcome::AlreadyUsed => CancelResult::AlreadyUsed,
-        identity::CancelOutcome::Unknown => CancelResult::Unknown,
-    };
+    let result = CancelResult::from(outcome);
     // The page says what happened from its address (a plain form post without JavaScript is
     // sent back to a page, not given this answer); the link's token leaves the address bar.
     redirect(&format!("/emergency/cancel?done={}", result.as_str()));
@@ -260,8 +266,8 @@ pub async fn verify_emergency(code: String) -> Result<(), AppError> {
 pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let caller = respond(require_session(&state).await)?;
+    no_store();
     let status = respond(state.emergency.status(&caller).await)?;
     Ok(status.map(|s| RecoveryView {
         code: code_meta(&s.code),
@@ -280,18 +286,12 @@ pub async fn finish_recovery(end_others: Option<String>) -> Result<(), AppError>
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_emergency_session(&state).await)?;
-    respond(
-        state
-            .emergency
-            .finish(&caller, end_others.is_some(), &client())
-            .await,
-    )?;
-    set_cookie(
-        &state.settings,
-        session_cookie(&state.settings),
-        "",
-        Some(0),
-    );
+    let finished = state
+        .emergency
+        .finish(&caller, end_others.is_some(), &client())
+        .await;
+    respond(finished)?;
+    clear_cookie(&state.settings, session_cookie(&state.settings));
     redirect("/login?recovered=1");
     Ok(())
 }

@@ -41,14 +41,20 @@ pub async fn freeze_start(username: String, password: String) -> Result<(), AppE
 pub async fn freeze_devices() -> Result<FreezeChoice, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let attempt = respond(require_attempt(&state))?;
+    no_store();
     let pending = respond(state.auth.pending(&attempt).await)?;
+    Ok(freeze_choice(&pending.tokens))
+}
+
+/// The devices `tokens` are on, each with how many, and how many are on none.
+#[cfg(feature = "ssr")]
+fn freeze_choice(tokens: &[identity::Token]) -> FreezeChoice {
     let mut choice = FreezeChoice {
         devices: Vec::new(),
         without_device: 0,
     };
-    for token in &pending.tokens {
+    for token in tokens {
         match &token.device {
             Some(name) => match choice.devices.iter_mut().find(|d| &d.name == name) {
                 Some(device) => device.tokens += 1,
@@ -60,7 +66,7 @@ pub async fn freeze_devices() -> Result<FreezeChoice, AppError> {
             None => choice.without_device += 1,
         }
     }
-    Ok(choice)
+    choice
 }
 
 /// Step 2: blocks every active sign-in method on `device`, ends every session, this attempt
@@ -77,12 +83,7 @@ pub async fn freeze_device(device: String) -> Result<u32, AppError> {
     let Some(blocked) = blocked else {
         return respond(Err(AppError::NotFound));
     };
-    set_cookie(
-        &state.settings,
-        attempt_cookie(&state.settings),
-        "",
-        Some(0),
-    );
+    clear_cookie(&state.settings, attempt_cookie(&state.settings));
     redirect("/freeze/done");
     Ok(blocked.tokens.len() as u32)
 }

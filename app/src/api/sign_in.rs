@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::tokens::{enrolment_view, token_view};
 use super::tokens::{EnrolmentView, TokenView};
 use crate::AppError;
+#[cfg(feature = "ssr")]
+use mayi_types::TokenKind;
 
 /// What the second-factor step shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,15 +46,17 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
 pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let attempt = respond(require_attempt(&state))?;
+    no_store();
     let pending = respond(state.auth.pending(&attempt).await)?;
+    respond(second_step(pending))
+}
+
+/// What step 2 shows for the `pending` attempt.
+#[cfg(feature = "ssr")]
+fn second_step(pending: identity::Pending) -> Result<SecondStep, AppError> {
     let enrolment = match &pending.enrolment {
-        Some((token, secret)) => Some(respond(enrolment_view(
-            &pending.account.username,
-            token,
-            secret,
-        ))?),
+        Some((token, secret)) => Some(enrolment_view(&pending.account.username, token, secret)?),
         None => None,
     };
     Ok(SecondStep {
@@ -102,18 +106,17 @@ pub async fn send_code(token_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    respond(
-        state
-            .auth
-            .send_code(&attempt, identity::TokenId(token_id), &client())
-            .await,
-    )?;
-    Ok(())
+    let sent = state
+        .auth
+        .send_code(&attempt, identity::TokenId(token_id), &client())
+        .await;
+    respond(sent).map(drop)
 }
 
 /// Step 2: the code from an authenticator app, or the code sent by SMS or email, for one of the
-/// attempt's own tokens. On success the attempt ends, a new session starts (a new cookie) and
-/// the browser goes to the account.
+/// attempt's own tokens; or, typed in the same field instead of that code, an emergency access
+/// code (recognised by its form). On success the attempt ends and a new session starts (a new
+/// cookie): a full one goes to the account, a restricted emergency one to the token list.
 ///
 /// Who may call it: the holder of a pending sign-in attempt; the token must be theirs.
 #[server(prefix = "/api", endpoint = "verify_code")]
@@ -121,25 +124,22 @@ pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<()
     use crate::ssr::*;
     let state = state()?;
     let attempt = respond(require_attempt(&state))?;
-    super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
+    // The field takes an emergency access code too, spaces and hyphens included.
+    super::typed_code(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES)?;
+    // The kind only picks the check (anything but an app's is a sent code's); each check
+    // refuses a token of another kind.
+    let kind = TokenKind::parse(&kind).unwrap_or(TokenKind::Sms);
     let token = identity::TokenId(token_id);
-    let client = client();
-    // The kind only picks the check; each check refuses a token of another kind.
-    let result = match mayi_types::TokenKind::parse(&kind) {
-        Ok(mayi_types::TokenKind::Totp) => {
-            state
-                .auth
-                .verify_totp(&attempt, token, &code, &client)
-                .await
+    let result = state
+        .emergency
+        .second_step(&attempt, kind, token, &code, &client())
+        .await;
+    match respond(result)? {
+        (_, session, identity::SessionScope::Emergency) => {
+            start_session(&state, &session);
+            redirect("/tokens");
         }
-        _ => {
-            state
-                .auth
-                .verify_code(&attempt, token, &code, &client)
-                .await
-        }
-    };
-    let (_, session) = respond(result)?;
-    start_full_session(&state, &session).await;
+        (_, session, _) => start_full_session(&state, &session).await,
+    }
     Ok(())
 }

@@ -79,39 +79,12 @@ pub struct LostDeviceDone {
 pub async fn my_tokens() -> Result<TokensView, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    no_store();
     let caller = respond(require_session(&state).await)?;
+    no_store();
     let page = respond(state.enrolment.token_page(&caller).await)?;
     let blocked = respond(state.tokens.blocked(&caller).await)?;
-    let mut groups: Vec<DeviceGroup> = Vec::new();
-    for token in &page.active {
-        let view = token_view(token);
-        match groups.iter_mut().find(|g| g.device == token.device) {
-            Some(group) => group.tokens.push(view),
-            None => groups.push(DeviceGroup {
-                device: token.device.clone(),
-                tokens: vec![view],
-            }),
-        }
-    }
-    let enrolment = match &page.pending_totp {
-        Some((token, secret)) => Some(respond(enrolment_view(
-            &caller.account().username,
-            token,
-            secret,
-        ))?),
-        None => None,
-    };
-    let oob_enrolment = page.pending_oob.as_ref().map(oob_enrolment_view);
-    Ok(TokensView {
-        groups,
-        may_add: state.enrolment.is_recent(caller.session()),
-        enrolment,
-        enrolment_elsewhere: page.pending_totp_elsewhere,
-        oob_enrolment,
-        suggested_device: browser_name(client().user_agent.as_deref()),
-        blocked: blocked.iter().map(token_view).collect(),
-    })
+    let may_add = state.enrolment.is_recent(caller.session());
+    respond(tokens_view(&caller, &page, &blocked, may_add))
 }
 
 /// Starts setting up another authenticator app (on the phone the person holds now).
@@ -201,6 +174,41 @@ pub async fn lost_device(device: String) -> Result<LostDeviceDone, AppError> {
     })
 }
 
+/// The token page of `caller`: its active tokens grouped by device (in the order the devices
+/// were first used), the enrolments under way and the blocked tokens.
+#[cfg(feature = "ssr")]
+fn tokens_view(
+    caller: &identity::SignedIn,
+    page: &identity::TokenPage,
+    blocked: &[identity::Token],
+    may_add: bool,
+) -> Result<TokensView, AppError> {
+    let mut groups: Vec<DeviceGroup> = Vec::new();
+    for token in &page.active {
+        let view = token_view(token);
+        match groups.iter_mut().find(|g| g.device == token.device) {
+            Some(group) => group.tokens.push(view),
+            None => groups.push(DeviceGroup {
+                device: token.device.clone(),
+                tokens: vec![view],
+            }),
+        }
+    }
+    let enrolment = match &page.pending_totp {
+        Some((token, secret)) => Some(enrolment_view(&caller.account().username, token, secret)?),
+        None => None,
+    };
+    Ok(TokensView {
+        groups,
+        may_add,
+        enrolment,
+        enrolment_elsewhere: page.pending_totp_elsewhere,
+        oob_enrolment: page.pending_oob.as_ref().map(oob_enrolment_view),
+        suggested_device: crate::ssr::browser_name(crate::ssr::client().user_agent.as_deref()),
+        blocked: blocked.iter().map(token_view).collect(),
+    })
+}
+
 /// The label of the token an operation on it returned; its error as the answer otherwise.
 #[cfg(feature = "ssr")]
 fn label<E: Into<AppError>>(result: Result<identity::Token, E>) -> Result<String, AppError> {
@@ -284,19 +292,14 @@ pub async fn add_oob_start(
         Ok(kind @ (TokenKind::Sms | TokenKind::Email)) => kind,
         _ => return respond(Err(AppError::BadRequest)),
     };
-    let started = state
-        .enrolment
-        .start_oob(
-            &caller,
-            identity::NewOobToken {
-                kind,
-                target: &target,
-                label: &label,
-                device: &device,
-            },
-            &client(),
-        )
-        .await;
+    let (target, label, device) = (&target, &label, &device);
+    let token = identity::NewOobToken {
+        kind,
+        target,
+        label,
+        device,
+    };
+    let started = state.enrolment.start_oob(&caller, token, &client()).await;
     respond(started).map(drop)
 }
 

@@ -90,22 +90,36 @@ pub fn CodeField(
     #[prop(optional, into)]
     error_id: Option<String>,
     #[prop(optional)] has_error: Signal<bool>,
+    /// Sign-in's second step: the field takes an emergency access code too (letters, hyphens,
+    /// up to its grouped length with spaces), and says so under it.
+    #[prop(optional)]
+    or_emergency_code: bool,
 ) -> impl IntoView {
-    let described = move || has_error.get().then(|| error_id.clone()).flatten();
+    let hint_id = format!("{id}-hint");
+    let described = move || {
+        let error = has_error.get().then(|| error_id.clone()).flatten();
+        let hint = or_emergency_code.then(|| hint_id.clone());
+        let ids: Vec<String> = error.into_iter().chain(hint).collect();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
+    let hint = or_emergency_code.then(|| {
+        view! { <p class="hint" id=format!("{id}-hint")>{text::CODE_FIELD_EMERGENCY_HINT}</p> }
+    });
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
             <input
-                id=id
+                id=id.clone()
                 name="code"
                 type="text"
                 inputmode="numeric"
                 autocomplete="one-time-code"
-                pattern="[0-9 ]*"
-                maxlength="7"
+                pattern=(!or_emergency_code).then_some("[0-9 ]*")
+                maxlength=if or_emergency_code { "40" } else { "7" }
                 required
                 aria-describedby=described
             />
+            {hint}
         </div>
     }
 }

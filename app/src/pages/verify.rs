@@ -107,7 +107,7 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
             <ActionForm action=verify>
                 <input type="hidden" name="token_id" value=token.id.to_string() />
                 <input type="hidden" name="kind" value=token.kind.as_str() />
-                <CodeField id=code_id label=code_label error_id=error_id.clone() has_error=Signal::derive(move || error().is_some()) />
+                <CodeField id=code_id label=code_label error_id=error_id.clone() has_error=Signal::derive(move || error().is_some()) or_emergency_code=true />
                 <FormError error=Signal::derive(error) id=error_id.clone() />
                 <Show when=move || matches!(error(), Some(AppError::SignInExpired))>
                     <p><a href="/login">{text::START_AGAIN}</a></p>

@@ -4,16 +4,19 @@ use super::*;
 
 /// Reads a cookie of the current request.
 pub fn cookie(name: &str) -> Option<String> {
-    let parts = request_parts()?;
-    parts
-        .headers
+    cookie_in(&request_parts()?.headers, name).map(str::to_string)
+}
+
+/// The value of the cookie `name` in these request headers (the first one, if sent twice).
+pub fn cookie_in<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_string())
+        .map(|(_, value)| value)
 }
 
 /// Adds a Set-Cookie header: HttpOnly, SameSite=Lax, Path=/, and Secure except in development
@@ -52,6 +55,11 @@ pub fn attempt_cookie(settings: &Settings) -> &'static str {
     }
 }
 
+/// Deletes the cookie `name`.
+pub fn clear_cookie(settings: &Settings, name: &str) {
+    set_cookie(settings, name, "", Some(0));
+}
+
 /// The token in a cookie, if it has the shape of one.
 pub fn cookie_token(name: &str) -> Option<SessionToken> {
     cookie(name).and_then(|value| SessionToken::parse(&value))
@@ -60,12 +68,7 @@ pub fn cookie_token(name: &str) -> Option<SessionToken> {
 /// After a complete sign-in: ends the attempt's cookie, sets the new session's, and goes to the
 /// account page.
 pub fn start_session(state: &AppState, session: &SessionToken) {
-    set_cookie(
-        &state.settings,
-        attempt_cookie(&state.settings),
-        "",
-        Some(0),
-    );
+    clear_cookie(&state.settings, attempt_cookie(&state.settings));
     set_cookie(
         &state.settings,
         session_cookie(&state.settings),
@@ -104,12 +107,7 @@ pub async fn start_full_session(state: &AppState, session: &SessionToken) {
 
 /// Deletes the "remembered browser" cookie (the account no longer remembers it).
 pub fn clear_browser_cookie(state: &AppState) {
-    set_cookie(
-        &state.settings,
-        browser_cookie(&state.settings),
-        "",
-        Some(0),
-    );
+    clear_cookie(&state.settings, browser_cookie(&state.settings));
 }
 
 /// The Emergency Access wizard's cookie.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::{
     extract::FromRef,
-    http::{header, request::Parts, HeaderValue},
+    http::{header, request::Parts, HeaderMap, HeaderValue},
 };
 use identity::{
     Clock, DomainError, EmergencyPolicy, EmergencySession, FullSession, Identity, PasswordHasher,

@@ -61,7 +61,7 @@ pub const CODE_COPY: &str = "Copy the code";
 pub const CODE_COPIED: &str = "Copied";
 pub const CODE_PRINT: &str = "Print";
 pub const CODE_SIGN_IN: &str = "Sign in now";
-pub const CODE_HOW: &str = "To sign in: type your username and password, then choose \"Use an emergency access code instead\" and type this code. After signing in, remove the tokens of the lost phone and add new ones right away: the code has a limited number of uses.";
+pub const CODE_HOW: &str = "To sign in: type your username and password, then type this code where the 6-digit code goes (or under \"Lost your phone?\" on the same page). After signing in, remove the tokens of the lost phone and add new ones right away: the code has a limited number of uses.";
 pub const CODE_ALREADY_SHOWN: &str = "Your emergency access code was already shown once and cannot be shown again. If you did not note it, start Emergency Access again: a new code replaces this one.";
 pub const CODE_NOTICE_SENT: &str = "We told your contacts that a code was issued. If it was not you, the message they got has a link that cancels it.";
 pub const START_AGAIN_EMERGENCY: &str = "Start Emergency Access again";
@@ -78,6 +78,9 @@ pub const USE_EMERGENCY_HEADING: &str = "Lost your phone?";
 pub const USE_EMERGENCY_INTRO: &str =
     "Use an emergency access code instead of a code from your app.";
 pub const USE_EMERGENCY_LABEL: &str = "Emergency access code";
+/// Under the 6-digit code field of sign-in's second step, which takes an emergency code too.
+pub const CODE_FIELD_EMERGENCY_HINT: &str =
+    "Lost your phone? An emergency access code works here too.";
 pub const USE_EMERGENCY_BUTTON: &str = "Sign in with the emergency code";
 pub const USE_EMERGENCY_GET: &str = "No code yet? Get one with Emergency Access";
 
@@ -123,7 +126,7 @@ pub const HELP_EMERGENCY: &[HelpSection] = &[
 pub const HELP_EMERGENCY_SIGN_IN_INTRO: &str = "An emergency access code replaces the code from your authenticator app for a short, restricted visit: just enough to remove the tokens you lost and add new ones.";
 pub const HELP_EMERGENCY_SIGN_IN: &[HelpSection] = &[
     ("1. Password first", &["On the sign-in page type your username and password and press Continue. The code is never enough on its own."], &[("/login", "Sign-in page")], &[]),
-    ("2. The code instead of the OTP", &["On the next page, under \"Lost your phone?\", type the emergency access code and press \"Sign in with the emergency code\". Capital letters, spaces and hyphens do not matter."], &[], &[("emergency-sign-in", "The second sign-in step with the \"Lost your phone?\" form (marked) for the emergency access code.")]),
+    ("2. The code instead of the OTP", &["On the next page, type the emergency access code where the 6-digit code goes and press \"Sign in\", or type it under \"Lost your phone?\" and press \"Sign in with the emergency code\": both work. Capital letters, spaces and hyphens do not matter."], &[], &[("emergency-sign-in", "The second sign-in step with the \"Lost your phone?\" form (marked) for the emergency access code.")]),
     ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist. Press \"I lost this device\" on the lost phone (or remove its tokens one by one). In this restricted session you may remove every token."], &[("/tokens", "Your tokens")], &[("restricted-tokens", "The token list in the restricted session: the banner with uses left and the checklist, and \"I lost this device\".")]),
     ("4. Enrol new tokens", &["Add an authenticator app on your new phone (on the phone itself, \"Open in authenticator app\" does it without scanning), and a new phone number or email address if yours changed."], &[("/help/tokens", "Tokens help")], &[]),
     ("5. Finish recovery", &["Once a new token works, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too) and you sign in again with your new token."], &[], &[]),

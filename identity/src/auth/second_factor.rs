@@ -30,6 +30,25 @@ impl Authenticator {
         })
     }
 
+    /// Step 2 with a token of `kind`: [`Self::verify_totp`] for an authenticator app,
+    /// [`Self::verify_code`] for a code sent by SMS or e-mail. Each refuses a token of another
+    /// kind.
+    pub async fn verify(
+        &self,
+        attempt: &SessionToken,
+        kind: TokenKind,
+        token: TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), DomainError> {
+        match kind {
+            TokenKind::Totp => self.verify_totp(attempt, token, code, client).await,
+            TokenKind::Sms | TokenKind::Email => {
+                self.verify_code(attempt, token, code, client).await
+            }
+        }
+    }
+
     /// Step 2 with an authenticator app: checks the code for the attempt's own token, records
     /// its time step (so the same code never works twice), ends the attempt and opens a session.
     pub async fn verify_totp(

@@ -2,117 +2,59 @@
 //! email token, Bob with an authenticator app, a manual clock at RFC 6238's T = 1111111109) and
 //! its helpers, the tests that span the steps, and one file per feature in `tests/`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
+use crate::EmergencyPolicy;
 use crate::{
-    testing::{self, ManualClock, TestStore},
-    Email, Factor, NewAccount, NewToken, Password, Role, SeedCipher, ThrottleKey, Timestamp,
-    TokenState, Username, LOGIN_ATTEMPT_TTL,
+    testing::{self, world_fixture, TestStore, World, PASSWORD},
+    Factor, Role, ThrottleKey, Timestamp, TokenState, LOGIN_ATTEMPT_TTL,
 };
-use crate::{EmergencyPolicy, Identity};
 
 mod first_token;
 mod password_step;
 mod second_factor;
 mod sessions;
 
-const PASSWORD: &str = "correct horse battery staple";
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 // RFC 6238's T = 1111111109: a fixed instant, so the expected codes are known.
 const T0: i64 = 1_111_111_109;
 
-struct Fixture {
-    auth: Authenticator,
-    clock: Arc<ManualClock>,
-    alice: AccountId,
-    alice_token: TokenId,
-    alice_email: TokenId,
-    bob_token: TokenId,
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {
+        alice: AccountId,
+        alice_token: TokenId,
+        alice_email: TokenId,
+        bob_token: TokenId,
+    }
+);
 
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let hasher = PasswordHasher::new(None).unwrap();
-    let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
+    let w = World::at(
+        db,
+        Timestamp::from_unix_secs(T0),
+        EmergencyPolicy::default(),
+    );
+    let secret = TotpSecret::from_base32(SECRET).unwrap();
     let mut ids = Vec::new();
     for name in ["alice", "bob"] {
-        let hash = hasher
-            .hash(&Password::new(PASSWORD.into()).unwrap())
-            .await
-            .unwrap();
-        let account = store
-            .create_account(NewAccount {
-                username: Username::parse(name).unwrap(),
-                display_name: name.into(),
-                password_hash: hash,
-                role: Role::User,
-                state: AccountState::Active,
-            })
-            .await
-            .unwrap();
-        let sealed = TotpSecret::from_base32(SECRET)
-            .unwrap()
-            .seal(&cipher, account)
-            .unwrap();
-        let token = store
-            .insert_token(NewToken {
-                account_id: account,
-                kind: TokenKind::Totp,
-                label: "Authenticator app".into(),
-                device: Some("Pixel 7".into()),
-                state: TokenState::Active,
-                secret_enc: Some(sealed),
-                target: None,
-            })
-            .await
-            .unwrap();
+        let account = w.member(name, name, Role::User, vec![]).await.id;
+        let token = w
+            .with_totp_secret(account, &secret, "Authenticator app", Some("Pixel 7"))
+            .await;
         ids.push((account, token));
     }
     let alice = ids[0].0;
-    store
-        .add_contact(
-            alice,
-            crate::NewContact {
-                value: Email::parse("alice@example.org").unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            },
-        )
-        .await
-        .unwrap();
-    let alice_email = store
-        .insert_token(NewToken {
-            account_id: alice,
-            kind: TokenKind::Email,
-            label: "Work email".into(),
-            device: None,
-            state: TokenState::Active,
-            secret_enc: None,
-            target: Some(Email::parse("alice.codes@example.org").unwrap().into()),
-        })
-        .await
-        .unwrap();
+    w.with_recovery_address(alice, "alice@example.org").await;
+    let alice_email = w
+        .with_email(alice, "alice.codes@example.org", "Work email")
+        .await;
     Fixture {
-        alice_email,
-        auth: Identity::new(
-            store,
-            hasher,
-            cipher,
-            clock.clone(),
-            "https://id.example.org",
-            EmergencyPolicy::default(),
-        )
-        .unwrap()
-        .auth,
-        clock,
-        alice: ids[0].0,
+        w,
+        alice,
         alice_token: ids[0].1,
+        alice_email,
         bob_token: ids[1].1,
-        _db: db,
     }
 }
 
@@ -136,21 +78,9 @@ async fn password_step(f: &Fixture, username: &str) -> PasswordOk {
 
 /// An account with the fixture's password and no token at all.
 async fn tokenless_account(f: &Fixture, username: &str, display_name: &str) -> AccountId {
-    let hasher = PasswordHasher::new(None).unwrap();
-    f.auth
-        .store()
-        .create_account(NewAccount {
-            username: Username::parse(username).unwrap(),
-            display_name: display_name.into(),
-            password_hash: hasher
-                .hash(&Password::new(PASSWORD.into()).unwrap())
-                .await
-                .unwrap(),
-            role: Role::User,
-            state: AccountState::Active,
-        })
+    f.member(username, display_name, Role::User, vec![])
         .await
-        .unwrap()
+        .id
 }
 
 /// The 6-digit code in the newest outbox message to `recipient`.

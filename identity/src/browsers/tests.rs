@@ -2,17 +2,13 @@
 //! PostgreSQL: remembered browsers, the wait of a self-service code by the browser it was asked
 //! from, the operator's approval, and what forgets the browsers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::testing::{ManualClock, TestStore};
+use crate::testing::{recovery, world_fixture, TestStore, World, PASSWORD};
 use crate::time::Clock;
-use crate::Identity;
 use crate::{
-    Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Authenticator, CancelOutcome,
-    Client, Console, DomainError, Email, EmergencyAccess, EmergencyPolicy, NewAccount, NewContact,
-    NewSession, NewToken, Password, PasswordHasher, Role, SeedCipher, SessionScope, SessionToken,
-    Store, Timestamp, TokenId, TokenKind, TokenState, TotpSecret, Username,
+    Account, AuditAction, AuditOutcome, CancelOutcome, Client, DomainError, EmergencyPolicy,
+    NewSession, Role, SessionScope, SessionToken, Timestamp, TokenId, TotpSecret,
 };
 
 on_both_backends!(
@@ -25,26 +21,19 @@ on_both_backends!(
     trust_only_a_full_session_remembers_and_lists_its_own_browsers,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "another fine passphrase";
-const T0: i64 = 1_800_000_000;
-const URL: &str = "https://id.example.org";
 const UNKNOWN_WAIT: Duration = Duration::from_secs(90 * 60);
 
-struct Fixture {
-    auth: Authenticator,
-    emergency: EmergencyAccess,
-    console: Console,
-    store: Store,
-    clock: Arc<ManualClock>,
-    alice: Account,
-    alice_token: TokenId,
-    bob: Account,
-    bob_token: TokenId,
-    olga: Account,
-    secret: TotpSecret,
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {
+        alice: Account,
+        alice_token: TokenId,
+        bob: Account,
+        bob_token: TokenId,
+        olga: Account,
+        secret: TotpSecret,
+    }
+);
 
 fn client(browser: Option<&SessionToken>) -> Client {
     Client {
@@ -62,15 +51,10 @@ fn policy() -> EmergencyPolicy {
     }
 }
 
+/// Alice, Bob and the operator Olga, each with a recovery address and an authenticator app
+/// (one seed for all three).
 async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let hasher = PasswordHasher::new(None).unwrap();
-    let cipher = Arc::new(SeedCipher::from_key_bytes([5; 32]));
-    let hash = hasher
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
+    let w = World::with_policy(db, policy);
     let secret = TotpSecret::generate();
     let mut made = Vec::new();
     for (name, role) in [
@@ -78,59 +62,26 @@ async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
         ("bob", Role::User),
         ("olga", Role::Operator),
     ] {
-        let id = store
-            .create_account_with(
-                NewAccount {
-                    username: Username::parse(name).unwrap(),
-                    display_name: format!("{name} Example"),
-                    password_hash: hash.clone(),
-                    role,
-                    state: AccountState::Active,
-                },
-                vec![NewContact {
-                    value: Email::parse(&format!("{name}@example.org")).unwrap().into(),
-                    confirmed: true,
-                    is_recovery: true,
-                }],
-            )
-            .await
-            .unwrap();
-        let token = store
-            .insert_token(NewToken {
-                account_id: id,
-                kind: TokenKind::Totp,
-                label: "Authenticator".into(),
-                device: Some("Phone".into()),
-                state: TokenState::Active,
-                secret_enc: Some(secret.seal(&cipher, id).unwrap()),
-                target: None,
-            })
-            .await
-            .unwrap();
-        made.push((store.account_by_id(id).await.unwrap().unwrap(), token));
+        let contacts = vec![recovery(&format!("{name}@example.org"))];
+        let account = w
+            .member(name, &format!("{name} Example"), role, contacts)
+            .await;
+        let token = w
+            .with_totp_secret(account.id, &secret, "Authenticator", Some("Phone"))
+            .await;
+        made.push((account, token));
     }
-    let Identity {
-        auth,
-        emergency,
-        console,
-        ..
-    } = Identity::new(store.clone(), hasher, cipher, clock.clone(), URL, policy).unwrap();
     let (olga, _) = made.pop().unwrap();
     let (bob, bob_token) = made.pop().unwrap();
     let (alice, alice_token) = made.pop().unwrap();
     Fixture {
-        console,
-        auth,
-        emergency,
-        store,
-        clock,
+        w,
         alice,
         alice_token,
         bob,
         bob_token,
         olga,
         secret,
-        _db: db,
     }
 }
 
@@ -226,16 +177,6 @@ impl Fixture {
             .into_iter()
             .find(|c| c.revoked_at.is_none())
             .expect("a live code")
-    }
-
-    async fn events(&self, action: AuditAction) -> Vec<crate::AuditEvent> {
-        self.store
-            .audit_events(AuditQuery {
-                action: Some(action),
-                ..AuditQuery::default()
-            })
-            .await
-            .unwrap()
     }
 }
 

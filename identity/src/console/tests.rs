@@ -1,16 +1,13 @@
 //! The console's rules through [`Console`], on SQLite and on PostgreSQL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::testing::{fake_password_hash, raw_rows, ManualClock, TestStore};
-use crate::Identity;
-use crate::{
-    Authenticator, DomainError, Email, EmergencyPolicy, NewAccount, NewContact, NewSession,
-    NewToken, Password, PasswordHasher, PhoneNumber, SeedCipher, SessionScope, SessionToken,
-    SignedIn, Timestamp, TokenKind, TotpSecret, Username,
+use crate::testing::{
+    self, account_in, contact, fake_password_hash, raw_rows, recovery, world_fixture, TestStore,
+    World, PASSWORD, URL,
 };
+use crate::{DomainError, EmergencyPolicy, SeedCipher, SessionScope, SessionToken, SignedIn};
 
 on_both_backends!(
     ac_1_only_operators_in_full_sessions_get_an_operator,
@@ -28,100 +25,38 @@ on_both_backends!(
     overview_counts_the_last_seven_days,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
-const T0: i64 = 1_800_000_000;
-const URL: &str = "https://id.example.org";
-
-struct Fixture {
-    console: Console,
-    auth: Authenticator,
-    emergency: EmergencyAccess,
-    store: Store,
-    clock: Arc<ManualClock>,
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {}
+);
 
 fn client() -> Client {
-    Client {
-        ip: Some("192.0.2.7".into()),
-        user_agent: Some("Firefox/140.0".into()),
-        browser: None,
-    }
+    testing::client("192.0.2.7", "Firefox/140.0")
 }
 
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
-    let Identity {
-        auth,
-        emergency,
-        console,
-        ..
-    } = Identity::new(
-        store.clone(),
-        PasswordHasher::new(None).unwrap(),
-        cipher,
-        clock.clone(),
-        URL,
-        EmergencyPolicy::SELF_SERVICE_DEFAULT,
-    )
-    .unwrap();
     Fixture {
-        console,
-        auth,
-        emergency,
-        store,
-        clock,
-        _db: db,
+        w: World::with_policy(db, EmergencyPolicy::SELF_SERVICE_DEFAULT),
     }
 }
 
 impl Fixture {
     async fn account(&self, name: &str, display: &str, role: Role, contacts: &[&str]) -> Account {
-        let contacts = contacts
-            .iter()
-            .map(|c| NewContact {
-                value: if c.starts_with('+') {
-                    PhoneNumber::parse(c).unwrap().into()
-                } else {
-                    Email::parse(c).unwrap().into()
-                },
-                confirmed: true,
-                is_recovery: false,
-            })
-            .collect();
-        let id = self
-            .store
-            .create_account_with(
-                NewAccount {
-                    username: Username::parse(name).unwrap(),
-                    display_name: display.into(),
-                    password_hash: fake_password_hash(),
-                    role,
-                    state: AccountState::Active,
-                },
-                contacts,
-            )
-            .await
-            .unwrap();
-        self.store.account_by_id(id).await.unwrap().unwrap()
+        let contacts = contacts.iter().map(|c| contact(c, true)).collect();
+        account_in(
+            &self.store,
+            name,
+            display,
+            role,
+            fake_password_hash(),
+            contacts,
+        )
+        .await
     }
 
     /// A new session of `account`: the caller it makes, and its token.
     async fn session(&self, account: &Account, scope: SessionScope) -> (SignedIn, SessionToken) {
-        let token = self
-            .store
-            .create_session(NewSession {
-                account_id: account.id,
-                scope,
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
-        let session = self.store.session(&token).await.unwrap().unwrap();
-        (crate::testing::caller(&session, account), token)
+        let (token, caller) = self.w.session(account, scope).await;
+        (caller, token)
     }
 
     /// A new full session of `account`, as the full-session capability.
@@ -140,29 +75,7 @@ impl Fixture {
     }
 
     async fn totp(&self, account: &Account, label: &str, device: &str) -> TokenId {
-        let cipher = SeedCipher::from_key_bytes([7; 32]);
-        self.store
-            .insert_token(NewToken {
-                account_id: account.id,
-                kind: TokenKind::Totp,
-                label: label.into(),
-                device: Some(device.into()),
-                state: TokenState::Active,
-                secret_enc: Some(TotpSecret::generate().seal(&cipher, account.id).unwrap()),
-                target: None,
-            })
-            .await
-            .unwrap()
-    }
-
-    async fn events(&self, action: AuditAction) -> Vec<AuditEvent> {
-        self.store
-            .audit_events(AuditQuery {
-                action: Some(action),
-                ..AuditQuery::default()
-            })
-            .await
-            .unwrap()
+        self.with_totp(account.id, label, Some(device)).await.0
     }
 }
 
@@ -574,42 +487,32 @@ async fn ec_7_the_issued_code_is_handed_over_once_and_signs_in(db: TestStore) {
 async fn se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked(db: TestStore) {
     let f = fixture(db).await;
     let op = f.account("otto", "Otto", Role::Operator, &[]).await;
-    let hash = PasswordHasher::new(None)
-        .unwrap()
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
-    let id = f
-        .store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse("ursula").unwrap(),
-                display_name: "Ursula".into(),
-                password_hash: hash,
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            vec![NewContact {
-                value: Email::parse("u@example.org").unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            }],
+    let user = f
+        .member(
+            "ursula",
+            "Ursula",
+            Role::User,
+            vec![recovery("u@example.org")],
         )
-        .await
-        .unwrap();
-    let user = f.store.account_by_id(id).await.unwrap().unwrap();
+        .await;
     let (_, token) = f.session(&user, SessionScope::Full).await;
     let o = f.operator(&op).await;
     assert!(
-        f.console.lock(&o, user.id, "", &client()).await.is_err(),
+        f.console
+            .set_locked(&o, user.id, true, "", &client())
+            .await
+            .is_err(),
         "reason required"
     );
     assert!(
-        f.console.lock(&o, op.id, "test", &client()).await.is_err(),
+        f.console
+            .set_locked(&o, op.id, true, "test", &client())
+            .await
+            .is_err(),
         "not oneself"
     );
     f.console
-        .lock(&o, user.id, "reported stolen", &client())
+        .set_locked(&o, user.id, true, "reported stolen", &client())
         .await
         .unwrap();
     assert!(f.auth.authorize(&token).await.is_err(), "sessions ended");
@@ -640,11 +543,11 @@ async fn se_7_lock_ends_sessions_and_refuses_sign_in_until_unlocked(db: TestStor
         .is_err());
     assert!(f
         .console
-        .lock(&o, user.id, "again", &client())
+        .set_locked(&o, user.id, true, "again", &client())
         .await
         .is_err());
     f.console
-        .unlock(&o, user.id, "owner confirmed", &client())
+        .set_locked(&o, user.id, false, "owner confirmed", &client())
         .await
         .unwrap();
     assert!(f
@@ -815,30 +718,14 @@ async fn revoke_code_and_set_operator(db: TestStore) {
 
 /// Ursula with a real password and a confirmed recovery address, and her own authenticator app.
 async fn owner_with_recovery(f: &Fixture) -> (Account, TokenId) {
-    let hash = PasswordHasher::new(None)
-        .unwrap()
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
-    let id = f
-        .store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse("ursula").unwrap(),
-                display_name: "Ursula".into(),
-                password_hash: hash,
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            vec![NewContact {
-                value: Email::parse("u@example.org").unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            }],
+    let user = f
+        .member(
+            "ursula",
+            "Ursula",
+            Role::User,
+            vec![recovery("u@example.org")],
         )
-        .await
-        .unwrap();
-    let user = f.store.account_by_id(id).await.unwrap().unwrap();
+        .await;
     let token = f.totp(&user, "App", "Old phone").await;
     (user, token)
 }
@@ -868,14 +755,7 @@ async fn operator_undoes_emergency_access_and_locks(db: TestStore) {
     let theirs = f.totp(&user, "Attacker app", "Attacker phone").await;
     let mailbox = f
         .store
-        .add_contact(
-            user.id,
-            NewContact {
-                value: Email::parse("attacker@evil.example").unwrap().into(),
-                confirmed: true,
-                is_recovery: false,
-            },
-        )
+        .add_contact(user.id, contact("attacker@evil.example", true))
         .await
         .unwrap();
     assert!(f
@@ -1070,7 +950,7 @@ async fn overview_counts_the_last_seven_days(db: TestStore) {
         .await
         .unwrap();
     f.console
-        .lock(&o, user.id, "stolen", &client())
+        .set_locked(&o, user.id, true, "stolen", &client())
         .await
         .unwrap();
     f.store

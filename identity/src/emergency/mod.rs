@@ -747,6 +747,28 @@ impl EmergencyAccess {
         })
     }
 
+    /// Sign-in's second step with whatever the person typed in the code field of the token they
+    /// chose: an emergency access code, recognised by its form (16 Crockford characters, any
+    /// case, spaces or hyphens: no one-time code of a token has that form), is used as by
+    /// [`Self::sign_in`] and opens a restricted session (the seed: "type it instead of the
+    /// OTP"); anything else is that token's code ([`Authenticator::verify`]) and opens a full
+    /// one. Returns the scope of the session opened.
+    pub async fn second_step(
+        &self,
+        attempt: &SessionToken,
+        kind: crate::TokenKind,
+        token: crate::TokenId,
+        code: &str,
+        client: &Client,
+    ) -> Result<(Account, SessionToken, SessionScope), DomainError> {
+        if EmergencyCode::parse(code).is_some() {
+            let (account, session) = self.sign_in(attempt, code, client).await?;
+            return Ok((account, session, SessionScope::Emergency));
+        }
+        let (account, session) = self.auth.verify(attempt, kind, token, code, client).await?;
+        Ok((account, session, SessionScope::Full))
+    }
+
     /// Signing in with an emergency code instead of the OTP (password first: the code is never
     /// enough alone). Checked only against the attempt's own account (EC-10), counted
     /// atomically (EC-4), limited like a second factor (RL-1). Opens a restricted session.

@@ -1,15 +1,12 @@
 //! Emergency Access through [`EmergencyAccess`], on SQLite and on PostgreSQL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::testing::{execute_raw, raw_rows, ManualClock, TestStore};
-use crate::Identity;
-use crate::{
-    AccountState, NewAccount, NewContact, NewToken, Password, PasswordHasher, PhoneNumber, Role,
-    TokenKind, TokenState, TotpSecret, Username,
+use crate::testing::{
+    self, contact, execute_raw, raw_rows, recovery, world_fixture, TestStore, World, PASSWORD,
 };
+use crate::Role;
 
 on_both_backends!(
     rb3_the_whole_wizard_issues_one_code_shown_once,
@@ -30,113 +27,34 @@ on_both_backends!(
     rl3_a_blocked_totp_factor_leaves_emergency_access_usable,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
-const T0: i64 = 1_800_000_000;
-const URL: &str = "https://id.example.org";
-
-struct Fixture {
-    emergency: EmergencyAccess,
-    auth: Authenticator,
-    store: Store,
-    clock: Arc<ManualClock>,
-    alice: Account,
-    bob: Account,
-    cipher: Arc<SeedCipher>,
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {
+        alice: Account,
+        bob: Account,
+    }
+);
 
 fn client() -> Client {
-    Client {
-        ip: Some("192.0.2.9".into()),
-        user_agent: Some("Firefox/140.0".into()),
-        browser: None,
-    }
+    testing::client("192.0.2.9", "Firefox/140.0")
 }
 
+/// Alice (recovery address, phone, authenticator app) and Bob (recovery address, app).
 async fn fixture_with(db: TestStore, policy: EmergencyPolicy) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let hasher = PasswordHasher::new(None).unwrap();
-    let cipher = Arc::new(SeedCipher::from_key_bytes([9; 32]));
-    let hash = hasher
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
+    let w = World::with_policy(db, policy);
     let mut accounts = Vec::new();
-    for name in ["alice", "bob"] {
-        let contacts = vec![
-            NewContact {
-                value: Email::parse(&format!("{name}@example.org")).unwrap().into(),
-                confirmed: true,
-                is_recovery: true,
-            },
-            NewContact {
-                value: PhoneNumber::parse(if name == "alice" {
-                    "+420601000111"
-                } else {
-                    "+420601000222"
-                })
-                .unwrap()
-                .into(),
-                confirmed: true,
-                is_recovery: false,
-            },
-        ];
-        let id = store
-            .create_account_with(
-                NewAccount {
-                    username: Username::parse(name).unwrap(),
-                    display_name: format!("{name} Example"),
-                    password_hash: hash.clone(),
-                    role: Role::User,
-                    state: AccountState::Active,
-                },
-                if name == "alice" {
-                    contacts
-                } else {
-                    contacts[..1].to_vec()
-                },
-            )
-            .await
-            .unwrap();
-        let secret = TotpSecret::generate();
-        store
-            .insert_token(NewToken {
-                account_id: id,
-                kind: TokenKind::Totp,
-                label: "Authenticator".into(),
-                device: Some("Lost phone".into()),
-                state: TokenState::Active,
-                secret_enc: Some(secret.seal(&cipher, id).unwrap()),
-                target: None,
-            })
-            .await
-            .unwrap();
-        accounts.push(store.account_by_id(id).await.unwrap().unwrap());
+    for (name, phone) in [("alice", Some("+420601000111")), ("bob", None)] {
+        let mut contacts = vec![recovery(&format!("{name}@example.org"))];
+        contacts.extend(phone.map(|p| contact(p, true)));
+        let account = w
+            .member(name, &format!("{name} Example"), Role::User, contacts)
+            .await;
+        w.with_totp(account.id, "Authenticator", Some("Lost phone"))
+            .await;
+        accounts.push(account);
     }
-    let Identity {
-        auth, emergency, ..
-    } = Identity::new(
-        store.clone(),
-        hasher,
-        cipher.clone(),
-        clock.clone(),
-        URL,
-        policy,
-    )
-    .unwrap();
     let bob = accounts.pop().unwrap();
     let alice = accounts.pop().unwrap();
-    Fixture {
-        emergency,
-        auth,
-        store,
-        clock,
-        alice,
-        bob,
-        cipher,
-        _db: db,
-    }
+    Fixture { w, alice, bob }
 }
 
 /// The default self-service policy without the unknown browser's wait: these tests walk the
@@ -638,19 +556,8 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     ));
     // A new active token appears (as enrolment makes one).
     f.clock.advance(Duration::from_secs(60));
-    let secret = TotpSecret::generate();
-    f.store
-        .insert_token(NewToken {
-            account_id: account.id,
-            kind: TokenKind::Totp,
-            label: "New phone".into(),
-            device: Some("New phone".into()),
-            state: TokenState::Active,
-            secret_enc: Some(secret.seal(&f.cipher, account.id).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
+    f.with_totp(account.id, "New phone", Some("New phone"))
+        .await;
     let status = f.emergency.status(&session).await.unwrap().unwrap();
     assert!(status.may_finish());
     f.emergency.finish(&session, true, &client()).await.unwrap();

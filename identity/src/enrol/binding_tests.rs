@@ -4,16 +4,12 @@
 //! activated only while the account still has none. Item 6: a password re-entry gives the
 //! session a new token. On SQLite and on PostgreSQL.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::testing::{ManualClock, TestStore};
-use crate::{
-    AccountState, Authenticator, DomainError, NewAccount, NewContact, NewSession, PasswordHasher,
-    Role, SessionScope, SessionToken, Timestamp, Username,
-};
-use crate::{Clock, EmergencyPolicy, Identity, Password};
+use crate::testing::{recovery, TestStore, World, PASSWORD};
+use crate::Clock;
+use crate::{DomainError, Role, SessionScope, SessionToken};
 
 on_both_backends!(
     otp9_a_pending_app_is_shown_only_to_the_session_that_started_it,
@@ -24,88 +20,21 @@ on_both_backends!(
     se2_reauthentication_rotates_the_session_token,
 );
 
-const T0: i64 = 1_800_000_000;
-const PASSWORD: &str = "a perfectly fine passphrase";
-
-struct Fixture {
-    enrol: Enrolment,
-    auth: Authenticator,
-    store: Store,
-    clock: Arc<ManualClock>,
-    _db: TestStore,
-}
+type Fixture = World;
 
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let cipher = Arc::new(SeedCipher::from_key_bytes([5; 32]));
-    let hasher = PasswordHasher::new(None).unwrap();
-    let Identity {
-        enrolment: enrol,
-        auth,
-        ..
-    } = Identity::new(
-        store.clone(),
-        hasher,
-        cipher,
-        clock.clone(),
-        "https://id.example.org",
-        EmergencyPolicy::default(),
-    )
-    .unwrap();
-    Fixture {
-        enrol,
-        auth,
-        store,
-        clock,
-        _db: db,
-    }
+    World::new(db)
 }
 
 /// A new account with one confirmed contact and no token.
 async fn account(f: &Fixture, name: &str) -> Account {
-    let hash = PasswordHasher::new(None)
-        .unwrap()
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
-    let id = f
-        .store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse(name).unwrap(),
-                display_name: name.into(),
-                password_hash: hash,
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            vec![NewContact {
-                value: crate::Email::parse(&format!("{name}@example.org"))
-                    .unwrap()
-                    .into(),
-                confirmed: true,
-                is_recovery: true,
-            }],
-        )
-        .await
-        .unwrap();
-    f.store.account_by_id(id).await.unwrap().unwrap()
+    let contacts = vec![recovery(&format!("{name}@example.org"))];
+    f.member(name, name, Role::User, contacts).await
 }
 
 /// A new full session of `account`: its token and the caller it makes.
 async fn session(f: &Fixture, account: &Account) -> (SessionToken, SignedIn) {
-    let token = f
-        .store
-        .create_session(NewSession {
-            account_id: account.id,
-            scope: SessionScope::Full,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
-    let session = f.store.session(&token).await.unwrap().unwrap();
-    (token, crate::testing::caller(&session, account))
+    f.session(account, SessionScope::Full).await
 }
 
 fn now(f: &Fixture) -> u64 {

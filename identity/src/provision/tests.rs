@@ -1,13 +1,13 @@
 //! Provisioning through [`Provisioning`], on SQLite and on PostgreSQL: each operation writes
 //! what it should with its audit event, and a refused one writes nothing at all.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
 use super::*;
-use crate::testing::{fake_password_hash, raw_rows, ManualClock, TestStore};
-use crate::{AuditEvent, AuditQuery, Channel, Email, PhoneNumber, Timestamp};
+use crate::testing::{
+    fake_password_hash, raw_rows, world_fixture, TestStore, World, PASSWORD, URL,
+};
+use crate::{AuditEvent, AuditQuery, Channel, Email, PhoneNumber};
 
 on_both_backends!(
     create_account_writes_the_account_its_contacts_and_its_event,
@@ -19,31 +19,19 @@ on_both_backends!(
     account_count_and_existence,
 );
 
-const URL: &str = "https://id.example.org";
-const PASSWORD: &str = "correct horse battery staple";
 /// Base32 of 20 bytes, like an authenticator app's seed.
 const SEED: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
-struct Fixture {
-    provisioning: Provisioning,
-    store: Store,
-    cipher: Arc<SeedCipher>,
-    hasher: PasswordHasher,
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {
+        provisioning: Provisioning,
+    }
+);
 
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(1_800_000_000)));
-    let store = db.store.clone().with_clock(clock);
-    let cipher = Arc::new(SeedCipher::from_key_bytes([9; 32]));
-    let hasher = PasswordHasher::new(None).unwrap();
-    Fixture {
-        provisioning: Provisioning::new(store.clone(), hasher.clone(), cipher.clone(), URL),
-        store,
-        cipher,
-        hasher,
-        _db: db,
-    }
+    let w = World::new(db);
+    let provisioning = Provisioning::new(w.store.clone(), w.hasher.clone(), w.cipher.clone(), URL);
+    Fixture { w, provisioning }
 }
 
 fn name(raw: &str) -> Username {

@@ -126,12 +126,14 @@ fn audit_event_from_row(r: &impl RowExt) -> Result<AuditEvent> {
     Ok(AuditEvent {
         id: AuditEventId(r.i64("id")?),
         at: Timestamp::from_millis(r.i64("at")?),
-        actor: r.opt_i64("actor_account_id")?.map(AccountId),
-        subject: r.opt_i64("subject_account_id")?.map(AccountId),
-        action: stored(AuditAction::parse(&r.text("action")?))?,
-        outcome: stored(AuditOutcome::parse(&r.text("outcome")?))?,
-        ip: r.opt_text("ip")?,
-        user_agent: r.opt_text("user_agent")?,
-        details,
+        event: NewAuditEvent {
+            actor: r.opt_i64("actor_account_id")?.map(AccountId),
+            subject: r.opt_i64("subject_account_id")?.map(AccountId),
+            action: stored(AuditAction::parse(&r.text("action")?))?,
+            outcome: stored(AuditOutcome::parse(&r.text("outcome")?))?,
+            ip: r.opt_text("ip")?,
+            user_agent: r.opt_text("user_agent")?,
+            details,
+        },
     })
 }

@@ -41,24 +41,11 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            let locked = execute!(
-                &mut *tx,
-                "UPDATE accounts SET updated_at = updated_at WHERE id = $1 AND state = 'active'",
-                [account.0],
-            )?;
-            if locked == 0 {
+            if !lock_active_account!(&mut *tx, account.0)? {
                 return Ok(None);
             }
-            let mut tokens = sqlx::query(&block)
-                .bind(now)
-                .bind(account.0)
-                .bind(device)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(token_from_row)
-                .collect::<Result<Vec<Token>>>()?;
+            let mut tokens: Vec<Token> =
+                fetch_all!(&mut *tx, &block, [now, account.0, device], token_from_row)?;
             if tokens.is_empty() {
                 return Ok(None);
             }

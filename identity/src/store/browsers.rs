@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{db_err, millis, session_text, Pool, RowExt, Store};
+use super::{db_err, millis, Pool, RowExt, Store};
 use super::{SESSION_IP_MAX_CHARS, SESSION_USER_AGENT_MAX_CHARS};
+use crate::audit::client_text;
 use crate::error::Result;
 use crate::session::SessionToken;
 use crate::store::AccountId;
@@ -71,8 +72,8 @@ impl Store {
     ) -> Result<(SessionToken, bool)> {
         let now = self.now();
         let expires = now.saturating_add(millis(REMEMBERED_BROWSER_TTL));
-        let ip = session_text(ip, SESSION_IP_MAX_CHARS);
-        let user_agent = session_text(user_agent, SESSION_USER_AGENT_MAX_CHARS);
+        let ip = client_text(ip, SESSION_IP_MAX_CHARS);
+        let user_agent = client_text(user_agent, SESSION_USER_AGENT_MAX_CHARS);
         if let Some(token) = presented {
             let touched = with_pool!(self, pool => {
                 execute!(

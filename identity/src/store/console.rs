@@ -286,19 +286,8 @@ impl Store {
         let sql = "SELECT (at - $1) / 86400000 AS day, COUNT(*) AS n FROM audit_events \
                    WHERE action = $2 AND at >= $1 AND ($3 = '' OR outcome = $3) \
                    GROUP BY (at - $1) / 86400000";
-        let rows: Vec<(i64, i64)> = with_pool!(self, pool => {
-            sqlx::query(sql)
-                .bind(since)
-                .bind(action)
-                .bind(outcome.unwrap_or(""))
-                .fetch_all(pool)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| Ok((r.i64("day")?, r.i64("n")?)))
-                .collect::<Result<Vec<_>>>()?
-        });
-        Ok(bucket(rows, days))
+        self.daily_counts(sql, since, &[action, outcome.unwrap_or("")], days)
+            .await
     }
 
     /// How many emergency codes of this issuer were created on each of the `days` days starting
@@ -312,10 +301,24 @@ impl Store {
         let sql = "SELECT (created_at - $1) / 86400000 AS day, COUNT(*) AS n \
                    FROM emergency_codes WHERE issuer = $2 AND created_at >= $1 \
                    GROUP BY (created_at - $1) / 86400000";
+        self.daily_counts(sql, since, &[issuer], days).await
+    }
+
+    /// The `(day, n)` rows of `sql` (`since` bound to `$1`, then `texts` to `$2`…) as counts of
+    /// the `days` days starting at `since`.
+    async fn daily_counts(
+        &self,
+        sql: &str,
+        since: i64,
+        texts: &[&str],
+        days: usize,
+    ) -> Result<Vec<u32>> {
         let rows: Vec<(i64, i64)> = with_pool!(self, pool => {
-            sqlx::query(sql)
-                .bind(since)
-                .bind(issuer)
+            let mut query = sqlx::query(sql).bind(since);
+            for text in texts {
+                query = query.bind(*text);
+            }
+            query
                 .fetch_all(pool)
                 .await
                 .map_err(db_err)?

@@ -151,16 +151,13 @@ impl Store {
         account: AccountId,
         code_hash: [u8; 32],
     ) -> Result<Option<EmergencyCodeInfo>> {
-        let now = self.now();
         let sql = format!(
             "UPDATE emergency_codes SET uses = uses + 1 \
              WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
              AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL \
              RETURNING {CODE_COLUMNS}"
         );
-        let used = with_pool!(self, pool => {
-            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)?
-        });
+        let used = self.code_by_hash(&sql, account, code_hash).await?;
         if used.is_some() {
             crate::telemetry::emergency_code_used();
         }
@@ -175,14 +172,24 @@ impl Store {
         account: AccountId,
         code_hash: [u8; 32],
     ) -> Result<Option<EmergencyCodeInfo>> {
-        let now = self.now();
         let sql = format!(
             "SELECT {CODE_COLUMNS} FROM emergency_codes \
              WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
              AND expires_at > $3 AND valid_from > $3 AND revoked_at IS NULL"
         );
+        self.code_by_hash(&sql, account, code_hash).await
+    }
+
+    /// The code `sql` returns with `$1` the account, `$2` the code's hash and `$3` now.
+    async fn code_by_hash(
+        &self,
+        sql: &str,
+        account: AccountId,
+        code_hash: [u8; 32],
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
         with_pool!(self, pool => {
-            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)
+            fetch_optional!(pool, sql, [account.0, code_hash.to_vec(), now], code_from_row)
         })
     }
 
@@ -457,18 +464,13 @@ impl Store {
         account: AccountId,
         since: Timestamp,
     ) -> Result<i64> {
-        with_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'removed' \
-                 AND removed_at >= $2",
-            )
-            .bind(account.0)
-            .bind(since.as_millis())
-            .fetch_one(pool)
-            .await
-            .map_err(db_err)?;
-            row.i64("n")
-        })
+        self.count_tokens_since(
+            "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'removed' \
+             AND removed_at >= $2",
+            account,
+            since,
+        )
+        .await
     }
 
     /// Active tokens of the account created after `since` (a new token since recovery
@@ -478,16 +480,29 @@ impl Store {
         account: AccountId,
         since: Timestamp,
     ) -> Result<i64> {
+        self.count_tokens_since(
+            "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'active' \
+             AND created_at > $2",
+            account,
+            since,
+        )
+        .await
+    }
+
+    /// The count `n` of `sql`, bound to the account (`$1`) and `since` (`$2`).
+    async fn count_tokens_since(
+        &self,
+        sql: &'static str,
+        account: AccountId,
+        since: Timestamp,
+    ) -> Result<i64> {
         with_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'active' \
-                 AND created_at > $2",
-            )
-            .bind(account.0)
-            .bind(since.as_millis())
-            .fetch_one(pool)
-            .await
-            .map_err(db_err)?;
+            let row = sqlx::query(sql)
+                .bind(account.0)
+                .bind(since.as_millis())
+                .fetch_one(pool)
+                .await
+                .map_err(db_err)?;
             row.i64("n")
         })
     }

@@ -160,6 +160,21 @@ macro_rules! execute {
     };
 }
 
+/// Evaluates to `Result<bool>`: the row lock of the active account `$account` (its id), taken
+/// by the first statement of a transaction that changes what it owns, so that SQLite takes its
+/// write lock at once (waiting for it, not failing on a stale read) and such changes to one
+/// account run one after the other. False when the account is not active.
+macro_rules! lock_active_account {
+    ($conn:expr, $account:expr $(,)?) => {
+        execute!(
+            $conn,
+            "UPDATE accounts SET updated_at = updated_at WHERE id = $1 AND state = 'active'",
+            [$account],
+        )
+        .map(|locked| locked == 1)
+    };
+}
+
 /// Evaluates to `Result<Option<T>>`: the row of `$sql` with `$binds` (if any), read by
 /// `$from_row`. Inside [`with_pool!`] / [`with_read_pool!`], `$pool` being their pool.
 macro_rules! fetch_optional {
@@ -184,7 +199,7 @@ macro_rules! fetch_all {
             .map_err(db_err)?
             .iter()
             .map($from_row)
-            .collect()
+            .collect::<Result<Vec<_>>>()
     };
 }
 
@@ -203,8 +218,11 @@ macro_rules! insert_session {
         .bind(new.scope.as_str())
         .bind(now)
         .bind(now.saturating_add(millis(SESSION_ABSOLUTE)))
-        .bind(session_text(new.ip.as_deref(), SESSION_IP_MAX_CHARS))
-        .bind(session_text(
+        .bind(crate::audit::client_text(
+            new.ip.as_deref(),
+            SESSION_IP_MAX_CHARS,
+        ))
+        .bind(crate::audit::client_text(
             new.user_agent.as_deref(),
             SESSION_USER_AGENT_MAX_CHARS,
         ))
@@ -1056,18 +1074,6 @@ fn check_token_shape(new: &NewToken) -> Result<()> {
             },
         ))
     }
-}
-
-/// Client-supplied text kept with a session: control characters dropped (it is shown in session
-/// lists, and PostgreSQL refuses NUL), cut to `max` characters; empty means unknown.
-fn session_text(value: Option<&str>, max: usize) -> Option<String> {
-    let kept: String = value?
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max)
-        .collect();
-    (!kept.is_empty()).then_some(kept)
 }
 
 /// A duration in milliseconds, as stored.

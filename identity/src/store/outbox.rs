@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{db_err, millis, stored, Pool, RowExt, Store};
 use crate::error::{DomainError, Result};
-use crate::notify::{Channel, NewOutboxMessage};
+use crate::notify::{debug_message, Channel, NewOutboxMessage};
 use crate::time::Timestamp;
 
 /// After this many failed deliveries a message is `failed` for good.
@@ -130,24 +130,26 @@ pub struct OutboxMessage {
 
 impl fmt::Debug for OutboxMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OutboxMessage")
-            .field("id", &self.id)
-            .field("channel", &self.channel)
-            .field("recipient", &self.recipient)
-            .field("subject", &self.subject)
-            .field(
-                "body",
-                &format_args!("<{} chars>", self.body.chars().count()),
-            )
-            .field("state", &self.state)
-            .field("attempts", &self.attempts)
-            .field("next_attempt_at", &self.next_attempt_at)
-            .field("locked_until", &self.locked_until)
-            .field("created_at", &self.created_at)
-            .field("sent_at", &self.sent_at)
-            .field("last_error", &self.last_error)
-            .field("expires_at", &self.expires_at)
-            .finish()
+        let (subject, body) = (self.subject.as_deref(), &self.body);
+        let lead: [(&str, &dyn fmt::Debug); 1] = [("id", &self.id)];
+        debug_message(
+            f,
+            "OutboxMessage",
+            &lead,
+            self.channel,
+            &self.recipient,
+            subject,
+            body,
+        )
+        .field("state", &self.state)
+        .field("attempts", &self.attempts)
+        .field("next_attempt_at", &self.next_attempt_at)
+        .field("locked_until", &self.locked_until)
+        .field("created_at", &self.created_at)
+        .field("sent_at", &self.sent_at)
+        .field("last_error", &self.last_error)
+        .field("expires_at", &self.expires_at)
+        .finish()
     }
 }
 

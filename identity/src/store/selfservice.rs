@@ -169,24 +169,12 @@ impl Store {
         );
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            // The lock that serialises removals of this account; the first statement, so that
-            // SQLite takes its write lock at once (waiting for it, not failing on a stale read).
-            let locked = execute!(
-                &mut *tx,
-                "UPDATE accounts SET updated_at = updated_at WHERE id = $1 AND state = 'active'",
-                [account],
-            )?;
-            if locked == 0 {
+            // The lock that serialises removals of this account.
+            if !lock_active_account!(&mut *tx, account)? {
                 return Ok(RemovalOutcome::NotFound);
             }
-            let active = sqlx::query(&select_active)
-                .bind(account)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(token_from_row)
-                .collect::<Result<Vec<Token>>>()?;
+            let active: Vec<Token> =
+                fetch_all!(&mut *tx, &select_active, [account], token_from_row)?;
             let selected: Vec<TokenId> = active
                 .iter()
                 .filter(|t| match removal.selection {

@@ -87,29 +87,24 @@ impl Store {
             // marks the link used (once only).
             let start = match from {
                 UndoFrom::Link(hash) => {
-                    let row = sqlx::query(
+                    let start = fetch_optional!(
+                        &mut *tx,
                         "UPDATE emergency_codes SET cancelled_at = $1 \
                          WHERE cancel_hash = $2 AND created_at > $3 AND cancelled_at IS NULL \
                          RETURNING account_id, created_at, recovery_before",
-                    )
-                    .bind(now)
-                    .bind(hash.to_vec())
-                    .bind(oldest)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    match row {
-                        Some(row) => row,
+                        [now, hash.to_vec(), oldest],
+                        undo_start,
+                    )?;
+                    match start {
+                        Some(start) => start,
                         None => {
-                            let used = sqlx::query(
+                            let used = fetch_optional!(
+                                &mut *tx,
                                 "SELECT 1 AS one FROM emergency_codes WHERE cancel_hash = $1 \
                                  AND created_at > $2 AND cancelled_at IS NOT NULL",
-                            )
-                            .bind(hash.to_vec())
-                            .bind(oldest)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_err)?;
+                                [hash.to_vec(), oldest],
+                                |_| Result::<()>::Ok(()),
+                            )?;
                             return Ok(Err(if used.is_some() {
                                 UndoRefused::AlreadyUsed
                             } else {
@@ -124,25 +119,21 @@ impl Store {
                         "UPDATE accounts SET updated_at = updated_at WHERE id = $1",
                         [account.0],
                     )?;
-                    let row = sqlx::query(
+                    let start = fetch_optional!(
+                        &mut *tx,
                         "SELECT account_id, created_at, recovery_before FROM emergency_codes \
                          WHERE account_id = $1 AND created_at > $2 ORDER BY created_at, id \
                          LIMIT 1",
-                    )
-                    .bind(account.0)
-                    .bind(oldest)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    match row {
-                        Some(row) => row,
+                        [account.0, oldest],
+                        undo_start,
+                    )?;
+                    match start {
+                        Some(start) => start,
                         None => return Ok(Err(UndoRefused::NoRecentCode)),
                     }
                 }
             };
-            let account = start.i64("account_id")?;
-            let since = start.i64("created_at")?;
-            let recovery_before = start.opt_i64("recovery_before")?;
+            let (account, since, recovery_before) = start;
             let codes = sqlx::query(
                 "SELECT id FROM emergency_codes WHERE account_id = $1 AND created_at >= $2 \
                  ORDER BY id",
@@ -262,4 +253,14 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// Where an undo starts: the account, when its earliest code in reach was issued, and the
+/// recovery address it had then.
+fn undo_start(r: &impl RowExt) -> Result<(i64, i64, Option<i64>)> {
+    Ok((
+        r.i64("account_id")?,
+        r.i64("created_at")?,
+        r.opt_i64("recovery_before")?,
+    ))
 }

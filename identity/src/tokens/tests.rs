@@ -1,19 +1,20 @@
 //! The token self-service rules, through [`TokenService`], on SQLite and on PostgreSQL: each
 //! `async fn` named in `on_both_backends!` becomes `sqlite::<name>` and `postgres::<name>`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
 
 use super::*;
-use crate::testing::{self, fake_password_hash, ManualClock, TestStore};
-use crate::{
-    lost_device_notice, AccountId, AccountState, AuditEvent, AuditQuery, DomainError, Email,
-    NewAccount, NewContact, NewSession, NewToken, Password, PasswordHasher, PhoneNumber, Role,
-    SeedCipher, SessionToken, Timestamp, TokenKind, TotpSecret, Username, SMS_BODY_MAX_CHARS,
+use crate::testing::{
+    self, account_in, add_token, contact, fake_password_hash, session_in as session, world_fixture,
+    TestStore, World, PASSWORD, URL,
 };
-use crate::{EmergencyPolicy, Identity};
+use crate::EmergencyPolicy;
+use crate::{
+    lost_device_notice, AuditEvent, AuditQuery, DomainError, Email, NewContact, NewToken,
+    PhoneNumber, Role, SessionToken, Timestamp, TokenKind, TotpSecret, SMS_BODY_MAX_CHARS,
+};
 
 on_both_backends!(
     rb8_list_shows_active_tokens_and_history_keeps_removed_ones,
@@ -31,119 +32,52 @@ on_both_backends!(
 
 /// RFC 6238's T = 1111111109, as in the sign-in tests.
 const T0: i64 = 1_111_111_109;
-const URL: &str = "https://id.example.org";
+
 const SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
-struct Fixture {
-    svc: TokenService,
-    store: Store,
-    clock: Arc<ManualClock>,
-    alice: Account,
-    bob: Account,
-    /// Alice's TOTP token on "Pixel 7".
-    pixel_totp: TokenId,
-    /// Alice's SMS token on "Pixel 7".
-    pixel_sms: TokenId,
-    /// Alice's e-mail token on "Laptop".
-    laptop: TokenId,
-    bob_token: TokenId,
-    /// Alice's Full session.
-    full: (SessionToken, SignedIn),
-    _db: TestStore,
-}
+world_fixture!(
+    struct Fixture {
+        svc: TokenService,
+        alice: Account,
+        bob: Account,
+        /// Alice's TOTP token on "Pixel 7".
+        pixel_totp: TokenId,
+        /// Alice's SMS token on "Pixel 7".
+        pixel_sms: TokenId,
+        /// Alice's e-mail token on "Laptop".
+        laptop: TokenId,
+        bob_token: TokenId,
+        /// Alice's Full session.
+        full: (SessionToken, SignedIn),
+    }
+);
 
 fn client() -> Client {
-    Client {
-        ip: Some("192.0.2.7".into()),
-        user_agent: Some("Firefox/140.0".into()),
-        browser: None,
-    }
-}
-
-fn contact(value: &str, confirmed: bool) -> NewContact {
-    NewContact {
-        value: match Email::parse(value) {
-            Ok(e) => e.into(),
-            Err(_) => PhoneNumber::parse(value).unwrap().into(),
-        },
-        confirmed,
-        is_recovery: false,
-    }
+    testing::client("192.0.2.7", "Firefox/140.0")
 }
 
 async fn account(store: &Store, name: &str, contacts: Vec<NewContact>) -> Account {
-    let id = store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse(name).unwrap(),
-                display_name: format!("{name} Example"),
-                password_hash: fake_password_hash(),
-                role: Role::User,
-                state: AccountState::Active,
-            },
-            contacts,
-        )
-        .await
-        .unwrap();
-    store.account_by_id(id).await.unwrap().unwrap()
-}
-
-async fn add_token(
-    store: &Store,
-    account: AccountId,
-    kind: TokenKind,
-    label: &str,
-    device: Option<&str>,
-) -> TokenId {
-    let (secret_enc, target) = match kind {
-        TokenKind::Totp => (Some(vec![1; 40]), None),
-        TokenKind::Sms => (
-            None,
-            Some(PhoneNumber::parse("+420601123456").unwrap().into()),
-        ),
-        TokenKind::Email => (
-            None,
-            Some(Email::parse("codes@example.org").unwrap().into()),
-        ),
-    };
-    store
-        .insert_token(NewToken {
-            account_id: account,
-            kind,
-            label: label.into(),
-            device: device.map(str::to_owned),
-            state: TokenState::Active,
-            secret_enc,
-            target,
-        })
-        .await
-        .unwrap()
-}
-
-/// A new session of `account`: its token and the caller it makes.
-async fn session(
-    store: &Store,
-    account: &Account,
-    scope: SessionScope,
-) -> (SessionToken, SignedIn) {
-    let token = store
-        .create_session(NewSession {
-            account_id: account.id,
-            scope,
-            ip: None,
-            user_agent: None,
-        })
-        .await
-        .unwrap();
-    let session = store.session(&token).await.unwrap().unwrap();
-    (token, testing::caller(&session, account))
+    let display = format!("{name} Example");
+    account_in(
+        store,
+        name,
+        &display,
+        Role::User,
+        fake_password_hash(),
+        contacts,
+    )
+    .await
 }
 
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
+    let w = World::at(
+        db,
+        Timestamp::from_unix_secs(T0),
+        EmergencyPolicy::default(),
+    );
+    let store = &w.store;
     let alice = account(
-        &store,
+        store,
         "alice",
         vec![
             contact("alice@example.org", true),
@@ -152,9 +86,9 @@ async fn fixture(db: TestStore) -> Fixture {
         ],
     )
     .await;
-    let bob = account(&store, "bob", vec![contact("bob@example.org", true)]).await;
+    let bob = account(store, "bob", vec![contact("bob@example.org", true)]).await;
     let pixel_totp = add_token(
-        &store,
+        store,
         alice.id,
         TokenKind::Totp,
         "Authenticator",
@@ -162,27 +96,25 @@ async fn fixture(db: TestStore) -> Fixture {
     )
     .await;
     let pixel_sms = add_token(
-        &store,
+        store,
         alice.id,
         TokenKind::Sms,
         "Phone SMS",
         Some("Pixel 7"),
     )
     .await;
-    let laptop = add_token(&store, alice.id, TokenKind::Email, "Mail", Some("Laptop")).await;
+    let laptop = add_token(store, alice.id, TokenKind::Email, "Mail", Some("Laptop")).await;
     let bob_token = add_token(
-        &store,
+        store,
         bob.id,
         TokenKind::Totp,
         "Bob's app",
         Some("Bob phone"),
     )
     .await;
-    let full = session(&store, &alice, SessionScope::Full).await;
+    let full = session(store, &alice, SessionScope::Full).await;
     Fixture {
-        svc: TokenService::new(store.clone(), URL),
-        store,
-        clock,
+        svc: w.tokens.clone(),
         alice,
         bob,
         pixel_totp,
@@ -190,7 +122,7 @@ async fn fixture(db: TestStore) -> Fixture {
         laptop,
         bob_token,
         full,
-        _db: db,
+        w,
     }
 }
 
@@ -257,52 +189,27 @@ async fn rb8_list_shows_active_tokens_and_history_keeps_removed_ones(db: TestSto
 }
 
 async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
-    const PASSWORD: &str = "correct horse battery staple";
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let hasher = PasswordHasher::new(None).unwrap();
-    let cipher = Arc::new(SeedCipher::from_key_bytes([7; 32]));
-    let carol = store
-        .create_account_with(
-            NewAccount {
-                username: Username::parse("carol").unwrap(),
-                display_name: "Carol".into(),
-                password_hash: hasher
-                    .hash(&Password::new(PASSWORD.into()).unwrap())
-                    .await
-                    .unwrap(),
-                role: Role::User,
-                state: AccountState::Active,
-            },
+    let w = World::at(
+        db,
+        Timestamp::from_unix_secs(T0),
+        EmergencyPolicy::default(),
+    );
+    let (store, clock, auth) = (&w.store, &w.clock, &w.auth);
+    let carol = w
+        .member(
+            "carol",
+            "Carol",
+            Role::User,
             vec![contact("carol@example.org", true)],
         )
         .await
-        .unwrap();
+        .id;
     let secret = TotpSecret::from_base32(SECRET).unwrap();
-    let totp = store
-        .insert_token(NewToken {
-            account_id: carol,
-            kind: TokenKind::Totp,
-            label: "Authenticator".into(),
-            device: Some("Pixel 7".into()),
-            state: TokenState::Active,
-            secret_enc: Some(secret.seal(&cipher, carol).unwrap()),
-            target: None,
-        })
-        .await
-        .unwrap();
-    add_token(&store, carol, TokenKind::Email, "Mail", None).await;
-    let auth = Identity::new(
-        store.clone(),
-        hasher,
-        cipher,
-        clock.clone(),
-        URL,
-        EmergencyPolicy::default(),
-    )
-    .unwrap()
-    .auth;
-    let svc = TokenService::new(store.clone(), URL);
+    let totp = w
+        .with_totp_secret(carol, &secret, "Authenticator", Some("Pixel 7"))
+        .await;
+    add_token(store, carol, TokenKind::Email, "Mail", None).await;
+    let svc = &w.tokens;
 
     // Signed in with the app's code, then the app is removed in that session.
     let attempt = auth
@@ -702,16 +609,7 @@ async fn ac2_a_session_of_another_account_is_refused(db: TestStore) {
     // read together from the session cookie. What remains to check: the only caller Bob's cookie
     // gives is Bob's, and with it Alice's tokens are not found and stay untouched.
     let f = fixture(db).await;
-    let auth = Identity::new(
-        f.store.clone(),
-        PasswordHasher::new(None).unwrap(),
-        Arc::new(SeedCipher::from_key_bytes([7; 32])),
-        f.clock.clone(),
-        URL,
-        EmergencyPolicy::default(),
-    )
-    .unwrap()
-    .auth;
+    let auth = &f.auth;
     let (cookie, _) = session(&f.store, &f.bob, SessionScope::Full).await;
     let bobs = auth.authorize(&cookie).await.unwrap();
     assert_eq!(bobs.account_id(), f.bob.id);

@@ -27,11 +27,7 @@ async fn unknown_user_and_wrong_password_read_the_same() {
 #[tokio::test]
 async fn se_8_a_correct_password_opens_an_attempt_not_a_session() {
     let f = fixture(testing::sqlite().await).await;
-    let ok = f
-        .auth
-        .check_password("ALICE", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let ok = password_step(&f, "ALICE").await;
     assert_eq!(ok.account.id, f.alice);
     assert!(matches!(
         f.auth.authorize(&ok.attempt).await,

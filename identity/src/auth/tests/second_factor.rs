@@ -8,11 +8,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     let f = fixture(testing::sqlite().await).await;
     let code = code_at(T0);
     assert_eq!(code, "081804"); // RFC 6238 vector, 6 digits
-    let ok = f
-        .auth
-        .check_password("alice", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let ok = password_step(&f, "alice").await;
     let (_, session) = f
         .auth
         .verify_totp(&ok.attempt, f.alice_token, &code, &Client::default())
@@ -28,11 +24,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     ));
 
     // The same code in a new attempt: refused, as is the previous step's code.
-    let again = f
-        .auth
-        .check_password("alice", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let again = password_step(&f, "alice").await;
     for code in [code_at(T0), code_at(T0 - 30)] {
         assert!(matches!(
             f.auth
@@ -57,11 +49,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
 #[tokio::test]
 async fn ac_2_another_accounts_token_is_never_checked() {
     let f = fixture(testing::sqlite().await).await;
-    let ok = f
-        .auth
-        .check_password("alice", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let ok = password_step(&f, "alice").await;
     assert!(matches!(
         f.auth
             .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), &Client::default())
@@ -73,11 +61,7 @@ async fn ac_2_another_accounts_token_is_never_checked() {
 #[tokio::test]
 async fn an_expired_attempt_must_start_again() {
     let f = fixture(testing::sqlite().await).await;
-    let ok = f
-        .auth
-        .check_password("alice", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let ok = password_step(&f, "alice").await;
     f.clock.advance(LOGIN_ATTEMPT_TTL + Duration::from_secs(1));
     let now = T0 + LOGIN_ATTEMPT_TTL.as_secs() as i64 + 1;
     assert!(matches!(

@@ -8,11 +8,7 @@ async fn se_5_sign_out_ends_the_session_on_the_server() {
         return;
     };
     let f = fixture(db).await;
-    let ok = f
-        .auth
-        .check_password("alice", PASSWORD.into(), &Client::default())
-        .await
-        .unwrap();
+    let ok = password_step(&f, "alice").await;
     let (_, session) = f
         .auth
         .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &Client::default())

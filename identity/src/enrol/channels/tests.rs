@@ -1,100 +1,43 @@
 //! SMS and e-mail tokens, contacts and password re-entry, on both backends: each body runs as a
 //! `…_on_sqlite` and a `…_on_postgres` test, each on its own fresh database.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::super::{DomainError, Enrolment, NewOobToken};
-use crate::testing::{self, ManualClock, TestStore};
+use super::super::{DomainError, NewOobToken};
+use crate::testing::{self, recovery, world_fixture, TestStore, World, PASSWORD};
 use crate::{
-    Account, AccountState, AuditAction, AuditOutcome, AuditQuery, Client, ContactKind, Email,
-    NewAccount, NewContact, NewSession, Password, PasswordHasher, Role, SeedCipher, SessionScope,
-    SignedIn, Store, Timestamp, TokenKind, TokenState, Username,
+    Account, AuditAction, AuditOutcome, AuditQuery, Client, ContactKind, Role, SessionScope,
+    SignedIn, TokenKind, TokenState,
 };
-use crate::{EmergencyPolicy, Identity};
 
-const T0: i64 = 1_800_000_000;
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Fixture {
-    db: TestStore,
-    /// The same database on the test's clock.
-    store: Store,
-    enrol: Enrolment,
-    clock: Arc<ManualClock>,
-    erin: Account,
-    /// Erin's full, recent session.
-    caller: SignedIn,
-    bob: Account,
-    bob_caller: SignedIn,
-}
+world_fixture!(
+    struct Fixture {
+        erin: Account,
+        /// Erin's full, recent session.
+        caller: SignedIn,
+        bob: Account,
+        bob_caller: SignedIn,
+    }
+);
 
 fn client() -> Client {
-    Client {
-        ip: Some("192.0.2.7".into()),
-        user_agent: Some("test".into()),
-        browser: None,
-    }
+    testing::client("192.0.2.7", "test")
 }
 
+/// Erin and Bob, each with a recovery address and a full session.
 async fn fixture(db: TestStore) -> Fixture {
-    let clock = Arc::new(ManualClock::new(Timestamp::from_unix_secs(T0)));
-    let store = db.store.clone().with_clock(clock.clone());
-    let hasher = PasswordHasher::new(None).unwrap();
-    let hash = hasher
-        .hash(&Password::new(PASSWORD.into()).unwrap())
-        .await
-        .unwrap();
+    let w = World::new(db);
     let mut accounts = Vec::new();
     for name in ["erin", "bob"] {
-        let id = store
-            .create_account_with(
-                NewAccount {
-                    username: Username::parse(name).unwrap(),
-                    display_name: name.into(),
-                    password_hash: hash.clone(),
-                    role: Role::User,
-                    state: AccountState::Active,
-                },
-                vec![NewContact {
-                    value: Email::parse(&format!("{name}@example.org")).unwrap().into(),
-                    confirmed: true,
-                    is_recovery: true,
-                }],
-            )
-            .await
-            .unwrap();
-        let token = store
-            .create_session(NewSession {
-                account_id: id,
-                scope: SessionScope::Full,
-                ip: None,
-                user_agent: None,
-            })
-            .await
-            .unwrap();
-        let session = store.session(&token).await.unwrap().unwrap();
-        let account = store.account_by_id(id).await.unwrap().unwrap();
-        let caller = testing::caller(&session, &account);
+        let contacts = vec![recovery(&format!("{name}@example.org"))];
+        let account = w.member(name, name, Role::User, contacts).await;
+        let (_, caller) = w.session(&account, SessionScope::Full).await;
         accounts.push((account, caller));
     }
     let (bob, bob_caller) = accounts.pop().unwrap();
     let (erin, caller) = accounts.pop().unwrap();
-    let enrol = Identity::new(
-        store.clone(),
-        hasher,
-        Arc::new(SeedCipher::from_key_bytes([3; 32])),
-        clock.clone(),
-        "https://id.example.org",
-        EmergencyPolicy::default(),
-    )
-    .unwrap()
-    .enrolment;
     Fixture {
-        db,
-        store,
-        enrol,
-        clock,
+        w,
         erin,
         caller,
         bob,

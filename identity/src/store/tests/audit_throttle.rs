@@ -346,10 +346,10 @@ async fn au3_audit_client_text_is_cleaned_and_details_stay_one_line(store: &Stor
         .await
         .unwrap()
         .remove(0);
-    let ip = event.ip.unwrap();
+    let ip = event.ip.clone().unwrap();
     assert_eq!(ip.chars().count(), 64);
     assert!(ip.starts_with("198.51.100.79999"), "{ip}");
-    let ua = event.user_agent.unwrap();
+    let ua = event.user_agent.clone().unwrap();
     assert!(
         ua.starts_with("Mozilla/5.0X-Injected: yes[31maaa"),
         "{ua:?}"

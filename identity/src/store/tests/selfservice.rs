@@ -10,11 +10,11 @@ use serde_json::json;
 
 use super::{clocked, new_account, new_session, T0};
 use crate::store::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
-use crate::testing::{self, ManualClock};
+use crate::testing::{self, add_token, contact, ManualClock};
 use crate::{
-    token_removed_notice, AccountId, AuditAction, AuditOutcome, AuditQuery, DomainError, Email,
-    NewAuditEvent, NewContact, NewToken, PhoneNumber, SessionToken, Store, Token, TokenId,
-    TokenKind, TokenState, SESSION_IDLE,
+    token_removed_notice, AccountId, AuditAction, AuditOutcome, AuditQuery, DomainError,
+    NewAuditEvent, NewToken, SessionToken, Store, Token, TokenId, TokenKind, TokenState,
+    SESSION_IDLE,
 };
 
 on_both_backends!(
@@ -43,49 +43,6 @@ struct Fixture {
     /// Alice's e-mail token on "Laptop".
     laptop: TokenId,
     bob_token: TokenId,
-}
-
-fn contact(value: &str, confirmed: bool) -> NewContact {
-    NewContact {
-        value: match Email::parse(value) {
-            Ok(e) => e.into(),
-            Err(_) => PhoneNumber::parse(value).unwrap().into(),
-        },
-        confirmed,
-        is_recovery: false,
-    }
-}
-
-async fn add_token(
-    store: &Store,
-    account: AccountId,
-    kind: TokenKind,
-    label: &str,
-    device: Option<&str>,
-) -> TokenId {
-    let (secret_enc, target) = match kind {
-        TokenKind::Totp => (Some(vec![1; 40]), None),
-        TokenKind::Sms => (
-            None,
-            Some(PhoneNumber::parse("+420601123456").unwrap().into()),
-        ),
-        TokenKind::Email => (
-            None,
-            Some(Email::parse("codes@example.org").unwrap().into()),
-        ),
-    };
-    store
-        .insert_token(NewToken {
-            account_id: account,
-            kind,
-            label: label.into(),
-            device: device.map(str::to_owned),
-            state: TokenState::Active,
-            secret_enc,
-            target,
-        })
-        .await
-        .unwrap()
 }
 
 async fn fixture(store: &Store) -> Fixture {
