@@ -6,7 +6,7 @@ use super::*;
 use crate::testing::{
     self, contact, execute_raw, raw_rows, recovery, world_fixture, TestStore, World, PASSWORD,
 };
-use crate::Role;
+use crate::{Role, TokenKind};
 
 on_both_backends!(
     rb3_the_whole_wizard_issues_one_code_shown_once,
@@ -25,6 +25,7 @@ on_both_backends!(
     rl7_wizard_starts_are_limited_per_account,
     waiting_period_delays_validity,
     rl3_a_blocked_totp_factor_leaves_emergency_access_usable,
+    second_step_takes_the_otp_or_an_emergency_code,
 );
 
 world_fixture!(
@@ -700,4 +701,75 @@ fn a_code_status_has_one_definition() {
         }
     );
     assert!(!revoked.is_revocable(t(20)) && !revoked.is_waiting(t(20)));
+}
+
+/// The second step's one code field (issue 14, item 2): a code of the emergency code's form
+/// opens a restricted session, anything else is the token's OTP; neither crosses accounts.
+async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
+    let f = fixture(db).await;
+    let (app, secret) = f.with_totp(f.alice.id, "Spare app", None).await;
+    let otp = secret.code_at(testing::T0 as u64);
+
+    // The token's OTP: a full session.
+    let first = attempt(&f, "alice").await;
+    let (account, session, scope) = f
+        .emergency
+        .second_step(&first, TokenKind::Totp, app, &otp, &client())
+        .await
+        .unwrap();
+    assert_eq!(account.id, f.alice.id);
+    assert_eq!(scope, SessionScope::Full);
+    assert!(!f.auth.authorize(&session).await.unwrap().is_restricted());
+
+    // The emergency code in the same field, any case, spaces instead of hyphens: restricted.
+    let code = issue(&f, "alice").await;
+    let typed = code.to_lowercase().replace('-', " ");
+    let second = attempt(&f, "alice").await;
+    let (account, session, scope) = f
+        .emergency
+        .second_step(&second, TokenKind::Totp, app, &typed, &client())
+        .await
+        .unwrap();
+    assert_eq!(account.id, f.alice.id);
+    assert_eq!(scope, SessionScope::Emergency);
+    assert!(f.auth.authorize(&session).await.unwrap().is_restricted());
+    assert_eq!(
+        f.store.emergency_codes(f.alice.id).await.unwrap()[0].uses_left(),
+        2,
+        "the field's use is counted like the separate form's"
+    );
+
+    // Bob's attempt with Alice's code: refused, and Alice's code is not spent (EC-10).
+    let bobs = attempt(&f, "bob").await;
+    assert!(matches!(
+        f.emergency
+            .second_step(&bobs, TokenKind::Totp, app, &code, &client())
+            .await,
+        Err(DomainError::InvalidCode)
+    ));
+    assert_eq!(
+        f.store.emergency_codes(f.alice.id).await.unwrap()[0].uses_left(),
+        2
+    );
+
+    // A wrong 16-character code is a wrong emergency code, not a token guess: no session.
+    let third = attempt(&f, "alice").await;
+    assert!(matches!(
+        f.emergency
+            .second_step(
+                &third,
+                TokenKind::Totp,
+                app,
+                "0000-0000-0000-0000",
+                &client()
+            )
+            .await,
+        Err(DomainError::InvalidCode)
+    ));
+    // An attempt that already signed in cannot be reused for a second session.
+    assert!(f
+        .emergency
+        .second_step(&second, TokenKind::Totp, app, &code, &client())
+        .await
+        .is_err());
 }
