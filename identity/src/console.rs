@@ -410,7 +410,14 @@ impl Console {
     ) -> Result<Token, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let outcome = self
-            .remove_tokens(operator, &user, TokenSelection::One(token), &reason, client)
+            .change_tokens(
+                operator,
+                &user,
+                TokenSelection::One(token),
+                false,
+                &reason,
+                client,
+            )
             .await?;
         outcome
             .into_iter()
@@ -433,21 +440,88 @@ impl Console {
         let device = device_name(device)?
             .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
         let user = self.target(operator, user, false).await?;
-        self.remove_tokens(
+        self.change_tokens(
             operator,
             &user,
             TokenSelection::Device(&device),
+            false,
             &reason,
             client,
         )
         .await
     }
 
-    async fn remove_tokens(
+    /// Blocks one active token of `user` (issue 14; even the last one, as an operator may
+    /// remove it): it cannot sign in, keeps its seed and can be unblocked. Audited as
+    /// `token.blocked` with the operator as actor; the user is told.
+    pub async fn block_token(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        token: TokenId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Token, DomainError> {
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
+        let outcome = self
+            .change_tokens(
+                operator,
+                &user,
+                TokenSelection::One(token),
+                true,
+                &reason,
+                client,
+            )
+            .await?;
+        outcome
+            .into_iter()
+            .next()
+            .ok_or(DomainError::not_found("item"))
+    }
+
+    /// Unblocks one blocked token of `user`: it works again. Audited as `token.unblocked` with
+    /// the operator as actor; the user is told.
+    pub async fn unblock_token(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        token: TokenId,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Token, DomainError> {
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
+        let Some(blocked) = self
+            .store
+            .blocked_tokens(user.id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == token)
+        else {
+            return Err(DomainError::not_found("item"));
+        };
+        let what = format!("unblocked the sign-in method \"{}\"", blocked.label);
+        let notices = self.notices(&user, &what, &reason).await?;
+        let event = self.event(
+            AuditAction::TokenUnblocked,
+            operator,
+            &user,
+            client,
+            json!({ "token_id": token.0, "by": "operator", "reason": reason }),
+        );
+        self.store
+            .unblock_token(user.id, token, &notices, &event)
+            .await?
+            .ok_or(DomainError::not_found("item"))
+    }
+
+    /// Removes (`block` false) or blocks the tokens of `user` that `selection` picks, with the
+    /// notice and one audit event per token in the same transaction.
+    async fn change_tokens(
         &self,
         operator: &Operator,
         user: &Account,
         selection: TokenSelection<'_>,
+        block: bool,
         reason: &str,
         client: &Client,
     ) -> Result<Vec<Token>, DomainError> {
@@ -456,16 +530,22 @@ impl Console {
             account: user.id,
             selection,
             removed_by: operator.id(),
+            block,
             allow_last: true,
             // Session ids start at 1: keeping 0 ends them all.
             end_other_sessions: device.then_some(SessionId(0)),
         };
+        let (verb, action) = if block {
+            ("blocked", AuditAction::TokenBlocked)
+        } else {
+            ("removed", AuditAction::TokenRemoved)
+        };
         let outcome = self
             .store
-            .remove_tokens(removal, |removed, sessions_ended| {
-                let labels: Vec<&str> = removed.iter().map(|t| t.label.as_str()).collect();
+            .remove_tokens(removal, |changed, sessions_ended| {
+                let labels: Vec<&str> = changed.iter().map(|t| t.label.as_str()).collect();
                 let what = format!(
-                    "removed the sign-in method{} {}{}",
+                    "{verb} the sign-in method{} {}{}",
                     if labels.len() == 1 { "" } else { "s" },
                     labels
                         .iter()
@@ -480,11 +560,11 @@ impl Console {
                 );
                 Ok(RemovalReport {
                     notice: operator_notice(&user.display_name, &what, reason, &self.public_url),
-                    audit: removed
+                    audit: changed
                         .iter()
                         .map(|t| {
                             self.event(
-                                AuditAction::TokenRemoved,
+                                action,
                                 operator,
                                 user,
                                 client,

@@ -36,6 +36,22 @@ pub struct LostDevice {
     pub sessions_ended: u64,
 }
 
+/// What "Block this device" did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockedDevice {
+    /// The tokens blocked (now in state `blocked`), oldest first.
+    pub blocked: Vec<Token>,
+    /// How many live sessions of the account ended (every one but the caller's).
+    pub sessions_ended: u64,
+}
+
+/// What a self-service change does to the selected tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Remove,
+    Block,
+}
+
 /// Token self-service: cheap to clone, shared by every request. Time comes from the store's
 /// clock.
 #[derive(Clone)]
@@ -106,7 +122,7 @@ impl TokenService {
     ) -> Result<Token, DomainError> {
         self.require_recent(caller.session())?;
         let (mut removed, _) = self
-            .remove_own(caller, TokenSelection::One(token), client)
+            .change_own(caller, TokenSelection::One(token), Change::Remove, client)
             .await?;
         removed
             .pop()
@@ -137,10 +153,61 @@ impl TokenService {
         let device = device_name(device)?
             .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
         let (removed, sessions_ended) = self
-            .remove_own(caller, TokenSelection::Device(&device), client)
+            .change_own(
+                caller,
+                TokenSelection::Device(&device),
+                Change::Remove,
+                client,
+            )
             .await?;
         Ok(LostDevice {
             removed,
+            sessions_ended,
+        })
+    }
+
+    /// Blocks one active token of the caller's account (issue 14): it stops working at once but
+    /// keeps its seed, shows as blocked with the date, and can be unblocked
+    /// ([`Self::unblock`]) if the phone turns up, or removed. Same rules as [`Self::remove`]:
+    /// recent authentication, and a Full session may not block the last active token. Told
+    /// to every confirmed contact and audited as `token.blocked` in the same transaction.
+    pub async fn block(
+        &self,
+        caller: &SignedIn,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<Token, DomainError> {
+        self.require_recent(caller.session())?;
+        let (mut blocked, _) = self
+            .change_own(caller, TokenSelection::One(token), Change::Block, client)
+            .await?;
+        blocked
+            .pop()
+            .ok_or_else(|| DomainError::Internal("a block reported no blocked token".into()))
+    }
+
+    /// "Block this device": as [`Self::lost_device`], but every active token on `device` is
+    /// blocked instead of removed (it can be unblocked if the phone turns up), and every other
+    /// session of the account ends.
+    pub async fn block_device(
+        &self,
+        caller: &SignedIn,
+        device: &str,
+        client: &Client,
+    ) -> Result<BlockedDevice, DomainError> {
+        self.require_recent(caller.session())?;
+        let device = device_name(device)?
+            .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
+        let (blocked, sessions_ended) = self
+            .change_own(
+                caller,
+                TokenSelection::Device(&device),
+                Change::Block,
+                client,
+            )
+            .await?;
+        Ok(BlockedDevice {
+            blocked,
             sessions_ended,
         })
     }
@@ -154,18 +221,20 @@ impl TokenService {
         Ok(())
     }
 
-    /// Removes the caller's own tokens that `selection` picks, as [`Self::remove`] (one token)
-    /// or [`Self::lost_device`] (a device's, ending every other session) describe: the removal,
+    /// Removes or blocks (`change`) the caller's own tokens that `selection` picks, as
+    /// [`Self::remove`] / [`Self::block`] (one token) or [`Self::lost_device`] /
+    /// [`Self::block_device`] (a device's, ending every other session) describe: the change,
     /// the notice and the audit events in one transaction, or a `denied` event and the refusal.
-    /// Returns the removed tokens and how many sessions ended.
-    async fn remove_own(
+    /// Returns the changed tokens and how many sessions ended.
+    async fn change_own(
         &self,
         caller: &SignedIn,
         selection: TokenSelection<'_>,
+        change: Change,
         client: &Client,
     ) -> Result<(Vec<Token>, u64), DomainError> {
         let (session, account) = (caller.session(), caller.account());
-        let lost = match selection {
+        let device = match selection {
             TokenSelection::One(_) => None,
             TokenSelection::Device(device) => Some(device),
         };
@@ -173,47 +242,53 @@ impl TokenService {
             account: account.id,
             selection,
             removed_by: account.id,
+            block: change == Change::Block,
             allow_last: may_remove_last(session),
-            end_other_sessions: lost.map(|_| session.id),
+            end_other_sessions: device.map(|_| session.id),
         };
         let scope = session.scope.as_str();
+        let action = match change {
+            Change::Remove => AuditAction::TokenRemoved,
+            Change::Block => AuditAction::TokenBlocked,
+        };
         let outcome = self
             .store
-            .remove_tokens(removal, |removed, sessions_ended| {
-                let notice = match lost {
-                    None => notify::token_removed_notice(
-                        &account.display_name,
-                        removed.first().map_or("", |t| t.label.as_str()),
-                        &self.public_url,
-                    ),
-                    Some(device) => notify::lost_device_notice(
-                        &account.display_name,
-                        device,
-                        &removed.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
-                        &self.public_url,
-                    ),
+            .remove_tokens(removal, |changed, sessions_ended| {
+                let labels: Vec<&str> = changed.iter().map(|t| t.label.as_str()).collect();
+                let label = labels.first().copied().unwrap_or("");
+                let url = &self.public_url;
+                let name = &account.display_name;
+                let notice = match (change, device) {
+                    (Change::Remove, None) => notify::token_removed_notice(name, label, url),
+                    (Change::Remove, Some(device)) => {
+                        notify::lost_device_notice(name, device, &labels, url)
+                    }
+                    (Change::Block, None) => notify::token_blocked_notice(name, label, url),
+                    (Change::Block, Some(device)) => {
+                        notify::device_blocked_by_owner_notice(name, device, &labels, url)
+                    }
                 };
-                let details = |t: &Token| match lost {
-                    None => json!({
+                let details = |t: &Token| {
+                    let mut details = json!({
                         "token_id": t.id.0,
                         "kind": t.kind.as_str(),
                         "device": t.device,
                         "scope": scope,
-                    }),
-                    Some(_) => json!({
-                        "token_id": t.id.0,
-                        "kind": t.kind.as_str(),
-                        "device": t.device,
-                        "reason": "lost_device",
-                        "sessions_ended": sessions_ended,
-                        "scope": scope,
-                    }),
+                    });
+                    if device.is_some() {
+                        details["reason"] = json!("lost_device");
+                        details["sessions_ended"] = json!(sessions_ended);
+                    }
+                    details
                 };
                 Ok(RemovalReport {
                     notice,
-                    audit: removed
+                    audit: changed
                         .iter()
-                        .map(|t| event(AuditOutcome::Success, account, client).details(details(t)))
+                        .map(|t| {
+                            event(action, AuditOutcome::Success, account, client)
+                                .details(details(t))
+                        })
                         .collect(),
                 })
             })
@@ -226,21 +301,16 @@ impl TokenService {
             RemovalOutcome::NotFound => DomainError::not_found("token"),
             RemovalOutcome::LastToken => DomainError::LastToken,
         };
-        let details = match selection {
-            TokenSelection::One(token) => json!({
-                "token_id": token.0,
-                "scope": scope,
-                "refused": refusal(&refused),
-            }),
-            TokenSelection::Device(device) => json!({
-                "device": device,
-                "reason": "lost_device",
-                "scope": scope,
-                "refused": refusal(&refused),
-            }),
-        };
+        let mut details = json!({ "scope": scope, "refused": refusal(&refused) });
+        match selection {
+            TokenSelection::One(token) => details["token_id"] = json!(token.0),
+            TokenSelection::Device(device) => {
+                details["device"] = json!(device);
+                details["reason"] = json!("lost_device");
+            }
+        }
         self.store
-            .audit(event(AuditOutcome::Denied, account, client).details(details))
+            .audit(event(action, AuditOutcome::Denied, account, client).details(details))
             .await?;
         Err(refused)
     }
@@ -319,8 +389,13 @@ fn may_remove_last(session: &Session) -> bool {
     session.scope == SessionScope::Emergency
 }
 
-fn event(outcome: AuditOutcome, account: &Account, client: &Client) -> NewAuditEvent {
-    NewAuditEvent::own(AuditAction::TokenRemoved, outcome, account.id, client)
+fn event(
+    action: AuditAction,
+    outcome: AuditOutcome,
+    account: &Account,
+    client: &Client,
+) -> NewAuditEvent {
+    NewAuditEvent::own(action, outcome, account.id, client)
 }
 
 /// The word a `denied` audit event records for a refusal.

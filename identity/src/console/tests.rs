@@ -23,6 +23,7 @@ on_both_backends!(
     operator_undoes_emergency_access_and_locks,
     operator_undo_is_refused_without_a_recent_code_and_follows_the_target_rules,
     overview_counts_the_last_seven_days,
+    operator_blocks_and_unblocks_a_token_with_notice_and_audit,
 );
 
 world_fixture!(
@@ -1121,4 +1122,78 @@ async fn fill(store: &Store, n: usize) {
     // As autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would after a bulk load: the
     // planner needs the statistics to choose the index range scans.
     crate::testing::execute_raw(store, "ANALYZE").await.unwrap();
+}
+
+/// Issue 14: operators block and unblock one token (even the last); a reason is required,
+/// another account's token is not found, the user is told and each step is audited.
+async fn operator_blocks_and_unblocks_a_token_with_notice_and_audit(db: TestStore) {
+    let f = fixture(db).await;
+    let op = f.account("otto", "Otto", Role::Operator, &[]).await;
+    let user = f
+        .account("ursula", "Ursula", Role::User, &["u@example.org"])
+        .await;
+    let bob = f.account("bob", "Bob", Role::User, &[]).await;
+    let only = f.totp(&user, "App", "Old phone").await;
+    let bobs = f.totp(&bob, "Bob's app", "Bob phone").await;
+    let o = f.operator(&op).await;
+    assert!(matches!(
+        f.console
+            .block_token(&o, user.id, bobs, "lost", &client())
+            .await,
+        Err(DomainError::NotFound(_))
+    ));
+    assert!(f
+        .console
+        .block_token(&o, user.id, only, " ", &client())
+        .await
+        .is_err());
+    assert_eq!(f.store.active_tokens(bob.id).await.unwrap().len(), 1);
+    assert_eq!(f.store.active_tokens(user.id).await.unwrap().len(), 1);
+
+    let blocked = f
+        .console
+        .block_token(&o, user.id, only, "phone reported lost", &client())
+        .await
+        .unwrap();
+    assert_eq!(blocked.state, TokenState::Blocked);
+    assert!(blocked.blocked_at.is_some());
+    assert!(f.store.active_tokens(user.id).await.unwrap().is_empty());
+    // Unblocking an active token, or twice: not found.
+    assert!(matches!(
+        f.console
+            .unblock_token(&o, user.id, bobs, "found", &client())
+            .await,
+        Err(DomainError::NotFound(_))
+    ));
+    let back = f
+        .console
+        .unblock_token(&o, user.id, only, "phone found", &client())
+        .await
+        .unwrap();
+    assert_eq!((back.state, back.blocked_at), (TokenState::Active, None));
+    assert!(matches!(
+        f.console
+            .unblock_token(&o, user.id, only, "phone found", &client())
+            .await,
+        Err(DomainError::NotFound(_))
+    ));
+
+    let block_events = f.events(AuditAction::TokenBlocked).await;
+    let unblock_events = f.events(AuditAction::TokenUnblocked).await;
+    assert_eq!((block_events.len(), unblock_events.len()), (1, 1));
+    for (event, reason) in [
+        (&block_events[0], "phone reported lost"),
+        (&unblock_events[0], "phone found"),
+    ] {
+        assert_eq!((event.actor, event.subject), (Some(op.id), Some(user.id)));
+        assert_eq!(event.details["by"], "operator");
+        assert_eq!(event.details["reason"], reason);
+    }
+    let outbox = raw_rows(&f.store, "outbox").await;
+    assert!(outbox
+        .iter()
+        .any(|r| r.contains("blocked the sign-in method") && r.contains("App")));
+    assert!(outbox
+        .iter()
+        .any(|r| r.contains("unblocked the sign-in method")));
 }

@@ -229,6 +229,85 @@ pub fn device_blocked_notice(
     }
 }
 
+/// The owner blocked one of their sign-in methods while signed in (issue 14): it cannot sign in
+/// until it is unblocked.
+pub fn token_blocked_notice(display_name: &str, label: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    let label = one_line(label);
+    Notice {
+        subject: format!("A sign-in method was blocked on your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The sign-in method \"{label}\" of your {PRODUCT} account was blocked. It cannot be \
+             used to sign in until it is unblocked.\n\
+             \n\
+             If that was you, there is nothing to do. If the phone turns up, you can unblock it \
+             on the sign-in methods page.\n\
+             \n\
+             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+             you cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the sign-in method \"{label}\" was blocked on your account. Not you? \
+             Check your account at {url}"
+        ),
+    }
+}
+
+/// How many labels [`device_blocked_by_owner_notice`] lists before it says "and N more".
+const BLOCKED_LABELS_SHOWN: usize = 20;
+
+/// "Block this device" (issue 14): the signed-in owner blocked every sign-in method on a device
+/// (`labels`), and every other session of the account ended. The e-mail lists at most 20
+/// labels; the SMS names only the device.
+pub fn device_blocked_by_owner_notice(
+    display_name: &str,
+    device: &str,
+    labels: &[&str],
+    public_url: &str,
+) -> Notice {
+    let url = link(public_url);
+    let device = one_line(device);
+    let mut list: String = labels
+        .iter()
+        .take(BLOCKED_LABELS_SHOWN)
+        .map(|label| format!("  - \"{}\"\n", one_line(label)))
+        .collect();
+    if labels.len() > BLOCKED_LABELS_SHOWN {
+        list.push_str(&format!(
+            "  - and {} more\n",
+            labels.len() - BLOCKED_LABELS_SHOWN
+        ));
+    }
+    Notice {
+        subject: format!("A device was blocked on your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             The sign-in methods on the device \"{device}\" were blocked on your {PRODUCT} \
+             account:\n\
+             \n\
+             {list}\
+             \n\
+             They cannot be used to sign in until they are unblocked. Every other session of \
+             your account was ended, so whoever was signed in elsewhere is signed out.\n\
+             \n\
+             If that was you, there is nothing to do. If the device turns up, you can unblock \
+             its sign-in methods on the sign-in methods page.\n\
+             \n\
+             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+             you cannot sign in, contact your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: the device \"{device}\" was blocked on your account and your other \
+             sessions ended. Not you? Check your account at {url}"
+        ),
+    }
+}
+
 /// A blocked sign-in method was unblocked (it works again).
 pub fn token_unblocked_notice(display_name: &str, label: &str, public_url: &str) -> Notice {
     let url = link(public_url);

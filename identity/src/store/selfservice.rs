@@ -39,6 +39,9 @@ pub(crate) struct TokenRemoval<'a> {
     pub selection: TokenSelection<'a>,
     /// Who removes them, kept in `removed_by` (RB-8): the owner's own id for self-service.
     pub removed_by: AccountId,
+    /// `true`: the tokens are blocked instead (state `blocked`, `blocked_at` now, seeds kept,
+    /// `removed_by` unused), and only active tokens can be selected.
+    pub block: bool,
     /// Whether the removal may leave the account without any active token.
     pub allow_last: bool,
     /// `Some(keep)`: every session of the account except `keep` ends in the same transaction.
@@ -136,10 +139,13 @@ macro_rules! notify_contacts_in {
 pub(crate) use notify_contacts_in;
 
 impl Store {
-    /// Removes the selected active (or blocked) tokens of `removal.account` in ONE transaction: each becomes
-    /// `removed` with `removed_at` now and `removed_by` (the row stays, RB-8) and loses its
-    /// sealed seed (a removed token never needs it again); from the commit on, no code of
-    /// theirs is accepted anywhere (RB-7: every sign-in check requires `state = 'active'`).
+    /// Removes (or, with `removal.block`, blocks) the selected tokens of `removal.account` in
+    /// ONE transaction. Removed (active or blocked ones), each becomes `removed` with
+    /// `removed_at` now and `removed_by` (the row stays, RB-8) and loses its sealed seed (a
+    /// removed token never needs it again). Blocked (active ones only), each becomes `blocked`
+    /// with `blocked_at` now and keeps its seed, to be unblocked if the phone turns up. Either
+    /// way, from the commit on no code of theirs is accepted anywhere (RB-7: every sign-in
+    /// check requires `state = 'active'`).
     /// With `end_other_sessions`, the account's other sessions end in the same transaction.
     /// `report` is then called with the removed tokens and the number of live sessions ended;
     /// its notice is queued to every confirmed contact of the account and its events are
@@ -157,16 +163,29 @@ impl Store {
         let now = self.now();
         let idle_since = now.saturating_sub(millis(SESSION_IDLE));
         let account = removal.account.0;
+        let states = if removal.block {
+            "('active')"
+        } else {
+            "('active', 'blocked')"
+        };
         let select_active = format!(
             "SELECT {TOKEN_COLUMNS} FROM tokens WHERE account_id = $1 \
-             AND state IN ('active', 'blocked') ORDER BY id"
+             AND state IN {states} ORDER BY id"
         );
-        let remove_one = format!(
-            "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = $2, \
-             secret_enc = NULL, blocked_at = NULL \
-             WHERE id = $3 AND account_id = $4 AND state IN ('active', 'blocked') \
-             RETURNING {TOKEN_COLUMNS}"
-        );
+        let change_one = if removal.block {
+            format!(
+                "UPDATE tokens SET state = 'blocked', blocked_at = $1 \
+                 WHERE id = $2 AND account_id = $3 AND state = 'active' \
+                 RETURNING {TOKEN_COLUMNS}"
+            )
+        } else {
+            format!(
+                "UPDATE tokens SET state = 'removed', removed_at = $1, removed_by = $4, \
+                 secret_enc = NULL, blocked_at = NULL \
+                 WHERE id = $2 AND account_id = $3 AND state IN ('active', 'blocked') \
+                 RETURNING {TOKEN_COLUMNS}"
+            )
+        };
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             // The lock that serialises removals of this account.
@@ -200,11 +219,13 @@ impl Store {
             }
             let mut removed = Vec::with_capacity(selected.len());
             for id in selected {
-                let row = sqlx::query(&remove_one)
-                    .bind(now)
-                    .bind(removal.removed_by.0)
-                    .bind(id.0)
-                    .bind(account)
+                let query = sqlx::query(&change_one).bind(now).bind(id.0).bind(account);
+                let query = if removal.block {
+                    query
+                } else {
+                    query.bind(removal.removed_by.0)
+                };
+                let row = query
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(db_err)?;

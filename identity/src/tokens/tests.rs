@@ -28,6 +28,9 @@ on_both_backends!(
     lost_device_unknown_or_malformed_device_changes_nothing,
     ac2_rename_checks_its_text_and_is_scoped_by_account,
     ac2_a_session_of_another_account_is_refused,
+    block_one_token_keeps_it_blocked_until_unblocked_or_removed,
+    block_this_device_blocks_its_tokens_and_ends_other_sessions,
+    block_follows_the_removal_rules,
 );
 
 /// RFC 6238's T = 1111111109, as in the sign-in tests.
@@ -697,4 +700,191 @@ fn rb5_cs8_lost_device_notice_names_the_device_and_tokens_and_has_a_not_you_line
     let n = lost_device_notice("Eve", "Phone\r\nBcc: x@example.com", &["A\nB"], URL);
     assert!(n.body.contains("\"PhoneBcc: x@example.com\""), "{}", n.body);
     assert!(n.body.contains("\"AB\""), "{}", n.body);
+}
+
+/// Issue 14: "Block" on one token, signed in. It stops being a way in at once (not listed, not
+/// offered at sign-in: only active tokens are), shows as blocked with its date, can be unblocked
+/// (recent authentication) or removed; each step is told and audited.
+async fn block_one_token_keeps_it_blocked_until_unblocked_or_removed(db: TestStore) {
+    let f = fixture(db).await;
+    let other = session(&f.store, &f.alice, SessionScope::Full).await;
+    let blocked = f
+        .svc
+        .block(&f.full.1, f.pixel_totp, &client())
+        .await
+        .unwrap();
+    assert_eq!(blocked.state, TokenState::Blocked);
+    assert_eq!(blocked.blocked_at, Some(Timestamp::from_unix_secs(T0)));
+    assert_eq!(
+        ids(&f.svc.list(&f.full.1).await.unwrap()),
+        [f.pixel_sms, f.laptop]
+    );
+    assert_eq!(
+        ids(&f.svc.blocked(&f.full.1).await.unwrap()),
+        [f.pixel_totp]
+    );
+    assert_eq!(f.store.active_tokens(f.alice.id).await.unwrap().len(), 2);
+    // One token blocked: nobody is signed out.
+    assert!(f.store.session(&other.0).await.unwrap().is_some());
+
+    let expected = notify::token_blocked_notice("alice Example", "Authenticator", URL);
+    let mut messages = f.store.outbox_messages(10).await.unwrap();
+    messages.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    assert_eq!(messages.len(), 2, "every confirmed contact");
+    assert_eq!(messages[0].body, expected.sms);
+    assert_eq!(messages[1].body, expected.body);
+    assert!(expected.body.contains("was blocked") && expected.body.contains("Not you?"));
+    let log = events(&f.store).await;
+    assert_eq!(
+        (log[0].action, log[0].outcome),
+        (AuditAction::TokenBlocked, AuditOutcome::Success)
+    );
+    assert_eq!(
+        log[0].details,
+        json!({ "token_id": f.pixel_totp.0, "kind": "totp", "device": "Pixel 7", "scope": "full" })
+    );
+
+    // Unblocked: active again, told and audited.
+    let back = f
+        .svc
+        .unblock(&f.full.1, f.pixel_totp, &client())
+        .await
+        .unwrap();
+    assert_eq!((back.state, back.blocked_at), (TokenState::Active, None));
+    assert!(f.svc.blocked(&f.full.1).await.unwrap().is_empty());
+    assert_eq!(
+        events(&f.store).await[0].action,
+        AuditAction::TokenUnblocked
+    );
+    assert_eq!(outbox_len(&f.store).await, 4);
+
+    // Blocked again, then removed: it goes from the blocked list into the history.
+    f.svc
+        .block(&f.full.1, f.pixel_totp, &client())
+        .await
+        .unwrap();
+    let removed = f
+        .svc
+        .remove(&f.full.1, f.pixel_totp, &client())
+        .await
+        .unwrap();
+    assert_eq!(removed.state, TokenState::Removed);
+    assert!(f.svc.blocked(&f.full.1).await.unwrap().is_empty());
+    assert!(f
+        .svc
+        .history(&f.full.1)
+        .await
+        .unwrap()
+        .iter()
+        .any(|t| t.id == f.pixel_totp && t.state == TokenState::Removed));
+}
+
+/// Issue 14: "Block this device", signed in: every active token on it is blocked, every other
+/// session of the account ends (whoever holds the phone is signed out), the caller stays.
+async fn block_this_device_blocks_its_tokens_and_ends_other_sessions(db: TestStore) {
+    let f = fixture(db).await;
+    let on_the_phone = session(&f.store, &f.alice, SessionScope::Full).await;
+    let bobs = session(&f.store, &f.bob, SessionScope::Full).await;
+    let done = f
+        .svc
+        .block_device(&f.full.1, " Pixel 7 ", &client())
+        .await
+        .unwrap();
+    assert_eq!(ids(&done.blocked), [f.pixel_totp, f.pixel_sms]);
+    assert!(done.blocked.iter().all(|t| t.state == TokenState::Blocked));
+    assert_eq!(done.sessions_ended, 1);
+    assert!(f.store.session(&f.full.0).await.unwrap().is_some());
+    assert!(f.store.session(&on_the_phone.0).await.unwrap().is_none());
+    assert!(f.store.session(&bobs.0).await.unwrap().is_some());
+    assert_eq!(ids(&f.svc.list(&f.full.1).await.unwrap()), [f.laptop]);
+    assert_eq!(f.svc.devices(&f.full.1).await.unwrap(), ["Laptop"]);
+
+    let expected = notify::device_blocked_by_owner_notice(
+        "alice Example",
+        "Pixel 7",
+        &["Authenticator", "Phone SMS"],
+        URL,
+    );
+    let mut messages = f.store.outbox_messages(10).await.unwrap();
+    messages.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].body, expected.sms);
+    assert_eq!(messages[1].body, expected.body);
+    assert!(messages[0].body.chars().count() <= SMS_BODY_MAX_CHARS);
+    let log = events(&f.store).await;
+    assert_eq!(log.len(), 2);
+    assert!(log.iter().all(|e| e.action == AuditAction::TokenBlocked
+        && e.details["reason"] == "lost_device"
+        && e.details["sessions_ended"] == 1));
+
+    // Nothing left on that device to block.
+    let err = f
+        .svc
+        .block_device(&f.full.1, "Pixel 7", &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
+}
+
+/// Blocking is taking a way in away: recent authentication, the last-token rule of a Full
+/// session (an Emergency one may), only one's own tokens; a refusal changes nothing and is
+/// audited as denied.
+async fn block_follows_the_removal_rules(db: TestStore) {
+    let f = fixture(db).await;
+    // Not recent: the session is older than the recent-sign-in window.
+    f.clock
+        .advance(crate::RECENT_SIGN_IN + Duration::from_secs(1));
+    let err = f
+        .svc
+        .block(&f.full.1, f.pixel_totp, &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotRecent), "{err:?}");
+    let err = f
+        .svc
+        .block_device(&f.full.1, "Pixel 7", &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotRecent), "{err:?}");
+    let fresh = session(&f.store, &f.alice, SessionScope::Full).await;
+
+    // Bob's token from Alice's session: not found, untouched.
+    let err = f
+        .svc
+        .block(&fresh.1, f.bob_token, &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::NotFound(_)), "{err:?}");
+    assert_eq!(
+        f.store
+            .token(f.bob.id, f.bob_token)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        TokenState::Active
+    );
+
+    // The last active token: refused in a Full session, allowed in an Emergency one.
+    let carol = account(&f.store, "carol", vec![contact("carol@example.org", true)]).await;
+    let only = add_token(&f.store, carol.id, TokenKind::Totp, "App", Some("Pixel 7")).await;
+    let full = session(&f.store, &carol, SessionScope::Full).await;
+    let err = f.svc.block(&full.1, only, &client()).await.unwrap_err();
+    assert!(matches!(err, DomainError::LastToken), "{err:?}");
+    let err = f
+        .svc
+        .block_device(&full.1, "Pixel 7", &client())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DomainError::LastToken), "{err:?}");
+    assert_eq!(ids(&f.svc.list(&full.1).await.unwrap()), [only]);
+    assert_eq!(outbox_len(&f.store).await, 0);
+    let log = events(&f.store).await;
+    assert!(log
+        .iter()
+        .all(|e| e.action == AuditAction::TokenBlocked && e.outcome == AuditOutcome::Denied));
+    assert_eq!(log[0].details["refused"], "last_token");
+    let emergency = session(&f.store, &carol, SessionScope::Emergency).await;
+    let blocked = f.svc.block(&emergency.1, only, &client()).await.unwrap();
+    assert_eq!(blocked.state, TokenState::Blocked);
 }

@@ -27,6 +27,7 @@ on_both_backends!(
     se7_lost_device_removes_exactly_that_device_and_ends_other_live_sessions,
     concurrent_removals_never_remove_the_last_token,
     ac2_rename_token_checks_its_text_and_is_scoped_by_account,
+    blocking_keeps_the_seed_stops_sign_in_and_can_be_undone_or_removed,
 );
 
 const URL: &str = "https://id.example.org";
@@ -90,6 +91,7 @@ fn one(account: AccountId, token: TokenId) -> TokenRemoval<'static> {
         account,
         selection: TokenSelection::One(token),
         removed_by: account,
+        block: false,
         allow_last: false,
         end_other_sessions: None,
     }
@@ -619,4 +621,114 @@ async fn ac2_rename_token_checks_its_text_and_is_scoped_by_account(store: &Store
             .unwrap(),
         None
     );
+}
+
+/// Issue 14: a block is a removal that keeps the token. Blocked tokens keep their seed and
+/// `blocked_at`, are not active (cannot sign in), follow the same last-token rule, can be
+/// blocked only from active, and can then be unblocked or removed.
+async fn blocking_keeps_the_seed_stops_sign_in_and_can_be_undone_or_removed(store: &Store) {
+    let f = fixture(store).await;
+    let current = f.store.create_session(new_session(f.alice)).await.unwrap();
+    let other = f.store.create_session(new_session(f.alice)).await.unwrap();
+    let keep = f.store.session(&current).await.unwrap().unwrap().id;
+    f.clock.advance(Duration::from_secs(7));
+
+    // Block the device: both Pixel 7 tokens, the other session ends, the caller's stays.
+    let block = TokenRemoval {
+        selection: TokenSelection::Device("Pixel 7"),
+        block: true,
+        end_other_sessions: Some(keep),
+        ..one(f.alice, f.pixel_totp)
+    };
+    let outcome = remove(&f.store, block).await;
+    assert_eq!(removed_ids(&outcome), [f.pixel_totp, f.pixel_sms]);
+    let RemovalOutcome::Removed {
+        tokens,
+        sessions_ended,
+    } = outcome
+    else {
+        unreachable!()
+    };
+    assert_eq!(sessions_ended, 1);
+    let blocked_at = T0.as_millis() + 7_000;
+    for token in &tokens {
+        assert_eq!(token.state, TokenState::Blocked);
+        assert_eq!(token.blocked_at.map(|t| t.as_millis()), Some(blocked_at));
+        assert_eq!(token.removed_at, None);
+        assert_eq!(token.removed_by, None);
+    }
+    assert!(f.store.session(&current).await.unwrap().is_some());
+    assert!(f.store.session(&other).await.unwrap().is_none());
+    // Seeds kept (the TOTP's, and Bob's): unblocking needs no new enrolment.
+    assert_eq!(testing::raw_token_secrets(&f.store).await.len(), 2);
+    assert_eq!(
+        token_ids(&f.store.active_tokens(f.alice).await.unwrap()),
+        [f.laptop]
+    );
+    assert_eq!(
+        token_ids(&f.store.blocked_tokens(f.alice).await.unwrap()),
+        [f.pixel_totp, f.pixel_sms]
+    );
+    // One notice to each confirmed contact, one event per token.
+    assert_eq!(
+        (outbox_len(&f.store).await, audit_len(&f.store).await),
+        (2, 2)
+    );
+
+    // A blocked token cannot be blocked again; the last active one cannot be blocked unless
+    // allowed; nothing is written by a refusal.
+    let again = TokenRemoval {
+        block: true,
+        ..one(f.alice, f.pixel_totp)
+    };
+    assert_eq!(remove(&f.store, again).await, RemovalOutcome::NotFound);
+    let last = TokenRemoval {
+        block: true,
+        ..one(f.alice, f.laptop)
+    };
+    assert_eq!(remove(&f.store, last).await, RemovalOutcome::LastToken);
+    // Bob's token, named from Alice's account: not found, untouched.
+    let bobs = TokenRemoval {
+        block: true,
+        ..one(f.alice, f.bob_token)
+    };
+    assert_eq!(remove(&f.store, bobs).await, RemovalOutcome::NotFound);
+    assert_eq!(
+        state_of(&f.store, f.bob, f.bob_token).await,
+        TokenState::Active
+    );
+    assert_eq!(
+        (outbox_len(&f.store).await, audit_len(&f.store).await),
+        (2, 2)
+    );
+
+    // Unblock one: active again, with its seed; remove the other (a blocked token may go
+    // whatever remains, it is no way in).
+    let event = NewAuditEvent::new(AuditAction::TokenUnblocked, AuditOutcome::Success);
+    let back = f
+        .store
+        .unblock_token(f.alice, f.pixel_totp, &[], &event)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((back.state, back.blocked_at), (TokenState::Active, None));
+    assert_eq!(
+        f.store
+            .unblock_token(f.alice, f.pixel_totp, &[], &event)
+            .await
+            .unwrap(),
+        None,
+        "only a blocked token can be unblocked"
+    );
+    let gone = remove(&f.store, one(f.alice, f.pixel_sms)).await;
+    assert_eq!(removed_ids(&gone), [f.pixel_sms]);
+    assert_eq!(
+        state_of(&f.store, f.alice, f.pixel_sms).await,
+        TokenState::Removed
+    );
+    assert!(f.store.blocked_tokens(f.alice).await.unwrap().is_empty());
+}
+
+fn token_ids(tokens: &[Token]) -> Vec<TokenId> {
+    tokens.iter().map(|t| t.id).collect()
 }
