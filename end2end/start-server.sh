@@ -157,6 +157,16 @@ for name in freeze-js-phone freeze-js-desktop freeze-nojs-phone freeze-nojs-desk
   done
 done
 
+# Blocking while signed in (tests/block.spec.ts): an app on a stolen phone, one on a tablet.
+for name in block-js-phone block-js-desktop block-nojs-phone block-nojs-desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
+  for token in "Authenticator app:Stolen phone" "Backup app:Tablet"; do
+    "$bin" token import --username "$name" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "${token%%:*}" --device "${token#*:}"
+  done
+done
+
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
 for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs; do
@@ -206,6 +216,14 @@ for project in phone desktop; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-lock-$project" \
     --display-name "Luke Locked" --email "console-lock-$project@example.org"
+  # An operator and a user for blocking one token from the console.
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "op-block-$project" --display-name "Olga Operator"
+  "$bin" user set-role --username "op-block-$project" --role operator
+  "$bin" token import --username "op-block-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Desk phone"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-block-$project" --display-name "Bea Blocked"
+  "$bin" token import --username "console-block-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "console-user-$project" --display-name "Uma User"
   "$bin" token import --username "console-user-$project" --kind totp \
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"

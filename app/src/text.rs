@@ -107,7 +107,7 @@ pub const HELP_TROUBLE_WAIT: &str = "\"Too many attempts\": after several wrong 
 pub const HELP_TROUBLE_LOST: &str = "Lost the phone that holds your tokens? Sign in with another of your tokens if you have one; otherwise ask your help desk for an emergency access code.";
 
 pub const TOKENS_TITLE: &str = "Your tokens";
-pub const TOKENS_INTRO: &str = "These are the ways you confirm it is you when you sign in, grouped by the phone or device they are on. Lost a phone? Remove every token on it at once.";
+pub const TOKENS_INTRO: &str = "These are the ways you confirm it is you when you sign in, grouped by the phone or device they are on. Lost a phone? Block or remove every token on it at once.";
 pub const TOKENS_ON: &str = "Tokens on";
 pub const NO_DEVICE: &str = "Not on a device";
 pub const REMOVE: &str = "Remove";
@@ -152,6 +152,42 @@ pub fn lost_device_done(device: &str, removed: u32, sessions: u64) -> String {
         n => format!(" and signed out {n} other sessions"),
     };
     format!("Removed {tokens} on {device}{sessions}.")
+}
+
+pub const BLOCK: &str = "Block";
+pub const BLOCK_CONFIRM: &str = "Yes, block";
+pub const TOKEN_BLOCKED: &str = "Blocked";
+pub const BLOCK_DEVICE: &str = "Block this device";
+pub const BLOCK_DEVICE_CONFIRM: &str = "Yes, block";
+
+/// The confirmation that names the token being blocked.
+pub fn block_explained(label: &str) -> String {
+    format!("Block \u{201c}{label}\u{201d}? It stops working at once, but is kept: if the phone turns up, unblock it; otherwise remove it.")
+}
+
+/// What "Block this device" will do.
+pub fn block_device_explained(device: &str, count: usize) -> String {
+    let tokens = if count == 1 {
+        "the token".to_string()
+    } else {
+        format!("all {count} tokens")
+    };
+    format!("This blocks {tokens} on {device} at once, signs you out everywhere except here, and tells you by email and SMS. They are kept: if the phone turns up, unblock them; otherwise remove them.")
+}
+
+/// What "Block this device" did.
+pub fn block_device_done(device: &str, blocked: u32, sessions: u64) -> String {
+    let tokens = if blocked == 1 {
+        "1 token".to_string()
+    } else {
+        format!("{blocked} tokens")
+    };
+    let sessions = match sessions {
+        0 => String::new(),
+        1 => " and signed out 1 other session".to_string(),
+        n => format!(" and signed out {n} other sessions"),
+    };
+    format!("Blocked {tokens} on {device}{sessions}.")
 }
 
 pub const ERR_NOT_RECENT: &str =

@@ -6,7 +6,8 @@ import { totp } from "./totp";
 // a user who lost every token and has no recovery address, and issues an emergency access code;
 // the user signs in with password + code and recovers; the console counts the code's uses.
 // Accounts come from start-server.sh: op-<project>, op-self-<project>, op-nojs-<project>,
-// console-lost-<project>, console-lock-<project>, console-user-<project>.
+// console-lost-<project>, console-lock-<project>, console-user-<project>, op-block-<project>,
+// console-block-<project>.
 
 /** Password, then the authenticator app's code: a full session. */
 const signIn = (page: Page, username: string) => signInWithApp(page, username);
@@ -95,7 +96,7 @@ test("an operator issues a code to a user who lost everything; the user recovers
   await expect(codes.getByRole("cell", { name: "ID card checked at the desk" })).toBeVisible();
   await expect(codes.getByRole("cell", { name: `op-${info.project.name}` })).toBeVisible();
   await expect(page.getByText(code)).toHaveCount(0);
-  const tokens = page.getByRole("region", { name: "Tokens" });
+  const tokens = page.getByRole("table", { name: "Tokens" });
   await expect(tokens.getByRole("cell", { name: "New phone" })).toBeVisible();
   await expect(tokens.getByRole("cell", { name: /^removed / })).toBeVisible();
 
@@ -189,5 +190,31 @@ test.describe("JavaScript off", () => {
     await page.getByRole("link", { name: "Overview" }).click();
     await expect(page.getByRole("img", { name: /^Accounts locked: / })).toBeVisible();
     await expect(page.getByText("Accounts locked. Total: ")).toContainText(/Total: [1-9]/);
+  });
+
+  test("an operator blocks one token and unblocks it, with a reason, as plain forms", async ({ page }, info) => {
+    const target = `console-block-${info.project.name}`;
+    await signIn(page, `op-block-${info.project.name}`);
+    await openUser(page, target);
+    const tokens = page.getByRole("table", { name: "Tokens" });
+
+    await page.locator("summary", { hasText: "Block Authenticator app" }).click();
+    const block = page.locator("details", { hasText: "Block Authenticator app" });
+    await block.getByRole("textbox").fill("phone reported lost");
+    await block.getByRole("button", { name: "Block this token" }).click();
+    await expect(page).toHaveURL(/done=block$/);
+    await expect(page.getByRole("status")).toContainText("The token is blocked");
+    await expect(tokens.getByRole("row", { name: /Authenticator app/ })).toContainText(/blocked \d{4}-\d\d-\d\d/);
+
+    await page.locator("summary", { hasText: "Unblock Authenticator app" }).click();
+    const unblock = page.locator("details", { hasText: "Unblock Authenticator app" });
+    await unblock.getByRole("textbox").fill("phone found");
+    await unblock.getByRole("button", { name: "Unblock this token" }).click();
+    await expect(page).toHaveURL(/done=unblock$/);
+    await expect(page.getByRole("status")).toContainText("The token is unblocked");
+    await expect(tokens.getByRole("row", { name: /Authenticator app/ })).not.toContainText("blocked");
+    const events = page.getByRole("region", { name: "Recent events" });
+    await expect(events.getByRole("cell", { name: "token.blocked" })).toBeVisible();
+    await expect(events.getByRole("cell", { name: "token.unblocked" })).toBeVisible();
   });
 });

@@ -270,6 +270,8 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
         ),
         ("lost_device", "device=Pixel+7".into(), AnySession),
         ("unblock_token", "token_id=999999".into(), AnySession),
+        ("block_token", "token_id=999999".into(), AnySession),
+        ("block_device", "device=No+such+device".into(), AnySession),
         (
             "freeze_start",
             "username=nobody&password=not+the+password".into(),
@@ -340,6 +342,11 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
         (
             "console_remove_token",
             format!("user_id={u}&token_id=999999&reason=test"),
+            Operators,
+        ),
+        (
+            "console_set_blocked",
+            format!("user_id={u}&token_id=999999&block=block&reason=test"),
             Operators,
         ),
         (

@@ -852,3 +852,83 @@ on_both_backends! {
         assert!(cookie_pair(&headers, "mayi_session").starts_with("mayi_session="));
     }
 }
+
+on_both_backends! {
+    /// Issue 14 item 1 (the seed: the lost phone's tokens "blocked/deleted"): "Block" on one
+    /// token and "Block this device", signed in. A blocked token is not offered at sign-in and
+    /// its code is refused; the list shows it with the date; it can be unblocked (recent
+    /// authentication), with JavaScript or as a plain form.
+    async fn blocking_a_token_or_a_device_stops_it_until_it_is_unblocked(h: Harness) {
+        let alice = alice_id(&h).await;
+        let backup_secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+        let backup = NewToken {
+            label: "Backup app".into(),
+            device: Some("Tablet".into()),
+            ..totp_token(&cipher(), alice, &backup_secret)
+        };
+        let backup = h._store.insert_token(backup).await.unwrap();
+        let pixel = h._store.active_tokens(alice).await.unwrap()[0].id;
+        let (_, stale) = session_for(&h, "alice", OLD).await;
+        let (_, session) = session_for(&h, "alice", RECENT).await;
+        let block = |id: identity::TokenId| format!("token_id={}", id.0);
+
+        // A session left open on a shared computer cannot block (nor unblock) anything.
+        let (status, _, body) = send(&h.router, post("/api/block_token", &block(pixel), &stale)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::FORBIDDEN, "\"NotRecent\""));
+        let (status, _, body) = send(&h.router, post("/api/block_device", "device=Pixel+7", &stale)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::FORBIDDEN, "\"NotRecent\""));
+        assert_eq!(h._store.active_tokens(alice).await.unwrap().len(), 2);
+
+        let (status, _, body) = send(&h.router, post("/api/block_token", &block(pixel), &session)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "\"Authenticator app\""));
+        let (_, _, list) = send(&h.router, post("/api/my_tokens", "", &session)).await;
+        // Shown with the date and time it was blocked ("2026-12-05 09:23 UTC").
+        let at = list.rsplit("\"blocked\":\"").next().unwrap();
+        let at = &at[..at.find('"').unwrap()];
+        assert!(at.len() == 20 && at.ends_with(" UTC") && at[..4].parse::<u16>().is_ok(), "{list}");
+        // The sign-in page offers only the backup; the blocked app's code is refused.
+        let attempt = attempt_of(&h, "alice").await;
+        let (_, _, second) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        assert!(!second.contains("Authenticator app") && second.contains("Backup app"), "{second}");
+        let (status, headers, _) = send(&h.router, verify_totp(&attempt, pixel.0, &code_now(SECRET))).await;
+        assert!(status.is_client_error(), "{status}");
+        assert!(headers.get(header::SET_COOKIE).is_none());
+        // The backup is now the last way in: a full session may not block it.
+        let (status, _, body) = send(&h.router, post("/api/block_token", &block(backup), &session)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::CONFLICT, "\"LastToken\""));
+        // Another account's id: not found.
+        let (_, bob) = session_for(&h, "bob", RECENT).await;
+        let (status, _, _) = send(&h.router, post("/api/block_token", &block(backup), &bob)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // Unblocked without JavaScript: the plain form goes back to the list; it signs in again.
+        let (status, headers, _) =
+            send(&h.router, form_post("/api/unblock_token", &block(pixel), &session, "/tokens")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(headers[header::LOCATION].to_str().unwrap().contains("/tokens"), "back to the list");
+        let attempt = attempt_of(&h, "alice").await;
+        let (_, _, second) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        assert!(second.contains("Authenticator app"), "{second}");
+
+        // "Block this device" as a plain form: the Tablet's token is blocked and every other
+        // session of the account ends; the page then lists it under "Blocked sign-in methods".
+        let (status, headers, _) =
+            send(&h.router, form_post("/api/block_device", "device=Tablet", &session, "/tokens")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert!(headers[header::LOCATION].to_str().unwrap().contains("/tokens"), "back to the list");
+        let tokens = h._store.store.tokens(alice).await.unwrap();
+        assert!(tokens.iter().any(|t| t.id == backup && t.state == TokenState::Blocked), "{tokens:?}");
+        let (status, _, _) = send(&h.router, post("/api/my_tokens", "", &stale)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the other session ended");
+        let (status, _, page) = send(&h.router, with_header(get("/tokens"), "cookie", &session)).await;
+        assert_eq!(status, StatusCode::OK);
+        for control in ["Block this device (Pixel 7)", "I lost this device (Pixel 7)", "Block Authenticator app", "Unblock Backup app", "Remove Backup app"] {
+            assert!(page.contains(control), "{control}: {page}");
+        }
+        // Two notices per change reached the outbox: blocked, unblocked, device blocked.
+        let outbox = h._store.outbox_messages(100).await.unwrap();
+        for subject in ["A sign-in method was blocked", "A sign-in method was unblocked", "A device was blocked"] {
+            assert!(outbox.iter().any(|m| m.subject.as_deref().is_some_and(|s| s.starts_with(subject))), "{subject}");
+        }
+    }
+}

@@ -207,6 +207,16 @@ named_enum!(
 );
 
 named_enum!(
+    /// The console's block button on one token: what it does to it.
+    BlockAction, "block action" {
+        /// Block the token: it cannot sign in until unblocked.
+        Block => "block",
+        /// Let it sign in again.
+        Unblock => "unblock",
+    }
+);
+
+named_enum!(
     /// The console's operator button (admins only): what it does to the account's role.
     OperatorChange, "operator change" {
         /// Make a user an operator.
@@ -244,6 +254,7 @@ mod tests {
         round_trips(EmergencyReason::ALL, EmergencyReason::NAMES);
         round_trips(WizardStep::ALL, WizardStep::NAMES);
         round_trips(LockAction::ALL, LockAction::NAMES);
+        round_trips(BlockAction::ALL, BlockAction::NAMES);
         round_trips(OperatorChange::ALL, OperatorChange::NAMES);
     }
 

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 pub use mayi_types::{
-    AccountState, CodeIssuer, ContactKind, LockAction, OperatorChange, Role, SessionScope,
-    TokenKind, TokenState,
+    AccountState, BlockAction, CodeIssuer, ContactKind, LockAction, OperatorChange, Role,
+    SessionScope, TokenKind, TokenState,
 };
 
 /// One account in the search results.
@@ -52,6 +52,8 @@ pub struct TokenRow {
     pub created: String,
     pub last_used: Option<String>,
     pub removed: Option<String>,
+    /// When it was blocked, while it is.
+    pub blocked: Option<String>,
 }
 
 /// A live session of the user.
@@ -223,6 +225,39 @@ pub async fn console_remove_token(
         .remove_token(&operator, user(user_id), token, &reason, &client())
         .await;
     done(result, user_id, "token")
+}
+
+/// Blocks one token of the user (`block` = "block": it cannot sign in, keeps its seed) or
+/// unblocks a blocked one ("unblock").
+///
+/// Who may call it: operators and admins (an operator's or admin's account: admins only).
+#[server(prefix = "/api", endpoint = "console_set_blocked")]
+pub async fn console_set_blocked(
+    user_id: i64,
+    token_id: i64,
+    block: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    let Ok(block) = BlockAction::parse(&block) else {
+        return respond(Err(AppError::BadRequest));
+    };
+    let (token, console) = (identity::TokenId(token_id), &state.console);
+    let result = match block {
+        BlockAction::Block => {
+            console
+                .block_token(&operator, user(user_id), token, &reason, &client())
+                .await
+        }
+        BlockAction::Unblock => {
+            console
+                .unblock_token(&operator, user(user_id), token, &reason, &client())
+                .await
+        }
+    };
+    done(result, user_id, block.as_str())
 }
 
 /// Removes every token of one device of the user and ends all the user's sessions.
@@ -587,6 +622,7 @@ pub mod ssr {
                     created: format_utc(t.created_at.as_millis()),
                     last_used: t.last_used_at.map(|x| format_utc(x.as_millis())),
                     removed: t.removed_at.map(|x| format_utc(x.as_millis())),
+                    blocked: t.blocked_at.map(|x| format_utc(x.as_millis())),
                 })
                 .collect(),
             devices,

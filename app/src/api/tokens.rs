@@ -64,10 +64,11 @@ pub struct DeviceGroup {
     pub tokens: Vec<TokenView>,
 }
 
-/// What "I lost this device" did.
+/// What "I lost this device" (removed) or "Block this device" (blocked) did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostDeviceDone {
     pub device: String,
+    /// How many tokens were removed, or blocked.
     pub removed: u32,
     pub sessions_ended: u64,
 }
@@ -140,6 +141,38 @@ pub async fn unblock_token(token_id: i64) -> Result<String, AppError> {
     let caller = respond(require_session(&state).await)?;
     let token = identity::TokenId(token_id);
     label(state.tokens.unblock(&caller, token, &client()).await)
+}
+
+/// Blocks one of the caller's tokens; returns its label. It stops working at once and can be
+/// unblocked or removed later.
+///
+/// Who may call it: a signed-in user whose sign-in is recent, for their own tokens only; the
+/// last active token of a full session cannot be blocked.
+#[server(prefix = "/api", endpoint = "block_token")]
+pub async fn block_token(token_id: i64) -> Result<String, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let caller = respond(require_session(&state).await)?;
+    let token = identity::TokenId(token_id);
+    label(state.tokens.block(&caller, token, &client()).await)
+}
+
+/// "Block this device": blocks every token on it, ends the caller's other sessions, and tells
+/// the caller's contacts.
+///
+/// Who may call it: a signed-in user whose sign-in is recent, for their own devices only.
+#[server(prefix = "/api", endpoint = "block_device")]
+pub async fn block_device(device: String) -> Result<LostDeviceDone, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let caller = respond(require_session(&state).await)?;
+    super::typed_device(&device)?;
+    let done = respond(state.tokens.block_device(&caller, &device, &client()).await)?;
+    Ok(LostDeviceDone {
+        device,
+        removed: done.blocked.len() as u32,
+        sessions_ended: done.sessions_ended,
+    })
 }
 
 /// Renames one of the caller's tokens (its label and the device it is on).

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use mayi_types::{AccountState, LockAction, OperatorChange, Role, TokenState};
+use mayi_types::{AccountState, BlockAction, LockAction, OperatorChange, Role, TokenState};
 
 use crate::{
     api::console::{
@@ -173,6 +173,7 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
 #[derive(Clone, Copy)]
 struct Actions {
     remove: ServerAction<ConsoleRemoveToken>,
+    block: ServerAction<crate::api::console::ConsoleSetBlocked>,
     device: ServerAction<ConsoleRemoveDevice>,
     end: ServerAction<ConsoleEndSessions>,
     lock: ServerAction<ConsoleSetLocked>,
@@ -187,6 +188,7 @@ impl Actions {
     fn new() -> Self {
         Self {
             remove: ServerAction::new(),
+            block: ServerAction::new(),
             device: ServerAction::new(),
             end: ServerAction::new(),
             lock: ServerAction::new(),
@@ -200,6 +202,7 @@ impl Actions {
 
     fn version(&self) -> usize {
         self.remove.version().get()
+            + self.block.version().get()
             + self.device.version().get()
             + self.end.version().get()
             + self.lock.version().get()
@@ -213,6 +216,7 @@ impl Actions {
     fn error(&self) -> Option<AppError> {
         [
             self.remove.value().get().and_then(|r| r.err()),
+            self.block.value().get().and_then(|r| r.err()),
             self.device.value().get().and_then(|r| r.err()),
             self.end.value().get().and_then(|r| r.err()),
             self.lock.value().get().and_then(|r| r.err()),
@@ -413,13 +417,42 @@ fn Tokens(
 #[component]
 fn TokenLine(uid: i64, token: TokenRow, actions: Actions) -> impl IntoView {
     let active = token.state == TokenState::Active;
-    let last_used = match (&token.removed, &token.last_used) {
-        (Some(removed), _) => format!("{} {removed}", text::REMOVED_ON),
-        (None, Some(used)) => used.clone(),
-        (None, None) => text::NEVER.to_string(),
+    let blocked = token.state == TokenState::Blocked;
+    let last_used = match (&token.removed, &token.blocked, &token.last_used) {
+        (Some(removed), _, _) => format!("{} {removed}", text::REMOVED_ON),
+        (None, Some(at), _) => format!("{} {at}", text::BLOCKED_ON),
+        (None, None, Some(used)) => used.clone(),
+        (None, None, None) => text::NEVER.to_string(),
     };
-    let action = active.then(|| {
-        let id = token.id;
+    let id = token.id;
+    let block = (active || blocked).then(|| {
+        let (summary, confirm, what) = if blocked {
+            (
+                text::ACTION_UNBLOCK_TOKEN,
+                text::ACTION_UNBLOCK_TOKEN_CONFIRM,
+                BlockAction::Unblock,
+            )
+        } else {
+            (
+                text::ACTION_BLOCK_TOKEN,
+                text::ACTION_BLOCK_TOKEN_CONFIRM,
+                BlockAction::Block,
+            )
+        };
+        view! {
+            <details class="confirm">
+                <summary>{format!("{summary} {}", token.label)}</summary>
+                <ActionForm action=actions.block>
+                    <input type="hidden" name="user_id" value=uid />
+                    <input type="hidden" name="token_id" value=id />
+                    <input type="hidden" name="block" value=what.as_str() />
+                    <ReasonField id=format!("reason-block-{id}") />
+                    <button type="submit" class="danger">{confirm}</button>
+                </ActionForm>
+            </details>
+        }
+    });
+    let remove = (active || blocked).then(|| {
         view! {
             <details class="confirm">
                 <summary>{format!("{} {}", text::ACTION_REMOVE_TOKEN, token.label)}</summary>
@@ -432,14 +465,19 @@ fn TokenLine(uid: i64, token: TokenRow, actions: Actions) -> impl IntoView {
             </details>
         }
     });
+    let class = match (active, blocked) {
+        (true, _) => "",
+        (false, true) => "blocked",
+        (false, false) => "removed",
+    };
     view! {
-        <tr class=if active { "" } else { "removed" }>
+        <tr class=class>
             <td>{token.label.clone()}</td>
             <td>{kind_name(&token.kind)}</td>
             <td>{token.device.clone().unwrap_or_default()}</td>
             <td>{token.created.clone()}</td>
             <td>{last_used}</td>
-            <td>{action}</td>
+            <td>{block}{remove}</td>
         </tr>
     }
 }

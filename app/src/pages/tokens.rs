@@ -5,8 +5,8 @@ use mayi_types::TokenKind;
 use crate::{
     api::{
         my_tokens, AddOobFinish, AddOobResend, AddOobStart, AddTotpFinish, AddTotpStart,
-        DeviceGroup, EnrolmentView, LostDevice, OobEnrolmentView, Reauthenticate, RemoveToken,
-        RenameToken, TokenView, TokensView, UnblockToken,
+        BlockDevice, BlockToken, DeviceGroup, EnrolmentView, LostDevice, OobEnrolmentView,
+        Reauthenticate, RemoveToken, RenameToken, TokenView, TokensView, UnblockToken,
     },
     pages::{
         kind_name, CodeField, ConfirmPassword, DeviceButton, EnrolInstructions, FormError,
@@ -25,6 +25,10 @@ pub fn TokensPage() -> impl IntoView {
     let finish = ServerAction::<AddTotpFinish>::new();
     let rename = ServerAction::<RenameToken>::new();
     let unblock = ServerAction::<UnblockToken>::new();
+    let block = Block {
+        token: ServerAction::<BlockToken>::new(),
+        device: ServerAction::<BlockDevice>::new(),
+    };
     let reauth = ServerAction::<Reauthenticate>::new();
     let oob = OobActions {
         start: ServerAction::<AddOobStart>::new(),
@@ -47,6 +51,8 @@ pub fn TokensPage() -> impl IntoView {
                     oob.start.version().get(),
                     oob.resend.version().get(),
                     oob.finish.version().get(),
+                    block.token.version().get(),
+                    block.device.version().get(),
                 ),
             )
         },
@@ -72,7 +78,11 @@ pub fn TokensPage() -> impl IntoView {
         <section class="card" aria-labelledby="tokens-heading">
             <h1 id="tokens-heading">{text::TOKENS_TITLE}</h1>
             <RecoveryBanner version=Signal::derive(move || {
-                remove.version().get() + lost.version().get() + finish.version().get()
+                remove.version().get()
+                    + lost.version().get()
+                    + finish.version().get()
+                    + block.token.version().get()
+                    + block.device.version().get()
             }) />
             <p class="lead">{text::TOKENS_INTRO}</p>
             {move || match remove_result() {
@@ -82,6 +92,16 @@ pub fn TokensPage() -> impl IntoView {
             }}
             {move || match lost_result() {
                 Some(Ok(done)) => Some(view! { <p class="success" role="status">{text::lost_device_done(&done.device, done.removed, done.sessions_ended)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+            {move || match block.token.value().get() {
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_BLOCKED)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
+                None => None,
+            }}
+            {move || match block.device.value().get() {
+                Some(Ok(done)) => Some(view! { <p class="success" role="status">{text::block_device_done(&done.device, done.removed, done.sessions_ended)}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
@@ -120,7 +140,7 @@ pub fn TokensPage() -> impl IntoView {
                                 view! { <ConfirmPassword action=reauth /> }.into_any()
                             };
                             let blocked = view.blocked.clone();
-                            view! { <Blocked blocked unblock remove /> <Groups view remove lost rename /> {add} }.into_any()
+                            view! { <Blocked blocked unblock remove /> <Groups view remove lost rename block /> {add} }.into_any()
                         }
                         Err(error) => view! { <crate::pages::PageError error /> }.into_any(),
                     }
@@ -192,13 +212,14 @@ fn Groups(
     remove: ServerAction<RemoveToken>,
     lost: ServerAction<LostDevice>,
     rename: ServerAction<RenameToken>,
+    block: Block,
 ) -> impl IntoView {
     if view.groups.is_empty() {
         return view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any();
     }
     view.groups
         .into_iter()
-        .map(|group| view! { <Group group remove lost rename /> })
+        .map(|group| view! { <Group group remove lost rename block /> })
         .collect_view()
         .into_any()
 }
@@ -210,6 +231,7 @@ fn Group(
     remove: ServerAction<RemoveToken>,
     lost: ServerAction<LostDevice>,
     rename: ServerAction<RenameToken>,
+    block: Block,
 ) -> impl IntoView {
     let device_name = group
         .device
@@ -219,7 +241,16 @@ fn Group(
     let count = group.tokens.len();
     let lost_form = group.device.clone().map(|device| {
         let busy = lost.pending();
+        let block_busy = block.device.pending();
+        let block_device = device.clone();
         view! {
+            <details class="confirm">
+                <summary>{format!("{} ({device})", text::BLOCK_DEVICE)}</summary>
+                <p>{text::block_device_explained(&device, count)}</p>
+                <ActionForm action=block.device>
+                    <DeviceButton device=block_device label=text::BLOCK_DEVICE_CONFIRM busy=block_busy />
+                </ActionForm>
+            </details>
             <details class="confirm">
                 <summary>{format!("{} ({device})", text::LOST_DEVICE)}</summary>
                 <p>{text::lost_device_explained(&device, count)}</p>
@@ -237,7 +268,7 @@ fn Group(
                 {group
                     .tokens
                     .into_iter()
-                    .map(|token| view! { <TokenItem token remove rename /> })
+                    .map(|token| view! { <TokenItem token remove rename block=block.token /> })
                     .collect_view()}
             </ul>
             {lost_form}
@@ -250,8 +281,13 @@ fn TokenItem(
     token: TokenView,
     remove: ServerAction<RemoveToken>,
     rename: ServerAction<RenameToken>,
+    block: ServerAction<BlockToken>,
 ) -> impl IntoView {
     let busy = remove.pending();
+    let block_busy = block.pending();
+    let block_summary = format!("{} {}", text::BLOCK, token.label);
+    let block_confirm = format!("{} \u{201c}{}\u{201d}", text::BLOCK_CONFIRM, token.label);
+    let block_text = text::block_explained(&token.label);
     let label_id = format!("rename-{}-label", token.id);
     let device_id = format!("rename-{}-device", token.id);
     let rename_summary = format!("{} {}", text::RENAME, token.label);
@@ -287,6 +323,16 @@ fn TokenItem(
                         <input id=device_id name="device" type="text" value=current_device maxlength="64" />
                     </div>
                     <button type="submit">{text::RENAME_SAVE}</button>
+                </ActionForm>
+            </details>
+            <details class="confirm">
+                <summary>{block_summary}</summary>
+                <p>{block_text}</p>
+                <ActionForm action=block>
+                    <input type="hidden" name="token_id" value=token.id.to_string() />
+                    <button type="submit" class="danger" disabled=move || block_busy.get()>
+                        {block_confirm}
+                    </button>
                 </ActionForm>
             </details>
             <details class="confirm">
@@ -359,6 +405,13 @@ fn slug(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Blocking one token, or every token of a device.
+#[derive(Clone, Copy)]
+struct Block {
+    token: ServerAction<BlockToken>,
+    device: ServerAction<BlockDevice>,
 }
 
 /// The three actions of adding an SMS or email token.

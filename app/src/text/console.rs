@@ -45,6 +45,7 @@ pub const COL_CREATED: &str = "Created";
 pub const COL_LAST_USED: &str = "Last used";
 pub const COL_ACTION: &str = "Action";
 pub const REMOVED_ON: &str = "removed";
+pub const BLOCKED_ON: &str = "blocked";
 pub const USER_SESSIONS: &str = "Sessions";
 pub const USER_NO_SESSIONS: &str = "Not signed in anywhere.";
 pub const COL_SCOPE: &str = "Kind";
@@ -74,6 +75,10 @@ pub const REASON_LABEL: &str = "Reason (required, the user is told)";
 pub const CONFIRM_HINT: &str = "Check the account and the reason: this is done at once.";
 pub const ACTION_REMOVE_TOKEN: &str = "Remove";
 pub const ACTION_REMOVE_TOKEN_CONFIRM: &str = "Remove this token";
+pub const ACTION_BLOCK_TOKEN: &str = "Block";
+pub const ACTION_BLOCK_TOKEN_CONFIRM: &str = "Block this token";
+pub const ACTION_UNBLOCK_TOKEN: &str = "Unblock";
+pub const ACTION_UNBLOCK_TOKEN_CONFIRM: &str = "Unblock this token";
 pub const ACTION_REMOVE_DEVICE: &str = "Remove every token of a device";
 pub const ACTION_REMOVE_DEVICE_CONFIRM: &str = "Remove the tokens on";
 pub const ACTION_END_SESSION: &str = "Sign out";
@@ -121,6 +126,8 @@ pub const LIFETIME_DEFAULT: u32 = 480;
 pub fn console_done(what: &str) -> Option<&'static str> {
     Some(match what {
         "token" => "The token was removed. The user was told.",
+        "block" => "The token is blocked: it cannot be used to sign in until it is unblocked. The user was told.",
+        "unblock" => "The token is unblocked and works again. The user was told.",
         "device" => "Every token of the device was removed and the user was signed out everywhere. The user was told.",
         "sessions" => "Signed out. The user was told.",
         "locked" => "The account is locked and every session ended. The user was told.",
