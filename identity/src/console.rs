@@ -408,21 +408,8 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
-        let outcome = self
-            .change_tokens(
-                operator,
-                &user,
-                TokenSelection::One(token),
-                false,
-                &reason,
-                client,
-            )
-            .await?;
-        outcome
-            .into_iter()
-            .next()
-            .ok_or(DomainError::not_found("item"))
+        self.change_token(operator, user, token, false, reason, client)
+            .await
     }
 
     /// Removes every active token of `user` on `device` and ends every session of the account
@@ -462,18 +449,26 @@ impl Console {
         reason: &str,
         client: &Client,
     ) -> Result<Token, DomainError> {
+        self.change_token(operator, user, token, true, reason, client)
+            .await
+    }
+
+    /// Removes (`block` false) or blocks one token of `user`, as the two callers describe.
+    async fn change_token(
+        &self,
+        operator: &Operator,
+        user: AccountId,
+        token: TokenId,
+        block: bool,
+        reason: &str,
+        client: &Client,
+    ) -> Result<Token, DomainError> {
         let (reason, user) = self.acting_on(operator, user, reason, false).await?;
-        let outcome = self
-            .change_tokens(
-                operator,
-                &user,
-                TokenSelection::One(token),
-                true,
-                &reason,
-                client,
-            )
+        let selection = TokenSelection::One(token);
+        let changed = self
+            .change_tokens(operator, &user, selection, block, &reason, client)
             .await?;
-        outcome
+        changed
             .into_iter()
             .next()
             .ok_or(DomainError::not_found("item"))

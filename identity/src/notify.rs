@@ -470,8 +470,25 @@ pub fn token_removed_notice(display_name: &str, token_label: &str, public_url: &
     )
 }
 
-/// How many labels [`lost_device_notice`] lists before it says "and N more".
+/// How many labels a device's notice ([`lost_device_notice`],
+/// [`device_blocked_by_owner_notice`]) lists before it says "and N more".
 const LOST_DEVICE_LABELS_SHOWN: usize = 20;
+
+/// The e-mail lines that list a device's token `labels` (at most 20, then "and N more").
+pub(crate) fn label_list(labels: &[&str]) -> String {
+    let mut list: String = labels
+        .iter()
+        .take(LOST_DEVICE_LABELS_SHOWN)
+        .map(|label| format!("  - \"{}\"\n", one_line(label)))
+        .collect();
+    if labels.len() > LOST_DEVICE_LABELS_SHOWN {
+        list.push_str(&format!(
+            "  - and {} more\n",
+            labels.len() - LOST_DEVICE_LABELS_SHOWN
+        ));
+    }
+    list
+}
 
 /// AU-6, RB-2: the owner reported the device `device` lost, so every sign-in method on it
 /// (`labels`) was removed and every other session of the account was ended. The e-mail lists at
@@ -485,17 +502,7 @@ pub fn lost_device_notice(
 ) -> Notice {
     let url = link(public_url);
     let device = one_line(device);
-    let mut list: String = labels
-        .iter()
-        .take(LOST_DEVICE_LABELS_SHOWN)
-        .map(|label| format!("  - \"{}\"\n", one_line(label)))
-        .collect();
-    if labels.len() > LOST_DEVICE_LABELS_SHOWN {
-        list.push_str(&format!(
-            "  - and {} more\n",
-            labels.len() - LOST_DEVICE_LABELS_SHOWN
-        ));
-    }
+    let list = label_list(labels);
     notice(
         display_name,
         format!("Sign-in methods on a lost device were removed from your {PRODUCT} account"),

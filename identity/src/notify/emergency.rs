@@ -256,9 +256,6 @@ pub fn token_blocked_notice(display_name: &str, label: &str, public_url: &str) -
     }
 }
 
-/// How many labels [`device_blocked_by_owner_notice`] lists before it says "and N more".
-const BLOCKED_LABELS_SHOWN: usize = 20;
-
 /// "Block this device" (issue 14): the signed-in owner blocked every sign-in method on a device
 /// (`labels`), and every other session of the account ended. The e-mail lists at most 20
 /// labels; the SMS names only the device.
@@ -270,17 +267,7 @@ pub fn device_blocked_by_owner_notice(
 ) -> Notice {
     let url = link(public_url);
     let device = one_line(device);
-    let mut list: String = labels
-        .iter()
-        .take(BLOCKED_LABELS_SHOWN)
-        .map(|label| format!("  - \"{}\"\n", one_line(label)))
-        .collect();
-    if labels.len() > BLOCKED_LABELS_SHOWN {
-        list.push_str(&format!(
-            "  - and {} more\n",
-            labels.len() - BLOCKED_LABELS_SHOWN
-        ));
-    }
+    let list = super::label_list(labels);
     Notice {
         subject: format!("A device was blocked on your {PRODUCT} account"),
         body: format!(
