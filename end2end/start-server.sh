@@ -147,18 +147,9 @@ for project in phone desktop; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Old phone"
 done
 
-# "Block my lost phone now" (tests/freeze.spec.ts): an app on a stolen phone, one on a tablet.
-for name in freeze-js-phone freeze-js-desktop freeze-nojs-phone freeze-nojs-desktop; do
-  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
-    --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
-  for token in "Authenticator app:Stolen phone" "Backup app:Tablet"; do
-    "$bin" token import --username "$name" --kind totp \
-      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "${token%%:*}" --device "${token#*:}"
-  done
-done
-
-# Blocking while signed in (tests/block.spec.ts): an app on a stolen phone, one on a tablet.
-for name in block-js-phone block-js-desktop block-nojs-phone block-nojs-desktop; do
+# "Block my lost phone now" (tests/freeze.spec.ts) and blocking while signed in
+# (tests/block.spec.ts): an app on a stolen phone, one on a tablet.
+for name in {freeze,block}-{js,nojs}-{phone,desktop}; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
     --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
   for token in "Authenticator app:Stolen phone" "Backup app:Tablet"; do

@@ -131,27 +131,38 @@ pub fn remove_explained(label: &str, kind: &str, place: &str) -> String {
 
 /// What "I lost this device" will do.
 pub fn lost_device_explained(device: &str, count: usize) -> String {
-    let tokens = if count == 1 {
-        "the token".to_string()
-    } else {
-        format!("all {count} tokens")
-    };
+    let tokens = tokens_on_device(count);
     format!("This removes {tokens} on {device} at once, signs you out everywhere except here, and tells you by email and SMS. Then add new tokens on your new phone.")
 }
 
 /// What "I lost this device" did.
 pub fn lost_device_done(device: &str, removed: u32, sessions: u64) -> String {
-    let tokens = if removed == 1 {
+    let (tokens, sessions) = device_result(removed, sessions);
+    format!("Removed {tokens} on {device}{sessions}.")
+}
+
+/// "the token" or "all N tokens", for the device confirmations.
+fn tokens_on_device(count: usize) -> String {
+    if count == 1 {
+        "the token".to_string()
+    } else {
+        format!("all {count} tokens")
+    }
+}
+
+/// "1 token" or "N tokens", and " and signed out N other sessions", for the device results.
+fn device_result(tokens: u32, sessions: u64) -> (String, String) {
+    let tokens = if tokens == 1 {
         "1 token".to_string()
     } else {
-        format!("{removed} tokens")
+        format!("{tokens} tokens")
     };
     let sessions = match sessions {
         0 => String::new(),
         1 => " and signed out 1 other session".to_string(),
         n => format!(" and signed out {n} other sessions"),
     };
-    format!("Removed {tokens} on {device}{sessions}.")
+    (tokens, sessions)
 }
 
 pub const BLOCK: &str = "Block";
@@ -167,26 +178,13 @@ pub fn block_explained(label: &str) -> String {
 
 /// What "Block this device" will do.
 pub fn block_device_explained(device: &str, count: usize) -> String {
-    let tokens = if count == 1 {
-        "the token".to_string()
-    } else {
-        format!("all {count} tokens")
-    };
+    let tokens = tokens_on_device(count);
     format!("This blocks {tokens} on {device} at once, signs you out everywhere except here, and tells you by email and SMS. They are kept: if the phone turns up, unblock them; otherwise remove them.")
 }
 
 /// What "Block this device" did.
 pub fn block_device_done(device: &str, blocked: u32, sessions: u64) -> String {
-    let tokens = if blocked == 1 {
-        "1 token".to_string()
-    } else {
-        format!("{blocked} tokens")
-    };
-    let sessions = match sessions {
-        0 => String::new(),
-        1 => " and signed out 1 other session".to_string(),
-        n => format!(" and signed out {n} other sessions"),
-    };
+    let (tokens, sessions) = device_result(blocked, sessions);
     format!("Blocked {tokens} on {device}{sessions}.")
 }
 

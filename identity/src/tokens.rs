@@ -150,8 +150,7 @@ impl TokenService {
         client: &Client,
     ) -> Result<LostDevice, DomainError> {
         self.require_recent(caller.session())?;
-        let device = device_name(device)?
-            .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
+        let device = named_device(device)?;
         let (removed, sessions_ended) = self
             .change_own(
                 caller,
@@ -196,8 +195,7 @@ impl TokenService {
         client: &Client,
     ) -> Result<BlockedDevice, DomainError> {
         self.require_recent(caller.session())?;
-        let device = device_name(device)?
-            .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))?;
+        let device = named_device(device)?;
         let (blocked, sessions_ended) = self
             .change_own(
                 caller,
@@ -382,6 +380,13 @@ impl TokenService {
             .await?
             .ok_or(DomainError::not_found("token"))
     }
+}
+
+/// A device name typed for "I lost this device" or "Block this device": trimmed and
+/// NFC-normalised as on enrolment, never empty.
+fn named_device(device: &str) -> Result<String, DomainError> {
+    device_name(device)?
+        .ok_or_else(|| DomainError::Invalid("invalid device: must not be empty".into()))
 }
 
 /// Only an Emergency session may remove the last active token: it exists to replace lost ones.
