@@ -160,7 +160,9 @@ done
 
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
-for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs; do
+# A stolen phone (stolen.spec.ts) the same way.
+for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs \
+  stolen-js stolen-nojs; do
   for project in phone desktop; do
     username="$name-$project"
     n=$((n + 1))

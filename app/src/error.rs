@@ -57,9 +57,9 @@ pub enum AppError {
     /// The account has no confirmed recovery address.
     #[error("{}", text::ERR_NO_RECOVERY_ADDRESS)]
     NoRecoveryAddress,
-    /// Finishing recovery needs a new active token first.
-    #[error("{}", text::ERR_NO_NEW_TOKEN)]
-    NoNewToken,
+    /// Finishing recovery needs the checklist's required steps first.
+    #[error("{}", text::ERR_RECOVERY_STEPS_LEFT)]
+    RecoveryStepsLeft,
     /// The request itself could not be decoded.
     #[error("{}", text::ERR_BAD_REQUEST)]
     BadRequest,
@@ -98,7 +98,7 @@ impl AppError {
             AppError::LastToken => 409,
             AppError::NotRecent => 403,
             AppError::WizardExpired => 401,
-            AppError::WizardStep | AppError::NoNewToken => 409,
+            AppError::WizardStep | AppError::RecoveryStepsLeft => 409,
             AppError::NoRecoveryAddress => 409,
             AppError::Internal => 500,
             AppError::WrongPassword => 401,

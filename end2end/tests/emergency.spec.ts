@@ -1,62 +1,12 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { password, receivedCode, receivedCount } from "./fixtures";
 import { totp } from "./totp";
+import { runWizard, signInWithCode } from "./wizard";
 
 // The seed's second path: the lost phone held every token. Emergency Access (linked from the
 // sign-in page) gives an emergency access code after the password and a code sent to the
 // recovery address; the code signs in to a restricted session that removes the lost tokens and
 // enrols new ones; "Finish recovery" cancels the code.
-
-/** Steps 1 to 4 of the wizard, from the sign-in page's link; returns the code shown. */
-async function runWizard(page: Page, username: string, javaScript: boolean): Promise<string> {
-  await page.goto("/login");
-  await page.getByRole("link", { name: "Lost your phone? Use Emergency Access" }).click();
-  await expect(page).toHaveURL(/\/emergency$/);
-  const steps = page.getByRole("navigation", { name: "Emergency Access steps" });
-  await expect(steps.locator('[aria-current="step"]')).toContainText("Who you are");
-
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/emergency\/prove$/);
-  await expect(steps.locator('[aria-current="step"]')).toContainText("Prove it");
-  await expect(page.getByText(/•••@example\.org/)).toBeVisible();
-
-  // A wrong code is refused, and says so next to the field.
-  const code = await receivedCode(`${username}@example.org`);
-  const wrong = code === "000000" ? "000001" : "000000";
-  await page.getByLabel("Confirmation code from the email").fill(wrong);
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page.getByRole("alert")).toContainText("not valid");
-  await page.getByLabel("Confirmation code from the email").fill(code);
-  await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(/\/emergency\/reason$/);
-  await expect(steps.locator('[aria-current="step"]')).toContainText("Why");
-
-  await page.getByLabel("I lost my phone (or it was stolen or broken)").check();
-  await page.getByRole("button", { name: "Get my emergency access code" }).click();
-  await expect(page).toHaveURL(/\/emergency\/code$/);
-  await expect(steps.locator('[aria-current="step"]')).toContainText("Your code");
-  const shown = (await page.getByLabel("Your emergency access code").textContent()) ?? "";
-  expect(shown).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
-  await expect(page.getByText("3 / 3")).toBeVisible();
-  if (javaScript) {
-    await expect(page.getByRole("button", { name: "Copy the code" })).toBeVisible();
-    await expect(page.getByRole("button", { name: "Print" })).toBeVisible();
-  }
-  return shown;
-}
-
-/** Password, then the emergency code instead of the OTP. */
-async function signInWithCode(page: Page, username: string, code: string) {
-  await page.goto("/login");
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await expect(page).toHaveURL(/\/login\/verify$/);
-  await page.getByLabel("Emergency access code").fill(code);
-  await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
-}
 
 test("the whole second path: wizard, emergency sign-in, replace the tokens, finish", async ({ page }, info) => {
   const username = `emergency-js-${info.project.name}`;
@@ -76,7 +26,7 @@ test("the whole second path: wizard, emergency sign-in, replace the tokens, fini
   await page.getByRole("button", { name: "Yes, I lost Lost phone" }).click();
   await expect(page.getByRole("list", { name: "Tokens on Lost phone" })).toHaveCount(0);
   await expect(banner.getByRole("listitem").first()).toContainText("(done)");
-  await expect(banner.getByText("Finish recovery becomes available once a new token is added.")).toBeVisible();
+  await expect(banner.getByText("Finish recovery becomes available once the steps above that are not optional are done.")).toBeVisible();
 
   // Enrol an authenticator app on the new phone, from the secret text.
   const add = page.getByRole("region", { name: "Add an authenticator app" });

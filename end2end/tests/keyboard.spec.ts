@@ -58,9 +58,9 @@ test("sign in, add an authenticator app, and get an emergency code, by keyboard"
   await page.keyboard.type(await receivedCode(`${username}@example.org`));
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/emergency\/reason$/);
-  await tabTo(page, page.getByLabel("I lost my phone (or it was stolen or broken)"));
+  await tabTo(page, page.getByLabel("I lost my phone (or it broke)"));
   await page.keyboard.press("ArrowDown");
-  await expect(page.getByLabel("My phone number changed")).toBeChecked();
+  await expect(page.getByLabel("My phone was stolen")).toBeChecked();
   await tabTo(page, page.getByRole("button", { name: "Get my emergency access code" }));
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/emergency\/code$/);

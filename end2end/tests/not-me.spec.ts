@@ -73,7 +73,7 @@ async function emergencySessionAddsAnApp(page: Page, username: string) {
   await page.getByLabel("Confirmation code from the email").fill(await receivedCode(address, before));
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page).toHaveURL(/\/emergency\/reason$/);
-  await page.getByLabel("I lost my phone (or it was stolen or broken)").check();
+  await page.getByLabel("I lost my phone (or it broke)").check();
   await page.getByRole("button", { name: "Get my emergency access code" }).click();
   await expect(page).toHaveURL(/\/emergency\/code$/);
   const code = ((await page.getByLabel("Your emergency access code").textContent()) ?? "").trim();

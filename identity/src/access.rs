@@ -11,6 +11,9 @@
 //!   the session list, remembered browsers and the console take it.
 //! - [`EmergencySession`]: a [`SignedIn`] whose session is a restricted emergency one
 //!   ([`SignedIn::emergency`]); "Finish recovery" takes it.
+//! - [`SecuritySession`]: a caller who may change the password and end the account's other
+//!   sessions: a [`FullSession`], or a restricted session opened for a stolen phone (issue 14
+//!   item 3), made by [`crate::EmergencyAccess::require_security`].
 //! - [`crate::Operator`]: a [`FullSession`] of an active operator or admin, made by
 //!   [`crate::Console::operator`] / [`crate::Console::admin`].
 //!
@@ -37,7 +40,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::{Account, AccountId, Session, SessionId, SessionScope};
+use crate::{Account, AccountId, EmergencyCodeId, Session, SessionId, SessionScope};
 
 #[cfg(doc)]
 use crate::Authenticator;
@@ -125,6 +128,49 @@ impl Deref for EmergencySession {
 
     fn deref(&self) -> &SignedIn {
         &self.0
+    }
+}
+
+/// A caller who may change the account's password and end its other sessions: a full session,
+/// or a restricted emergency session whose code was asked for because the phone was stolen
+/// (whoever holds the phone may know the password too; issue 14 item 3). Only
+/// [`From<FullSession>`] and [`crate::EmergencyAccess::require_security`] make one.
+#[derive(Debug, Clone)]
+pub struct SecuritySession {
+    caller: SignedIn,
+    /// The stolen phone's emergency code, for a restricted session.
+    recovery: Option<EmergencyCodeId>,
+}
+
+impl SecuritySession {
+    /// A restricted session of a stolen phone's code (checked by the caller).
+    pub(crate) fn stolen_phone(caller: EmergencySession, code: EmergencyCodeId) -> Self {
+        Self {
+            caller: caller.0,
+            recovery: Some(code),
+        }
+    }
+
+    /// The emergency code of a restricted session; `None` for a full session.
+    pub(crate) fn recovery_code(&self) -> Option<EmergencyCodeId> {
+        self.recovery
+    }
+}
+
+impl From<FullSession> for SecuritySession {
+    fn from(full: FullSession) -> Self {
+        Self {
+            caller: full.0,
+            recovery: None,
+        }
+    }
+}
+
+impl Deref for SecuritySession {
+    type Target = SignedIn;
+
+    fn deref(&self) -> &SignedIn {
+        &self.caller
     }
 }
 

@@ -90,7 +90,7 @@ impl DomainError {
             | Self::WizardExpired
             | Self::WrongStep(_)
             | Self::NoRecoveryAddress
-            | Self::NoNewToken => Self::Internal(self.to_string()),
+            | Self::RecoveryStepsLeft => Self::Internal(self.to_string()),
             other => other,
         }
     }

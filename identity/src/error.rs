@@ -104,9 +104,10 @@ pub enum DomainError {
     /// The account has no confirmed recovery address: an operator must help.
     #[error("no recovery address")]
     NoRecoveryAddress,
-    /// Finishing recovery needs a new active token first.
-    #[error("add a new sign-in method first")]
-    NoNewToken,
+    /// Finishing recovery needs the checklist's required steps first (a new active token, and
+    /// for a stolen phone a new password and no other session).
+    #[error("do the remaining steps of the recovery checklist first")]
+    RecoveryStepsLeft,
 
     // ----- the system -----
     /// Every password-hashing slot stayed busy for the bounded wait: the server answers 503 with

@@ -99,7 +99,7 @@ mod password_change_tests;
 #[cfg(test)]
 mod recovery_abuse_tests;
 
-pub use access::{EmergencySession, FullSession, SignedIn};
+pub use access::{EmergencySession, FullSession, SecuritySession, SignedIn};
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
     AUDIT_DETAILS_MAX_CHARS, AUDIT_IP_MAX_CHARS, AUDIT_QUERY_DEFAULT_LIMIT, AUDIT_QUERY_MAX_LIMIT,
@@ -112,11 +112,11 @@ pub use auth::{
 pub use contact::{ContactKind, ContactValue, Email, PhoneNumber};
 pub use delivery::Outbox;
 pub use emergency::{
-    format_utc, mask_email, CancelOutcome, CodeIssuer, CodeStatus, EmergencyAccess, EmergencyCode,
-    EmergencyCodeId, EmergencyCodeInfo, EmergencyPolicy, EmergencyReason, NewEmergencyCode,
-    RecoveryStatus, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
-    EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
-    WIZARD_TTL,
+    format_utc, mask_email, CancelOutcome, ChecklistItem, CodeIssuer, CodeStatus, EmergencyAccess,
+    EmergencyCode, EmergencyCodeId, EmergencyCodeInfo, EmergencyPolicy, EmergencyReason,
+    KindCounts, NewEmergencyCode, RecoveryStatus, RecoveryStep, TokenChanges, WizardRow,
+    WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL,
+    EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS, WIZARD_TTL,
 };
 pub use enrol::{Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};

@@ -54,8 +54,14 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
 
     // A wrong current password changes nothing.
     assert!(matches!(
-        auth.change_password(&caller, "not it at all".into(), NEW.into(), true, &client)
-            .await,
+        auth.change_password(
+            &caller.clone().into(),
+            "not it at all".into(),
+            NEW.into(),
+            true,
+            &client
+        )
+        .await,
         Err(DomainError::InvalidCredentials)
     ));
     // A weak or unchanged new password is refused with its reason.
@@ -65,7 +71,13 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
         (OLD, "different"),
     ] {
         match auth
-            .change_password(&caller, OLD.into(), new.into(), true, &client)
+            .change_password(
+                &caller.clone().into(),
+                OLD.into(),
+                new.into(),
+                true,
+                &client,
+            )
             .await
         {
             Err(DomainError::InvalidInput { reason: why, .. }) => {
@@ -89,7 +101,13 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
 
     // The right current password: changed, told, other sessions ended, this one kept.
     let ended = auth
-        .change_password(&caller, OLD.into(), NEW.into(), true, &client)
+        .change_password(
+            &caller.clone().into(),
+            OLD.into(),
+            NEW.into(),
+            true,
+            &client,
+        )
         .await
         .unwrap();
     assert_eq!(ended, 2);

@@ -486,7 +486,7 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .expect("a full session");
     f.auth
         .change_password(
-            &caller,
+            &caller.clone().into(),
             PASSWORD.into(),
             "an entirely different passphrase".into(),
             false,
@@ -595,7 +595,9 @@ async fn destructive_self_service_needs_a_recent_authentication(db: TestStore) {
         Err(crate::DomainError::NotRecent)
     ));
     assert!(matches!(
-        f.auth.end_all_other_sessions(&session, &client).await,
+        f.auth
+            .end_all_other_sessions(&session.clone().into(), &client)
+            .await,
         Err(DomainError::NotRecent)
     ));
     assert_eq!(

@@ -786,6 +786,11 @@ on_both_backends! {
 /// Runs the Emergency Access wizard for alice (recovery address given) and returns her code as
 /// shown (`ABCD-EFGH-JKMN-PQRS`).
 async fn alice_wizard_code(h: &Harness) -> String {
+    alice_wizard_code_for(h, "lost_phone").await
+}
+
+/// [`alice_wizard_code`], giving `reason` at step 3.
+async fn alice_wizard_code_for(h: &Harness, reason: &str) -> String {
     give_alice_a_recovery_address(h).await;
     let form = format!("username=alice&password={}", urlencode(PASSWORD));
     let (_, headers, _) = send(&h.router, post("/api/emergency_start", &form, "")).await;
@@ -793,10 +798,7 @@ async fn alice_wizard_code(h: &Harness) -> String {
     let proof = queued_code(&h._store, "alice@example.org").await;
     for (path, form) in [
         ("/api/emergency_prove", format!("code={proof}")),
-        (
-            "/api/emergency_reason",
-            "reason=lost_phone&details=".to_string(),
-        ),
+        ("/api/emergency_reason", format!("reason={reason}&details=")),
     ] {
         let (status, _, body) = send(&h.router, post(path, &form, &wizard)).await;
         assert!(
@@ -806,6 +808,67 @@ async fn alice_wizard_code(h: &Harness) -> String {
     }
     let (_, _, body) = send(&h.router, post("/api/emergency_take_code", "", &wizard)).await;
     json_text(&body, "grouped")
+}
+
+/// Signs alice in with her password and `grouped`: the restricted session's cookie.
+async fn alice_restricted_session(h: &Harness, grouped: &str) -> String {
+    let attempt = attempt_of(h, "alice").await;
+    let form = format!("code={}", urlencode(grouped));
+    let (status, headers, body) =
+        send(&h.router, post("/api/verify_emergency", &form, &attempt)).await;
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{status} {body}"
+    );
+    cookie_pair(&headers, "mayi_session")
+}
+
+on_both_backends! {
+    /// Issue 14 item 3: the restricted session follows the wizard's reason. A lost phone's may
+    /// neither change the password nor sign out other sessions (403, audited); a stolen phone's
+    /// may do both, its checklist says so, and the plain form lands back on the token list.
+    async fn a_stolen_phone_session_changes_the_password_and_signs_out_everywhere_over_http(h: Harness) {
+        let h = with_policy(h, TRUSTING_POLICY);
+        let lost = alice_restricted_session(&h, &alice_wizard_code_for(&h, "lost_phone").await).await;
+        let (_, _, body) = send(&h.router, post("/api/recovery_status", "", &lost)).await;
+        assert!(body.contains("\"reason\":\"lost_phone\"") && body.contains("\"may_secure_account\":false"), "{body}");
+        assert!(!body.contains("change_password"), "{body}");
+        let change = format!("current={0}&new=a+brand+new+passphrase&again=a+brand+new+passphrase", urlencode(PASSWORD));
+        for (path, form) in [("/api/change_password", change.as_str()), ("/api/end_other_sessions", "")] {
+            let (status, _, body) = send(&h.router, post(path, form, &lost)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        }
+
+        // The thief's browser holds a full session; Alice asks for a code "for a stolen phone".
+        let (alice, thief) = session_for(&h, "alice", RECENT).await;
+        let stolen = alice_restricted_session(&h, &alice_wizard_code_for(&h, "stolen_phone").await).await;
+        let (_, _, body) = send(&h.router, post("/api/recovery_status", "", &stolen)).await;
+        assert!(body.contains("\"may_secure_account\":true"), "{body}");
+        assert!(body.contains("{\"step\":\"change_password\",\"done\":false,\"required\":true}"), "{body}");
+        // A mismatch and a wrong current password change nothing.
+        let mismatch = format!("current={0}&new=a+brand+new+passphrase&again=something+else+entirely", urlencode(PASSWORD));
+        let (status, _, _) = send(&h.router, post("/api/change_password", &mismatch, &stolen)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let wrong = "current=not+it&new=a+brand+new+passphrase&again=a+brand+new+passphrase";
+        let (status, _, _) = send(&h.router, post("/api/change_password", wrong, &stolen)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // Without JavaScript: the form posts and comes back to the token list.
+        let (status, headers, body) = send(&h.router, form_post("/api/change_password", &change, &stolen, "/tokens")).await;
+        assert_eq!(status, StatusCode::FOUND, "{body}");
+        assert_eq!(headers[header::LOCATION], "/tokens?password_changed=1");
+        let (status, _, body) = send(&h.router, post("/api/recovery_status", "", &stolen)).await;
+        assert_eq!(status, StatusCode::OK, "the restricted session lives on: {body}");
+        assert!(body.contains("{\"step\":\"change_password\",\"done\":true,\"required\":true}"), "{body}");
+        let (status, _, _) = send(&h.router, sign_in("alice", PASSWORD)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password is refused");
+        // Sign out every other session: the thief's ends.
+        let (status, _, body) = send(&h.router, post("/api/end_other_sessions", "", &stolen)).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "1"));
+        let (status, _, _) = send(&h.router, post("/api/my_account", "", &thief)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let events = h._store.store.audit_events(identity::AuditQuery { subject: Some(alice), action: Some(identity::AuditAction::PasswordChanged), ..Default::default() }).await.unwrap();
+        assert!(events.iter().any(|e| e.outcome == identity::AuditOutcome::Success && e.details["restricted_session"] == true), "{events:?}");
+    }
 }
 
 on_both_backends! {

@@ -173,12 +173,37 @@ named_enum!(
     EmergencyReason, "reason" {
         /// The phone with the tokens is lost.
         LostPhone => "lost_phone",
+        /// The phone with the tokens was stolen: whoever has it may know the password too.
+        StolenPhone => "stolen_phone",
         /// The phone number of an SMS token changed.
         NewPhoneNumber => "new_phone_number",
         /// The address of an e-mail token changed.
         NewEmail => "new_email",
         /// Something else (free text).
         Other => "other",
+    }
+);
+
+named_enum!(
+    /// One step of the restricted session's checklist; which steps there are, and which of them
+    /// "Finish recovery" waits for, follows the [`EmergencyReason`] (issue 14 item 3).
+    RecoveryStep, "recovery step" {
+        /// Block or remove the tokens of the lost (or stolen) phone.
+        RemoveLost => "remove_lost",
+        /// Choose a new password (stolen phone).
+        ChangePassword => "change_password",
+        /// End every other session of the account (stolen phone).
+        SignOutEverywhere => "sign_out_everywhere",
+        /// Remove the SMS token of the old number.
+        RemoveOldSms => "remove_old_sms",
+        /// Add an SMS token for the new number.
+        AddSms => "add_sms",
+        /// Remove the e-mail token of the old address.
+        RemoveOldEmail => "remove_old_email",
+        /// Add an e-mail token for the new address.
+        AddEmail => "add_email",
+        /// Add a new token (any kind).
+        EnrolNew => "enrol_new",
     }
 );
 
@@ -253,6 +278,7 @@ mod tests {
         round_trips(CodeIssuer::ALL, CodeIssuer::NAMES);
         round_trips(EmergencyReason::ALL, EmergencyReason::NAMES);
         round_trips(WizardStep::ALL, WizardStep::NAMES);
+        round_trips(RecoveryStep::ALL, RecoveryStep::NAMES);
         round_trips(LockAction::ALL, LockAction::NAMES);
         round_trips(BlockAction::ALL, BlockAction::NAMES);
         round_trips(OperatorChange::ALL, OperatorChange::NAMES);

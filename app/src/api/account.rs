@@ -99,12 +99,13 @@ pub async fn end_session(session_id: i64) -> Result<(), AppError> {
 
 /// Signs out every session of the caller but this one; returns how many.
 ///
-/// Who may call it: a signed-in user in a full session.
+/// Who may call it: a signed-in user in a full session, or in a restricted session opened for
+/// a stolen phone (any other restricted session gets 403).
 #[server(prefix = "/api", endpoint = "end_other_sessions")]
 pub async fn end_other_sessions() -> Result<u64, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let caller = respond(require_full_session(&state).await)?;
+    let caller = respond(require_security_session(&state).await)?;
     respond(state.auth.end_all_other_sessions(&caller, &client()).await)
 }
 
@@ -126,7 +127,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Changes the caller's password (PW-9): the current one first, the new one twice; optionally
 /// signs out every other session. Returns how many sessions ended.
 ///
-/// Who may call it: a signed-in user in a full session (a restricted emergency session gets 403).
+/// Who may call it: a signed-in user in a full session, or in a restricted session opened for
+/// a stolen phone (any other restricted session gets 403).
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(
     current: String,
@@ -136,7 +138,7 @@ pub async fn change_password(
 ) -> Result<u64, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let caller = respond(require_full_session(&state).await)?;
+    let caller = respond(require_security_session(&state).await)?;
     if new != again {
         return respond(Err(AppError::Invalid(
             crate::text::PASSWORD_CHANGE_MISMATCH.into(),
@@ -149,7 +151,12 @@ pub async fn change_password(
     let ended = respond(changed)?;
     // The account forgot every browser it remembered (this one too): its cookie goes.
     clear_browser_cookie(&state);
-    // Without JavaScript the page reloads: the address says what happened.
-    redirect("/account?password_changed=1");
+    // Without JavaScript the page reloads: the address says what happened. A stolen phone's
+    // restricted session changed it from its checklist on the token list.
+    redirect(if caller.is_restricted() {
+        "/tokens?password_changed=1"
+    } else {
+        "/account?password_changed=1"
+    });
     Ok(ended)
 }

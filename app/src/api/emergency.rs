@@ -3,7 +3,7 @@
 //! and the restricted session's banner and "Finish recovery".
 
 use leptos::prelude::*;
-use mayi_types::WizardStep;
+use mayi_types::{RecoveryStep, WizardStep};
 use serde::{Deserialize, Serialize};
 
 use crate::AppError;
@@ -44,13 +44,26 @@ pub struct ShownCode {
     pub grouped: String,
 }
 
-/// The restricted session's banner and checklist.
+/// The restricted session's banner and checklist, which follows the reason (issue 14 item 3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoveryView {
     pub code: CodeMeta,
-    pub removed: i64,
-    pub added: i64,
+    pub reason: mayi_types::EmergencyReason,
+    pub steps: Vec<CheckStep>,
     pub may_finish: bool,
+    /// This session may change the password and sign out everywhere (a stolen phone).
+    pub may_secure_account: bool,
+    /// The account's other live sessions.
+    pub other_sessions: usize,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckStep {
+    pub step: RecoveryStep,
+    pub done: bool,
+    /// "Finish recovery" waits for it.
+    pub required: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -271,9 +284,19 @@ pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
     let status = respond(state.emergency.status(&caller).await)?;
     Ok(status.map(|s| RecoveryView {
         code: code_meta(&s.code),
-        removed: s.removed,
-        added: s.added,
+        reason: s.reason(),
+        steps: s
+            .checklist()
+            .into_iter()
+            .map(|i| CheckStep {
+                step: i.step,
+                done: i.done,
+                required: i.required,
+            })
+            .collect(),
         may_finish: s.may_finish(),
+        may_secure_account: s.may_secure_account(),
+        other_sessions: s.other_sessions,
     }))
 }
 

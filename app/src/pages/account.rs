@@ -73,7 +73,7 @@ fn Account(account: AccountView) -> impl IntoView {
             <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
             {(!restricted).then(|| view! { <crate::pages::RememberedBrowsers /> })}
-            {(!restricted).then(|| view! { <ChangePasswordForm /> })}
+            {(!restricted).then(|| view! { <ChangePasswordForm change=ServerAction::new() /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
             </ActionForm>
@@ -147,10 +147,10 @@ fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl Into
     }
 }
 
-/// PW-9: the current password, the new one twice, and whether to sign out everywhere else.
+/// PW-9: the current password, the new one twice, and whether to sign out everywhere else. On
+/// /account, and in a stolen phone's recovery checklist (which refetches itself after `change`).
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
-    let change = ServerAction::<crate::api::ChangePassword>::new();
+pub fn ChangePasswordForm(change: ServerAction<crate::api::ChangePassword>) -> impl IntoView {
     let busy = change.pending();
     let result = move || change.value().get();
     let query = leptos_router::hooks::use_query_map();

@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use mayi_types::WizardStep;
+use mayi_types::{EmergencyReason as EmergencyReasonName, RecoveryStep, WizardStep};
 
 use crate::{
     api::emergency::{
@@ -17,7 +17,8 @@ use crate::{
         EmergencyCancel, EmergencyProve, EmergencyReason, EmergencySendProof, EmergencyStart,
         FinishRecovery, VerifyEmergency, WizardInfo,
     },
-    pages::{go_to, CodeField, CopyButton, CredentialsFields, FormError},
+    api::{ChangePassword, EndOtherSessions},
+    pages::{go_to, ChangePasswordForm, CodeField, CopyButton, CredentialsFields, FormError},
     text, AppError,
 };
 
@@ -244,10 +245,11 @@ fn ReasonForm() -> impl IntoView {
     let busy = reason.pending();
     let error = move || reason.value().get().and_then(|result| result.err());
     let options = [
-        ("lost_phone", text::REASON_LOST_PHONE),
-        ("new_phone_number", text::REASON_NEW_NUMBER),
-        ("new_email", text::REASON_NEW_EMAIL),
-        ("other", text::REASON_OTHER),
+        (EmergencyReasonName::LostPhone, text::REASON_LOST_PHONE),
+        (EmergencyReasonName::StolenPhone, text::REASON_STOLEN_PHONE),
+        (EmergencyReasonName::NewPhoneNumber, text::REASON_NEW_NUMBER),
+        (EmergencyReasonName::NewEmail, text::REASON_NEW_EMAIL),
+        (EmergencyReasonName::Other, text::REASON_OTHER),
     ];
     view! {
         <p>{text::REASON_INTRO}</p>
@@ -258,6 +260,7 @@ fn ReasonForm() -> impl IntoView {
                     .into_iter()
                     .enumerate()
                     .map(|(i, (value, label))| {
+                        let value = value.as_str();
                         let id = format!("reason-{value}");
                         let label_for = id.clone();
                         view! {
@@ -487,17 +490,29 @@ pub fn UseEmergencyCode() -> impl IntoView {
     }
 }
 
-/// The restricted session's banner (EC-12): uses left, validity, and the checklist with
-/// "Finish recovery". Renders nothing in a full session. `version` refetches it after the
-/// page's own actions (a token removed or added).
+/// The restricted session's banner (EC-12): uses left, validity, and the checklist of the
+/// reason given in the wizard with "Finish recovery"; for a stolen phone also the password
+/// change and "Sign out every other session" (issue 14 item 3). Renders nothing in a full
+/// session. `version` refetches it after the page's own actions (a token removed or added).
 #[component]
 pub fn RecoveryBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
-    let status = Resource::new_blocking(move || version.get(), |_| recovery_status());
+    let change = ServerAction::<ChangePassword>::new();
+    let sign_out = ServerAction::<EndOtherSessions>::new();
+    let status = Resource::new_blocking(
+        move || {
+            (
+                version.get(),
+                change.version().get(),
+                sign_out.version().get(),
+            )
+        },
+        |_| recovery_status(),
+    );
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match status.await {
-                    Ok(Some(view)) => Some(view! { <Banner view /> }),
+                    Ok(Some(view)) => Some(view! { <Banner view change sign_out /> }),
                     _ => None,
                 }
             })}
@@ -505,12 +520,33 @@ pub fn RecoveryBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
     }
 }
 
+/// A checklist line's words.
+fn step_label(step: RecoveryStep, reason: EmergencyReasonName) -> &'static str {
+    match step {
+        RecoveryStep::RemoveLost if reason == EmergencyReasonName::StolenPhone => {
+            text::CHECK_REMOVE_STOLEN
+        }
+        RecoveryStep::RemoveLost => text::CHECK_REMOVE,
+        RecoveryStep::ChangePassword => text::CHECK_PASSWORD,
+        RecoveryStep::SignOutEverywhere => text::CHECK_SIGN_OUT,
+        RecoveryStep::RemoveOldSms => text::CHECK_REMOVE_SMS,
+        RecoveryStep::AddSms => text::CHECK_ADD_SMS,
+        RecoveryStep::RemoveOldEmail => text::CHECK_REMOVE_EMAIL,
+        RecoveryStep::AddEmail => text::CHECK_ADD_EMAIL,
+        RecoveryStep::EnrolNew => text::CHECK_ENROL,
+    }
+}
+
 #[component]
-fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
+fn Banner(
+    view: crate::api::emergency::RecoveryView,
+    change: ServerAction<ChangePassword>,
+    sign_out: ServerAction<EndOtherSessions>,
+) -> impl IntoView {
     let finish = ServerAction::<FinishRecovery>::new();
     let busy = finish.pending();
     let error = move || finish.value().get().and_then(|result| result.err());
-    let item = |done: bool, label: &'static str| {
+    let item = |done: bool, label: String| {
         view! {
             <li class=if done { "done" } else { "todo" }>
                 {label}
@@ -519,6 +555,23 @@ fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
         }
     };
     let may_finish = view.may_finish;
+    let reason = view.reason;
+    let steps = view
+        .steps
+        .iter()
+        .map(|s| {
+            let label = step_label(s.step, reason);
+            let label = if s.required {
+                label.to_owned()
+            } else {
+                format!("{label} ({})", text::CHECK_OPTIONAL)
+            };
+            item(s.done, label)
+        })
+        .collect_view();
+    let secure = view
+        .may_secure_account
+        .then(|| view! { <StolenPhone change sign_out other_sessions=view.other_sessions /> });
     view! {
         <aside class="recovery-banner" aria-labelledby="recovery-heading">
             <h2 id="recovery-heading">
@@ -527,17 +580,28 @@ fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
             </h2>
             <p class="muted">{text::BANNER_LIMITS}</p>
             <ol class="checklist">
-                {item(view.removed > 0, text::CHECK_REMOVE)}
-                {item(view.added > 0, text::CHECK_ENROL)}
-                {item(false, text::CHECK_FINISH)}
+                {steps}
+                {item(false, text::CHECK_FINISH.to_owned())}
             </ol>
+            {secure}
             {if may_finish {
                 view! {
                     <ActionForm action=finish>
-                        <label class="checkbox" for="finish-end-others">
-                            <input type="checkbox" id="finish-end-others" name="end_others" value="on" checked=true />
-                            {text::FINISH_END_OTHERS}
-                        </label>
+                        {if view.may_secure_account {
+                            view! {
+                                <p>{text::FINISH_ENDS_OTHERS}</p>
+                                <input type="hidden" name="end_others" value="on" />
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <label class="checkbox" for="finish-end-others">
+                                    <input type="checkbox" id="finish-end-others" name="end_others" value="on" checked=true />
+                                    {text::FINISH_END_OTHERS}
+                                </label>
+                            }
+                            .into_any()
+                        }}
                         <FormError error=Signal::derive(error) />
                         <button type="submit" class="primary" disabled=move || busy.get()>
                             {move || if busy.get() { text::FINISH_WORKING } else { text::FINISH_BUTTON }}
@@ -546,8 +610,44 @@ fn Banner(view: crate::api::emergency::RecoveryView) -> impl IntoView {
                 }
                 .into_any()
             } else {
-                view! { <p>{text::FINISH_NEEDS_TOKEN}</p> }.into_any()
+                view! { <p>{text::FINISH_NEEDS_STEPS}</p> }.into_any()
             }}
         </aside>
+    }
+}
+
+/// A stolen phone's restricted session: change the password and sign out every other session
+/// now (issue 14 item 3).
+#[component]
+fn StolenPhone(
+    change: ServerAction<ChangePassword>,
+    sign_out: ServerAction<EndOtherSessions>,
+    other_sessions: usize,
+) -> impl IntoView {
+    let busy = sign_out.pending();
+    let result = move || sign_out.value().get();
+    view! {
+        <section class="stolen-phone" aria-labelledby="stolen-heading">
+            <h3 id="stolen-heading">{text::STOLEN_HEADING}</h3>
+            <p>{text::STOLEN_INTRO}</p>
+            <ChangePasswordForm change />
+            <h3 id="sign-out-others-heading">{text::SIGN_OUT_OTHERS_BUTTON}</h3>
+            {if other_sessions == 0 {
+                view! { <p role="status">{text::SIGN_OUT_OTHERS_NONE}</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=sign_out attr:aria-labelledby="sign-out-others-heading">
+                        {move || match result() {
+                            Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }),
+                            _ => None,
+                        }}
+                        <button type="submit" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                            {move || if busy.get() { text::SIGN_OUT_OTHERS_WORKING } else { text::SIGN_OUT_OTHERS_BUTTON }}
+                        </button>
+                    </ActionForm>
+                }
+                .into_any()
+            }}
+        </section>
     }
 }

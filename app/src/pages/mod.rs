@@ -18,7 +18,7 @@ mod verify;
 // The operational console (issue 6).
 mod console;
 
-pub use account::AccountPage;
+pub use account::{AccountPage, ChangePasswordForm};
 pub use browsers::RememberedBrowsers;
 pub use console::{
     ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage, ConsoleSearchPage, ConsoleUserPage,

@@ -71,7 +71,7 @@ impl From<DomainError> for AppError {
             DomainError::WizardExpired => AppError::WizardExpired,
             DomainError::WrongStep(_) => AppError::WizardStep,
             DomainError::NoRecoveryAddress => AppError::NoRecoveryAddress,
-            DomainError::NoNewToken => AppError::NoNewToken,
+            DomainError::RecoveryStepsLeft => AppError::RecoveryStepsLeft,
             DomainError::Busy => AppError::Busy,
             DomainError::Storage(_)
             | DomainError::Migration(_)

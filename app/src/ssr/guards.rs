@@ -53,6 +53,17 @@ pub async fn require_emergency_session(state: &AppState) -> Result<EmergencySess
     caller.emergency().map_err(|_| AppError::Forbidden)
 }
 
+/// The caller as one who may change the password and end the account's other sessions: a full
+/// session, or a restricted one opened for a stolen phone (issue 14 item 3). Any other restricted
+/// session is `Forbidden` (403) and audited as `access.denied`.
+pub async fn require_security_session(state: &AppState) -> Result<SecuritySession, AppError> {
+    let caller = require_session(state).await?;
+    Ok(state
+        .emergency
+        .require_security(caller, &request_path(), &client())
+        .await?)
+}
+
 // The guard chain, shared by the server functions (which read the cookie and the path from the
 // request's context) and the plain routes such as the audit export (which pass them): session
 // token -> `SignedIn` -> `FullSession` -> `Operator`. Each step is identity's; these only map

@@ -9,7 +9,7 @@ use axum::{
 };
 use identity::{
     Clock, DomainError, EmergencyPolicy, EmergencySession, FullSession, Identity, PasswordHasher,
-    SeedCipher, SessionToken, SignedIn, Store,
+    SecuritySession, SeedCipher, SessionToken, SignedIn, Store,
 };
 use leptos::prelude::*;
 

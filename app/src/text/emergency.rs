@@ -6,7 +6,8 @@ pub const ERR_WIZARD_STEP: &str =
     "This step is not open now. Continue with the step the wizard shows.";
 pub const ERR_NO_RECOVERY_ADDRESS: &str =
     "Your account has no confirmed recovery email address, so no code can be sent. Ask your help desk for an emergency access code.";
-pub const ERR_NO_NEW_TOKEN: &str = "Add a new sign-in method first: then you can finish recovery.";
+pub const ERR_RECOVERY_STEPS_LEFT: &str =
+    "Do the remaining steps of the checklist first: then you can finish recovery.";
 
 pub const LOST_PHONE_LINK: &str = "Lost your phone? Use Emergency Access";
 pub const EMERGENCY_TITLE: &str = "Emergency Access";
@@ -43,7 +44,8 @@ pub const NO_CHANNEL_SIGN_IN: &str = "I have a code from the help desk: sign in"
 
 pub const REASON_INTRO: &str = "Why do you need an emergency access code? This is recorded with the code and helps your help desk if something looks wrong.";
 pub const REASON_LEGEND: &str = "Reason";
-pub const REASON_LOST_PHONE: &str = "I lost my phone (or it was stolen or broken)";
+pub const REASON_LOST_PHONE: &str = "I lost my phone (or it broke)";
+pub const REASON_STOLEN_PHONE: &str = "My phone was stolen";
 pub const REASON_NEW_NUMBER: &str = "My phone number changed";
 pub const REASON_NEW_EMAIL: &str = "My email address changed";
 pub const REASON_OTHER: &str = "Something else";
@@ -88,15 +90,30 @@ pub const BANNER_HEADING: &str = "Emergency access";
 pub const BANNER_USES: &str = "uses left";
 pub const BANNER_UNTIL: &str = "valid until";
 pub const BANNER_LIMITS: &str = "This restricted session can only manage your sign-in methods and contacts, and ends after 15 minutes without activity.";
-pub const CHECK_REMOVE: &str = "Remove the tokens you lost";
+pub const CHECK_REMOVE: &str = "Block or remove the tokens of the lost phone";
+pub const CHECK_REMOVE_STOLEN: &str = "Block or remove the tokens of the stolen phone";
+pub const CHECK_PASSWORD: &str = "Choose a new password: whoever has your phone may know it";
+pub const CHECK_SIGN_OUT: &str = "Sign out every other session (Finish recovery does it too)";
+pub const CHECK_REMOVE_SMS: &str = "Block or remove the SMS token of your old number";
+pub const CHECK_ADD_SMS: &str = "Add an SMS token for your new number";
+pub const CHECK_REMOVE_EMAIL: &str = "Block or remove the email token of your old address";
+pub const CHECK_ADD_EMAIL: &str = "Add an email token for your new address";
 pub const CHECK_ENROL: &str = "Add at least one new token";
+pub const CHECK_OPTIONAL: &str = "optional";
 pub const CHECK_FINISH: &str = "Finish recovery";
 pub const CHECK_DONE: &str = "done";
 pub const CHECK_TODO: &str = "to do";
 pub const FINISH_END_OTHERS: &str = "Also sign out every other session of my account";
 pub const FINISH_BUTTON: &str = "Finish recovery";
 pub const FINISH_WORKING: &str = "Finishing…";
-pub const FINISH_NEEDS_TOKEN: &str = "Finish recovery becomes available once a new token is added.";
+pub const FINISH_NEEDS_STEPS: &str =
+    "Finish recovery becomes available once the steps above that are not optional are done.";
+pub const FINISH_ENDS_OTHERS: &str = "Finishing signs out every other session of your account.";
+pub const STOLEN_HEADING: &str = "Your phone was stolen: lock the thief out";
+pub const STOLEN_INTRO: &str = "Whoever has your phone may also know your password and be signed in. Change your password and sign out every other session now; this restricted session stays open.";
+pub const SIGN_OUT_OTHERS_BUTTON: &str = "Sign out every other session";
+pub const SIGN_OUT_OTHERS_WORKING: &str = "Signing out…";
+pub const SIGN_OUT_OTHERS_NONE: &str = "No other session is signed in.";
 pub const RECOVERED_NOTICE: &str = "Recovery is finished and your emergency access code is cancelled. Sign in with your new token.";
 
 pub const HELP_EMERGENCY_TITLE: &str = "Emergency Access";
@@ -118,7 +135,7 @@ pub const HELP_EMERGENCY: &[HelpSection] = &[
     ("Where to start", &["On the sign-in page, choose \"Lost your phone? Use Emergency Access\". The wizard shows its four steps at the top; you must finish within 15 minutes."], &[("/login", "Sign-in page"), ("/emergency", "Emergency Access")], &[("login", "The sign-in page. The link \"Lost your phone? Use Emergency Access\" (marked) opens the wizard.")]),
     ("Step 1: Who you are", &["Type your username and password, exactly as when you sign in. If either is wrong the page says so without saying which, and too many tries make you wait."], &[("/emergency", "Step 1")], &[("wizard-1", "Step 1 of Emergency Access: username and password, with the four steps shown at the top.")]),
     ("Step 2: Prove it", &["We send a 6-digit confirmation code to your recovery email address (and to your other confirmed email addresses that are not sign-in methods). Type it in. It is valid for 10 minutes; \"Send a new code\" replaces it.", "Your password alone can never produce an emergency access code: this second proof makes sure someone who only knows your password cannot use Emergency Access."], &[], &[("wizard-2", "Step 2: the confirmation code from the email to your recovery address.")]),
-    ("Step 3: Why", &["Choose the reason: lost phone, new phone number, new email address or something else (then say in a few words what happened). The reason is kept with the code."], &[], &[("wizard-3", "Step 3: the reason for the code.")]),
+    ("Step 3: Why", &["Choose the reason: lost phone, stolen phone, new phone number, new email address or something else (then say in a few words what happened). The reason is kept with the code, and the checklist you see after signing in with it follows it: for a lost phone, block or remove its tokens and add a new one; for a stolen phone, also choose a new password and sign out every other session; for a new phone number, replace the SMS token; for a new email address, replace the email token."], &[], &[("wizard-3", "Step 3: the reason for the code.")]),
     ("Step 4: Your code", &["Your code has 16 characters in four groups, like ABCD-EFGH-JKMN-PQRS. It is shown only once: write it down, print it or copy it. The page also says how many times it can be used (3 unless your organisation chose otherwise) and until when it is valid (24 hours unless configured otherwise).", "Getting a new code cancels the previous one. Every contact of your account is told that a code was issued, never the code itself; the message has a \"this was not me\" link that cancels it.", "Ask from a browser where you signed in to your account before, with your password and a token (your own laptop, say): the code works at once. From any other browser it has a waiting period (24 hours unless your organisation chose otherwise): the page says from when it can be used, signing in with it earlier says so too, and your help desk can approve it sooner. Your account page lists the browsers it remembers."], &[("/help/emergency-sign-in", "Signing in with the code")], &[("wizard-4", "Step 4: the emergency access code (an example), its uses left and its expiry, with Copy, Print and Sign in now.")]),
     ("No recovery email address?", &["Then the wizard cannot confirm that it is you on its own. Contact your help desk: after checking who you are (for example your ID card at the desk), an operator gives you an emergency access code from the operational console. You then sign in with your password and that code, as described on the next help page."], &[("/help/emergency-sign-in", "Signing in with the code")], &[]),
 ];
@@ -127,10 +144,11 @@ pub const HELP_EMERGENCY_SIGN_IN_INTRO: &str = "An emergency access code replace
 pub const HELP_EMERGENCY_SIGN_IN: &[HelpSection] = &[
     ("1. Password first", &["On the sign-in page type your username and password and press Continue. The code is never enough on its own."], &[("/login", "Sign-in page")], &[]),
     ("2. The code instead of the OTP", &["On the next page, type the emergency access code where the 6-digit code goes and press \"Sign in\", or type it under \"Lost your phone?\" and press \"Sign in with the emergency code\": both work. Capital letters, spaces and hyphens do not matter."], &[], &[("emergency-sign-in", "The second sign-in step with the \"Lost your phone?\" form (marked) for the emergency access code.")]),
-    ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist. Press \"I lost this device\" on the lost phone (or remove its tokens one by one). In this restricted session you may remove every token."], &[("/tokens", "Your tokens")], &[("restricted-tokens", "The token list in the restricted session: the banner with uses left and the checklist, and \"I lost this device\".")]),
+    ("3. Remove the lost tokens", &["You land on your token list with a banner: \"Emergency access: N uses left, valid until …\" and a checklist made for the reason you gave in the wizard. Press \"Block this device\" or \"I lost this device\" on the lost phone (or block or remove its tokens one by one). In this restricted session you may block or remove every token. Steps marked \"optional\" are not needed to finish.", "New phone number: block or remove the SMS token of the old number and add one for the new number. New email address: the same with the email token."], &[("/tokens", "Your tokens")], &[("restricted-tokens", "The token list in the restricted session: the banner with uses left and the checklist, and \"I lost this device\".")]),
+    ("If your phone was stolen", &["If you chose \"My phone was stolen\" in the wizard, the banner also offers \"Change your password\" and \"Sign out every other session\": whoever has your phone may know your password and be signed in. Type your current password and the new one twice; this restricted session stays open. Only a code asked for because the phone was stolen allows this. If it was not you, the \"this was not me\" link in the message about the code puts your old password back and locks the account for your help desk."], &[], &[]),
     ("4. Enrol new tokens", &["Add an authenticator app on your new phone (on the phone itself, \"Open in authenticator app\" does it without scanning), and a new phone number or email address if yours changed."], &[("/help/tokens", "Tokens help")], &[]),
-    ("5. Finish recovery", &["Once a new token works, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too) and you sign in again with your new token."], &[], &[]),
-    ("Limits of the restricted session", &["It can only manage your sign-in methods and contacts; everything else says you are not allowed. It ends after 15 minutes without activity, and at once when the code expires or is cancelled. Each sign-in with the code uses one of its uses, so do everything on the first visit."], &[], &[]),
+    ("5. Finish recovery", &["Once the checklist's steps that are not optional are done, press \"Finish recovery\". It cancels the emergency code, signs you out (and, if you leave the box ticked, signs out every other session too; after a stolen phone always) and you sign in again with your new token."], &[], &[]),
+    ("Limits of the restricted session", &["It can only manage your sign-in methods and contacts (and, after a stolen phone, your password and other sessions); everything else says you are not allowed. It ends after 15 minutes without activity, and at once when the code expires or is cancelled. Each sign-in with the code uses one of its uses, so do everything on the first visit."], &[], &[]),
 ];
 
 pub const HELP_LOST_PHONE_INTRO: &str = "If you lose the phone that holds your tokens, remove them from MAYI ID at once so that nobody who finds the phone can use them. Then enrol new tokens on your new phone. There are two ways, depending on what you still have.";

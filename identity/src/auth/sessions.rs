@@ -4,7 +4,7 @@
 use super::{Authenticator, Client, DomainError};
 use crate::{
     Account, AccountState, AuditAction, AuditOutcome, FullSession, NewAuditEvent, NewSession,
-    Session, SessionScope, SessionToken, SignedIn, ThrottleKey,
+    SecuritySession, Session, SessionScope, SessionToken, SignedIn, ThrottleKey,
 };
 
 impl Authenticator {
@@ -128,10 +128,11 @@ impl Authenticator {
         Ok(ended)
     }
 
-    /// Ends every session of the caller's account but this one (RB-10, SE-7).
+    /// Ends every session of the caller's account but this one (RB-10, SE-7). A restricted
+    /// session opened for a stolen phone may do it too ([`SecuritySession`]).
     pub async fn end_all_other_sessions(
         &self,
-        caller: &FullSession,
+        caller: &SecuritySession,
         client: &Client,
     ) -> Result<u64, DomainError> {
         let current = self.recent_session(caller)?;
@@ -147,7 +148,7 @@ impl Authenticator {
 
     /// The caller's session, if it signed in (or re-entered its password) recently enough to
     /// end other sessions (RB-1); [`DomainError::NotRecent`] if not.
-    fn recent_session<'a>(&self, caller: &'a FullSession) -> Result<&'a Session, DomainError> {
+    fn recent_session<'a>(&self, caller: &'a SignedIn) -> Result<&'a Session, DomainError> {
         let current = caller.session();
         if !current.authenticated_recently(self.clock.now()) {
             return Err(DomainError::NotRecent);

@@ -366,7 +366,7 @@ async fn trust_a_password_change_forgets_every_browser(db: TestStore) {
         .expect("a full session");
     f.auth
         .change_password(
-            &caller,
+            &caller.clone().into(),
             PASSWORD.into(),
             NEW_PASSWORD.into(),
             false,

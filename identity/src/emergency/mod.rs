@@ -11,6 +11,7 @@
 //! Every issue, use and revocation notifies every confirmed contact (EC-13) with a "this was
 //! not me" link that revokes the code (RB-5).
 
+mod checklist;
 mod code;
 mod operator;
 
@@ -18,6 +19,7 @@ use std::{sync::Arc, time::Duration};
 
 use serde::{Deserialize, Serialize};
 
+pub use checklist::{ChecklistItem, KindCounts, RecoveryStatus, TokenChanges};
 pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
 pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 
@@ -25,8 +27,8 @@ use crate::store::{UndoFrom, UndoRefused, Undone};
 use crate::{
     auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, Authenticator,
     Client, CodeHasher, ContactKind, DomainError, Email, EmergencySession, Factor, NewAuditEvent,
-    NewOutboxMessage, OobCode, Scope, SeedCipher, SessionScope, SessionToken, SignedIn, Store,
-    ThrottleKey, Timestamp,
+    NewOutboxMessage, OobCode, Scope, SecuritySession, SeedCipher, SessionScope, SessionToken,
+    SignedIn, Store, ThrottleKey, Timestamp,
 };
 
 /// How long the wizard lives after step 1.
@@ -44,7 +46,7 @@ pub const REASON_TEXT_MAX_CHARS: usize = 200;
 /// The [`SeedCipher::derive_key`] label of the key that hashes the wizard's step-2 codes.
 pub const PROOF_CODE_KEY_LABEL: &str = "emergency-proof";
 
-pub use mayi_types::{CodeIssuer, EmergencyReason, WizardStep};
+pub use mayi_types::{CodeIssuer, EmergencyReason, RecoveryStep, WizardStep};
 
 /// An emergency access code's database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,6 +77,9 @@ pub struct EmergencyCodeInfo {
     /// Self-service, asked for from a browser that never completed a full sign-in to the
     /// account: the longer waiting period applied (issue 13 item 5).
     pub unknown_browser: bool,
+    /// When a restricted session of this code changed the password (stolen phone, issue 14
+    /// item 3).
+    pub password_changed_at: Option<Timestamp>,
 }
 
 impl EmergencyCodeInfo {
@@ -301,23 +306,6 @@ pub struct WizardView {
     pub expires_at: Timestamp,
     /// When this was read (whether the code still waits is relative to it).
     pub now: Timestamp,
-}
-
-/// Where a restricted session stands: the banner and the checklist (EC-12).
-#[derive(Clone, Debug)]
-pub struct RecoveryStatus {
-    pub code: EmergencyCodeInfo,
-    /// Tokens removed since the code was issued.
-    pub removed: i64,
-    /// Active tokens added since the code was issued.
-    pub added: i64,
-}
-
-impl RecoveryStatus {
-    /// "Finish recovery" is possible once a new token is active.
-    pub fn may_finish(&self) -> bool {
-        self.added > 0
-    }
 }
 
 /// Emergency Access: the wizard, signing in with a code, and finishing recovery. Cheap to clone.
@@ -862,24 +850,56 @@ impl EmergencyAccess {
         let Some(code) = self.store.emergency_session_code(session.id).await? else {
             return Ok(None);
         };
-        let removed = self
+        let changes = self
             .store
-            .tokens_removed_since(session.account_id, code.created_at)
+            .token_changes_since(session.account_id, code.created_at)
             .await?;
-        let added = self
+        let other_sessions = self
             .store
-            .tokens_active_since(session.account_id, code.created_at)
-            .await?;
+            .sessions(session.account_id)
+            .await?
+            .iter()
+            .filter(|s| s.id != session.id)
+            .count();
         Ok(Some(RecoveryStatus {
             code,
-            removed,
-            added,
+            changes,
+            other_sessions,
         }))
     }
 
-    /// "Finish recovery": once a new token is active, revokes the code (which ends every session
-    /// it opened, this one included) and, if asked, every other session of the account too
-    /// (RB-10). Tells every confirmed contact.
+    /// `caller` as one who may change the password and end the account's other sessions
+    /// ([`SecuritySession`]): a full session, or a restricted one whose code was asked for
+    /// because the phone was stolen. Any other restricted session is refused with
+    /// [`DomainError::Restricted`] and an `access.denied` audit event naming `what` (EC-11).
+    pub async fn require_security(
+        &self,
+        caller: SignedIn,
+        what: &str,
+        client: &Client,
+    ) -> Result<SecuritySession, DomainError> {
+        let restricted = match caller.full() {
+            Ok(full) => return Ok(full.into()),
+            Err(caller) => caller,
+        };
+        if let Some(status) = self.status(&restricted).await? {
+            if status.may_secure_account() {
+                if let Ok(emergency) = restricted.emergency() {
+                    return Ok(SecuritySession::stolen_phone(emergency, status.code.id));
+                }
+                return Err(DomainError::Restricted);
+            }
+        }
+        self.auth
+            .require_full(restricted, what, client)
+            .await
+            .map(SecuritySession::from)
+    }
+
+    /// "Finish recovery": once the checklist's required steps are done
+    /// ([`RecoveryStatus::may_finish`]), revokes the code (which ends every session it opened,
+    /// this one included) and, if asked, every other session of the account too (RB-10; always
+    /// for a stolen phone). Tells every confirmed contact.
     pub async fn finish(
         &self,
         caller: &EmergencySession,
@@ -892,7 +912,7 @@ impl EmergencyAccess {
             .await?
             .ok_or(DomainError::NotEmergency)?;
         if !status.may_finish() {
-            return Err(DomainError::NoNewToken);
+            return Err(DomainError::RecoveryStepsLeft);
         }
         let notice =
             notify::emergency_code_revoked_notice(&account.display_name, true, self.public_url());
@@ -900,7 +920,7 @@ impl EmergencyAccess {
         self.store
             .revoke_emergency_code(account.id, "finished", &notices)
             .await?;
-        let ended = if end_other_sessions {
+        let ended = if end_other_sessions || status.may_secure_account() {
             self.store.end_sessions(account.id, None).await?
         } else {
             0
@@ -912,8 +932,9 @@ impl EmergencyAccess {
             client,
             serde_json::json!({
                 "code_id": status.code.id.0,
-                "removed": status.removed,
-                "added": status.added,
+                "reason": status.reason().as_str(),
+                "removed": status.changes.removed.total(),
+                "added": status.changes.added.total(),
                 "other_sessions_ended": ended,
             }),
         )
@@ -979,6 +1000,7 @@ pub(crate) fn undo_events(
             "contacts_removed": undone.contacts_removed,
             "recovery_restored": undone.recovery_restored,
             "sessions_ended": undone.sessions_ended,
+            "password_restored": undone.password_restored,
         })),
         event(AuditAction::AccountLocked).details(serde_json::json!({ "why": why })),
     ]
@@ -1006,5 +1028,7 @@ pub fn format_utc(t: Timestamp) -> String {
     )
 }
 
+#[cfg(test)]
+mod reason_tests;
 #[cfg(test)]
 mod tests;

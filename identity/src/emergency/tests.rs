@@ -553,7 +553,7 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     assert!(!status.may_finish());
     assert!(matches!(
         f.emergency.finish(&session, true, &client()).await,
-        Err(DomainError::NoNewToken)
+        Err(DomainError::RecoveryStepsLeft)
     ));
     // A new active token appears (as enrolment makes one).
     f.clock.advance(Duration::from_secs(60));
@@ -668,6 +668,7 @@ fn a_code_status_has_one_definition() {
         revoked_at: None,
         revoked_why: None,
         unknown_browser: true,
+        password_changed_at: None,
     };
     let waiting = CodeStatus::Waiting {
         until: t(60),

@@ -6,17 +6,19 @@
 use super::outbox::enqueue_in;
 use super::{db_err, Pool, RowExt, Store};
 use crate::emergency::{
-    CodeIssuer, EmergencyCodeId, EmergencyCodeInfo, NewEmergencyCode, WizardRow, WizardStep,
+    CodeIssuer, EmergencyCodeId, EmergencyCodeInfo, NewEmergencyCode, TokenChanges, WizardRow,
+    WizardStep,
 };
 use crate::error::{DomainError, Result};
 use crate::notify::NewOutboxMessage;
 use crate::session::SessionToken;
+use crate::store::TokenKind;
 use crate::store::{AccountId, SessionId};
 use crate::time::Timestamp;
 
 const CODE_COLUMNS: &str = "id, account_id, issuer, issued_by, reason, reason_text, \
      verification, created_at, valid_from, expires_at, uses, max_uses, revoked_at, revoked_why, \
-     unknown_browser";
+     unknown_browser, password_changed_at";
 
 const WIZARD_COLUMNS: &str = "id, account_id, step, proof_expires_at, reason, code_id, \
      step = 'done' AS code_waiting, created_at, expires_at";
@@ -38,6 +40,9 @@ fn code_from_row(r: &impl RowExt) -> Result<EmergencyCodeInfo> {
         revoked_at: r.opt_i64("revoked_at")?.map(Timestamp::from_millis),
         revoked_why: r.opt_text("revoked_why")?,
         unknown_browser: r.flag("unknown_browser")?,
+        password_changed_at: r
+            .opt_i64("password_changed_at")?
+            .map(Timestamp::from_millis),
     })
 }
 
@@ -458,52 +463,41 @@ impl Store {
         })
     }
 
-    /// Tokens of the account removed at or after `since` (the recovery checklist's first step).
-    pub(crate) async fn tokens_removed_since(
+    /// The account's tokens changed since `since`, by kind (the recovery checklist): blocked or
+    /// removed at or after it, and active ones created after it.
+    pub(crate) async fn token_changes_since(
         &self,
         account: AccountId,
         since: Timestamp,
-    ) -> Result<i64> {
-        self.count_tokens_since(
-            "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'removed' \
-             AND removed_at >= $2",
-            account,
-            since,
-        )
-        .await
-    }
-
-    /// Active tokens of the account created after `since` (a new token since recovery
-    /// began).
-    pub(crate) async fn tokens_active_since(
-        &self,
-        account: AccountId,
-        since: Timestamp,
-    ) -> Result<i64> {
-        self.count_tokens_since(
-            "SELECT COUNT(*) AS n FROM tokens WHERE account_id = $1 AND state = 'active' \
-             AND created_at > $2",
-            account,
-            since,
-        )
-        .await
-    }
-
-    /// The count `n` of `sql`, bound to the account (`$1`) and `since` (`$2`).
-    async fn count_tokens_since(
-        &self,
-        sql: &'static str,
-        account: AccountId,
-        since: Timestamp,
-    ) -> Result<i64> {
+    ) -> Result<TokenChanges> {
+        let mut changes = TokenChanges::default();
         with_pool!(self, pool => {
-            let row = sqlx::query(sql)
-                .bind(account.0)
-                .bind(since.as_millis())
-                .fetch_one(pool)
-                .await
-                .map_err(db_err)?;
-            row.i64("n")
-        })
+            for (sql, removed) in [
+                (
+                    "SELECT kind, COUNT(*) AS n FROM tokens WHERE account_id = $1 AND \
+                     ((state = 'removed' AND removed_at >= $2) \
+                     OR (state = 'blocked' AND blocked_at >= $2)) GROUP BY kind",
+                    true,
+                ),
+                (
+                    "SELECT kind, COUNT(*) AS n FROM tokens WHERE account_id = $1 \
+                     AND state = 'active' AND created_at > $2 GROUP BY kind",
+                    false,
+                ),
+            ] {
+                let rows = sqlx::query(sql)
+                    .bind(account.0)
+                    .bind(since.as_millis())
+                    .fetch_all(pool)
+                    .await
+                    .map_err(db_err)?;
+                for row in &rows {
+                    let kind = TokenKind::parse(&row.text("kind")?)?;
+                    let counts = if removed { &mut changes.removed } else { &mut changes.added };
+                    counts.add(kind, row.i64("n")?);
+                }
+            }
+        });
+        Ok(changes)
     }
 }

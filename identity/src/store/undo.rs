@@ -41,6 +41,9 @@ pub struct Undone {
     pub recovery_restored: bool,
     /// Sessions ended (all of the account's).
     pub sessions_ended: u64,
+    /// Whether the password a stolen phone's restricted session replaced is the password
+    /// again (issue 14 item 3).
+    pub password_restored: bool,
 }
 
 /// Why an undo did nothing.
@@ -68,6 +71,7 @@ impl Store {
     ///   recovery address again (if that contact still exists);
     /// - every session, pending sign-in attempt and open wizard of the account ends, and every
     ///   browser it remembers is forgotten;
+    /// - a password changed from a restricted session since then is the owner's old one again;
     /// - the account is locked for help-desk review;
     /// - `notice` goes to every confirmed contact that remains and `events` are audited.
     ///
@@ -205,6 +209,26 @@ impl Store {
             ] {
                 execute!(&mut *tx, sql, [account])?;
             }
+            // A password changed from a restricted session since then is put back: the first
+            // code's record holds the hash the owner had.
+            let password_before = fetch_optional!(
+                &mut *tx,
+                "SELECT password_before FROM emergency_codes WHERE account_id = $1 \
+                 AND created_at >= $2 AND password_before IS NOT NULL \
+                 ORDER BY created_at, id LIMIT 1",
+                [account, since],
+                password_before,
+            )?;
+            let password_restored = match &password_before {
+                Some(hash) => {
+                    execute!(
+                        &mut *tx,
+                        "UPDATE accounts SET password_hash = $1 WHERE id = $2",
+                        [hash.as_str(), account],
+                    )? == 1
+                }
+                None => false,
+            };
             execute!(
                 &mut *tx,
                 "UPDATE accounts SET state = 'locked', updated_at = $1 WHERE id = $2",
@@ -217,6 +241,7 @@ impl Store {
                 contacts_removed,
                 recovery_restored,
                 sessions_ended,
+                password_restored,
             };
             notify_contacts_in!(&mut *tx, account, &notice, now)?;
             for event in &events(&undone) {
@@ -263,4 +288,9 @@ fn undo_start(r: &impl RowExt) -> Result<(i64, i64, Option<i64>)> {
         r.i64("created_at")?,
         r.opt_i64("recovery_before")?,
     ))
+}
+
+/// The hash a stolen phone's restricted session replaced.
+fn password_before(r: &impl RowExt) -> Result<String> {
+    r.text("password_before")
 }

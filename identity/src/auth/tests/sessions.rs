@@ -76,7 +76,7 @@ async fn se_7_people_see_and_end_their_other_sessions_only() {
         .unwrap());
     assert_eq!(
         f.auth
-            .end_all_other_sessions(&current, &no_client())
+            .end_all_other_sessions(&current.clone().into(), &no_client())
             .await
             .unwrap(),
         1
