@@ -110,6 +110,12 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
 "$bin" token import --username pictures --kind sms --phone "+420602999001" \
   --label "Text messages" --device "Lost phone"
 
+# The stolen phone's checklist (help-pictures.spec.ts).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username pictures-stolen --display-name "Erin Example" --recovery-email "pictures-stolen@example.org"
+"$bin" token import --username pictures-stolen --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+
 printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-tokens --display-name "Erin Example" --recovery-email "pictures-tokens@example.org"
 for token in "Authenticator app:Old phone" "Text messages:Old phone" "Work app:Tablet"; do

@@ -90,6 +90,33 @@ test("pictures of the lost-phone path", async ({ page }, info) => {
   await shoot(page, "restricted-tokens");
 });
 
+test("pictures of a stolen phone's checklist", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  const username = "pictures-stolen";
+  await page.goto("/emergency");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Confirmation code from the email").fill(await receivedCode(`${username}@example.org`));
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByLabel("My phone was stolen").check();
+  await page.getByRole("button", { name: "Get my emergency access code" }).click();
+  const code = (await page.getByLabel("Your emergency access code").textContent()) ?? "";
+  await page.goto("/login");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByLabel("Emergency access code").fill(code);
+  await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
+  await expect(page).toHaveURL(/\/tokens$/);
+  await page.evaluate(() => {
+    document.querySelectorAll(".recovery-banner time").forEach((t) => (t.textContent = "29/11/2026, 14:00:00"));
+  });
+  await mark(page, ".stolen-phone");
+  await shoot(page, "restricted-stolen");
+});
+
 test("pictures of the token list", async ({ page }, info) => {
   test.skip(info.project.name !== "desktop", "one run makes both sizes");
   await page.emulateMedia({ colorScheme: "light" });

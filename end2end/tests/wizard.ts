@@ -50,10 +50,10 @@ export async function runWizard(
 }
 
 /** Password, then the emergency code instead of the OTP. */
-export async function signInWithCode(page: Page, username: string, code: string) {
+export async function signInWithCode(page: Page, username: string, code: string, secret = password) {
   await page.goto("/login");
   await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Password", { exact: true }).fill(secret);
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page).toHaveURL(/\/login\/verify$/);
   await page.getByLabel("Emergency access code").fill(code);

@@ -614,6 +614,16 @@ on_both_backends! {
         let attempt = attempt_of(&h, "alice").await;
         let (_, _, second) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
         assert!(!second.contains("Pixel 7"), "{second}");
+        // Every token is blocked, yet the account had tokens: whoever holds the password does not
+        // get to set up a "first" authenticator app of their own (a full takeover).
+        assert!(second.contains("\"first_token\":false"), "{second}");
+        let (status, _, body) = send(
+            &h.router,
+            post("/api/start_enrolment", "label=Mine&device=Attacker%20phone", &attempt),
+        )
+        .await;
+        assert!(status.is_client_error(), "{status} {body}");
+        assert!(h._store.store.tokens(alice).await.unwrap().iter().all(|t| t.state != TokenState::Pending));
         let token = h._store.store.tokens(alice).await.unwrap()[0].clone();
         assert_eq!(token.state, TokenState::Blocked);
         let (status, _, _) =

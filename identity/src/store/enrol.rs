@@ -32,11 +32,13 @@ pub struct TokenOverview {
 impl Store {
     /// Whether the account ever had a token that was active (active now, or removed since).
     /// An account that never had one may enrol its first token right after the password step.
+    /// Every state but `pending` counts: a blocked token (the owner's lost phone, or blocked by
+    /// someone who holds only the password) is a token the account had.
     pub(crate) async fn has_had_tokens(&self, account: AccountId) -> Result<bool> {
         let count = with_read_pool!(self, pool => {
             let row = sqlx::query(
                 "SELECT COUNT(*) AS n FROM tokens \
-                 WHERE account_id = $1 AND state IN ('active', 'removed')",
+                 WHERE account_id = $1 AND state <> 'pending'",
             )
             .bind(account.0)
             .fetch_one(pool)
@@ -183,7 +185,7 @@ impl Store {
     /// conditional UPDATE, true iff the token was the account's, pending, a TOTP token, started
     /// by `by` (issue 13), and created less than `ttl` ago. An unfinished enrolment is never
     /// usable after that. With `first` (an account's first token, enrolled at sign-in after the
-    /// password alone) it also needs the account never to have had an active token, checked in
+    /// password alone) it also needs the account never to have had a token (active, blocked or removed), checked in
     /// the same statement after the account row is locked (PostgreSQL; SQLite has one writer):
     /// of two attempts racing, at most one activates, and an account that got a token meanwhile
     /// gets no password-only first token. The `notices` (token added, to the account's
@@ -204,7 +206,7 @@ impl Store {
         let (column, bound_to) = by.column();
         let first_only = if first {
             " AND NOT EXISTS (SELECT 1 FROM tokens o WHERE o.account_id = $4 \
-             AND o.state IN ('active', 'removed'))"
+             AND o.state <> 'pending')"
         } else {
             ""
         };

@@ -95,3 +95,38 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
         Err(DomainError::UnusableToken)
     ));
 }
+
+on_both_backends!(an_account_whose_every_token_is_blocked_enrols_no_first_token,);
+
+/// An attacker who holds only the password blocks every token of the owner's phone ("Block my
+/// lost phone now" needs only the password), then signs in: the account had tokens, so the
+/// password alone must not open the "first token" enrolment (it would be a full takeover).
+async fn an_account_whose_every_token_is_blocked_enrols_no_first_token(db: TestStore) {
+    let f = fixture(db).await;
+    let carol = tokenless_account(&f, "carol", "Carol").await;
+    let token =
+        testing::add_token(f.auth.store(), carol, TokenKind::Totp, "App", Some("Phone")).await;
+    testing::execute_raw(
+        f.auth.store(),
+        &format!(
+            "UPDATE tokens SET state = 'blocked', blocked_at = {} WHERE id = {}",
+            T0 * 1000,
+            token.0
+        ),
+    )
+    .await
+    .unwrap();
+    let ok = password_step(&f, "carol").await;
+    let pending = f.auth.pending(&ok.attempt).await.unwrap();
+    assert!(pending.tokens.is_empty(), "a blocked token is not offered");
+    assert!(
+        !pending.may_enrol_first,
+        "the password alone enrols nothing"
+    );
+    assert!(matches!(
+        f.auth
+            .start_first_totp(&ok.attempt, "Attacker's app", "Attacker's phone")
+            .await,
+        Err(DomainError::UnusableToken)
+    ));
+}
