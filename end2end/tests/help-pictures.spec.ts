@@ -80,6 +80,7 @@ test("pictures of the lost-phone path", async ({ page }, info) => {
   await page.getByLabel("Emergency access code").fill(code);
   await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
   await expect(page).toHaveURL(/\/tokens$/);
+  await expect(page.getByText("I lost this device (Lost phone)")).toBeVisible();
   await page.evaluate(() => {
     document.querySelectorAll(".recovery-banner time").forEach((t) => (t.textContent = "29/11/2026, 14:00:00"));
     document.querySelectorAll(".token dd").forEach((dd) => {
@@ -110,6 +111,7 @@ test("pictures of a stolen phone's checklist", async ({ page }, info) => {
   await page.getByLabel("Emergency access code").fill(code);
   await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
   await expect(page).toHaveURL(/\/tokens$/);
+  await expect(page.getByRole("region", { name: "Your phone was stolen: lock the thief out" })).toBeVisible();
   await page.evaluate(() => {
     document.querySelectorAll(".recovery-banner time").forEach((t) => (t.textContent = "29/11/2026, 14:00:00"));
   });

@@ -150,13 +150,22 @@ fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl Into
 /// PW-9: the current password, the new one twice, and whether to sign out everywhere else. On
 /// /account, and in a stolen phone's recovery checklist (which refetches itself after `change`).
 #[component]
-pub fn ChangePasswordForm(change: ServerAction<crate::api::ChangePassword>) -> impl IntoView {
+pub fn ChangePasswordForm(
+    change: ServerAction<crate::api::ChangePassword>,
+    /// Inside another section (the recovery checklist): a level-4 heading instead of level 2.
+    #[prop(optional)]
+    nested: bool,
+) -> impl IntoView {
     let busy = change.pending();
     let result = move || change.value().get();
     let query = leptos_router::hooks::use_query_map();
     let changed_before = move || query.with(|q| q.get("password_changed").is_some());
     view! {
-        <h2 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h2>
+        {if nested {
+            view! { <h4 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h4> }.into_any()
+        } else {
+            view! { <h2 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h2> }.into_any()
+        }}
         <ActionForm action=change attr:aria-labelledby="password-heading">
             <div class="field">
                 <label for="password-current">{text::PASSWORD_CHANGE_CURRENT}</label>

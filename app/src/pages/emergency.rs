@@ -630,8 +630,8 @@ fn StolenPhone(
         <section class="stolen-phone" aria-labelledby="stolen-heading">
             <h3 id="stolen-heading">{text::STOLEN_HEADING}</h3>
             <p>{text::STOLEN_INTRO}</p>
-            <ChangePasswordForm change />
-            <h3 id="sign-out-others-heading">{text::SIGN_OUT_OTHERS_BUTTON}</h3>
+            <ChangePasswordForm change nested=true />
+            <h4 id="sign-out-others-heading">{text::SIGN_OUT_OTHERS_BUTTON}</h4>
             {if other_sessions == 0 {
                 view! { <p role="status">{text::SIGN_OUT_OTHERS_NONE}</p> }.into_any()
             } else {
