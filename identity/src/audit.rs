@@ -112,6 +112,10 @@ stored_enum!(
         EmergencyCodeRevoked => "emergency.code_revoked",
         /// Recovery finished from a restricted session.
         EmergencyFinished => "emergency.finished",
+        /// A new set of recovery codes replaced the old one (issue 14 item 4).
+        RecoveryCodesCreated => "recovery_codes.created",
+        /// A sign-in with a recovery code (success or failure).
+        RecoveryCodeUsed => "recovery_codes.used",
         /// A signed-in caller was refused a function its session or role does not allow.
         AccessDenied => "access.denied",
         /// The account's password was changed (or a change was refused).

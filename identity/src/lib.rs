@@ -114,9 +114,11 @@ pub use delivery::Outbox;
 pub use emergency::{
     format_utc, mask_email, CancelOutcome, ChecklistItem, CodeIssuer, CodeStatus, EmergencyAccess,
     EmergencyCode, EmergencyCodeId, EmergencyCodeInfo, EmergencyPolicy, EmergencyReason,
-    KindCounts, NewEmergencyCode, RecoveryStatus, RecoveryStep, TokenChanges, WizardRow,
-    WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL,
-    EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS, WIZARD_TTL,
+    KindCounts, NewEmergencyCode, RecoveryCode, RecoveryStatus, RecoveryStep, TokenChanges,
+    WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
+    EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
+    RECOVERY_CODES_LOW, RECOVERY_CODES_PER_SET, RECOVERY_CODE_CHARS, RECOVERY_CODE_REASON,
+    WIZARD_TTL,
 };
 pub use enrol::{Enrolment, TokenPage, RECENT_SIGN_IN};
 pub use error::{DomainError, Result};
@@ -127,7 +129,7 @@ pub use limits::{
 pub use notify::lost_device_notice;
 pub use notify::{
     emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
-    emergency_proof_email,
+    emergency_proof_email, recovery_code_used_notice, recovery_codes_created_notice,
 };
 pub use notify::{
     second_factor_failures_notice, sign_in_code_email, sign_in_code_message, sign_in_code_sms,
@@ -150,8 +152,8 @@ pub use store::{
 };
 pub use store::{
     Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LoginAttempt,
-    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, Role, Session, SessionId,
-    SessionScope, Store, Token, TokenId, TokenKind, TokenState,
+    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, RecoveryCodesInfo, Role, Session,
+    SessionId, SessionScope, Store, Token, TokenId, TokenKind, TokenState,
 };
 pub use telemetry::{
     ARGON2_BUSY, ARGON2_QUEUE_WAIT, EMERGENCY_CODES_ISSUED, EMERGENCY_CODES_USED,

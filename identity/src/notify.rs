@@ -32,8 +32,9 @@ mod emergency;
 pub use emergency::{
     device_blocked_by_owner_notice, device_blocked_notice, emergency_code_issued_notice,
     emergency_code_revoked_notice, emergency_code_used_notice, emergency_proof_email,
-    password_changed_notice, password_guessing_notice, recovery_undone_notice,
-    token_blocked_notice, token_unblocked_notice,
+    password_changed_notice, password_guessing_notice, recovery_code_used_notice,
+    recovery_codes_created_notice, recovery_undone_notice, token_blocked_notice,
+    token_unblocked_notice,
 };
 
 /// The service's name, as messages say it.

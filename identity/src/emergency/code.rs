@@ -29,6 +29,32 @@ const INPUT_MAX_BYTES: usize = 80;
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct EmergencyCode(String);
 
+/// Reads `chars` Crockford base32 characters a person typed or pasted: case, spaces and hyphens
+/// do not matter, and the letters people confuse with digits read as Crockford says (O as 0, I
+/// and L as 1). Anything else, or another length, is `None`. Shared by emergency access codes
+/// and recovery codes.
+pub(crate) fn parse_crockford(input: &str, chars: usize) -> Option<Zeroizing<String>> {
+    if input.len() > INPUT_MAX_BYTES {
+        return None;
+    }
+    let mut code = Zeroizing::new(String::with_capacity(chars));
+    for c in input.chars() {
+        if c.is_whitespace() || c == '-' {
+            continue;
+        }
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        if !c.is_ascii() || !CROCKFORD_ALPHABET.contains(&(c as u8)) || code.len() == chars {
+            return None;
+        }
+        code.push(c);
+    }
+    (code.len() == chars).then_some(code)
+}
+
 impl EmergencyCode {
     /// A fresh code from the operating system's RNG (EC-1).
     pub fn generate() -> Self {
@@ -59,28 +85,7 @@ impl EmergencyCode {
     /// letters people confuse with digits read as Crockford says (O as 0, I and L as 1). Anything
     /// else, or another length, is `None`, before any hashing or database access.
     pub fn parse(input: &str) -> Option<Self> {
-        if input.len() > INPUT_MAX_BYTES {
-            return None;
-        }
-        let mut code = Self(String::with_capacity(EMERGENCY_CODE_CHARS));
-        for c in input.chars() {
-            if c.is_whitespace() || c == '-' {
-                continue;
-            }
-            let c = match c.to_ascii_uppercase() {
-                'O' => '0',
-                'I' | 'L' => '1',
-                c => c,
-            };
-            if !c.is_ascii() || !CROCKFORD_ALPHABET.contains(&(c as u8)) {
-                return None;
-            }
-            if code.0.len() == EMERGENCY_CODE_CHARS {
-                return None;
-            }
-            code.0.push(c);
-        }
-        (code.0.len() == EMERGENCY_CODE_CHARS).then_some(code)
+        parse_crockford(input, EMERGENCY_CODE_CHARS).map(|code| Self(code.to_string()))
     }
 
     /// The code as shown once: four groups of four, `ABCD-EFGH-JKMN-PQRS`. Never log or store it.

@@ -14,6 +14,7 @@
 mod checklist;
 mod code;
 mod operator;
+mod recovery_codes;
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,6 +23,10 @@ use serde::{Deserialize, Serialize};
 pub use checklist::{ChecklistItem, KindCounts, RecoveryStatus, TokenChanges};
 pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
 pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
+pub use recovery_codes::{
+    RecoveryCode, RECOVERY_CODES_LOW, RECOVERY_CODES_PER_SET, RECOVERY_CODE_CHARS,
+    RECOVERY_CODE_KEY_LABEL, RECOVERY_CODE_REASON,
+};
 
 use crate::store::{UndoFrom, UndoRefused, Undone};
 use crate::{
@@ -316,6 +321,8 @@ pub struct EmergencyAccess {
     cipher: Arc<SeedCipher>,
     codes: Arc<CodeHasher>,
     proofs: Arc<CodeHasher>,
+    /// Hashes recovery codes (issue 14 item 4).
+    recovery: Arc<CodeHasher>,
     policy: EmergencyPolicy,
 }
 
@@ -339,6 +346,7 @@ impl EmergencyAccess {
             store: auth.store().clone(),
             codes: Arc::new(CodeHasher::from_cipher(&cipher, EMERGENCY_CODE_KEY_LABEL)),
             proofs: Arc::new(CodeHasher::from_cipher(&cipher, PROOF_CODE_KEY_LABEL)),
+            recovery: Arc::new(CodeHasher::from_cipher(&cipher, RECOVERY_CODE_KEY_LABEL)),
             auth,
             cipher,
             policy,
@@ -749,7 +757,7 @@ impl EmergencyAccess {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken, SessionScope), DomainError> {
-        if EmergencyCode::parse(code).is_some() {
+        if EmergencyCode::parse(code).is_some() || RecoveryCode::parse(code).is_some() {
             let (account, session) = self.sign_in(attempt, code, client).await?;
             return Ok((account, session, SessionScope::Emergency));
         }
@@ -766,6 +774,9 @@ impl EmergencyAccess {
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), DomainError> {
+        if RecoveryCode::parse(code).is_some() {
+            return self.sign_in_with_recovery_code(attempt, code, client).await;
+        }
         let account = self.auth.attempt_account(attempt).await?;
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
@@ -1030,5 +1041,7 @@ pub fn format_utc(t: Timestamp) -> String {
 
 #[cfg(test)]
 mod reason_tests;
+#[cfg(test)]
+mod recovery_codes_tests;
 #[cfg(test)]
 mod tests;

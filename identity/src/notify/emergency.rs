@@ -107,6 +107,58 @@ pub fn emergency_code_used_notice(display_name: &str, uses_left: u32, public_url
     }
 }
 
+/// A new set of recovery codes was made (never the codes): the old set no longer works.
+pub fn recovery_codes_created_notice(display_name: &str, public_url: &str) -> Notice {
+    let url = link(public_url);
+    Notice {
+        subject: format!("New recovery codes for your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             A new set of ten recovery codes was made for your {PRODUCT} account. The codes you \
+             had before no longer work. Keep the new ones somewhere safe, away from your phone.\n\
+             \n\
+             Not you? Someone is signed in to your account: sign in at {url}, change your \
+             password and tell your help desk.\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: new recovery codes were made for your account. Not you? Change your \
+             password and call your help desk."
+        ),
+    }
+}
+
+/// A recovery code was used to sign in (never the code). `left`: unused codes of the set;
+/// `cancel_url` is the "this was not me" link that undoes what the restricted session did.
+pub fn recovery_code_used_notice(display_name: &str, left: i64, cancel_url: &str) -> Notice {
+    let cancel = one_line(cancel_url);
+    let left = match left {
+        0 => "It was your last one: make a new set once you are back in.".to_owned(),
+        1 => "You have 1 recovery code left.".to_owned(),
+        n => format!("You have {n} recovery codes left."),
+    };
+    Notice {
+        subject: format!("A recovery code was used for your {PRODUCT} account"),
+        body: format!(
+            "{greeting}\n\
+             \n\
+             Someone signed in to your {PRODUCT} account with your password and one of your \
+             printed recovery codes, to remove lost sign-in methods and add new ones. {left}\n\
+             \n\
+             If that was you, there is nothing to do.\n\
+             \n\
+             This was not me: open {cancel} to undo it at once (your account is then locked \
+             until your help desk has checked it with you).\n",
+            greeting = greeting(display_name),
+        ),
+        sms: format!(
+            "{PRODUCT}: a recovery code was used to sign in to your account. Not you? Undo it \
+             at {cancel}"
+        ),
+    }
+}
+
 /// The emergency access code was cancelled (by the "this was not me" link, or by finishing).
 pub fn emergency_code_revoked_notice(
     display_name: &str,

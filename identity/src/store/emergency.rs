@@ -4,13 +4,14 @@
 //! index), moving the wizard on, and showing the issued code once.
 
 use super::outbox::enqueue_in;
+use super::selfservice::notify_contacts_in;
 use super::{db_err, Pool, RowExt, Store};
 use crate::emergency::{
     CodeIssuer, EmergencyCodeId, EmergencyCodeInfo, NewEmergencyCode, TokenChanges, WizardRow,
     WizardStep,
 };
 use crate::error::{DomainError, Result};
-use crate::notify::NewOutboxMessage;
+use crate::notify::{NewOutboxMessage, Notice};
 use crate::session::SessionToken;
 use crate::store::TokenKind;
 use crate::store::{AccountId, SessionId};
@@ -145,6 +146,56 @@ impl Store {
         });
         crate::telemetry::emergency_code_issued(new.issuer.as_str());
         Ok(EmergencyCodeId(id))
+    }
+
+    /// Spends one of the account's recovery codes (issue 14 item 4): ONE conditional UPDATE marks
+    /// it used, so of two sign-ins racing with the same code one wins. In the same transaction
+    /// the account's live emergency code is revoked (with the sessions it opened), `new` is
+    /// issued with its one use already counted (it carries the restricted session and the
+    /// "this was not me" link), and every confirmed contact is told `notice(codes left)`.
+    /// `None`, and nothing written, when no unused code of the account matches.
+    pub(crate) async fn use_recovery_code(
+        &self,
+        account: AccountId,
+        code_hash: [u8; 32],
+        new: &NewEmergencyCode,
+        notice: impl FnOnce(i64) -> Notice,
+    ) -> Result<Option<EmergencyCodeInfo>> {
+        let now = self.now();
+        let used_sql =
+            format!("UPDATE emergency_codes SET uses = 1 WHERE id = $1 RETURNING {CODE_COLUMNS}");
+        let info = with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let spent = execute!(
+                &mut *tx,
+                "UPDATE recovery_codes SET used_at = $3 \
+                 WHERE account_id = $1 AND code_hash = $2 AND used_at IS NULL",
+                [account.0, code_hash.to_vec(), now],
+            )?;
+            if spent != 1 {
+                return Ok(None);
+            }
+            revoke_live_in!(tx, "account_id = $3", account.0, "replaced", now)?;
+            let id = insert_code_in!(tx, new, now)?.i64("id")?;
+            let row = sqlx::query(&used_sql)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let info = code_from_row(&row)?;
+            let left = sqlx::query(
+                "SELECT COUNT(*) AS n FROM recovery_codes WHERE account_id = $1 AND used_at IS NULL",
+            )
+            .bind(account.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .i64("n")?;
+            notify_contacts_in!(&mut *tx, account.0, &notice(left), now)?;
+            tx.commit().await.map_err(db_err)?;
+            info
+        });
+        Ok(Some(info))
     }
 
     /// Counts one use of the account's code whose hash is `code_hash`: ONE conditional UPDATE

@@ -325,6 +325,7 @@ mod oob;
 mod outbox;
 mod password;
 mod provision;
+mod recovery;
 mod selfservice;
 mod throttle;
 mod undo;
@@ -340,6 +341,7 @@ pub(crate) use console::like_escape as like_escape_for_tests;
 pub(crate) use console::AccountSearch;
 pub use console::SearchMode;
 
+pub use recovery::RecoveryCodesInfo;
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {
