@@ -110,6 +110,12 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
 "$bin" token import --username pictures --kind sms --phone "+420602999001" \
   --label "Text messages" --device "Lost phone"
 
+# A new set of recovery codes (help-pictures.spec.ts).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username pictures-recovery --display-name "Erin Example" --recovery-email "pictures-recovery@example.org"
+"$bin" token import --username pictures-recovery --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+
 # The stolen phone's checklist (help-pictures.spec.ts).
 printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-stolen --display-name "Erin Example" --recovery-email "pictures-stolen@example.org"
@@ -166,9 +172,9 @@ done
 
 # Emergency Access (emergency.spec.ts): every token on "Lost phone", a confirmed recovery address.
 n=10
-# A stolen phone (stolen.spec.ts) the same way.
+# A stolen phone (stolen.spec.ts) and recovery codes (recovery-codes.spec.ts) the same way.
 for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs \
-  stolen-js stolen-nojs; do
+  stolen-js stolen-nojs recovery-js recovery-nojs; do
   for project in phone desktop; do
     username="$name-$project"
     n=$((n + 1))

@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     // without JavaScript and can still redirect (302) on the server.
                     <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/recovery-codes") view=pages::RecoveryCodesPage ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
                     <Route path=path!("/freeze/device") view=pages::FreezeDevicePage ssr=SsrMode::Async />
                     <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />

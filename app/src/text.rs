@@ -223,6 +223,8 @@ mod browsers;
 pub use browsers::*;
 mod freeze;
 pub use freeze::*;
+mod recovery;
+pub use recovery::*;
 // Self-service: SMS and email tokens, contacts, password re-entry (issue 4).
 pub const ERR_WRONG_PASSWORD: &str = "That password is not right.";
 pub const ERR_CODE_USED_UP: &str = "Too many wrong codes. Start again to get a new code.";

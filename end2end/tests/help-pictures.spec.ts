@@ -119,6 +119,20 @@ test("pictures of a stolen phone's checklist", async ({ page }, info) => {
   await shoot(page, "restricted-stolen");
 });
 
+test("pictures of a new set of recovery codes", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  await signInWithApp(page, "pictures-recovery");
+  await page.getByRole("button", { name: "Make recovery codes" }).click();
+  await expect(page).toHaveURL(/\/account\/recovery-codes$/);
+  const examples = ["7QK2M-9ZD4P", "H3XW8-RT6VB", "N5C1J-QY7GE", "2MFP9-KD3WS", "TB8VZ-46HRQ", "XJ4NC-8PM2D", "5RWG7-ZK9TA", "DQ3HM-1VX6C", "KP8YE-5NB2W", "W9TJD-3GQ7M"];
+  await page.evaluate((examples) => {
+    document.querySelectorAll(".recovery-code-list code").forEach((c, i) => (c.textContent = examples[i]));
+  }, examples);
+  await expect(page.getByRole("button", { name: "Print" })).toBeVisible();
+  await shoot(page, "recovery-codes");
+});
+
 test("pictures of the token list", async ({ page }, info) => {
   test.skip(info.project.name !== "desktop", "one run makes both sizes");
   await page.emulateMedia({ colorScheme: "light" });

@@ -114,8 +114,8 @@ pub use delivery::Outbox;
 pub use emergency::{
     format_utc, mask_email, CancelOutcome, ChecklistItem, CodeIssuer, CodeStatus, EmergencyAccess,
     EmergencyCode, EmergencyCodeId, EmergencyCodeInfo, EmergencyPolicy, EmergencyReason,
-    KindCounts, NewEmergencyCode, RecoveryCode, RecoveryStatus, RecoveryStep, TokenChanges,
-    WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
+    KindCounts, NewEmergencyCode, RecoveryCode, RecoveryCodesStatus, RecoveryStatus, RecoveryStep,
+    TokenChanges, WizardRow, WizardStep, WizardView, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS,
     EMERGENCY_CODE_KEY_LABEL, EMERGENCY_SESSION_IDLE, PROOF_CODE_TTL, REASON_TEXT_MAX_CHARS,
     RECOVERY_CODES_LOW, RECOVERY_CODES_PER_SET, RECOVERY_CODE_CHARS, RECOVERY_CODE_REASON,
     WIZARD_TTL,

@@ -318,6 +318,11 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
             AnySession,
         ),
         ("recovery_status", String::new(), AnySession),
+        // Recovery codes (issue 14 item 4): anyone signed in sees the count; only a full
+        // session makes a set or takes the new one.
+        ("recovery_codes", String::new(), AnySession),
+        ("create_recovery_codes", String::new(), FullSession),
+        ("take_recovery_codes", String::new(), FullSession),
         ("my_sessions", String::new(), FullSession),
         ("end_session", "session_id=999999".into(), FullSession),
         ("end_other_sessions", String::new(), FullSession),

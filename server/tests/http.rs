@@ -995,3 +995,66 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    /// Issue 14 item 4: recovery codes over HTTP. A recent full session makes a set (a plain form
+    /// lands on the page that shows it once, with the text-file download); an old sign-in must
+    /// confirm its password first; a code signs in once where the 6-digit code goes and opens a
+    /// restricted session, which cannot make a new set; the account page counts what is left.
+    async fn recovery_codes_are_made_shown_once_and_sign_in_once(h: Harness) {
+        let (alice, old) = session_for(&h, "alice", OLD).await;
+        let (status, _, _) = send(&h.router, post("/api/create_recovery_codes", "", &old)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "an old sign-in confirms its password first");
+        let (_, fresh) = session_for(&h, "alice", RECENT).await;
+        let (status, _, body) = send(&h.router, post("/api/recovery_codes", "", &fresh)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"total\":0") && body.contains("\"may_create\":true"), "{body}");
+        // Without JavaScript: the form posts, then the page shows the set once.
+        let (status, headers, _) = send(&h.router, form_post("/api/create_recovery_codes", "", &fresh, "/account")).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], "/account/recovery-codes");
+        let (status, _, html) = send(&h.router, page("/account/recovery-codes", &fresh)).await;
+        assert_eq!(status, StatusCode::OK);
+        let codes: Vec<String> = html
+            .split("<code>")
+            .skip(1)
+            .filter_map(|s| s.split("</code>").next())
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(codes.len(), 10, "{html}");
+        assert!(codes.iter().all(|c| c.len() == 11 && &c[5..6] == "-"), "{codes:?}");
+        assert!(html.contains("href=\"data:text/plain;charset=utf-8,") && html.contains("download=\"mayi-id-recovery-codes.txt\""));
+        let (_, _, again) = send(&h.router, page("/account/recovery-codes", &fresh)).await;
+        assert!(!again.contains(&codes[0]) && again.contains("never shown again"), "once");
+        let (_, _, body) = send(&h.router, post("/api/take_recovery_codes", "", &fresh)).await;
+        assert_eq!(body, "null");
+        // The code where the 6-digit code goes: a restricted session, once.
+        let token = h._store.active_tokens(alice).await.unwrap()[0].clone();
+        let verify = |code: &str| format!("token_id={}&kind={}&code={}", token.id.0, token.kind.as_str(), urlencode(code));
+        let attempt = attempt_of(&h, "alice").await;
+        let (status, headers, body) = send(&h.router, post("/api/verify_code", &verify(&codes[2].to_lowercase()), &attempt)).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let restricted = cookie_pair(&headers, "mayi_session");
+        let (_, _, body) = send(&h.router, post("/api/recovery_status", "", &restricted)).await;
+        assert!(body.contains("\"by_recovery_code\":true") && body.contains("\"may_finish\":false"), "{body}");
+        let (status, _, _) = send(&h.router, post("/api/create_recovery_codes", "", &restricted)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a restricted session makes no new set");
+        let (_, _, body) = send(&h.router, post("/api/recovery_codes", "", &restricted)).await;
+        assert!(body.contains("\"left\":9") && body.contains("\"may_create\":false"), "{body}");
+        let attempt = attempt_of(&h, "alice").await;
+        let (status, headers, _) = send(&h.router, post("/api/verify_code", &verify(&codes[2]), &attempt)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "used once");
+        assert!(headers.get(header::SET_COOKIE).is_none());
+        // Seven more used: two left, and the page warns.
+        for code in &codes[3..10] {
+            let attempt = attempt_of(&h, "alice").await;
+            let (status, _, body) = send(&h.router, post("/api/verify_emergency", &format!("code={}", urlencode(code)), &attempt)).await;
+            assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        }
+        let (_, fresh) = session_for(&h, "alice", RECENT).await;
+        let (_, _, body) = send(&h.router, post("/api/recovery_codes", "", &fresh)).await;
+        assert!(body.contains("\"left\":2") && body.contains("\"low\":true"), "{body}");
+        let (_, _, html) = send(&h.router, page("/account", &fresh)).await;
+        assert!(html.contains("Only a few recovery codes are left"), "the account page warns");
+    }
+}

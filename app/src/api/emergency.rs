@@ -55,6 +55,8 @@ pub struct RecoveryView {
     pub may_secure_account: bool,
     /// The account's other live sessions.
     pub other_sessions: usize,
+    /// A recovery code opened this session (not an emergency access code).
+    pub by_recovery_code: bool,
 }
 
 /// One line of the checklist.
@@ -297,6 +299,7 @@ pub async fn recovery_status() -> Result<Option<RecoveryView>, AppError> {
         may_finish: s.may_finish(),
         may_secure_account: s.may_secure_account(),
         other_sessions: s.other_sessions,
+        by_recovery_code: s.by_recovery_code(),
     }))
 }
 

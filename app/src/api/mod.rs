@@ -5,6 +5,7 @@ mod account;
 mod contacts;
 pub mod emergency;
 mod reauth;
+pub mod recovery;
 mod sign_in;
 mod tokens;
 // "Block my lost phone now" (issue 13).

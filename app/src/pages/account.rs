@@ -70,6 +70,7 @@ fn Account(account: AccountView) -> impl IntoView {
             <p>
                 <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
             </p>
+            <crate::pages::RecoveryCodesSection />
             <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
             {(!restricted).then(|| view! { <crate::pages::RememberedBrowsers /> })}

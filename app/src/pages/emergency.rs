@@ -575,7 +575,11 @@ fn Banner(
     view! {
         <aside class="recovery-banner" aria-labelledby="recovery-heading">
             <h2 id="recovery-heading">
-                {format!("{}: {} {}, {} ", text::BANNER_HEADING, view.code.uses_left, text::BANNER_USES, text::BANNER_UNTIL)}
+                {if view.by_recovery_code {
+                    format!("{}, {} ", text::BANNER_RECOVERY_CODE, text::BANNER_UNTIL)
+                } else {
+                    format!("{}: {} {}, {} ", text::BANNER_HEADING, view.code.uses_left, text::BANNER_USES, text::BANNER_UNTIL)
+                }}
                 <LocalTime ms=view.code.expires_ms utc=view.code.expires_utc.clone() />
             </h2>
             <p class="muted">{text::BANNER_LIMITS}</p>

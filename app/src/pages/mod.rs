@@ -12,6 +12,7 @@ mod help;
 mod help_emergency;
 mod not_found;
 mod reauth;
+mod recovery;
 mod sign_in;
 mod tokens;
 mod verify;
@@ -39,6 +40,7 @@ pub use help_emergency::{
 };
 pub use not_found::NotFound;
 pub use reauth::ConfirmPassword;
+pub use recovery::{RecoveryCodesPage, RecoveryCodesSection};
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;

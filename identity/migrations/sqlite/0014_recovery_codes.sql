@@ -12,3 +12,11 @@ CREATE TABLE recovery_codes (
 ) STRICT;
 
 CREATE INDEX recovery_codes_by_account ON recovery_codes (account_id);
+
+-- A new set, sealed until the page that shows it takes it, once (as the wizard keeps its code):
+-- bound to the session that made it, and gone with it.
+CREATE TABLE recovery_code_reveals (
+    session_id  INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    sealed      BLOB    NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;

@@ -131,6 +131,11 @@ impl RecoveryStatus {
         self.checklist().iter().all(|i| i.done || !i.required)
     }
 
+    /// Whether a recovery code opened this session (its code is the one-use carrier).
+    pub fn by_recovery_code(&self) -> bool {
+        self.code.reason == super::RECOVERY_CODE_REASON
+    }
+
     /// Whether this session may change the password and end the account's other sessions
     /// (only for a stolen phone: whoever holds it may know the password too).
     pub fn may_secure_account(&self) -> bool {

@@ -24,8 +24,8 @@ pub use checklist::{ChecklistItem, KindCounts, RecoveryStatus, TokenChanges};
 pub use code::{EmergencyCode, CROCKFORD_ALPHABET, EMERGENCY_CODE_CHARS, EMERGENCY_CODE_KEY_LABEL};
 pub use operator::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};
 pub use recovery_codes::{
-    RecoveryCode, RECOVERY_CODES_LOW, RECOVERY_CODES_PER_SET, RECOVERY_CODE_CHARS,
-    RECOVERY_CODE_KEY_LABEL, RECOVERY_CODE_REASON,
+    RecoveryCode, RecoveryCodesStatus, RECOVERY_CODES_LOW, RECOVERY_CODES_PER_SET,
+    RECOVERY_CODE_CHARS, RECOVERY_CODE_KEY_LABEL, RECOVERY_CODE_REASON,
 };
 
 use crate::store::{UndoFrom, UndoRefused, Undone};

@@ -16,7 +16,6 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use super::code::{parse_crockford, CROCKFORD_ALPHABET};
 use super::{cancel_url, CodeIssuer, EmergencyAccess, NewEmergencyCode};
 use crate::oob::CodeHasher;
-use crate::store::RecoveryCodesInfo;
 use crate::{
     notify, Account, AccountId, AuditAction, AuditOutcome, Client, DomainError, Factor,
     FullSession, NewAuditEvent, SessionScope, SessionToken, SignedIn, ThrottleKey,
@@ -79,10 +78,32 @@ impl RecoveryCode {
     }
 }
 
+/// Where an account's recovery codes stand, for its account page (never the codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecoveryCodesStatus {
+    /// Codes in the current set (0: none made yet).
+    pub total: i64,
+    /// Codes of it not used yet.
+    pub left: i64,
+    /// When the set was made.
+    pub created_at: Option<crate::Timestamp>,
+    /// A set exists and [`RECOVERY_CODES_LOW`] or fewer are left: the page warns.
+    pub low: bool,
+    /// This session may make a new set now (a full session that signed in recently).
+    pub may_create: bool,
+    /// A full session that must confirm its password first.
+    pub needs_password: bool,
+}
+
 impl fmt::Debug for RecoveryCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RecoveryCode(***)")
     }
+}
+
+/// What a sealed new set is bound to: the account and the session that made it.
+fn reveal_aad(account: AccountId, session: crate::SessionId) -> Vec<u8> {
+    format!("recovery-codes:{}:{}", account.0, session.0).into_bytes()
 }
 
 impl EmergencyAccess {
@@ -118,19 +139,58 @@ impl EmergencyAccess {
             client,
         )
         .details(serde_json::json!({ "count": RECOVERY_CODES_PER_SET }));
+        let plain: Zeroizing<String> = Zeroizing::new(
+            codes
+                .iter()
+                .map(|c| c.0.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        let session = caller.session_id();
+        let sealed = self
+            .cipher
+            .encrypt(plain.as_bytes(), &reveal_aad(account.id, session))?;
         self.store
-            .replace_recovery_codes(account.id, &hashes, &notice, &event)
+            .replace_recovery_codes(account.id, session, &hashes, &sealed, &notice, &event)
             .await?;
         Ok(codes)
     }
 
-    /// How many recovery codes the caller's account has left (any session: the restricted
-    /// session's account page shows it too).
+    /// The set this session made, once ([`Self::create_recovery_codes`]): for the page that
+    /// shows it (with JavaScript or without). `None` when it was taken already or never made.
+    pub async fn take_new_recovery_codes(
+        &self,
+        caller: &FullSession,
+    ) -> Result<Option<Vec<RecoveryCode>>, DomainError> {
+        let session = caller.session_id();
+        let Some(sealed) = self.store.take_recovery_code_reveal(session).await? else {
+            return Ok(None);
+        };
+        let plain = self
+            .cipher
+            .decrypt(&sealed, &reveal_aad(caller.account_id(), session))?;
+        let text = std::str::from_utf8(&plain)
+            .map_err(|_| DomainError::Internal("sealed recovery codes are not text".into()))?;
+        Ok(Some(text.lines().filter_map(RecoveryCode::parse).collect()))
+    }
+
+    /// How many recovery codes the caller's account has left, and whether this session may make
+    /// a new set now (any session may ask: the restricted session's account page shows it too).
     pub async fn recovery_codes(
         &self,
         caller: &SignedIn,
-    ) -> Result<RecoveryCodesInfo, DomainError> {
-        Ok(self.store.recovery_codes_info(caller.account_id()).await?)
+    ) -> Result<RecoveryCodesStatus, DomainError> {
+        let info = self.store.recovery_codes_info(caller.account_id()).await?;
+        let full = !caller.is_restricted();
+        let recent = caller.session().authenticated_recently(self.now());
+        Ok(RecoveryCodesStatus {
+            total: info.total,
+            left: info.left,
+            created_at: info.created_at,
+            low: info.total > 0 && info.left <= RECOVERY_CODES_LOW,
+            may_create: full && recent,
+            needs_password: full && !recent,
+        })
     }
 
     /// Signing in with a recovery code instead of the OTP (password first). Checked only against

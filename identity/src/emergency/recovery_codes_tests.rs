@@ -105,6 +105,45 @@ async fn a_set_is_made_from_a_recent_full_session_and_each_code_signs_in_once(db
     ));
     let codes = new_set(&f, &f.alice).await;
     assert_eq!(codes.len(), RECOVERY_CODES_PER_SET);
+    // The page that shows a new set takes it once, from the session that made it only.
+    let (_, maker) = f.session(&f.alice, SessionScope::Full).await;
+    let maker = maker.full().unwrap();
+    let made: Vec<String> = f
+        .emergency
+        .create_recovery_codes(&maker, &client())
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.grouped().to_string())
+        .collect();
+    let (_, other) = f.session(&f.alice, SessionScope::Full).await;
+    let other = other.full().unwrap();
+    assert!(f
+        .emergency
+        .take_new_recovery_codes(&other)
+        .await
+        .unwrap()
+        .is_none());
+    let shown: Vec<String> = f
+        .emergency
+        .take_new_recovery_codes(&maker)
+        .await
+        .unwrap()
+        .expect("shown once")
+        .iter()
+        .map(|c| c.grouped().to_string())
+        .collect();
+    assert_eq!(shown, made);
+    assert!(
+        f.emergency
+            .take_new_recovery_codes(&maker)
+            .await
+            .unwrap()
+            .is_none(),
+        "once"
+    );
+    // That set replaced the first one; make the set the rest of this test uses.
+    let codes = new_set(&f, &f.alice).await;
     assert_eq!(
         codes.iter().collect::<std::collections::HashSet<_>>().len(),
         10
@@ -270,7 +309,10 @@ async fn this_was_not_me_from_the_used_notice_undoes_and_locks(db: TestStore) {
     else {
         panic!("undone");
     };
-    assert_eq!(undone.tokens_removed, 1, "the attacker's app is gone, Alice's stays");
+    assert_eq!(
+        undone.tokens_removed, 1,
+        "the attacker's app is gone, Alice's stays"
+    );
     assert!(f.auth.authorize(&token).await.is_err());
     let alice = f.store.account_by_id(f.alice.id).await.unwrap().unwrap();
     assert_eq!(alice.state, crate::AccountState::Locked);

@@ -10,7 +10,7 @@ use crate::audit::{
 };
 use crate::error::Result;
 use crate::notify::Notice;
-use crate::store::AccountId;
+use crate::store::{AccountId, SessionId};
 use crate::time::Timestamp;
 
 /// An account's recovery codes, as the account page shows them (never the codes).
@@ -25,12 +25,15 @@ pub struct RecoveryCodesInfo {
 }
 
 impl Store {
-    /// Replaces the account's recovery codes with `hashes` (the old set is deleted), tells the
-    /// contacts (`notice`) and audits `event`, in one transaction.
+    /// Replaces the account's recovery codes with `hashes` (the old set is deleted), keeps the
+    /// new set `sealed` for the session that made it to show once, tells the contacts
+    /// (`notice`) and audits `event`, in one transaction.
     pub(crate) async fn replace_recovery_codes(
         &self,
         account: AccountId,
+        session: SessionId,
         hashes: &[[u8; 32]],
+        sealed: &[u8],
         notice: &Notice,
         event: &NewAuditEvent,
     ) -> Result<()> {
@@ -38,6 +41,17 @@ impl Store {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
             execute!(&mut *tx, "DELETE FROM recovery_codes WHERE account_id = $1", [account.0])?;
+            execute!(
+                &mut *tx,
+                "DELETE FROM recovery_code_reveals WHERE session_id = $1",
+                [session.0],
+            )?;
+            execute!(
+                &mut *tx,
+                "INSERT INTO recovery_code_reveals (session_id, sealed, created_at) \
+                 VALUES ($1, $2, $3)",
+                [session.0, sealed.to_vec(), now],
+            )?;
             for hash in hashes {
                 execute!(
                     &mut *tx,
@@ -51,6 +65,21 @@ impl Store {
             tx.commit().await.map_err(db_err)?;
         });
         Ok(())
+    }
+
+    /// The set the session made, sealed, once: the row goes as it is read.
+    pub(crate) async fn take_recovery_code_reveal(
+        &self,
+        session: SessionId,
+    ) -> Result<Option<Vec<u8>>> {
+        with_pool!(self, pool => {
+            fetch_optional!(
+                pool,
+                "DELETE FROM recovery_code_reveals WHERE session_id = $1 RETURNING sealed",
+                [session.0],
+                sealed_from_row,
+            )
+        })
     }
 
     /// How many recovery codes the account has, and how many of them are left.
@@ -75,4 +104,8 @@ impl Store {
             })
         })
     }
+}
+
+fn sealed_from_row(r: &impl RowExt) -> Result<Vec<u8>> {
+    Ok(r.opt_bytes("sealed")?.unwrap_or_default())
 }

@@ -1,0 +1,158 @@
+//! Recovery codes (issue 14 item 4): the account page's section (how many are left, a warning at
+//! three or fewer, make a new set) and `/account/recovery-codes`, which shows a new set once,
+//! with a text-file download and a print view. Every control works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::recovery::{recovery_codes, take_recovery_codes, CreateRecoveryCodes, RecoveryCodesView},
+    api::Reauthenticate,
+    pages::{ConfirmPassword, FormError, PageError},
+    text,
+};
+
+/// The account page's section.
+#[component]
+pub fn RecoveryCodesSection() -> impl IntoView {
+    let create = ServerAction::<CreateRecoveryCodes>::new();
+    let reauth = ServerAction::<Reauthenticate>::new();
+    let status = Resource::new_blocking(
+        move || (create.version().get(), reauth.version().get()),
+        |_| recovery_codes(),
+    );
+    view! {
+        <section class="recovery-codes" aria-labelledby="recovery-codes-heading">
+            <h2 id="recovery-codes-heading">{text::RECOVERY_HEADING}</h2>
+            <p>{text::RECOVERY_INTRO}</p>
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(view) => view! { <Status view create reauth /> }.into_any(),
+                        Err(error) => view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Status(
+    view: RecoveryCodesView,
+    create: ServerAction<CreateRecoveryCodes>,
+    reauth: ServerAction<Reauthenticate>,
+) -> impl IntoView {
+    let busy = create.pending();
+    let error = move || create.value().get().and_then(|result| result.err());
+    let state = if view.total == 0 {
+        view! { <p class="warning" id="recovery-codes-state">{text::RECOVERY_NONE}</p> }.into_any()
+    } else {
+        let made = view.made_utc.clone().unwrap_or_default();
+        view! {
+            <p id="recovery-codes-state">{text::recovery_left(view.left, view.total, &made)}</p>
+            {view.low.then(|| view! { <p class="warning" role="status">{text::RECOVERY_LOW}</p> })}
+        }
+        .into_any()
+    };
+    let action = if view.may_create {
+        let label = if view.total == 0 {
+            text::RECOVERY_MAKE
+        } else {
+            text::RECOVERY_MAKE_NEW
+        };
+        let replaces = view.total > 0;
+        view! {
+            <ActionForm action=create attr:aria-labelledby="recovery-codes-heading">
+                {replaces.then(|| view! { <p class="hint">{text::RECOVERY_MAKE_NEW_HINT}</p> })}
+                <FormError error=Signal::derive(error) />
+                <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
+                    {move || if busy.get() { text::RECOVERY_WORKING } else { label }}
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    } else if view.needs_password {
+        view! { <ConfirmPassword action=reauth /> }.into_any()
+    } else {
+        view! { <p class="muted">{text::RECOVERY_RESTRICTED}</p> }.into_any()
+    };
+    view! { {state} {action} }
+}
+
+/// `/account/recovery-codes`: a new set, shown once.
+#[component]
+pub fn RecoveryCodesPage() -> impl IntoView {
+    let page = Resource::new_blocking(|| (), |_| take_recovery_codes());
+    view! {
+        <Title text=text::RECOVERY_NEW_TITLE />
+        <section class="card code-page" aria-labelledby="recovery-new-heading">
+            <h1 id="recovery-new-heading">{text::RECOVERY_NEW_TITLE}</h1>
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(Some(codes)) => view! { <NewCodes codes=codes.codes file=codes.file /> }.into_any(),
+                        Ok(None) => view! {
+                            <p role="status">{text::RECOVERY_ALREADY_SHOWN}</p>
+                            <p><a class="button" href="/account">{text::RECOVERY_BACK}</a></p>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn NewCodes(codes: Vec<String>, file: String) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.print();
+        }
+    };
+    let download = format!("data:text/plain;charset=utf-8,{}", percent_encode(&file));
+    view! {
+        <p class="lead">{text::RECOVERY_SHOWN_ONCE}</p>
+        <ol class="recovery-code-list" aria-label=text::RECOVERY_LIST_LABEL>
+            {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+        </ol>
+        <div class="actions no-print">
+            <a class="button" href=download download=text::RECOVERY_FILE_NAME>{text::RECOVERY_DOWNLOAD}</a>
+            <Show
+                when=move || hydrated.get()
+                fallback=|| view! { <p class="muted">{text::RECOVERY_PRINT_NO_JS}</p> }
+            >
+                <button type="button" class="secondary" on:click=print>{text::RECOVERY_PRINT}</button>
+            </Show>
+        </div>
+        <p class="no-print"><a class="button primary" href="/account">{text::RECOVERY_DONE}</a></p>
+    }
+}
+
+/// `text` for a `data:` address: everything but unreserved characters percent-encoded.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_encode;
+
+    #[test]
+    fn a_download_address_carries_the_file_exactly() {
+        assert_eq!(percent_encode("AB-12 c\nd,é"), "AB-12%20c%0Ad%2C%C3%A9");
+    }
+}
