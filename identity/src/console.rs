@@ -150,6 +150,8 @@ pub struct Overview {
     pub codes_used: Vec<u32>,
     pub accounts_locked: Vec<u32>,
     pub sign_in_failures: Vec<u32>,
+    /// Active accounts one lost phone away from needing the help desk (issue 14 item 5).
+    pub accounts_at_risk: i64,
 }
 
 /// The console's operations. Cheap to clone.
@@ -899,6 +901,7 @@ impl Console {
                 .zip(&failures_second)
                 .map(|(a, b)| a + b)
                 .collect(),
+            accounts_at_risk: s.count_accounts_at_risk().await?,
         })
     }
 

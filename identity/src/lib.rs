@@ -75,6 +75,7 @@ mod notify;
 mod oob;
 mod password;
 mod provision;
+mod readiness;
 mod secret;
 mod services;
 mod session;
@@ -140,6 +141,7 @@ pub use oob::{CodeHasher, OobCode, OOB_CODE_DIGITS, OOB_CODE_KEY_LABEL, OOB_CODE
 pub use password::{
     Password, PasswordHash, PasswordHasher, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS,
 };
+pub use readiness::Readiness;
 pub use secret::SeedCipher;
 pub use services::Identity;
 pub use session::{

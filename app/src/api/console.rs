@@ -162,6 +162,8 @@ pub struct OverviewData {
     pub codes_used: Vec<u32>,
     pub accounts_locked: Vec<u32>,
     pub sign_in_failures: Vec<u32>,
+    /// Active accounts one lost phone away from needing the help desk, now.
+    pub accounts_at_risk: i64,
 }
 
 /// The code an operator just issued, the one time it is shown.
@@ -702,6 +704,7 @@ pub mod ssr {
             codes_used: view.codes_used,
             accounts_locked: view.accounts_locked,
             sign_in_failures: view.sign_in_failures,
+            accounts_at_risk: view.accounts_at_risk,
         }
     }
 

@@ -20,6 +20,15 @@ pub struct RecoveryCodesView {
     pub needs_password: bool,
 }
 
+/// Readiness (issue 14 item 5): why the account is one lost phone away from needing the help
+/// desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadinessView {
+    pub one_device: bool,
+    pub device: Option<String>,
+    pub no_fallback: bool,
+}
+
 /// A new set, the one time it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewRecoveryCodes {
@@ -89,4 +98,22 @@ pub async fn take_recovery_codes() -> Result<Option<NewRecoveryCodes>, AppError>
         .unwrap_or_default();
     let file = crate::text::recovery_file(caller.account().username.as_str(), &made, &codes);
     Ok(Some(NewRecoveryCodes { codes, file }))
+}
+
+/// Whether the caller's account is one lost phone away from needing the help desk; `None` when
+/// it is not, and in a restricted session (which is recovering already).
+///
+/// Who may call it: a signed-in user (any session).
+#[server(prefix = "/api", endpoint = "readiness")]
+pub async fn readiness() -> Result<Option<ReadinessView>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let caller = respond(require_session(&state).await)?;
+    no_store();
+    let readiness = respond(state.emergency.readiness(&caller).await)?;
+    Ok(readiness.filter(|r| r.at_risk()).map(|r| ReadinessView {
+        one_device: r.one_device,
+        device: r.device,
+        no_fallback: r.no_fallback,
+    }))
 }

@@ -35,6 +35,7 @@ fn Account(account: AccountView) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="account-heading">
             {restricted.then(|| view! { <RecoveryBanner version=Signal::derive(|| 0usize) /> })}
+            {(!restricted).then(|| view! { <crate::pages::ReadinessBanner version=Signal::derive(|| 0usize) /> })}
             <h1 id="account-heading">{account.display_name.clone()}</h1>
             <p class="muted">{format!("{} {}", text::ACCOUNT_GREETING, account.username)}</p>
             <h2>{text::ACCOUNT_TOKENS}</h2>

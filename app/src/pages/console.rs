@@ -912,6 +912,11 @@ fn Charts(data: OverviewData) -> impl IntoView {
         (text::OVERVIEW_FAILURES, data.sign_in_failures.clone()),
     ];
     view! {
+        <p class="at-risk" id="overview-at-risk">
+            <strong>{data.accounts_at_risk}</strong>
+            " "{text::OVERVIEW_AT_RISK}
+        </p>
+        <p class="hint">{text::OVERVIEW_AT_RISK_HINT}</p>
         <div class="charts">
             {series.into_iter().map(|(title, values)| view! {
                 <BarChart title days=data.days.clone() values />

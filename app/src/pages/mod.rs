@@ -40,7 +40,7 @@ pub use help_emergency::{
 };
 pub use not_found::NotFound;
 pub use reauth::ConfirmPassword;
-pub use recovery::{RecoveryCodesPage, RecoveryCodesSection};
+pub use recovery::{ReadinessBanner, RecoveryCodesPage, RecoveryCodesSection};
 pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;

@@ -6,7 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::recovery::{recovery_codes, take_recovery_codes, CreateRecoveryCodes, RecoveryCodesView},
+    api::recovery::{
+        readiness, recovery_codes, take_recovery_codes, CreateRecoveryCodes, ReadinessView,
+        RecoveryCodesView,
+    },
     api::Reauthenticate,
     pages::{ConfirmPassword, FormError, PageError},
     text,
@@ -78,6 +81,41 @@ fn Status(
         view! { <p class="muted">{text::RECOVERY_RESTRICTED}</p> }.into_any()
     };
     view! { {state} {action} }
+}
+
+/// The readiness banner (issue 14 item 5) on /tokens and /account: shown while every active
+/// token is on one device, or there is no recovery address and no recovery code, with the two
+/// actions that fix it (plain links). `version` refetches it after the page's own actions.
+#[component]
+pub fn ReadinessBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
+    let status = Resource::new_blocking(move || version.get(), |_| readiness());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match status.await {
+                    Ok(Some(view)) => Some(view! { <Readiness view /> }),
+                    _ => None,
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Readiness(view: ReadinessView) -> impl IntoView {
+    view! {
+        <aside class="readiness warning" aria-labelledby="readiness-heading">
+            <h2 id="readiness-heading">{text::READINESS_HEADING}</h2>
+            <ul>
+                {view.one_device.then(|| view! { <li>{text::readiness_one_device(view.device.as_deref())}</li> })}
+                {view.no_fallback.then(|| view! { <li>{text::READINESS_NO_FALLBACK}</li> })}
+            </ul>
+            <p class="actions">
+                <a class="button" href="/tokens#add-totp-heading">{text::READINESS_ADD_DEVICE}</a>
+                <a class="button" href="/account#recovery-codes-heading">{text::READINESS_MAKE_CODES}</a>
+            </p>
+        </aside>
+    }
 }
 
 /// `/account/recovery-codes`: a new set, shown once.

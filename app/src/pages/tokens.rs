@@ -10,7 +10,7 @@ use crate::{
     },
     pages::{
         kind_name, CodeField, ConfirmPassword, DeviceButton, EnrolInstructions, FormError,
-        RecoveryBanner, TokenNameFields,
+        ReadinessBanner, RecoveryBanner, TokenNameFields,
     },
     text,
 };
@@ -81,6 +81,15 @@ pub fn TokensPage() -> impl IntoView {
                 remove.version().get()
                     + lost.version().get()
                     + finish.version().get()
+                    + block.token.version().get()
+                    + block.device.version().get()
+            }) />
+            <ReadinessBanner version=Signal::derive(move || {
+                remove.version().get()
+                    + lost.version().get()
+                    + finish.version().get()
+                    + unblock.version().get()
+                    + oob.finish.version().get()
                     + block.token.version().get()
                     + block.device.version().get()
             }) />

@@ -49,3 +49,19 @@ pub fn recovery_file(username: &str, made: &str, codes: &[String]) -> String {
     }
     text
 }
+
+// Readiness (issue 14 item 5).
+pub const READINESS_HEADING: &str = "You are one lost phone away from needing the help desk";
+pub const READINESS_NO_FALLBACK: &str = "You have no recovery address and no recovery codes.";
+pub const READINESS_ADD_DEVICE: &str = "Add a sign-in method on another device";
+pub const READINESS_MAKE_CODES: &str = "Make recovery codes";
+pub const OVERVIEW_AT_RISK: &str = "Accounts one lost phone away from needing the help desk";
+pub const OVERVIEW_AT_RISK_HINT: &str = "Active accounts whose every sign-in method is on one device, or that have no recovery address and no recovery codes.";
+
+/// "Every sign-in method is on Pixel 7." (or "on one device" when it has no name).
+pub fn readiness_one_device(device: Option<&str>) -> String {
+    match device {
+        Some(device) => format!("Every sign-in method is on {device}."),
+        None => "Every sign-in method is on one device.".to_owned(),
+    }
+}

@@ -353,6 +353,11 @@ impl EmergencyAccess {
         })
     }
 
+    /// The store (for the account's readiness, `crate::readiness`).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The self-service policy in force.
     pub fn policy(&self) -> EmergencyPolicy {
         self.policy

@@ -290,6 +290,28 @@ impl Store {
             .await
     }
 
+    /// Active accounts one lost phone away from needing the help desk (issue 14 item 5, the same
+    /// rule as `crate::Readiness`): every active token on one device, or no confirmed recovery
+    /// address and no unused recovery code.
+    pub(crate) async fn count_accounts_at_risk(&self) -> Result<i64> {
+        with_read_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT COUNT(*) AS n FROM accounts a WHERE a.state = 'active' AND ( \
+                 (SELECT COUNT(DISTINCT COALESCE(t.device, '')) FROM tokens t \
+                  WHERE t.account_id = a.id AND t.state = 'active') = 1 \
+                 OR (NOT EXISTS (SELECT 1 FROM contacts c WHERE c.account_id = a.id \
+                     AND c.is_recovery = $1 AND c.confirmed = $1) \
+                   AND NOT EXISTS (SELECT 1 FROM recovery_codes r \
+                     WHERE r.account_id = a.id AND r.used_at IS NULL)))",
+            )
+            .bind(true)
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
+            row.i64("n")
+        })
+    }
+
     /// How many emergency codes of this issuer were created on each of the `days` days starting
     /// at `since`.
     pub(crate) async fn codes_daily_counts(
