@@ -116,6 +116,13 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
 "$bin" token import --username pictures-recovery --kind totp \
   --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 
+# Readiness (readiness.spec.ts): one app on one phone, no recovery address.
+for name in ready-{js,nojs}-{phone,desktop}; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "$name" --display-name "Erin Example"
+  "$bin" token import --username "$name" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+done
+
 # The stolen phone's checklist (help-pictures.spec.ts).
 printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-stolen --display-name "Erin Example" --recovery-email "pictures-stolen@example.org"

@@ -190,6 +190,9 @@ test.describe("JavaScript off", () => {
     await page.getByRole("link", { name: "Overview" }).click();
     await expect(page.getByRole("img", { name: /^Accounts locked: / })).toBeVisible();
     await expect(page.getByText("Accounts locked. Total: ")).toContainText(/Total: [1-9]/);
+    // Issue 14 item 5: the accounts one lost phone away from needing the help desk (the demo
+    // accounts have every token on one phone).
+    await expect(page.locator("#overview-at-risk")).toHaveText(/^[1-9]\d* Accounts one lost phone away from needing the help desk$/);
   });
 
   test("an operator blocks one token and unblocks it, with a reason, as plain forms", async ({ page }, info) => {

@@ -136,7 +136,6 @@ mod tests {
 
 #[cfg(test)]
 mod store_tests {
-    use super::*;
     use crate::testing::{execute_raw, recovery, world_fixture, TestStore, World};
     use crate::{Account, Role, SessionScope};
 

@@ -13,9 +13,9 @@ use identity::{
     testing::fake_password_hash, AccountId, AuditAction, AuditQuery, NewSession, Timestamp, TokenId,
 };
 use support::harness::{
-    attempt_cookie, cipher, form_post, header, new_account, page, post, router_for, send,
-    session_cookie, site, totp_token, AccountState, NewToken, PasswordHasher, Role, Router,
-    SessionScope, StatusCode, Store, TestStore, TotpSecret, Username,
+    attempt_cookie, cipher, email_contact, form_post, header, json_number, new_account, page, post,
+    router_for, send, session_cookie, site, totp_token, AccountState, NewToken, PasswordHasher,
+    Role, Router, SessionScope, StatusCode, Store, TestStore, TotpSecret, Username,
 };
 
 const XSS_LABEL: &str = "<img src=x onerror=alert(1)>";
@@ -321,6 +321,7 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
         // Recovery codes (issue 14 item 4): anyone signed in sees the count; only a full
         // session makes a set or takes the new one.
         ("recovery_codes", String::new(), AnySession),
+        ("readiness", String::new(), AnySession),
         ("create_recovery_codes", String::new(), FullSession),
         ("take_recovery_codes", String::new(), FullSession),
         ("my_sessions", String::new(), FullSession),
@@ -689,5 +690,31 @@ on_both_backends! {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let (status, _, _) = send(&h.router, page("/admin/audit.csv?since=2026-02-31", &op)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
+}
+
+on_both_backends! {
+    /// Issue 14 item 5: the overview counts the active accounts one lost phone away from
+    /// needing the help desk, and stops counting one once it is fixed (a recovery address and a
+    /// token on a second device).
+    async fn the_overview_counts_the_accounts_at_risk(h: Harness) {
+        let operator = h.cookie(Operator).await;
+        let count = |body: &str| json_number(body, "accounts_at_risk");
+        let (status, _, body) = send(&h.router, post("/api/console_overview", "", &operator)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // Nobody in the harness has a recovery address or recovery codes.
+        assert_eq!(count(&body), 5, "{body}");
+        h.store.add_contact(h.bob, email_contact("bob", true)).await.unwrap();
+        let (_, _, body) = send(&h.router, post("/api/console_overview", "", &operator)).await;
+        assert_eq!(count(&body), 5, "bob's one app is still on one device");
+        let tablet = NewToken {
+            device: Some("Tablet".into()),
+            ..totp_token(&cipher(), h.bob, &TotpSecret::generate())
+        };
+        h.store.insert_token(tablet).await.unwrap();
+        let (_, _, body) = send(&h.router, post("/api/console_overview", "", &operator)).await;
+        assert_eq!(count(&body), 4, "{body}");
+        let (_, _, html) = send(&h.router, page("/admin/overview", &operator)).await;
+        assert!(html.contains("<strong>4</strong>") && html.contains("Accounts one lost phone away"), "{html}");
     }
 }

@@ -1058,3 +1058,33 @@ on_both_backends! {
         assert!(html.contains("Only a few recovery codes are left"), "the account page warns");
     }
 }
+
+on_both_backends! {
+    /// Issue 14 item 5: the readiness banner on /account and /tokens says what is missing, and
+    /// goes once both are fixed; a restricted session never gets it.
+    async fn the_readiness_banner_names_what_is_missing_until_it_is_fixed(h: Harness) {
+        let h = with_policy(h, TRUSTING_POLICY);
+        let (alice, fresh) = session_for(&h, "alice", RECENT).await;
+        let (status, _, body) = send(&h.router, post("/api/readiness", "", &fresh)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // session_for gave her a recovery address; her only app is on Pixel 7.
+        assert!(body.contains("\"one_device\":true") && body.contains("\"device\":\"Pixel 7\"") && body.contains("\"no_fallback\":false"), "{body}");
+        for path in ["/account", "/tokens"] {
+            let (_, _, html) = send(&h.router, page(path, &fresh)).await;
+            assert!(html.contains("You are one lost phone away from needing the help desk") && html.contains("Every sign-in method is on Pixel 7."), "{path}");
+            assert!(html.contains("href=\"/tokens#add-totp-heading\"") && html.contains("href=\"/account#recovery-codes-heading\""), "{path}: the two fixes");
+        }
+        let restricted = alice_restricted_session(&h, &alice_wizard_code(&h).await).await;
+        let (_, _, body) = send(&h.router, post("/api/readiness", "", &restricted)).await;
+        assert_eq!(body, "null", "a restricted session is recovering already");
+        let tablet = NewToken {
+            device: Some("Tablet".into()),
+            ..totp_token(&cipher(), alice, &TotpSecret::generate())
+        };
+        h._store.insert_token(tablet).await.unwrap();
+        let (_, _, body) = send(&h.router, post("/api/readiness", "", &fresh)).await;
+        assert_eq!(body, "null");
+        let (_, _, html) = send(&h.router, page("/account", &fresh)).await;
+        assert!(!html.contains("one lost phone away"));
+    }
+}
