@@ -123,6 +123,11 @@ for name in ready-{js,nojs}-{phone,desktop}; do
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 done
 
+# The readiness banner (help-pictures.spec.ts): one app on one phone, no recovery address.
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username pictures-ready --display-name "Erin Example"
+"$bin" token import --username pictures-ready --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+
 # The stolen phone's checklist (help-pictures.spec.ts).
 printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-stolen --display-name "Erin Example" --recovery-email "pictures-stolen@example.org"

@@ -119,6 +119,20 @@ test("pictures of a stolen phone's checklist", async ({ page }, info) => {
   await shoot(page, "restricted-stolen");
 });
 
+test("pictures of the readiness banner", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  await signInWithApp(page, "pictures-ready");
+  await expect(page.getByRole("complementary", { name: "You are one lost phone away from needing the help desk" })).toBeVisible();
+  await page.evaluate(() => {
+    document.querySelectorAll(".token dd").forEach((dd) => {
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/.test(dd.textContent ?? "")) dd.textContent = "2026-11-20 09:15 UTC";
+    });
+  });
+  await mark(page, ".readiness .actions");
+  await shoot(page, "readiness");
+});
+
 test("pictures of a new set of recovery codes", async ({ page }, info) => {
   test.skip(info.project.name !== "desktop", "one run makes both sizes");
   await page.emulateMedia({ colorScheme: "light" });
