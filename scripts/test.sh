@@ -14,6 +14,12 @@ step() { printf '\n==> %s (%ss)\n' "$1" "$(( $(date +%s) - started ))" >&2; }
 step "installing what is missing"
 scripts/install-deps.sh test
 
+# A CI run builds everything once from cold: incremental compilation would only fill the disk
+# (it once did: a CI run stopped with "No space left on device").
+if [ "${CI:-}" = true ]; then
+  export CARGO_INCREMENTAL=0
+fi
+
 export MAYI_TEST_POSTGRES_URL="${MAYI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
 step "formatting (cargo fmt --check)"

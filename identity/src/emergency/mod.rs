@@ -811,9 +811,43 @@ impl EmergencyAccess {
                 });
             }
         }
+        self.code_sign_in_outcome(
+            attempt,
+            account,
+            &key,
+            used,
+            AuditAction::EmergencyCodeUsed,
+            |info, account| {
+                Some(notify::emergency_code_used_notice(
+                    &account.display_name,
+                    info.uses_left(),
+                    self.public_url(),
+                ))
+            },
+            client,
+        )
+        .await
+    }
+
+    /// How a sign-in with an emergency or a recovery code ends: no `used` code is audited as
+    /// `action`'s failure and counted against the factor's limit; a used one opens the
+    /// restricted session. The session, its link to the code (without which it is refused on
+    /// every request), the audit event and the `notice` to every confirmed contact are written
+    /// together.
+    #[allow(clippy::too_many_arguments)]
+    async fn code_sign_in_outcome(
+        &self,
+        attempt: &SessionToken,
+        account: Account,
+        key: &ThrottleKey,
+        used: Option<EmergencyCodeInfo>,
+        action: AuditAction,
+        notice: impl FnOnce(&EmergencyCodeInfo, &Account) -> Option<notify::Notice>,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), DomainError> {
         let Some(info) = used else {
             self.audit(
-                AuditAction::EmergencyCodeUsed,
+                action,
                 AuditOutcome::Failure,
                 Some(account.id),
                 client,
@@ -822,30 +856,20 @@ impl EmergencyAccess {
             .await?;
             return Err(self
                 .auth
-                .second_factor_failed(&key, &account, client)
+                .second_factor_failed(key, &account, client)
                 .await?);
         };
-        // The session, its link to the code (without which it is refused on every request) and
-        // the audit event are written together.
-        let audit = NewAuditEvent::own(
-            AuditAction::EmergencyCodeUsed,
-            AuditOutcome::Success,
-            account.id,
-            client,
-        )
-        .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
-        // The "code used" notice to every confirmed contact goes with the session too.
-        let notice = notify::emergency_code_used_notice(
-            &account.display_name,
-            info.uses_left(),
-            self.public_url(),
-        );
-        let notices = crate::auth::notice_messages(&self.store, account.id, &notice).await?;
+        let audit = NewAuditEvent::own(action, AuditOutcome::Success, account.id, client)
+            .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
+        let notices = match notice(&info, &account) {
+            Some(notice) => crate::auth::notice_messages(&self.store, account.id, &notice).await?,
+            None => Vec::new(),
+        };
         let session = self
             .auth
             .open_session(
                 attempt,
-                &key,
+                key,
                 &account,
                 SessionScope::Emergency,
                 Some(info.id),

@@ -18,7 +18,7 @@ use super::{cancel_url, CodeIssuer, EmergencyAccess, NewEmergencyCode};
 use crate::oob::CodeHasher;
 use crate::{
     notify, Account, AccountId, AuditAction, AuditOutcome, Client, DomainError, Factor,
-    FullSession, NewAuditEvent, SessionScope, SessionToken, SignedIn, ThrottleKey,
+    FullSession, NewAuditEvent, SessionToken, SignedIn, ThrottleKey,
 };
 
 /// Characters of a recovery code (50 bits).
@@ -241,41 +241,17 @@ impl EmergencyAccess {
             }
             None => None,
         };
-        let Some(info) = used else {
-            self.audit(
-                AuditAction::RecoveryCodeUsed,
-                AuditOutcome::Failure,
-                Some(account.id),
-                client,
-                serde_json::json!({}),
-            )
-            .await?;
-            return Err(self
-                .auth
-                .second_factor_failed(&key, &account, client)
-                .await?);
-        };
-        let audit = NewAuditEvent::own(
+        // The "code used" notice went with the code's use, counting what is left.
+        self.code_sign_in_outcome(
+            attempt,
+            account,
+            &key,
+            used,
             AuditAction::RecoveryCodeUsed,
-            AuditOutcome::Success,
-            account.id,
+            |_, _| None,
             client,
         )
-        .details(serde_json::json!({ "code_id": info.id.0 }));
-        let session = self
-            .auth
-            .open_session(
-                attempt,
-                &key,
-                &account,
-                SessionScope::Emergency,
-                Some(info.id),
-                audit,
-                &[],
-                client,
-            )
-            .await?;
-        Ok((account, session))
+        .await
     }
 }
 
