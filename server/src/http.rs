@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         })
         .nest_service("/pkg", crate::assets::PkgFiles::new(&pkg_dir))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(page_nonce))
         .layer(axum::middleware::from_fn(move |request, next| {
             let guard = origin_guard.clone();
             async move { guard.check(request, next).await }
@@ -114,6 +115,39 @@ pub fn router(state: AppState) -> Router {
 fn route_list() -> Vec<AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// Every request gets a fresh nonce for its page (the shell hands it to Leptos, whose hydration
+/// scripts carry it). An HTML response that comes back without a policy gets the page policy with
+/// that nonce: Leptos now and then drops the policy the shell put in the response options, and
+/// the fallback policy below would then block the page's stylesheet (the browser suite saw
+/// unstyled console and account pages).
+async fn page_nonce(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let nonce = leptos::nonce::Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html
+        && !response
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY)
+    {
+        tracing::warn!(%path, "a page came back without its policy: the server set it");
+        if let Ok(value) = HeaderValue::from_str(&app::ssr::page_policy(&nonce)) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
 }
 
 /// The Content-Security-Policy of every response that is not a page.

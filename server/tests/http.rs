@@ -781,6 +781,38 @@ on_both_backends! {
             assert!(html.contains("rel=\"stylesheet\""), "{path}");
         }
     }
+
+    /// Under concurrent load every page still carries its own policy, and the policy's nonce is
+    /// the one on the page's scripts (a page once came back now and then with the strict
+    /// fallback policy, which blocks the stylesheet: the browser suite saw unstyled pages).
+    async fn every_page_keeps_its_policy_under_concurrent_load(h: Harness) {
+        let (olga, cookie) = session_for(&h, "olga", RECENT).await;
+        h._store
+            .set_role(&Username::parse("olga").unwrap(), identity::Role::Operator)
+            .await
+            .unwrap();
+        let user_page = format!("/admin/users/{}", olga.0);
+        let paths = ["/account", "/tokens", "/admin/overview", user_page.as_str(), "/login", "/help"];
+        let requests = (0..240).map(|i| {
+            let path = paths[i % paths.len()].to_string();
+            let cookie = cookie.clone();
+            let router = h.router.clone();
+            async move {
+                let (status, headers, html) = send(&router, page(&path, &cookie)).await;
+                (path, status, headers, html)
+            }
+        });
+        for (path, status, headers, html) in join_all(requests).await {
+            assert_eq!(status, StatusCode::OK, "{path}");
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|rest| rest.split('\'').next())
+                .unwrap_or_else(|| panic!("{path}: no page policy: {csp}"));
+            assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{path}: the scripts carry the policy's nonce");
+        }
+    }
 }
 
 /// Runs the Emergency Access wizard for alice (recovery address given) and returns her code as
