@@ -26,7 +26,7 @@ pub use error::AppError;
 /// The HTML document around every page: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    ssr::page_csp();
+    ssr::provide_request_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { password, signInWithApp } from "./fixtures";
+import { signInWithCode } from "./wizard";
 
 // Issue 14 item 4: printable one-time recovery codes. Made on the account page (offered while
 // there are none), shown once with a text-file download and a print view; one of them, typed
@@ -69,12 +70,7 @@ for (const javaScriptEnabled of [true, false]) {
 
       // The same code again is refused.
       await context.clearCookies();
-      await page.goto("/login");
-      await page.getByLabel("Username").fill(username);
-      await page.getByLabel("Password", { exact: true }).fill(password);
-      await page.getByRole("button", { name: "Continue" }).click();
-      await page.getByLabel("Emergency access code").fill(codes[4]);
-      await page.getByRole("button", { name: "Sign in with the emergency code" }).click();
+      await signInWithCode(page, username, codes[4]);
       await expect(page.getByRole("alert")).toContainText("not valid");
     });
   });

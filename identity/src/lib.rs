@@ -154,8 +154,8 @@ pub use store::{
 };
 pub use store::{
     Account, AccountId, AccountState, Contact, ContactId, EnrolBinding, LoginAttempt,
-    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, RecoveryCodesInfo, Role, Session,
-    SessionId, SessionScope, Store, Token, TokenId, TokenKind, TokenState,
+    LoginAttemptId, NewAccount, NewContact, NewSession, NewToken, Role, Session, SessionId,
+    SessionScope, Store, Token, TokenId, TokenKind, TokenState,
 };
 pub use telemetry::{
     ARGON2_BUSY, ARGON2_QUEUE_WAIT, EMERGENCY_CODES_ISSUED, EMERGENCY_CODES_USED,

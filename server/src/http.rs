@@ -64,8 +64,8 @@ pub fn router(state: AppState) -> Router {
             // `no-referrer`: SECURITY.md).
             HeaderValue::from_static("same-origin"),
         ))
-        // Pages set their own policy with the response's nonce (`app::ssr::page_csp`); every
-        // other response (server functions, files, health checks) gets the strictest one.
+        // Pages get their policy with the request's nonce (`page_nonce`); every other response
+        // (server functions, files, health checks) gets the strictest one.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(FALLBACK_CSP),
@@ -117,30 +117,24 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// Every request gets a fresh nonce for its page (the shell hands it to Leptos, whose hydration
-/// scripts carry it). An HTML response that comes back without a policy gets the page policy with
-/// that nonce: Leptos now and then drops the policy the shell put in the response options, and
-/// the fallback policy below would then block the page's stylesheet (the browser suite saw
-/// unstyled console and account pages).
+/// Every request gets a fresh nonce for its page (a request extension the shell hands to Leptos,
+/// whose hydration scripts carry it), and every HTML response gets the page policy with that
+/// nonce. The policy is set here, after the page is rendered, rather than through Leptos's
+/// response options: the browser suite saw pages whose options had been dropped now and then,
+/// served with the fallback policy below, which blocks the stylesheet.
 async fn page_nonce(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let nonce = leptos::nonce::Nonce::new();
     request.extensions_mut().insert(nonce.clone());
-    let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("text/html"));
-    if html
-        && !response
-            .headers()
-            .contains_key(header::CONTENT_SECURITY_POLICY)
-    {
-        tracing::warn!(%path, "a page came back without its policy: the server set it");
+    if html {
         if let Ok(value) = HeaderValue::from_str(&app::ssr::page_policy(&nonce)) {
             response
                 .headers_mut()

@@ -755,12 +755,7 @@ on_both_backends! {
     /// with the strict fallback policy of server functions would have its stylesheet and
     /// scripts blocked.
     async fn every_page_gets_the_page_policy(h: Harness) {
-        let (olga, cookie) = session_for(&h, "olga", RECENT).await;
-        h._store
-            .set_role(&Username::parse("olga").unwrap(), identity::Role::Operator)
-            .await
-            .unwrap();
-        let user_page = format!("/admin/users/{}", olga.0);
+        let (user_page, cookie) = olga_the_operator(&h).await;
         let signed_out = ["/login", "/emergency", "/freeze", "/help", "/help/lost-phone"];
         let signed_in = [
             "/account",
@@ -786,12 +781,7 @@ on_both_backends! {
     /// the one on the page's scripts (a page once came back now and then with the strict
     /// fallback policy, which blocks the stylesheet: the browser suite saw unstyled pages).
     async fn every_page_keeps_its_policy_under_concurrent_load(h: Harness) {
-        let (olga, cookie) = session_for(&h, "olga", RECENT).await;
-        h._store
-            .set_role(&Username::parse("olga").unwrap(), identity::Role::Operator)
-            .await
-            .unwrap();
-        let user_page = format!("/admin/users/{}", olga.0);
+        let (user_page, cookie) = olga_the_operator(&h).await;
         let paths = ["/account", "/tokens", "/admin/overview", user_page.as_str(), "/login", "/help"];
         let requests = (0..240).map(|i| {
             let path = paths[i % paths.len()].to_string();
@@ -813,6 +803,16 @@ on_both_backends! {
             assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{path}: the scripts carry the policy's nonce");
         }
     }
+}
+
+/// A recent session of Olga, an operator, and her console page.
+async fn olga_the_operator(h: &Harness) -> (String, String) {
+    let (olga, cookie) = session_for(h, "olga", RECENT).await;
+    h._store
+        .set_role(&Username::parse("olga").unwrap(), identity::Role::Operator)
+        .await
+        .unwrap();
+    (format!("/admin/users/{}", olga.0), cookie)
 }
 
 /// Runs the Emergency Access wizard for alice (recovery address given) and returns her code as

@@ -87,15 +87,12 @@ pub async fn take_recovery_codes() -> Result<Option<NewRecoveryCodes>, AppError>
     let state = state()?;
     let caller = respond(require_full_session(&state).await)?;
     no_store();
-    let Some(codes) = respond(state.emergency.take_new_recovery_codes(&caller).await)? else {
+    let Some((codes, made)) = respond(state.emergency.take_new_recovery_codes(&caller).await)?
+    else {
         return Ok(None);
     };
     let codes: Vec<String> = codes.iter().map(|c| c.grouped().to_string()).collect();
-    let status = respond(state.emergency.recovery_codes(&caller).await)?;
-    let made = status
-        .created_at
-        .map(|t| format_utc(t.as_millis()))
-        .unwrap_or_default();
+    let made = format_utc(made.as_millis());
     let file = crate::text::recovery_file(caller.account().username.as_str(), &made, &codes);
     Ok(Some(NewRecoveryCodes { codes, file }))
 }

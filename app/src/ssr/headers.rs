@@ -4,26 +4,10 @@
 use super::*;
 
 /// The Content-Security-Policy of a page (issue 8, CS rows): scripts only from this origin or
-/// carrying this response's nonce (Leptos puts it on its hydration scripts), WebAssembly
-/// compilation allowed for the front end, no plugins, no `<base>`, no framing, forms only to
-/// this origin. Set by the shell on every page it renders, the error and 404 pages included.
-pub fn page_csp() {
-    provide_request_nonce();
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let policy = match leptos::nonce::use_nonce() {
-        Some(nonce) => page_policy(nonce.as_inner()),
-        None => page_policy(""),
-    };
-    if let Ok(value) = HeaderValue::from_str(&policy) {
-        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-    }
-}
-
-/// The page policy with `nonce` (none when empty): the one place it is written, used by the
-/// shell and by the server's safety net (`server::http`), which sets it on an HTML response that
-/// comes back without one.
+/// carrying this response's `nonce` (none when empty; Leptos puts it on its hydration scripts),
+/// WebAssembly compilation allowed for the front end, no plugins, no `<base>`, no framing, forms
+/// only to this origin. The server sets it on every HTML response (`server::http`), the error
+/// and 404 pages included.
 pub fn page_policy(nonce: &str) -> String {
     let script = if nonce.is_empty() {
         "'self' 'wasm-unsafe-eval'".to_string()
@@ -38,9 +22,9 @@ pub fn page_policy(nonce: &str) -> String {
 }
 
 /// Makes the nonce the server made for this request (a request extension, `server::http`) the
-/// page's: its hydration scripts then carry the nonce that the response's policy names, whether
-/// the shell or the server's safety net sets that policy.
-fn provide_request_nonce() {
+/// page's: its hydration scripts then carry the nonce that the response's policy names. Called by
+/// the shell on every page.
+pub fn provide_request_nonce() {
     let nonce = use_context::<axum::http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned());
     if let Some(nonce) = nonce {

@@ -76,16 +76,30 @@ pub struct RecoveryStatus {
     pub other_sessions: usize,
 }
 
+impl EmergencyCodeInfo {
+    /// The reason its restricted session's checklist follows: the wizard's, or a lost phone for
+    /// an operator's code (whose reason is the operator's own words).
+    pub fn checklist_reason(&self) -> EmergencyReason {
+        match self.issuer {
+            CodeIssuer::SelfService => {
+                EmergencyReason::parse(&self.reason).unwrap_or(EmergencyReason::LostPhone)
+            }
+            CodeIssuer::Operator => EmergencyReason::LostPhone,
+        }
+    }
+
+    /// Whether its restricted sessions may change the password and end the account's other
+    /// sessions (only for a stolen phone: whoever holds it may know the password too).
+    pub fn may_secure_account(&self) -> bool {
+        self.checklist_reason() == EmergencyReason::StolenPhone
+    }
+}
+
 impl RecoveryStatus {
     /// The reason the checklist follows: the wizard's, or a lost phone for an operator's code
     /// (whose reason is the operator's own words).
     pub fn reason(&self) -> EmergencyReason {
-        match self.code.issuer {
-            CodeIssuer::SelfService => {
-                EmergencyReason::parse(&self.code.reason).unwrap_or(EmergencyReason::LostPhone)
-            }
-            CodeIssuer::Operator => EmergencyReason::LostPhone,
-        }
+        self.code.checklist_reason()
     }
 
     /// The checklist, in the order to do it.
@@ -139,7 +153,7 @@ impl RecoveryStatus {
     /// Whether this session may change the password and end the account's other sessions
     /// (only for a stolen phone: whoever holds it may know the password too).
     pub fn may_secure_account(&self) -> bool {
-        self.reason() == EmergencyReason::StolenPhone
+        self.code.may_secure_account()
     }
 }
 

@@ -918,22 +918,29 @@ impl EmergencyAccess {
         what: &str,
         client: &Client,
     ) -> Result<SecuritySession, DomainError> {
-        let restricted = match caller.full() {
-            Ok(full) => return Ok(full.into()),
-            Err(caller) => caller,
+        let emergency = match caller.emergency() {
+            Ok(emergency) => emergency,
+            Err(full) => {
+                let full = self.auth.require_full(full, what, client).await?;
+                return Ok(full.into());
+            }
         };
-        if let Some(status) = self.status(&restricted).await? {
-            if status.may_secure_account() {
-                if let Ok(emergency) = restricted.emergency() {
-                    return Ok(SecuritySession::stolen_phone(emergency, status.code.id));
-                }
-                return Err(DomainError::Restricted);
+        // Only the session's code is read: its reason decides.
+        if let Some(code) = self
+            .store
+            .emergency_session_code(emergency.session_id())
+            .await?
+        {
+            if code.may_secure_account() {
+                return Ok(SecuritySession::stolen_phone(emergency, code.id));
             }
         }
-        self.auth
-            .require_full(restricted, what, client)
-            .await
-            .map(SecuritySession::from)
+        // Refused and audited as for any full-session operation.
+        let refused = self
+            .auth
+            .require_full((*emergency).clone(), what, client)
+            .await;
+        refused.map(SecuritySession::from)
     }
 
     /// "Finish recovery": once the checklist's required steps are done

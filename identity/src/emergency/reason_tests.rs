@@ -97,14 +97,18 @@ async fn caller(f: &Fixture, token: &SessionToken) -> SignedIn {
     f.auth.authorize(token).await.expect("signed in")
 }
 
-async fn checklist(f: &Fixture, token: &SessionToken) -> Vec<(RecoveryStep, bool)> {
-    let status = f
-        .emergency
+/// The restricted session's banner and checklist.
+async fn status(f: &Fixture, token: &SessionToken) -> RecoveryStatus {
+    f.emergency
         .status(&caller(f, token).await)
         .await
         .unwrap()
-        .expect("a restricted session");
-    status
+        .expect("a restricted session")
+}
+
+async fn checklist(f: &Fixture, token: &SessionToken) -> Vec<(RecoveryStep, bool)> {
+    status(f, token)
+        .await
         .checklist()
         .iter()
         .map(|i| (i.step, i.done))
@@ -242,12 +246,7 @@ async fn no_other_restricted_session_may_change_the_password_or_end_sessions(db:
             denied_before + 1,
             "the refusal is audited ({reason})"
         );
-        let status = f
-            .emergency
-            .status(&caller(&f, &token).await)
-            .await
-            .unwrap()
-            .unwrap();
+        let status = status(&f, &token).await;
         assert!(!status.may_secure_account());
         assert!(
             !status
@@ -336,14 +335,9 @@ async fn a_new_number_is_replaced_by_an_sms_token_and_blocking_counts_as_removin
     f.clock.advance(Duration::from_secs(60));
     f.with_totp(f.alice.id, "Authenticator", Some("Same phone"))
         .await;
-    let status = f
-        .emergency
-        .status(&caller(&f, &token).await)
-        .await
-        .unwrap()
-        .unwrap();
+    let now = status(&f, &token).await;
     assert!(
-        !status.may_finish(),
+        !now.may_finish(),
         "an app token does not replace the SMS token"
     );
     f.tokens
@@ -355,13 +349,8 @@ async fn a_new_number_is_replaced_by_an_sms_token_and_blocking_counts_as_removin
         (RecoveryStep::RemoveOldSms, true)
     );
     testing::add_token(&f.store, f.alice.id, TokenKind::Sms, "New number", None).await;
-    let status = f
-        .emergency
-        .status(&caller(&f, &token).await)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(status.changes.added.sms, 1);
-    assert_eq!(status.changes.removed.sms, 1);
-    assert!(status.may_finish());
+    let now = status(&f, &token).await;
+    assert_eq!(now.changes.added.sms, 1);
+    assert_eq!(now.changes.removed.sms, 1);
+    assert!(now.may_finish());
 }

@@ -156,14 +156,15 @@ impl EmergencyAccess {
         Ok(codes)
     }
 
-    /// The set this session made, once ([`Self::create_recovery_codes`]): for the page that
-    /// shows it (with JavaScript or without). `None` when it was taken already or never made.
+    /// The set this session made, and when, once ([`Self::create_recovery_codes`]): for the
+    /// page that shows it (with JavaScript or without). `None` when it was taken already or never
+    /// made.
     pub async fn take_new_recovery_codes(
         &self,
         caller: &FullSession,
-    ) -> Result<Option<Vec<RecoveryCode>>, DomainError> {
+    ) -> Result<Option<(Vec<RecoveryCode>, crate::Timestamp)>, DomainError> {
         let session = caller.session_id();
-        let Some(sealed) = self.store.take_recovery_code_reveal(session).await? else {
+        let Some((sealed, made)) = self.store.take_recovery_code_reveal(session).await? else {
             return Ok(None);
         };
         let plain = self
@@ -171,7 +172,8 @@ impl EmergencyAccess {
             .decrypt(&sealed, &reveal_aad(caller.account_id(), session))?;
         let text = std::str::from_utf8(&plain)
             .map_err(|_| DomainError::Internal("sealed recovery codes are not text".into()))?;
-        Ok(Some(text.lines().filter_map(RecoveryCode::parse).collect()))
+        let codes = text.lines().filter_map(RecoveryCode::parse).collect();
+        Ok(Some((codes, made)))
     }
 
     /// How many recovery codes the caller's account has left, and whether this session may make

@@ -130,6 +130,7 @@ async fn a_set_is_made_from_a_recent_full_session_and_each_code_signs_in_once(db
         .await
         .unwrap()
         .expect("shown once")
+        .0
         .iter()
         .map(|c| c.grouped().to_string())
         .collect();

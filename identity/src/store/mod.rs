@@ -341,7 +341,6 @@ pub(crate) use console::like_escape as like_escape_for_tests;
 pub(crate) use console::AccountSearch;
 pub use console::SearchMode;
 
-pub use recovery::RecoveryCodesInfo;
 pub(crate) use selfservice::{RemovalOutcome, RemovalReport, TokenRemoval, TokenSelection};
 
 impl Store {

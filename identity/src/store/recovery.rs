@@ -15,7 +15,7 @@ use crate::time::Timestamp;
 
 /// An account's recovery codes, as the account page shows them (never the codes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RecoveryCodesInfo {
+pub(crate) struct RecoveryCodesInfo {
     /// Codes in the current set (0: none made yet).
     pub total: i64,
     /// Codes of it not used yet.
@@ -67,15 +67,15 @@ impl Store {
         Ok(())
     }
 
-    /// The set the session made, sealed, once: the row goes as it is read.
+    /// The set the session made, sealed, and when, once: the row goes as it is read.
     pub(crate) async fn take_recovery_code_reveal(
         &self,
         session: SessionId,
-    ) -> Result<Option<Vec<u8>>> {
+    ) -> Result<Option<(Vec<u8>, Timestamp)>> {
         with_pool!(self, pool => {
             fetch_optional!(
                 pool,
-                "DELETE FROM recovery_code_reveals WHERE session_id = $1 RETURNING sealed",
+                "DELETE FROM recovery_code_reveals WHERE session_id = $1 RETURNING sealed, created_at",
                 [session.0],
                 sealed_from_row,
             )
@@ -106,6 +106,9 @@ impl Store {
     }
 }
 
-fn sealed_from_row(r: &impl RowExt) -> Result<Vec<u8>> {
-    Ok(r.opt_bytes("sealed")?.unwrap_or_default())
+fn sealed_from_row(r: &impl RowExt) -> Result<(Vec<u8>, Timestamp)> {
+    Ok((
+        r.opt_bytes("sealed")?.unwrap_or_default(),
+        Timestamp::from_millis(r.i64("created_at")?),
+    ))
 }
