@@ -120,13 +120,7 @@ impl TokenService {
         token: TokenId,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        self.require_recent(caller.session())?;
-        let (mut removed, _) = self
-            .change_own(caller, TokenSelection::One(token), Change::Remove, client)
-            .await?;
-        removed
-            .pop()
-            .ok_or_else(|| DomainError::Internal("a removal reported no removed token".into()))
+        self.change_one(caller, token, Change::Remove, client).await
     }
 
     /// "I lost this device": in ONE transaction, removes every active token of the caller's
@@ -149,15 +143,8 @@ impl TokenService {
         device: &str,
         client: &Client,
     ) -> Result<LostDevice, DomainError> {
-        self.require_recent(caller.session())?;
-        let device = named_device(device)?;
         let (removed, sessions_ended) = self
-            .change_own(
-                caller,
-                TokenSelection::Device(&device),
-                Change::Remove,
-                client,
-            )
+            .change_device(caller, device, Change::Remove, client)
             .await?;
         Ok(LostDevice {
             removed,
@@ -176,13 +163,7 @@ impl TokenService {
         token: TokenId,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        self.require_recent(caller.session())?;
-        let (mut blocked, _) = self
-            .change_own(caller, TokenSelection::One(token), Change::Block, client)
-            .await?;
-        blocked
-            .pop()
-            .ok_or_else(|| DomainError::Internal("a block reported no blocked token".into()))
+        self.change_one(caller, token, Change::Block, client).await
     }
 
     /// "Block this device": as [`Self::lost_device`], but every active token on `device` is
@@ -194,15 +175,8 @@ impl TokenService {
         device: &str,
         client: &Client,
     ) -> Result<BlockedDevice, DomainError> {
-        self.require_recent(caller.session())?;
-        let device = named_device(device)?;
         let (blocked, sessions_ended) = self
-            .change_own(
-                caller,
-                TokenSelection::Device(&device),
-                Change::Block,
-                client,
-            )
+            .change_device(caller, device, Change::Block, client)
             .await?;
         Ok(BlockedDevice {
             blocked,
@@ -224,6 +198,38 @@ impl TokenService {
     /// [`Self::block_device`] (a device's, ending every other session) describe: the change,
     /// the notice and the audit events in one transaction, or a `denied` event and the refusal.
     /// Returns the changed tokens and how many sessions ended.
+    /// [`Self::remove`] and [`Self::block`]: recent authentication, then one token.
+    async fn change_one(
+        &self,
+        caller: &SignedIn,
+        token: TokenId,
+        change: Change,
+        client: &Client,
+    ) -> Result<Token, DomainError> {
+        self.require_recent(caller.session())?;
+        let (mut changed, _) = self
+            .change_own(caller, TokenSelection::One(token), change, client)
+            .await?;
+        changed.pop().ok_or_else(|| {
+            DomainError::Internal(format!("a token change ({change:?}) reported no token"))
+        })
+    }
+
+    /// [`Self::lost_device`] and [`Self::block_device`]: recent authentication, a well-formed
+    /// device name, then every active token on it; returns them and the sessions ended.
+    async fn change_device(
+        &self,
+        caller: &SignedIn,
+        device: &str,
+        change: Change,
+        client: &Client,
+    ) -> Result<(Vec<Token>, u64), DomainError> {
+        self.require_recent(caller.session())?;
+        let device = named_device(device)?;
+        self.change_own(caller, TokenSelection::Device(&device), change, client)
+            .await
+    }
+
     async fn change_own(
         &self,
         caller: &SignedIn,
