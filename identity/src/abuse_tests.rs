@@ -113,7 +113,13 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
         };
         let wrong = EmergencyCode::generate();
         assert!(matches!(
-            f.emergency.sign_in(&a, &wrong.grouped(), &client).await,
+            f.emergency
+                .sign_in(
+                    &f.emergency.attempt(&a).await.unwrap(),
+                    &wrong.grouped(),
+                    &client
+                )
+                .await,
             Err(DomainError::InvalidCode)
         ));
     }
@@ -121,7 +127,11 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
     let a = attempt(&f).await;
     assert!(matches!(
         f.emergency
-            .sign_in(&a, &code.grouped(), &Client::default())
+            .sign_in(
+                &f.emergency.attempt(&a).await.unwrap(),
+                &code.grouped(),
+                &Client::default()
+            )
             .await,
         Err(DomainError::RateLimited { .. })
     ));
@@ -135,7 +145,11 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
     let a = attempt(&f).await;
     let (_, session) = f
         .emergency
-        .sign_in(&a, &code.grouped(), &Client::default())
+        .sign_in(
+            &f.emergency.attempt(&a).await.unwrap(),
+            &code.grouped(),
+            &Client::default(),
+        )
         .await
         .unwrap();
     let lock = format!(
@@ -209,7 +223,12 @@ async fn ac6_a_broken_rate_limit_table_denies_a_right_totp_code(db: TestStore) {
     let code = f.secret.code_at(Timestamp::now().unix_secs());
     denied_by_storage(
         f.auth
-            .verify_totp(&attempt, f.token, &code, &Client::default())
+            .verify_totp(
+                &f.auth.attempt(&attempt).await.unwrap(),
+                f.token,
+                &code,
+                &Client::default(),
+            )
             .await,
     );
     assert!(f.store.sessions(f.account).await.unwrap().is_empty());
@@ -228,7 +247,11 @@ async fn ac6_a_broken_code_table_denies_a_right_emergency_code(db: TestStore) {
     .unwrap();
     denied_by_storage(
         f.emergency
-            .sign_in(&attempt, &code.grouped(), &Client::default())
+            .sign_in(
+                &f.emergency.attempt(&attempt).await.unwrap(),
+                &code.grouped(),
+                &Client::default(),
+            )
             .await,
     );
     assert!(f.store.sessions(f.account).await.unwrap().is_empty());
@@ -240,7 +263,11 @@ async fn ac6_an_emergency_session_whose_code_cannot_be_read_is_refused(db: TestS
     let attempt = attempt(&f).await;
     let (_, session) = f
         .emergency
-        .sign_in(&attempt, &code.grouped(), &Client::default())
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            &code.grouped(),
+            &Client::default(),
+        )
         .await
         .unwrap();
     assert!(f.auth.authorize(&session).await.is_ok());
@@ -268,7 +295,11 @@ async fn ac6_sqlite_busy_denies_and_counts_nothing() {
         .unwrap();
     let result = f
         .emergency
-        .sign_in(&attempt, &code.grouped(), &Client::default())
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            &code.grouped(),
+            &Client::default(),
+        )
         .await;
     sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
     denied_by_storage(result);

@@ -16,6 +16,13 @@
 //!   item 3), made by [`crate::EmergencyAccess::require_security`].
 //! - [`crate::Operator`]: a [`FullSession`] of an active operator or admin, made by
 //!   [`crate::Console::operator`] / [`crate::Console::admin`].
+//! - [`Attempt`]: a live sign-in attempt (the password step passed, the second not yet) of an
+//!   active account, made by [`Authenticator::attempt`] from the attempt cookie. The second
+//!   step, the first token's enrolment, the emergency and recovery codes and "block a device"
+//!   take it; nothing else does, so an attempt never reaches a session's operations (and a
+//!   session token is never taken for an attempt: the two are looked up in different tables).
+//! - [`Wizard`]: an open Emergency Access wizard of an active account, made by
+//!   [`crate::EmergencyAccess::open_wizard`] from the wizard cookie; its steps take it.
 //!
 //! A restricted session therefore cannot reach a full-session operation by construction: the
 //! program would not compile. Both wrappers dereference to [`SignedIn`], so an operation open to
@@ -25,6 +32,14 @@
 //! # async fn try_it(auth: &identity::Authenticator, caller: identity::SignedIn) {
 //! // A restricted emergency session (or any caller not yet proved full) cannot list sessions:
 //! let _ = auth.sessions(&caller).await;
+//! # }
+//! ```
+//!
+//! A sign-in attempt (the password alone) is no session: the token list is out of its reach.
+//!
+//! ```compile_fail
+//! # async fn try_it(tokens: &identity::TokenService, attempt: identity::Attempt) {
+//! let _ = tokens.list(&attempt).await;
 //! # }
 //! ```
 //!
@@ -40,7 +55,10 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::{Account, AccountId, EmergencyCodeId, Session, SessionId, SessionScope};
+use crate::{
+    Account, AccountId, EmergencyCodeId, LoginAttempt, Session, SessionId, SessionScope,
+    SessionToken, WizardRow, WizardStep,
+};
 
 #[cfg(doc)]
 use crate::Authenticator;
@@ -104,6 +122,110 @@ impl SignedIn {
             SessionScope::Emergency => Ok(EmergencySession(self)),
             SessionScope::Full => Err(self),
         }
+    }
+}
+
+/// A caller in a live sign-in attempt of an active account, read for this request (see the
+/// module's list). Not serialisable, not constructible outside identity; its token is not
+/// printable.
+#[derive(Clone)]
+pub struct Attempt(Arc<AttemptHeld>);
+
+struct AttemptHeld {
+    token: SessionToken,
+    row: LoginAttempt,
+    account: Account,
+}
+
+impl Attempt {
+    /// Only [`Authenticator::attempt`] (after checking the attempt is live and its account
+    /// active) and this crate's tests make one.
+    pub(crate) fn new(token: SessionToken, row: LoginAttempt, account: Account) -> Self {
+        debug_assert_eq!(row.account_id, account.id);
+        Self(Arc::new(AttemptHeld {
+            token,
+            row,
+            account,
+        }))
+    }
+
+    /// The account whose password opened the attempt, as read for this request.
+    pub fn account(&self) -> &Account {
+        &self.0.account
+    }
+
+    /// The attempt's cookie token (the store's key for its codes and for ending it).
+    pub(crate) fn token(&self) -> &SessionToken {
+        &self.0.token
+    }
+
+    /// The attempt's row (its id binds a first enrolment).
+    pub(crate) fn row(&self) -> &LoginAttempt {
+        &self.0.row
+    }
+}
+
+impl std::fmt::Debug for Attempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Attempt")
+            .field("id", &self.0.row.id)
+            .field("account", &self.0.account.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An open Emergency Access wizard of an active account, read for this request (see the
+/// module's list). Not serialisable, not constructible outside identity; its token is not
+/// printable.
+#[derive(Clone)]
+pub struct Wizard(Arc<WizardHeld>);
+
+struct WizardHeld {
+    token: SessionToken,
+    row: WizardRow,
+    account: Account,
+}
+
+impl Wizard {
+    /// Only [`crate::EmergencyAccess::open_wizard`] (after checking the wizard is open and its
+    /// account active) makes one.
+    pub(crate) fn new(token: SessionToken, row: WizardRow, account: Account) -> Self {
+        debug_assert_eq!(row.account_id, account.id);
+        Self(Arc::new(WizardHeld {
+            token,
+            row,
+            account,
+        }))
+    }
+
+    /// The account whose password opened the wizard, as read for this request.
+    pub fn account(&self) -> &Account {
+        &self.0.account
+    }
+
+    /// The step the wizard was at when this request read it.
+    pub fn step(&self) -> WizardStep {
+        self.0.row.step
+    }
+
+    /// The wizard's cookie token (the store's key for its row; the key its code is sealed with).
+    pub(crate) fn token(&self) -> &SessionToken {
+        &self.0.token
+    }
+
+    /// The wizard as stored.
+    pub(crate) fn row(&self) -> &WizardRow {
+        &self.0.row
+    }
+}
+
+impl std::fmt::Debug for Wizard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wizard")
+            .field("id", &self.0.row.id)
+            .field("step", &self.0.row.step)
+            .field("account", &self.0.account.id)
+            .finish_non_exhaustive()
     }
 }
 

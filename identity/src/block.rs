@@ -5,8 +5,8 @@
 
 use crate::store::Blocked;
 use crate::{
-    notify, text::device_name, AuditAction, AuditOutcome, Authenticator, Client, DomainError,
-    NewAuditEvent, SessionToken,
+    notify, text::device_name, Attempt, AuditAction, AuditOutcome, Authenticator, Client,
+    DomainError, NewAuditEvent,
 };
 
 impl Authenticator {
@@ -16,11 +16,11 @@ impl Authenticator {
     /// on that device (nothing changes).
     pub async fn freeze_device(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         device: &str,
         client: &Client,
     ) -> Result<Option<Blocked>, DomainError> {
-        let account = self.attempt_account(attempt).await?;
+        let account = attempt.account();
         let Some(device) = device_name(device)? else {
             return Ok(None);
         };

@@ -33,7 +33,22 @@ use crate::{
     Token, TokenId, TokenState,
 };
 
+pub use mayi_types::Overview;
 pub use notice::operator_notice;
+
+/// What an operation on one thing returns when the thing is not there (or not the operator's
+/// to see): the one "not found" the console says, whatever the reason.
+fn item<T>(found: Option<T>) -> Result<T, DomainError> {
+    found.ok_or(DomainError::not_found("item"))
+}
+
+/// What an operator does to one token ([`Console::change_token`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenAction {
+    Remove,
+    Block,
+    Unblock,
+}
 
 /// Longest search term, in characters.
 pub const SEARCH_MAX_CHARS: usize = 100;
@@ -138,20 +153,6 @@ pub struct UserDetail {
     pub events: Vec<AuditEvent>,
     /// When this was read, on the store's clock (a code's "live" or "expired" is relative to it).
     pub now: crate::Timestamp,
-}
-
-/// The overview: counts per day for the last [`OVERVIEW_DAYS`] days, oldest day first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Overview {
-    /// Unix ms of the start of the first day counted.
-    pub since_ms: i64,
-    pub codes_self_service: Vec<u32>,
-    pub codes_operator: Vec<u32>,
-    pub codes_used: Vec<u32>,
-    pub accounts_locked: Vec<u32>,
-    pub sign_in_failures: Vec<u32>,
-    /// Active accounts one lost phone away from needing the help desk (issue 14 item 5).
-    pub accounts_at_risk: i64,
 }
 
 /// The console's operations. Cheap to clone.
@@ -310,10 +311,7 @@ impl Console {
         _operator: &Operator,
         id: AccountId,
     ) -> Result<Account, DomainError> {
-        self.store
-            .account_by_id(id)
-            .await?
-            .ok_or(DomainError::not_found("item"))
+        item(self.store.account_by_id(id).await?)
     }
 
     /// The audit log, filtered (see [`AuditQuery`]).
@@ -332,10 +330,7 @@ impl Console {
         username: &str,
     ) -> Result<Account, DomainError> {
         let name = crate::Username::parse(username).map_err(|_| DomainError::not_found("item"))?;
-        self.store
-            .account_by_username(&name)
-            .await?
-            .ok_or(DomainError::not_found("item"))
+        item(self.store.account_by_username(&name).await?)
     }
 
     /// Loads the target of an action and checks that `operator` may act on it: not oneself
@@ -399,19 +394,36 @@ impl Console {
             .details(details)
     }
 
-    /// Removes one active token of `user` (even the last one: the operator helps someone who
-    /// lost it). The row stays as history with `removed_by` = the operator (RB-8); audited as
-    /// `token.removed` with the operator as actor; the user is told.
-    pub async fn remove_token(
+    /// Does `action` to one token of `user`, audited with the operator as actor and the reason,
+    /// the user told:
+    /// - [`TokenAction::Remove`]: an active token is removed (even the last one: the operator
+    ///   helps someone who lost it). The row stays as history with `removed_by` = the operator
+    ///   (RB-8); audited as `token.removed`.
+    /// - [`TokenAction::Block`] (issue 14; even the last one, as an operator may remove it): it
+    ///   cannot sign in, keeps its seed and can be unblocked; audited as `token.blocked`.
+    /// - [`TokenAction::Unblock`]: a blocked token works again; audited as `token.unblocked`.
+    pub async fn change_token(
         &self,
         operator: &Operator,
         user: AccountId,
         token: TokenId,
+        action: TokenAction,
         reason: &str,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        self.change_token(operator, user, token, false, reason, client)
-            .await
+        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
+        let block = match action {
+            TokenAction::Remove => false,
+            TokenAction::Block => true,
+            TokenAction::Unblock => {
+                return self.unblock(operator, &user, token, &reason, client).await
+            }
+        };
+        let selection = TokenSelection::One(token);
+        let changed = self
+            .change_tokens(operator, &user, selection, block, &reason, client)
+            .await?;
+        item(changed.into_iter().next())
     }
 
     /// Removes every active token of `user` on `device` and ends every session of the account
@@ -440,53 +452,15 @@ impl Console {
         .await
     }
 
-    /// Blocks one active token of `user` (issue 14; even the last one, as an operator may
-    /// remove it): it cannot sign in, keeps its seed and can be unblocked. Audited as
-    /// `token.blocked` with the operator as actor; the user is told.
-    pub async fn block_token(
+    /// Unblocks one blocked token of `user` (for [`Self::change_token`]).
+    async fn unblock(
         &self,
         operator: &Operator,
-        user: AccountId,
+        user: &Account,
         token: TokenId,
         reason: &str,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        self.change_token(operator, user, token, true, reason, client)
-            .await
-    }
-
-    /// Removes (`block` false) or blocks one token of `user`, as the two callers describe.
-    async fn change_token(
-        &self,
-        operator: &Operator,
-        user: AccountId,
-        token: TokenId,
-        block: bool,
-        reason: &str,
-        client: &Client,
-    ) -> Result<Token, DomainError> {
-        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
-        let selection = TokenSelection::One(token);
-        let changed = self
-            .change_tokens(operator, &user, selection, block, &reason, client)
-            .await?;
-        changed
-            .into_iter()
-            .next()
-            .ok_or(DomainError::not_found("item"))
-    }
-
-    /// Unblocks one blocked token of `user`: it works again. Audited as `token.unblocked` with
-    /// the operator as actor; the user is told.
-    pub async fn unblock_token(
-        &self,
-        operator: &Operator,
-        user: AccountId,
-        token: TokenId,
-        reason: &str,
-        client: &Client,
-    ) -> Result<Token, DomainError> {
-        let (reason, user) = self.acting_on(operator, user, reason, false).await?;
         let Some(blocked) = self
             .store
             .blocked_tokens(user.id)
@@ -497,18 +471,19 @@ impl Console {
             return Err(DomainError::not_found("item"));
         };
         let what = format!("unblocked the sign-in method \"{}\"", blocked.label);
-        let notices = self.notices(&user, &what, &reason).await?;
+        let notices = self.notices(user, &what, reason).await?;
         let event = self.event(
             AuditAction::TokenUnblocked,
             operator,
-            &user,
+            user,
             client,
             json!({ "token_id": token.0, "by": "operator", "reason": reason }),
         );
-        self.store
-            .unblock_token(user.id, token, &notices, &event)
-            .await?
-            .ok_or(DomainError::not_found("item"))
+        item(
+            self.store
+                .unblock_token(user.id, token, &notices, &event)
+                .await?,
+        )
     }
 
     /// Removes (`block` false) or blocks the tokens of `user` that `selection` picks, with the
@@ -718,11 +693,7 @@ impl Console {
         let code = self
             .emergency
             .open_code(&sealed, &handover_aad(operator.session, code_id.0))?;
-        let info = self
-            .store
-            .emergency_code(code_id)
-            .await?
-            .ok_or(DomainError::not_found("item"))?;
+        let info = item(self.store.emergency_code(code_id).await?)?;
         let account = self.account(operator, account).await?;
         Ok(Some((account, code, info)))
     }
@@ -795,10 +766,11 @@ impl Console {
                 "reason": reason,
             }),
         );
-        self.store
-            .approve_emergency_code(user.id, &notices, &[event])
-            .await?
-            .ok_or(DomainError::not_found("item"))
+        item(
+            self.store
+                .approve_emergency_code(user.id, &notices, &[event])
+                .await?,
+        )
     }
 
     /// "This was not me", done by the help desk (issue 13): undoes what emergency access made
@@ -891,7 +863,12 @@ impl Console {
         let failures_password = events(AuditAction::SignInPassword, Some("failure")).await?;
         let failures_second = events(AuditAction::SignInSecondFactor, Some("failure")).await?;
         Ok(Overview {
-            since_ms: since,
+            days: (0..days as i64)
+                .map(|i| {
+                    let day = crate::format_utc(crate::Timestamp::from_millis(since + i * DAY));
+                    day.get(5..10).unwrap_or_default().to_string()
+                })
+                .collect(),
             codes_self_service: s.codes_daily_counts("self_service", since, days).await?,
             codes_operator: s.codes_daily_counts("operator", since, days).await?,
             codes_used: events(AuditAction::EmergencyCodeUsed, Some("success")).await?,

@@ -100,7 +100,7 @@ mod password_change_tests;
 #[cfg(test)]
 mod recovery_abuse_tests;
 
-pub use access::{EmergencySession, FullSession, SecuritySession, SignedIn};
+pub use access::{Attempt, EmergencySession, FullSession, SecuritySession, SignedIn, Wizard};
 pub use audit::{
     is_secret_key, AuditAction, AuditEvent, AuditEventId, AuditOutcome, AuditQuery, NewAuditEvent,
     AUDIT_DETAILS_MAX_CHARS, AUDIT_IP_MAX_CHARS, AUDIT_QUERY_DEFAULT_LIMIT, AUDIT_QUERY_MAX_LIMIT,
@@ -127,7 +127,7 @@ pub use limits::{
     within, CANCEL_LINK_TOKEN_MAX_BYTES, TYPED_CODE_MAX_BYTES, TYPED_DEVICE_MAX_BYTES,
     TYPED_EMERGENCY_CODE_MAX_BYTES,
 };
-pub use notify::lost_device_notice;
+pub use notify::{device_notice, DeviceChange};
 pub use notify::{
     emergency_code_issued_notice, emergency_code_revoked_notice, emergency_code_used_notice,
     emergency_proof_email, recovery_code_used_notice, recovery_codes_created_notice,
@@ -184,7 +184,7 @@ pub use store::{Blocked, UndoFrom, UndoRefused, Undone, CANCEL_LINK_TTL};
 
 // The operational console (issue 6).
 pub use console::{
-    operator_notice, search_key, Console, Operator, Overview, SearchPage, UserDetail,
+    operator_notice, search_key, Console, Operator, Overview, SearchPage, TokenAction, UserDetail,
     ACTION_REASON_MAX_CHARS, OVERVIEW_DAYS, SEARCH_MAX_CHARS, SEARCH_PAGE_SIZE,
 };
 pub use emergency::{OperatorIssue, OPERATOR_NOTE_MAX_CHARS};

@@ -30,11 +30,10 @@ use crate::time::Timestamp;
 
 mod emergency;
 pub use emergency::{
-    device_blocked_by_owner_notice, device_blocked_notice, emergency_code_issued_notice,
-    emergency_code_revoked_notice, emergency_code_used_notice, emergency_proof_email,
-    password_changed_notice, password_guessing_notice, recovery_code_used_notice,
-    recovery_codes_created_notice, recovery_undone_notice, token_blocked_notice,
-    token_unblocked_notice,
+    device_blocked_notice, emergency_code_issued_notice, emergency_code_revoked_notice,
+    emergency_code_used_notice, emergency_proof_email, password_changed_notice,
+    password_guessing_notice, recovery_code_used_notice, recovery_codes_created_notice,
+    recovery_undone_notice, token_blocked_notice, token_unblocked_notice,
 };
 
 /// The service's name, as messages say it.
@@ -340,22 +339,36 @@ pub fn sign_in_code_email(
     code: &OobCode,
     ttl: Duration,
 ) -> (String, Zeroizing<String>) {
-    let subject = format!("Your {PRODUCT} sign-in code");
+    code_email(
+        display_name,
+        format!("Your {PRODUCT} sign-in code"),
+        &format!("Your {PRODUCT} sign-in code is:"),
+        code,
+        &format!(
+            "It expires in {ttl} and works only once, for the sign-in that asked for it. Never \
+             share it: nobody from {PRODUCT} or your help desk will ever ask you for it.",
+            ttl = minutes(ttl),
+        ),
+        "Not you? Then someone else has your password and is trying to sign in. Do not give \
+         this code to anyone, change your password as soon as you can, and tell your help desk.",
+    )
+}
+
+/// An e-mail in the shape every one-time code is sent in: the greeting, `intro`, the code on
+/// a line of its own, `rules` (how long it lives, never share it) and the "Not you?" advice.
+/// The subject never holds the code; the body is wiped when dropped.
+pub(crate) fn code_email(
+    display_name: &str,
+    subject: String,
+    intro: &str,
+    code: &OobCode,
+    rules: &str,
+    not_you: &str,
+) -> (String, Zeroizing<String>) {
     let body = Zeroizing::new(format!(
-        "{greeting}\n\
-         \n\
-         Your {PRODUCT} sign-in code is:\n\
-         \n\
-         \x20   {code}\n\
-         \n\
-         It expires in {ttl} and works only once, for the sign-in that asked for it. Never share \
-         it: nobody from {PRODUCT} or your help desk will ever ask you for it.\n\
-         \n\
-         Not you? Then someone else has your password and is trying to sign in. Do not give \
-         this code to anyone, change your password as soon as you can, and tell your help desk.\n",
+        "{greeting}\n\n{intro}\n\n    {code}\n\n{rules}\n\n{not_you}\n",
         greeting = greeting(display_name),
         code = code.as_str(),
-        ttl = minutes(ttl),
     ));
     (subject, body)
 }
@@ -471,8 +484,7 @@ pub fn token_removed_notice(display_name: &str, token_label: &str, public_url: &
     )
 }
 
-/// How many labels a device's notice ([`lost_device_notice`],
-/// [`device_blocked_by_owner_notice`]) lists before it says "and N more".
+/// How many labels a device's notice ([`device_notice`]) lists before it says "and N more".
 const LOST_DEVICE_LABELS_SHOWN: usize = 20;
 
 /// The e-mail lines that list a device's token `labels` (at most 20, then "and N more").
@@ -491,12 +503,22 @@ pub(crate) fn label_list(labels: &[&str]) -> String {
     list
 }
 
-/// AU-6, RB-2: the owner reported the device `device` lost, so every sign-in method on it
-/// (`labels`) was removed and every other session of the account was ended. The e-mail lists at
-/// most 20 labels; the SMS names only the device, so it stays within one message whatever the
-/// number of tokens.
-pub fn lost_device_notice(
+/// What the owner did to every sign-in method on a device, for [`device_notice`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceChange {
+    /// Reported lost (AU-6, RB-2): the methods were removed.
+    Lost,
+    /// Blocked (issue 14): the methods are refused until they are unblocked.
+    Blocked,
+}
+
+/// The owner reported the device `device` lost or blocked it, so every sign-in method on it
+/// (`labels`) was removed or blocked and every other session of the account was ended. The
+/// e-mail lists at most 20 labels; the SMS names only the device, so it stays within one
+/// message whatever the number of tokens.
+pub fn device_notice(
     display_name: &str,
+    change: DeviceChange,
     device: &str,
     labels: &[&str],
     public_url: &str,
@@ -504,29 +526,48 @@ pub fn lost_device_notice(
     let url = link(public_url);
     let device = one_line(device);
     let list = label_list(labels);
-    notice(
-        display_name,
-        format!("Sign-in methods on a lost device were removed from your {PRODUCT} account"),
-        &format!(
-            "The device \"{device}\" was reported lost, and the sign-in methods on it were \
-             removed from your {PRODUCT} account:\n\
-             \n\
-             {list}\
-             \n\
-             They can no longer be used to sign in. Every other session of your account was \
-             ended, so whoever was signed in elsewhere is signed out."
+    let not_you = format!(
+        "Not you? Sign in at {url}, check your sign-in methods and change your password. If \
+         you cannot sign in, contact your help desk."
+    );
+    let sessions_ended = "Every other session of your account was ended, so whoever was signed \
+                          in elsewhere is signed out.";
+    match change {
+        DeviceChange::Lost => notice(
+            display_name,
+            format!("Sign-in methods on a lost device were removed from your {PRODUCT} account"),
+            &format!(
+                "The device \"{device}\" was reported lost, and the sign-in methods on it were \
+                 removed from your {PRODUCT} account:\n\n{list}\nThey can no longer be used to \
+                 sign in. {sessions_ended}"
+            ),
+            &format!(
+                "If that was you, set up your sign-in methods again on your new device at {url}."
+            ),
+            &not_you,
+            format!(
+                "{PRODUCT}: the device \"{device}\" was reported lost; its sign-in methods were \
+                 removed from your account and your other sessions ended. Not you? Check your \
+                 account and change your password at {url}"
+            ),
         ),
-        &format!("If that was you, set up your sign-in methods again on your new device at {url}."),
-        &format!(
-            "Not you? Sign in at {url}, check your sign-in methods and change your password. If \
-             you cannot sign in, contact your help desk."
+        DeviceChange::Blocked => notice(
+            display_name,
+            format!("A device was blocked on your {PRODUCT} account"),
+            &format!(
+                "The sign-in methods on the device \"{device}\" were blocked on your {PRODUCT} \
+                 account:\n\n{list}\nThey cannot be used to sign in until they are unblocked. \
+                 {sessions_ended}"
+            ),
+            "If that was you, there is nothing to do. If the device turns up, you can unblock \
+             its sign-in methods on the sign-in methods page.",
+            &not_you,
+            format!(
+                "{PRODUCT}: the device \"{device}\" was blocked on your account and your other \
+                 sessions ended. Not you? Check your account at {url}"
+            ),
         ),
-        format!(
-            "{PRODUCT}: the device \"{device}\" was reported lost; its sign-in methods were \
-             removed from your account and your other sessions ended. Not you? Check your \
-             account and change your password at {url}"
-        ),
-    )
+    }
 }
 
 /// AU-6, OTP-6: a code from the authenticator app was used again after it had been accepted.

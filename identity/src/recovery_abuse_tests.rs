@@ -296,7 +296,11 @@ async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::Signed
         .attempt;
     let (_, session) = f
         .emergency
-        .sign_in(&attempt, code.as_str(), &from("198.51.100.7"))
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            code.as_str(),
+            &from("198.51.100.7"),
+        )
         .await
         .unwrap();
     (f.auth.authorize(&session).await.unwrap(), session)
@@ -495,11 +499,14 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .await
         .unwrap();
     assert!(matches!(
-        f.auth.pending(&attempt).await,
+        f.auth.attempt(&attempt).await,
         Err(DomainError::AttemptExpired)
     ));
     assert!(
-        f.emergency.wizard(&wizard).await.is_err(),
+        matches!(
+            f.emergency.open_wizard(&wizard).await,
+            Err(DomainError::WizardExpired)
+        ),
         "the wizard ended"
     );
     let codes = f.store.emergency_codes(f.account).await.unwrap();
@@ -518,7 +525,11 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
         .attempt;
     assert!(f
         .emergency
-        .sign_in(&attempt, code.as_str(), &elsewhere)
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            code.as_str(),
+            &elsewhere
+        )
         .await
         .is_err());
     // The owner's own session goes on.
@@ -544,7 +555,11 @@ async fn the_proof_code_goes_only_to_the_recovery_address(db: TestStore) {
         .start(USERNAME, PASSWORD.into(), &from("198.51.100.7"))
         .await
         .unwrap();
-    let view = f.emergency.wizard(&wizard).await.unwrap();
+    let view = f
+        .emergency
+        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(view.proof_channels, vec!["t•••@example.org".to_string()]);
     let outbox = f.store.outbox_messages(100).await.unwrap();
     assert!(outbox.iter().any(|m| m.recipient == "target@example.org"));
@@ -649,13 +664,17 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     // A device without active tokens changes nothing.
     assert!(f
         .auth
-        .freeze_device(&attempt, "Nokia 3310", &client)
+        .freeze_device(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            "Nokia 3310",
+            &client
+        )
         .await
         .unwrap()
         .is_none());
     let blocked = f
         .auth
-        .freeze_device(&attempt, "Pixel 7", &client)
+        .freeze_device(&f.auth.attempt(&attempt).await.unwrap(), "Pixel 7", &client)
         .await
         .unwrap()
         .expect("blocked");
@@ -666,7 +685,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     // Everyone is signed out, the attempt used is ended: nothing is unlocked.
     assert!(f.auth.authorize(&signed_in).await.is_err());
     assert!(matches!(
-        f.auth.pending(&attempt).await,
+        f.auth.attempt(&attempt).await,
         Err(DomainError::AttemptExpired)
     ));
     // The blocked app cannot sign in and is not offered; the tablet's still is.
@@ -676,13 +695,22 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
         .await
         .unwrap()
         .attempt;
-    let pending = f.auth.pending(&attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&attempt).await.unwrap())
+        .await
+        .unwrap();
     assert!(pending.tokens.iter().all(|t| t.id != pixel));
     assert!(pending.tokens.iter().any(|t| t.id == tablet));
     let now = Timestamp::now().unix_secs();
     assert!(matches!(
         f.auth
-            .verify_totp(&attempt, pixel, &pixel_secret.code_at(now), &client)
+            .verify_totp(
+                &f.auth.attempt(&attempt).await.unwrap(),
+                pixel,
+                &pixel_secret.code_at(now),
+                &client
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));
@@ -713,7 +741,11 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .unwrap()
         .attempt;
     f.auth
-        .freeze_device(&attempt, "Pixel 7", &Client::default())
+        .freeze_device(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            "Pixel 7",
+            &Client::default(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -758,7 +790,11 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .unwrap()
         .attempt;
     f.auth
-        .freeze_device(&attempt, "Pixel 7", &Client::default())
+        .freeze_device(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            "Pixel 7",
+            &Client::default(),
+        )
         .await
         .unwrap()
         .unwrap();

@@ -128,7 +128,7 @@ impl TokenService {
     /// text is trimmed and NFC-normalised first, as on enrolment, but never case-folded), ends
     /// every other session of the account (whoever holds the lost device and was signed in on
     /// it is signed out; the caller's own session stays), queues ONE
-    /// [`notify::lost_device_notice`] naming what was removed to every confirmed contact, and
+    /// [`notify::device_notice`] naming what was removed to every confirmed contact, and
     /// audits one `token.removed` per token with `{token_id, kind, device, reason:
     /// "lost_device", sessions_ended, scope}`.
     ///
@@ -264,13 +264,21 @@ impl TokenService {
                 let name = &account.display_name;
                 let notice = match (change, device) {
                     (Change::Remove, None) => notify::token_removed_notice(name, label, url),
-                    (Change::Remove, Some(device)) => {
-                        notify::lost_device_notice(name, device, &labels, url)
-                    }
+                    (Change::Remove, Some(device)) => notify::device_notice(
+                        name,
+                        notify::DeviceChange::Lost,
+                        device,
+                        &labels,
+                        url,
+                    ),
                     (Change::Block, None) => notify::token_blocked_notice(name, label, url),
-                    (Change::Block, Some(device)) => {
-                        notify::device_blocked_by_owner_notice(name, device, &labels, url)
-                    }
+                    (Change::Block, Some(device)) => notify::device_notice(
+                        name,
+                        notify::DeviceChange::Blocked,
+                        device,
+                        &labels,
+                        url,
+                    ),
                 };
                 let details = |t: &Token| {
                     let mut details = json!({

@@ -3,6 +3,8 @@
 //! never as strings to compare). Each is a closed enum with one spelling per variant, used in
 //! the database, on the wire (serde) and in forms.
 //!
+//! The console overview's counts ([`Overview`]) travel the same way.
+//!
 //! This crate depends on serde alone, so the WebAssembly front end can use it.
 
 #![forbid(unsafe_code)]
@@ -250,6 +252,21 @@ named_enum!(
         Remove => "remove",
     }
 );
+
+/// The console's overview: counts per UTC day for the last few days, oldest day first, and
+/// the accounts at risk now. Made by the domain, shown by the console's charts.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Overview {
+    /// The days counted, `MM-DD`, one label per entry of each series.
+    pub days: Vec<String>,
+    pub codes_self_service: Vec<u32>,
+    pub codes_operator: Vec<u32>,
+    pub codes_used: Vec<u32>,
+    pub accounts_locked: Vec<u32>,
+    pub sign_in_failures: Vec<u32>,
+    /// Active accounts one lost phone away from needing the help desk.
+    pub accounts_at_risk: i64,
+}
 
 #[cfg(test)]
 mod tests {

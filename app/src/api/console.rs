@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppError;
 pub use mayi_types::{
-    AccountState, BlockAction, CodeIssuer, ContactKind, LockAction, OperatorChange, Role,
+    AccountState, BlockAction, CodeIssuer, ContactKind, LockAction, OperatorChange, Overview, Role,
     SessionScope, TokenKind, TokenState,
 };
 
@@ -152,20 +152,6 @@ pub struct AuditPage {
     pub actions: Vec<String>,
 }
 
-/// The overview's series, each one count per day, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OverviewData {
-    /// The days, `MM-DD`.
-    pub days: Vec<String>,
-    pub codes_self_service: Vec<u32>,
-    pub codes_operator: Vec<u32>,
-    pub codes_used: Vec<u32>,
-    pub accounts_locked: Vec<u32>,
-    pub sign_in_failures: Vec<u32>,
-    /// Active accounts one lost phone away from needing the help desk, now.
-    pub accounts_at_risk: i64,
-}
-
 /// The code an operator just issued, the one time it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandedCode {
@@ -224,7 +210,14 @@ pub async fn console_remove_token(
     let token = identity::TokenId(token_id);
     let result = state
         .console
-        .remove_token(&operator, user(user_id), token, &reason, &client())
+        .change_token(
+            &operator,
+            user(user_id),
+            token,
+            identity::TokenAction::Remove,
+            &reason,
+            &client(),
+        )
         .await;
     done(result, user_id, "token")
 }
@@ -246,19 +239,15 @@ pub async fn console_set_blocked(
     let Ok(block) = BlockAction::parse(&block) else {
         return respond(Err(AppError::BadRequest));
     };
-    let (token, console) = (identity::TokenId(token_id), &state.console);
-    let result = match block {
-        BlockAction::Block => {
-            console
-                .block_token(&operator, user(user_id), token, &reason, &client())
-                .await
-        }
-        BlockAction::Unblock => {
-            console
-                .unblock_token(&operator, user(user_id), token, &reason, &client())
-                .await
-        }
+    let action = match block {
+        BlockAction::Block => identity::TokenAction::Block,
+        BlockAction::Unblock => identity::TokenAction::Unblock,
     };
+    let token = identity::TokenId(token_id);
+    let result = state
+        .console
+        .change_token(&operator, user(user_id), token, action, &reason, &client())
+        .await;
     done(result, user_id, block.as_str())
 }
 
@@ -468,13 +457,12 @@ pub async fn console_audit(filters: AuditFilters) -> Result<AuditPage, AppError>
 ///
 /// Who may call it: operators and admins.
 #[server(prefix = "/api", endpoint = "console_overview")]
-pub async fn console_overview() -> Result<OverviewData, AppError> {
+pub async fn console_overview() -> Result<Overview, AppError> {
     use crate::ssr::*;
     let state = state()?;
     let operator = respond(require_operator(&state).await)?;
     no_store();
-    let view = respond(state.console.overview(&operator).await)?;
-    Ok(ssr::overview_data(view))
+    respond(state.console.overview(&operator).await)
 }
 
 #[cfg(feature = "ssr")]
@@ -485,12 +473,12 @@ pub mod ssr {
 
     use identity::{
         Account, AccountId, AuditEvent, AuditQuery, CodeStatus, EmergencyCode, EmergencyCodeInfo,
-        Operator, Overview, SearchMode, SearchPage, UserDetail,
+        Operator, SearchMode, SearchPage, UserDetail,
     };
 
     use super::{
-        AuditFilters, AuditPage, CodeRow, ContactRow, EventRow, HandedCode, OverviewData,
-        SearchResults, SessionRow, TokenRow, UserPage, UserRow,
+        AuditFilters, AuditPage, CodeRow, ContactRow, EventRow, HandedCode, SearchResults,
+        SessionRow, TokenRow, UserPage, UserRow,
     };
     use crate::ssr::browser_name;
 
@@ -686,25 +674,6 @@ pub mod ssr {
                 .iter()
                 .map(|a| a.as_str().to_string())
                 .collect(),
-        }
-    }
-
-    /// The overview's series, with their days as `MM-DD`.
-    pub fn overview_data(view: Overview) -> OverviewData {
-        let days = (0..view.codes_operator.len() as i64)
-            .map(|i| {
-                let day = format_utc(view.since_ms + i * 86_400_000);
-                day.get(5..10).unwrap_or_default().to_string()
-            })
-            .collect();
-        OverviewData {
-            days,
-            codes_self_service: view.codes_self_service,
-            codes_operator: view.codes_operator,
-            codes_used: view.codes_used,
-            accounts_locked: view.accounts_locked,
-            sign_in_failures: view.sign_in_failures,
-            accounts_at_risk: view.accounts_at_risk,
         }
     }
 

@@ -124,9 +124,9 @@ pub async fn emergency_start(username: String, password: String) -> Result<(), A
 pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let token = respond(require_wizard(&state))?;
+    let wizard = respond(require_wizard(&state).await)?;
     no_store();
-    let view = respond(state.emergency.wizard(&token).await)?;
+    let view = respond(state.emergency.wizard(&wizard).await)?;
     Ok(WizardInfo {
         step: view.step,
         display_name: view.display_name,
@@ -143,8 +143,8 @@ pub async fn emergency_wizard() -> Result<WizardInfo, AppError> {
 pub async fn emergency_send_proof() -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let token = respond(require_wizard(&state))?;
-    respond(state.emergency.send_proof(&token, &client()).await)
+    let wizard = respond(require_wizard(&state).await)?;
+    respond(state.emergency.send_proof(&wizard, &client()).await)
 }
 
 /// Step 2: the confirmation code from the email; on success goes to step 3.
@@ -154,9 +154,9 @@ pub async fn emergency_send_proof() -> Result<(), AppError> {
 pub async fn emergency_prove(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let token = respond(require_wizard(&state))?;
+    let wizard = respond(require_wizard(&state).await)?;
     super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
-    respond(state.emergency.prove(&token, &code, &client()).await)?;
+    respond(state.emergency.prove(&wizard, &code, &client()).await)?;
     redirect("/emergency/reason");
     Ok(())
 }
@@ -169,11 +169,11 @@ pub async fn emergency_prove(code: String) -> Result<(), AppError> {
 pub async fn emergency_reason(reason: String, details: Option<String>) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let token = respond(require_wizard(&state))?;
+    let wizard = respond(require_wizard(&state).await)?;
     let details = details.unwrap_or_default();
     let chosen = state
         .emergency
-        .choose_reason(&token, &reason, &details, &client())
+        .choose_reason(&wizard, &reason, &details, &client())
         .await;
     respond(chosen)?;
     redirect("/emergency/code");
@@ -187,9 +187,9 @@ pub async fn emergency_reason(reason: String, details: Option<String>) -> Result
 pub async fn emergency_take_code() -> Result<Option<ShownCode>, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let token = respond(require_wizard(&state))?;
+    let wizard = respond(require_wizard(&state).await)?;
     no_store();
-    let code = respond(state.emergency.take_code(&token).await)?;
+    let code = respond(state.emergency.take_code(&wizard).await)?;
     Ok(code.map(|code| ShownCode {
         grouped: code.grouped().to_string(),
     }))
@@ -265,7 +265,7 @@ pub async fn emergency_cancel(t: String) -> Result<CancelResult, AppError> {
 pub async fn verify_emergency(code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     super::typed_code(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES)?;
     let result = state.emergency.sign_in(&attempt, &code, &client()).await;
     let (_, session) = respond(result)?;

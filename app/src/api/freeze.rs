@@ -41,7 +41,7 @@ pub async fn freeze_start(username: String, password: String) -> Result<(), AppE
 pub async fn freeze_devices() -> Result<FreezeChoice, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     no_store();
     let pending = respond(state.auth.pending(&attempt).await)?;
     Ok(freeze_choice(&pending.tokens))
@@ -77,7 +77,7 @@ fn freeze_choice(tokens: &[identity::Token]) -> FreezeChoice {
 pub async fn freeze_device(device: String) -> Result<u32, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     super::typed_device(&device)?;
     let blocked = respond(state.auth.freeze_device(&attempt, &device, &client()).await)?;
     let Some(blocked) = blocked else {

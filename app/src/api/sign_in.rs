@@ -46,7 +46,7 @@ pub async fn sign_in(username: String, password: String) -> Result<(), AppError>
 pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     no_store();
     let pending = respond(state.auth.pending(&attempt).await)?;
     respond(second_step(pending))
@@ -75,7 +75,7 @@ fn second_step(pending: identity::Pending) -> Result<SecondStep, AppError> {
 pub async fn start_enrolment(label: String, device: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     respond(state.auth.start_first_totp(&attempt, &label, &device).await)?;
     Ok(())
 }
@@ -87,7 +87,7 @@ pub async fn start_enrolment(label: String, device: String) -> Result<(), AppErr
 pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     super::typed_code(&code, identity::TYPED_CODE_MAX_BYTES)?;
     let result = state
         .auth
@@ -105,7 +105,7 @@ pub async fn finish_enrolment(token_id: i64, code: String) -> Result<(), AppErro
 pub async fn send_code(token_id: i64) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     let sent = state
         .auth
         .send_code(&attempt, identity::TokenId(token_id), &client())
@@ -123,7 +123,7 @@ pub async fn send_code(token_id: i64) -> Result<(), AppError> {
 pub async fn verify_code(token_id: i64, kind: String, code: String) -> Result<(), AppError> {
     use crate::ssr::*;
     let state = state()?;
-    let attempt = respond(require_attempt(&state))?;
+    let attempt = respond(require_attempt(&state).await)?;
     // The field takes an emergency access code too, spaces and hyphens included.
     super::typed_code(&code, identity::TYPED_EMERGENCY_CODE_MAX_BYTES)?;
     // The kind only picks the check (anything but an app's is a sent code's); each check

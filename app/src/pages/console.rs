@@ -13,8 +13,8 @@ use crate::{
         console_audit, console_overview, console_search, console_take_code, console_user,
         AuditFilters, AuditPage, CodeRow, ConsoleEndSessions, ConsoleIssueCode,
         ConsoleRemoveDevice, ConsoleRemoveToken, ConsoleRevokeCode, ConsoleSetLocked,
-        ConsoleSetOperator, ConsoleUndoEmergency, ContactRow, EventRow, HandedCode, OverviewData,
-        SearchResults, SessionRow, TokenRow, UserPage,
+        ConsoleSetOperator, ConsoleUndoEmergency, ContactRow, EventRow, HandedCode, SearchResults,
+        SessionRow, TokenRow, UserPage,
     },
     pages::kind_name,
     text, AppError,
@@ -903,7 +903,7 @@ pub fn ConsoleOverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn Charts(data: OverviewData) -> impl IntoView {
+fn Charts(data: mayi_types::Overview) -> impl IntoView {
     let series = [
         (text::OVERVIEW_CODES_SELF, data.codes_self_service.clone()),
         (text::OVERVIEW_CODES_OPERATOR, data.codes_operator.clone()),

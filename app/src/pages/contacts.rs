@@ -6,7 +6,7 @@ use crate::{
         my_contacts, AddContact, ConfirmContact, ContactView, ContactsView, Reauthenticate,
         RemoveContact, ResendContactCode, SetRecoveryAddress,
     },
-    pages::{CodeField, ConfirmPassword},
+    pages::{CodeField, Confirm, ConfirmPassword, DangerButton},
     text,
 };
 
@@ -146,34 +146,43 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
         let confirm_button = format!("{} {}", text::CONFIRM, value);
         let resend_button = format!("{} {}", text::CONTACT_RESEND, value);
         let recovery_button = format!("{} {}", text::CONTACT_MAKE_RECOVERY, value);
-        let confirm = (!contact.confirmed).then(move || view! {
-            <ActionForm action=actions.confirm>
-                <input type="hidden" name="contact_id" value=contact.id.to_string() />
-                <CodeField id=code_id label=code_label />
-                <button type="submit" class="primary">{confirm_button}</button>
-            </ActionForm>
-            <ActionForm action=actions.resend>
-                <input type="hidden" name="contact_id" value=contact.id.to_string() />
-                <button type="submit">{resend_button}</button>
-            </ActionForm>
+        let confirm = (!contact.confirmed).then(move || {
+            view! {
+                <ActionForm action=actions.confirm>
+                    <input type="hidden" name="contact_id" value=contact.id.to_string() />
+                    <CodeField id=code_id label=code_label />
+                    <button type="submit" class="primary">{confirm_button}</button>
+                </ActionForm>
+                <ActionForm action=actions.resend>
+                    <input type="hidden" name="contact_id" value=contact.id.to_string() />
+                    <button type="submit">{resend_button}</button>
+                </ActionForm>
+            }
         });
-        let recovery = (contact.confirmed && contact.kind == ContactKind::Email && !contact.is_recovery).then(move || view! {
-            <ActionForm action=actions.recovery>
-                <input type="hidden" name="contact_id" value=contact.id.to_string() />
-                <button type="submit">{recovery_button}</button>
-            </ActionForm>
-        });
+        let recovery = (contact.confirmed
+            && contact.kind == ContactKind::Email
+            && !contact.is_recovery)
+            .then(move || {
+                view! {
+                    <ActionForm action=actions.recovery>
+                        <input type="hidden" name="contact_id" value=contact.id.to_string() />
+                        <button type="submit">{recovery_button}</button>
+                    </ActionForm>
+                }
+            });
         view! {
             {confirm}
             {recovery}
-            <details class="confirm">
-                <summary>{format!("{} {}", text::REMOVE, value)}</summary>
-                <p>{text::remove_contact_explained(&value, contact.is_recovery)}</p>
+            <Confirm
+                summary=format!("{} {}", text::REMOVE, value)
+                explained=text::remove_contact_explained(&value, contact.is_recovery)
+            >
                 <ActionForm action=actions.remove>
-                    <input type="hidden" name="contact_id" value=contact.id.to_string() />
-                    <button type="submit" class="danger">{format!("{} {}", text::CONTACT_REMOVE_CONFIRM, value)}</button>
+                    <DangerButton name="contact_id" value=contact.id.to_string()
+                        caption=format!("{} {}", text::CONTACT_REMOVE_CONFIRM, value)
+                        busy=actions.remove.pending() />
                 </ActionForm>
-            </details>
+            </Confirm>
         }
     });
     view! {

@@ -171,17 +171,34 @@ pub fn TokenNameFields(
     }
 }
 
-/// The inside of a form that acts on a whole device (`name="device"`): a danger button saying
-/// `label` and the device's name, unusable while the form is `busy`.
+/// A dangerous action behind a disclosure: `summary` opens it, `explained` (if any) says what
+/// it does, and `children` is its form.
 #[component]
-pub fn DeviceButton(
-    device: String,
-    label: &'static str,
+pub fn Confirm(
+    #[prop(into)] summary: String,
+    #[prop(into, optional)] explained: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary>{summary}</summary>
+            {explained.map(|text| view! { <p>{text}</p> })}
+            {children()}
+        </details>
+    }
+}
+
+/// The inside of a form that acts on one thing: the thing as a hidden field (`name`, `value`)
+/// and a danger button saying `caption`, unusable while the form is `busy`.
+#[component]
+pub fn DangerButton(
+    name: &'static str,
+    #[prop(into)] value: String,
+    #[prop(into)] caption: String,
     #[prop(into)] busy: Signal<bool>,
 ) -> impl IntoView {
-    let caption = format!("{label} {device}");
     view! {
-        <input type="hidden" name="device" value=device />
+        <input type="hidden" name=name value=value />
         <button type="submit" class="danger" disabled=move || busy.get()>
             {caption}
         </button>

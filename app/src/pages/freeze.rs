@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::{
     api::freeze::{freeze_devices, DeviceToBlock, FreezeDevice, FreezeStart},
-    pages::{CredentialsFields, DeviceButton, FormError},
+    pages::{CredentialsFields, DangerButton, FormError},
     text,
 };
 
@@ -82,11 +82,12 @@ pub fn FreezeDevicePage() -> impl IntoView {
 #[component]
 fn DeviceChoice(device: DeviceToBlock, freeze: ServerAction<FreezeDevice>) -> impl IntoView {
     let busy = freeze.pending();
+    let caption = format!("{} {}", text::FREEZE_BUTTON, device.name);
     view! {
         <li>
             <p>{text::freeze_device_line(&device.name, device.tokens)}</p>
             <ActionForm action=freeze>
-                <DeviceButton device=device.name label=text::FREEZE_BUTTON busy />
+                <DangerButton name="device" caption value=device.name busy />
             </ActionForm>
         </li>
     }

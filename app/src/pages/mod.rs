@@ -32,7 +32,7 @@ pub use emergency::{
     EmergencyStartPage, LocalTime, RecoveryBanner, UseEmergencyCode,
 };
 pub use enrol::EnrolInstructions;
-pub use fields::{CodeField, CredentialsFields, DeviceButton, FormError, TokenNameFields};
+pub use fields::{CodeField, Confirm, CredentialsFields, DangerButton, FormError, TokenNameFields};
 pub use freeze::{FreezeDevicePage, FreezeDonePage, FreezeStartPage};
 pub use help::{HelpSignIn, HelpTokens};
 pub use help_emergency::{

@@ -9,7 +9,7 @@ use crate::{
         Reauthenticate, RemoveToken, RenameToken, TokenView, TokensView, UnblockToken,
     },
     pages::{
-        kind_name, CodeField, ConfirmPassword, DeviceButton, EnrolInstructions, FormError,
+        kind_name, CodeField, Confirm, ConfirmPassword, DangerButton, EnrolInstructions, FormError,
         ReadinessBanner, RecoveryBanner, TokenNameFields,
     },
     text,
@@ -251,22 +251,26 @@ fn Group(
     let lost_form = group.device.clone().map(|device| {
         let busy = lost.pending();
         let block_busy = block.device.pending();
-        let block_device = device.clone();
+        let block_caption = format!("{} {device}", text::BLOCK_DEVICE_CONFIRM);
+        let lost_caption = format!("{} {device}", text::LOST_DEVICE_CONFIRM);
+        let (block_value, lost_value) = (device.clone(), device.clone());
         view! {
-            <details class="confirm">
-                <summary>{format!("{} ({device})", text::BLOCK_DEVICE)}</summary>
-                <p>{text::block_device_explained(&device, count)}</p>
+            <Confirm
+                summary=format!("{} ({device})", text::BLOCK_DEVICE)
+                explained=text::block_device_explained(&device, count)
+            >
                 <ActionForm action=block.device>
-                    <DeviceButton device=block_device label=text::BLOCK_DEVICE_CONFIRM busy=block_busy />
+                    <DangerButton name="device" value=block_value caption=block_caption busy=block_busy />
                 </ActionForm>
-            </details>
-            <details class="confirm">
-                <summary>{format!("{} ({device})", text::LOST_DEVICE)}</summary>
-                <p>{text::lost_device_explained(&device, count)}</p>
+            </Confirm>
+            <Confirm
+                summary=format!("{} ({device})", text::LOST_DEVICE)
+                explained=text::lost_device_explained(&device, count)
+            >
                 <ActionForm action=lost>
-                    <DeviceButton device label=text::LOST_DEVICE_CONFIRM busy />
+                    <DangerButton name="device" value=lost_value caption=lost_caption busy />
                 </ActionForm>
-            </details>
+            </Confirm>
         }
     });
     let labelled_by = heading_id.clone();
@@ -334,26 +338,16 @@ fn TokenItem(
                     <button type="submit">{text::RENAME_SAVE}</button>
                 </ActionForm>
             </details>
-            <details class="confirm">
-                <summary>{block_summary}</summary>
-                <p>{block_text}</p>
+            <Confirm summary=block_summary explained=block_text>
                 <ActionForm action=block>
-                    <input type="hidden" name="token_id" value=token.id.to_string() />
-                    <button type="submit" class="danger" disabled=move || block_busy.get()>
-                        {block_confirm}
-                    </button>
+                    <DangerButton name="token_id" value=token.id.to_string() caption=block_confirm busy=block_busy />
                 </ActionForm>
-            </details>
-            <details class="confirm">
-                <summary>{remove_summary}</summary>
-                <p>{text::remove_explained(&token.label, kind_name(&token.kind), &where_)}</p>
+            </Confirm>
+            <Confirm summary=remove_summary explained=text::remove_explained(&token.label, kind_name(&token.kind), &where_)>
                 <ActionForm action=remove>
-                    <input type="hidden" name="token_id" value=token.id.to_string() />
-                    <button type="submit" class="danger" disabled=move || busy.get()>
-                        {remove_confirm}
-                    </button>
+                    <DangerButton name="token_id" value=token.id.to_string() caption=remove_confirm busy />
                 </ActionForm>
-            </details>
+            </Confirm>
         </li>
     }
 }

@@ -27,9 +27,11 @@ pub async fn open_attempt(
     Ok(())
 }
 
-/// The pending sign-in attempt of the caller, or `SignInExpired`.
-pub fn require_attempt(state: &AppState) -> Result<SessionToken, AppError> {
-    cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)
+/// The caller's live sign-in attempt (the [`identity::Attempt`] capability), or
+/// `SignInExpired`.
+pub async fn require_attempt(state: &AppState) -> Result<identity::Attempt, AppError> {
+    let token = cookie_token(attempt_cookie(&state.settings)).ok_or(AppError::SignInExpired)?;
+    Ok(state.auth.attempt(&token).await?)
 }
 
 /// The signed-in caller in any user session, the restricted emergency one included, or
@@ -115,9 +117,11 @@ pub async fn authorize_operator(
     Ok(operator)
 }
 
-/// The caller's Emergency Access wizard, or `WizardExpired`.
-pub fn require_wizard(state: &AppState) -> Result<SessionToken, AppError> {
-    cookie_token(wizard_cookie(&state.settings)).ok_or(AppError::WizardExpired)
+/// The caller's open Emergency Access wizard (the [`identity::Wizard`] capability), or
+/// `WizardExpired`.
+pub async fn require_wizard(state: &AppState) -> Result<identity::Wizard, AppError> {
+    let token = cookie_token(wizard_cookie(&state.settings)).ok_or(AppError::WizardExpired)?;
+    Ok(state.emergency.open_wizard(&token).await?)
 }
 
 /// The caller as an operator (role operator or admin, read for this request: AC-5) in a full

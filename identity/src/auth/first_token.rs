@@ -3,7 +3,8 @@
 
 use super::{Authenticator, Client, DomainError};
 use crate::{
-    Account, AuditAction, AuditOutcome, EnrolBinding, Factor, NewAuditEvent, SessionToken, TokenId,
+    Account, Attempt, AuditAction, AuditOutcome, EnrolBinding, Factor, NewAuditEvent, SessionToken,
+    TokenId,
 };
 
 impl Authenticator {
@@ -13,17 +14,17 @@ impl Authenticator {
     /// has one pending returns that one, so a reload shows the same QR code.
     pub async fn start_first_totp(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         label: &str,
         device: &str,
     ) -> Result<TokenId, DomainError> {
-        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
+        let account = attempt.account();
         // An account that had tokens and lost them all never gets in on the password alone.
         if self.store.has_had_tokens(account.id).await? {
             return Err(DomainError::UnusableToken);
         }
-        let by = EnrolBinding::Attempt(attempt_row.id);
-        crate::enrol::begin_totp(&self.store, &self.cipher, &account, by, label, device).await
+        let by = EnrolBinding::Attempt(attempt.row().id);
+        crate::enrol::begin_totp(&self.store, &self.cipher, account, by, label, device).await
     }
 
     /// Finishes the first enrolment with the app's first code (OTP-12: active only after a valid
@@ -32,7 +33,7 @@ impl Authenticator {
     /// the activating statement, so two attempts racing activate at most one first token.
     pub async fn finish_first_totp(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         token: TokenId,
         code: &str,
         client: &Client,

@@ -177,22 +177,13 @@ impl Authenticator {
         &self.public_url
     }
 
-    pub(crate) async fn attempt_account(
-        &self,
-        attempt: &SessionToken,
-    ) -> Result<Account, DomainError> {
-        Ok(self.attempt_and_account(attempt).await?.1)
-    }
-
-    /// The live sign-in attempt behind `attempt` (its row id binds a first enrolment) and its
-    /// active account.
-    async fn attempt_and_account(
-        &self,
-        attempt: &SessionToken,
-    ) -> Result<(crate::LoginAttempt, Account), DomainError> {
+    /// The [`crate::Attempt`] capability for the sign-in attempt cookie `token`: the attempt is
+    /// live and its account active, or [`DomainError::AttemptExpired`] (the same for a token
+    /// that never was an attempt's).
+    pub async fn attempt(&self, token: &SessionToken) -> Result<crate::Attempt, DomainError> {
         let pending = self
             .store
-            .login_attempt(attempt)
+            .login_attempt(token)
             .await?
             .ok_or(DomainError::AttemptExpired)?;
         let account = self
@@ -201,7 +192,7 @@ impl Authenticator {
             .await?
             .filter(|a| a.state == AccountState::Active)
             .ok_or(DomainError::AttemptExpired)?;
-        Ok((pending, account))
+        Ok(crate::Attempt::new(token.clone(), pending, account))
     }
 
     pub(crate) async fn audit_rate_limited(

@@ -3,20 +3,20 @@
 
 use super::{Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
 use crate::{
-    notify, Account, AccountId, AuditAction, AuditOutcome, DomainError, EnrolBinding, Factor,
-    NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
+    notify, Account, AccountId, Attempt, AuditAction, AuditOutcome, DomainError, EnrolBinding,
+    Factor, NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
     TokenKind, TokenState, TotpSecret, OOB_CODE_TTL,
 };
 
 impl Authenticator {
     /// The account behind a pending sign-in attempt and the tokens it may use for step 2.
-    pub async fn pending(&self, attempt: &SessionToken) -> Result<Pending, DomainError> {
-        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
+    pub async fn pending(&self, attempt: &Attempt) -> Result<Pending, DomainError> {
+        let account = attempt.account().clone();
         let tokens = self.store.active_tokens(account.id).await?;
-        let code_sent_for = self.store.live_oob_token(attempt).await?;
+        let code_sent_for = self.store.live_oob_token(attempt.token()).await?;
         let may_enrol_first = !self.store.has_had_tokens(account.id).await?;
         let enrolment = if may_enrol_first {
-            let by = EnrolBinding::Attempt(attempt_row.id);
+            let by = EnrolBinding::Attempt(attempt.row().id);
             crate::enrol::pending_totp_of(&self.store, &self.cipher, &account, by).await?
         } else {
             None
@@ -35,7 +35,7 @@ impl Authenticator {
     /// kind.
     pub async fn verify(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         kind: TokenKind,
         token: TokenId,
         code: &str,
@@ -53,7 +53,7 @@ impl Authenticator {
     /// its time step (so the same code never works twice), ends the attempt and opens a session.
     pub async fn verify_totp(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         token: TokenId,
         code: &str,
         client: &Client,
@@ -114,11 +114,11 @@ impl Authenticator {
     /// OOB-9). A resend replaces the previous code. Returns the token, to show where it went.
     pub async fn send_code(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         token: TokenId,
         client: &Client,
     ) -> Result<Token, DomainError> {
-        let account = self.attempt_account(attempt).await?;
+        let account = attempt.account();
         let token = self
             .store
             .token(account.id, token)
@@ -135,11 +135,11 @@ impl Authenticator {
             self.counted(key, account.id, client, "sends").await?;
         }
         let code = OobCode::generate();
-        let hash = code.hash(&self.codes, attempt, token.id);
+        let hash = code.hash(&self.codes, attempt.token(), token.id);
         let message =
             notify::sign_in_code_message(&token, &account.display_name, &code, OOB_CODE_TTL)?;
         self.store
-            .issue_oob_code(attempt, token.id, hash, message)
+            .issue_oob_code(attempt.token(), token.id, hash, message)
             .await
             .map_err(|e| match e {
                 DomainError::NotFound(_) => DomainError::AttemptExpired,
@@ -159,7 +159,7 @@ impl Authenticator {
     /// Step 2 with a code sent by SMS or email: accepted once, in this attempt only.
     pub async fn verify_code(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         token: TokenId,
         code: &str,
         client: &Client,
@@ -168,8 +168,11 @@ impl Authenticator {
             let Some(code) = OobCode::normalise(code) else {
                 return Ok(None);
             };
-            let hash = code.hash(&self.codes, attempt, token);
-            let accepted = self.store.consume_oob_code(attempt, token, hash).await?;
+            let hash = code.hash(&self.codes, attempt.token(), token);
+            let accepted = self
+                .store
+                .consume_oob_code(attempt.token(), token, hash)
+                .await?;
             Ok(accepted.then_some(token))
         })
         .await
@@ -182,20 +185,20 @@ impl Authenticator {
     /// ([`Self::second_factor_failed`]).
     pub(super) async fn guess(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         factor: Factor,
         client: &Client,
         check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<TokenId>, DomainError>,
     ) -> Result<(Account, SessionToken), DomainError> {
-        let (attempt_row, account) = self.attempt_and_account(attempt).await?;
+        let account = attempt.account();
         let key = ThrottleKey::account_factor(account.id, factor);
-        self.gate(&key, &account, client).await?;
-        match check(&attempt_row, &account).await? {
+        self.gate(&key, account, client).await?;
+        match check(attempt.row(), account).await? {
             Some(token) => {
-                self.second_factor_passed(attempt, &key, &account, token, client)
+                self.second_factor_passed(attempt, &key, account, token, client)
                     .await
             }
-            None => Err(self.second_factor_failed(&key, &account, client).await?),
+            None => Err(self.second_factor_failed(&key, account, client).await?),
         }
     }
 
@@ -263,7 +266,7 @@ impl Authenticator {
     /// The second step passed with `token`: a full session (see `open_session`), audited.
     pub(super) async fn second_factor_passed(
         &self,
-        attempt: &SessionToken,
+        attempt: &Attempt,
         key: &ThrottleKey,
         account: &Account,
         token: TokenId,
@@ -278,7 +281,7 @@ impl Authenticator {
         .details(serde_json::json!({ "token_id": token.0 }));
         let session = self
             .open_session(
-                attempt,
+                attempt.token(),
                 key,
                 account,
                 SessionScope::Full,

@@ -153,7 +153,12 @@ async fn au_1_sign_in_decisions_are_audited() {
         .await;
     let ok = password_step(&f, "alice").await;
     f.auth
-        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code_at(T0),
+            &no_client(),
+        )
         .await
         .unwrap();
     let actions = audit_actions(&f).await;
@@ -180,23 +185,42 @@ async fn au_2_no_secret_reaches_an_audit_row() {
     secrets.push(ok.attempt.as_str().to_string());
     let _ = f
         .auth
-        .verify_totp(&ok.attempt, f.alice_token, "123456", &no_client())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            "123456",
+            &no_client(),
+        )
         .await;
     let (_, session) = f
         .auth
-        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code_at(T0),
+            &no_client(),
+        )
         .await
         .unwrap();
     secrets.push(session.as_str().to_string());
     let b = password_step(&f, "alice").await;
     f.auth
-        .send_code(&b.attempt, f.alice_email, &no_client())
+        .send_code(
+            &f.auth.attempt(&b.attempt).await.unwrap(),
+            f.alice_email,
+            &no_client(),
+        )
         .await
         .unwrap();
     let code = code_sent_to(&f, "alice.codes@example.org").await;
     secrets.push(code.clone());
     f.auth
-        .verify_code(&b.attempt, f.alice_email, &code, &no_client())
+        .verify_code(
+            &f.auth.attempt(&b.attempt).await.unwrap(),
+            f.alice_email,
+            &code,
+            &no_client(),
+        )
         .await
         .unwrap();
     f.auth.sign_out(&session, &no_client()).await.unwrap();

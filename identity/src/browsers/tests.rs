@@ -114,7 +114,12 @@ impl Fixture {
         let code = self.secret.code_at(self.clock.now().unix_secs());
         let (_, session) = self
             .auth
-            .verify_totp(&attempt, token, &code, &client)
+            .verify_totp(
+                &self.auth.attempt(&attempt).await.unwrap(),
+                token,
+                &code,
+                &client,
+            )
             .await
             .unwrap();
         let remembered = self.auth.remember_browser(&session, &client).await.unwrap();
@@ -144,14 +149,28 @@ impl Fixture {
             })
             .expect("a proof code was queued");
         self.emergency
-            .prove(&wizard, &proof, &client)
+            .prove(
+                &self.emergency.open_wizard(&wizard).await.unwrap(),
+                &proof,
+                &client,
+            )
             .await
             .unwrap();
         self.emergency
-            .choose_reason(&wizard, "lost_phone", "", &client)
+            .choose_reason(
+                &self.emergency.open_wizard(&wizard).await.unwrap(),
+                "lost_phone",
+                "",
+                &client,
+            )
             .await
             .unwrap();
-        let code = self.emergency.take_code(&wizard).await.unwrap().unwrap();
+        let code = self
+            .emergency
+            .take_code(&self.emergency.open_wizard(&wizard).await.unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         code.grouped().to_string()
     }
 
@@ -164,7 +183,11 @@ impl Fixture {
             .unwrap()
             .attempt;
         self.emergency
-            .sign_in(&attempt, code, &client(None))
+            .sign_in(
+                &self.emergency.attempt(&attempt).await.unwrap(),
+                code,
+                &client(None),
+            )
             .await
             .map(|(_, session)| session)
     }
@@ -404,9 +427,21 @@ async fn trust_a_password_change_forgets_every_browser(db: TestStore) {
                 .map(str::to_owned)
         })
         .unwrap();
-    f.emergency.prove(&wizard, &proof, &client).await.unwrap();
     f.emergency
-        .choose_reason(&wizard, "lost_phone", "", &client)
+        .prove(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &proof,
+            &client,
+        )
+        .await
+        .unwrap();
+    f.emergency
+        .choose_reason(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            "lost_phone",
+            "",
+            &client,
+        )
         .await
         .unwrap();
     assert!(f.live_code(&f.alice).await.unknown_browser);

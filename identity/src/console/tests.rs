@@ -585,18 +585,25 @@ async fn operator_removes_tokens_and_ends_sessions_with_notice_and_audit(db: Tes
     // AC-2: bob's token under ursula's id is not found, and stays.
     assert!(matches!(
         f.console
-            .remove_token(&o, user.id, bobs, "lost", &client())
+            .change_token(&o, user.id, bobs, TokenAction::Remove, "lost", &client())
             .await,
         Err(DomainError::NotFound(_))
     ));
     assert!(f
         .console
-        .remove_token(&o, user.id, one, "", &client())
+        .change_token(&o, user.id, one, TokenAction::Remove, "", &client())
         .await
         .is_err());
     let removed = f
         .console
-        .remove_token(&o, user.id, one, "lost phone", &client())
+        .change_token(
+            &o,
+            user.id,
+            one,
+            TokenAction::Remove,
+            "lost phone",
+            &client(),
+        )
         .await
         .unwrap();
     assert_eq!(removed.removed_by, Some(op.id));
@@ -1138,13 +1145,13 @@ async fn operator_blocks_and_unblocks_a_token_with_notice_and_audit(db: TestStor
     let o = f.operator(&op).await;
     assert!(matches!(
         f.console
-            .block_token(&o, user.id, bobs, "lost", &client())
+            .change_token(&o, user.id, bobs, TokenAction::Block, "lost", &client())
             .await,
         Err(DomainError::NotFound(_))
     ));
     assert!(f
         .console
-        .block_token(&o, user.id, only, " ", &client())
+        .change_token(&o, user.id, only, TokenAction::Block, " ", &client())
         .await
         .is_err());
     assert_eq!(f.store.active_tokens(bob.id).await.unwrap().len(), 1);
@@ -1152,7 +1159,14 @@ async fn operator_blocks_and_unblocks_a_token_with_notice_and_audit(db: TestStor
 
     let blocked = f
         .console
-        .block_token(&o, user.id, only, "phone reported lost", &client())
+        .change_token(
+            &o,
+            user.id,
+            only,
+            TokenAction::Block,
+            "phone reported lost",
+            &client(),
+        )
         .await
         .unwrap();
     assert_eq!(blocked.state, TokenState::Blocked);
@@ -1161,19 +1175,33 @@ async fn operator_blocks_and_unblocks_a_token_with_notice_and_audit(db: TestStor
     // Unblocking an active token, or twice: not found.
     assert!(matches!(
         f.console
-            .unblock_token(&o, user.id, bobs, "found", &client())
+            .change_token(&o, user.id, bobs, TokenAction::Unblock, "found", &client())
             .await,
         Err(DomainError::NotFound(_))
     ));
     let back = f
         .console
-        .unblock_token(&o, user.id, only, "phone found", &client())
+        .change_token(
+            &o,
+            user.id,
+            only,
+            TokenAction::Unblock,
+            "phone found",
+            &client(),
+        )
         .await
         .unwrap();
     assert_eq!((back.state, back.blocked_at), (TokenState::Active, None));
     assert!(matches!(
         f.console
-            .unblock_token(&o, user.id, only, "phone found", &client())
+            .change_token(
+                &o,
+                user.id,
+                only,
+                TokenAction::Unblock,
+                "phone found",
+                &client()
+            )
             .await,
         Err(DomainError::NotFound(_))
     ));

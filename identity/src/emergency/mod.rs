@@ -33,7 +33,7 @@ use crate::{
     auth::notice_messages, notify, Account, AccountId, AuditAction, AuditOutcome, Authenticator,
     Client, CodeHasher, ContactKind, DomainError, Email, EmergencySession, Factor, NewAuditEvent,
     NewOutboxMessage, OobCode, Scope, SecuritySession, SeedCipher, SessionScope, SessionToken,
-    SignedIn, Store, ThrottleKey, Timestamp,
+    SignedIn, Store, ThrottleKey, Timestamp, Wizard,
 };
 
 /// How long the wizard lives after step 1.
@@ -420,10 +420,10 @@ impl EmergencyAccess {
         Ok(out)
     }
 
-    async fn live_wizard(
-        &self,
-        token: &SessionToken,
-    ) -> Result<(crate::emergency::WizardRow, Account), DomainError> {
+    /// The [`Wizard`] capability for the wizard cookie `token`: the wizard is open (unexpired,
+    /// at any step) and its account active, or [`DomainError::WizardExpired`] (the same for a
+    /// token that never was a wizard's).
+    pub async fn open_wizard(&self, token: &SessionToken) -> Result<Wizard, DomainError> {
         let row = self
             .store
             .wizard(token)
@@ -435,7 +435,7 @@ impl EmergencyAccess {
             .await?
             .filter(|a| a.state == crate::AccountState::Active)
             .ok_or(DomainError::WizardExpired)?;
-        Ok((row, account))
+        Ok(Wizard::new(token.clone(), row, account))
     }
 
     /// Step 1: the username and password, with sign-in's limits and uniform answers, plus limits
@@ -474,7 +474,8 @@ impl EmergencyAccess {
             serde_json::json!({}),
         )
         .await?;
-        match self.send_proof(&token, client).await {
+        let wizard = self.open_wizard(&token).await?;
+        match self.send_proof(&wizard, client).await {
             Ok(()) | Err(DomainError::NoRecoveryAddress) => Ok(token),
             // The wizard is open; the page offers to send again.
             Err(DomainError::RateLimited { .. }) => Ok(token),
@@ -483,8 +484,8 @@ impl EmergencyAccess {
     }
 
     /// What the wizard's pages show.
-    pub async fn wizard(&self, token: &SessionToken) -> Result<WizardView, DomainError> {
-        let (row, account) = self.live_wizard(token).await?;
+    pub async fn wizard(&self, wizard: &Wizard) -> Result<WizardView, DomainError> {
+        let (row, account) = (wizard.row(), wizard.account());
         let now = self.now();
         let proof_channels = self
             .proof_addresses(account.id)
@@ -498,7 +499,7 @@ impl EmergencyAccess {
         };
         Ok(WizardView {
             step: row.step,
-            display_name: account.display_name,
+            display_name: account.display_name.clone(),
             proof_channels,
             proof_sent: row.proof_expires_at.is_some_and(|t| t > now),
             code,
@@ -509,12 +510,8 @@ impl EmergencyAccess {
 
     /// Step 2: sends a fresh code (replacing the previous one) to every proof address. Limited
     /// per account and per address like sign-in codes (RL-7).
-    pub async fn send_proof(
-        &self,
-        token: &SessionToken,
-        client: &Client,
-    ) -> Result<(), DomainError> {
-        let (row, account) = self.live_wizard(token).await?;
+    pub async fn send_proof(&self, wizard: &Wizard, client: &Client) -> Result<(), DomainError> {
+        let (row, account) = (wizard.row(), wizard.account());
         if row.step != WizardStep::Prove {
             return Err(DomainError::WrongStep(row.step));
         }
@@ -537,7 +534,7 @@ impl EmergencyAccess {
             .await?;
         }
         let code = OobCode::generate();
-        let hash = self.proofs.hash(code.as_str(), &token.hash());
+        let hash = self.proofs.hash(code.as_str(), &wizard.token().hash());
         let (subject, body) =
             notify::emergency_proof_email(&account.display_name, &code, PROOF_CODE_TTL);
         let messages = addresses
@@ -547,7 +544,7 @@ impl EmergencyAccess {
         let expires = self.now().plus(PROOF_CODE_TTL);
         if !self
             .store
-            .set_wizard_proof(token, hash, expires, &messages)
+            .set_wizard_proof(wizard.token(), hash, expires, &messages)
             .await?
         {
             return Err(DomainError::WizardExpired);
@@ -571,23 +568,23 @@ impl EmergencyAccess {
     /// factor (RL-1, RL-6).
     pub async fn prove(
         &self,
-        token: &SessionToken,
+        wizard: &Wizard,
         code: &str,
         client: &Client,
     ) -> Result<(), DomainError> {
-        let (row, account) = self.live_wizard(token).await?;
+        let (row, account) = (wizard.row(), wizard.account());
         if row.step != WizardStep::Prove {
             return Err(DomainError::WrongStep(row.step));
         }
         let key = ThrottleKey::account_factor(account.id, Factor::RecoveryProof);
         self.auth
-            .gate(&key, &account, client)
+            .gate(&key, account, client)
             .await
             .map_err(DomainError::in_wizard)?;
         let passed = match OobCode::normalise(code) {
             Some(code) => {
-                let hash = self.proofs.hash(code.as_str(), &token.hash());
-                self.store.pass_wizard_proof(token, hash).await?
+                let hash = self.proofs.hash(code.as_str(), &wizard.token().hash());
+                self.store.pass_wizard_proof(wizard.token(), hash).await?
             }
             None => false,
         };
@@ -619,12 +616,12 @@ impl EmergencyAccess {
     /// operator approves it sooner.
     pub async fn choose_reason(
         &self,
-        token: &SessionToken,
+        wizard: &Wizard,
         reason: &str,
         text: &str,
         client: &Client,
     ) -> Result<(), DomainError> {
-        let (row, account) = self.live_wizard(token).await?;
+        let (row, account) = (wizard.row(), wizard.account());
         if row.step != WizardStep::Reason {
             return Err(DomainError::WrongStep(row.step));
         }
@@ -676,10 +673,10 @@ impl EmergencyAccess {
         let notices = notice_messages(&self.store, account.id, &notice).await?;
         let sealed = self
             .cipher
-            .encrypt(code.as_str().as_bytes(), &token.hash())?;
+            .encrypt(code.as_str().as_bytes(), &wizard.token().hash())?;
         let id = self
             .store
-            .finish_wizard(token, reason.as_str(), &new, &sealed, &notices)
+            .finish_wizard(wizard.token(), reason.as_str(), &new, &sealed, &notices)
             .await?
             .ok_or(DomainError::WizardExpired)?;
         self.audit(
@@ -702,14 +699,11 @@ impl EmergencyAccess {
     }
 
     /// Step 4: the issued code, the first time only (EC-7); `None` afterwards.
-    pub async fn take_code(
-        &self,
-        token: &SessionToken,
-    ) -> Result<Option<EmergencyCode>, DomainError> {
-        let Some(sealed) = self.store.take_wizard_code(token).await? else {
+    pub async fn take_code(&self, wizard: &Wizard) -> Result<Option<EmergencyCode>, DomainError> {
+        let Some(sealed) = self.store.take_wizard_code(wizard.token()).await? else {
             return Ok(None);
         };
-        let plain = self.cipher.decrypt(&sealed, &token.hash())?;
+        let plain = self.cipher.decrypt(&sealed, &wizard.token().hash())?;
         let text = std::str::from_utf8(&plain)
             .map_err(|_| DomainError::Internal("sealed emergency code is not text".into()))?;
         Ok(EmergencyCode::parse(text))
@@ -756,7 +750,7 @@ impl EmergencyAccess {
     /// one. Returns the scope of the session opened.
     pub async fn second_step(
         &self,
-        attempt: &SessionToken,
+        attempt: &crate::Attempt,
         kind: crate::TokenKind,
         token: crate::TokenId,
         code: &str,
@@ -775,14 +769,14 @@ impl EmergencyAccess {
     /// atomically (EC-4), limited like a second factor (RL-1). Opens a restricted session.
     pub async fn sign_in(
         &self,
-        attempt: &SessionToken,
+        attempt: &crate::Attempt,
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), DomainError> {
         if RecoveryCode::parse(code).is_some() {
             return self.sign_in_with_recovery_code(attempt, code, client).await;
         }
-        let account = self.auth.attempt_account(attempt).await?;
+        let account = attempt.account().clone();
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
         let hash = EmergencyCode::parse(code).map(|code| code.hash(&self.codes, account.id));
@@ -837,7 +831,7 @@ impl EmergencyAccess {
     #[allow(clippy::too_many_arguments)]
     async fn code_sign_in_outcome(
         &self,
-        attempt: &SessionToken,
+        attempt: &crate::Attempt,
         account: Account,
         key: &ThrottleKey,
         used: Option<EmergencyCodeInfo>,
@@ -868,7 +862,7 @@ impl EmergencyAccess {
         let session = self
             .auth
             .open_session(
-                attempt,
+                attempt.token(),
                 key,
                 &account,
                 SessionScope::Emergency,
@@ -998,6 +992,17 @@ pub fn mask_email(address: &str) -> String {
             format!("{first}•••@{domain}")
         }
         None => "•••".to_owned(),
+    }
+}
+
+#[cfg(test)]
+impl EmergencyAccess {
+    /// Tests: the sign-in attempt capability for `token`, as the server's guard makes it.
+    pub(crate) async fn attempt(
+        &self,
+        token: &SessionToken,
+    ) -> Result<crate::Attempt, DomainError> {
+        self.auth.attempt(token).await
     }
 }
 

@@ -68,17 +68,34 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
         })
         .expect("a proof code")
         .to_owned();
-    f.emergency.prove(&wizard, &proof, &client()).await.unwrap();
+    f.emergency
+        .prove(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &proof,
+            &client(),
+        )
+        .await
+        .unwrap();
     let text = if reason == "other" {
         "It fell into the river"
     } else {
         ""
     };
     f.emergency
-        .choose_reason(&wizard, reason, text, &client())
+        .choose_reason(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            reason,
+            text,
+            &client(),
+        )
         .await
         .unwrap();
-    let code = f.emergency.take_code(&wizard).await.unwrap().unwrap();
+    let code = f
+        .emergency
+        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let attempt = f
         .auth
         .check_password("alice", PASSWORD.into(), &client())
@@ -87,7 +104,11 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
         .attempt;
     let (_, token) = f
         .emergency
-        .sign_in(&attempt, &code.grouped(), &client())
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            &code.grouped(),
+            &client(),
+        )
         .await
         .unwrap();
     token

@@ -202,11 +202,11 @@ impl EmergencyAccess {
     /// not me" link.
     pub(crate) async fn sign_in_with_recovery_code(
         &self,
-        attempt: &SessionToken,
+        attempt: &crate::Attempt,
         code: &str,
         client: &Client,
     ) -> Result<(Account, SessionToken), DomainError> {
-        let account = self.auth.attempt_account(attempt).await?;
+        let account = attempt.account().clone();
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
         let used = match RecoveryCode::parse(code) {

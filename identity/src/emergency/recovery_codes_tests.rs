@@ -60,12 +60,13 @@ async fn new_set(f: &Fixture, account: &Account) -> Vec<String> {
         .collect()
 }
 
-async fn attempt(f: &Fixture, name: &str) -> SessionToken {
-    f.auth
+async fn attempt(f: &Fixture, name: &str) -> crate::Attempt {
+    let ok = f
+        .auth
         .check_password(name, PASSWORD.into(), &client())
         .await
-        .unwrap()
-        .attempt
+        .unwrap();
+    f.auth.attempt(&ok.attempt).await.unwrap()
 }
 
 /// The code typed where the 6-digit code goes.

@@ -92,12 +92,29 @@ async fn issue(f: &Fixture, name: &str) -> String {
         .await
         .unwrap();
     let code = proof_code_for(&f.store, &format!("{name}@example.org")).await;
-    f.emergency.prove(&wizard, &code, &client()).await.unwrap();
     f.emergency
-        .choose_reason(&wizard, "lost_phone", "", &client())
+        .prove(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &code,
+            &client(),
+        )
         .await
         .unwrap();
-    let code = f.emergency.take_code(&wizard).await.unwrap().unwrap();
+    f.emergency
+        .choose_reason(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            "lost_phone",
+            "",
+            &client(),
+        )
+        .await
+        .unwrap();
+    let code = f
+        .emergency
+        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     code.grouped().to_string()
 }
 
@@ -116,41 +133,82 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         .start("alice", PASSWORD.into(), &client())
         .await
         .unwrap();
-    let view = f.emergency.wizard(&wizard).await.unwrap();
+    let view = f
+        .emergency
+        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(view.step, WizardStep::Prove);
     assert_eq!(view.proof_channels, vec!["a•••@example.org".to_string()]);
     assert!(view.proof_sent, "step 1 sends the proof code at once");
     // A password alone cannot produce a code (RB-3): step 3 is refused before step 2.
     assert!(matches!(
         f.emergency
-            .choose_reason(&wizard, "lost_phone", "", &client())
+            .choose_reason(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                "lost_phone",
+                "",
+                &client()
+            )
             .await,
         Err(DomainError::WrongStep(WizardStep::Prove))
     ));
     let proof = proof_code_for(&f.store, "alice@example.org").await;
-    f.emergency.prove(&wizard, &proof, &client()).await.unwrap();
+    f.emergency
+        .prove(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &proof,
+            &client(),
+        )
+        .await
+        .unwrap();
     // The proof code works once.
     assert!(matches!(
-        f.emergency.prove(&wizard, &proof, &client()).await,
+        f.emergency
+            .prove(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                &proof,
+                &client()
+            )
+            .await,
         Err(DomainError::WrongStep(WizardStep::Reason))
     ));
     assert!(matches!(
         f.emergency
-            .choose_reason(&wizard, "other", "  ", &client())
+            .choose_reason(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                "other",
+                "  ",
+                &client()
+            )
             .await,
         Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
     assert!(matches!(
         f.emergency
-            .choose_reason(&wizard, "other", &"x".repeat(201), &client())
+            .choose_reason(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                "other",
+                &"x".repeat(201),
+                &client()
+            )
             .await,
         Err(DomainError::Invalid(_) | DomainError::InvalidInput { .. })
     ));
     f.emergency
-        .choose_reason(&wizard, "other", "Phone fell into the river", &client())
+        .choose_reason(
+            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            "other",
+            "Phone fell into the river",
+            &client(),
+        )
         .await
         .unwrap();
-    let view = f.emergency.wizard(&wizard).await.unwrap();
+    let view = f
+        .emergency
+        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(view.step, WizardStep::Done);
     let info = view.code.unwrap();
     assert_eq!(info.max_uses, 3);
@@ -166,10 +224,24 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         24 * 3600 * 1000
     );
     // Shown once (EC-7).
-    let code = f.emergency.take_code(&wizard).await.unwrap().unwrap();
-    assert!(f.emergency.take_code(&wizard).await.unwrap().is_none());
+    let code = f
+        .emergency
+        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(f
+        .emergency
+        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
-        f.emergency.wizard(&wizard).await.unwrap().step,
+        f.emergency
+            .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+            .await
+            .unwrap()
+            .step,
         WizardStep::Shown
     );
     // EC-3: never stored in clear, in any table.
@@ -206,7 +278,11 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     let attempt = attempt(&f, "alice").await;
     let (_, session) = f
         .emergency
-        .sign_in(&attempt, &code.grouped().to_lowercase(), &client())
+        .sign_in(
+            &f.emergency.attempt(&attempt).await.unwrap(),
+            &code.grouped().to_lowercase(),
+            &client(),
+        )
         .await
         .unwrap();
     let caller = f.auth.authorize(&session).await.unwrap();
@@ -226,14 +302,9 @@ async fn wizard_step_one_is_uniform_and_steps_cannot_be_skipped(db: TestStore) {
     // An unknown wizard token is "expired" at every step.
     let stranger = SessionToken::generate();
     assert!(matches!(
-        f.emergency.wizard(&stranger).await,
+        f.emergency.open_wizard(&stranger).await,
         Err(DomainError::WizardExpired)
     ));
-    assert!(matches!(
-        f.emergency.prove(&stranger, "123456", &client()).await,
-        Err(DomainError::WizardExpired)
-    ));
-    assert!(f.emergency.take_code(&stranger).await.unwrap().is_none());
     // A locked account cannot use Emergency Access.
     execute_raw(
         &f.store,
@@ -264,30 +335,61 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
         "000000"
     };
     assert!(matches!(
-        f.emergency.prove(&wizard, wrong, &client()).await,
+        f.emergency
+            .prove(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                wrong,
+                &client()
+            )
+            .await,
         Err(DomainError::InvalidCode)
     ));
     assert!(matches!(
-        f.emergency.prove(&wizard, "abc", &client()).await,
+        f.emergency
+            .prove(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                "abc",
+                &client()
+            )
+            .await,
         Err(DomainError::InvalidCode)
     ));
     // A resend replaces the code: the old one stops working.
-    f.emergency.send_proof(&wizard, &client()).await.unwrap();
+    f.emergency
+        .send_proof(&f.emergency.open_wizard(&wizard).await.unwrap(), &client())
+        .await
+        .unwrap();
     let fresh = proof_code_for(&f.store, "alice@example.org").await;
     if fresh != proof {
         assert!(matches!(
-            f.emergency.prove(&wizard, &proof, &client()).await,
+            f.emergency
+                .prove(
+                    &f.emergency.open_wizard(&wizard).await.unwrap(),
+                    &proof,
+                    &client()
+                )
+                .await,
             Err(DomainError::InvalidCode)
         ));
     }
     // Expired after 10 minutes.
     f.clock.advance(PROOF_CODE_TTL + Duration::from_secs(1));
     assert!(matches!(
-        f.emergency.prove(&wizard, &fresh, &client()).await,
+        f.emergency
+            .prove(
+                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                &fresh,
+                &client()
+            )
+            .await,
         Err(DomainError::InvalidCode)
     ));
     assert_eq!(
-        f.emergency.wizard(&wizard).await.unwrap().step,
+        f.emergency
+            .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+            .await
+            .unwrap()
+            .step,
         WizardStep::Prove
     );
     assert!(f
@@ -315,11 +417,17 @@ async fn wizard_without_recovery_address_sends_nothing(db: TestStore) {
         .start("bob", PASSWORD.into(), &client())
         .await
         .unwrap();
-    let view = f.emergency.wizard(&wizard).await.unwrap();
+    let view = f
+        .emergency
+        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .await
+        .unwrap();
     assert!(view.proof_channels.is_empty());
     assert!(!view.proof_sent);
     assert!(matches!(
-        f.emergency.send_proof(&wizard, &client()).await,
+        f.emergency
+            .send_proof(&f.emergency.open_wizard(&wizard).await.unwrap(), &client())
+            .await,
         Err(DomainError::NoRecoveryAddress)
     ));
     assert_eq!(f.store.outbox_messages(1000).await.unwrap().len(), before);
@@ -332,14 +440,9 @@ async fn wizard_expires_after_15_minutes(db: TestStore) {
         .start("alice", PASSWORD.into(), &client())
         .await
         .unwrap();
-    let proof = proof_code_for(&f.store, "alice@example.org").await;
     f.clock.advance(WIZARD_TTL);
     assert!(matches!(
-        f.emergency.wizard(&wizard).await,
-        Err(DomainError::WizardExpired)
-    ));
-    assert!(matches!(
-        f.emergency.prove(&wizard, &proof, &client()).await,
+        f.emergency.open_wizard(&wizard).await,
         Err(DomainError::WizardExpired)
     ));
 }
@@ -350,7 +453,11 @@ async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
     for left in [2, 1, 0] {
         let attempt = attempt(&f, "alice").await;
         f.emergency
-            .sign_in(&attempt, &code, &client())
+            .sign_in(
+                &f.emergency.attempt(&attempt).await.unwrap(),
+                &code,
+                &client(),
+            )
             .await
             .unwrap();
         let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
@@ -358,7 +465,13 @@ async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
     }
     let attempt = attempt(&f, "alice").await;
     assert!(matches!(
-        f.emergency.sign_in(&attempt, &code, &client()).await,
+        f.emergency
+            .sign_in(
+                &f.emergency.attempt(&attempt).await.unwrap(),
+                &code,
+                &client()
+            )
+            .await,
         Err(DomainError::InvalidCode)
     ));
     // Each use told the contacts how many are left.
@@ -403,12 +516,17 @@ async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
     f.clock
         .set(Timestamp::from_millis(info.expires_at.as_millis() - 1000));
     let a = attempt(&f, "alice").await;
-    f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    f.emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
     f.clock
         .set(Timestamp::from_millis(info.expires_at.as_millis() + 1000));
     let a = attempt(&f, "alice").await;
     assert!(matches!(
-        f.emergency.sign_in(&a, &code, &client()).await,
+        f.emergency
+            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+            .await,
         Err(DomainError::InvalidCode)
     ));
     // Out-of-bound policies are refused at start.
@@ -449,20 +567,31 @@ async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
     let f = fixture(db).await;
     let first = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
-    let (_, session) = f.emergency.sign_in(&a, &first, &client()).await.unwrap();
+    let (_, session) = f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &first, &client())
+        .await
+        .unwrap();
     assert!(f.auth.authorize(&session).await.is_ok());
     let second = issue(&f, "alice").await;
     assert_ne!(first, second);
     // The old code's session is gone, and the old code is refused.
     assert!(f.auth.authorize(&session).await.is_err());
     let a = attempt(&f, "alice").await;
-    assert!(f.emergency.sign_in(&a, &first, &client()).await.is_err());
+    assert!(f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &first, &client())
+        .await
+        .is_err());
     let codes = f.store.emergency_codes(f.alice.id).await.unwrap();
     assert_eq!(codes.len(), 2);
     assert_eq!(codes[1].revoked_why.as_deref(), Some("replaced"));
     assert!(codes[0].revoked_at.is_none());
     let a = attempt(&f, "alice").await;
-    f.emergency.sign_in(&a, &second, &client()).await.unwrap();
+    f.emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &second, &client())
+        .await
+        .unwrap();
 }
 
 async fn ec10_a_code_works_only_for_its_own_account(db: TestStore) {
@@ -470,7 +599,9 @@ async fn ec10_a_code_works_only_for_its_own_account(db: TestStore) {
     let alices = issue(&f, "alice").await;
     let a = attempt(&f, "bob").await;
     assert!(matches!(
-        f.emergency.sign_in(&a, &alices, &client()).await,
+        f.emergency
+            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &alices, &client())
+            .await,
         Err(DomainError::InvalidCode)
     ));
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
@@ -481,7 +612,11 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
     let f = fixture(db).await;
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
-    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    let (_, session) = f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
     // 14 minutes idle: still alive (and touched).
     f.clock.advance(Duration::from_secs(14 * 60));
     assert!(f.auth.authorize(&session).await.is_ok());
@@ -491,7 +626,11 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
     assert!(f.auth.authorize(&session).await.is_err());
     // A fresh one dies when its code is revoked.
     let a = attempt(&f, "alice").await;
-    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    let (_, session) = f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
     f.store
         .revoke_emergency_code(f.alice.id, "operator", &[])
         .await
@@ -501,7 +640,7 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
 
 async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
     let f = fixture(db).await;
-    let code = issue(&f, "alice").await;
+    issue(&f, "alice").await;
     let messages = f.store.outbox_messages(1000).await.unwrap();
     let body = &messages
         .iter()
@@ -528,7 +667,10 @@ async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
         "once"
     );
     // The attempt made before ended, and the account is locked for review.
-    assert!(f.emergency.sign_in(&a, &code, &client()).await.is_err());
+    assert!(matches!(
+        f.emergency.attempt(&a).await,
+        Err(DomainError::AttemptExpired)
+    ));
     let alice = f.store.account_by_id(f.alice.id).await.unwrap().unwrap();
     assert_eq!(alice.state, crate::AccountState::Locked);
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
@@ -539,7 +681,11 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     let f = fixture(db).await;
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
-    let (_, token) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    let (_, token) = f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
     let session = f
         .auth
         .authorize(&token)
@@ -568,7 +714,10 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     );
     let a = attempt(&f, "alice").await;
     assert!(
-        f.emergency.sign_in(&a, &code, &client()).await.is_err(),
+        f.emergency
+            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+            .await
+            .is_err(),
         "the code is revoked"
     );
     // A full session is not an emergency one.
@@ -618,14 +767,21 @@ async fn waiting_period_delays_validity(db: TestStore) {
     let f = fixture_with(db, policy).await;
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
-    assert!(f.emergency.sign_in(&a, &code, &client()).await.is_err());
+    assert!(f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .is_err());
     let messages = f.store.outbox_messages(1000).await.unwrap();
     assert!(messages
         .iter()
         .any(|m| m.body.contains("It cannot be used before")));
     f.clock.advance(Duration::from_secs(3601));
     let a = attempt(&f, "alice").await;
-    f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    f.emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
 }
 
 async fn rl3_a_blocked_totp_factor_leaves_emergency_access_usable(db: TestStore) {
@@ -643,7 +799,11 @@ async fn rl3_a_blocked_totp_factor_leaves_emergency_access_usable(db: TestStore)
     // counters.
     let code = issue(&f, "alice").await;
     let a = attempt(&f, "alice").await;
-    let (_, session) = f.emergency.sign_in(&a, &code, &client()).await.unwrap();
+    let (_, session) = f
+        .emergency
+        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .await
+        .unwrap();
     assert!(f.auth.authorize(&session).await.is_ok());
 }
 
@@ -715,7 +875,13 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     let first = attempt(&f, "alice").await;
     let (account, session, scope) = f
         .emergency
-        .second_step(&first, TokenKind::Totp, app, &otp, &client())
+        .second_step(
+            &f.emergency.attempt(&first).await.unwrap(),
+            TokenKind::Totp,
+            app,
+            &otp,
+            &client(),
+        )
         .await
         .unwrap();
     assert_eq!(account.id, f.alice.id);
@@ -728,7 +894,13 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     let second = attempt(&f, "alice").await;
     let (account, session, scope) = f
         .emergency
-        .second_step(&second, TokenKind::Totp, app, &typed, &client())
+        .second_step(
+            &f.emergency.attempt(&second).await.unwrap(),
+            TokenKind::Totp,
+            app,
+            &typed,
+            &client(),
+        )
         .await
         .unwrap();
     assert_eq!(account.id, f.alice.id);
@@ -744,7 +916,13 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     let bobs = attempt(&f, "bob").await;
     assert!(matches!(
         f.emergency
-            .second_step(&bobs, TokenKind::Totp, app, &code, &client())
+            .second_step(
+                &f.emergency.attempt(&bobs).await.unwrap(),
+                TokenKind::Totp,
+                app,
+                &code,
+                &client()
+            )
             .await,
         Err(DomainError::InvalidCode)
     ));
@@ -758,7 +936,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     assert!(matches!(
         f.emergency
             .second_step(
-                &third,
+                &f.emergency.attempt(&third).await.unwrap(),
                 TokenKind::Totp,
                 app,
                 "0000-0000-0000-0000",
@@ -768,9 +946,8 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
         Err(DomainError::InvalidCode)
     ));
     // An attempt that already signed in cannot be reused for a second session.
-    assert!(f
-        .emergency
-        .second_step(&second, TokenKind::Totp, app, &code, &client())
-        .await
-        .is_err());
+    assert!(matches!(
+        f.emergency.attempt(&second).await,
+        Err(DomainError::AttemptExpired)
+    ));
 }

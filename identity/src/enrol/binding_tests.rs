@@ -136,13 +136,32 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
         .create_login_attempt(dave.id, crate::LOGIN_ATTEMPT_TTL)
         .await
         .unwrap();
-    let id = f.auth.start_first_totp(&a, "App", "Phone").await.unwrap();
-    let (_, secret) = f.auth.pending(&a).await.unwrap().enrolment.unwrap();
-    let theirs = f.auth.pending(&b).await.unwrap();
+    let id = f
+        .auth
+        .start_first_totp(&f.auth.attempt(&a).await.unwrap(), "App", "Phone")
+        .await
+        .unwrap();
+    let (_, secret) = f
+        .auth
+        .pending(&f.auth.attempt(&a).await.unwrap())
+        .await
+        .unwrap()
+        .enrolment
+        .unwrap();
+    let theirs = f
+        .auth
+        .pending(&f.auth.attempt(&b).await.unwrap())
+        .await
+        .unwrap();
     assert!(theirs.may_enrol_first && theirs.enrolment.is_none());
     assert!(matches!(
         f.auth
-            .finish_first_totp(&b, id, &secret.code_at(now(&f)), &Client::default())
+            .finish_first_totp(
+                &f.auth.attempt(&b).await.unwrap(),
+                id,
+                &secret.code_at(now(&f)),
+                &Client::default()
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));
@@ -151,7 +170,12 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
     assert!(f.enrol.pending_totp(&s).await.unwrap().is_none());
     let (_, session) = f
         .auth
-        .finish_first_totp(&a, id, &secret.code_at(now(&f)), &Client::default())
+        .finish_first_totp(
+            &f.auth.attempt(&a).await.unwrap(),
+            id,
+            &secret.code_at(now(&f)),
+            &Client::default(),
+        )
         .await
         .unwrap();
     assert!(f.store.session(&session).await.unwrap().is_some());
@@ -169,19 +193,29 @@ async fn otp12_racing_first_enrolments_activate_at_most_one(db: TestStore) {
             .unwrap();
         let id = f
             .auth
-            .start_first_totp(&attempt, "App", device)
+            .start_first_totp(&f.auth.attempt(&attempt).await.unwrap(), "App", device)
             .await
             .unwrap();
-        let (_, secret) = f.auth.pending(&attempt).await.unwrap().enrolment.unwrap();
+        let (_, secret) = f
+            .auth
+            .pending(&f.auth.attempt(&attempt).await.unwrap())
+            .await
+            .unwrap()
+            .enrolment
+            .unwrap();
         started.push((attempt, id, secret.code_at(now(&f))));
     }
     assert_ne!(started[0].1, started[1].1);
     let client = Client::default();
+    let attempts = [
+        f.auth.attempt(&started[0].0).await.unwrap(),
+        f.auth.attempt(&started[1].0).await.unwrap(),
+    ];
     let (first, second) = tokio::join!(
         f.auth
-            .finish_first_totp(&started[0].0, started[0].1, &started[0].2, &client),
+            .finish_first_totp(&attempts[0], started[0].1, &started[0].2, &client),
         f.auth
-            .finish_first_totp(&started[1].0, started[1].1, &started[1].2, &client),
+            .finish_first_totp(&attempts[1], started[1].1, &started[1].2, &client),
     );
     assert_eq!(
         usize::from(first.is_ok()) + usize::from(second.is_ok()),
@@ -254,10 +288,16 @@ async fn otp12_a_first_token_is_refused_once_the_account_has_one(db: TestStore) 
         .unwrap();
     let id = f
         .auth
-        .start_first_totp(&attempt, "App", "Phone")
+        .start_first_totp(&f.auth.attempt(&attempt).await.unwrap(), "App", "Phone")
         .await
         .unwrap();
-    let (_, secret) = f.auth.pending(&attempt).await.unwrap().enrolment.unwrap();
+    let (_, secret) = f
+        .auth
+        .pending(&f.auth.attempt(&attempt).await.unwrap())
+        .await
+        .unwrap()
+        .enrolment
+        .unwrap();
     // Meanwhile the account got a token (an administrator imported one).
     f.store
         .insert_token(NewToken {
@@ -273,7 +313,12 @@ async fn otp12_a_first_token_is_refused_once_the_account_has_one(db: TestStore) 
         .unwrap();
     assert!(f
         .auth
-        .finish_first_totp(&attempt, id, &secret.code_at(now(&f)), &Client::default())
+        .finish_first_totp(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            id,
+            &secret.code_at(now(&f)),
+            &Client::default()
+        )
         .await
         .is_err());
     assert_eq!(f.store.active_tokens(dave.id).await.unwrap().len(), 1);

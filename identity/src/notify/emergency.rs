@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::{greeting, link, minutes, one_line, Notice, PRODUCT};
+use super::{code_email, greeting, link, minutes, one_line, Notice, PRODUCT};
 use crate::oob::OobCode;
 
 /// The e-mail with the wizard's step-2 code, to the recovery address: `(subject, body)`.
@@ -15,25 +15,22 @@ pub fn emergency_proof_email(
     code: &OobCode,
     ttl: Duration,
 ) -> (String, Zeroizing<String>) {
-    let subject = format!("Your {PRODUCT} Emergency Access confirmation code");
-    let body = Zeroizing::new(format!(
-        "{greeting}\n\
-         \n\
-         Someone who knows your password started Emergency Access for your {PRODUCT} account. \
-         The confirmation code for step 2 is:\n\
-         \n\
-         \x20   {code}\n\
-         \n\
-         It expires in {ttl}. Never share it: nobody from {PRODUCT} or your help desk will \
-         ever ask you for it.\n\
-         \n\
-         Not you? Then someone else has your password. Do not give this code to anyone, change \
-         your password as soon as you can, and tell your help desk.\n",
-        greeting = greeting(display_name),
-        code = code.as_str(),
-        ttl = minutes(ttl),
-    ));
-    (subject, body)
+    code_email(
+        display_name,
+        format!("Your {PRODUCT} Emergency Access confirmation code"),
+        &format!(
+            "Someone who knows your password started Emergency Access for your {PRODUCT} \
+             account. The confirmation code for step 2 is:"
+        ),
+        code,
+        &format!(
+            "It expires in {ttl}. Never share it: nobody from {PRODUCT} or your help desk will \
+             ever ask you for it.",
+            ttl = minutes(ttl),
+        ),
+        "Not you? Then someone else has your password. Do not give this code to anyone, change \
+         your password as soon as you can, and tell your help desk.",
+    )
 }
 
 /// EC-13: an emergency access code was issued (never the code). `valid_from` is set when a
@@ -304,45 +301,6 @@ pub fn token_blocked_notice(display_name: &str, label: &str, public_url: &str) -
         sms: format!(
             "{PRODUCT}: the sign-in method \"{label}\" was blocked on your account. Not you? \
              Check your account at {url}"
-        ),
-    }
-}
-
-/// "Block this device" (issue 14): the signed-in owner blocked every sign-in method on a device
-/// (`labels`), and every other session of the account ended. The e-mail lists at most 20
-/// labels; the SMS names only the device.
-pub fn device_blocked_by_owner_notice(
-    display_name: &str,
-    device: &str,
-    labels: &[&str],
-    public_url: &str,
-) -> Notice {
-    let url = link(public_url);
-    let device = one_line(device);
-    let list = super::label_list(labels);
-    Notice {
-        subject: format!("A device was blocked on your {PRODUCT} account"),
-        body: format!(
-            "{greeting}\n\
-             \n\
-             The sign-in methods on the device \"{device}\" were blocked on your {PRODUCT} \
-             account:\n\
-             \n\
-             {list}\
-             \n\
-             They cannot be used to sign in until they are unblocked. Every other session of \
-             your account was ended, so whoever was signed in elsewhere is signed out.\n\
-             \n\
-             If that was you, there is nothing to do. If the device turns up, you can unblock \
-             its sign-in methods on the sign-in methods page.\n\
-             \n\
-             Not you? Sign in at {url}, check your sign-in methods and change your password. If \
-             you cannot sign in, contact your help desk.\n",
-            greeting = greeting(display_name),
-        ),
-        sms: format!(
-            "{PRODUCT}: the device \"{device}\" was blocked on your account and your other \
-             sessions ended. Not you? Check your account at {url}"
         ),
     }
 }

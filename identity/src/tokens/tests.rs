@@ -12,7 +12,7 @@ use crate::testing::{
 };
 use crate::EmergencyPolicy;
 use crate::{
-    lost_device_notice, AuditEvent, AuditQuery, DomainError, Email, NewContact, NewToken,
+    device_notice, AuditEvent, AuditQuery, DeviceChange, DomainError, Email, NewContact, NewToken,
     PhoneNumber, Role, SessionToken, Timestamp, TokenKind, TotpSecret, SMS_BODY_MAX_CHARS,
 };
 
@@ -221,7 +221,12 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
         .unwrap()
         .attempt;
     let (_, cookie) = auth
-        .verify_totp(&attempt, totp, &secret.code_at(T0 as u64), &client())
+        .verify_totp(
+            &auth.attempt(&attempt).await.unwrap(),
+            totp,
+            &secret.code_at(T0 as u64),
+            &client(),
+        )
         .await
         .unwrap();
     let caller = auth.authorize(&cookie).await.unwrap();
@@ -235,10 +240,21 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
         .await
         .unwrap()
         .attempt;
-    assert!(!ids(&auth.pending(&attempt).await.unwrap().tokens).contains(&totp));
+    assert!(!ids(&auth
+        .pending(&auth.attempt(&attempt).await.unwrap())
+        .await
+        .unwrap()
+        .tokens)
+    .contains(&totp));
     let next = secret.code_at(T0 as u64 + 30);
     assert!(matches!(
-        auth.verify_totp(&attempt, totp, &next, &client()).await,
+        auth.verify_totp(
+            &auth.attempt(&attempt).await.unwrap(),
+            totp,
+            &next,
+            &client()
+        )
+        .await,
         Err(DomainError::UnusableToken)
     ));
     // The session that removed it goes on.
@@ -439,8 +455,9 @@ async fn se7_lost_device_removes_its_tokens_ends_other_sessions_keeps_the_rest(d
     assert!(f.store.session(&bobs.0).await.unwrap().is_some());
 
     // ONE notice per confirmed contact, naming the device and both tokens.
-    let expected = lost_device_notice(
+    let expected = device_notice(
         "alice Example",
+        DeviceChange::Lost,
         "Pixel 7",
         &["Authenticator", "Phone SMS"],
         URL,
@@ -654,8 +671,9 @@ fn token_errors_read_safely() {
 
 #[test]
 fn rb5_cs8_lost_device_notice_names_the_device_and_tokens_and_has_a_not_you_line() {
-    let n = lost_device_notice(
+    let n = device_notice(
         "Alice",
+        DeviceChange::Lost,
         "Pixel 7",
         &["Authenticator", "Phone SMS"],
         "https://id.example.org/",
@@ -683,7 +701,13 @@ fn rb5_cs8_lost_device_notice_names_the_device_and_tokens_and_has_a_not_you_line
     // Many tokens and the longest names: the e-mail lists 20, the SMS still fits.
     let label = "L".repeat(64);
     let labels = vec![label.as_str(); 25];
-    let n = lost_device_notice(&"N".repeat(100), &"D".repeat(64), &labels, URL);
+    let n = device_notice(
+        &"N".repeat(100),
+        DeviceChange::Lost,
+        &"D".repeat(64),
+        &labels,
+        URL,
+    );
     assert_eq!(n.body.matches(&label).count(), 20);
     assert!(n.body.contains("  - and 5 more\n"), "{}", n.body);
     assert!(
@@ -697,7 +721,13 @@ fn rb5_cs8_lost_device_notice_names_the_device_and_tokens_and_has_a_not_you_line
         .unwrap();
 
     // Names cannot add lines.
-    let n = lost_device_notice("Eve", "Phone\r\nBcc: x@example.com", &["A\nB"], URL);
+    let n = device_notice(
+        "Eve",
+        DeviceChange::Lost,
+        "Phone\r\nBcc: x@example.com",
+        &["A\nB"],
+        URL,
+    );
     assert!(n.body.contains("\"PhoneBcc: x@example.com\""), "{}", n.body);
     assert!(n.body.contains("\"AB\""), "{}", n.body);
 }
@@ -799,8 +829,9 @@ async fn block_this_device_blocks_its_tokens_and_ends_other_sessions(db: TestSto
     assert_eq!(ids(&f.svc.list(&f.full.1).await.unwrap()), [f.laptop]);
     assert_eq!(f.svc.devices(&f.full.1).await.unwrap(), ["Laptop"]);
 
-    let expected = notify::device_blocked_by_owner_notice(
+    let expected = notify::device_notice(
         "alice Example",
+        DeviceChange::Blocked,
         "Pixel 7",
         &["Authenticator", "Phone SMS"],
         URL,

@@ -7,24 +7,32 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     let f = fixture(testing::sqlite().await).await;
     let carol = tokenless_account(&f, "carol", "Carol").await;
     let ok = password_step(&f, "carol").await;
-    let pending = f.auth.pending(&ok.attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .await
+        .unwrap();
     assert!(pending.may_enrol_first && pending.enrolment.is_none());
     let token = f
         .auth
-        .start_first_totp(&ok.attempt, "Authenticator app", "Pixel 9")
+        .start_first_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            "Authenticator app",
+            "Pixel 9",
+        )
         .await
         .unwrap();
     // Starting again (a reload) gives the same enrolment and secret.
     assert_eq!(
         f.auth
-            .start_first_totp(&ok.attempt, "x", "y")
+            .start_first_totp(&f.auth.attempt(&ok.attempt).await.unwrap(), "x", "y")
             .await
             .unwrap(),
         token
     );
     let (_, secret) = f
         .auth
-        .pending(&ok.attempt)
+        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
         .await
         .unwrap()
         .enrolment
@@ -39,24 +47,40 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
         .is_empty());
     assert!(matches!(
         f.auth
-            .finish_first_totp(&ok.attempt, token, "000000", &no_client())
+            .finish_first_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                token,
+                "000000",
+                &no_client()
+            )
             .await,
         Err(DomainError::InvalidCode)
     ));
     let code = secret.code_at(T0 as u64);
     let (account, _) = f
         .auth
-        .finish_first_totp(&ok.attempt, token, &code, &no_client())
+        .finish_first_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            token,
+            &code,
+            &no_client(),
+        )
         .await
         .unwrap();
     assert_eq!(account.id, carol);
     assert_eq!(f.auth.store().active_tokens(carol).await.unwrap().len(), 1);
     // From now on the account has had a token: no second "first" enrolment.
     let again = password_step(&f, "carol").await;
-    let pending = f.auth.pending(&again.attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&again.attempt).await.unwrap())
+        .await
+        .unwrap();
     assert!(!pending.may_enrol_first && pending.enrolment.is_none());
     assert!(matches!(
-        f.auth.start_first_totp(&again.attempt, "a", "b").await,
+        f.auth
+            .start_first_totp(&f.auth.attempt(&again.attempt).await.unwrap(), "a", "b")
+            .await,
         Err(DomainError::UnusableToken)
     ));
 }
@@ -68,12 +92,12 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     let ok = password_step(&f, "dave").await;
     let token = f
         .auth
-        .start_first_totp(&ok.attempt, "App", "Phone")
+        .start_first_totp(&f.auth.attempt(&ok.attempt).await.unwrap(), "App", "Phone")
         .await
         .unwrap();
     let (_, secret) = f
         .auth
-        .pending(&ok.attempt)
+        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
         .await
         .unwrap()
         .enrolment
@@ -82,7 +106,7 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     let again = password_step(&f, "dave").await;
     assert!(f
         .auth
-        .pending(&again.attempt)
+        .pending(&f.auth.attempt(&again.attempt).await.unwrap())
         .await
         .unwrap()
         .enrolment
@@ -90,7 +114,12 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     let now = f.clock.now().unix_secs();
     assert!(matches!(
         f.auth
-            .finish_first_totp(&again.attempt, token, &secret.code_at(now), &no_client())
+            .finish_first_totp(
+                &f.auth.attempt(&again.attempt).await.unwrap(),
+                token,
+                &secret.code_at(now),
+                &no_client()
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));
@@ -117,7 +146,11 @@ async fn an_account_whose_every_token_is_blocked_enrols_no_first_token(db: TestS
     .await
     .unwrap();
     let ok = password_step(&f, "carol").await;
-    let pending = f.auth.pending(&ok.attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .await
+        .unwrap();
     assert!(pending.tokens.is_empty(), "a blocked token is not offered");
     assert!(
         !pending.may_enrol_first,
@@ -125,7 +158,11 @@ async fn an_account_whose_every_token_is_blocked_enrols_no_first_token(db: TestS
     );
     assert!(matches!(
         f.auth
-            .start_first_totp(&ok.attempt, "Attacker's app", "Attacker's phone")
+            .start_first_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                "Attacker's app",
+                "Attacker's phone"
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));

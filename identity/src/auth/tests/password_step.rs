@@ -33,7 +33,11 @@ async fn se_8_a_correct_password_opens_an_attempt_not_a_session() {
         f.auth.authorize(&ok.attempt).await,
         Err(DomainError::NotSignedIn)
     ));
-    let pending = f.auth.pending(&ok.attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(pending.account.id, f.alice);
     assert_eq!(
         pending.tokens.len(),

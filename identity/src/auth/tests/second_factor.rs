@@ -11,7 +11,12 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     let ok = password_step(&f, "alice").await;
     let (_, session) = f
         .auth
-        .verify_totp(&ok.attempt, f.alice_token, &code, &Client::default())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code,
+            &Client::default(),
+        )
         .await
         .unwrap();
     let caller = f.auth.authorize(&session).await.unwrap();
@@ -19,7 +24,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     // SE-2: the session token is not the attempt token, and the attempt is spent.
     assert_ne!(session.as_str(), ok.attempt.as_str());
     assert!(matches!(
-        f.auth.pending(&ok.attempt).await,
+        f.auth.attempt(&ok.attempt).await,
         Err(DomainError::AttemptExpired)
     ));
 
@@ -28,7 +33,12 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     for code in [code_at(T0), code_at(T0 - 30)] {
         assert!(matches!(
             f.auth
-                .verify_totp(&again.attempt, f.alice_token, &code, &Client::default())
+                .verify_totp(
+                    &f.auth.attempt(&again.attempt).await.unwrap(),
+                    f.alice_token,
+                    &code,
+                    &Client::default()
+                )
                 .await,
             Err(DomainError::InvalidCode)
         ));
@@ -37,7 +47,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     f.clock.advance(Duration::from_secs(30));
     f.auth
         .verify_totp(
-            &again.attempt,
+            &f.auth.attempt(&again.attempt).await.unwrap(),
             f.alice_token,
             &code_at(T0 + 30),
             &Client::default(),
@@ -52,7 +62,12 @@ async fn ac_2_another_accounts_token_is_never_checked() {
     let ok = password_step(&f, "alice").await;
     assert!(matches!(
         f.auth
-            .verify_totp(&ok.attempt, f.bob_token, &code_at(T0), &Client::default())
+            .verify_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                f.bob_token,
+                &code_at(T0),
+                &Client::default()
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));
@@ -63,16 +78,9 @@ async fn an_expired_attempt_must_start_again() {
     let f = fixture(testing::sqlite().await).await;
     let ok = password_step(&f, "alice").await;
     f.clock.advance(LOGIN_ATTEMPT_TTL + Duration::from_secs(1));
-    let now = T0 + LOGIN_ATTEMPT_TTL.as_secs() as i64 + 1;
+    // The attempt is no capability any more: nothing of step 2 can be reached with it.
     assert!(matches!(
-        f.auth
-            .verify_totp(
-                &ok.attempt,
-                f.alice_token,
-                &code_at(now),
-                &Client::default()
-            )
-            .await,
+        f.auth.attempt(&ok.attempt).await,
         Err(DomainError::AttemptExpired)
     ));
 }
@@ -84,7 +92,12 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     for _ in 0..5 {
         let err = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+            .verify_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                f.alice_token,
+                "000000",
+                &no_client(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, DomainError::InvalidCode), "{err:?}");
@@ -92,7 +105,12 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     // The sixth guess waits; the right code does too: no guess is checked while delayed.
     let err = f
         .auth
-        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code_at(T0),
+            &no_client(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -106,7 +124,12 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     );
     f.clock.advance(Duration::from_secs(2));
     f.auth
-        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code_at(T0),
+            &no_client(),
+        )
         .await
         .unwrap();
     let record = f
@@ -124,11 +147,15 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     let mut attempt = password_step(&f, "alice").await.attempt;
     let mut wrong = 0;
     while wrong < 100 {
-        match f
-            .auth
-            .verify_totp(&attempt, f.alice_token, "000000", &no_client())
-            .await
-        {
+        let guess = match f.auth.attempt(&attempt).await {
+            Ok(live) => {
+                f.auth
+                    .verify_totp(&live, f.alice_token, "000000", &no_client())
+                    .await
+            }
+            Err(expired) => Err(expired),
+        };
+        match guess {
             Err(DomainError::InvalidCode) => wrong += 1,
             // RL-3: delays, which the clock waits out...
             Err(DomainError::RateLimited { retry_after_secs }) => {
@@ -145,7 +172,12 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     let now = f.clock.now().unix_secs() as i64;
     assert!(matches!(
         f.auth
-            .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+            .verify_totp(
+                &f.auth.attempt(&attempt).await.unwrap(),
+                f.alice_token,
+                &code_at(now),
+                &no_client()
+            )
             .await,
         Err(DomainError::Blocked)
     ));
@@ -154,18 +186,32 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     let now = f.clock.now().unix_secs() as i64;
     assert!(matches!(
         f.auth
-            .verify_totp(&attempt, f.alice_token, &code_at(now), &no_client())
+            .verify_totp(
+                &f.auth.attempt(&attempt).await.unwrap(),
+                f.alice_token,
+                &code_at(now),
+                &no_client()
+            )
             .await,
         Err(DomainError::Blocked)
     ));
     // Another factor still works.
     f.auth
-        .send_code(&attempt, f.alice_email, &no_client())
+        .send_code(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            f.alice_email,
+            &no_client(),
+        )
         .await
         .unwrap();
     let code = code_sent_to(&f, "alice.codes@example.org").await;
     f.auth
-        .verify_code(&attempt, f.alice_email, &code, &no_client())
+        .verify_code(
+            &f.auth.attempt(&attempt).await.unwrap(),
+            f.alice_email,
+            &code,
+            &no_client(),
+        )
         .await
         .unwrap();
 }
@@ -177,7 +223,12 @@ async fn au_6_three_wrong_second_factors_tell_the_owner() {
     for _ in 0..3 {
         let _ = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, "000000", &no_client())
+            .verify_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                f.alice_token,
+                "000000",
+                &no_client(),
+            )
             .await;
     }
     let messages = f.auth.store().outbox_messages(10).await.unwrap();
@@ -193,7 +244,12 @@ async fn otp_7_a_replayed_code_is_audited_and_told() {
         let ok = password_step(&f, "alice").await;
         let _ = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &no_client())
+            .verify_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                f.alice_token,
+                &code_at(T0),
+                &no_client(),
+            )
             .await;
     }
     assert!(audit_actions(&f)
@@ -208,33 +264,60 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     let a = password_step(&f, "alice").await;
     let b = password_step(&f, "alice").await;
     f.auth
-        .send_code(&a.attempt, f.alice_email, &no_client())
+        .send_code(
+            &f.auth.attempt(&a.attempt).await.unwrap(),
+            f.alice_email,
+            &no_client(),
+        )
         .await
         .unwrap();
-    let pending = f.auth.pending(&a.attempt).await.unwrap();
+    let pending = f
+        .auth
+        .pending(&f.auth.attempt(&a.attempt).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(pending.code_sent_for, Some(f.alice_email));
     let code = code_sent_to(&f, "alice.codes@example.org").await;
     // Not in another attempt, not with a TOTP token, not a wrong code.
     assert!(matches!(
         f.auth
-            .verify_code(&b.attempt, f.alice_email, &code, &no_client())
+            .verify_code(
+                &f.auth.attempt(&b.attempt).await.unwrap(),
+                f.alice_email,
+                &code,
+                &no_client()
+            )
             .await,
         Err(DomainError::InvalidCode)
     ));
     assert!(matches!(
         f.auth
-            .send_code(&a.attempt, f.alice_token, &no_client())
+            .send_code(
+                &f.auth.attempt(&a.attempt).await.unwrap(),
+                f.alice_token,
+                &no_client()
+            )
             .await,
         Err(DomainError::UnusableToken)
     ));
     f.auth
-        .verify_code(&a.attempt, f.alice_email, &code, &no_client())
+        .verify_code(
+            &f.auth.attempt(&a.attempt).await.unwrap(),
+            f.alice_email,
+            &code,
+            &no_client(),
+        )
         .await
         .unwrap();
     let c = password_step(&f, "alice").await;
     assert!(matches!(
         f.auth
-            .verify_code(&c.attempt, f.alice_email, &code, &no_client())
+            .verify_code(
+                &f.auth.attempt(&c.attempt).await.unwrap(),
+                f.alice_email,
+                &code,
+                &no_client()
+            )
             .await,
         Err(DomainError::InvalidCode)
     ));
@@ -246,13 +329,21 @@ async fn oob_9_sends_are_limited_per_account() {
     let a = password_step(&f, "alice").await;
     for _ in 0..5 {
         f.auth
-            .send_code(&a.attempt, f.alice_email, &no_client())
+            .send_code(
+                &f.auth.attempt(&a.attempt).await.unwrap(),
+                f.alice_email,
+                &no_client(),
+            )
             .await
             .unwrap();
     }
     assert!(matches!(
         f.auth
-            .send_code(&a.attempt, f.alice_email, &no_client())
+            .send_code(
+                &f.auth.attempt(&a.attempt).await.unwrap(),
+                f.alice_email,
+                &no_client()
+            )
             .await,
         Err(DomainError::RateLimited { .. })
     ));

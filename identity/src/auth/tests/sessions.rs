@@ -11,7 +11,12 @@ async fn se_5_sign_out_ends_the_session_on_the_server() {
     let ok = password_step(&f, "alice").await;
     let (_, session) = f
         .auth
-        .verify_totp(&ok.attempt, f.alice_token, &code_at(T0), &Client::default())
+        .verify_totp(
+            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            f.alice_token,
+            &code_at(T0),
+            &Client::default(),
+        )
         .await
         .unwrap();
     f.auth.authorize(&session).await.unwrap();
@@ -32,7 +37,12 @@ async fn se_7_people_see_and_end_their_other_sessions_only() {
         f.clock.set(Timestamp::from_unix_secs(now));
         let (_, token) = f
             .auth
-            .verify_totp(&ok.attempt, f.alice_token, &code_at(now), &no_client())
+            .verify_totp(
+                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                f.alice_token,
+                &code_at(now),
+                &no_client(),
+            )
             .await
             .unwrap();
         tokens.push(token);
@@ -40,7 +50,12 @@ async fn se_7_people_see_and_end_their_other_sessions_only() {
     let bob = password_step(&f, "bob").await;
     let (_, bob_token) = f
         .auth
-        .verify_totp(&bob.attempt, f.bob_token, &code_at(T0 + 60), &no_client())
+        .verify_totp(
+            &f.auth.attempt(&bob.attempt).await.unwrap(),
+            f.bob_token,
+            &code_at(T0 + 60),
+            &no_client(),
+        )
         .await
         .unwrap();
     let current = f
