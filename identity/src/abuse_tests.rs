@@ -4,6 +4,7 @@
 //! failing closed when the database fails in the middle of a decision (21, AC-6; the SQLite busy
 //! case on SQLite).
 
+use crate::testing::attempt_of;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -115,7 +116,7 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
         assert!(matches!(
             f.emergency
                 .sign_in(
-                    &f.emergency.attempt(&a).await.unwrap(),
+                    &attempt_of(&f.emergency, &a).await,
                     &wrong.grouped(),
                     &client
                 )
@@ -128,7 +129,7 @@ async fn abuse_02_emergency_code_guesses_are_counted_per_account_across_attempts
     assert!(matches!(
         f.emergency
             .sign_in(
-                &f.emergency.attempt(&a).await.unwrap(),
+                &attempt_of(&f.emergency, &a).await,
                 &code.grouped(),
                 &Client::default()
             )
@@ -146,7 +147,7 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
     let (_, session) = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&a).await.unwrap(),
+            &attempt_of(&f.emergency, &a).await,
             &code.grouped(),
             &Client::default(),
         )
@@ -224,7 +225,7 @@ async fn ac6_a_broken_rate_limit_table_denies_a_right_totp_code(db: TestStore) {
     denied_by_storage(
         f.auth
             .verify_totp(
-                &f.auth.attempt(&attempt).await.unwrap(),
+                &attempt_of(&f.auth, &attempt).await,
                 f.token,
                 &code,
                 &Client::default(),
@@ -248,7 +249,7 @@ async fn ac6_a_broken_code_table_denies_a_right_emergency_code(db: TestStore) {
     denied_by_storage(
         f.emergency
             .sign_in(
-                &f.emergency.attempt(&attempt).await.unwrap(),
+                &attempt_of(&f.emergency, &attempt).await,
                 &code.grouped(),
                 &Client::default(),
             )
@@ -264,7 +265,7 @@ async fn ac6_an_emergency_session_whose_code_cannot_be_read_is_refused(db: TestS
     let (_, session) = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             &code.grouped(),
             &Client::default(),
         )
@@ -296,7 +297,7 @@ async fn ac6_sqlite_busy_denies_and_counts_nothing() {
     let result = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             &code.grouped(),
             &Client::default(),
         )

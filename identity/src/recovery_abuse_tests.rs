@@ -2,6 +2,7 @@
 //! against the owner (abuse case 16, RL-3) and hold under a burst (RL-6). The HTTP-level tests
 //! are in `server/tests/abuse.rs`.
 
+use crate::testing::{attempt_of, wizard_of};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -297,7 +298,7 @@ async fn restricted_session(f: &Fixture, code: &EmergencyCode) -> (crate::Signed
     let (_, session) = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             code.as_str(),
             &from("198.51.100.7"),
         )
@@ -526,7 +527,7 @@ async fn a_password_change_ends_attempts_wizards_and_self_service_codes(db: Test
     assert!(f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             code.as_str(),
             &elsewhere
         )
@@ -557,7 +558,7 @@ async fn the_proof_code_goes_only_to_the_recovery_address(db: TestStore) {
         .unwrap();
     let view = f
         .emergency
-        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .wizard(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap();
     assert_eq!(view.proof_channels, vec!["t•••@example.org".to_string()]);
@@ -664,17 +665,13 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     // A device without active tokens changes nothing.
     assert!(f
         .auth
-        .freeze_device(
-            &f.auth.attempt(&attempt).await.unwrap(),
-            "Nokia 3310",
-            &client
-        )
+        .freeze_device(&attempt_of(&f.auth, &attempt).await, "Nokia 3310", &client)
         .await
         .unwrap()
         .is_none());
     let blocked = f
         .auth
-        .freeze_device(&f.auth.attempt(&attempt).await.unwrap(), "Pixel 7", &client)
+        .freeze_device(&attempt_of(&f.auth, &attempt).await, "Pixel 7", &client)
         .await
         .unwrap()
         .expect("blocked");
@@ -697,7 +694,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
         .attempt;
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &attempt).await)
         .await
         .unwrap();
     assert!(pending.tokens.iter().all(|t| t.id != pixel));
@@ -706,7 +703,7 @@ async fn freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing(db: Tes
     assert!(matches!(
         f.auth
             .verify_totp(
-                &f.auth.attempt(&attempt).await.unwrap(),
+                &attempt_of(&f.auth, &attempt).await,
                 pixel,
                 &pixel_secret.code_at(now),
                 &client
@@ -742,7 +739,7 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .attempt;
     f.auth
         .freeze_device(
-            &f.auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.auth, &attempt).await,
             "Pixel 7",
             &Client::default(),
         )
@@ -791,7 +788,7 @@ async fn a_blocked_token_is_unblocked_only_after_a_recovery_or_removed(db: TestS
         .attempt;
     f.auth
         .freeze_device(
-            &f.auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.auth, &attempt).await,
             "Pixel 7",
             &Client::default(),
         )

@@ -379,6 +379,53 @@ pub(crate) fn caller(session: &crate::Session, account: &crate::Account) -> crat
     crate::SignedIn::new(session.clone(), account.clone())
 }
 
+/// This crate's tests only: what a sign-in attempt capability is read through (the
+/// authenticator, or Emergency Access, whose second step takes one too).
+#[cfg(test)]
+pub(crate) trait Authenticates {
+    fn authenticator(&self) -> &crate::Authenticator;
+}
+
+#[cfg(test)]
+impl<T: Authenticates> Authenticates for &T {
+    fn authenticator(&self) -> &crate::Authenticator {
+        (**self).authenticator()
+    }
+}
+
+#[cfg(test)]
+impl Authenticates for crate::Authenticator {
+    fn authenticator(&self) -> &crate::Authenticator {
+        self
+    }
+}
+
+/// This crate's tests only: the capability of the live sign-in attempt `token`, as the server's
+/// guard reads it for each request (a test reads it again before each step, as a browser's
+/// next request would).
+#[cfg(test)]
+pub(crate) async fn attempt_of(
+    by: &impl Authenticates,
+    token: &crate::SessionToken,
+) -> crate::Attempt {
+    by.authenticator()
+        .attempt(token)
+        .await
+        .expect("a live sign-in attempt")
+}
+
+/// This crate's tests only: the capability of the open wizard `token`, read as for a request.
+#[cfg(test)]
+pub(crate) async fn wizard_of(
+    emergency: &crate::EmergencyAccess,
+    token: &crate::SessionToken,
+) -> crate::Wizard {
+    emergency
+        .open_wizard(token)
+        .await
+        .expect("an open Emergency Access wizard")
+}
+
 /// This crate's tests only: the fixture builders every test file builds its situation with.
 #[cfg(test)]
 pub(crate) use world::*;

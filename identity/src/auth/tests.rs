@@ -2,6 +2,7 @@
 //! email token, Bob with an authenticator app, a manual clock at RFC 6238's T = 1111111109) and
 //! its helpers, the tests that span the steps, and one file per feature in `tests/`.
 
+use crate::testing::attempt_of;
 use std::time::Duration;
 
 use super::*;
@@ -154,7 +155,7 @@ async fn au_1_sign_in_decisions_are_audited() {
     let ok = password_step(&f, "alice").await;
     f.auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code_at(T0),
             &no_client(),
@@ -186,7 +187,7 @@ async fn au_2_no_secret_reaches_an_audit_row() {
     let _ = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             "123456",
             &no_client(),
@@ -195,7 +196,7 @@ async fn au_2_no_secret_reaches_an_audit_row() {
     let (_, session) = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code_at(T0),
             &no_client(),
@@ -206,7 +207,7 @@ async fn au_2_no_secret_reaches_an_audit_row() {
     let b = password_step(&f, "alice").await;
     f.auth
         .send_code(
-            &f.auth.attempt(&b.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &b.attempt).await,
             f.alice_email,
             &no_client(),
         )
@@ -216,7 +217,7 @@ async fn au_2_no_secret_reaches_an_audit_row() {
     secrets.push(code.clone());
     f.auth
         .verify_code(
-            &f.auth.attempt(&b.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &b.attempt).await,
             f.alice_email,
             &code,
             &no_client(),

@@ -2,6 +2,7 @@
 //! PostgreSQL: remembered browsers, the wait of a self-service code by the browser it was asked
 //! from, the operator's approval, and what forgets the browsers.
 
+use crate::testing::{attempt_of, wizard_of};
 use std::time::Duration;
 
 use crate::testing::{recovery, world_fixture, TestStore, World, PASSWORD};
@@ -115,7 +116,7 @@ impl Fixture {
         let (_, session) = self
             .auth
             .verify_totp(
-                &self.auth.attempt(&attempt).await.unwrap(),
+                &attempt_of(&self.auth, &attempt).await,
                 token,
                 &code,
                 &client,
@@ -149,16 +150,12 @@ impl Fixture {
             })
             .expect("a proof code was queued");
         self.emergency
-            .prove(
-                &self.emergency.open_wizard(&wizard).await.unwrap(),
-                &proof,
-                &client,
-            )
+            .prove(&wizard_of(&self.emergency, &wizard).await, &proof, &client)
             .await
             .unwrap();
         self.emergency
             .choose_reason(
-                &self.emergency.open_wizard(&wizard).await.unwrap(),
+                &wizard_of(&self.emergency, &wizard).await,
                 "lost_phone",
                 "",
                 &client,
@@ -167,7 +164,7 @@ impl Fixture {
             .unwrap();
         let code = self
             .emergency
-            .take_code(&self.emergency.open_wizard(&wizard).await.unwrap())
+            .take_code(&wizard_of(&self.emergency, &wizard).await)
             .await
             .unwrap()
             .unwrap();
@@ -184,7 +181,7 @@ impl Fixture {
             .attempt;
         self.emergency
             .sign_in(
-                &self.emergency.attempt(&attempt).await.unwrap(),
+                &attempt_of(&self.emergency, &attempt).await,
                 code,
                 &client(None),
             )
@@ -428,16 +425,12 @@ async fn trust_a_password_change_forgets_every_browser(db: TestStore) {
         })
         .unwrap();
     f.emergency
-        .prove(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
-            &proof,
-            &client,
-        )
+        .prove(&wizard_of(&f.emergency, &wizard).await, &proof, &client)
         .await
         .unwrap();
     f.emergency
         .choose_reason(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &wizard_of(&f.emergency, &wizard).await,
             "lost_phone",
             "",
             &client,

@@ -1006,6 +1006,13 @@ impl EmergencyAccess {
     }
 }
 
+#[cfg(test)]
+impl crate::testing::Authenticates for EmergencyAccess {
+    fn authenticator(&self) -> &Authenticator {
+        &self.auth
+    }
+}
+
 /// The "this was not me" link (built from the configured public URL only, CS-8).
 fn cancel_url(public_url: &str, token: &SessionToken) -> String {
     format!(

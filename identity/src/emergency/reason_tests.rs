@@ -2,6 +2,7 @@
 //! and on PostgreSQL: a stolen phone's session may change the password and sign out everywhere
 //! (and "this was not me" puts the password back); no other restricted session may.
 
+use crate::testing::{attempt_of, wizard_of};
 use std::time::Duration;
 
 use super::*;
@@ -69,11 +70,7 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
         .expect("a proof code")
         .to_owned();
     f.emergency
-        .prove(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
-            &proof,
-            &client(),
-        )
+        .prove(&wizard_of(&f.emergency, &wizard).await, &proof, &client())
         .await
         .unwrap();
     let text = if reason == "other" {
@@ -83,7 +80,7 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
     };
     f.emergency
         .choose_reason(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &wizard_of(&f.emergency, &wizard).await,
             reason,
             text,
             &client(),
@@ -92,7 +89,7 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
         .unwrap();
     let code = f
         .emergency
-        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .take_code(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap()
         .unwrap();
@@ -105,7 +102,7 @@ async fn restricted(f: &Fixture, reason: &str) -> SessionToken {
     let (_, token) = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             &code.grouped(),
             &client(),
         )

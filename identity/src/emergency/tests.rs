@@ -1,5 +1,6 @@
 //! Emergency Access through [`EmergencyAccess`], on SQLite and on PostgreSQL.
 
+use crate::testing::{attempt_of, wizard_of};
 use std::time::Duration;
 
 use super::*;
@@ -93,16 +94,12 @@ async fn issue(f: &Fixture, name: &str) -> String {
         .unwrap();
     let code = proof_code_for(&f.store, &format!("{name}@example.org")).await;
     f.emergency
-        .prove(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
-            &code,
-            &client(),
-        )
+        .prove(&wizard_of(&f.emergency, &wizard).await, &code, &client())
         .await
         .unwrap();
     f.emergency
         .choose_reason(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &wizard_of(&f.emergency, &wizard).await,
             "lost_phone",
             "",
             &client(),
@@ -111,7 +108,7 @@ async fn issue(f: &Fixture, name: &str) -> String {
         .unwrap();
     let code = f
         .emergency
-        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .take_code(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap()
         .unwrap();
@@ -135,7 +132,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         .unwrap();
     let view = f
         .emergency
-        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .wizard(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap();
     assert_eq!(view.step, WizardStep::Prove);
@@ -145,7 +142,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     assert!(matches!(
         f.emergency
             .choose_reason(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                &wizard_of(&f.emergency, &wizard).await,
                 "lost_phone",
                 "",
                 &client()
@@ -155,28 +152,20 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     ));
     let proof = proof_code_for(&f.store, "alice@example.org").await;
     f.emergency
-        .prove(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
-            &proof,
-            &client(),
-        )
+        .prove(&wizard_of(&f.emergency, &wizard).await, &proof, &client())
         .await
         .unwrap();
     // The proof code works once.
     assert!(matches!(
         f.emergency
-            .prove(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
-                &proof,
-                &client()
-            )
+            .prove(&wizard_of(&f.emergency, &wizard).await, &proof, &client())
             .await,
         Err(DomainError::WrongStep(WizardStep::Reason))
     ));
     assert!(matches!(
         f.emergency
             .choose_reason(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                &wizard_of(&f.emergency, &wizard).await,
                 "other",
                 "  ",
                 &client()
@@ -187,7 +176,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     assert!(matches!(
         f.emergency
             .choose_reason(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
+                &wizard_of(&f.emergency, &wizard).await,
                 "other",
                 &"x".repeat(201),
                 &client()
@@ -197,7 +186,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     ));
     f.emergency
         .choose_reason(
-            &f.emergency.open_wizard(&wizard).await.unwrap(),
+            &wizard_of(&f.emergency, &wizard).await,
             "other",
             "Phone fell into the river",
             &client(),
@@ -206,7 +195,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
         .unwrap();
     let view = f
         .emergency
-        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .wizard(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap();
     assert_eq!(view.step, WizardStep::Done);
@@ -226,19 +215,19 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     // Shown once (EC-7).
     let code = f
         .emergency
-        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .take_code(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap()
         .unwrap();
     assert!(f
         .emergency
-        .take_code(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .take_code(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap()
         .is_none());
     assert_eq!(
         f.emergency
-            .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+            .wizard(&wizard_of(&f.emergency, &wizard).await)
             .await
             .unwrap()
             .step,
@@ -279,7 +268,7 @@ async fn rb3_the_whole_wizard_issues_one_code_shown_once(db: TestStore) {
     let (_, session) = f
         .emergency
         .sign_in(
-            &f.emergency.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.emergency, &attempt).await,
             &code.grouped().to_lowercase(),
             &client(),
         )
@@ -336,38 +325,26 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
     };
     assert!(matches!(
         f.emergency
-            .prove(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
-                wrong,
-                &client()
-            )
+            .prove(&wizard_of(&f.emergency, &wizard).await, wrong, &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
     assert!(matches!(
         f.emergency
-            .prove(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
-                "abc",
-                &client()
-            )
+            .prove(&wizard_of(&f.emergency, &wizard).await, "abc", &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
     // A resend replaces the code: the old one stops working.
     f.emergency
-        .send_proof(&f.emergency.open_wizard(&wizard).await.unwrap(), &client())
+        .send_proof(&wizard_of(&f.emergency, &wizard).await, &client())
         .await
         .unwrap();
     let fresh = proof_code_for(&f.store, "alice@example.org").await;
     if fresh != proof {
         assert!(matches!(
             f.emergency
-                .prove(
-                    &f.emergency.open_wizard(&wizard).await.unwrap(),
-                    &proof,
-                    &client()
-                )
+                .prove(&wizard_of(&f.emergency, &wizard).await, &proof, &client())
                 .await,
             Err(DomainError::InvalidCode)
         ));
@@ -376,17 +353,13 @@ async fn rb3_a_wrong_or_expired_proof_code_gets_no_code(db: TestStore) {
     f.clock.advance(PROOF_CODE_TTL + Duration::from_secs(1));
     assert!(matches!(
         f.emergency
-            .prove(
-                &f.emergency.open_wizard(&wizard).await.unwrap(),
-                &fresh,
-                &client()
-            )
+            .prove(&wizard_of(&f.emergency, &wizard).await, &fresh, &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
     assert_eq!(
         f.emergency
-            .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+            .wizard(&wizard_of(&f.emergency, &wizard).await)
             .await
             .unwrap()
             .step,
@@ -419,14 +392,14 @@ async fn wizard_without_recovery_address_sends_nothing(db: TestStore) {
         .unwrap();
     let view = f
         .emergency
-        .wizard(&f.emergency.open_wizard(&wizard).await.unwrap())
+        .wizard(&wizard_of(&f.emergency, &wizard).await)
         .await
         .unwrap();
     assert!(view.proof_channels.is_empty());
     assert!(!view.proof_sent);
     assert!(matches!(
         f.emergency
-            .send_proof(&f.emergency.open_wizard(&wizard).await.unwrap(), &client())
+            .send_proof(&wizard_of(&f.emergency, &wizard).await, &client())
             .await,
         Err(DomainError::NoRecoveryAddress)
     ));
@@ -453,11 +426,7 @@ async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
     for left in [2, 1, 0] {
         let attempt = attempt(&f, "alice").await;
         f.emergency
-            .sign_in(
-                &f.emergency.attempt(&attempt).await.unwrap(),
-                &code,
-                &client(),
-            )
+            .sign_in(&attempt_of(&f.emergency, &attempt).await, &code, &client())
             .await
             .unwrap();
         let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
@@ -466,11 +435,7 @@ async fn ec4_uses_are_counted_and_a_used_up_code_is_refused(db: TestStore) {
     let attempt = attempt(&f, "alice").await;
     assert!(matches!(
         f.emergency
-            .sign_in(
-                &f.emergency.attempt(&attempt).await.unwrap(),
-                &code,
-                &client()
-            )
+            .sign_in(&attempt_of(&f.emergency, &attempt).await, &code, &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
@@ -517,7 +482,7 @@ async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
         .set(Timestamp::from_millis(info.expires_at.as_millis() - 1000));
     let a = attempt(&f, "alice").await;
     f.emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
     f.clock
@@ -525,7 +490,7 @@ async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {
     let a = attempt(&f, "alice").await;
     assert!(matches!(
         f.emergency
-            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+            .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
@@ -569,7 +534,7 @@ async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
     let a = attempt(&f, "alice").await;
     let (_, session) = f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &first, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &first, &client())
         .await
         .unwrap();
     assert!(f.auth.authorize(&session).await.is_ok());
@@ -580,7 +545,7 @@ async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
     let a = attempt(&f, "alice").await;
     assert!(f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &first, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &first, &client())
         .await
         .is_err());
     let codes = f.store.emergency_codes(f.alice.id).await.unwrap();
@@ -589,7 +554,7 @@ async fn ec9_a_new_code_revokes_the_old_one_and_its_sessions(db: TestStore) {
     assert!(codes[0].revoked_at.is_none());
     let a = attempt(&f, "alice").await;
     f.emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &second, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &second, &client())
         .await
         .unwrap();
 }
@@ -600,7 +565,7 @@ async fn ec10_a_code_works_only_for_its_own_account(db: TestStore) {
     let a = attempt(&f, "bob").await;
     assert!(matches!(
         f.emergency
-            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &alices, &client())
+            .sign_in(&attempt_of(&f.emergency, &a).await, &alices, &client())
             .await,
         Err(DomainError::InvalidCode)
     ));
@@ -614,7 +579,7 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
     let a = attempt(&f, "alice").await;
     let (_, session) = f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
     // 14 minutes idle: still alive (and touched).
@@ -628,7 +593,7 @@ async fn ec11_restricted_session_idles_out_and_dies_with_its_code(db: TestStore)
     let a = attempt(&f, "alice").await;
     let (_, session) = f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
     f.store
@@ -683,7 +648,7 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     let a = attempt(&f, "alice").await;
     let (_, token) = f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
     let session = f
@@ -715,7 +680,7 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
     let a = attempt(&f, "alice").await;
     assert!(
         f.emergency
-            .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+            .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
             .await
             .is_err(),
         "the code is revoked"
@@ -769,7 +734,7 @@ async fn waiting_period_delays_validity(db: TestStore) {
     let a = attempt(&f, "alice").await;
     assert!(f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .is_err());
     let messages = f.store.outbox_messages(1000).await.unwrap();
@@ -779,7 +744,7 @@ async fn waiting_period_delays_validity(db: TestStore) {
     f.clock.advance(Duration::from_secs(3601));
     let a = attempt(&f, "alice").await;
     f.emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
 }
@@ -801,7 +766,7 @@ async fn rl3_a_blocked_totp_factor_leaves_emergency_access_usable(db: TestStore)
     let a = attempt(&f, "alice").await;
     let (_, session) = f
         .emergency
-        .sign_in(&f.emergency.attempt(&a).await.unwrap(), &code, &client())
+        .sign_in(&attempt_of(&f.emergency, &a).await, &code, &client())
         .await
         .unwrap();
     assert!(f.auth.authorize(&session).await.is_ok());
@@ -876,7 +841,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     let (account, session, scope) = f
         .emergency
         .second_step(
-            &f.emergency.attempt(&first).await.unwrap(),
+            &attempt_of(&f.emergency, &first).await,
             TokenKind::Totp,
             app,
             &otp,
@@ -895,7 +860,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     let (account, session, scope) = f
         .emergency
         .second_step(
-            &f.emergency.attempt(&second).await.unwrap(),
+            &attempt_of(&f.emergency, &second).await,
             TokenKind::Totp,
             app,
             &typed,
@@ -917,7 +882,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     assert!(matches!(
         f.emergency
             .second_step(
-                &f.emergency.attempt(&bobs).await.unwrap(),
+                &attempt_of(&f.emergency, &bobs).await,
                 TokenKind::Totp,
                 app,
                 &code,
@@ -936,7 +901,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     assert!(matches!(
         f.emergency
             .second_step(
-                &f.emergency.attempt(&third).await.unwrap(),
+                &attempt_of(&f.emergency, &third).await,
                 TokenKind::Totp,
                 app,
                 "0000-0000-0000-0000",

@@ -4,6 +4,7 @@
 //! activated only while the account still has none. Item 6: a password re-entry gives the
 //! session a new token. On SQLite and on PostgreSQL.
 
+use crate::testing::attempt_of;
 use std::time::Duration;
 
 use super::*;
@@ -138,26 +139,26 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
         .unwrap();
     let id = f
         .auth
-        .start_first_totp(&f.auth.attempt(&a).await.unwrap(), "App", "Phone")
+        .start_first_totp(&attempt_of(&f.auth, &a).await, "App", "Phone")
         .await
         .unwrap();
     let (_, secret) = f
         .auth
-        .pending(&f.auth.attempt(&a).await.unwrap())
+        .pending(&attempt_of(&f.auth, &a).await)
         .await
         .unwrap()
         .enrolment
         .unwrap();
     let theirs = f
         .auth
-        .pending(&f.auth.attempt(&b).await.unwrap())
+        .pending(&attempt_of(&f.auth, &b).await)
         .await
         .unwrap();
     assert!(theirs.may_enrol_first && theirs.enrolment.is_none());
     assert!(matches!(
         f.auth
             .finish_first_totp(
-                &f.auth.attempt(&b).await.unwrap(),
+                &attempt_of(&f.auth, &b).await,
                 id,
                 &secret.code_at(now(&f)),
                 &Client::default()
@@ -171,7 +172,7 @@ async fn otp9_a_first_token_seed_is_shown_only_to_its_sign_in_attempt(db: TestSt
     let (_, session) = f
         .auth
         .finish_first_totp(
-            &f.auth.attempt(&a).await.unwrap(),
+            &attempt_of(&f.auth, &a).await,
             id,
             &secret.code_at(now(&f)),
             &Client::default(),
@@ -193,12 +194,12 @@ async fn otp12_racing_first_enrolments_activate_at_most_one(db: TestStore) {
             .unwrap();
         let id = f
             .auth
-            .start_first_totp(&f.auth.attempt(&attempt).await.unwrap(), "App", device)
+            .start_first_totp(&attempt_of(&f.auth, &attempt).await, "App", device)
             .await
             .unwrap();
         let (_, secret) = f
             .auth
-            .pending(&f.auth.attempt(&attempt).await.unwrap())
+            .pending(&attempt_of(&f.auth, &attempt).await)
             .await
             .unwrap()
             .enrolment
@@ -288,12 +289,12 @@ async fn otp12_a_first_token_is_refused_once_the_account_has_one(db: TestStore) 
         .unwrap();
     let id = f
         .auth
-        .start_first_totp(&f.auth.attempt(&attempt).await.unwrap(), "App", "Phone")
+        .start_first_totp(&attempt_of(&f.auth, &attempt).await, "App", "Phone")
         .await
         .unwrap();
     let (_, secret) = f
         .auth
-        .pending(&f.auth.attempt(&attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &attempt).await)
         .await
         .unwrap()
         .enrolment
@@ -314,7 +315,7 @@ async fn otp12_a_first_token_is_refused_once_the_account_has_one(db: TestStore) 
     assert!(f
         .auth
         .finish_first_totp(
-            &f.auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.auth, &attempt).await,
             id,
             &secret.code_at(now(&f)),
             &Client::default()

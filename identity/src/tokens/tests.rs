@@ -1,6 +1,7 @@
 //! The token self-service rules, through [`TokenService`], on SQLite and on PostgreSQL: each
 //! `async fn` named in `on_both_backends!` becomes `sqlite::<name>` and `postgres::<name>`.
 
+use crate::testing::attempt_of;
 use std::time::Duration;
 
 use serde_json::json;
@@ -222,7 +223,7 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
         .attempt;
     let (_, cookie) = auth
         .verify_totp(
-            &auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&auth, &attempt).await,
             totp,
             &secret.code_at(T0 as u64),
             &client(),
@@ -241,20 +242,15 @@ async fn rb7_a_removed_totp_token_can_never_sign_in_again(db: TestStore) {
         .unwrap()
         .attempt;
     assert!(!ids(&auth
-        .pending(&auth.attempt(&attempt).await.unwrap())
+        .pending(&attempt_of(&auth, &attempt).await)
         .await
         .unwrap()
         .tokens)
     .contains(&totp));
     let next = secret.code_at(T0 as u64 + 30);
     assert!(matches!(
-        auth.verify_totp(
-            &auth.attempt(&attempt).await.unwrap(),
-            totp,
-            &next,
-            &client()
-        )
-        .await,
+        auth.verify_totp(&attempt_of(&auth, &attempt).await, totp, &next, &client())
+            .await,
         Err(DomainError::UnusableToken)
     ));
     // The session that removed it goes on.

@@ -1,6 +1,7 @@
 //! The first authenticator app of an account that never had a token.
 
 use super::*;
+use crate::testing::attempt_of;
 
 #[tokio::test]
 async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
@@ -9,14 +10,14 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     let ok = password_step(&f, "carol").await;
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &ok.attempt).await)
         .await
         .unwrap();
     assert!(pending.may_enrol_first && pending.enrolment.is_none());
     let token = f
         .auth
         .start_first_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             "Authenticator app",
             "Pixel 9",
         )
@@ -25,14 +26,14 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     // Starting again (a reload) gives the same enrolment and secret.
     assert_eq!(
         f.auth
-            .start_first_totp(&f.auth.attempt(&ok.attempt).await.unwrap(), "x", "y")
+            .start_first_totp(&attempt_of(&f.auth, &ok.attempt).await, "x", "y")
             .await
             .unwrap(),
         token
     );
     let (_, secret) = f
         .auth
-        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &ok.attempt).await)
         .await
         .unwrap()
         .enrolment
@@ -48,7 +49,7 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     assert!(matches!(
         f.auth
             .finish_first_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 token,
                 "000000",
                 &no_client()
@@ -60,7 +61,7 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     let (account, _) = f
         .auth
         .finish_first_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             token,
             &code,
             &no_client(),
@@ -73,13 +74,13 @@ async fn otp_12_a_first_token_is_enrolled_and_active_only_after_a_valid_code() {
     let again = password_step(&f, "carol").await;
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&again.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &again.attempt).await)
         .await
         .unwrap();
     assert!(!pending.may_enrol_first && pending.enrolment.is_none());
     assert!(matches!(
         f.auth
-            .start_first_totp(&f.auth.attempt(&again.attempt).await.unwrap(), "a", "b")
+            .start_first_totp(&attempt_of(&f.auth, &again.attempt).await, "a", "b")
             .await,
         Err(DomainError::UnusableToken)
     ));
@@ -92,12 +93,12 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     let ok = password_step(&f, "dave").await;
     let token = f
         .auth
-        .start_first_totp(&f.auth.attempt(&ok.attempt).await.unwrap(), "App", "Phone")
+        .start_first_totp(&attempt_of(&f.auth, &ok.attempt).await, "App", "Phone")
         .await
         .unwrap();
     let (_, secret) = f
         .auth
-        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &ok.attempt).await)
         .await
         .unwrap()
         .enrolment
@@ -106,7 +107,7 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     let again = password_step(&f, "dave").await;
     assert!(f
         .auth
-        .pending(&f.auth.attempt(&again.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &again.attempt).await)
         .await
         .unwrap()
         .enrolment
@@ -115,7 +116,7 @@ async fn an_unfinished_enrolment_expires_after_10_minutes() {
     assert!(matches!(
         f.auth
             .finish_first_totp(
-                &f.auth.attempt(&again.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &again.attempt).await,
                 token,
                 &secret.code_at(now),
                 &no_client()
@@ -148,7 +149,7 @@ async fn an_account_whose_every_token_is_blocked_enrols_no_first_token(db: TestS
     let ok = password_step(&f, "carol").await;
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &ok.attempt).await)
         .await
         .unwrap();
     assert!(pending.tokens.is_empty(), "a blocked token is not offered");
@@ -159,7 +160,7 @@ async fn an_account_whose_every_token_is_blocked_enrols_no_first_token(db: TestS
     assert!(matches!(
         f.auth
             .start_first_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 "Attacker's app",
                 "Attacker's phone"
             )

@@ -1,6 +1,7 @@
 //! The password step: uniform answers and throttling, an attempt and not a session.
 
 use super::*;
+use crate::testing::attempt_of;
 
 #[tokio::test]
 async fn unknown_user_and_wrong_password_read_the_same() {
@@ -35,7 +36,7 @@ async fn se_8_a_correct_password_opens_an_attempt_not_a_session() {
     ));
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&ok.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &ok.attempt).await)
         .await
         .unwrap();
     assert_eq!(pending.account.id, f.alice);

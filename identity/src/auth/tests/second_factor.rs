@@ -2,6 +2,7 @@
 //! attempt, throttled, told.
 
 use super::*;
+use crate::testing::attempt_of;
 
 #[tokio::test]
 async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
@@ -12,7 +13,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     let (_, session) = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code,
             &Client::default(),
@@ -34,7 +35,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
         assert!(matches!(
             f.auth
                 .verify_totp(
-                    &f.auth.attempt(&again.attempt).await.unwrap(),
+                    &attempt_of(&f.auth, &again.attempt).await,
                     f.alice_token,
                     &code,
                     &Client::default()
@@ -47,7 +48,7 @@ async fn otp_6_a_totp_code_opens_one_session_and_never_works_again() {
     f.clock.advance(Duration::from_secs(30));
     f.auth
         .verify_totp(
-            &f.auth.attempt(&again.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &again.attempt).await,
             f.alice_token,
             &code_at(T0 + 30),
             &Client::default(),
@@ -63,7 +64,7 @@ async fn ac_2_another_accounts_token_is_never_checked() {
     assert!(matches!(
         f.auth
             .verify_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 f.bob_token,
                 &code_at(T0),
                 &Client::default()
@@ -93,7 +94,7 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
         let err = f
             .auth
             .verify_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 f.alice_token,
                 "000000",
                 &no_client(),
@@ -106,7 +107,7 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     let err = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code_at(T0),
             &no_client(),
@@ -125,7 +126,7 @@ async fn rl_3_wrong_codes_meet_growing_delays_and_rl_5_success_clears_them() {
     f.clock.advance(Duration::from_secs(2));
     f.auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code_at(T0),
             &no_client(),
@@ -173,7 +174,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     assert!(matches!(
         f.auth
             .verify_totp(
-                &f.auth.attempt(&attempt).await.unwrap(),
+                &attempt_of(&f.auth, &attempt).await,
                 f.alice_token,
                 &code_at(now),
                 &no_client()
@@ -187,7 +188,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     assert!(matches!(
         f.auth
             .verify_totp(
-                &f.auth.attempt(&attempt).await.unwrap(),
+                &attempt_of(&f.auth, &attempt).await,
                 f.alice_token,
                 &code_at(now),
                 &no_client()
@@ -198,7 +199,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     // Another factor still works.
     f.auth
         .send_code(
-            &f.auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.auth, &attempt).await,
             f.alice_email,
             &no_client(),
         )
@@ -207,7 +208,7 @@ async fn rl_1_a_factor_is_refused_after_100_failures_but_others_still_work() {
     let code = code_sent_to(&f, "alice.codes@example.org").await;
     f.auth
         .verify_code(
-            &f.auth.attempt(&attempt).await.unwrap(),
+            &attempt_of(&f.auth, &attempt).await,
             f.alice_email,
             &code,
             &no_client(),
@@ -224,7 +225,7 @@ async fn au_6_three_wrong_second_factors_tell_the_owner() {
         let _ = f
             .auth
             .verify_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 f.alice_token,
                 "000000",
                 &no_client(),
@@ -245,7 +246,7 @@ async fn otp_7_a_replayed_code_is_audited_and_told() {
         let _ = f
             .auth
             .verify_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 f.alice_token,
                 &code_at(T0),
                 &no_client(),
@@ -265,7 +266,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     let b = password_step(&f, "alice").await;
     f.auth
         .send_code(
-            &f.auth.attempt(&a.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &a.attempt).await,
             f.alice_email,
             &no_client(),
         )
@@ -273,7 +274,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
         .unwrap();
     let pending = f
         .auth
-        .pending(&f.auth.attempt(&a.attempt).await.unwrap())
+        .pending(&attempt_of(&f.auth, &a.attempt).await)
         .await
         .unwrap();
     assert_eq!(pending.code_sent_for, Some(f.alice_email));
@@ -282,7 +283,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     assert!(matches!(
         f.auth
             .verify_code(
-                &f.auth.attempt(&b.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &b.attempt).await,
                 f.alice_email,
                 &code,
                 &no_client()
@@ -293,7 +294,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     assert!(matches!(
         f.auth
             .send_code(
-                &f.auth.attempt(&a.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &a.attempt).await,
                 f.alice_token,
                 &no_client()
             )
@@ -302,7 +303,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     ));
     f.auth
         .verify_code(
-            &f.auth.attempt(&a.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &a.attempt).await,
             f.alice_email,
             &code,
             &no_client(),
@@ -313,7 +314,7 @@ async fn oob_5_an_emailed_code_works_once_in_its_own_attempt() {
     assert!(matches!(
         f.auth
             .verify_code(
-                &f.auth.attempt(&c.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &c.attempt).await,
                 f.alice_email,
                 &code,
                 &no_client()
@@ -330,7 +331,7 @@ async fn oob_9_sends_are_limited_per_account() {
     for _ in 0..5 {
         f.auth
             .send_code(
-                &f.auth.attempt(&a.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &a.attempt).await,
                 f.alice_email,
                 &no_client(),
             )
@@ -340,7 +341,7 @@ async fn oob_9_sends_are_limited_per_account() {
     assert!(matches!(
         f.auth
             .send_code(
-                &f.auth.attempt(&a.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &a.attempt).await,
                 f.alice_email,
                 &no_client()
             )

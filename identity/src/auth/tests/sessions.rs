@@ -1,6 +1,7 @@
 //! Sessions: signing out, and seeing and ending one's other sessions.
 
 use super::*;
+use crate::testing::attempt_of;
 
 #[tokio::test]
 async fn se_5_sign_out_ends_the_session_on_the_server() {
@@ -12,7 +13,7 @@ async fn se_5_sign_out_ends_the_session_on_the_server() {
     let (_, session) = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&ok.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &ok.attempt).await,
             f.alice_token,
             &code_at(T0),
             &Client::default(),
@@ -38,7 +39,7 @@ async fn se_7_people_see_and_end_their_other_sessions_only() {
         let (_, token) = f
             .auth
             .verify_totp(
-                &f.auth.attempt(&ok.attempt).await.unwrap(),
+                &attempt_of(&f.auth, &ok.attempt).await,
                 f.alice_token,
                 &code_at(now),
                 &no_client(),
@@ -51,7 +52,7 @@ async fn se_7_people_see_and_end_their_other_sessions_only() {
     let (_, bob_token) = f
         .auth
         .verify_totp(
-            &f.auth.attempt(&bob.attempt).await.unwrap(),
+            &attempt_of(&f.auth, &bob.attempt).await,
             f.bob_token,
             &code_at(T0 + 60),
             &no_client(),
