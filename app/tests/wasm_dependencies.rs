@@ -17,6 +17,7 @@ const SERVER_ONLY: &[&str] = &[
     "libsqlite3-sys",
     "argon2",
     "tokio",
+    "aes-gcm",
     "axum",
     "leptos_axum",
     "lettre",
