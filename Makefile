@@ -15,6 +15,16 @@ bench: ## the performance table: sign-ins, server fn vs bare axum, pages, verifi
 	scripts/install-deps.sh run
 	cargo xtask build --release
 	cargo bench -p server --bench suite -- $(BENCH_ARGS)
+	scripts/install-deps.sh test
+	cargo bench -p server --bench web
+
+# Issue 15: each route's first visit in Chromium (bytes per file kind: raw, gzip, brotli, wire)
+# and lab web vitals for /login and /emergency on a throttled phone, against the release build.
+.PHONY: bench-web
+bench-web: ## what a first visit to each route downloads, and LCP / interactive / CLS on a phone
+	scripts/install-deps.sh test
+	cargo xtask build --release
+	cargo bench -p server --bench web -- $(BENCH_ARGS)
 
 # Sign-in throughput (password + TOTP over HTTP on loopback, release build) against argon2's
 # ceiling; BENCH_ARGS="--backend postgres --duration 20 --concurrency 4" to change.

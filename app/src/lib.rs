@@ -53,6 +53,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run in the browser only, once the page is hydrated: the User Timing mark
+    // `mayi-hydrated` tells when the page became interactive (`make bench` reads it).
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("mayi-hydrated");
+        }
+    });
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { text::PRODUCT.to_string() } else { format!("{page} · {}", text::PRODUCT) }

@@ -67,6 +67,7 @@ store_access! {
     fn create_session(new: NewSession) -> Result<SessionToken>;
     fn token(account: AccountId, token: TokenId) -> Result<Option<Token>>;
     fn create_login_attempt(account: AccountId, ttl: Duration) -> Result<SessionToken>;
+    fn create_wizard(account: AccountId, expires_at: crate::Timestamp) -> Result<SessionToken>;
     fn open_signed_in_session(attempt: &SessionToken, cleared: &crate::throttle::ThrottleKey, new: NewSession, emergency_code: Option<crate::EmergencyCodeId>, audit: crate::audit::NewAuditEvent, notices: &[crate::NewOutboxMessage]) -> Result<SessionToken>;
     fn throttle_record(key: &ThrottleKey) -> Result<Option<ThrottleRecord>>;
 }
