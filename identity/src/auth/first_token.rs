@@ -74,7 +74,7 @@ impl Authenticator {
                         .details(serde_json::json!({ "token_id": pending.id.0, "kind": "totp" })),
                     )
                     .await?;
-                Ok(Some(pending.id))
+                Ok(Some(pending.id.into()))
             },
         )
         .await

@@ -2,6 +2,7 @@
 //! email, and the throttling, auditing and notices around each guess (RL-1, RL-3, AU-6, OTP-7).
 
 use super::{Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
+use crate::store::TotpStep;
 use crate::{
     notify, Account, AccountId, Attempt, AuditAction, AuditOutcome, DomainError, EnrolBinding,
     Factor, NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
@@ -49,8 +50,9 @@ impl Authenticator {
         }
     }
 
-    /// Step 2 with an authenticator app: checks the code for the attempt's own token, records
-    /// its time step (so the same code never works twice), ends the attempt and opens a session.
+    /// Step 2 with an authenticator app: checks the code for the attempt's own token, then, in
+    /// one transaction, spends its time step (so the same code never works twice), ends the
+    /// attempt and opens a session.
     pub async fn verify_totp(
         &self,
         attempt: &Attempt,
@@ -73,37 +75,21 @@ impl Authenticator {
                 .ok_or(DomainError::UnusableToken)?;
             let secret = TotpSecret::open(&self.cipher, &sealed, account.id)?;
             let now = self.clock.now().unix_secs();
-            let accepted = match secret.verify(code, now, token.last_totp_step) {
-                // OTP-6: the conditional update lets exactly one of two racing submissions
-                // through.
-                Some(step) => {
-                    self.store
-                        .record_totp_use(token.id, account.id, step)
-                        .await?
-                }
-                None => false,
-            };
-            if accepted {
-                return Ok(Some(token.id));
+            if let Some(step) = secret.verify(code, now, token.last_totp_step) {
+                // OTP-6: spent in the session's own transaction by one conditional update,
+                // which lets exactly one of two racing submissions through.
+                let spend = Some(TotpStep {
+                    token: token.id,
+                    step,
+                });
+                return Ok(Some(Pass {
+                    token: token.id,
+                    spend,
+                }));
             }
             // A right code that is no longer accepted is a replay (OTP-7): logged and told.
             if secret.verify(code, now, None).is_some() {
-                self.store
-                    .audit(
-                        NewAuditEvent::own(
-                            AuditAction::TotpReplay,
-                            AuditOutcome::Denied,
-                            account.id,
-                            client,
-                        )
-                        .details(serde_json::json!({ "token_id": token.id.0 })),
-                    )
-                    .await?;
-                self.notify(
-                    account,
-                    &notify::totp_replay_notice(&account.display_name, &self.public_url),
-                )
-                .await?;
+                self.totp_replayed(account, token.id, client).await?;
             }
             Ok(None)
         })
@@ -173,33 +159,94 @@ impl Authenticator {
                 .store
                 .consume_oob_code(attempt.token(), token, hash)
                 .await?;
-            Ok(accepted.then_some(token))
+            Ok(accepted.then_some(token.into()))
         })
+        .await
+    }
+
+    /// A right TOTP code that is no longer accepted (OTP-7): audited as `totp.replay` and told
+    /// to the account's contacts.
+    async fn totp_replayed(
+        &self,
+        account: &Account,
+        token: TokenId,
+        client: &Client,
+    ) -> Result<(), DomainError> {
+        let event = NewAuditEvent::own(
+            AuditAction::TotpReplay,
+            AuditOutcome::Denied,
+            account.id,
+            client,
+        )
+        .details(serde_json::json!({ "token_id": token.0 }));
+        self.store.audit(event).await?;
+        self.notify(
+            account,
+            &notify::totp_replay_notice(&account.display_name, &self.public_url),
+        )
         .await
     }
 
     /// A second-factor guess in `attempt`, counted before it is checked ([`Self::gate`]) on the
     /// attempt's account's throttle key for `factor`. `check`, given the attempt's row (which
     /// binds a first enrolment) and its active account, says which token the guess passed with,
-    /// if any: a pass opens a session ([`Self::second_factor_passed`]), a miss is a failure
+    /// if any: a pass opens a session (spending a TOTP step in its transaction), a miss is a failure
     /// ([`Self::second_factor_failed`]).
     pub(super) async fn guess(
         &self,
         attempt: &Attempt,
         factor: Factor,
         client: &Client,
-        check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<TokenId>, DomainError>,
+        check: impl AsyncFnOnce(&crate::LoginAttempt, &Account) -> Result<Option<Pass>, DomainError>,
     ) -> Result<(Account, SessionToken), DomainError> {
         let account = attempt.account();
         let key = ThrottleKey::account_factor(account.id, factor);
         self.gate(&key, account, client).await?;
-        match check(attempt.row(), account).await? {
-            Some(token) => {
-                self.second_factor_passed(attempt, &key, account, token, client)
-                    .await
+        let Some(pass) = check(attempt.row(), account).await? else {
+            return Err(self.second_factor_failed(&key, account, client).await?);
+        };
+        let audit = NewAuditEvent::own(
+            AuditAction::SignInSecondFactor,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        )
+        .details(serde_json::json!({ "token_id": pass.token.0 }));
+        let session = match pass.spend {
+            None => {
+                let opened = self.open_session(
+                    attempt.token(),
+                    &key,
+                    account,
+                    SessionScope::Full,
+                    None,
+                    audit,
+                    &[],
+                    client,
+                );
+                opened.await?
             }
-            None => Err(self.second_factor_failed(&key, account, client).await?),
-        }
+            Some(spent) => {
+                let opened = self.open_session_spending(
+                    attempt.token(),
+                    &key,
+                    account,
+                    spent,
+                    audit,
+                    client,
+                );
+                match opened.await? {
+                    Some(session) => session,
+                    // The step was spent between the check and this transaction: a replay
+                    // that lost the race (OTP-6, OTP-7).
+                    None => {
+                        self.totp_replayed(account, spent.token, client).await?;
+                        return Err(self.second_factor_failed(&key, account, client).await?);
+                    }
+                }
+            }
+        };
+        Ok((account.clone(), session))
     }
 
     /// Counts a guess before it is checked (so that concurrent guesses cannot pass the limit,
@@ -262,35 +309,17 @@ impl Authenticator {
         }
         Ok(DomainError::InvalidCode)
     }
+}
 
-    /// The second step passed with `token`: a full session (see `open_session`), audited.
-    pub(super) async fn second_factor_passed(
-        &self,
-        attempt: &Attempt,
-        key: &ThrottleKey,
-        account: &Account,
-        token: TokenId,
-        client: &Client,
-    ) -> Result<(Account, SessionToken), DomainError> {
-        let audit = NewAuditEvent::own(
-            AuditAction::SignInSecondFactor,
-            AuditOutcome::Success,
-            account.id,
-            client,
-        )
-        .details(serde_json::json!({ "token_id": token.0 }));
-        let session = self
-            .open_session(
-                attempt.token(),
-                key,
-                account,
-                SessionScope::Full,
-                None,
-                audit,
-                &[],
-                client,
-            )
-            .await?;
-        Ok((account.clone(), session))
+/// What a guess passed with: its token and, for an authenticator app, the time step that the
+/// session's own transaction spends (OTP-6).
+pub(super) struct Pass {
+    pub(super) token: TokenId,
+    pub(super) spend: Option<TotpStep>,
+}
+
+impl From<TokenId> for Pass {
+    fn from(token: TokenId) -> Self {
+        Pass { token, spend: None }
     }
 }

@@ -176,6 +176,37 @@ impl Authenticator {
         Ok(())
     }
 
+    /// The second step passed with an authenticator app's code of time step `spent`: as
+    /// [`Self::open_session`] for a full session, with the step spent in the same transaction
+    /// (OTP-6: recorded only if the session opens; one commit). `None`, with nothing written,
+    /// when the step was spent already (a replay that raced this one and won).
+    pub(crate) async fn open_session_spending(
+        &self,
+        attempt: &SessionToken,
+        key: &ThrottleKey,
+        account: &Account,
+        spent: crate::store::TotpStep,
+        audit: NewAuditEvent,
+        client: &Client,
+    ) -> Result<Option<SessionToken>, DomainError> {
+        let new = NewSession {
+            account_id: account.id,
+            scope: SessionScope::Full,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        };
+        let session = self
+            .store
+            .open_signed_in_session_spending(attempt, key, new, spent, audit)
+            .await?;
+        if session.is_some() {
+            if let Some(factor) = key.factor() {
+                crate::telemetry::sign_in_step(factor, "success");
+            }
+        }
+        Ok(session)
+    }
+
     /// The second step passed: clears the factor's failure count (RL-5), ends the attempt,
     /// opens a session of `scope` with a fresh token (SE-2), linked to the emergency code that
     /// opened it if any, records `audit` and queues `notices`, all in one transaction.

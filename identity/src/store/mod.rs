@@ -60,6 +60,22 @@ const TOKEN_COLUMNS: &str = "id, account_id, kind, label, device, state, target,
 const SESSION_COLUMNS: &str = "id, account_id, scope, created_at, last_seen_at, expires_at, ip, \
      user_agent, reauthenticated_at";
 
+/// OTP-6 (security.md decision 4): spends TOTP time step `$1` of token `$3` of account `$4` at
+/// `$2`. It succeeds only for an active TOTP token of that account whose last accepted step is
+/// lower, records the step and stamps `last_used_at`; of any number of concurrent runs with one
+/// step, on any number of servers, exactly one changes the row. Not changing it means "refuse
+/// the code" (replayed, an older step, a removed or pending token, another account's token).
+const SPEND_TOTP_STEP: &str = "UPDATE tokens SET last_totp_step = $1, last_used_at = $2 \
+     WHERE id = $3 AND account_id = $4 AND state = 'active' AND kind = 'totp' \
+     AND (last_totp_step IS NULL OR last_totp_step < $1)";
+
+/// A TOTP code's time step, to be spent on its token by the sign-in it opens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TotpStep {
+    pub token: TokenId,
+    pub step: i64,
+}
+
 #[derive(Clone)]
 enum Pool {
     Sqlite(SqlitePool),
@@ -684,12 +700,11 @@ impl Store {
     }
 
     /// Accepts TOTP time step `step` (from [`crate::TotpSecret::verify`]) for a token, once
-    /// (OTP-6, security.md decision 4). One conditional UPDATE: it succeeds only for an active
-    /// TOTP token of `account` whose last accepted step is lower, and then records the step,
-    /// stamps `last_used_at`. Returns whether it succeeded:
-    /// of any number of concurrent calls with the same step, on any number of servers, exactly
-    /// one gets `true`. `false` means "refuse the code" (replayed, older step, removed or pending
-    /// token, another account's token).
+    /// (OTP-6, security.md decision 4), alone: the sign-in spends it inside its session's own
+    /// transaction instead ([`Self::open_signed_in_session_spending`]). One conditional UPDATE
+    /// ([`SPEND_TOTP_STEP`]); of any number of concurrent calls with the same step, on any
+    /// number of servers, exactly one gets `true`.
+    #[cfg(test)]
     pub(crate) async fn record_totp_use(
         &self,
         token: TokenId,
@@ -698,13 +713,7 @@ impl Store {
     ) -> Result<bool> {
         let now = self.now();
         let affected = with_pool!(self, pool => {
-            execute!(
-                pool,
-                "UPDATE tokens SET last_totp_step = $1, last_used_at = $2 \
-                 WHERE id = $3 AND account_id = $4 AND state = 'active' AND kind = 'totp' \
-                 AND (last_totp_step IS NULL OR last_totp_step < $1)",
-                [step, now, token.0, account.0],
-            )?
+            execute!(pool, SPEND_TOTP_STEP, [step, now, token.0, account.0])?
         });
         Ok(affected == 1)
     }
@@ -804,11 +813,62 @@ impl Store {
         audit: crate::audit::NewAuditEvent,
         notices: &[crate::NewOutboxMessage],
     ) -> Result<SessionToken> {
+        let opened = self
+            .open_session_tx(attempt, cleared, new, None, emergency_code, audit, notices)
+            .await?;
+        opened.ok_or_else(|| {
+            DomainError::Internal("a sign-in without a TOTP step was refused".into())
+        })
+    }
+
+    /// As [`Self::open_signed_in_session`] for a sign-in with an authenticator app, which also
+    /// spends the code's time step `spent` in the same transaction, first (OTP-6, one
+    /// conditional UPDATE, [`SPEND_TOTP_STEP`]): the step is recorded only if the session
+    /// opens, and one commit does both. `None`, with nothing written, when the step was spent
+    /// already (a replay, or the loser of two racing submissions of one code: of any number,
+    /// on any number of servers, exactly one opens a session) or the token is no longer an
+    /// active TOTP token of that account.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_signed_in_session_spending(
+        &self,
+        attempt: &SessionToken,
+        cleared: &crate::throttle::ThrottleKey,
+        new: NewSession,
+        spent: TotpStep,
+        audit: crate::audit::NewAuditEvent,
+    ) -> Result<Option<SessionToken>> {
+        self.open_session_tx(attempt, cleared, new, Some(spent), None, audit, &[])
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn open_session_tx(
+        &self,
+        attempt: &SessionToken,
+        cleared: &crate::throttle::ThrottleKey,
+        new: NewSession,
+        spent: Option<TotpStep>,
+        emergency_code: Option<crate::EmergencyCodeId>,
+        audit: crate::audit::NewAuditEvent,
+        notices: &[crate::NewOutboxMessage],
+    ) -> Result<Option<SessionToken>> {
         let token = SessionToken::generate();
         let now = self.now();
         let audit = AuditRow::new(&audit)?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
+            if let Some(spent) = spent {
+                // First, so that racing submissions of one code queue on this row's write.
+                let affected = execute!(
+                    &mut *tx,
+                    SPEND_TOTP_STEP,
+                    [spent.step, now, spent.token.0, new.account_id.0],
+                )?;
+                if affected != 1 {
+                    // Dropped unfinished: rolled back, nothing written.
+                    return Ok(None);
+                }
+            }
             execute!(&mut *tx, "DELETE FROM throttle WHERE key = $1", [cleared.as_str()])?;
             execute!(
                 &mut *tx,
@@ -829,7 +889,7 @@ impl Store {
             }
             tx.commit().await.map_err(db_err)?;
         });
-        Ok(token)
+        Ok(Some(token))
     }
 
     /// The live session behind `token`: `None` when it is unknown, ended, past its absolute

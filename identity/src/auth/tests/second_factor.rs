@@ -351,3 +351,65 @@ async fn oob_9_sends_are_limited_per_account() {
     let sent = f.auth.store().outbox_messages(50).await.unwrap();
     assert_eq!(sent.len(), 5);
 }
+
+on_both_backends!(otp_6_racing_submissions_of_one_code_open_one_session,);
+
+/// Someone holding the password and a code the owner just typed submits it again at the same
+/// moment, from several attempts: the step is spent in the session's own transaction, so
+/// exactly one session opens, every other submission is refused and audited as a replay, and
+/// a refused submission writes nothing (its attempt is still there, no session, no step).
+async fn otp_6_racing_submissions_of_one_code_open_one_session(db: TestStore) {
+    let f = fixture(db).await;
+    let code = code_at(T0);
+    let mut attempts = Vec::new();
+    for _ in 0..4 {
+        let ok = password_step(&f, "alice").await;
+        attempts.push((attempt_of(&f.auth, &ok.attempt).await, ok.attempt));
+    }
+    let client = no_client();
+    let verify = |i: usize| {
+        f.auth
+            .verify_totp(&attempts[i].0, f.alice_token, &code, &client)
+    };
+    let (a, b, c, d) = tokio::join!(verify(0), verify(1), verify(2), verify(3));
+    let results = [a, b, c, d];
+    let opened: Vec<usize> = (0..4).filter(|i| results[*i].is_ok()).collect();
+    assert_eq!(opened.len(), 1, "exactly one session: {results:?}");
+    for (i, result) in results.iter().enumerate() {
+        if i != opened[0] {
+            assert!(
+                matches!(result, Err(DomainError::InvalidCode)),
+                "{result:?}"
+            );
+            assert!(
+                f.auth.attempt(&attempts[i].1).await.is_ok(),
+                "a refused attempt stays"
+            );
+        }
+    }
+    assert!(matches!(
+        f.auth.attempt(&attempts[opened[0]].1).await,
+        Err(DomainError::AttemptExpired)
+    ));
+    let store = f.auth.store();
+    assert_eq!(store.sessions(f.alice).await.unwrap().len(), 1);
+    let token = store.token(f.alice, f.alice_token).await.unwrap().unwrap();
+    assert_eq!(token.last_totp_step, Some(T0 / 30));
+    let actions = audit_actions(&f).await;
+    let count = |what: &str| actions.iter().filter(|a| *a == what).count();
+    assert_eq!(count("sign_in.second_factor:success"), 1, "{actions:?}");
+    assert_eq!(count("totp.replay:denied"), 3, "{actions:?}");
+    // The same code in yet another attempt, afterwards: refused as well.
+    let late = password_step(&f, "alice").await;
+    assert!(matches!(
+        f.auth
+            .verify_totp(
+                &attempt_of(&f.auth, &late.attempt).await,
+                f.alice_token,
+                &code,
+                &no_client()
+            )
+            .await,
+        Err(DomainError::InvalidCode)
+    ));
+}
