@@ -108,17 +108,8 @@ fn main() -> ExitCode {
 }
 
 fn parse_options(args: &[String]) -> Result<Options, String> {
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
     let env = |name: &str| std::env::var(name).ok();
-    let mut binary = env("MAYI_BENCH_BINARY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target/release/mayi-id"));
-    let mut site_root = env("MAYI_BENCH_SITE_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target/site"));
+    let (mut binary, mut site_root) = support::remote::bench_defaults();
     let (mut signin, mut rps, mut verifications, mut connections) = (20.0, 10.0, 3000, 8);
     let mut sqlite_synchronous = env("MAYI_BENCH_SQLITE_SYNCHRONOUS").unwrap_or("full".into());
     let mut it = args.iter();

@@ -50,14 +50,8 @@ fn main() -> ExitCode {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let env = |name: &str| std::env::var(name).ok();
-    let mut binary = env("MAYI_BENCH_BINARY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target/release/mayi-id"));
-    let mut site_root = env("MAYI_BENCH_SITE_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace.join("target/site"));
+    let workspace = support::remote::workspace();
+    let (mut binary, mut site_root) = support::remote::bench_defaults();
     let mut runs = 3u32;
     let mut it = args.iter();
     while let Some(arg) = it.next() {

@@ -189,12 +189,7 @@ impl Authenticator {
         audit: NewAuditEvent,
         client: &Client,
     ) -> Result<Option<SessionToken>, DomainError> {
-        let new = NewSession {
-            account_id: account.id,
-            scope: SessionScope::Full,
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-        };
+        let new = new_session(account, SessionScope::Full, client);
         let session = self
             .store
             .open_signed_in_session_spending(attempt, key, new, spent, audit)
@@ -222,12 +217,7 @@ impl Authenticator {
         notices: &[crate::NewOutboxMessage],
         client: &Client,
     ) -> Result<SessionToken, DomainError> {
-        let new = NewSession {
-            account_id: account.id,
-            scope,
-            ip: client.ip.clone(),
-            user_agent: client.user_agent.clone(),
-        };
+        let new = new_session(account, scope, client);
         let session = self
             .store
             .open_signed_in_session(attempt, key, new, emergency_code, audit, notices)
@@ -236,5 +226,15 @@ impl Authenticator {
             crate::telemetry::sign_in_step(factor, "success");
         }
         Ok(session)
+    }
+}
+
+/// The session a passed second step opens for `account`, from `client`.
+fn new_session(account: &Account, scope: SessionScope, client: &Client) -> NewSession {
+    NewSession {
+        account_id: account.id,
+        scope,
+        ip: client.ip.clone(),
+        user_agent: client.user_agent.clone(),
     }
 }

@@ -996,17 +996,6 @@ pub fn mask_email(address: &str) -> String {
 }
 
 #[cfg(test)]
-impl EmergencyAccess {
-    /// Tests: the sign-in attempt capability for `token`, as the server's guard makes it.
-    pub(crate) async fn attempt(
-        &self,
-        token: &SessionToken,
-    ) -> Result<crate::Attempt, DomainError> {
-        self.auth.attempt(token).await
-    }
-}
-
-#[cfg(test)]
 impl crate::testing::Authenticates for EmergencyAccess {
     fn authenticator(&self) -> &Authenticator {
         &self.auth

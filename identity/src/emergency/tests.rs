@@ -633,7 +633,7 @@ async fn rb5_the_not_me_link_revokes_the_code(db: TestStore) {
     );
     // The attempt made before ended, and the account is locked for review.
     assert!(matches!(
-        f.emergency.attempt(&a).await,
+        f.auth.attempt(&a).await,
         Err(DomainError::AttemptExpired)
     ));
     let alice = f.store.account_by_id(f.alice.id).await.unwrap().unwrap();
@@ -912,7 +912,7 @@ async fn second_step_takes_the_otp_or_an_emergency_code(db: TestStore) {
     ));
     // An attempt that already signed in cannot be reused for a second session.
     assert!(matches!(
-        f.emergency.attempt(&second).await,
+        f.auth.attempt(&second).await,
         Err(DomainError::AttemptExpired)
     ));
 }

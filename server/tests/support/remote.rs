@@ -236,3 +236,27 @@ pub async fn serve(
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     Process::start(command, base, dir.join(format!("{name}.log")), "/readyz").await
 }
+
+/// What the benches run by default: the release server binary (`MAYI_BENCH_BINARY`, default
+/// `target/release/mayi-id`) and the built site (`MAYI_BENCH_SITE_ROOT`, default `target/site`)
+/// in the workspace.
+pub fn bench_defaults() -> (PathBuf, PathBuf) {
+    let workspace = workspace();
+    let path = |var: &str, default: &str| {
+        std::env::var(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace.join(default))
+    };
+    (
+        path("MAYI_BENCH_BINARY", "target/release/mayi-id"),
+        path("MAYI_BENCH_SITE_ROOT", "target/site"),
+    )
+}
+
+/// The workspace's root folder.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
