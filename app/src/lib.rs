@@ -9,6 +9,7 @@
 pub mod api;
 pub mod error;
 pub mod pages;
+pub mod routes;
 pub mod text;
 
 #[cfg(feature = "ssr")]
@@ -18,7 +19,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 pub use error::AppError;
@@ -36,8 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // In the document itself, never touched by hydration or navigation; the name
-                // carries the build's content hash (`server::assets`), so browsers cache it.
-                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name) />
+                // is in the build's content-hashed directory (`server::assets`), so browsers cache it.
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -49,18 +50,22 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: layout and routes, shared by the server renderer and the hydrating client.
-#[component]
-pub fn App() -> impl IntoView {
-    provide_meta_context();
-    // Effects run in the browser only, once the page is hydrated: the User Timing mark
-    // `mayi-hydrated` tells when the page became interactive (`make bench` reads it).
+/// Sets the User Timing mark `mayi-hydrated` once the page in view is interactive: called by
+/// every route ([`routes`]) when its page's code has loaded; effects run in the browser only,
+/// after the page has hydrated. `make bench` and the browser suite read the mark.
+pub(crate) fn mark_interactive() {
     Effect::new(|_| {
         #[cfg(feature = "hydrate")]
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             let _ = performance.mark("mayi-hydrated");
         }
     });
+}
+
+/// The application: layout and routes, shared by the server renderer and the hydrating client.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
     view! {
         <Title formatter=|page: String| {
             if page.is_empty() { text::PRODUCT.to_string() } else { format!("{page} · {}", text::PRODUCT) }
@@ -72,34 +77,34 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
-                    <Route path=path!("/login") view=pages::SignInPage />
-                    <Route path=path!("/help") view=pages::HelpIndex />
-                    <Route path=path!("/help/signing-in") view=pages::HelpSignIn />
-                    <Route path=path!("/help/emergency-access") view=pages::HelpEmergencyAccess />
-                    <Route path=path!("/help/emergency-sign-in") view=pages::HelpEmergencySignIn />
-                    <Route path=path!("/help/lost-phone") view=pages::HelpLostPhone />
-                    <Route path=path!("/help/tokens") view=pages::HelpTokens />
-                    <Route path=path!("/help/console") view=pages::HelpConsole />
-                    <Route path=path!("/emergency") view=pages::EmergencyStartPage />
-                    <Route path=path!("/emergency/cancel") view=pages::EmergencyCancelPage />
-                    <Route path=path!("/freeze") view=pages::FreezeStartPage />
-                    <Route path=path!("/freeze/done") view=pages::FreezeDonePage />
+                    <Route path=path!("/login") view={Lazy::<routes::SignIn>::new()} />
+                    <Route path=path!("/help") view={Lazy::<routes::HelpIndex>::new()} />
+                    <Route path=path!("/help/signing-in") view={Lazy::<routes::HelpSignIn>::new()} />
+                    <Route path=path!("/help/emergency-access") view={Lazy::<routes::HelpEmergencyAccess>::new()} />
+                    <Route path=path!("/help/emergency-sign-in") view={Lazy::<routes::HelpEmergencySignIn>::new()} />
+                    <Route path=path!("/help/lost-phone") view={Lazy::<routes::HelpLostPhone>::new()} />
+                    <Route path=path!("/help/tokens") view={Lazy::<routes::HelpTokens>::new()} />
+                    <Route path=path!("/help/console") view={Lazy::<routes::HelpConsole>::new()} />
+                    <Route path=path!("/emergency") view={Lazy::<routes::EmergencyStart>::new()} />
+                    <Route path=path!("/emergency/cancel") view={Lazy::<routes::EmergencyCancel>::new()} />
+                    <Route path=path!("/freeze") view={Lazy::<routes::FreezeStart>::new()} />
+                    <Route path=path!("/freeze/done") view={Lazy::<routes::FreezeDone>::new()} />
                     // Async: these pages wait for their data before the first byte, so they work
                     // without JavaScript and can still redirect (302) on the server.
-                    <Route path=path!("/login/verify") view=pages::VerifyPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=pages::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/account/recovery-codes") view=pages::RecoveryCodesPage ssr=SsrMode::Async />
-                    <Route path=path!("/tokens") view=pages::TokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/freeze/device") view=pages::FreezeDevicePage ssr=SsrMode::Async />
-                    <Route path=path!("/emergency/prove") view=pages::EmergencyProvePage ssr=SsrMode::Async />
-                    <Route path=path!("/emergency/reason") view=pages::EmergencyReasonPage ssr=SsrMode::Async />
-                    <Route path=path!("/emergency/code") view=pages::EmergencyCodePage ssr=SsrMode::Async />
+                    <Route path=path!("/login/verify") view={Lazy::<routes::Verify>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<routes::Account>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account/recovery-codes") view={Lazy::<routes::RecoveryCodes>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view={Lazy::<routes::Tokens>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/freeze/device") view={Lazy::<routes::FreezeDevice>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/prove") view={Lazy::<routes::EmergencyProve>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/reason") view={Lazy::<routes::EmergencyReason>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/emergency/code") view={Lazy::<routes::EmergencyCode>::new()} ssr=SsrMode::Async />
                     // The operational console (issue 6).
-                    <Route path=path!("/admin") view=pages::ConsoleSearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users/:id") view=pages::ConsoleUserPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/code") view=pages::ConsoleCodePage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=pages::ConsoleAuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/overview") view=pages::ConsoleOverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<routes::ConsoleSearch>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:id") view={Lazy::<routes::ConsoleUser>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/code") view={Lazy::<routes::ConsoleCode>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view={Lazy::<routes::ConsoleAudit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/overview") view={Lazy::<routes::ConsoleOverview>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

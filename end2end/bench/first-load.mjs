@@ -10,7 +10,8 @@
 // resources: [{ url, kind, raw, gzip, brotli, transfer }], vitals }] }.
 //
 // Bytes: every response of a fresh browser context (empty cache) from navigation until the page
-// is hydrated (User Timing mark `mayi-hydrated`, set by the App once its effects run) and the
+// is hydrated (User Timing mark `mayi-hydrated`, set once the page's own lazily loaded view has
+// hydrated and its effects run, `app::mark_interactive`) and the
 // network has been idle for 500 ms; raw is the decoded body, gzip (level 9) and brotli
 // (quality 11) are computed here from it, transfer is what Chromium reports as received.
 //

@@ -15,8 +15,16 @@ for (const path of pages) {
     const csp = response?.headers()["content-security-policy"] ?? "";
     expect(csp).toContain("'nonce-");
     expect(csp).not.toContain("unsafe-inline");
-    // Hydrated: the WebAssembly ran and took over the page.
-    await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => /\/pkg\/mayi-id\.[0-9a-f]{16}\.wasm$/.test(e.name)));
+    // Hydrated: the main module and the page's own chunks ran and took over the page (the
+    // route sets the mark once its view is in place), all from the build's hashed directory.
+    await page.waitForFunction(() => performance.getEntriesByName("mayi-hydrated").length > 0);
+    const wasm = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname).filter((p) => p.endsWith(".wasm")),
+    );
+    expect(wasm.some((p) => /^\/pkg\/[0-9a-f]{16}\/mayi-id\.wasm$/.test(p)), wasm.join(" ")).toBe(true);
+    if (path !== "/no/such/page") {
+      expect(wasm.some((p) => /^\/pkg\/[0-9a-f]{16}\/split_\w+\.wasm$/.test(p)), wasm.join(" ")).toBe(true);
+    }
     await page.waitForLoadState("networkidle");
     expect(violations).toEqual([]);
   });

@@ -5,5 +5,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Pages are lazily loaded routes (`app::routes`): hydration waits for the page's chunks.
+    leptos::mount::hydrate_lazy(app::App);
 }

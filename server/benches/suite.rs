@@ -539,6 +539,8 @@ async fn other_rows(
 }
 
 /// Sizes of what the browser downloads for the first page.
+const OUTPUT: &str = server::assets::OUTPUT_NAME;
+
 struct Transfer {
     wasm_br: u64,
     js_br: u64,
@@ -548,8 +550,9 @@ struct Transfer {
 }
 
 async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
-    let pkg = options.site_root.join("pkg");
-    let stem = server::assets::output_name(&pkg);
+    let pkg = options
+        .site_root
+        .join(server::assets::site_pkg_dir(&options.site_root));
     let size = |name: String| {
         std::fs::metadata(pkg.join(&name))
             .map(|m| m.len())
@@ -560,6 +563,20 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
                 )
             })
     };
+    // The sign-in page's own chunks, as the split manifest lists them (`app::routes`).
+    let manifest = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json"))
+        .map_err(|e| format!("{}: {e}", pkg.display()))?;
+    let manifest: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(&manifest).map_err(|e| e.to_string())?;
+    let chunks = manifest
+        .iter()
+        .find(|(split, _)| split.contains("sign_in_pages"))
+        .map(|(_, chunks)| chunks.clone())
+        .ok_or("the split manifest has no sign_in_pages entry")?;
+    let mut wasm_br = size(format!("{OUTPUT}.wasm.br"))?;
+    for chunk in chunks {
+        wasm_br += size(format!("{chunk}.wasm.br"))?;
+    }
     let request = with_header(page("/login", ""), "accept-encoding", "br, gzip");
     let html = Remote::new(base)?
         .execute(request)
@@ -571,9 +588,10 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
         .len() as u64;
     let favicon = std::fs::metadata(options.site_root.join("favicon.svg")).map_or(0, |m| m.len());
     Ok(Transfer {
-        wasm_br: size(format!("{stem}.wasm.br"))?,
-        js_br: size(format!("{stem}.js.br"))?,
-        css_br: size(format!("{stem}.css.br"))?,
+        wasm_br,
+        js_br: size(format!("{OUTPUT}.js.br"))?
+            + size("__wasm_split.______________________.js.br".to_string())?,
+        css_br: size(format!("{OUTPUT}.css.br"))?,
         html,
         favicon,
     })

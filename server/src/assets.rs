@@ -1,11 +1,13 @@
-//! The front end's files under `/pkg`: which names the build gave them, and how long browsers
-//! may keep them.
+//! The front end's files under `/pkg`: where the build put them, and how long browsers may keep
+//! them.
 //!
-//! `cargo xtask build` names the JavaScript, WebAssembly and CSS after their content
-//! (`mayi-id.<16 hex>.js`) and writes that stem into `pkg/output-name.txt`. The server reads it
-//! at start and links those names, so a file's content never changes under its name: browsers
-//! keep such files for a year without asking again, and a new build is fetched at once because
-//! its names are new. Anything else under `/pkg` is revalidated on every use (`no-cache`).
+//! `cargo xtask build` writes a build's files (the main JavaScript and WebAssembly, the chunks
+//! the pages load on demand, their loader, the CSS) into `pkg/<16 hex>/`, the hex a hash of their
+//! content, and writes that directory's name into `pkg/build.txt`. The server reads it at start
+//! and links `/pkg/<hash>/mayi-id.{js,wasm,css}`, so a file's content never changes under its
+//! path: browsers keep such files for a year without asking again, and a new build is fetched at
+//! once because its directory is new (the chunks of two builds are never mixed). Anything else
+//! under `/pkg` is revalidated on every use (`no-cache`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,52 +20,50 @@ use axum::http::{header, HeaderValue, Request, Response};
 use tower::{Service, ServiceExt};
 use tower_http::services::ServeDir;
 
-/// The name the front end is built under when nothing else is known (`LEPTOS_OUTPUT_NAME`).
+/// The name the front end's files are built under (`LEPTOS_OUTPUT_NAME`).
 pub const OUTPUT_NAME: &str = "mayi-id";
-/// The file in `pkg/` naming the content-hashed stem (written by `cargo xtask build`).
-pub const MANIFEST: &str = "output-name.txt";
-/// Hex digits of the content hash in a file name.
+/// The file in `pkg/` naming the build's directory (written by `cargo xtask build`).
+pub const BUILD_FILE: &str = "build.txt";
+/// Hex digits of the content hash in a directory name.
 const HASH_LEN: usize = 16;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-/// The stem the site in `pkg_dir` was built under: `mayi-id.<hash>` from the manifest when it
-/// holds a well-formed one, otherwise the plain `mayi-id` (an older build or a test's site).
-pub fn output_name(pkg_dir: &Path) -> String {
-    std::fs::read_to_string(pkg_dir.join(MANIFEST))
+/// Where the site's front end is, relative to the site root, as leptos wants it
+/// (`LeptosOptions::site_pkg_dir`): `pkg/<hash>` when `pkg/build.txt` names a well-formed
+/// directory, otherwise `pkg` (a test's site, or files put there by hand).
+pub fn site_pkg_dir(site_root: &Path) -> String {
+    std::fs::read_to_string(site_root.join("pkg").join(BUILD_FILE))
         .ok()
         .map(|text| text.trim().to_string())
-        .filter(|stem| is_hashed_stem(stem))
-        .unwrap_or_else(|| OUTPUT_NAME.to_string())
+        .filter(|name| is_hash(name))
+        .map_or_else(|| "pkg".to_string(), |name| format!("pkg/{name}"))
 }
 
-/// Whether `pkg_dir` holds a built front end (hashed or not).
-pub fn has_front_end(pkg_dir: &Path) -> bool {
-    pkg_dir
-        .join(format!("{}.js", output_name(pkg_dir)))
+/// Whether `site_root` holds a built front end.
+pub fn has_front_end(site_root: &Path) -> bool {
+    site_root
+        .join(site_pkg_dir(site_root))
+        .join(format!("{OUTPUT_NAME}.js"))
         .is_file()
 }
 
-/// `mayi-id.` followed by exactly [`HASH_LEN`] lowercase hex digits.
-fn is_hashed_stem(stem: &str) -> bool {
-    stem.strip_prefix(OUTPUT_NAME)
-        .and_then(|rest| rest.strip_prefix('.'))
-        .is_some_and(|hash| {
-            hash.len() == HASH_LEN
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+/// Exactly [`HASH_LEN`] lowercase hex digits.
+fn is_hash(name: &str) -> bool {
+    name.len() == HASH_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Whether the last segment of a request path names a content-hashed file (`mayi-id.<hash>.js`,
-/// also its `.br`/`.gz` siblings if asked for directly).
+/// Whether a request path (with or without the `/pkg` prefix) names a file inside a build's
+/// directory: `<hash>/<file>`, any file, its `.br`/`.gz` siblings too.
 pub fn is_content_named(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    file.get(..OUTPUT_NAME.len() + 1 + HASH_LEN)
-        .is_some_and(is_hashed_stem)
-        && file[OUTPUT_NAME.len() + 1 + HASH_LEN..].starts_with('.')
+    let path = path.trim_start_matches('/');
+    let path = path.strip_prefix("pkg/").unwrap_or(path);
+    path.split_once('/')
+        .is_some_and(|(dir, file)| is_hash(dir) && !file.is_empty())
 }
 
 /// `/pkg`: the files as they are on disk, brotli or gzip when the build wrote those siblings and
@@ -116,19 +116,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashed_names_are_recognised_exactly() {
-        assert!(is_content_named("/pkg/mayi-id.0123456789abcdef.wasm"));
-        assert!(is_content_named("/mayi-id.0123456789abcdef.js.br"));
-        assert!(is_content_named("mayi-id.0123456789abcdef.css"));
+    fn files_in_a_build_directory_are_recognised_exactly() {
+        assert!(is_content_named("/pkg/0123456789abcdef/mayi-id.wasm"));
+        assert!(is_content_named("/0123456789abcdef/chunk_3.wasm.br"));
+        assert!(is_content_named("0123456789abcdef/snippets/x/inline0.js"));
         for plain in [
             "/pkg/mayi-id.js",
-            "/pkg/mayi-id.0123456789abcde.js",    // 15 digits
-            "/pkg/mayi-id.0123456789abcdef0.js",  // 17 digits
-            "/pkg/mayi-id.0123456789ABCDEF.js",   // upper case
-            "/pkg/mayi-id.0123456789abcdeg.js",   // not hex
-            "/pkg/other.0123456789abcdef.js",     // another name
-            "/pkg/mayi-id.0123456789abcdef",      // no extension
-            "/pkg/mayi-id.0123456789abcdef/x.js", // a directory
+            "/pkg/0123456789abcde/mayi-id.js",   // 15 digits
+            "/pkg/0123456789abcdef0/mayi-id.js", // 17 digits
+            "/pkg/0123456789ABCDEF/mayi-id.js",  // upper case
+            "/pkg/0123456789abcdeg/mayi-id.js",  // not hex
+            "/pkg/0123456789abcdef",             // the directory itself
+            "/pkg/0123456789abcdef/",
+            "/pkg/mayi-id.0123456789abcdef.js", // the old naming
             "/pkg/",
             "",
         ] {
@@ -137,27 +137,24 @@ mod tests {
     }
 
     #[test]
-    fn the_manifest_names_the_stem_and_a_bad_one_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(output_name(dir.path()), "mayi-id");
-        assert!(!has_front_end(dir.path()));
-        std::fs::write(dir.path().join("mayi-id.js"), "").unwrap();
-        assert!(has_front_end(dir.path()));
+    fn build_txt_names_the_directory_and_a_bad_one_is_ignored() {
+        let root = tempfile::tempdir().unwrap();
+        let pkg = root.path().join("pkg");
+        std::fs::create_dir_all(pkg.join("00112233aabbccdd")).unwrap();
+        assert_eq!(site_pkg_dir(root.path()), "pkg");
+        assert!(!has_front_end(root.path()));
+        std::fs::write(pkg.join("mayi-id.js"), "").unwrap();
+        assert!(has_front_end(root.path()));
 
-        std::fs::write(dir.path().join(MANIFEST), "mayi-id.00112233aabbccdd\n").unwrap();
-        assert_eq!(output_name(dir.path()), "mayi-id.00112233aabbccdd");
-        assert!(!has_front_end(dir.path()), "the hashed files are missing");
-        std::fs::write(dir.path().join("mayi-id.00112233aabbccdd.js"), "").unwrap();
-        assert!(has_front_end(dir.path()));
+        std::fs::write(pkg.join(BUILD_FILE), "00112233aabbccdd\n").unwrap();
+        assert_eq!(site_pkg_dir(root.path()), "pkg/00112233aabbccdd");
+        assert!(!has_front_end(root.path()), "the build's files are missing");
+        std::fs::write(pkg.join("00112233aabbccdd/mayi-id.js"), "").unwrap();
+        assert!(has_front_end(root.path()));
 
-        for bad in [
-            "../../etc/passwd",
-            "mayi-id.xyz",
-            "",
-            "other.00112233aabbccdd",
-        ] {
-            std::fs::write(dir.path().join(MANIFEST), bad).unwrap();
-            assert_eq!(output_name(dir.path()), "mayi-id", "{bad:?}");
+        for bad in ["../../etc/passwd", "0011", "", "00112233AABBCCDD", "a/b"] {
+            std::fs::write(pkg.join(BUILD_FILE), bad).unwrap();
+            assert_eq!(site_pkg_dir(root.path()), "pkg", "{bad:?}");
         }
     }
 }

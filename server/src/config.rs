@@ -431,7 +431,7 @@ impl Config {
         candidates.push(PathBuf::from("target/site"));
         candidates
             .iter()
-            .find(|c| crate::assets::has_front_end(&c.join("pkg")))
+            .find(|c| crate::assets::has_front_end(c))
             .cloned()
             .ok_or_else(|| {
                 format!(

@@ -30,7 +30,8 @@ pub fn router(state: AppState) -> Router {
     let origin_guard = OriginGuard::new(&state.settings.public_url, state.settings.dev);
     let routes = route_list();
     let settings = state.settings.clone();
-    let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    // All of `pkg/`: the build's directory lies inside it (`crate::assets`).
+    let pkg_dir = Path::new(&*options.site_root).join("pkg");
 
     Router::new()
         .route("/healthz", get(healthz))

@@ -45,10 +45,10 @@ pub fn app_state(
     site_root: &std::path::Path,
 ) -> Result<AppState, String> {
     let leptos_options = LeptosOptions::builder()
-        // The content-hashed names of this build's files (`crate::assets`).
-        .output_name(crate::assets::output_name(&site_root.join("pkg")))
+        // This build's content-hashed directory (`crate::assets`).
+        .output_name(crate::assets::OUTPUT_NAME)
         .site_root(site_root.to_string_lossy().to_string())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(crate::assets::site_pkg_dir(site_root))
         .site_addr(config.listen)
         .build();
     let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;

@@ -160,12 +160,13 @@ on_both_backends! {
         let (status, _, body) = send(&h.router, get("/favicon.svg")).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "<svg/>"));
 
-        // Content-named files (as `cargo xtask build` writes them) are kept for a year, also
-        // compressed and on revalidation; a missing one is not cached.
-        let hashed = "/pkg/mayi-id.0123456789abcdef.js";
-        let pkg = h._site.path().join("pkg");
-        std::fs::write(pkg.join("mayi-id.0123456789abcdef.js"), "export default 1;\n").unwrap();
-        std::fs::write(pkg.join("mayi-id.0123456789abcdef.js.br"), b"br").unwrap();
+        // Files in a build's content-named directory (as `cargo xtask build` writes them) are
+        // kept for a year, also compressed and on revalidation; a missing one is not cached.
+        let hashed = "/pkg/0123456789abcdef/mayi-id.js";
+        let build = h._site.path().join("pkg/0123456789abcdef");
+        std::fs::create_dir_all(&build).unwrap();
+        std::fs::write(build.join("mayi-id.js"), "export default 1;\n").unwrap();
+        std::fs::write(build.join("mayi-id.js.br"), b"br").unwrap();
         let immutable = "public, max-age=31536000, immutable";
         let (status, headers, body) = send(&h.router, get(hashed)).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "export default 1;\n"));
@@ -184,7 +185,7 @@ on_both_backends! {
         let (status, headers, _) = send(&h.router, request).await;
         assert_eq!(status, StatusCode::NOT_MODIFIED);
         assert_eq!(headers[header::CACHE_CONTROL], immutable);
-        let (status, headers, _) = send(&h.router, get("/pkg/mayi-id.fedcba9876543210.js")).await;
+        let (status, headers, _) = send(&h.router, get("/pkg/fedcba9876543210/mayi-id.js")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     }

@@ -1,6 +1,7 @@
-//! MAYI ID's build tool: `cargo xtask build [--release]` builds the WebAssembly front end, its
-//! JavaScript bindings, the site root (`pkg/`, CSS, `public/`) and the server, with every tool
-//! version locked by `Cargo.lock` (no `cargo-leptos`, no `wasm-bindgen` CLI install).
+//! MAYI ID's build tool: `cargo xtask build [--release]` builds the WebAssembly front end, splits
+//! it into the chunks the pages load on demand, makes its JavaScript bindings, the site root
+//! (`pkg/`, CSS, `public/`) and the server, with every tool version locked by `Cargo.lock` (no
+//! `cargo-leptos`, no `wasm-bindgen` CLI install).
 //! See `cargo xtask --help`.
 
 #![forbid(unsafe_code)]
@@ -17,9 +18,18 @@ use std::time::{Duration, Instant};
 /// The site's file names. leptos bakes `LEPTOS_OUTPUT_NAME` in at compile time (set for every
 /// build in `.cargo/config.toml`) and the server then asks for `/pkg/<name>.js|.wasm|.css`.
 const OUTPUT_NAME: &str = "mayi-id";
-/// Written into `pkg/`: the hashed name the files were given (`mayi-id.<16 hex>`), read by the
-/// server at start (`server::assets`), which then links `/pkg/<that>.{js,wasm,css}`.
-const ASSET_MANIFEST: &str = "output-name.txt";
+/// Written into `pkg/`: the name of the directory holding this build's files
+/// (`pkg/<16 hex>/`, the hex a hash of their content), read by the server at start
+/// (`server::assets`), which then links `/pkg/<hash>/mayi-id.{js,wasm,css}`.
+const BUILD_FILE: &str = "build.txt";
+/// The module the main wasm imports the chunk loaders from. leptos links it under this name
+/// (its placeholder for a hash, which MAYI ID puts in the directory name instead).
+const SPLIT_LINK: &str = "__wasm_split.______________________.js";
+/// Which chunks each lazily loaded function needs: the server reads it to preload a page's
+/// chunks together with the main module.
+const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
+/// The build's files are written here first, then renamed to `pkg/<hash>/`.
+const STAGING: &str = "staging";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 const HELP: &str = "\
@@ -30,9 +40,10 @@ USAGE:
     cargo xtask sizes [--site-root DIR]
     cargo xtask --help
 
-build   Builds the front end (wasm32, bindings, wasm-opt in release), the site root
-        (pkg/mayi-id.<hash>.{js,wasm,css} with .br/.gz siblings and pkg/output-name.txt
-        naming them, public/) and the server
+build   Builds the front end (wasm32, split into a main module and the chunks the pages
+        load on demand, bindings, wasm-opt in release), the site root
+        (pkg/<hash>/{mayi-id.{js,wasm,css},chunks,loader} with .br/.gz siblings,
+        pkg/build.txt naming the directory, public/) and the server
         (target/{debug,release}/mayi-id).
 sizes   Prints the raw / gzip / brotli sizes of an existing site's pkg/ files.
 
@@ -133,21 +144,35 @@ fn build(ws: &Path, opts: &BuildOptions) -> Result<()> {
         let wasm = build_front(ws, opts.release)?;
         times.push(("front end (cargo)", start.elapsed()));
 
+        // A fresh directory: no stale chunks, snippets or compressed siblings of an older build.
+        if pkg.exists() {
+            fs::remove_dir_all(&pkg).with_context(|| format!("cannot remove {}", pkg.display()))?;
+        }
+        let staging = pkg.join(STAGING);
+        fs::create_dir_all(&staging)?;
+
         let start = Instant::now();
-        generate_bindings(&wasm, &pkg)?;
+        let (main, chunks) = split(&wasm, &staging)?;
+        times.push(("wasm-split", start.elapsed()));
+
+        let start = Instant::now();
+        generate_bindings(&main, &staging)?;
+        fs::remove_file(&main)?;
         times.push(("wasm-bindgen", start.elapsed()));
 
         if opts.release {
             let start = Instant::now();
-            wasm_opt(ws, &pkg.join(format!("{OUTPUT_NAME}.wasm")))?;
+            let mut modules = vec![staging.join(format!("{OUTPUT_NAME}.wasm"))];
+            modules.extend(chunks);
+            wasm_opt(ws, &modules)?;
             times.push(("wasm-opt", start.elapsed()));
         }
 
         let start = Instant::now();
-        bundle_css(ws, &pkg)?;
+        bundle_css(ws, &staging)?;
         copy_dir(&ws.join("public"), &opts.site_root)?;
         let hashed = name_by_content(&pkg)?;
-        println!("xtask: front end files named {hashed}.{{js,wasm,css}}");
+        println!("xtask: front end files in pkg/{hashed}/");
         times.push(("css + public/", start.elapsed()));
 
         let start = Instant::now();
@@ -254,7 +279,7 @@ fn build_front(ws: &Path, release: bool) -> Result<PathBuf> {
     let target_dir = ws.join("target/front");
     let mut cmd = cargo(ws);
     cmd.args([
-        "build",
+        "rustc",
         "--package=frontend",
         "--lib",
         "--no-default-features",
@@ -269,6 +294,9 @@ fn build_front(ws: &Path, release: bool) -> Result<PathBuf> {
     // compiles): the type-erased views render other hydration markers, so a front end built with
     // it fails to hydrate a server built without it ("expected a marker node"), and building the
     // server with it would make every plain `cargo build`/`cargo test` recompile it from scratch.
+    // The linker keeps its relocations in the module: the splitter needs them to move functions
+    // into chunks. Given to the final crate only, so the dependencies stay cached.
+    cmd.args(["--", "-Clink-arg=--emit-relocs"]);
     println!("xtask: building the front end ({WASM_TARGET})");
     run_command(&mut cmd)?;
     let profile_dir = if release { "wasm-release" } else { "debug" };
@@ -294,38 +322,60 @@ fn check_wasm_target() -> Result<()> {
     Ok(())
 }
 
-/// Writes `<name>.js` and `<name>.wasm` (plus any `snippets/`) into a fresh `pkg/`.
-fn generate_bindings(wasm: &Path, pkg: &Path) -> Result<()> {
-    // A fresh directory: no stale snippets or compressed siblings of an older build survive.
-    if pkg.exists() {
-        fs::remove_dir_all(pkg).with_context(|| format!("cannot remove {}", pkg.display()))?;
-    }
-    fs::create_dir_all(pkg)?;
+/// Splits the wasm at the `#[lazy]` functions (every page is one, `app::routes`): writes the
+/// chunks, the loader module [`SPLIT_LINK`] and [`SPLIT_MANIFEST`] into `dir`, and returns the
+/// main module still to be bound (`<name>_split.wasm`) and the chunks' paths.
+fn split(wasm: &Path, dir: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    let input = fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let main = dir.join(format!("{OUTPUT_NAME}_split.wasm"));
+    let link_name = format!("./{SPLIT_LINK}");
+    let main_module = format!("./{OUTPUT_NAME}.js");
+    let mut options = wasm_split_cli_support::Options::new(&input);
+    options.output_dir = dir;
+    options.main_out_path = &main;
+    options.link_name = &link_name;
+    options.main_module = &main_module;
+    let split = wasm_split_cli_support::transform(options)
+        .map_err(|error| anyhow::anyhow!("{error:?}"))
+        .with_context(|| format!("wasm-split failed on {}", wasm.display()))?;
+    // Sorted, so that the same build writes the same bytes (the directory's name hashes them).
+    let manifest: std::collections::BTreeMap<_, _> = split.prefetch_map.into_iter().collect();
+    fs::write(
+        dir.join(SPLIT_MANIFEST),
+        serde_json::to_vec_pretty(&manifest)?,
+    )?;
+    Ok((main, split.split_modules))
+}
+
+/// Writes `<name>.js` and `<name>.wasm` (plus any `snippets/`) into `dir`.
+fn generate_bindings(wasm: &Path, dir: &Path) -> Result<()> {
     // The CLI's defaults, set explicitly (the library's own defaults differ), except for the
     // TypeScript declarations nobody loads: the JS then equals `wasm-bindgen --target web`'s
-    // but for its first line, a `@ts-self-types` comment pointing at the `.d.ts`.
+    // but for its first line, a `@ts-self-types` comment pointing at the `.d.ts`. The split
+    // main module keeps the linker's exports the chunks import, under their mangled names.
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(wasm)
         .out_name(OUTPUT_NAME)
         .web(true)?
         .typescript(false)
         .omit_default_module_path(false)
-        .demangle(true)
-        .generate(pkg)
+        .keep_lld_exports(true)
+        .demangle(false)
+        .generate(dir)
         .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
     // The server, compiled with LEPTOS_OUTPUT_NAME set, asks for `<name>.wasm`, not `_bg.wasm`.
     fs::rename(
-        pkg.join(format!("{OUTPUT_NAME}_bg.wasm")),
-        pkg.join(format!("{OUTPUT_NAME}.wasm")),
+        dir.join(format!("{OUTPUT_NAME}_bg.wasm")),
+        dir.join(format!("{OUTPUT_NAME}.wasm")),
     )?;
     Ok(())
 }
 
-/// Shrinks the release wasm in place with npm's binaryen (Debian's older wasm-opt produces a
-/// module that fails to hydrate, so it is never taken from PATH). The other features rustc uses
-/// (reference-types, multivalue, sign-ext...) need no flag: wasm-opt reads them from the module's
-/// `target_features` section, which wasm-bindgen keeps.
-fn wasm_opt(ws: &Path, wasm: &Path) -> Result<()> {
+/// Shrinks the release wasm modules in place with npm's binaryen (Debian's older wasm-opt
+/// produces a module that fails to hydrate, so it is never taken from PATH). The other features
+/// rustc uses (reference-types, multivalue, sign-ext...) need no flag: wasm-opt reads them from
+/// the module's `target_features` section, which wasm-bindgen and the splitter keep.
+fn wasm_opt(ws: &Path, modules: &[PathBuf]) -> Result<()> {
     let wasm_opt = ws.join("end2end/node_modules/.bin/wasm-opt");
     ensure!(
         wasm_opt.exists(),
@@ -333,26 +383,52 @@ fn wasm_opt(ws: &Path, wasm: &Path) -> Result<()> {
          installs npm's binaryen)",
         wasm_opt.display()
     );
-    let optimised = wasm.with_extension("opt.wasm");
-    let before = fs::metadata(wasm)?.len();
-    run_command(
-        Command::new(&wasm_opt)
-            .arg(wasm)
-            .args([
-                "-Oz",
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-            ])
-            .arg("-o")
-            .arg(&optimised),
-    )?;
-    fs::rename(&optimised, wasm)?;
+    let before: u64 = modules.iter().map(|m| file_len(m)).sum();
+    // One process per module, two at a time: the main module dominates.
+    for pair in modules.chunks(2) {
+        let mut children = Vec::new();
+        for wasm in pair {
+            let optimised = wasm.with_extension("opt.wasm");
+            let child = Command::new(&wasm_opt)
+                .arg(wasm)
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                ])
+                .arg("-o")
+                .arg(&optimised)
+                // Its warnings (one per module about the linker's label names, which it drops
+                // anyway) are shown only when it fails.
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .with_context(|| format!("cannot start {}", wasm_opt.display()))?;
+            children.push((child, wasm, optimised));
+        }
+        for (child, wasm, optimised) in children {
+            let output = child.wait_with_output()?;
+            ensure!(
+                output.status.success(),
+                "wasm-opt failed on {} ({}):\n{}",
+                wasm.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+            fs::rename(&optimised, wasm)?;
+        }
+    }
+    let after: u64 = modules.iter().map(|m| file_len(m)).sum();
     println!(
-        "xtask: wasm-opt -Oz: {} -> {}",
+        "xtask: wasm-opt -Oz ({} modules): {} -> {}",
+        modules.len(),
         human(before),
-        human(fs::metadata(wasm)?.len())
+        human(after)
     );
     Ok(())
+}
+
+fn file_len(path: &Path) -> u64 {
+    fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
 
 /// Plain CSS only: `style/*.css` concatenated in file-name order (prefix names to order them).
@@ -375,40 +451,44 @@ fn bundle_css(ws: &Path, pkg: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Renames `mayi-id.{js,wasm,css}` to `mayi-id.<hash>.*`, the hash (16 hex digits of SHA-256)
-/// taken over the three files together, and writes the new stem into [`ASSET_MANIFEST`]. Such
-/// names never change content, so the server lets browsers cache them for a year; a new build
-/// gets new names, so no browser ever runs a stale front end against a newer server.
+/// Renames `pkg/staging/` to `pkg/<hash>/`, the hash (16 hex digits of SHA-256) taken over every
+/// file in it (names and contents), and writes that name into [`BUILD_FILE`]. The files in such a
+/// directory never change, so the server lets browsers cache them for a year; a new build gets a
+/// new directory, so no browser ever runs a stale front end (or mixes chunks of two builds)
+/// against a newer server. Names inside stay fixed: the modules import each other by them.
 fn name_by_content(pkg: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    const EXTENSIONS: [&str; 3] = ["js", "wasm", "css"];
+    let staging = pkg.join(STAGING);
+    let mut files = Vec::new();
+    collect_files(&staging, &mut files)?;
+    files.sort();
     let mut digest = Sha256::new();
-    for ext in EXTENSIONS {
-        let file = pkg.join(format!("{OUTPUT_NAME}.{ext}"));
-        let data = fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    for file in &files {
+        let name = file.strip_prefix(&staging)?.to_string_lossy().into_owned();
+        let data = fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+        digest.update((name.len() as u64).to_le_bytes());
+        digest.update(name.as_bytes());
         digest.update((data.len() as u64).to_le_bytes());
         digest.update(&data);
     }
-    let hex: String = digest.finalize()[..8]
+    let hash: String = digest.finalize()[..8]
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    let stem = format!("{OUTPUT_NAME}.{hex}");
-    for ext in EXTENSIONS {
-        fs::rename(
-            pkg.join(format!("{OUTPUT_NAME}.{ext}")),
-            pkg.join(format!("{stem}.{ext}")),
-        )?;
-    }
-    fs::write(pkg.join(ASSET_MANIFEST), format!("{stem}\n"))?;
-    Ok(stem)
+    fs::rename(&staging, pkg.join(&hash))?;
+    fs::write(pkg.join(BUILD_FILE), format!("{hash}\n"))?;
+    Ok(hash)
 }
 
-/// The stem [`name_by_content`] chose for the site in `pkg` (the plain name for an older build).
-fn built_stem(pkg: &Path) -> String {
-    fs::read_to_string(pkg.join(ASSET_MANIFEST))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| OUTPUT_NAME.to_string())
+/// The directory [`name_by_content`] gave the build in `pkg`.
+fn build_dir(pkg: &Path) -> Result<PathBuf> {
+    let name = fs::read_to_string(pkg.join(BUILD_FILE)).with_context(|| {
+        format!(
+            "no {BUILD_FILE} in {}: run `cargo xtask build`",
+            pkg.display()
+        )
+    })?;
+    Ok(pkg.join(name.trim()))
 }
 
 /// Copies `from` into `to` recursively (overwriting, never deleting).
@@ -508,30 +588,60 @@ fn build_server(ws: &Path, release: bool) -> Result<()> {
 }
 
 /// The size table of the files the browser loads; compressed columns read the siblings that
-/// `build` wrote (`-` when absent).
+/// `build` wrote (`-` when absent). The chunks are summed; `make bench-web` shows what each page
+/// actually downloads.
 fn print_sizes(pkg: &Path) -> Result<()> {
     ensure!(
         pkg.is_dir(),
         "{} does not exist: run `cargo xtask build` first",
         pkg.display()
     );
-    let size = |path: PathBuf| fs::metadata(path).map(|m| human(m.len())).ok();
+    let dir = build_dir(pkg)?;
+    let column = |bytes: u64| {
+        if bytes == 0 {
+            "-".to_string()
+        } else {
+            human(bytes)
+        }
+    };
+    let row = |label: &str, files: &[PathBuf]| {
+        let sum = |ext: Option<&str>| -> u64 {
+            files
+                .iter()
+                .map(|f| file_len(&ext.map_or_else(|| f.clone(), |e| sibling(f, e))))
+                .sum()
+        };
+        println!(
+            "{label:<28} {:>10} {:>10} {:>10}",
+            column(sum(None)),
+            column(sum(Some("gz"))),
+            column(sum(Some("br")))
+        );
+    };
     println!(
-        "{:<16} {:>10} {:>10} {:>10}",
+        "{:<28} {:>10} {:>10} {:>10}",
         "pkg/", "raw", "gzip", "brotli"
     );
-    let stem = built_stem(pkg);
-    for ext in ["wasm", "js", "css"] {
-        let file = pkg.join(format!("{stem}.{ext}"));
-        let column = |s: Option<String>| s.unwrap_or_else(|| "-".into());
-        println!(
-            "{:<16} {:>10} {:>10} {:>10}",
-            format!("*.{ext}"),
-            column(size(file.clone())),
-            column(size(sibling(&file, "gz"))),
-            column(size(sibling(&file, "br"))),
-        );
+    for name in [
+        format!("{OUTPUT_NAME}.wasm"),
+        format!("{OUTPUT_NAME}.js"),
+        SPLIT_LINK.to_string(),
+        format!("{OUTPUT_NAME}.css"),
+    ] {
+        let label = if name == SPLIT_LINK {
+            "(chunk loader).js"
+        } else {
+            &name
+        };
+        row(label, &[dir.join(&name)]);
     }
+    let mut chunks = Vec::new();
+    collect_files(&dir, &mut chunks)?;
+    chunks.retain(|f| {
+        f.extension().is_some_and(|e| e == "wasm")
+            && f.file_name() != Some(std::ffi::OsStr::new(&format!("{OUTPUT_NAME}.wasm")))
+    });
+    row(&format!("{} chunks (*.wasm)", chunks.len()), &chunks);
     Ok(())
 }
 
@@ -563,7 +673,7 @@ mod tests {
         let error = super::check_wasm_bindgen_versions(&ws).unwrap_err();
         assert!(error.to_string().contains("must be the same version"));
         // No end2end/node_modules there either: wasm-opt is missing.
-        let error = super::wasm_opt(&ws, &ws.join("x.wasm")).unwrap_err();
+        let error = super::wasm_opt(&ws, &[ws.join("x.wasm")]).unwrap_err();
         assert!(error.to_string().contains("scripts/install-deps.sh"));
         std::fs::remove_dir_all(&ws).unwrap();
     }
