@@ -564,7 +564,7 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
             })
     };
     // The sign-in page's own chunks, as the split manifest lists them (`app::routes`).
-    let manifest = std::fs::read_to_string(pkg.join("__wasm_split_manifest.json"))
+    let manifest = std::fs::read_to_string(pkg.join(server::assets::SPLIT_MANIFEST))
         .map_err(|e| format!("{}: {e}", pkg.display()))?;
     let manifest: std::collections::HashMap<String, Vec<String>> =
         serde_json::from_str(&manifest).map_err(|e| e.to_string())?;
@@ -590,7 +590,7 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
     Ok(Transfer {
         wasm_br,
         js_br: size(format!("{OUTPUT}.js.br"))?
-            + size("__wasm_split.______________________.js.br".to_string())?,
+            + size(format!("{}.br", server::assets::SPLIT_LOADER))?,
         css_br: size(format!("{OUTPUT}.css.br"))?,
         html,
         favicon,

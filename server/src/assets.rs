@@ -24,6 +24,10 @@ use tower_http::services::ServeDir;
 pub const OUTPUT_NAME: &str = "mayi-id";
 /// The file in `pkg/` naming the build's directory (written by `cargo xtask build`).
 pub const BUILD_FILE: &str = "build.txt";
+/// In a build's directory: the module the main wasm loads its chunks through, and which chunks
+/// each page group needs (both written by `cargo xtask build`, whose names leptos expects).
+pub const SPLIT_LOADER: &str = "__wasm_split.______________________.js";
+pub const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
 /// Hex digits of the content hash in a directory name.
 const HASH_LEN: usize = 16;
 
