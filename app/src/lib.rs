@@ -51,7 +51,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// Sets the User Timing mark `mayi-hydrated` once the page in view is interactive: called by
-/// every route ([`routes`]) when its page's code has loaded; effects run in the browser only,
+/// every route ([`routes`]) when its page's code has loaded, and by the not-found page (part of
+/// the main module); effects run in the browser only,
 /// after the page has hydrated. `make bench` and the browser suite read the mark.
 pub(crate) fn mark_interactive() {
     Effect::new(|_| {

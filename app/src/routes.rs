@@ -15,11 +15,13 @@ use leptos_router::LazyRoute;
 /// the lazily loaded function `loader` that renders any page of the group (the chunk boundary),
 /// the enum `Selector` naming them, and `pub struct Route` per page for the route table.
 ///
-/// Pages are grouped by what a visit needs together: the sign-in form; its second step; the
-/// wizard's first page and the rest of the wizard; freezing; the token list; the account and its
-/// recovery codes; help; the console. The splitter gives every set of splits that shares code its
-/// own chunk, so one split per page (25) made a first visit fetch about a hundred files, while
-/// these groups keep it to a few dozen small ones.
+/// Pages are grouped by what a visit needs together: the sign-in form and the wizard's first
+/// page (the two pages a new phone opens first) each alone; the rest of the public path (the
+/// second step, the wizard's later steps, "this was not me", freezing); self-service; help; the
+/// console. The splitter gives every set of splits that shares code its own chunk: one split
+/// per page (25) made a first visit fetch 37 to 73 files, four groups 9 files but 381 KB for
+/// `/login`; these six fetch 16 files and 224 KB for `/login` (`make bench-web`,
+/// docs/capacity.md).
 macro_rules! lazy_group {
     ($loader:ident, $preload:ident, $selector:ident { $($route:ident => $page:ident,)* }) => {
         #[doc = concat!("The pages `", stringify!($loader), "` renders.")]
@@ -29,6 +31,11 @@ macro_rules! lazy_group {
                 #[doc = concat!("[`", stringify!($page), "`](crate::pages::", stringify!($page), ")")]
                 $route,
             )*
+        }
+
+        impl $selector {
+            /// The group's split name, as the build's split manifest keys its chunks.
+            pub const SPLIT: &str = stringify!($loader);
         }
 
         #[leptos::lazy]
@@ -65,10 +72,20 @@ macro_rules! lazy_group {
 }
 
 lazy_group! {
-    public_pages, __preload_public_pages, PublicPages {
+    sign_in_pages, __preload_sign_in_pages, SignInPages {
         SignIn => SignInPage,
-        Verify => VerifyPage,
+    }
+}
+
+lazy_group! {
+    wizard_start_pages, __preload_wizard_start_pages, WizardStartPages {
         EmergencyStart => EmergencyStartPage,
+    }
+}
+
+lazy_group! {
+    public_pages, __preload_public_pages, PublicPages {
+        Verify => VerifyPage,
         EmergencyCancel => EmergencyCancelPage,
         EmergencyProve => EmergencyProvePage,
         EmergencyReason => EmergencyReasonPage,

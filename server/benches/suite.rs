@@ -570,9 +570,9 @@ async fn transfer(options: &Options, base: &str) -> Result<Transfer, String> {
         serde_json::from_str(&manifest).map_err(|e| e.to_string())?;
     let chunks = manifest
         .iter()
-        .find(|(split, _)| split.contains("sign_in_pages"))
+        .find(|(split, _)| split.contains(app::routes::SignInPages::SPLIT))
         .map(|(_, chunks)| chunks.clone())
-        .ok_or("the split manifest has no sign_in_pages entry")?;
+        .ok_or("the split manifest has no entry for the sign-in pages")?;
     let mut wasm_br = size(format!("{OUTPUT}.wasm.br"))?;
     for chunk in chunks {
         wasm_br += size(format!("{chunk}.wasm.br"))?;

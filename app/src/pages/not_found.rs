@@ -10,6 +10,8 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    // Part of the main module, not a lazily loaded route: interactive once it has hydrated.
+    crate::mark_interactive();
     view! {
         <Title text=text::NOT_FOUND_TITLE />
         <section class="card" aria-labelledby="not-found-heading">
