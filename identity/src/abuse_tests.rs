@@ -171,15 +171,44 @@ async fn abuse_05_a_locked_account_cannot_use_its_code_and_its_session_ends(db: 
 }
 
 async fn abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once(db: TestStore) {
+    use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
     let f = fixture(db).await;
     let code = issue_code(&f, 1).await;
     let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
     let hash = code.hash(&hasher, f.account);
+    // Fifty sign-ins that all read the code before any used it: each tries to open its session
+    // with the one reading; the use is counted in that transaction only if the count is still
+    // the one read.
+    let live = f
+        .store
+        .live_emergency_code(f.account, hash)
+        .await
+        .unwrap()
+        .expect("the code is live");
+    let key = crate::ThrottleKey::account_factor(f.account, crate::Factor::EmergencyCode);
     let tasks: Vec<_> = (0..50)
         .map(|_| {
-            let store = f.store.clone();
-            let account = f.account;
-            tokio::spawn(async move { store.use_emergency_code(account, hash).await })
+            let (store, live, key, account) =
+                (f.store.clone(), live.clone(), key.clone(), f.account);
+            tokio::spawn(async move {
+                let attempt = store
+                    .create_login_attempt(account, crate::LOGIN_ATTEMPT_TTL)
+                    .await
+                    .unwrap();
+                let new = crate::NewSession {
+                    account_id: account,
+                    scope: crate::SessionScope::Emergency,
+                    ip: None,
+                    user_agent: None,
+                };
+                let audit =
+                    NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
+                        .actor(account)
+                        .subject(account);
+                store
+                    .open_emergency_code_session(&attempt, &key, new, &live, audit, &[])
+                    .await
+            })
         })
         .collect();
     let mut ok = 0;
@@ -189,6 +218,9 @@ async fn abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once(db: TestSto
         }
     }
     assert_eq!(ok, 1);
+    assert_eq!(f.store.sessions(f.account).await.unwrap().len(), 1);
+    let info = &f.store.emergency_codes(f.account).await.unwrap()[0];
+    assert_eq!(info.uses, 1);
 }
 
 async fn abuse_06_fifty_parallel_submissions_of_one_totp_code_succeed_once(db: TestStore) {

@@ -202,6 +202,35 @@ impl Authenticator {
         Ok(session)
     }
 
+    /// The second step passed with the emergency code `code` (as read, live): as
+    /// [`Self::open_session`] for a restricted session linked to the code, with the code's use
+    /// counted in the same transaction (EC-4: counted only if the session opens; one commit).
+    /// `None`, with nothing written, when the code's use count changed since it was read or the
+    /// code is no longer live: the caller reads it again.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn open_emergency_code_session(
+        &self,
+        attempt: &SessionToken,
+        key: &ThrottleKey,
+        account: &Account,
+        code: &crate::EmergencyCodeInfo,
+        audit: NewAuditEvent,
+        notices: &[crate::NewOutboxMessage],
+        client: &Client,
+    ) -> Result<Option<SessionToken>, DomainError> {
+        let new = new_session(account, SessionScope::Emergency, client);
+        let session = self
+            .store
+            .open_emergency_code_session(attempt, key, new, code, audit, notices)
+            .await?;
+        if session.is_some() {
+            if let Some(factor) = key.factor() {
+                crate::telemetry::sign_in_step(factor, "success");
+            }
+        }
+        Ok(session)
+    }
+
     /// The second step passed: clears the factor's failure count (RL-5), ends the attempt,
     /// opens a session of `scope` with a fresh token (SE-2), linked to the emergency code that
     /// opened it if any, records `audit` and queues `notices`, all in one transaction.

@@ -461,17 +461,17 @@ async fn ec_7_the_issued_code_is_handed_over_once_and_signs_in(db: TestStore) {
     );
     assert!(f
         .store
-        .use_emergency_code(op.id, code.hash(&hasher, op.id))
+        .live_emergency_code(op.id, code.hash(&hasher, op.id))
         .await
         .unwrap()
         .is_none());
-    let used = f
+    let live = f
         .store
-        .use_emergency_code(user.id, code.hash(&hasher, user.id))
+        .live_emergency_code(user.id, code.hash(&hasher, user.id))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(used.uses, 1);
+    assert_eq!((live.account_id, live.uses), (user.id, 0));
     // No row holds the code in clear.
     let grouped = code.grouped().to_string();
     for table in ["emergency_codes", "audit_events", "outbox"] {

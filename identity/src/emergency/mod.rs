@@ -779,67 +779,88 @@ impl EmergencyAccess {
         let account = attempt.account().clone();
         let key = ThrottleKey::account_factor(account.id, Factor::EmergencyCode);
         self.auth.gate(&key, &account, client).await?;
-        let hash = EmergencyCode::parse(code).map(|code| code.hash(&self.codes, account.id));
-        let used = match hash {
-            Some(hash) => self.store.use_emergency_code(account.id, hash).await?,
-            None => None,
+        let Some(hash) = EmergencyCode::parse(code).map(|code| code.hash(&self.codes, account.id))
+        else {
+            return Err(self
+                .code_sign_in_failed(&account, &key, AuditAction::EmergencyCodeUsed, client)
+                .await);
         };
-        // The right code in its waiting period: refused, saying from when it works (the guess
-        // was counted by the gate like any other; it is no failure of the owner's).
-        if let (None, Some(hash)) = (&used, hash) {
-            if let Some(waiting) = self.store.waiting_emergency_code(account.id, hash).await? {
-                self.audit(
-                    AuditAction::EmergencyCodeUsed,
-                    AuditOutcome::Denied,
-                    Some(account.id),
+        // The code as it stands, read; its use is counted by the transaction that opens the
+        // session, only if the count read is still the count (EC-4). A sign-in that raced
+        // another use of the code reads it again: the count only grows, up to its maximum, so
+        // a code is read at most that many times over.
+        for _ in 0..=EmergencyPolicy::MAX_USES {
+            let Some(live) = self.store.live_emergency_code(account.id, hash).await? else {
+                break;
+            };
+            let after = EmergencyCodeInfo {
+                uses: live.uses + 1,
+                ..live.clone()
+            };
+            let audit = NewAuditEvent::own(
+                AuditAction::EmergencyCodeUsed,
+                AuditOutcome::Success,
+                account.id,
+                client,
+            )
+            .details(serde_json::json!({ "code_id": live.id.0, "uses_left": after.uses_left() }));
+            let notice = notify::emergency_code_used_notice(
+                &account.display_name,
+                after.uses_left(),
+                self.public_url(),
+            );
+            let notices = crate::auth::notice_messages(&self.store, account.id, &notice).await?;
+            if let Some(session) = self
+                .auth
+                .open_emergency_code_session(
+                    attempt.token(),
+                    &key,
+                    &account,
+                    &live,
+                    audit,
+                    &notices,
                     client,
-                    serde_json::json!({
-                        "code_id": waiting.id.0,
-                        "why": "not_yet_valid",
-                        "valid_from": waiting.valid_from.as_millis(),
-                    }),
                 )
-                .await?;
-                return Err(DomainError::NotYetValid {
-                    valid_from: waiting.valid_from,
-                });
+                .await?
+            {
+                return Ok((account, session));
             }
         }
-        self.code_sign_in_outcome(
-            attempt,
-            account,
-            &key,
-            used,
-            AuditAction::EmergencyCodeUsed,
-            |info, account| {
-                Some(notify::emergency_code_used_notice(
-                    &account.display_name,
-                    info.uses_left(),
-                    self.public_url(),
-                ))
-            },
-            client,
-        )
-        .await
+        // The right code in its waiting period: refused, saying from when it works (the guess
+        // was counted by the gate like any other; it is no failure of the owner's).
+        if let Some(waiting) = self.store.waiting_emergency_code(account.id, hash).await? {
+            self.audit(
+                AuditAction::EmergencyCodeUsed,
+                AuditOutcome::Denied,
+                Some(account.id),
+                client,
+                serde_json::json!({
+                    "code_id": waiting.id.0,
+                    "why": "not_yet_valid",
+                    "valid_from": waiting.valid_from.as_millis(),
+                }),
+            )
+            .await?;
+            return Err(DomainError::NotYetValid {
+                valid_from: waiting.valid_from,
+            });
+        }
+        Err(self
+            .code_sign_in_failed(&account, &key, AuditAction::EmergencyCodeUsed, client)
+            .await)
     }
 
-    /// How a sign-in with an emergency or a recovery code ends: no `used` code is audited as
-    /// `action`'s failure and counted against the factor's limit; a used one opens the
-    /// restricted session. The session, its link to the code (without which it is refused on
-    /// every request), the audit event and the `notice` to every confirmed contact are written
-    /// together.
-    #[allow(clippy::too_many_arguments)]
-    async fn code_sign_in_outcome(
+    /// A sign-in with an emergency or a recovery code that matched no live code: audited as
+    /// `action`'s failure and counted against the factor's limit. The error to return (or the
+    /// store's, if writing either failed).
+    async fn code_sign_in_failed(
         &self,
-        attempt: &crate::Attempt,
-        account: Account,
+        account: &Account,
         key: &ThrottleKey,
-        used: Option<EmergencyCodeInfo>,
         action: AuditAction,
-        notice: impl FnOnce(&EmergencyCodeInfo, &Account) -> Option<notify::Notice>,
         client: &Client,
-    ) -> Result<(Account, SessionToken), DomainError> {
-        let Some(info) = used else {
+    ) -> DomainError {
+        let failed = async {
             self.audit(
                 action,
                 AuditOutcome::Failure,
@@ -848,17 +869,37 @@ impl EmergencyAccess {
                 serde_json::json!({}),
             )
             .await?;
+            self.auth.second_factor_failed(key, account, client).await
+        };
+        match failed.await {
+            Ok(error) | Err(error) => error,
+        }
+    }
+
+    /// How a sign-in with a recovery code ends: no `used` code is a failure
+    /// ([`Self::code_sign_in_failed`]); a used one (its use, and the "code used" notice, were
+    /// written with it) opens the restricted session, linked to the emergency code the use
+    /// created, with the audit event, in one transaction.
+    async fn recovery_code_outcome(
+        &self,
+        attempt: &crate::Attempt,
+        account: Account,
+        key: &ThrottleKey,
+        used: Option<EmergencyCodeInfo>,
+        client: &Client,
+    ) -> Result<(Account, SessionToken), DomainError> {
+        let Some(info) = used else {
             return Err(self
-                .auth
-                .second_factor_failed(key, &account, client)
-                .await?);
+                .code_sign_in_failed(&account, key, AuditAction::RecoveryCodeUsed, client)
+                .await);
         };
-        let audit = NewAuditEvent::own(action, AuditOutcome::Success, account.id, client)
-            .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
-        let notices = match notice(&info, &account) {
-            Some(notice) => crate::auth::notice_messages(&self.store, account.id, &notice).await?,
-            None => Vec::new(),
-        };
+        let audit = NewAuditEvent::own(
+            AuditAction::RecoveryCodeUsed,
+            AuditOutcome::Success,
+            account.id,
+            client,
+        )
+        .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
         let session = self
             .auth
             .open_session(
@@ -868,7 +909,7 @@ impl EmergencyAccess {
                 SessionScope::Emergency,
                 Some(info.id),
                 audit,
-                &notices,
+                &[],
                 client,
             )
             .await?;

@@ -244,16 +244,8 @@ impl EmergencyAccess {
             None => None,
         };
         // The "code used" notice went with the code's use, counting what is left.
-        self.code_sign_in_outcome(
-            attempt,
-            account,
-            &key,
-            used,
-            AuditAction::RecoveryCodeUsed,
-            |_, _| None,
-            client,
-        )
-        .await
+        self.recovery_code_outcome(attempt, account, &key, used, client)
+            .await
     }
 }
 

@@ -450,28 +450,43 @@ async fn ec4_race_n_plus_one_parallel_uses_succeed_n_times(db: TestStore) {
     let f = fixture(db).await;
     let code = issue(&f, "alice").await;
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
-    let hasher = CodeHasher::from_cipher(&f.cipher, EMERGENCY_CODE_KEY_LABEL);
-    let hash = EmergencyCode::parse(&code)
-        .unwrap()
-        .hash(&hasher, f.alice.id);
     let n = info.max_uses as usize;
-    let mut tasks = Vec::new();
+    // n + 1 people past the password step type the code at once: the real sign-in, each on
+    // its own attempt.
+    let mut attempts = Vec::new();
     for _ in 0..n + 1 {
-        let store = f.store.clone();
-        let account = f.alice.id;
+        let a = attempt(&f, "alice").await;
+        attempts.push(attempt_of(&f.emergency, &a).await);
+    }
+    let emergency = f.emergency.clone();
+    let mut tasks = Vec::new();
+    for attempt in attempts {
+        let (emergency, code) = (emergency.clone(), code.clone());
         tasks.push(tokio::spawn(async move {
-            store.use_emergency_code(account, hash).await
+            emergency.sign_in(&attempt, &code, &client()).await
         }));
     }
-    let mut ok = 0;
+    let (mut ok, mut refused) = (0, 0);
     for task in tasks {
-        if task.await.unwrap().unwrap().is_some() {
-            ok += 1;
+        match task.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(DomainError::InvalidCode) => refused += 1,
+            Err(other) => panic!("{other:?}"),
         }
     }
     assert_eq!(ok, n, "exactly max_uses of {} racing uses succeed", n + 1);
+    assert_eq!(refused, 1);
     let info = &f.store.emergency_codes(f.alice.id).await.unwrap()[0];
     assert_eq!(info.uses, info.max_uses);
+    let restricted = f
+        .store
+        .sessions(f.alice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.scope == SessionScope::Emergency)
+        .count();
+    assert_eq!(restricted, n, "one restricted session per counted use");
 }
 
 async fn ec5_expiry_at_plus_minus_one_second(db: TestStore) {

@@ -198,26 +198,26 @@ impl Store {
         Ok(Some(info))
     }
 
-    /// Counts one use of the account's code whose hash is `code_hash`: ONE conditional UPDATE
-    /// (EC-4), so with N uses left, N + 1 racing attempts succeed exactly N times. Only the
-    /// account's own codes are looked at (EC-10). `None` when no live code matched (unknown,
-    /// another account's, used up, expired, not yet valid, revoked).
-    pub(crate) async fn use_emergency_code(
+    /// The account's live code whose hash is `code_hash` (not used up, valid now, unexpired,
+    /// not revoked), as it stands: the sign-in then counts its use with the session it opens
+    /// ([`Store::open_emergency_code_session`], conditional on the use count read here, EC-4).
+    /// Only the account's own codes are looked at (EC-10). `None` when no live code matched
+    /// (unknown, another account's, used up, expired, not yet valid, revoked). A read, on
+    /// SQLite's read connections: it writes nothing.
+    pub(crate) async fn live_emergency_code(
         &self,
         account: AccountId,
         code_hash: [u8; 32],
     ) -> Result<Option<EmergencyCodeInfo>> {
         let sql = format!(
-            "UPDATE emergency_codes SET uses = uses + 1 \
+            "SELECT {CODE_COLUMNS} FROM emergency_codes \
              WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
-             AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL \
-             RETURNING {CODE_COLUMNS}"
+             AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL"
         );
-        let used = self.code_by_hash(&sql, account, code_hash).await?;
-        if used.is_some() {
-            crate::telemetry::emergency_code_used();
-        }
-        Ok(used)
+        let now = self.now();
+        with_read_pool!(self, pool => {
+            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)
+        })
     }
 
     /// The account's live code whose hash is `code_hash` when it is not valid yet (its waiting

@@ -69,11 +69,34 @@ const SPEND_TOTP_STEP: &str = "UPDATE tokens SET last_totp_step = $1, last_used_
      WHERE id = $3 AND account_id = $4 AND state = 'active' AND kind = 'totp' \
      AND (last_totp_step IS NULL OR last_totp_step < $1)";
 
+/// EC-4: counts one use of emergency code `$1` of account `$2` at `$3`, but only if its use
+/// count is still `$4`, the count the sign-in read when it recognised the code, and the code is
+/// still live (not used up, valid, unexpired, not revoked). Of any number of concurrent runs
+/// that read one count, exactly one changes the row; a loser reads the code again. Not changing
+/// it means "this reading is out of date" (or the code is no longer live).
+const USE_EMERGENCY_CODE_AS_READ: &str = "UPDATE emergency_codes SET uses = uses + 1 \
+     WHERE id = $1 AND account_id = $2 AND uses = $4 AND uses < max_uses \
+     AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL";
+
 /// A TOTP code's time step, to be spent on its token by the sign-in it opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TotpStep {
     pub token: TokenId,
     pub step: i64,
+}
+
+/// What a passed second step spends, first, in the transaction that opens its session: the
+/// session opens only if the spend changed its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Spend {
+    /// An authenticator app's time step ([`SPEND_TOTP_STEP`]).
+    TotpStep(TotpStep),
+    /// One use of an emergency code whose use count was read as `uses`
+    /// ([`USE_EMERGENCY_CODE_AS_READ`]).
+    EmergencyCode {
+        id: crate::EmergencyCodeId,
+        uses: u32,
+    },
 }
 
 #[derive(Clone)]
@@ -837,8 +860,53 @@ impl Store {
         spent: TotpStep,
         audit: crate::audit::NewAuditEvent,
     ) -> Result<Option<SessionToken>> {
-        self.open_session_tx(attempt, cleared, new, Some(spent), None, audit, &[])
-            .await
+        self.open_session_tx(
+            attempt,
+            cleared,
+            new,
+            Some(Spend::TotpStep(spent)),
+            None,
+            audit,
+            &[],
+        )
+        .await
+    }
+
+    /// As [`Self::open_signed_in_session`] for a sign-in with the emergency code `code` (as
+    /// read by [`Self::live_emergency_code`]), which also counts the code's use in the same
+    /// transaction, first (EC-4, one conditional UPDATE, [`USE_EMERGENCY_CODE_AS_READ`]), and
+    /// links the restricted session to it: the use is counted only if the session opens, and
+    /// one commit does both. `None`, with nothing written, when the code's use count is no
+    /// longer the one read (another sign-in used it meanwhile: read it again) or it is no
+    /// longer live.
+    pub(crate) async fn open_emergency_code_session(
+        &self,
+        attempt: &SessionToken,
+        cleared: &crate::throttle::ThrottleKey,
+        new: NewSession,
+        code: &crate::EmergencyCodeInfo,
+        audit: crate::audit::NewAuditEvent,
+        notices: &[crate::NewOutboxMessage],
+    ) -> Result<Option<SessionToken>> {
+        let spend = Spend::EmergencyCode {
+            id: code.id,
+            uses: code.uses,
+        };
+        let opened = self
+            .open_session_tx(
+                attempt,
+                cleared,
+                new,
+                Some(spend),
+                Some(code.id),
+                audit,
+                notices,
+            )
+            .await?;
+        if opened.is_some() {
+            crate::telemetry::emergency_code_used();
+        }
+        Ok(opened)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -847,7 +915,7 @@ impl Store {
         attempt: &SessionToken,
         cleared: &crate::throttle::ThrottleKey,
         new: NewSession,
-        spent: Option<TotpStep>,
+        spend: Option<Spend>,
         emergency_code: Option<crate::EmergencyCodeId>,
         audit: crate::audit::NewAuditEvent,
         notices: &[crate::NewOutboxMessage],
@@ -857,13 +925,20 @@ impl Store {
         let audit = AuditRow::new(&audit)?;
         with_pool!(self, pool => {
             let mut tx = pool.begin().await.map_err(db_err)?;
-            if let Some(spent) = spent {
+            if let Some(spend) = spend {
                 // First, so that racing submissions of one code queue on this row's write.
-                let affected = execute!(
-                    &mut *tx,
-                    SPEND_TOTP_STEP,
-                    [spent.step, now, spent.token.0, new.account_id.0],
-                )?;
+                let affected = match spend {
+                    Spend::TotpStep(spent) => execute!(
+                        &mut *tx,
+                        SPEND_TOTP_STEP,
+                        [spent.step, now, spent.token.0, new.account_id.0],
+                    )?,
+                    Spend::EmergencyCode { id, uses } => execute!(
+                        &mut *tx,
+                        USE_EMERGENCY_CODE_AS_READ,
+                        [id.0, new.account_id.0, now, i64::from(uses)],
+                    )?,
+                };
                 if affected != 1 {
                     // Dropped unfinished: rolled back, nothing written.
                     return Ok(None);

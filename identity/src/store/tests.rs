@@ -44,6 +44,7 @@ on_both_backends!(
     se8_login_attempt_create_lookup_and_expiry,
     se8_finish_login_attempt_deletes_it,
     signed_in_session_opens_in_one_transaction,
+    an_emergency_code_is_used_by_the_session_it_opens_only_as_read,
     signed_in_reads_session_account_and_code_together,
     se8_login_attempt_token_is_not_a_session,
     se4_session_create_and_lookup,
@@ -785,6 +786,142 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
     let queued = store.outbox_messages(10).await.unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].recipient, "bob@example.org");
+}
+
+/// EC-4 with one commit: a sign-in reads the live code, and the transaction that opens its
+/// session counts the use only if the count is still the one read. A stale reading (another
+/// sign-in used the code meanwhile) or a code no longer live opens nothing and writes nothing;
+/// a code is live only for its own account, while valid, unexpired, unrevoked and not used up.
+async fn an_emergency_code_is_used_by_the_session_it_opens_only_as_read(store: &Store) {
+    use crate::audit::{AuditAction, AuditOutcome, NewAuditEvent};
+    use crate::{Factor, ThrottleKey};
+    let a = store.create_account(new_account("erin")).await.unwrap();
+    let b = store.create_account(new_account("fred")).await.unwrap();
+    let now = Timestamp::now();
+    let hour = Duration::from_secs(3600);
+    let code = |account, hash, valid_from: Timestamp| {
+        crate::testing::self_service_code(account, hash, valid_from, now.plus(hour * 2), 2)
+    };
+    // (A new self-service code replaces the account's earlier one: one code per account here.)
+    let id = store
+        .issue_emergency_code(&code(a, [9; 32], now), &[])
+        .await
+        .unwrap();
+    // Waiting (valid only in an hour): not live, but the waiting read finds it.
+    store
+        .issue_emergency_code(&code(b, [8; 32], now.plus(hour)), &[])
+        .await
+        .unwrap();
+    assert!(store
+        .live_emergency_code(b, [8; 32])
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .waiting_emergency_code(b, [8; 32])
+        .await
+        .unwrap()
+        .is_some());
+    // Only the account's own codes (EC-10), only the right hash.
+    assert!(store
+        .live_emergency_code(b, [9; 32])
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .live_emergency_code(a, [1; 32])
+        .await
+        .unwrap()
+        .is_none());
+
+    let key = ThrottleKey::account_factor(a, Factor::EmergencyCode);
+    let new = || NewSession {
+        account_id: a,
+        scope: SessionScope::Emergency,
+        ip: None,
+        user_agent: None,
+    };
+    let event = || {
+        NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
+            .actor(a)
+            .subject(a)
+    };
+    let uses = || async { store.emergency_code(id).await.unwrap().unwrap().uses };
+    let rows = |table| async move { testing::raw_rows(store, table).await.len() };
+
+    let first = store
+        .live_emergency_code(a, [9; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((first.id, first.uses), (id, 0));
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let session = store
+        .open_emergency_code_session(&attempt, &key, new(), &first, event(), &[])
+        .await
+        .unwrap()
+        .expect("the reading is current: the session opens");
+    assert_eq!(uses().await, 1);
+    let opened = store.session(&session).await.unwrap().unwrap();
+    let linked = store.emergency_session_code(opened.id).await.unwrap();
+    assert_eq!(linked.map(|c| c.id), Some(id));
+    assert_eq!(store.login_attempt(&attempt).await.unwrap(), None);
+
+    // The same reading again (a racing sign-in that read before the first committed): refused,
+    // nothing written, its attempt and the failure count left as they were.
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    store.throttle_fail(&key).await.unwrap();
+    let (sessions, audits) = (rows("sessions").await, rows("audit_events").await);
+    let stale = store
+        .open_emergency_code_session(&attempt, &key, new(), &first, event(), &[])
+        .await
+        .unwrap();
+    assert!(stale.is_none());
+    assert_eq!(uses().await, 1);
+    assert_eq!(rows("sessions").await, sessions);
+    assert_eq!(rows("audit_events").await, audits);
+    assert!(store.login_attempt(&attempt).await.unwrap().is_some());
+    assert!(store.throttle_record(&key).await.unwrap().is_some());
+
+    // Read again, it opens; then the code is used up: no longer live, and its last reading
+    // opens nothing.
+    let second = store
+        .live_emergency_code(a, [9; 32])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.uses, 1);
+    store
+        .open_emergency_code_session(&attempt, &key, new(), &second, event(), &[])
+        .await
+        .unwrap()
+        .expect("read again, the session opens");
+    assert_eq!(uses().await, 2);
+    assert!(store
+        .live_emergency_code(a, [9; 32])
+        .await
+        .unwrap()
+        .is_none());
+    let attempt = store
+        .create_login_attempt(a, LOGIN_ATTEMPT_TTL)
+        .await
+        .unwrap();
+    let used_up = crate::EmergencyCodeInfo {
+        uses: 2,
+        ..second.clone()
+    };
+    assert!(store
+        .open_emergency_code_session(&attempt, &key, new(), &used_up, event(), &[])
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(uses().await, 2);
 }
 
 /// The one query behind every signed-in request: the session as [`Store::session`] gives it,
