@@ -73,6 +73,7 @@ mod housekeeping;
 mod limits;
 mod notify;
 mod oob;
+mod passkey;
 mod password;
 mod provision;
 mod readiness;
@@ -138,6 +139,11 @@ pub use notify::{
     Notice, EMAIL_BODY_MAX_CHARS, SMS_BODY_MAX_CHARS, SUBJECT_MAX_CHARS,
 };
 pub use oob::{CodeHasher, OobCode, OOB_CODE_DIGITS, OOB_CODE_KEY_LABEL, OOB_CODE_TTL};
+pub use passkey::{
+    Asserted, AuthenticationState, CeremonyState, Challenge, Credential as PasskeyCredential,
+    Refusal as PasskeyRefusal, Registered as PasskeyRegistered, RegistrationState, RelyingParty,
+    CEREMONY_TTL as PASSKEY_CEREMONY_TTL,
+};
 pub use password::{
     Password, PasswordHash, PasswordHasher, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS,
 };

@@ -284,6 +284,18 @@ impl Default for EmergencyPolicy {
     }
 }
 
+/// The audit event of a sign-in with a code (`action`: an emergency or a recovery code) that
+/// opened a restricted session: the code, and its uses left after this one.
+fn code_used(
+    action: AuditAction,
+    account: &Account,
+    after: &EmergencyCodeInfo,
+    client: &Client,
+) -> NewAuditEvent {
+    NewAuditEvent::own(action, AuditOutcome::Success, account.id, client)
+        .details(serde_json::json!({ "code_id": after.id.0, "uses_left": after.uses_left() }))
+}
+
 impl DomainError {
     /// A sign-in step's refusal as the wizard tells it: every unusable code is "not valid", a
     /// lost attempt or session is an expired wizard.
@@ -797,13 +809,7 @@ impl EmergencyAccess {
                 uses: live.uses + 1,
                 ..live.clone()
             };
-            let audit = NewAuditEvent::own(
-                AuditAction::EmergencyCodeUsed,
-                AuditOutcome::Success,
-                account.id,
-                client,
-            )
-            .details(serde_json::json!({ "code_id": live.id.0, "uses_left": after.uses_left() }));
+            let audit = code_used(AuditAction::EmergencyCodeUsed, &account, &after, client);
             let notice = notify::emergency_code_used_notice(
                 &account.display_name,
                 after.uses_left(),
@@ -893,13 +899,7 @@ impl EmergencyAccess {
                 .code_sign_in_failed(&account, key, AuditAction::RecoveryCodeUsed, client)
                 .await);
         };
-        let audit = NewAuditEvent::own(
-            AuditAction::RecoveryCodeUsed,
-            AuditOutcome::Success,
-            account.id,
-            client,
-        )
-        .details(serde_json::json!({ "code_id": info.id.0, "uses_left": info.uses_left() }));
+        let audit = code_used(AuditAction::RecoveryCodeUsed, &account, &info, client);
         let session = self
             .auth
             .open_session(
