@@ -9,6 +9,11 @@ import { totp } from "./totp";
 async function expectAccessible(page: Page, what: string) {
   // Check the styled page (colour contrast).
   await expectStyledPage(page, what);
+  // The whole page, not a page in the making: after a client-side navigation the URL changes
+  // before the page's lazily loaded code and its data have arrived, and the document's load
+  // state says nothing about either (axe once ran on a half-drawn /account and found 8 rules).
+  await expect(page.locator("main h1").first(), `${what}: the page's heading`).toBeVisible();
+  await expect(page.getByText("Loading…", { exact: true }), `${what}: still loading`).toHaveCount(0);
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
