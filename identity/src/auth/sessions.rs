@@ -195,9 +195,7 @@ impl Authenticator {
             .open_signed_in_session_spending(attempt, key, new, spent, audit)
             .await?;
         if session.is_some() {
-            if let Some(factor) = key.factor() {
-                crate::telemetry::sign_in_step(factor, "success");
-            }
+            count_success(key);
         }
         Ok(session)
     }
@@ -224,9 +222,7 @@ impl Authenticator {
             .open_emergency_code_session(attempt, key, new, code, audit, notices)
             .await?;
         if session.is_some() {
-            if let Some(factor) = key.factor() {
-                crate::telemetry::sign_in_step(factor, "success");
-            }
+            count_success(key);
         }
         Ok(session)
     }
@@ -251,10 +247,15 @@ impl Authenticator {
             .store
             .open_signed_in_session(attempt, key, new, emergency_code, audit, notices)
             .await?;
-        if let Some(factor) = key.factor() {
-            crate::telemetry::sign_in_step(factor, "success");
-        }
+        count_success(key);
         Ok(session)
+    }
+}
+
+/// Counts a passed second step of `key`'s factor for the operators' metrics.
+fn count_success(key: &ThrottleKey) {
+    if let Some(factor) = key.factor() {
+        crate::telemetry::sign_in_step(factor, "success");
     }
 }
 

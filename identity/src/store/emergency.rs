@@ -214,10 +214,7 @@ impl Store {
              WHERE account_id = $1 AND code_hash = $2 AND uses < max_uses \
              AND expires_at > $3 AND valid_from <= $3 AND revoked_at IS NULL"
         );
-        let now = self.now();
-        with_read_pool!(self, pool => {
-            fetch_optional!(pool, &sql, [account.0, code_hash.to_vec(), now], code_from_row)
-        })
+        self.code_by_hash(&sql, account, code_hash).await
     }
 
     /// The account's live code whose hash is `code_hash` when it is not valid yet (its waiting
@@ -236,7 +233,8 @@ impl Store {
         self.code_by_hash(&sql, account, code_hash).await
     }
 
-    /// The code `sql` returns with `$1` the account, `$2` the code's hash and `$3` now.
+    /// The code `sql` (a read: on SQLite's read connections) returns with `$1` the account, `$2`
+    /// the code's hash and `$3` now.
     async fn code_by_hash(
         &self,
         sql: &str,
@@ -244,7 +242,7 @@ impl Store {
         code_hash: [u8; 32],
     ) -> Result<Option<EmergencyCodeInfo>> {
         let now = self.now();
-        with_pool!(self, pool => {
+        with_read_pool!(self, pool => {
             fetch_optional!(pool, sql, [account.0, code_hash.to_vec(), now], code_from_row)
         })
     }
