@@ -4,7 +4,9 @@ import { defineConfig, devices } from "@playwright/test";
 // (E2E_PORT), with a fresh database of its own. Debian's Chromium is used: browsers cannot be
 // downloaded on our machines.
 const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${port}`;
+// `localhost`, not 127.0.0.1: WebAuthn (passkeys.spec.ts) needs a domain name, and the server's
+// public URL is the same (start-server.sh). The server listens on 127.0.0.1.
+const baseURL = `http://localhost:${port}`;
 
 const chromium = {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -52,7 +54,7 @@ export default defineConfig({
   ],
   webServer: {
     command: "bash ./start-server.sh",
-    url: `${baseURL}/readyz`,
+    url: `http://127.0.0.1:${port}/readyz`,
     env: {
       E2E_PORT: String(port),
       E2E_SMTP_PORT: process.env.E2E_SMTP_PORT ?? String(port + 1),

@@ -9,7 +9,8 @@ dir="$(mktemp -d "${TMPDIR:-/tmp}/mayi-e2e.XXXXXX")"
 export MAYI_DATABASE_URL="sqlite://$dir/e2e.db"
 export MAYI_SEED_KEY_FILE="$dir/seed.key"
 export MAYI_LISTEN="127.0.0.1:${E2E_PORT:?E2E_PORT is not set}"
-export MAYI_PUBLIC_URL="http://127.0.0.1:${E2E_PORT}"
+# localhost: WebAuthn needs a domain name (passkeys.spec.ts); the browser opens this URL.
+export MAYI_PUBLIC_URL="http://localhost:${E2E_PORT}"
 export MAYI_DEV=true
 # Every browser of the suite comes from 127.0.0.1, like a whole campus behind one NAT: the
 # per-address windows are raised (the per-account limits, which the tests rely on, are not).
@@ -133,6 +134,12 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-stolen --display-name "Erin Example" --recovery-email "pictures-stolen@example.org"
 "$bin" token import --username pictures-stolen --kind totp \
   --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+
+# Adding a passkey (help-pictures.spec.ts).
+printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+  --username pictures-passkey --display-name "Erin Example" --recovery-email "pictures-passkey@example.org"
+"$bin" token import --username pictures-passkey --kind totp \
+  --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 
 printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
   --username pictures-tokens --display-name "Erin Example" --recovery-email "pictures-tokens@example.org"
@@ -258,5 +265,20 @@ printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username op-undo-d
 "$bin" user set-role --username op-undo-desktop --role operator
 "$bin" token import --username op-undo-desktop --kind totp \
   --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Desk phone"
+
+# Passkeys (tests/passkeys.spec.ts): an app on a lost phone and a recovery address, for a
+# security key added in the restricted session; and two apps, for a passkey added while signed
+# in and then passed over with JavaScript off.
+for project in phone desktop; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "passkey-rec-$project" --display-name "Erin Example" --recovery-email "passkey-rec-$project@example.org"
+  "$bin" token import --username "passkey-rec-$project" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Lost phone"
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "passkey-nojs-$project" --display-name "Erin Example"
+  for label in "App A" "App B"; do
+    "$bin" token import --username "passkey-nojs-$project" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "$label" --device "$label phone"
+  done
+done
 
 "$bin" serve

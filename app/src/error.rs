@@ -79,6 +79,12 @@ pub enum AppError {
     /// (UTC) on (issue 13 item 5).
     #[error("{}", text::code_not_yet_valid(.0))]
     CodeNotYetValid(String),
+    /// Passkeys cannot be used on this server (its public URL does not allow them).
+    #[error("{}", text::ERR_PASSKEYS_UNAVAILABLE)]
+    PasskeysUnavailable,
+    /// The browser's passkey answer was refused (or the prompt had expired): try again.
+    #[error("{}", text::ERR_PASSKEY_REFUSED)]
+    PasskeyRefused,
 }
 
 impl AppError {
@@ -105,6 +111,8 @@ impl AppError {
             AppError::CodeUsedUp => 409,
             AppError::ContactNotFound => 404,
             AppError::CodeNotYetValid(_) => 403,
+            AppError::PasskeysUnavailable => 409,
+            AppError::PasskeyRefused => 401,
         }
     }
 }

@@ -41,6 +41,7 @@ pub const VERIFY_NO_TOKEN: &str = "This account has no active token to sign in w
 pub const START_AGAIN: &str = "Start again";
 pub const LOADING: &str = "Loading…";
 pub const KIND_TOTP: &str = "Authenticator app";
+pub const KIND_WEBAUTHN: &str = "Passkey or security key";
 pub const KIND_SMS: &str = "SMS";
 pub const KIND_EMAIL: &str = "Email";
 
@@ -78,6 +79,26 @@ pub const ENROL_INTRO: &str = "Your account has no token yet. Add MAYI ID to an 
 pub const ENROL_LABEL: &str = "Name of this token";
 pub const ENROL_DEVICE: &str = "Phone it is on";
 pub const ENROL_DEVICE_EXAMPLE: &str = "e.g. Pixel 9";
+
+// Passkeys and security keys (issue 17).
+pub const PASSKEY_DEFAULT_NAME: &str = "Passkey";
+pub const PASSKEY_LABEL: &str = "Name of this passkey or key";
+pub const PASSKEY_DEVICE: &str = "Device or key it is on";
+pub const PASSKEY_DEVICE_HINT: &str = "A passkey kept by this phone or computer is lost with it: name the device. For a security key, name the key.";
+pub const PASSKEY_DEVICE_EXAMPLE: &str = "e.g. YubiKey on my key ring";
+pub const PASSKEY_ADD_HEADING: &str = "Add a passkey or security key";
+pub const PASSKEY_ADD_INTRO: &str = "A security key on your key ring, or a passkey kept by this phone or computer (or your password manager), signs you in with a touch, a fingerprint or a PIN. A security key is not lost with your phone: it is a good second way in.";
+pub const PASSKEY_ADD_BUTTON: &str = "Add a passkey or security key";
+pub const PASSKEY_ADDED: &str = "Passkey added:";
+pub const PASSKEY_WAITING: &str = "Waiting for your passkey…";
+pub const PASSKEY_USE_BUTTON: &str = "Use a passkey or security key";
+pub const PASSKEY_SIGN_IN_INTRO: &str = "Your browser asks for your passkey or security key: touch the key, or confirm with your fingerprint, face or PIN.";
+pub const PASSKEY_NEEDS_JS: &str = "Passkeys and security keys need JavaScript, which is off in this browser. Turn it on, or use one of your other sign-in methods on this page.";
+pub const PASSKEY_UNSUPPORTED: &str = "This browser cannot use passkeys or security keys. Use another browser, or another sign-in method.";
+pub const PASSKEY_CANCELLED: &str =
+    "The passkey prompt was closed or timed out. Try again when you are ready.";
+pub const PASSKEY_ALREADY_ADDED: &str = "This passkey or security key is already on your account.";
+pub const PASSKEY_FAILED: &str = "Your browser could not use the passkey or security key. Try again, or use another sign-in method.";
 pub const ENROL_START: &str = "Set up";
 pub const ENROL_SCAN: &str = "Scan this QR code with your authenticator app.";
 pub const ENROL_QR_LABEL: &str = "QR code that adds MAYI ID to an authenticator app";
@@ -99,6 +120,7 @@ pub const HELP_TOTP: &str = "open the app on your phone and type the 6-digit cod
 pub const HELP_SMS: &str = "press \"Send a code\", then type the 6-digit code from the text message. It is valid for 5 minutes; a new code replaces the old one.";
 pub const HELP_EMAIL: &str =
     "press \"Send a code\", then type the 6-digit code from the email. It is valid for 5 minutes.";
+pub const HELP_WEBAUTHN: &str = "press \"Use a passkey or security key\", then touch your security key or confirm with your fingerprint, face or PIN when your browser asks. This needs JavaScript; without it, use another token.";
 pub const HELP_FIRST_HEADING: &str = "Your first sign-in";
 pub const HELP_FIRST: &str = "If your account has no token yet, MAYI ID asks you to set up an authenticator app: scan the QR code with the app (or, on the phone itself, press \"Open in authenticator app\", or type the setup key), then type the code the app shows. From then on you sign in with that app.";
 pub const HELP_TROUBLE_HEADING: &str = "If something goes wrong";
@@ -227,6 +249,10 @@ mod recovery;
 pub use recovery::*;
 // Self-service: SMS and email tokens, contacts, password re-entry (issue 4).
 pub const ERR_WRONG_PASSWORD: &str = "That password is not right.";
+pub const ERR_PASSKEYS_UNAVAILABLE: &str =
+    "Passkeys and security keys cannot be used on this server. Use another sign-in method.";
+pub const ERR_PASSKEY_REFUSED: &str =
+    "That passkey or security key was not accepted. Try again, or use another sign-in method.";
 pub const ERR_CODE_USED_UP: &str = "Too many wrong codes. Start again to get a new code.";
 pub const ERR_CONTACT_NOT_FOUND: &str =
     "That email address or phone number is no longer there. The list has been refreshed.";
@@ -290,6 +316,9 @@ pub const HELP_TOKENS_KINDS_HEADING: &str = "Kinds of token";
 pub const HELP_TOKENS_TOTP: &str = "an app on your phone (Google Authenticator, Microsoft Authenticator, Aegis, FreeOTP…) shows a new 6-digit code every 30 seconds. The safest choice.";
 pub const HELP_TOKENS_SMS: &str = "a 6-digit code comes by text message. Weaker than an app: texts can be intercepted and numbers moved to another SIM card. Good as a backup.";
 pub const HELP_TOKENS_EMAIL: &str = "a 6-digit code comes by email. As safe as your mailbox.";
+pub const HELP_TOKENS_WEBAUTHN: &str = "a security key (a small USB or NFC key, for example a YubiKey) or a passkey kept by your phone, computer or password manager. You touch the key or confirm with your fingerprint, face or PIN; nothing to type, and it cannot be phished. A security key on your key ring is not lost with your phone.";
+pub const HELP_TOKENS_PASSKEY_HEADING: &str = "Adding a passkey or security key";
+pub const HELP_TOKENS_PASSKEY: &str = "Open \"Manage your tokens\" and find \"Add a passkey or security key\". Give it a name, and name the device or key it is on (a passkey kept by a phone is lost with that phone; a security key is its own device). Press the button, then follow your browser: insert or touch the key, or confirm with your fingerprint, face or PIN. You can do this in the restricted session after an emergency sign-in too: a security key is a good way back in the next time a phone is lost. Passkeys need JavaScript and a browser that supports them (every current browser does).";
 pub const HELP_TOKENS_NEW_PHONE_HEADING: &str = "Setting up a new phone";
 pub const HELP_TOKENS_NEW_PHONE: &str = "Sign in, open \"Manage your tokens\" and add the tokens on the new phone. You can do it on the new phone itself. For an authenticator app, press \"Open in authenticator app\" (or scan the QR code from another screen, or type the setup key), then type the code the app shows. For SMS or email, type the number or address, press \"Send a code\", and type the code you receive. A token works only once its first code is confirmed, and an unfinished set-up expires after 10 minutes.";
 pub const HELP_TOKENS_LOST_HEADING: &str = "If you lose a phone";

@@ -188,3 +188,38 @@ test("pictures of the console", async ({ page }, info) => {
   await mark(page, "details", "Issue an emergency access code");
   await shoot(page, "console-user");
 });
+
+test("pictures of adding a passkey", async ({ page }, info) => {
+  test.skip(info.project.name !== "desktop", "one run makes both sizes");
+  await page.emulateMedia({ colorScheme: "light" });
+  // A virtual security key (CDP), touched at once when asked.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("WebAuthn.enable");
+  await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: { protocol: "ctap2", transport: "usb", hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+  });
+  await page.goto("/login");
+  await page.getByLabel("Username").fill("pictures-passkey");
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const app = page.getByRole("region", { name: "Authenticator app" });
+  await app.getByLabel("6-digit code").fill(totp(totpSecret));
+  await app.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await page.goto("/tokens");
+  const add = page.getByRole("region", { name: "Add a passkey or security key" });
+  await add.getByLabel("Name of this passkey or key").fill("Key ring");
+  await add.getByLabel("Device or key it is on").fill("YubiKey");
+  await add.getByRole("button", { name: "Add a passkey or security key" }).click();
+  await expect(page.getByRole("list", { name: "Tokens on YubiKey" })).toBeVisible();
+  await page.reload();
+  await page.evaluate(() => {
+    document.querySelectorAll(".token dd").forEach((dd) => {
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/.test(dd.textContent ?? "")) dd.textContent = "2026-11-20 09:15 UTC";
+    });
+    const device = document.querySelector<HTMLInputElement>("#passkey-device");
+    if (device) device.value = "Chrome on Android";
+  });
+  await mark(page, "section.add-token", "Add a passkey or security key");
+  await shoot(page, "passkey");
+});

@@ -32,6 +32,7 @@ pub(crate) const USERNAME: &str = "mallory-target";
 pub(crate) struct Fixture {
     pub(crate) auth: Authenticator,
     pub(crate) emergency: EmergencyAccess,
+    pub(crate) enrol: crate::Enrolment,
     pub(crate) store: Store,
     pub(crate) cipher: Arc<SeedCipher>,
     pub(crate) account: AccountId,
@@ -54,7 +55,10 @@ pub(crate) async fn fixture(db: TestStore) -> Fixture {
     let secret = TotpSecret::generate();
     let token = add_totp(&store, &cipher, account, &secret, "App", None).await;
     let Identity {
-        auth, emergency, ..
+        auth,
+        emergency,
+        enrolment,
+        ..
     } = services(
         &store,
         &cipher,
@@ -64,6 +68,7 @@ pub(crate) async fn fixture(db: TestStore) -> Fixture {
     Fixture {
         auth,
         emergency,
+        enrol: enrolment,
         store,
         cipher,
         account,

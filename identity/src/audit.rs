@@ -92,6 +92,9 @@ stored_enum!(
         CodeSent => "code.sent",
         /// A second factor was added.
         TokenAdded => "token.added",
+        /// A passkey or security key's answer was refused (issue 17): the reason is in the
+        /// details (`wrong_origin`, `possible_clone`, ...).
+        PasskeyRefused => "passkey.refused",
         /// A second factor was removed.
         TokenRemoved => "token.removed",
         /// An account was created.

@@ -25,6 +25,7 @@ use crate::{
 #[cfg(test)]
 mod binding_tests;
 mod channels;
+mod passkeys;
 pub use channels::{
     parse_target, shown as shown_contact, shown_stored as shown_stored_contact, NewOobToken,
 };

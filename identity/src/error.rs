@@ -104,6 +104,15 @@ pub enum DomainError {
     /// The account has no confirmed recovery address: an operator must help.
     #[error("no recovery address")]
     NoRecoveryAddress,
+    /// Passkeys are not set up on this server (its public URL is not a domain name over https
+    /// or localhost: see [`crate::RelyingParty::from_public_url`]).
+    #[error("passkeys and security keys cannot be used on this server")]
+    PasskeysUnavailable,
+    /// The browser's answer to a passkey prompt was refused (made for another site, an old or
+    /// already answered prompt, an unknown or copied credential): told as one answer; the reason
+    /// is in the audit log.
+    #[error("the passkey or security key was not accepted")]
+    PasskeyRefused,
     /// Finishing recovery needs the checklist's required steps first (a new active token, and
     /// for a stolen phone a new password and no other session).
     #[error("do the remaining steps of the recovery checklist first")]

@@ -37,7 +37,8 @@ impl Housekeeping {
             + store.throttle_purge().await?
             + store.purge_outbox(OUTBOX_KEEP).await?
             + store.purge_expired_wizards().await?
-            + store.purge_expired_browsers().await?)
+            + store.purge_expired_browsers().await?
+            + store.purge_passkey_ceremonies().await?)
     }
 }
 
@@ -77,6 +78,21 @@ mod tests {
             .create_session(session(SessionScope::Full))
             .await
             .unwrap();
+        // A passkey prompt left unanswered in the old session (it goes with the session).
+        let old_id = store.session(&old).await.unwrap().unwrap().id;
+        store
+            .begin_passkey_ceremony(
+                crate::store::NewCeremony {
+                    account,
+                    place: crate::store::CeremonyPlace::Session(old_id),
+                    state: "{}".into(),
+                    label: Some("Key".into()),
+                    device: None,
+                },
+                crate::PASSKEY_CEREMONY_TTL,
+            )
+            .await
+            .unwrap();
         store
             .create_login_attempt(account, LOGIN_ATTEMPT_TTL)
             .await
@@ -97,6 +113,7 @@ mod tests {
         assert!(store.session(&live).await.unwrap().is_some());
         assert_eq!(raw_rows(&store, "sessions").await.len(), 1);
         assert!(raw_rows(&store, "login_attempts").await.is_empty());
+        assert!(raw_rows(&store, "webauthn_ceremonies").await.is_empty());
         assert_eq!(
             housekeeping.purge().await.unwrap(),
             0,

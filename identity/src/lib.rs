@@ -142,7 +142,7 @@ pub use oob::{CodeHasher, OobCode, OOB_CODE_DIGITS, OOB_CODE_KEY_LABEL, OOB_CODE
 pub use passkey::{
     Asserted, AuthenticationState, CeremonyState, Challenge, Credential as PasskeyCredential,
     Refusal as PasskeyRefusal, Registered as PasskeyRegistered, RegistrationState, RelyingParty,
-    CEREMONY_TTL as PASSKEY_CEREMONY_TTL,
+    CEREMONY_TTL as PASSKEY_CEREMONY_TTL, MAX_RESPONSE_BYTES as PASSKEY_MAX_RESPONSE_BYTES,
 };
 pub use password::{
     Password, PasswordHash, PasswordHasher, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS,

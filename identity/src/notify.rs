@@ -80,12 +80,12 @@ impl Channel {
         }
     }
 
-    /// The channel an SMS or e-mail token's codes travel by; `None` for TOTP.
+    /// The channel an SMS or e-mail token's codes travel by; `None` for TOTP and passkeys.
     pub const fn for_token(kind: TokenKind) -> Option<Self> {
         match kind {
             TokenKind::Sms => Some(Self::Sms),
             TokenKind::Email => Some(Self::Email),
-            TokenKind::Totp => None,
+            TokenKind::Totp | TokenKind::Webauthn => None,
         }
     }
 
@@ -311,7 +311,7 @@ pub fn sign_in_code_message(
             let (subject, body) = sign_in_code_email(display_name, code, ttl);
             NewOutboxMessage::email(&Email::parse(target)?, &subject, &body)
         }
-        TokenKind::Totp => Err(DomainError::invalid(
+        TokenKind::Totp | TokenKind::Webauthn => Err(DomainError::invalid(
             "token",
             "codes are sent only for SMS and e-mail tokens",
         )),

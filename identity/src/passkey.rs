@@ -32,7 +32,9 @@ use crate::DomainError;
 pub const CEREMONY_TTL: Duration = Duration::from_secs(300);
 
 /// The longest browser answer accepted (a registration with a large attestation is a few KB).
-pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// Half the server's whole request-body limit, so an answer too long is refused as such (not
+/// cut off with the request).
+pub const MAX_RESPONSE_BYTES: usize = 32 * 1024;
 
 /// The relying party: MAYI ID as WebAuthn sees it. Cheap to clone.
 #[derive(Clone)]
@@ -69,6 +71,11 @@ pub enum Refusal {
     /// Anything else the library refused (a bad signature, an unsupported algorithm, the
     /// user-presence flag missing, ...).
     Invalid,
+    /// No prompt was open where the answer came (never begun, expired, answered already, or
+    /// replaced by a newer one): a replayed or late answer.
+    NoOpenPrompt,
+    /// A credential of the account whose token cannot sign in (blocked, removed).
+    InactiveToken,
 }
 
 impl Refusal {
@@ -81,6 +88,8 @@ impl Refusal {
             Self::UnknownCredential => "unknown_credential",
             Self::PossibleClone => "possible_clone",
             Self::Invalid => "invalid",
+            Self::NoOpenPrompt => "no_open_prompt",
+            Self::InactiveToken => "inactive_token",
         }
     }
 
@@ -364,9 +373,20 @@ fn browser_answer<T: serde::de::DeserializeOwned>(response: &str) -> Result<T, R
 }
 
 /// The `publicKey` member of the creation options, without the library's "security-key" hint
-/// (which would steer browsers away from passkeys on the phone or computer itself).
+/// (which would steer browsers away from passkeys on the phone or computer itself) and without
+/// its credential-protection request: "user verification required" beside user verification
+/// *preferred* and a non-discoverable credential is refused by Chromium as inconsistent
+/// (`NotSupportedError`), and it is not enforced (the library does not require the answer to
+/// honour it).
 fn creation_options(options: &CreationChallengeResponse) -> Result<String, DomainError> {
-    public_key_json(serde_json::to_value(options))
+    let mut json: serde_json::Value =
+        serde_json::from_str(&public_key_json(serde_json::to_value(options))?)
+            .map_err(|e| DomainError::Internal(format!("WebAuthn options: {e}")))?;
+    if let Some(extensions) = json.get_mut("extensions").and_then(|e| e.as_object_mut()) {
+        extensions.remove("credentialProtectionPolicy");
+        extensions.remove("enforceCredentialProtectionPolicy");
+    }
+    Ok(json.to_string())
 }
 
 /// The `publicKey` member of the request options, without the "security-key" hint.
@@ -412,4 +432,4 @@ fn aaguid_of_auth_data(auth_data: &[u8]) -> Option<[u8; 16]> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

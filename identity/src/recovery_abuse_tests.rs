@@ -27,6 +27,7 @@ on_both_backends!(
     destructive_self_service_needs_a_recent_authentication,
     freeze_blocks_one_device_signs_everyone_out_and_unlocks_nothing,
     a_blocked_token_is_unblocked_only_after_a_recovery_or_removed,
+    not_me_removes_a_passkey_added_in_the_restricted_session,
 );
 
 fn from(ip: &str) -> Client {
@@ -434,6 +435,54 @@ async fn not_me_undoes_what_the_emergency_session_added_restores_recovery_and_lo
             .unwrap(),
         CancelOutcome::Unknown
     );
+}
+
+/// Issue 17: the attacker with the password and one old mailbox adds their own security key in
+/// the restricted session (a factor that would outlive any phone); "this was not me" removes
+/// it like any token added there, and it signs in nowhere after.
+async fn not_me_removes_a_passkey_added_in_the_restricted_session(db: TestStore) {
+    use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+    use webauthn_authenticator_rs::WebauthnAuthenticator;
+    let f = target(db).await;
+    let (code, link) = code_with_link(&f).await;
+    let (session, _cookie) = restricted_session(&f, &code).await;
+    let options = f.enrol.start_passkey(&session, "My key", "").await.unwrap();
+    let public_key: serde_json::Value = serde_json::from_str(&options).unwrap();
+    let options = serde_json::from_value(serde_json::json!({ "publicKey": public_key })).unwrap();
+    let mut theirs = SoftPasskey::new(true);
+    let answer = theirs
+        .do_registration(
+            webauthn_authenticator_rs::prelude::Url::parse("https://id.example.org").unwrap(),
+            options,
+        )
+        .unwrap();
+    let added = f
+        .enrol
+        .finish_passkey(
+            &session,
+            &serde_json::to_string(&answer).unwrap(),
+            &from("198.51.100.7"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(added.state, TokenState::Active);
+    let outcome = f
+        .emergency
+        .cancel(link.as_str(), &from("203.0.113.1"))
+        .await
+        .unwrap();
+    let CancelOutcome::Undone(undone) = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert_eq!(undone.tokens_removed, 1);
+    let token = f.store.token(f.account, added.id).await.unwrap().unwrap();
+    assert_eq!(token.state, TokenState::Removed);
+    assert!(f
+        .store
+        .passkey_credentials(f.account, &[TokenState::Active, TokenState::Blocked])
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn not_me_from_an_older_notice_still_stops_a_newer_live_code(db: TestStore) {

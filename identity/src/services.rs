@@ -49,6 +49,17 @@ impl Identity {
             cipher: cipher.clone(),
             clock,
             public_url: public_url.into(),
+            passkeys: match crate::RelyingParty::from_public_url(public_url) {
+                Ok(rp) => Some(rp),
+                Err(why) => {
+                    tracing::warn!(
+                        public_url,
+                        "passkeys and security keys are off: {}",
+                        why.detail()
+                    );
+                    None
+                }
+            },
         });
         let emergency = EmergencyAccess::new(auth.clone(), cipher.clone(), policy)?;
         Ok(Self {

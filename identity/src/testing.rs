@@ -504,6 +504,40 @@ mod world {
 
     /// An active token of `kind` with a made-up seal (TOTP), or `+420601123456` (SMS) or
     /// `codes@example.org` (e-mail) as its target: for tests of the token list, not of sign-in.
+    /// An active passkey token of `account` with a stand-in credential `credential_id` (its
+    /// record is not a real credential's: enough for lists, not for signing in).
+    pub(crate) async fn add_passkey(
+        store: &Store,
+        account: AccountId,
+        label: &str,
+        device: Option<&str>,
+        credential_id: &[u8],
+    ) -> TokenId {
+        store
+            .insert_passkey_token(
+                NewToken {
+                    account_id: account,
+                    kind: TokenKind::Webauthn,
+                    label: label.into(),
+                    device: device.map(str::to_owned),
+                    state: TokenState::Active,
+                    secret_enc: None,
+                    target: None,
+                },
+                crate::store::NewCredential {
+                    credential_id: credential_id.to_vec(),
+                    record: "{}".into(),
+                    counter: 0,
+                    aaguid: None,
+                    transports: vec!["usb".into()],
+                },
+                crate::EnrolBinding::Session(crate::SessionId(0)),
+                &[],
+            )
+            .await
+            .unwrap()
+    }
+
     pub(crate) async fn add_token(
         store: &Store,
         account: AccountId,
@@ -521,6 +555,9 @@ mod world {
                 None,
                 Some(Email::parse("codes@example.org").unwrap().into()),
             ),
+            TokenKind::Webauthn => {
+                return add_passkey(store, account, label, device, &[account.0 as u8; 16]).await;
+            }
         };
         store
             .insert_token(NewToken {

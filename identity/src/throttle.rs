@@ -40,6 +40,8 @@ pub enum Factor {
     EmergencyCode,
     /// The Emergency Access wizard's step-2 code, sent to the recovery address.
     RecoveryProof,
+    /// Passkeys and security keys (answers to the WebAuthn prompt, issue 17).
+    Passkey,
 }
 
 impl Factor {
@@ -50,6 +52,7 @@ impl Factor {
         Self::OutOfBand,
         Self::EmergencyCode,
         Self::RecoveryProof,
+        Self::Passkey,
     ];
 
     /// The factor's name inside a key.
@@ -60,6 +63,7 @@ impl Factor {
             Self::OutOfBand => "oob",
             Self::EmergencyCode => "emergency",
             Self::RecoveryProof => "recovery",
+            Self::Passkey => "passkey",
         }
     }
 }
@@ -184,6 +188,7 @@ impl ThrottleKey {
             KeyKind::AccountFactor(Factor::Totp) => "acct_totp",
             KeyKind::AccountFactor(Factor::OutOfBand) => "acct_oob",
             KeyKind::AccountFactor(Factor::EmergencyCode) => "acct_emergency_code",
+            KeyKind::AccountFactor(Factor::Passkey) => "acct_passkey",
             KeyKind::AccountFactor(Factor::RecoveryProof) => "acct_recovery_proof",
             KeyKind::UsernameAddressPassword => "username_password",
             KeyKind::UsernameAlert => "username_alert",

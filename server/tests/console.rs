@@ -262,6 +262,14 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
             "token_id=999999&code=123456".into(),
             AnySession,
         ),
+        ("add_passkey_start", "label=Key&device=".into(), AnySession),
+        ("add_passkey_finish", "response=%7B%7D".into(), AnySession),
+        ("passkey_sign_in_start", String::new(), PendingOnly),
+        (
+            "passkey_sign_in_finish",
+            "response=%7B%7D".into(),
+            PendingOnly,
+        ),
         ("remove_token", format!("token_id={t}"), AnySession),
         (
             "rename_token",

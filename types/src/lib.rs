@@ -120,6 +120,8 @@ named_enum!(
         Sms => "sms",
         /// A code sent by e-mail to a confirmed address.
         Email => "email",
+        /// A passkey or security key (WebAuthn).
+        Webauthn => "webauthn",
     }
 );
 

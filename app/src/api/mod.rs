@@ -8,6 +8,8 @@ mod reauth;
 pub mod recovery;
 mod sign_in;
 mod tokens;
+// Passkeys and security keys (issue 17).
+mod passkeys;
 // "Block my lost phone now" (issue 13).
 pub mod freeze;
 // The operational console (issue 6).
@@ -17,6 +19,7 @@ pub mod browsers;
 
 pub use account::*;
 pub use contacts::*;
+pub use passkeys::*;
 pub use reauth::*;
 pub use sign_in::*;
 pub use tokens::*;

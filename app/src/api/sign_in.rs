@@ -23,6 +23,8 @@ pub struct SecondStep {
     pub first_token: bool,
     /// That set-up, once started.
     pub enrolment: Option<EnrolmentView>,
+    /// Whether passkeys work on this server (the account's passkeys are among `tokens`).
+    pub passkeys_available: bool,
 }
 
 /// Step 1 of signing in: checks the username and password and, when right, opens a short
@@ -49,12 +51,16 @@ pub async fn pending_sign_in() -> Result<SecondStep, AppError> {
     let attempt = respond(require_attempt(&state).await)?;
     no_store();
     let pending = respond(state.auth.pending(&attempt).await)?;
-    respond(second_step(pending))
+    let passkeys_available = state.auth.passkeys_available();
+    respond(second_step(pending, passkeys_available))
 }
 
 /// What step 2 shows for the `pending` attempt.
 #[cfg(feature = "ssr")]
-fn second_step(pending: identity::Pending) -> Result<SecondStep, AppError> {
+fn second_step(
+    pending: identity::Pending,
+    passkeys_available: bool,
+) -> Result<SecondStep, AppError> {
     let enrolment = match &pending.enrolment {
         Some((token, secret)) => Some(enrolment_view(&pending.account.username, token, secret)?),
         None => None,
@@ -65,6 +71,7 @@ fn second_step(pending: identity::Pending) -> Result<SecondStep, AppError> {
         code_sent_for: pending.code_sent_for.map(|id| id.0),
         first_token: pending.may_enrol_first,
         enrolment,
+        passkeys_available,
     })
 }
 

@@ -55,6 +55,8 @@ pub struct TokensView {
     pub suggested_device: String,
     /// Blocked tokens ("Block my lost phone now"): they cannot sign in until unblocked.
     pub blocked: Vec<TokenView>,
+    /// Whether passkeys and security keys can be added on this server.
+    pub passkeys_available: bool,
 }
 
 /// The tokens on one device (or on none: SMS and email tokens may have no device).
@@ -85,7 +87,9 @@ pub async fn my_tokens() -> Result<TokensView, AppError> {
     let page = respond(state.enrolment.token_page(&caller).await)?;
     let blocked = respond(state.tokens.blocked(&caller).await)?;
     let may_add = state.enrolment.is_recent(caller.session());
-    respond(tokens_view(&caller, &page, &blocked, may_add))
+    let mut view = respond(tokens_view(&caller, &page, &blocked, may_add))?;
+    view.passkeys_available = state.enrolment.passkeys_available();
+    Ok(view)
 }
 
 /// Starts setting up another authenticator app (on the phone the person holds now).
@@ -239,6 +243,7 @@ fn tokens_view(
         oob_enrolment: page.pending_oob.as_ref().map(oob_enrolment_view),
         suggested_device: crate::ssr::browser_name(crate::ssr::client().user_agent.as_deref()),
         blocked: blocked.iter().map(token_view).collect(),
+        passkeys_available: false,
     })
 }
 

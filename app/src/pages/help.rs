@@ -19,6 +19,7 @@ pub fn HelpSignIn() -> impl IntoView {
                 <li><strong>{text::KIND_TOTP}</strong>": "{text::HELP_TOTP}</li>
                 <li><strong>{text::KIND_SMS}</strong>": "{text::HELP_SMS}</li>
                 <li><strong>{text::KIND_EMAIL}</strong>": "{text::HELP_EMAIL}</li>
+                <li><strong>{text::KIND_WEBAUTHN}</strong>": "{text::HELP_WEBAUTHN}</li>
             </ul>
             <h2>{text::HELP_FIRST_HEADING}</h2>
             <p>{text::HELP_FIRST}</p>
@@ -51,7 +52,11 @@ pub fn HelpTokens() -> impl IntoView {
                 <li><strong>{text::KIND_TOTP}</strong>": "{text::HELP_TOKENS_TOTP}</li>
                 <li><strong>{text::KIND_SMS}</strong>": "{text::HELP_TOKENS_SMS}</li>
                 <li><strong>{text::KIND_EMAIL}</strong>": "{text::HELP_TOKENS_EMAIL}</li>
+                <li><strong>{text::KIND_WEBAUTHN}</strong>": "{text::HELP_TOKENS_WEBAUTHN}</li>
             </ul>
+            <h2>{text::HELP_TOKENS_PASSKEY_HEADING}</h2>
+            <p>{text::HELP_TOKENS_PASSKEY}</p>
+            <crate::pages::HelpPicture name="passkey" description=text::HELP_PASSKEY_PICTURE />
             <h2>{text::HELP_TOKENS_NEW_PHONE_HEADING}</h2>
             <p>{text::HELP_TOKENS_NEW_PHONE}</p>
             <h2>{text::HELP_TOKENS_LOST_HEADING}</h2>

@@ -11,6 +11,7 @@ mod freeze;
 mod help;
 mod help_emergency;
 mod not_found;
+mod passkey;
 mod reauth;
 mod recovery;
 mod sign_in;
@@ -39,6 +40,7 @@ pub use help_emergency::{
     help_pictures, HelpEmergencyAccess, HelpEmergencySignIn, HelpIndex, HelpLostPhone, HelpPicture,
 };
 pub use not_found::NotFound;
+pub use passkey::{AddPasskey, PasskeyChoice};
 pub use reauth::ConfirmPassword;
 pub use recovery::{ReadinessBanner, RecoveryCodesPage, RecoveryCodesSection};
 pub use sign_in::SignInPage;
@@ -54,6 +56,7 @@ pub fn kind_name(kind: &TokenKind) -> &'static str {
         TokenKind::Sms => text::KIND_SMS,
         TokenKind::Email => text::KIND_EMAIL,
         TokenKind::Totp => text::KIND_TOTP,
+        TokenKind::Webauthn => text::KIND_WEBAUTHN,
     }
 }
 

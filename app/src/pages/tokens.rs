@@ -9,8 +9,8 @@ use crate::{
         Reauthenticate, RemoveToken, RenameToken, TokenView, TokensView, UnblockToken,
     },
     pages::{
-        kind_name, CodeField, Confirm, ConfirmPassword, DangerButton, EnrolInstructions, FormError,
-        ReadinessBanner, RecoveryBanner, TokenNameFields,
+        kind_name, AddPasskey, CodeField, Confirm, ConfirmPassword, DangerButton,
+        EnrolInstructions, FormError, ReadinessBanner, RecoveryBanner, TokenNameFields,
     },
     text,
 };
@@ -30,6 +30,9 @@ pub fn TokensPage() -> impl IntoView {
         device: ServerAction::<BlockDevice>::new(),
     };
     let reauth = ServerAction::<Reauthenticate>::new();
+    // Bumped by "Add a passkey or security key" (its own calls, not a form action).
+    let passkey_added = RwSignal::new(0u32);
+    let passkey_done = RwSignal::new(None::<String>);
     let oob = OobActions {
         start: ServerAction::<AddOobStart>::new(),
         resend: ServerAction::<AddOobResend>::new(),
@@ -53,6 +56,7 @@ pub fn TokensPage() -> impl IntoView {
                     oob.finish.version().get(),
                     block.token.version().get(),
                     block.device.version().get(),
+                    passkey_added.get(),
                 ),
             )
         },
@@ -81,6 +85,7 @@ pub fn TokensPage() -> impl IntoView {
                 remove.version().get()
                     + lost.version().get()
                     + finish.version().get()
+                    + passkey_added.get() as usize
                     + block.token.version().get()
                     + block.device.version().get()
             }) />
@@ -88,6 +93,7 @@ pub fn TokensPage() -> impl IntoView {
                 remove.version().get()
                     + lost.version().get()
                     + finish.version().get()
+                    + passkey_added.get() as usize
                     + unblock.version().get()
                     + oob.finish.version().get()
                     + block.token.version().get()
@@ -125,6 +131,9 @@ pub fn TokensPage() -> impl IntoView {
             {move || finish_result().map(|label| view! {
                 <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_ADDED_DONE)}</p>
             })}
+            {move || passkey_done.get().map(|label| view! {
+                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::PASSKEY_ADDED)}</p>
+            })}
             {move || oob_done().map(|label| view! {
                 <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::ADD_TOKEN_DONE)}</p>
             })}
@@ -142,7 +151,8 @@ pub fn TokensPage() -> impl IntoView {
                                 view! {
                                     <AddTotp enrolment=view.enrolment.clone() elsewhere=view.enrolment_elsewhere device=device.clone() start finish />
                                     <AddOob kind=TokenKind::Sms pending=sms device=device.clone() actions=oob />
-                                    <AddOob kind=TokenKind::Email pending=email device actions=oob />
+                                    <AddOob kind=TokenKind::Email pending=email device=device.clone() actions=oob />
+                                    {view.passkeys_available.then(|| view! { <AddPasskey device added=passkey_added done=passkey_done /> })}
                                 }
                                     .into_any()
                             } else {

@@ -8,7 +8,8 @@ use crate::{
         TokenView, VerifyCode,
     },
     pages::{
-        kind_name, CodeField, EnrolInstructions, FormError, TokenNameFields, UseEmergencyCode,
+        kind_name, CodeField, EnrolInstructions, FormError, PasskeyChoice, TokenNameFields,
+        UseEmergencyCode,
     },
     text, AppError,
 };
@@ -60,12 +61,26 @@ fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
     }
     let send_error = move || send.value().get().and_then(|result| result.err());
     let sent_for = step.code_sent_for;
+    // One prompt serves every passkey of the account: one section for them, first.
+    let (passkeys, others): (Vec<_>, Vec<_>) = step
+        .tokens
+        .into_iter()
+        .partition(|t| t.kind == TokenKind::Webauthn);
+    let passkey = match (passkeys.is_empty(), step.passkeys_available) {
+        (true, _) => None,
+        (false, true) => Some(view! { <PasskeyChoice /> }.into_any()),
+        // The account has passkeys but this server's public URL cannot have them (changed
+        // since they were added): said, and the other tokens still offered.
+        (false, false) => {
+            Some(view! { <p class="hint">{text::ERR_PASSKEYS_UNAVAILABLE}</p> }.into_any())
+        }
+    };
     view! {
         <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
         <p>{text::VERIFY_INTRO}</p>
         <FormError error=Signal::derive(send_error) />
-        {step
-            .tokens
+        {passkey}
+        {others
             .into_iter()
             .map(|token| {
                 let sent = sent_for == Some(token.id);

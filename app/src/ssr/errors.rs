@@ -73,6 +73,8 @@ impl From<DomainError> for AppError {
             DomainError::NoRecoveryAddress => AppError::NoRecoveryAddress,
             DomainError::RecoveryStepsLeft => AppError::RecoveryStepsLeft,
             DomainError::Busy => AppError::Busy,
+            DomainError::PasskeysUnavailable => AppError::PasskeysUnavailable,
+            DomainError::PasskeyRefused => AppError::PasskeyRefused,
             DomainError::Storage(_)
             | DomainError::Migration(_)
             | DomainError::Config(_)

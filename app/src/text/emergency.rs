@@ -163,7 +163,14 @@ pub const HELP_LOST_PHONE: &[HelpSection] = &[
 ];
 
 /// Pictures shown outside the sections above (the sign-in help page).
-pub const HELP_EXTRA_PICTURES: &[&str] = &["login", "tokens", "console-search", "console-user"];
+pub const HELP_EXTRA_PICTURES: &[&str] = &[
+    "login",
+    "tokens",
+    "passkey",
+    "console-search",
+    "console-user",
+];
+pub const HELP_PASSKEY_PICTURE: &str = "\"Add a passkey or security key\" on the token list: a name, the device or key it is on, and the button that opens the browser's prompt. The key added before (\"Key ring\" on \"YubiKey\") is in the list above.";
 pub const HELP_TOKENS_PICTURE: &str = "The token list, grouped by phone. \"I lost this device (Old phone)\" (marked) removes every token of that phone at once.";
 
 pub const HELP_INDEX_TITLE: &str = "Help";

@@ -26,6 +26,7 @@ use crate::{
 };
 
 mod first_token;
+mod passkey;
 mod password_change;
 mod password_step;
 mod second_factor;
@@ -119,6 +120,8 @@ pub struct Authenticator {
     codes: Arc<CodeHasher>,
     clock: Arc<dyn Clock>,
     public_url: Arc<str>,
+    /// The WebAuthn relying party, when the public URL allows passkeys (issue 17).
+    passkeys: Option<crate::RelyingParty>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -138,6 +141,9 @@ pub(crate) struct Base {
     pub(crate) cipher: Arc<SeedCipher>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) public_url: Arc<str>,
+    /// The WebAuthn relying party for `public_url`, or `None` where passkeys cannot work (an IP
+    /// address, plain http outside localhost).
+    pub(crate) passkeys: Option<crate::RelyingParty>,
 }
 
 impl Authenticator {
@@ -150,6 +156,7 @@ impl Authenticator {
             cipher,
             clock,
             public_url,
+            passkeys,
         } = base;
         Self {
             codes: Arc::new(CodeHasher::for_oob_codes(&cipher)),
@@ -158,7 +165,20 @@ impl Authenticator {
             cipher,
             clock,
             public_url,
+            passkeys,
         }
+    }
+
+    /// The WebAuthn relying party, or [`DomainError::PasskeysUnavailable`].
+    pub(crate) fn relying_party(&self) -> Result<&crate::RelyingParty, DomainError> {
+        self.passkeys
+            .as_ref()
+            .ok_or(DomainError::PasskeysUnavailable)
+    }
+
+    /// Whether passkeys can be used on this server (its public URL allows them).
+    pub fn passkeys_available(&self) -> bool {
+        self.passkeys.is_some()
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -2,7 +2,7 @@
 //! email, and the throttling, auditing and notices around each guess (RL-1, RL-3, AU-6, OTP-7).
 
 use super::{Authenticator, Client, Pending, SECOND_FACTOR_NOTICE_AFTER};
-use crate::store::TotpStep;
+use crate::store::{Spend, TotpStep};
 use crate::{
     notify, Account, AccountId, Attempt, AuditAction, AuditOutcome, DomainError, EnrolBinding,
     Factor, NewAuditEvent, OobCode, Scope, SessionScope, SessionToken, ThrottleKey, Token, TokenId,
@@ -47,6 +47,8 @@ impl Authenticator {
             TokenKind::Sms | TokenKind::Email => {
                 self.verify_code(attempt, token, code, client).await
             }
+            // A passkey answers a prompt, not a code: [`Self::verify_passkey`].
+            TokenKind::Webauthn => Err(DomainError::UnusableToken),
         }
     }
 
@@ -78,10 +80,10 @@ impl Authenticator {
             if let Some(step) = secret.verify(code, now, token.last_totp_step) {
                 // OTP-6: spent in the session's own transaction by one conditional update,
                 // which lets exactly one of two racing submissions through.
-                let spend = Some(TotpStep {
+                let spend = Some(Spend::TotpStep(TotpStep {
                     token: token.id,
                     step,
-                });
+                }));
                 return Ok(Some(Pass {
                     token: token.id,
                     spend,
@@ -231,16 +233,19 @@ impl Authenticator {
                     attempt.token(),
                     &key,
                     account,
-                    spent,
+                    spent.clone(),
                     audit,
                     client,
                 );
                 match opened.await? {
                     Some(session) => session,
                     // The step was spent between the check and this transaction: a replay
-                    // that lost the race (OTP-6, OTP-7).
+                    // that lost the race (OTP-6, OTP-7). (A passkey's counter moved meanwhile:
+                    // another sign-in with it won.)
                     None => {
-                        self.totp_replayed(account, spent.token, client).await?;
+                        if let Spend::TotpStep(step) = spent {
+                            self.totp_replayed(account, step.token, client).await?;
+                        }
                         return Err(self.second_factor_failed(&key, account, client).await?);
                     }
                 }
@@ -315,7 +320,7 @@ impl Authenticator {
 /// session's own transaction spends (OTP-6).
 pub(super) struct Pass {
     pub(super) token: TokenId,
-    pub(super) spend: Option<TotpStep>,
+    pub(super) spend: Option<Spend>,
 }
 
 impl From<TokenId> for Pass {

@@ -176,16 +176,17 @@ impl Authenticator {
         Ok(())
     }
 
-    /// The second step passed with an authenticator app's code of time step `spent`: as
-    /// [`Self::open_session`] for a full session, with the step spent in the same transaction
-    /// (OTP-6: recorded only if the session opens; one commit). `None`, with nothing written,
-    /// when the step was spent already (a replay that raced this one and won).
+    /// The second step passed with an authenticator app's code of time step `spent` (or a
+    /// passkey whose counter moves): as [`Self::open_session`] for a full session, with the step
+    /// spent (the counter moved) in the same transaction (OTP-6: recorded only if the session
+    /// opens; one commit). `None`, with nothing written, when the step was spent already (a
+    /// replay that raced this one and won) or the counter moved meanwhile.
     pub(crate) async fn open_session_spending(
         &self,
         attempt: &SessionToken,
         key: &ThrottleKey,
         account: &Account,
-        spent: crate::store::TotpStep,
+        spent: crate::store::Spend,
         audit: NewAuditEvent,
         client: &Client,
     ) -> Result<Option<SessionToken>, DomainError> {

@@ -13,6 +13,7 @@ use crate::{
 };
 
 mod first_token;
+mod passkey;
 mod password_step;
 mod second_factor;
 mod sessions;

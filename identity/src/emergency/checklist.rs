@@ -23,6 +23,7 @@ pub struct KindCounts {
     pub totp: i64,
     pub sms: i64,
     pub email: i64,
+    pub webauthn: i64,
 }
 
 impl KindCounts {
@@ -32,12 +33,13 @@ impl KindCounts {
             TokenKind::Totp => self.totp,
             TokenKind::Sms => self.sms,
             TokenKind::Email => self.email,
+            TokenKind::Webauthn => self.webauthn,
         }
     }
 
     /// How many of every kind.
     pub fn total(&self) -> i64 {
-        self.totp + self.sms + self.email
+        self.totp + self.sms + self.email + self.webauthn
     }
 
     pub(crate) fn add(&mut self, kind: TokenKind, n: i64) {
@@ -45,6 +47,7 @@ impl KindCounts {
             TokenKind::Totp => self.totp += n,
             TokenKind::Sms => self.sms += n,
             TokenKind::Email => self.email += n,
+            TokenKind::Webauthn => self.webauthn += n,
         }
     }
 }

@@ -82,7 +82,7 @@ fn contact_kind(kind: TokenKind) -> Option<ContactKind> {
     match kind {
         TokenKind::Sms => Some(ContactKind::Phone),
         TokenKind::Email => Some(ContactKind::Email),
-        TokenKind::Totp => None,
+        TokenKind::Totp | TokenKind::Webauthn => None,
     }
 }
 

@@ -133,6 +133,17 @@ fn the_options_carry_no_security_key_hint_and_exclude_known_credentials() {
     );
     let excluded = options["excludeCredentials"].as_array().unwrap();
     assert_eq!(excluded.len(), 1);
+    // No credential-protection request: Chromium refuses "user verification required" beside
+    // "preferred" as inconsistent (found by the browser tests).
+    let extensions = options["extensions"].as_object().unwrap();
+    assert!(
+        !extensions.contains_key("credentialProtectionPolicy"),
+        "{options}"
+    );
+    assert!(
+        !extensions.contains_key("enforceCredentialProtectionPolicy"),
+        "{options}"
+    );
     // The state is never in what the browser gets, and prints as nothing.
     assert_eq!(format!("{:?}", challenge.state), "CeremonyState(..)");
     let stored = challenge.state.to_stored().unwrap();
@@ -149,7 +160,9 @@ fn the_options_carry_no_security_key_hint_and_exclude_known_credentials() {
 /// `answer` (a browser's JSON) with the origin in its client data replaced by `origin`: what a
 /// phishing site relaying the person's authenticator would send (the authenticator itself
 /// signs for whatever origin the browser names; the browser names the page's own).
-fn from_origin(answer: &impl serde::Serialize, origin: &str) -> String {
+/// `answer` as JSON with `origin` written into its client data (as a phishing relay's browser
+/// would write its own): the signature no longer matches either, but the origin is checked first.
+pub(crate) fn from_origin(answer: &impl serde::Serialize, origin: &str) -> String {
     let b64 = data_encoding::BASE64URL_NOPAD;
     let mut answer = serde_json::to_value(answer).unwrap();
     let encoded = answer["response"]["clientDataJSON"]

@@ -87,8 +87,8 @@ pub(crate) struct TotpStep {
 
 /// What a passed second step spends, first, in the transaction that opens its session: the
 /// session opens only if the spend changed its row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Spend {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Spend {
     /// An authenticator app's time step ([`SPEND_TOTP_STEP`]).
     TotpStep(TotpStep),
     /// One use of an emergency code whose use count was read as `uses`
@@ -97,6 +97,8 @@ enum Spend {
         id: crate::EmergencyCodeId,
         uses: u32,
     },
+    /// A passkey's signature counter as read by the check ([`passkey::MOVE_PASSKEY_COUNTER`]).
+    PasskeyCounter(CounterMove),
 }
 
 #[derive(Clone)]
@@ -362,6 +364,8 @@ mod emergency;
 mod enrol;
 mod oob;
 mod outbox;
+mod passkey;
+pub(crate) use passkey::{CeremonyPlace, CounterMove, NewCeremony, NewCredential};
 mod password;
 mod provision;
 mod recovery;
@@ -857,19 +861,11 @@ impl Store {
         attempt: &SessionToken,
         cleared: &crate::throttle::ThrottleKey,
         new: NewSession,
-        spent: TotpStep,
+        spent: Spend,
         audit: crate::audit::NewAuditEvent,
     ) -> Result<Option<SessionToken>> {
-        self.open_session_tx(
-            attempt,
-            cleared,
-            new,
-            Some(Spend::TotpStep(spent)),
-            None,
-            audit,
-            &[],
-        )
-        .await
+        self.open_session_tx(attempt, cleared, new, Some(spent), None, audit, &[])
+            .await
     }
 
     /// As [`Self::open_signed_in_session`] for a sign-in with the emergency code `code` (as
@@ -938,6 +934,22 @@ impl Store {
                         USE_EMERGENCY_CODE_AS_READ,
                         [id.0, new.account_id.0, now, i64::from(uses)],
                     )?,
+                    Spend::PasskeyCounter(ref moved) => {
+                        let changed = sqlx::query(passkey::MOVE_PASSKEY_COUNTER)
+                            .bind(i64::from(moved.now))
+                            .bind(moved.record.as_deref())
+                            .bind(moved.token.0)
+                            .bind(i64::from(moved.was))
+                            .bind(new.account_id.0)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db_err)?
+                            .rows_affected();
+                        if changed == 1 {
+                            execute!(&mut *tx, passkey::STAMP_PASSKEY_USE, [now, moved.token.0])?;
+                        }
+                        changed
+                    }
                 };
                 if affected != 1 {
                     // Dropped unfinished: rolled back, nothing written.
@@ -1197,6 +1209,7 @@ fn check_token_shape(new: &NewToken) -> Result<()> {
         TokenKind::Email => {
             new.secret_enc.is_none() && matches!(new.target, Some(ContactValue::Email(_)))
         }
+        TokenKind::Webauthn => new.secret_enc.is_none() && new.target.is_none(),
     };
     if ok {
         Ok(())
@@ -1207,6 +1220,7 @@ fn check_token_shape(new: &NewToken) -> Result<()> {
                 TokenKind::Totp => "a TOTP token needs a sealed seed and no target",
                 TokenKind::Sms => "an SMS token needs a phone number and no seed",
                 TokenKind::Email => "an e-mail token needs an address and no seed",
+                TokenKind::Webauthn => "a passkey has neither a seed nor a target",
             },
         ))
     }

@@ -328,7 +328,8 @@ mod tests {
             err.to_string(),
             "invalid role: must be one of: user, operator, admin"
         );
-        assert!(TokenKind::parse("webauthn").is_err());
+        assert!(TokenKind::parse("WebAuthn").is_err());
+        assert_eq!(TokenKind::parse("webauthn").unwrap(), TokenKind::Webauthn);
         assert!(SessionScope::parse("Full").is_err());
         assert_eq!(
             SessionScope::parse("admin").unwrap_err().to_string(),

@@ -79,6 +79,13 @@ impl Store {
         notice: Option<&Notice>,
         event: Option<impl FnOnce(TokenId) -> NewAuditEvent>,
     ) -> Result<TokenId> {
+        if new.kind == crate::TokenKind::Webauthn {
+            // A passkey exists only with its credential: Store::insert_passkey_token.
+            return Err(DomainError::invalid(
+                "token",
+                "a passkey is added only with its credential, through the browser",
+            ));
+        }
         let text = token_text(&new)?;
         let now = self.now();
         with_pool!(self, pool => {

@@ -20,6 +20,7 @@ mod browsers;
 mod confirm;
 mod migrations;
 mod oob_outbox;
+mod passkeys;
 mod selfservice;
 
 on_both_backends!(
@@ -586,7 +587,11 @@ async fn storage_errors_are_generic(store: &Store) {
     // CS-7: a forced database error reaches callers as "storage error" only.
     let a = store.create_account(new_account("nina")).await.unwrap();
     // Tables that refer to tokens go first: PostgreSQL refuses to drop a referenced table.
-    for table in ["oob_challenges", "confirmation_codes"] {
+    for table in [
+        "oob_challenges",
+        "confirmation_codes",
+        "webauthn_credentials",
+    ] {
         testing::execute_raw(store, &format!("DROP TABLE {table}"))
             .await
             .unwrap();
