@@ -356,3 +356,89 @@ fn the_aaguid_is_read_from_the_authenticator_data() {
     let mut key = SoftPasskey::new(true);
     assert_eq!(register(&rp(), &mut key, PUBLIC_URL).unwrap().aaguid, None);
 }
+
+/// Recorded ceremonies (`vectors.json`, made once by `record_vectors` below): a registration
+/// and a sign-in answered by a software authenticator, with the server's states and the stored
+/// record exactly as the database keeps them. They must keep verifying, and the stored record
+/// keep parsing, across upgrades of `webauthn-rs` (a record written today is read for years).
+#[test]
+fn recorded_vectors_still_verify() {
+    let v: serde_json::Value = serde_json::from_str(include_str!("vectors.json")).unwrap();
+    let text = |key: &str| v[key].as_str().unwrap().to_owned();
+    let rp = RelyingParty::from_public_url(&text("public_url")).unwrap();
+    let state = RegistrationState::from_stored(&text("registration_state")).unwrap();
+    let registered = rp
+        .finish_registration(&state, &text("registration_response"))
+        .unwrap();
+    let b64 = data_encoding::BASE64URL_NOPAD;
+    assert_eq!(
+        b64.encode(registered.credential.id()),
+        text("credential_id")
+    );
+    assert_eq!(registered.credential.counter(), 0);
+    assert_eq!(registered.transports, Vec::<String>::new());
+    // The record as stored then still reads, as the same credential.
+    let stored = Credential::from_stored(&text("stored_record")).unwrap();
+    assert_eq!(stored.id(), registered.credential.id());
+
+    let state = AuthenticationState::from_stored(&text("authentication_state")).unwrap();
+    let asserted = rp
+        .finish_authentication(&state, &text("authentication_response"))
+        .unwrap();
+    assert_eq!(b64.encode(&asserted.credential_id), text("credential_id"));
+    assert_eq!(asserted.counter, 1);
+    // This authenticator only tests presence: accepted, as user verification is preferred,
+    // not required.
+    assert!(!asserted.user_verified);
+    // The same answers against another site's relying party, or each other's state, fail.
+    let other = RelyingParty::from_public_url("https://login.example.org").unwrap();
+    assert!(other
+        .finish_authentication(&state, &text("authentication_response"))
+        .is_err());
+    let registration = RegistrationState::from_stored(&text("registration_state")).unwrap();
+    assert_eq!(
+        rp.finish_registration(&registration, &text("authentication_response"))
+            .unwrap_err(),
+        Refusal::Malformed
+    );
+}
+
+/// Writes `vectors.json` (run by hand: `MAYI_RECORD_VECTORS=1 cargo test -p identity
+/// record_vectors -- --ignored`); the recorded file is what `recorded_vectors_still_verify` reads.
+#[test]
+#[ignore = "records the vectors; run by hand"]
+fn record_vectors() {
+    if std::env::var_os("MAYI_RECORD_VECTORS").is_none() {
+        return;
+    }
+    let rp = rp();
+    let mut key = SoftPasskey::new(true);
+    let registration = rp
+        .start_registration(Uuid::new_v4(), "alice", "Alice Example", &[])
+        .unwrap();
+    let answer = key
+        .do_registration(origin(PUBLIC_URL), creation(&registration))
+        .unwrap();
+    let registration_response = serde_json::to_string(&answer).unwrap();
+    let credential = rp
+        .finish_registration(&registration.state, &registration_response)
+        .unwrap()
+        .credential;
+    let sign_in = rp
+        .start_authentication(std::slice::from_ref(&credential))
+        .unwrap();
+    let assertion = key
+        .do_authentication(origin(PUBLIC_URL), request(&sign_in))
+        .unwrap();
+    let vectors = serde_json::json!({
+        "public_url": PUBLIC_URL,
+        "registration_state": registration.state.to_stored().unwrap(),
+        "registration_response": registration_response,
+        "credential_id": data_encoding::BASE64URL_NOPAD.encode(credential.id()),
+        "stored_record": credential.to_stored().unwrap(),
+        "authentication_state": sign_in.state.to_stored().unwrap(),
+        "authentication_response": serde_json::to_string(&assertion).unwrap(),
+    });
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/passkey/vectors.json");
+    std::fs::write(path, serde_json::to_string_pretty(&vectors).unwrap() + "\n").unwrap();
+}
