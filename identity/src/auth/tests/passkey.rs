@@ -54,6 +54,19 @@ async fn add_key(f: &Fixture, key: &mut SoftPasskey) -> Token {
         .unwrap()
 }
 
+/// A new sign-in attempt of Alice's after her password: its cookie's token and the capability.
+async fn alice_attempt(f: &Fixture) -> (SessionToken, crate::Attempt) {
+    let ok = password_step(f, "alice").await;
+    let attempt = attempt_of(&f.auth, &ok.attempt).await;
+    (ok.attempt, attempt)
+}
+
+/// `key`'s answer, at MAYI ID's origin, to a prompt begun in `attempt`.
+async fn answered(f: &Fixture, attempt: &crate::Attempt, key: &mut SoftPasskey) -> String {
+    let options = f.auth.start_passkey(attempt).await.unwrap();
+    get(key, &options, ORIGIN)
+}
+
 async fn refusals(f: &Fixture) -> Vec<String> {
     f.events(crate::AuditAction::PasskeyRefused)
         .await
@@ -82,12 +95,10 @@ async fn a_passkey_is_added_then_signs_in_and_its_counter_moves_on() {
     assert_eq!(added[0].details["token_id"], token.id.0);
 
     // The second step offers it, and the prompt allows it.
-    let ok = password_step(&f, "alice").await;
-    let attempt = attempt_of(&f.auth, &ok.attempt).await;
+    let (ok, attempt) = alice_attempt(&f).await;
     let pending = f.auth.pending(&attempt).await.unwrap();
     assert!(pending.tokens.iter().any(|t| t.id == token.id));
-    let options = f.auth.start_passkey(&attempt).await.unwrap();
-    let answer = get(&mut key, &options, ORIGIN);
+    let answer = answered(&f, &attempt, &mut key).await;
     let (account, session) = f
         .auth
         .verify_passkey(&attempt, &answer, &no_client())
@@ -112,15 +123,13 @@ async fn a_passkey_is_added_then_signs_in_and_its_counter_moves_on() {
         .is_some());
     // The attempt is spent: its answer opens nothing again.
     assert!(matches!(
-        f.auth.attempt(&ok.attempt).await,
+        f.auth.attempt(&ok).await,
         Err(DomainError::AttemptExpired)
     ));
 
     // A second sign-in moves the counter on.
-    let ok = password_step(&f, "alice").await;
-    let attempt = attempt_of(&f.auth, &ok.attempt).await;
-    let options = f.auth.start_passkey(&attempt).await.unwrap();
-    let answer = get(&mut key, &options, ORIGIN);
+    let (_, attempt) = alice_attempt(&f).await;
+    let answer = answered(&f, &attempt, &mut key).await;
     f.auth
         .verify_passkey(&attempt, &answer, &no_client())
         .await
@@ -142,8 +151,7 @@ async fn an_attackers_answers_are_refused_counted_and_audited() {
     let sessions_before = f.store.sessions(f.alice).await.unwrap().len();
 
     // A phishing site's origin: the answer carries it, signed.
-    let ok = password_step(&f, "alice").await;
-    let attempt = attempt_of(&f.auth, &ok.attempt).await;
+    let (_, attempt) = alice_attempt(&f).await;
     for phishing in ["https://id.example.org.evil.test", "http://id.example.org"] {
         // Each answer takes its prompt: each needs a new one.
         let options = f.auth.start_passkey(&attempt).await.unwrap();
@@ -157,15 +165,13 @@ async fn an_attackers_answers_are_refused_counted_and_audited() {
     }
 
     // An answer without an open prompt (late, or replayed after the prompt was answered).
-    let options = f.auth.start_passkey(&attempt).await.unwrap();
-    let answer = get(&mut key, &options, ORIGIN);
+    let answer = answered(&f, &attempt, &mut key).await;
     let replay = answer.clone();
     f.auth
         .verify_passkey(&attempt, &answer, &no_client())
         .await
         .unwrap();
-    let ok = password_step(&f, "alice").await;
-    let attempt = attempt_of(&f.auth, &ok.attempt).await;
+    let (_, attempt) = alice_attempt(&f).await;
     let error = f
         .auth
         .verify_passkey(&attempt, &replay, &no_client())
@@ -221,14 +227,10 @@ async fn a_cloned_key_whose_counter_lags_is_refused() {
     // The clone answers a prompt (counter 1) and keeps the answer; the real key then signs in
     // (counter 2). The clone's answer, to its own still-open prompt, has a counter that did not
     // move on from the stored one.
-    let clone_attempt = password_step(&f, "alice").await;
-    let clone_attempt = attempt_of(&f.auth, &clone_attempt.attempt).await;
-    let options = f.auth.start_passkey(&clone_attempt).await.unwrap();
-    let clone_answer = get(&mut key, &options, ORIGIN);
-    let real = password_step(&f, "alice").await;
-    let real = attempt_of(&f.auth, &real.attempt).await;
-    let options = f.auth.start_passkey(&real).await.unwrap();
-    let answer = get(&mut key, &options, ORIGIN);
+    let (_, clone_attempt) = alice_attempt(&f).await;
+    let clone_answer = answered(&f, &clone_attempt, &mut key).await;
+    let (_, real) = alice_attempt(&f).await;
+    let answer = answered(&f, &real, &mut key).await;
     f.auth
         .verify_passkey(&real, &answer, &no_client())
         .await
@@ -269,10 +271,8 @@ async fn only_the_accounts_active_passkeys_sign_in() {
     ));
     // Blocked ("Block my lost phone now" on its device): no prompt, and an answer to a prompt
     // opened before is refused.
-    let ok = password_step(&f, "alice").await;
-    let attempt = attempt_of(&f.auth, &ok.attempt).await;
-    let options = f.auth.start_passkey(&attempt).await.unwrap();
-    let answer = get(&mut key, &options, ORIGIN);
+    let (ok, attempt) = alice_attempt(&f).await;
+    let answer = answered(&f, &attempt, &mut key).await;
     f.store
         .block_device(
             f.alice,
@@ -284,9 +284,8 @@ async fn only_the_accounts_active_passkeys_sign_in() {
         .unwrap()
         .unwrap();
     // Blocking ended the attempt too.
-    assert!(f.auth.attempt(&ok.attempt).await.is_err());
-    let ok = password_step(&f, "alice").await;
-    let attempt2 = attempt_of(&f.auth, &ok.attempt).await;
+    assert!(f.auth.attempt(&ok).await.is_err());
+    let (_, attempt2) = alice_attempt(&f).await;
     assert!(matches!(
         f.auth.start_passkey(&attempt2).await,
         Err(DomainError::UnusableToken)

@@ -10,8 +10,10 @@ use sqlx::Row;
 
 use crate::store::{Store, SQLITE_MIGRATOR};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() {
+/// A SQLite database in a fresh directory with the migrations before `version` applied and
+/// `rows` inserted (as a database written by an older release); the directory lives as long
+/// as the returned guard.
+async fn database_before(version: i64, rows: &[&str]) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let options = SqliteConnectOptions::new().filename(dir.path().join("old.db"));
     let store = Store::connect_sqlite(options, false).await.unwrap();
@@ -20,14 +22,22 @@ async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() 
         migrations: Cow::Owned(
             SQLITE_MIGRATOR
                 .iter()
-                .filter(|m| m.version < 10)
+                .filter(|m| m.version < version)
                 .cloned()
                 .collect(),
         ),
         ..Migrator::DEFAULT
     };
     before.run(pool).await.unwrap();
-    for sql in [
+    for sql in rows {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+    (dir, store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() {
+    let (_dir, store) = database_before(10, &[
         "INSERT INTO accounts (id, username, display_name, password_hash, created_at, updated_at) \
          VALUES (1, 'old-user', 'Old User', 'x', 1, 1)",
         "INSERT INTO tokens (id, account_id, kind, label, device, state, target, created_at) \
@@ -40,9 +50,9 @@ async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() 
          VALUES (3, 7, zeroblob(32), 5, 999999999999)",
         "INSERT INTO confirmation_codes (account_id, token_id, code_hash, created_at, expires_at) \
          VALUES (1, 8, zeroblob(32), 6, 999999999999)",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
+    ])
+    .await;
+    let pool = store.sqlite_pool().unwrap();
     store.migrate().await.unwrap();
     let count = |table: &'static str| async move {
         sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
@@ -100,22 +110,7 @@ async fn sqlite_upgrade_to_0010_keeps_tokens_and_the_codes_that_point_at_them() 
 /// unused `tokens.failure_count` column goes; every other row stays.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_upgrade_to_0012_maps_the_dead_states_and_keeps_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new().filename(dir.path().join("old.db"));
-    let store = Store::connect_sqlite(options, false).await.unwrap();
-    let pool = store.sqlite_pool().unwrap();
-    let before = Migrator {
-        migrations: Cow::Owned(
-            SQLITE_MIGRATOR
-                .iter()
-                .filter(|m| m.version < 12)
-                .cloned()
-                .collect(),
-        ),
-        ..Migrator::DEFAULT
-    };
-    before.run(pool).await.unwrap();
-    for sql in [
+    let (_dir, store) = database_before(12, &[
         "INSERT INTO accounts (id, username, display_name, password_hash, state, created_at, \
          updated_at) VALUES (1, 'gone', 'Gone User', 'x', 'disabled', 1, 1)",
         "INSERT INTO accounts (id, username, display_name, password_hash, created_at, updated_at) \
@@ -126,9 +121,9 @@ async fn sqlite_upgrade_to_0012_maps_the_dead_states_and_keeps_the_rest() {
          expires_at) VALUES (zeroblob(32), 2, 'operator', 3, 3, 999999999999)",
         "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
          expires_at) VALUES (randomblob(32), 2, 'full', 3, 3, 999999999999)",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
+    ])
+    .await;
+    let pool = store.sqlite_pool().unwrap();
     store.migrate().await.unwrap();
     let gone = store.account_by_id(crate::AccountId(1)).await.unwrap();
     assert_eq!(gone.map(|a| a.state), Some(crate::AccountState::Locked));
@@ -160,22 +155,7 @@ async fn sqlite_upgrade_to_0012_maps_the_dead_states_and_keeps_the_rest() {
 /// or target while SMS and e-mail tokens still need theirs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_upgrade_to_0015_keeps_every_token_column_and_takes_passkeys() {
-    let dir = tempfile::tempdir().unwrap();
-    let options = SqliteConnectOptions::new().filename(dir.path().join("old.db"));
-    let store = Store::connect_sqlite(options, false).await.unwrap();
-    let pool = store.sqlite_pool().unwrap();
-    let before = Migrator {
-        migrations: Cow::Owned(
-            SQLITE_MIGRATOR
-                .iter()
-                .filter(|m| m.version < 15)
-                .cloned()
-                .collect(),
-        ),
-        ..Migrator::DEFAULT
-    };
-    before.run(pool).await.unwrap();
-    for sql in [
+    let (_dir, store) = database_before(15, &[
         "INSERT INTO accounts (id, username, display_name, password_hash, created_at, updated_at) \
          VALUES (1, 'old-user', 'Old User', 'x', 1, 1)",
         "INSERT INTO tokens (id, account_id, kind, label, device, state, secret_enc, created_at, \
@@ -191,9 +171,9 @@ async fn sqlite_upgrade_to_0015_keeps_every_token_column_and_takes_passkeys() {
          VALUES (3, 7, zeroblob(32), 5, 999999999999)",
         "INSERT INTO confirmation_codes (account_id, token_id, code_hash, created_at, expires_at) \
          VALUES (1, 8, zeroblob(32), 6, 999999999999)",
-    ] {
-        sqlx::query(sql).execute(pool).await.unwrap();
-    }
+    ])
+    .await;
+    let pool = store.sqlite_pool().unwrap();
     let columns = "id, account_id, kind, label, device, state, secret_enc, target, created_at, \
                    last_used_at, last_totp_step, removed_at, removed_by, enrol_session, \
                    enrol_attempt, blocked_at";
