@@ -92,6 +92,14 @@ stored_enum!(
         CodeSent => "code.sent",
         /// A second factor was added.
         TokenAdded => "token.added",
+        /// An OpenID Connect client was registered (issue 18).
+        OidcClientCreated => "oidc.client_created",
+        /// A signed-in person approved an application's sign-in: a code was issued.
+        OidcAuthorized => "oidc.authorized",
+        /// An application exchanged a code for its tokens (or was refused).
+        OidcTokenIssued => "oidc.token_issued",
+        /// A code was presented a second time: refused, and the tokens it gave revoked.
+        OidcCodeReplayed => "oidc.code_replayed",
         /// A passkey or security key's answer was refused (issue 17): the reason is in the
         /// details (`wrong_origin`, `possible_clone`, ...).
         PasskeyRefused => "passkey.refused",

@@ -72,6 +72,7 @@ mod guard;
 mod housekeeping;
 mod limits;
 mod notify;
+pub mod oidc;
 mod oob;
 mod passkey;
 mod password;

@@ -29,6 +29,8 @@ pub struct Identity {
     pub housekeeping: Housekeeping,
     /// The delivery worker's side of the outbox (claim, mark sent or failed).
     pub outbox: Outbox,
+    /// The OpenID Connect provider's clients and signing keys (issue 18).
+    pub oidc: crate::oidc::OidcProvider,
     store: Store,
 }
 
@@ -43,6 +45,12 @@ impl Identity {
         public_url: &str,
         policy: EmergencyPolicy,
     ) -> Result<Self> {
+        let oidc = crate::oidc::OidcProvider::new(
+            store.clone(),
+            cipher.clone(),
+            clock.clone(),
+            public_url,
+        );
         let auth = Authenticator::new(Base {
             store: store.clone(),
             hasher: hasher.clone(),
@@ -67,6 +75,7 @@ impl Identity {
             provisioning: Provisioning::new(store.clone(), hasher, cipher, public_url),
             housekeeping: Housekeeping::new(store.clone()),
             outbox: Outbox::new(store.clone()),
+            oidc,
             enrolment: Enrolment::new(&auth),
             console: Console::new(store.clone(), emergency.clone(), public_url),
             emergency,

@@ -46,6 +46,12 @@ impl Timestamp {
         }
     }
 
+    /// This instant moved back by `d` (saturating).
+    pub fn minus(self, d: Duration) -> Self {
+        let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(ms))
+    }
+
     /// This instant moved forward by `d` (saturating).
     pub fn plus(self, d: Duration) -> Self {
         let ms = i64::try_from(d.as_millis()).unwrap_or(i64::MAX);

@@ -45,6 +45,9 @@ pub enum Command {
     /// Manage tokens (second factors).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the applications that sign their users in through MAYI ID (OpenID Connect).
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// Add the demo accounts (a user and an operator, each with a known TOTP secret).
     Demo,
 }
@@ -104,6 +107,28 @@ pub enum TokenCommand {
         #[arg(long)]
         device: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register an application. A confidential client's secret is printed once: keep it in the
+    /// application's configuration; MAYI ID keeps only a keyed hash of it.
+    Create {
+        /// The application's name, shown to people signing in.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI, matched exactly (repeatable): https, or http to localhost.
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+        /// A public client (a single-page or native app): no secret, PKCE required.
+        #[arg(long)]
+        public: bool,
+        /// Run by the organisation itself: its users are not asked for consent.
+        #[arg(long)]
+        first_party: bool,
+    },
+    /// List the registered applications (never their secrets).
+    List,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -252,6 +277,57 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("imported token {} for {username}", id.0);
             Ok(())
         }
+        Command::Client(ClientCommand::Create {
+            name,
+            redirect_uris,
+            public,
+            first_party,
+        }) => {
+            // Checked before anything is opened or written.
+            let new = identity::oidc::NewClient::parse(&name, &redirect_uris, public, first_party)
+                .map_err(|e| format!("{e}; nothing was written"))?;
+            let oidc = oidc_provider(&config).await?;
+            let (client, secret) = oidc.create_client(new).await.map_err(|e| e.to_string())?;
+            println!("created client {:?}", client.name);
+            println!("client_id: {}", client.id);
+            match secret {
+                Some(secret) => {
+                    println!("client_secret: {}", secret.expose());
+                    println!("(shown once: MAYI ID keeps only a keyed hash of it)");
+                }
+                None => println!("public client: no secret; it must use PKCE (S256)"),
+            }
+            Ok(())
+        }
+        Command::Client(ClientCommand::List) => {
+            let oidc = oidc_provider(&config).await?;
+            let clients = oidc.clients().await.map_err(|e| e.to_string())?;
+            if clients.is_empty() {
+                println!("no clients");
+            }
+            for client in clients {
+                let kind = if client.public {
+                    "public"
+                } else {
+                    "confidential"
+                };
+                let party = if client.first_party {
+                    ", first party"
+                } else {
+                    ""
+                };
+                let state = if client.disabled_at.is_some() {
+                    ", disabled"
+                } else {
+                    ""
+                };
+                println!("{}  {:?} ({kind}{party}{state})", client.id, client.name);
+                for uri in &client.redirect_uris {
+                    println!("    {uri}");
+                }
+            }
+            Ok(())
+        }
         Command::Demo => {
             let provisioning = provisioning(&config).await?;
             demo_allowed(&provisioning, config.dev).await?;
@@ -271,6 +347,23 @@ async fn provisioning(config: &Config) -> Result<Provisioning, String> {
         Arc::new(cipher),
         &config.public_url,
     ))
+}
+
+/// The OpenID Connect provider's administration on the configured database and seed key.
+async fn oidc_provider(config: &Config) -> Result<identity::oidc::OidcProvider, String> {
+    let store = runtime::open_store(config).await?;
+    let cipher = runtime::open_cipher(config)?;
+    let hasher = PasswordHasher::new(None).map_err(|e| e.to_string())?;
+    let identity = identity::Identity::new(
+        store,
+        hasher,
+        Arc::new(cipher),
+        Arc::new(identity::SystemClock),
+        &config.public_url,
+        identity::EmergencyPolicy::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(identity.oidc)
 }
 
 /// Reads the new account's password from a prompt (asked twice) or, when input is not a

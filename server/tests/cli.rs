@@ -466,3 +466,82 @@ fn a_failed_migration_stops_start_up_with_a_clear_error() {
     let err = env.fails(&["serve"], "");
     assert!(err.contains("migration failed, not starting"), "{err}");
 }
+
+#[test]
+fn client_create_prints_the_secret_once_and_list_never_shows_it() {
+    let env = Env::new();
+    let out = env.ok(
+        &[
+            "client",
+            "create",
+            "--name",
+            "Team wiki",
+            "--redirect-uri",
+            "https://wiki.example.org/oauth/callback",
+            "--redirect-uri",
+            "http://localhost:8080/callback",
+            "--first-party",
+        ],
+        "",
+    );
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {out}"))
+            .to_string()
+    };
+    let (id, secret) = (field("client_id"), field("client_secret"));
+    assert_eq!(id.len(), 20);
+    assert_eq!(secret.len(), 43);
+    let listed = env.ok(&["client", "list"], "");
+    assert!(
+        listed.contains(&id) && listed.contains("Team wiki"),
+        "{listed}"
+    );
+    assert!(listed.contains("confidential, first party"), "{listed}");
+    assert!(
+        listed.contains("https://wiki.example.org/oauth/callback"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&secret), "the secret is never shown again");
+    // The database holds no secret either.
+    let db = std::fs::read(env.db()).unwrap();
+    assert!(!db.windows(secret.len()).any(|w| w == secret.as_bytes()));
+
+    let public = env.ok(
+        &[
+            "client",
+            "create",
+            "--name",
+            "App",
+            "--redirect-uri",
+            "http://127.0.0.1:9000/cb",
+            "--public",
+        ],
+        "",
+    );
+    assert!(public.contains("public client: no secret"), "{public}");
+    assert!(!public.contains("client_secret"), "{public}");
+}
+
+#[test]
+fn client_create_refuses_bad_redirect_uris_and_writes_nothing() {
+    let env = Env::new();
+    for (uri, why) in [
+        ("http://wiki.example.org/cb", "https"),
+        ("https://wiki.example.org/cb#x", "fragment"),
+        ("not a url", "spaces"),
+    ] {
+        let error = env.fails(
+            &["client", "create", "--name", "Wiki", "--redirect-uri", uri],
+            "",
+        );
+        assert!(
+            error.contains(why) && error.contains("nothing was written"),
+            "{uri}: {error}"
+        );
+    }
+    let error = env.fails(&["client", "create", "--name", "Wiki"], "");
+    assert!(error.contains("--redirect-uri"), "{error}");
+    assert_eq!(env.ok(&["client", "list"], "").trim(), "no clients");
+}

@@ -362,6 +362,8 @@ mod confirm;
 mod console;
 mod emergency;
 mod enrol;
+mod oidc;
+pub(crate) use oidc::{NewCode, Redemption};
 mod oob;
 mod outbox;
 mod passkey;
