@@ -49,6 +49,9 @@ pub fn router(state: AppState) -> Router {
             let guard = origin_guard.clone();
             async move { guard.check(request, next).await }
         }))
+        // The OpenID Connect endpoints, outside the cross-site POST guard: applications' servers
+        // post to the token endpoint, and none of them acts on a cookie when posted to.
+        .merge(crate::oidc::routes().with_state(state.clone()))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -9,4 +9,5 @@ pub mod console_csv;
 pub mod delivery;
 pub mod http;
 pub mod observe;
+pub mod oidc;
 pub mod runtime;

@@ -78,6 +78,24 @@ pub fn start_session(state: &AppState, session: &SessionToken) {
     redirect("/account");
 }
 
+/// The cookie that brings a person back to an application's authorization request after
+/// signing in (issue 18; set by the provider's `/oauth2/authorize`): the request's path and
+/// query, URL-encoded.
+pub const OIDC_RETURN_COOKIE: &str = "mayi_oidc_return";
+
+/// Where a full sign-in goes back to: the authorization request in the return cookie, if it is
+/// one of this site's `/oauth2/authorize?…` paths (never another site, never another path).
+fn oidc_return() -> Option<String> {
+    let value = cookie(OIDC_RETURN_COOKIE)?;
+    let back: String = url::form_urlencoded::parse(format!("x={value}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    let safe = back.starts_with("/oauth2/authorize?")
+        && !back.contains(['\\', '\r', '\n'])
+        && back.len() <= 4096;
+    safe.then_some(back)
+}
+
 /// The "remembered browser" cookie (issue 13 item 5): set after a full sign-in, for
 /// [`identity::REMEMBERED_BROWSER_TTL`]; `__Host-` bound to this origin over https.
 pub fn browser_cookie(settings: &Settings) -> &'static str {
@@ -103,6 +121,11 @@ pub async fn start_full_session(state: &AppState, session: &SessionToken) {
         Err(error) => tracing::warn!(error = %error, "could not remember the browser"),
     }
     start_session(state, session);
+    // Signing in for an application: back to its authorization request.
+    if let Some(back) = oidc_return() {
+        clear_cookie(&state.settings, OIDC_RETURN_COOKIE);
+        redirect(&back);
+    }
 }
 
 /// Deletes the "remembered browser" cookie (the account no longer remembers it).

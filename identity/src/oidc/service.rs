@@ -136,6 +136,13 @@ impl OidcProvider {
         Err(DomainError::Internal("no signing key could be made".into()))
     }
 
+    /// The JWKS document, with the signing key made first if there is none yet (so that an
+    /// application that reads the JWKS before the first sign-in finds the key it will see).
+    pub async fn jwks_with_current(&self) -> Result<jsonwebtoken::jwk::JwkSet, DomainError> {
+        self.signing_key().await?;
+        self.jwks().await
+    }
+
     /// The JWKS document: every key still published (the current one and recently retired ones).
     pub async fn jwks(&self) -> Result<jsonwebtoken::jwk::JwkSet, DomainError> {
         let keys = self.published_keys().await?;

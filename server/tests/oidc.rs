@@ -1,0 +1,226 @@
+//! The OpenID Connect provider over HTTP (issue 18), against the real router on SQLite and
+//! PostgreSQL: discovery and JWKS, the authorization code flow from a signed-in browser to an
+//! application's server, and each rule an attacker would probe (a replayed code, another
+//! redirect URI, a wrong secret, a restricted session, no session at all).
+
+#[macro_use]
+mod support;
+
+use std::collections::HashMap;
+
+use support::harness::*;
+
+const CB: &str = "https://wiki.example.org/cb";
+
+/// Registers a confidential, first-party client: its id and secret.
+async fn client(h: &Harness) -> (String, String) {
+    let identity = identity::Identity::new(
+        h._store.store.clone(),
+        PasswordHasher::new(None).unwrap(),
+        Arc::new(cipher()),
+        Arc::new(SystemClock),
+        PUBLIC_URL,
+        identity::EmergencyPolicy::default(),
+    )
+    .unwrap();
+    let new = identity::oidc::NewClient::parse("Wiki", &[CB.to_string()], false, true).unwrap();
+    let (client, secret) = identity.oidc.create_client(new).await.unwrap();
+    (client.id.to_string(), secret.unwrap().expose().to_owned())
+}
+
+fn authorize_uri(client_id: &str, extra: &str) -> String {
+    format!(
+        "/oauth2/authorize?response_type=code&client_id={client_id}&redirect_uri={}\
+         &scope=openid%20profile%20email&state=xyz&nonce=n-0S6{extra}",
+        urlencode(CB)
+    )
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    url::Url::parse(location)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        data_encoding::BASE64.encode(format!("{}:{}", urlencode(id), urlencode(secret)).as_bytes())
+    )
+}
+
+fn token_request(form: &str, authorization: Option<&str>) -> Request<String> {
+    let mut builder = Request::post("/oauth2/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(value) = authorization {
+        builder = builder.header(header::AUTHORIZATION, value);
+    }
+    builder.body(form.to_string()).unwrap()
+}
+
+fn code_form(code: &str) -> String {
+    format!(
+        "grant_type=authorization_code&code={}&redirect_uri={}",
+        urlencode(code),
+        urlencode(CB)
+    )
+}
+
+/// A code for `client_id`, approved by a fresh full session of Alice's.
+async fn code(h: &Harness, client_id: &str) -> String {
+    let alice = alice_id(h).await;
+    let session = session_cookie(&h._store, alice, SessionScope::Full).await;
+    let (status, headers, body) =
+        send(&h.router, page(&authorize_uri(client_id, ""), &session)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let location = headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with(CB), "{location}");
+    let query = query_of(&location);
+    assert_eq!(query["state"], "xyz");
+    assert_eq!(query["iss"], PUBLIC_URL);
+    query["code"].clone()
+}
+
+on_both_backends! {
+    async fn discovery_and_jwks_describe_the_provider(h: Harness) {
+        let (status, headers, body) = send(&h.router, get("/.well-known/openid-configuration")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+        let meta: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(meta["issuer"], PUBLIC_URL);
+        assert_eq!(meta["token_endpoint"], format!("{PUBLIC_URL}/oauth2/token"));
+        assert_eq!(meta["jwks_uri"], format!("{PUBLIC_URL}/oauth2/jwks"));
+        assert_eq!(meta["id_token_signing_alg_values_supported"], serde_json::json!(["ES256"]));
+        assert_eq!(meta["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+        let (status, _, body) = send(&h.router, get("/oauth2/jwks")).await;
+        assert_eq!(status, StatusCode::OK);
+        let jwks: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 1, "{body}");
+        assert!(jwks["keys"][0].get("d").is_none(), "no private part");
+    }
+
+    async fn a_signed_in_person_signs_in_to_an_application(h: Harness) {
+        let (client_id, secret) = client(&h).await;
+        let code = code(&h, &client_id).await;
+        let (status, headers, body) =
+            send(&h.router, token_request(&code_form(&code), Some(&basic(&client_id, &secret)))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(headers[header::PRAGMA], "no-cache");
+        let tokens: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(tokens["token_type"], "Bearer");
+        // The ID token verifies against the published JWKS.
+        let id_token = tokens["id_token"].as_str().unwrap();
+        let (_, _, jwks) = send(&h.router, get("/oauth2/jwks")).await;
+        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks).unwrap();
+        let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.set_issuer(&[PUBLIC_URL]);
+        validation.set_audience(&[&client_id]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(
+            id_token,
+            &jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap(),
+            &validation,
+        )
+        .unwrap()
+        .claims;
+        assert_eq!(claims["nonce"], "n-0S6");
+        assert_eq!(claims["sub"], alice_id(&h).await.0.to_string());
+        // Userinfo with the access token.
+        let access = tokens["access_token"].as_str().unwrap();
+        let bearer = Request::get("/oauth2/userinfo")
+            .header(header::AUTHORIZATION, format!("Bearer {access}"))
+            .body(String::new())
+            .unwrap();
+        let (status, _, body) = send(&h.router, bearer).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("\"preferred_username\":\"alice\""), "{body}");
+        // The same code again: refused, and the access token it gave stops working.
+        let (status, _, body) =
+            send(&h.router, token_request(&code_form(&code), Some(&basic(&client_id, &secret)))).await;
+        assert_eq!((status, body.contains("invalid_grant")), (StatusCode::BAD_REQUEST, true), "{body}");
+        let bearer = Request::get("/oauth2/userinfo")
+            .header(header::AUTHORIZATION, format!("Bearer {access}"))
+            .body(String::new())
+            .unwrap();
+        let (status, headers, _) = send(&h.router, bearer).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(headers[header::WWW_AUTHENTICATE].to_str().unwrap().contains("invalid_token"));
+    }
+
+    async fn the_token_endpoint_authenticates_the_client_and_checks_the_grant(h: Harness) {
+        let (client_id, secret) = client(&h).await;
+        // A wrong secret (Basic): 401 invalid_client with a challenge.
+        let code = code(&h, &client_id).await;
+        let (status, headers, body) =
+            send(&h.router, token_request(&code_form(&code), Some(&basic(&client_id, "wrong")))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert!(body.contains("invalid_client"));
+        assert!(headers.contains_key(header::WWW_AUTHENTICATE));
+        // Credentials twice: invalid_request. Another grant type: unsupported_grant_type.
+        let both = format!("{}&client_id={client_id}&client_secret={secret}", code_form(&code));
+        let (status, _, body) = send(&h.router, token_request(&both, Some(&basic(&client_id, &secret)))).await;
+        assert_eq!((status, body.contains("invalid_request")), (StatusCode::BAD_REQUEST, true), "{body}");
+        let post = format!("grant_type=password&client_id={client_id}&client_secret={secret}");
+        let (_, _, body) = send(&h.router, token_request(&post, None)).await;
+        assert!(body.contains("unsupported_grant_type"), "{body}");
+        // The body's credentials work; another redirect URI does not (and uses the code up).
+        let code = super::code(&h, &client_id).await;
+        let other = format!(
+            "grant_type=authorization_code&code={}&redirect_uri={}&client_id={client_id}&client_secret={secret}",
+            urlencode(&code),
+            urlencode("https://wiki.example.org/cb/")
+        );
+        let (status, _, body) = send(&h.router, token_request(&other, None)).await;
+        assert_eq!((status, body.contains("invalid_grant")), (StatusCode::BAD_REQUEST, true), "{body}");
+        let right = format!("{}&client_id={client_id}&client_secret={secret}", code_form(&code));
+        let (status, _, _) = send(&h.router, token_request(&right, None)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "a code is used up by a refused request");
+        let code = super::code(&h, &client_id).await;
+        let right = format!("{}&client_id={client_id}&client_secret={secret}", code_form(&code));
+        let (status, _, body) = send(&h.router, token_request(&right, None)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    async fn the_authorize_endpoint_checks_the_request_and_the_person(h: Harness) {
+        let (client_id, _) = client(&h).await;
+        // An unregistered redirect URI: a page, never a redirect.
+        let bad = authorize_uri(&client_id, "").replace(&urlencode(CB), &urlencode("https://evil.test/cb"));
+        let (status, headers, html) = send(&h.router, get(&bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(!headers.contains_key(header::LOCATION));
+        assert!(html.contains("did not register"), "{html}");
+        // No session and prompt=none: back to the application with login_required.
+        let (status, headers, _) = send(&h.router, get(&authorize_uri(&client_id, "&prompt=none"))).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let location = headers[header::LOCATION].to_str().unwrap();
+        assert_eq!(query_of(location)["error"], "login_required");
+        // No session: to the sign-in page, and back here after signing in.
+        let uri = authorize_uri(&client_id, "");
+        let (status, headers, _) = send(&h.router, get(&uri)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers[header::LOCATION], "/login");
+        let back = cookie_pair(&headers, "mayi_oidc_return");
+        let attempt = attempt_of(&h, "alice").await;
+        let cookies = format!("{attempt}; {back}");
+        let (_, _, pending) = send(&h.router, post("/api/pending_sign_in", "", &attempt)).await;
+        let token_id = first_token_id(&pending);
+        let (status, headers, body) =
+            send(&h.router, verify_totp(&cookies, token_id, &code_now(SECRET))).await;
+        assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+        let location = headers
+            .get(header::LOCATION)
+            .or_else(|| headers.get("serverfnredirect"))
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(location.as_deref(), Some(uri.as_str()), "back to the application's request");
+        // A restricted emergency session gets no code (here one without a live emergency code,
+        // which is no session at all: to the sign-in page).
+        let alice = alice_id(&h).await;
+        let restricted = session_cookie(&h._store, alice, SessionScope::Emergency).await;
+        let (_, headers, _) = send(&h.router, page(&uri, &restricted)).await;
+        let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        assert!(!location.unwrap_or_default().starts_with(CB), "no code for a restricted session");
+    }
+}
