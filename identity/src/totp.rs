@@ -219,7 +219,8 @@ fn normalise_code(typed: &str) -> Option<Zeroizing<String>> {
     (joined.len() == TOTP_DIGITS && joined.bytes().all(|b| b.is_ascii_digit())).then_some(joined)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Equality whose time does not depend on where the inputs differ.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -10,12 +10,9 @@
 
 use std::time::Duration;
 
-use rand::RngCore;
-use sha2::{Digest, Sha256};
-
 use super::{Client, ClientId, CodeChallenge, IdTokenClaims, OidcProvider, RedirectUri};
 use crate::store::{NewCode, Redemption};
-use crate::{AuditAction, AuditOutcome, DomainError, FullSession, NewAuditEvent};
+use crate::{AuditAction, AuditOutcome, DomainError, FullSession, NewAuditEvent, SessionToken};
 
 /// How long a code may wait for its token request (RFC 6749 §4.1.2: "shortly"; 10 minutes at
 /// most).
@@ -124,16 +121,16 @@ pub struct UserInfo {
     pub email_verified: Option<bool>,
 }
 
+/// A fresh code or access token (256 random bits, base64url) and the hash the store keeps: the
+/// session token's generator and hash (SE-1).
 fn random_token() -> (String, [u8; 32]) {
-    let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-    rand::rngs::OsRng.fill_bytes(bytes.as_mut());
-    let token = data_encoding::BASE64URL_NOPAD.encode(bytes.as_ref());
-    let hash = token_hash(&token);
-    (token, hash)
+    let token = SessionToken::generate();
+    (token.as_str().to_owned(), token.hash())
 }
 
-fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// The stored hash of a presented code or access token; `None` when it cannot be one.
+fn token_hash(token: &str) -> Option<[u8; 32]> {
+    SessionToken::parse(token).map(|t| t.hash())
 }
 
 fn error_redirect(to: &RedirectUri, error: &str, state: Option<&str>) -> String {
@@ -289,11 +286,8 @@ impl OidcProvider {
             return Err(TokenRefusal::InvalidRequest);
         }
         let internal = |_| TokenRefusal::InvalidGrant;
-        let redemption = self
-            .store
-            .redeem_oidc_code(&token_hash(code))
-            .await
-            .map_err(internal)?;
+        let hash = token_hash(code).ok_or(TokenRefusal::InvalidGrant)?;
+        let redemption = self.store.redeem_oidc_code(&hash).await.map_err(internal)?;
         let code = match redemption {
             Redemption::Fresh(code) => code,
             Redemption::Replayed { code, revoked } => {
@@ -389,9 +383,10 @@ impl OidcProvider {
         if token.is_empty() || token.len() > 128 {
             return Err(DomainError::NotSignedIn);
         }
+        let hash = token_hash(token).ok_or(DomainError::NotSignedIn)?;
         let grant = self
             .store
-            .oidc_access_token(&token_hash(token))
+            .oidc_access_token(&hash)
             .await?
             .ok_or(DomainError::NotSignedIn)?;
         let account = self

@@ -2,7 +2,8 @@
 //! client that sends a challenge must prove it (downgrade protection, RFC 9700 §4.8).
 
 use sha2::{Digest, Sha256};
-use subtle_eq::constant_time_eq;
+
+use crate::totp::constant_time_eq;
 
 /// A `code_challenge` sent with `code_challenge_method=S256`: 43 base64url characters (the
 /// SHA-256 of the verifier).
@@ -46,16 +47,6 @@ impl CodeChallenge {
         let digest = Sha256::digest(verifier.as_bytes());
         let computed = data_encoding::BASE64URL_NOPAD.encode(&digest);
         constant_time_eq(computed.as_bytes(), self.0.as_bytes())
-    }
-}
-
-mod subtle_eq {
-    /// Equality whose time does not depend on where the inputs differ.
-    pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-        if a.len() != b.len() {
-            return false;
-        }
-        a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }
 
