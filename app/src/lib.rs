@@ -100,6 +100,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/emergency/prove") view={Lazy::<routes::EmergencyProve>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/emergency/reason") view={Lazy::<routes::EmergencyReason>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/emergency/code") view={Lazy::<routes::EmergencyCode>::new()} ssr=SsrMode::Async />
+                    // Between sign-in and an application signing in through MAYI ID (issue 18).
+                    <Route path=path!("/authorize") view={Lazy::<routes::Authorize>::new()} ssr=SsrMode::Async />
                     // The operational console (issue 6).
                     <Route path=path!("/admin") view={Lazy::<routes::ConsoleSearch>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/users/:id") view={Lazy::<routes::ConsoleUser>::new()} ssr=SsrMode::Async />

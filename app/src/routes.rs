@@ -93,6 +93,7 @@ lazy_group! {
         FreezeStart => FreezeStartPage,
         FreezeDone => FreezeDonePage,
         FreezeDevice => FreezeDevicePage,
+        Authorize => AuthorizePage,
     }
 }
 

@@ -247,6 +247,8 @@ mod freeze;
 pub use freeze::*;
 mod recovery;
 pub use recovery::*;
+mod oidc;
+pub use oidc::*;
 // Self-service: SMS and email tokens, contacts, password re-entry (issue 4).
 pub const ERR_WRONG_PASSWORD: &str = "That password is not right.";
 pub const ERR_PASSKEYS_UNAVAILABLE: &str =

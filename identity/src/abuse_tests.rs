@@ -205,6 +205,7 @@ async fn abuse_06_fifty_parallel_uses_of_a_one_use_code_succeed_once(db: TestSto
                     scope: crate::SessionScope::Emergency,
                     ip: None,
                     user_agent: None,
+                    second_factor: None,
                 };
                 let audit =
                     NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)

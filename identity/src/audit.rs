@@ -100,6 +100,16 @@ stored_enum!(
         OidcTokenIssued => "oidc.token_issued",
         /// A code was presented a second time: refused, and the tokens it gave revoked.
         OidcCodeReplayed => "oidc.code_replayed",
+        /// A person allowed an application not run by the organisation to sign them in.
+        OidcConsented => "oidc.consented",
+        /// A person did not allow an application to sign them in.
+        OidcDenied => "oidc.denied",
+        /// A person took back an application's access (their consent and its tokens).
+        OidcConsentRevoked => "oidc.consent_revoked",
+        /// An operator disabled a client: no new sign-ins, its tokens revoked.
+        OidcClientDisabled => "oidc.client_disabled",
+        /// The ID-token signing key was replaced (the old one stays published a while).
+        OidcKeyRotated => "oidc.key_rotated",
         /// A passkey or security key's answer was refused (issue 17): the reason is in the
         /// details (`wrong_origin`, `possible_clone`, ...).
         PasskeyRefused => "passkey.refused",

@@ -120,6 +120,13 @@ pub struct Operator {
 }
 
 impl Operator {
+    /// An operator value for tests of other modules (the console's own tests go through
+    /// [`Console::operator`]).
+    #[cfg(test)]
+    pub(crate) fn for_tests(account: Account, session: SessionId) -> Self {
+        Self { account, session }
+    }
+
     pub fn account(&self) -> &Account {
         &self.account
     }

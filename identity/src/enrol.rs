@@ -390,6 +390,7 @@ mod tests {
                 scope: SessionScope::Full,
                 ip: None,
                 user_agent: None,
+                second_factor: None,
             })
             .await
             .unwrap();

@@ -73,6 +73,7 @@ mod tests {
             scope,
             ip: None,
             user_agent: None,
+            second_factor: None,
         };
         let old = store
             .create_session(session(SessionScope::Full))

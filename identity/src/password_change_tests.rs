@@ -39,6 +39,7 @@ async fn pw9_a_change_needs_the_current_password_notifies_and_ends_other_session
             scope,
             ip: None,
             user_agent: None,
+            second_factor: None,
         })
     };
     let here = open(SessionScope::Full).await.unwrap();

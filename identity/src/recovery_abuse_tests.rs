@@ -861,6 +861,7 @@ async fn full_session(store: &crate::Store, account: crate::AccountId) -> Sessio
             scope: SessionScope::Full,
             ip: None,
             user_agent: None,
+            second_factor: None,
         })
         .await
         .unwrap()

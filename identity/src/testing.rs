@@ -608,6 +608,7 @@ mod world {
                 scope,
                 ip: None,
                 user_agent: None,
+                second_factor: None,
             })
             .await
             .unwrap();

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use app::ssr::{cookie_in, session_cookie, AppState};
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
     routing::get,
     Form, Json, Router,
 };
@@ -73,68 +73,38 @@ async fn jwks(State(state): State<AppState>) -> Response {
     }
 }
 
-/// A short page for a person whose authorization request cannot go on (never a redirect to an
-/// address the application did not register).
-fn page(status: StatusCode, heading: &str, text: &str, link: (&str, &str)) -> Response {
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{h} - MAYI ID</title></head><body><main>\
-         <h1>{h}</h1><p>{t}</p><p><a href=\"{href}\">{label}</a></p></main></body></html>",
-        h = escape(heading),
-        t = escape(text),
-        href = escape(link.0),
-        label = escape(link.1),
-    );
-    no_store((status, Html(html)).into_response())
-}
-
-fn request_of(query: &HashMap<String, String>) -> AuthorizationRequest {
-    let get = |k: &str| query.get(k).cloned();
-    AuthorizationRequest {
-        client_id: get("client_id"),
-        redirect_uri: get("redirect_uri"),
-        response_type: get("response_type"),
-        scope: get("scope"),
-        state: get("state"),
-        nonce: get("nonce"),
-        code_challenge: get("code_challenge"),
-        code_challenge_method: get("code_challenge_method"),
-    }
-}
-
 /// `GET /oauth2/authorize` (RFC 6749 §4.1.1, OIDC Core §3.1.2). The request is checked first;
-/// then the person: not signed in, to the sign-in page and back here afterwards (`prompt=none`:
-/// `login_required`); a restricted emergency session, told to finish recovery first; a full
-/// session, approved (for the organisation's own applications; others need consent, not built
-/// yet: `consent_required`).
+/// then the person: not signed in, to the sign-in page and back to `/authorize` afterwards
+/// (`prompt=none`: `login_required`); a restricted emergency session, or an application not
+/// run by the organisation that the person has not allowed yet, to the `/authorize` page
+/// (`prompt=none`: `interaction_required`, `consent_required`); otherwise approved: back to the
+/// application with a code.
+///
+/// A request refused for its client or redirect URI goes to the `/authorize` page too, which
+/// says why, and never to the address it named.
 async fn authorize(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: axum::http::Uri,
-    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let approval = match state.oidc.check_request(&request_of(&query)).await {
+    let query = uri.query().unwrap_or("");
+    // The page between sign-in and the application, for this very request.
+    let page = format!("/authorize?{query}");
+    let to_page = || no_store(Redirect::to(&page).into_response());
+    if query.len() > app::api::oidc::AUTHORIZATION_REQUEST_MAX_BYTES {
+        return no_store((StatusCode::URI_TOO_LONG, "The request is too long.").into_response());
+    }
+    let approval = match state
+        .oidc
+        .check_request(&AuthorizationRequest::from_query(query))
+        .await
+    {
         Ok(approval) => approval,
-        Err(AuthorizeRefusal::Show(why)) => {
-            return page(
-                StatusCode::BAD_REQUEST,
-                "This sign-in cannot go on",
-                why,
-                ("/account", "Go to your account"),
-            )
-        }
+        Err(AuthorizeRefusal::Show(_)) => return to_page(),
         Err(AuthorizeRefusal::Redirect(to)) => return Redirect::to(&to).into_response(),
     };
-    let prompt_none = query
-        .get("prompt")
-        .is_some_and(|p| p.split(' ').any(|v| v == "none"));
+    let prompt_none = url::form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| k == "prompt" && v.split(' ').any(|v| v == "none"));
     let token = cookie_in(&headers, session_cookie(&state.settings)).and_then(SessionToken::parse);
     let caller = match token {
         Some(token) => state.auth.authorize(&token).await.ok(),
@@ -144,15 +114,10 @@ async fn authorize(
         if prompt_none {
             return Redirect::to(&approval.refusal("login_required")).into_response();
         }
-        // Back here after signing in (the path and query of this very request).
-        let back = uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_default();
         let secure = if state.settings.dev { "" } else { "; Secure" };
         let cookie = format!(
             "{RETURN_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
-            urlencoding(&back)
+            urlencoding(&page)
         );
         let mut response = Redirect::to("/login").into_response();
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -160,23 +125,22 @@ async fn authorize(
         }
         return no_store(response);
     };
-    let full = match caller.full() {
-        Ok(full) => full,
-        Err(_) => {
-            if prompt_none {
-                return Redirect::to(&approval.refusal("interaction_required")).into_response();
-            }
-            return page(
-                StatusCode::FORBIDDEN,
-                "Finish your recovery first",
-                "You are signed in with an emergency access code. Finish recovery on your \
-                 token page, then sign in again to use other applications.",
-                ("/tokens", "Go to your tokens"),
-            );
+    let Ok(full) = caller.full() else {
+        if prompt_none {
+            return Redirect::to(&approval.refusal("interaction_required")).into_response();
         }
+        return to_page();
     };
-    if approval.needs_consent() {
-        return Redirect::to(&approval.refusal("consent_required")).into_response();
+    match state.oidc.needs_consent(&full, &approval).await {
+        Ok(false) => {}
+        Ok(true) if prompt_none => {
+            return Redirect::to(&approval.refusal("consent_required")).into_response()
+        }
+        Ok(true) => return to_page(),
+        Err(error) => {
+            tracing::error!(error = %error.detail(), "a consent could not be read");
+            return Redirect::to(&approval.refusal("server_error")).into_response();
+        }
     }
     match state.oidc.approve(&full, &approval).await {
         Ok(to) => no_store(Redirect::to(&to).into_response()),

@@ -150,6 +150,7 @@ impl Harness {
                             scope: SessionScope::Emergency,
                             ip: None,
                             user_agent: None,
+                            second_factor: None,
                         },
                         Some(code),
                         identity::NewAuditEvent::new(

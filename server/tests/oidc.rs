@@ -185,13 +185,17 @@ on_both_backends! {
     }
 
     async fn the_authorize_endpoint_checks_the_request_and_the_person(h: Harness) {
-        let (client_id, _) = client(&h).await;
-        // An unregistered redirect URI: a page, never a redirect.
+        let (client_id, secret) = client(&h).await;
+        // An unregistered redirect URI: the /authorize page says so, and nothing goes there.
         let bad = authorize_uri(&client_id, "").replace(&urlencode(CB), &urlencode("https://evil.test/cb"));
-        let (status, headers, html) = send(&h.router, get(&bad)).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(!headers.contains_key(header::LOCATION));
+        let (status, headers, _) = send(&h.router, get(&bad)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let to = headers[header::LOCATION].to_str().unwrap().to_owned();
+        assert_eq!(to, bad.replacen("/oauth2/authorize?", "/authorize?", 1));
+        let (status, _, html) = send(&h.router, page(&to, "")).await;
+        assert_eq!(status, StatusCode::OK);
         assert!(html.contains("did not register"), "{html}");
+        assert!(!html.contains("evil.test/cb?"), "no link or refresh to the unregistered address");
         // No session and prompt=none: back to the application with login_required.
         let (status, headers, _) = send(&h.router, get(&authorize_uri(&client_id, "&prompt=none"))).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
@@ -214,7 +218,25 @@ on_both_backends! {
             .get(header::LOCATION)
             .or_else(|| headers.get("serverfnredirect"))
             .map(|v| v.to_str().unwrap().to_owned());
-        assert_eq!(location.as_deref(), Some(uri.as_str()), "back to the application's request");
+        let back_page = uri.replacen("/oauth2/authorize?", "/authorize?", 1);
+        assert_eq!(location.as_deref(), Some(back_page.as_str()), "back to the application's request");
+        // That page leaves for the provider's endpoint (a zero-second refresh and a link), which
+        // now gives a code; its ID token names the second factor the session passed with.
+        let session = cookie_pair(&headers, "mayi_session");
+        let (status, _, html) = send(&h.router, page(&back_page, &session)).await;
+        assert_eq!(status, StatusCode::OK);
+        let escaped = uri.replace('&', "&amp;");
+        assert!(html.contains(&format!("content=\"0;url={escaped}\"")), "{html}");
+        assert!(html.contains(&format!("href=\"{escaped}\"")), "{html}");
+        let (status, headers, _) = send(&h.router, page(&uri, &session)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let code = query_of(headers[header::LOCATION].to_str().unwrap())["code"].clone();
+        let (status, _, body) =
+            send(&h.router, token_request(&code_form(&code), Some(&basic(&client_id, &secret)))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let claims = id_token_claims(&h, &body, &client_id).await;
+        assert_eq!(claims["amr"], serde_json::json!(["pwd", "otp", "mfa"]));
+        assert_eq!(claims["acr"], identity::oidc::ACR_MFA);
         // A restricted emergency session gets no code (here one without a live emergency code,
         // which is no session at all: to the sign-in page).
         let alice = alice_id(&h).await;
@@ -223,4 +245,129 @@ on_both_backends! {
         let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
         assert!(!location.unwrap_or_default().starts_with(CB), "no code for a restricted session");
     }
+
+    async fn an_application_not_run_by_the_organisation_asks_first(h: Harness) {
+        let (client_id, secret) = third_party_client(&h).await;
+        let alice = alice_id(&h).await;
+        let session = session_cookie(&h._store, alice, SessionScope::Full).await;
+        let uri = authorize_uri(&client_id, "");
+        let consent_page = uri.replacen("/oauth2/authorize?", "/authorize?", 1);
+        let request = consent_page.trim_start_matches("/authorize?").to_owned();
+        // prompt=none cannot ask: consent_required, with the state.
+        let (_, headers, _) = send(&h.router, page(&authorize_uri(&client_id, "&prompt=none"), &session)).await;
+        let back = query_of(headers[header::LOCATION].to_str().unwrap());
+        assert_eq!((back["error"].as_str(), back["state"].as_str()), ("consent_required", "xyz"));
+        // Otherwise to the consent page, which names the application, the account and what it gets.
+        let (status, headers, _) = send(&h.router, page(&uri, &session)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(headers[header::LOCATION], consent_page.as_str());
+        let (_, _, html) = send(&h.router, page(&consent_page, &session)).await;
+        assert!(html.contains("Sign in to Forum?"), "{html}");
+        assert!(html.contains("account alice"), "{html}");
+        assert!(html.contains("Your email address"), "{html}");
+        assert!(!html.contains("http-equiv=\"refresh\""), "nothing leaves before the answer");
+        // Asked again, nothing was given: no code without an answer.
+        let (_, headers, _) = send(&h.router, page(&uri, &session)).await;
+        assert!(!headers[header::LOCATION].to_str().unwrap().starts_with(CB));
+        // "Do not allow" (a plain form post): back to the page, which sends access_denied.
+        let deny = format!("request={}&decision=deny", urlencode(&request));
+        let (status, headers, _) =
+            send(&h.router, form_post("/api/decide_authorization", &deny, &session, &consent_page)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        let denied = headers[header::LOCATION].to_str().unwrap().to_owned();
+        assert!(denied.starts_with("/authorize?"), "{denied}");
+        let (_, _, html) = send(&h.router, page(&denied, &session)).await;
+        assert!(html.contains("error=access_denied&amp;state=xyz"), "{html}");
+        assert_eq!(audit_count(&h, identity::AuditAction::OidcDenied).await, 1);
+        // A decision that is neither is refused and changes nothing.
+        let odd = format!("request={}&decision=maybe", urlencode(&request));
+        let (status, _, _) = send(&h.router, post("/api/decide_authorization", &odd, &session)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(audit_count(&h, identity::AuditAction::OidcConsented).await, 0);
+        // A restricted session cannot answer.
+        let restricted = session_cookie(&h._store, alice, SessionScope::Emergency).await;
+        let allow = format!("request={}&decision=allow", urlencode(&request));
+        let (status, _, _) = send(&h.router, post("/api/decide_authorization", &allow, &restricted)).await;
+        assert!(status.is_client_error(), "{status}");
+        // "Allow": remembered; the page leaves for the endpoint, which gives a code at once.
+        let (status, headers, _) =
+            send(&h.router, form_post("/api/decide_authorization", &allow, &session, &consent_page)).await;
+        assert_eq!(status, StatusCode::FOUND);
+        assert_eq!(headers[header::LOCATION], consent_page.as_str());
+        let (_, _, html) = send(&h.router, page(&consent_page, &session)).await;
+        assert!(html.contains(&format!("content=\"0;url={}\"", uri.replace('&', "&amp;"))), "{html}");
+        let (_, headers, _) = send(&h.router, page(&uri, &session)).await;
+        let code = query_of(headers[header::LOCATION].to_str().unwrap())["code"].clone();
+        let (status, _, body) =
+            send(&h.router, token_request(&code_form(&code), Some(&basic(&client_id, &secret)))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let access = serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // The account page lists it; removing it stops its access token and asks again.
+        let (_, _, listed) = send(&h.router, post("/api/my_applications", "", &session)).await;
+        assert!(listed.contains("\"name\":\"Forum\""), "{listed}");
+        let userinfo = |token: &str| {
+            Request::get("/oauth2/userinfo")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(String::new())
+                .unwrap()
+        };
+        assert_eq!(send(&h.router, userinfo(&access)).await.0, StatusCode::OK);
+        let (status, _, _) = send(&h.router, post("/api/remove_application", "client_id=aaaaaaaaaaaaaaaaaaaa", &session)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "an application never allowed");
+        let remove = format!("client_id={client_id}");
+        let (status, _, body) = send(&h.router, post("/api/remove_application", &remove, &session)).await;
+        assert!(status.is_success(), "{status} {body}");
+        assert_eq!(send(&h.router, userinfo(&access)).await.0, StatusCode::UNAUTHORIZED);
+        let (_, headers, _) = send(&h.router, page(&uri, &session)).await;
+        assert_eq!(headers[header::LOCATION], consent_page.as_str());
+        assert_eq!(audit_count(&h, identity::AuditAction::OidcConsentRevoked).await, 1);
+    }
+}
+
+/// Registers a confidential client that is not first-party ("Forum"): its id and secret.
+async fn third_party_client(h: &Harness) -> (String, String) {
+    let identity = identity::Identity::new(
+        h._store.store.clone(),
+        PasswordHasher::new(None).unwrap(),
+        Arc::new(cipher()),
+        Arc::new(SystemClock),
+        PUBLIC_URL,
+        identity::EmergencyPolicy::default(),
+    )
+    .unwrap();
+    let new = identity::oidc::NewClient::parse("Forum", &[CB.to_string()], false, false).unwrap();
+    let (client, secret) = identity.oidc.create_client(new).await.unwrap();
+    (client.id.to_string(), secret.unwrap().expose().to_owned())
+}
+
+/// The claims of the ID token in a token response `body`, verified against the JWKS.
+async fn id_token_claims(h: &Harness, body: &str, client_id: &str) -> serde_json::Value {
+    let tokens: serde_json::Value = serde_json::from_str(body).unwrap();
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let (_, _, jwks) = send(&h.router, get("/oauth2/jwks")).await;
+    let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks).unwrap();
+    let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_issuer(&[PUBLIC_URL]);
+    validation.set_audience(&[client_id]);
+    jsonwebtoken::decode::<serde_json::Value>(
+        id_token,
+        &jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap(),
+        &validation,
+    )
+    .unwrap()
+    .claims
+}
+
+/// How many audit events of `action` the store holds.
+async fn audit_count(h: &Harness, action: identity::AuditAction) -> usize {
+    let query = identity::AuditQuery {
+        action: Some(action),
+        limit: 500,
+        ..Default::default()
+    };
+    h._store.audit_events(query).await.unwrap().len()
 }

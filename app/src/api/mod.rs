@@ -16,6 +16,8 @@ pub mod freeze;
 pub mod console;
 // Waiting period by trust: remembered browsers (issue 13 item 5).
 pub mod browsers;
+// Signing in to other applications (issue 18).
+pub mod oidc;
 
 pub use account::*;
 pub use contacts::*;

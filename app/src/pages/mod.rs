@@ -1,6 +1,8 @@
 //! The pages, one module each.
 
 mod account;
+// Signing in to other applications (issue 18).
+mod authorize;
 mod browsers;
 mod contacts;
 mod copy;
@@ -21,6 +23,7 @@ mod verify;
 mod console;
 
 pub use account::{AccountPage, ChangePasswordForm};
+pub use authorize::AuthorizePage;
 pub use browsers::RememberedBrowsers;
 pub use console::{
     ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage, ConsoleSearchPage, ConsoleUserPage,

@@ -84,15 +84,16 @@ pub fn start_session(state: &AppState, session: &SessionToken) {
 pub const OIDC_RETURN_COOKIE: &str = "mayi_oidc_return";
 
 /// Where a full sign-in goes back to: the authorization request in the return cookie, if it is
-/// one of this site's `/oauth2/authorize?…` paths (never another site, never another path).
+/// this site's `/authorize?…` page (never another site, never another path). That page, not the
+/// provider's endpoint, because a form's redirects must stay on this site (`form-action`) and
+/// the router's must stay on its pages.
 fn oidc_return() -> Option<String> {
     let value = cookie(OIDC_RETURN_COOKIE)?;
     let back: String = url::form_urlencoded::parse(format!("x={value}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())?;
-    let safe = back.starts_with("/oauth2/authorize?")
-        && !back.contains(['\\', '\r', '\n'])
-        && back.len() <= 4096;
+    let safe =
+        back.starts_with("/authorize?") && !back.contains(['\\', '\r', '\n']) && back.len() <= 4096;
     safe.then_some(back)
 }
 

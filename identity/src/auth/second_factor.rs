@@ -222,6 +222,7 @@ impl Authenticator {
                     account,
                     SessionScope::Full,
                     None,
+                    Some(pass.token),
                     audit,
                     &[],
                     client,
@@ -234,6 +235,7 @@ impl Authenticator {
                     &key,
                     account,
                     spent.clone(),
+                    pass.token,
                     audit,
                     client,
                 );

@@ -187,10 +187,11 @@ impl Authenticator {
         key: &ThrottleKey,
         account: &Account,
         spent: crate::store::Spend,
+        second_factor: crate::TokenId,
         audit: NewAuditEvent,
         client: &Client,
     ) -> Result<Option<SessionToken>, DomainError> {
-        let new = new_session(account, SessionScope::Full, client);
+        let new = new_session(account, SessionScope::Full, Some(second_factor), client);
         let session = self
             .store
             .open_signed_in_session_spending(attempt, key, new, spent, audit)
@@ -217,7 +218,7 @@ impl Authenticator {
         notices: &[crate::NewOutboxMessage],
         client: &Client,
     ) -> Result<Option<SessionToken>, DomainError> {
-        let new = new_session(account, SessionScope::Emergency, client);
+        let new = new_session(account, SessionScope::Emergency, None, client);
         let session = self
             .store
             .open_emergency_code_session(attempt, key, new, code, audit, notices)
@@ -239,11 +240,12 @@ impl Authenticator {
         account: &Account,
         scope: SessionScope,
         emergency_code: Option<crate::EmergencyCodeId>,
+        second_factor: Option<crate::TokenId>,
         audit: NewAuditEvent,
         notices: &[crate::NewOutboxMessage],
         client: &Client,
     ) -> Result<SessionToken, DomainError> {
-        let new = new_session(account, scope, client);
+        let new = new_session(account, scope, second_factor, client);
         let session = self
             .store
             .open_signed_in_session(attempt, key, new, emergency_code, audit, notices)
@@ -260,12 +262,19 @@ fn count_success(key: &ThrottleKey) {
     }
 }
 
-/// The session a passed second step opens for `account`, from `client`.
-fn new_session(account: &Account, scope: SessionScope, client: &Client) -> NewSession {
+/// The session a passed second step opens for `account`, from `client`, with the token it
+/// passed with (an ID token's `amr` names its kind).
+fn new_session(
+    account: &Account,
+    scope: SessionScope,
+    second_factor: Option<crate::TokenId>,
+    client: &Client,
+) -> NewSession {
     NewSession {
         account_id: account.id,
         scope,
         ip: client.ip.clone(),
         user_agent: client.user_agent.clone(),
+        second_factor,
     }
 }

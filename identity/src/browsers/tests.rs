@@ -308,6 +308,7 @@ async fn trust_an_operator_approval_makes_a_waiting_code_valid_at_once_and_is_au
             scope: SessionScope::Full,
             ip: None,
             user_agent: None,
+            second_factor: None,
         })
         .await
         .unwrap();

@@ -908,6 +908,7 @@ impl EmergencyAccess {
                 &account,
                 SessionScope::Emergency,
                 Some(info.id),
+                None,
                 audit,
                 &[],
                 client,

@@ -708,6 +708,7 @@ async fn ec12_finish_needs_a_new_token_then_revokes_the_code(db: TestStore) {
             scope: SessionScope::Full,
             ip: None,
             user_agent: None,
+            second_factor: None,
         })
         .await
         .unwrap();

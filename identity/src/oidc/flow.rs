@@ -59,12 +59,33 @@ pub struct Approval {
     pub challenge: Option<CodeChallenge>,
 }
 
-impl Approval {
-    /// Whether the person must consent first (an application not run by the organisation).
-    pub fn needs_consent(&self) -> bool {
-        !self.client.first_party
+impl AuthorizationRequest {
+    /// The request in a query string (`client_id=…&redirect_uri=…`, form-url-encoded). A
+    /// parameter given twice keeps its first value (RFC 6749 §3.1 forbids repeating one; the
+    /// first is the one every later check reads).
+    pub fn from_query(query: &str) -> Self {
+        let mut request = Self::default();
+        for (key, value) in url::form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let slot = match key.as_ref() {
+                "client_id" => &mut request.client_id,
+                "redirect_uri" => &mut request.redirect_uri,
+                "response_type" => &mut request.response_type,
+                "scope" => &mut request.scope,
+                "state" => &mut request.state,
+                "nonce" => &mut request.nonce,
+                "code_challenge" => &mut request.code_challenge,
+                "code_challenge_method" => &mut request.code_challenge_method,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.into_owned());
+            }
+        }
+        request
     }
+}
 
+impl Approval {
     /// The redirect back to the client with `error` (`access_denied`, `login_required`, …).
     pub fn refusal(&self, error: &str) -> String {
         error_redirect(&self.redirect_uri, error, self.state.as_deref())
@@ -134,7 +155,10 @@ fn token_hash(token: &str) -> Option<[u8; 32]> {
 }
 
 fn error_redirect(to: &RedirectUri, error: &str, state: Option<&str>) -> String {
-    let mut url = url::Url::parse(to.as_str()).expect("a registered redirect URI is a URL");
+    // Registration parsed it; should a stored one ever not parse, the error goes nowhere.
+    let Ok(mut url) = url::Url::parse(to.as_str()) else {
+        return "/".to_owned();
+    };
     {
         let mut query = url.query_pairs_mut();
         query.append_pair("error", error);
@@ -332,20 +356,6 @@ impl OidcProvider {
             .await
             .map_err(internal)?
             .ok_or(TokenRefusal::InvalidGrant)?;
-        let now = self.clock.now();
-        let claims = IdTokenClaims {
-            iss: self.issuer.to_string(),
-            sub: account.id.0.to_string(),
-            aud: client.id.as_str().to_owned(),
-            exp: now.plus(TOKEN_TTL).unix_secs() as i64,
-            iat: now.unix_secs() as i64,
-            auth_time: code.auth_time.unix_secs() as i64,
-            nonce: code.nonce.clone(),
-            amr: vec!["pwd".into(), "mfa".into()],
-            acr: ACR_MFA.into(),
-        };
-        let key = self.signing_key().await.map_err(internal)?;
-        let id_token = key.sign(&claims).map_err(internal)?;
         let (access_token, access_hash) = random_token();
         let event = NewAuditEvent::new(AuditAction::OidcTokenIssued, AuditOutcome::Success)
             .subject(account.id)
@@ -355,10 +365,24 @@ impl OidcProvider {
             .insert_oidc_access_token(&access_hash, &code, TOKEN_TTL, &event)
             .await
             .map_err(internal)?;
-        if !issued {
+        let Some(second_factor) = issued else {
             self.audit_refusal(refused("session_ended")).await;
             return Err(TokenRefusal::InvalidGrant);
-        }
+        };
+        let now = self.clock.now();
+        let claims = IdTokenClaims {
+            iss: self.issuer.to_string(),
+            sub: account.id.0.to_string(),
+            aud: client.id.as_str().to_owned(),
+            exp: now.plus(TOKEN_TTL).unix_secs() as i64,
+            iat: now.unix_secs() as i64,
+            auth_time: code.auth_time.unix_secs() as i64,
+            nonce: code.nonce.clone(),
+            amr: amr(second_factor.as_deref()),
+            acr: ACR_MFA.into(),
+        };
+        let key = self.signing_key().await.map_err(internal)?;
+        let id_token = key.sign(&claims).map_err(internal)?;
         Ok(Tokens {
             access_token,
             id_token,
@@ -423,3 +447,22 @@ impl OidcProvider {
 
 /// The `acr` of every MAYI ID sign-in: a password and a second factor.
 pub const ACR_MFA: &str = "urn:mayi-id:acr:mfa";
+
+/// An ID token's `amr` (RFC 8176) for a session whose second step passed with a token of kind
+/// `second_factor`: the password, the kind of second factor, and `mfa`. An authenticator app's
+/// or e-mailed code is `otp`, a texted code `sms`, a passkey or security key `hwk`; a session
+/// that recorded none (opened before this was recorded) says only `pwd` and `mfa`.
+pub fn amr(second_factor: Option<&str>) -> Vec<String> {
+    let method = match second_factor {
+        Some("totp" | "hotp" | "email") => Some("otp"),
+        Some("sms") => Some("sms"),
+        Some("webauthn") => Some("hwk"),
+        _ => None,
+    };
+    ["pwd"]
+        .into_iter()
+        .chain(method)
+        .chain(["mfa"])
+        .map(str::to_owned)
+        .collect()
+}

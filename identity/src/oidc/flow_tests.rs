@@ -18,6 +18,9 @@ on_both_backends!(
     request_errors_redirect_with_state_only_to_a_verified_uri,
     an_expired_code_an_ended_session_or_a_locked_account_gets_nothing,
     concurrent_exchanges_of_one_code_succeed_once,
+    consent_is_asked_once_per_scope_and_taken_back_with_the_tokens,
+    an_administrator_disables_a_client_and_its_tokens_stop,
+    a_rotated_key_signs_and_the_old_one_stays_published,
 );
 
 const ISSUER: &str = "https://id.example.org";
@@ -101,7 +104,7 @@ async fn a_first_party_sign_in_gives_a_verifiable_id_token_and_userinfo(db: Test
     let w = world(db).await;
     let (client, secret) = client(&w, false, true).await;
     let approval = w.oidc.check_request(&request(&client)).await.unwrap();
-    assert!(!approval.needs_consent());
+    assert!(!w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
     assert_eq!(
         approval.scopes,
         ["openid", "profile", "email"],
@@ -329,7 +332,7 @@ async fn request_errors_redirect_with_state_only_to_a_verified_uri(db: TestStore
     );
     // A third-party client asks for consent; refusing it goes back as access_denied.
     let approval = w.oidc.check_request(&request(&wiki)).await.unwrap();
-    assert!(approval.needs_consent());
+    assert!(w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
     assert_eq!(
         approval.refusal("access_denied"),
         format!("{CB}?error=access_denied&state=af0ifjsldkj")
@@ -408,4 +411,239 @@ async fn concurrent_exchanges_of_one_code_succeed_once(db: TestStore) {
         won += usize::from(racer.await.unwrap());
     }
     assert_eq!(won, 1);
+}
+
+async fn audited(w: &World, action: crate::AuditAction) -> Vec<crate::AuditEvent> {
+    w.store
+        .audit_events(crate::AuditQuery {
+            action: Some(action),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+}
+
+async fn consent_is_asked_once_per_scope_and_taken_back_with_the_tokens(db: TestStore) {
+    let w = world(db).await;
+    let (forum, _) = client(&w, false, false).await;
+    let mut narrow = request(&forum);
+    narrow.scope = Some("openid profile".into());
+    let approval = w.oidc.check_request(&narrow).await.unwrap();
+    assert!(w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
+    // "Do not allow": audited, nothing remembered, access_denied with the state.
+    let denied = w.oidc.deny(&w.caller, &approval).await.unwrap();
+    assert_eq!(
+        denied,
+        format!("{CB}?error=access_denied&state=af0ifjsldkj")
+    );
+    assert_eq!(audited(&w, crate::AuditAction::OidcDenied).await.len(), 1);
+    assert!(w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
+    // "Allow": not asked again for these scopes, asked again for more.
+    w.oidc.grant_consent(&w.caller, &approval).await.unwrap();
+    assert!(!w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
+    let wide = w.oidc.check_request(&request(&forum)).await.unwrap();
+    assert!(
+        w.oidc.needs_consent(&w.caller, &wide).await.unwrap(),
+        "email was not allowed"
+    );
+    w.oidc.grant_consent(&w.caller, &wide).await.unwrap();
+    assert!(!w.oidc.needs_consent(&w.caller, &approval).await.unwrap());
+    let consents = w.oidc.consents(&w.caller).await.unwrap();
+    assert_eq!(consents.len(), 1);
+    assert_eq!(consents[0].application, "Wiki");
+    assert_eq!(consents[0].scopes, ["openid", "profile", "email"]);
+    assert_eq!(
+        audited(&w, crate::AuditAction::OidcConsented).await.len(),
+        2
+    );
+    // Another person's consent is their own.
+    let bob = testing::account_in(
+        &w.store,
+        "bob",
+        "Bob Example",
+        Role::User,
+        testing::fake_password_hash(),
+        vec![],
+    )
+    .await;
+    let (_, bob) = testing::session_in(&w.store, &bob, SessionScope::Full).await;
+    let bob = bob.full().unwrap();
+    assert!(w.oidc.needs_consent(&bob, &approval).await.unwrap());
+    assert!(w.oidc.consents(&bob).await.unwrap().is_empty());
+    assert!(w
+        .oidc
+        .revoke_consent(&bob, forum.id.as_str())
+        .await
+        .is_err());
+    // Taking it back stops the application's access tokens and asks again.
+    let code = code_of(&w.oidc.approve(&w.caller, &wide).await.unwrap());
+    let tokens = w
+        .oidc
+        .exchange_code(&forum, &code, Some(CB), None)
+        .await
+        .unwrap();
+    assert!(w.oidc.userinfo(&tokens.access_token).await.is_ok());
+    w.oidc
+        .revoke_consent(&w.caller, forum.id.as_str())
+        .await
+        .unwrap();
+    assert!(w.oidc.userinfo(&tokens.access_token).await.is_err());
+    assert!(w.oidc.needs_consent(&w.caller, &wide).await.unwrap());
+    assert!(matches!(
+        w.oidc.revoke_consent(&w.caller, forum.id.as_str()).await,
+        Err(crate::DomainError::NotFound(_))
+    ));
+    assert!(w.oidc.revoke_consent(&w.caller, "../etc").await.is_err());
+    assert_eq!(
+        audited(&w, crate::AuditAction::OidcConsentRevoked)
+            .await
+            .len(),
+        1
+    );
+    // The organisation's own applications never ask.
+    let (wiki, _) = client(&w, false, true).await;
+    let own = w.oidc.check_request(&request(&wiki)).await.unwrap();
+    assert!(!w.oidc.needs_consent(&bob, &own).await.unwrap());
+}
+
+async fn an_administrator_disables_a_client_and_its_tokens_stop(db: TestStore) {
+    let w = world(db).await;
+    let (wiki, secret) = client(&w, false, true).await;
+    let secret = secret.unwrap();
+    let code = approved(&w, &request(&wiki)).await;
+    let tokens = w
+        .oidc
+        .exchange_code(&wiki, &code, Some(CB), None)
+        .await
+        .unwrap();
+    let unused = approved(&w, &request(&wiki)).await;
+    let session = w.caller.session().id;
+    let operator = crate::Operator::for_tests(
+        crate::Account {
+            role: Role::Operator,
+            ..w.account.clone()
+        },
+        session,
+    );
+    assert_eq!(w.oidc.clients_for(&operator).await.unwrap().len(), 1);
+    // An operator who is not an administrator may list, not disable.
+    assert!(matches!(
+        w.oidc.disable_client(&operator, wiki.id.as_str()).await,
+        Err(crate::DomainError::Forbidden)
+    ));
+    let admin = crate::Operator::for_tests(
+        crate::Account {
+            role: Role::Admin,
+            ..w.account.clone()
+        },
+        session,
+    );
+    w.oidc
+        .disable_client(&admin, wiki.id.as_str())
+        .await
+        .unwrap();
+    assert!(w.oidc.userinfo(&tokens.access_token).await.is_err());
+    assert!(w
+        .oidc
+        .exchange_code(&wiki, &unused, Some(CB), None)
+        .await
+        .is_err());
+    assert!(matches!(
+        w.oidc.check_request(&request(&wiki)).await,
+        Err(AuthorizeRefusal::Show(_))
+    ));
+    assert!(w
+        .oidc
+        .authenticate_client(wiki.id.as_str(), Some(secret.expose()))
+        .await
+        .is_err());
+    assert!(w.oidc.clients_for(&admin).await.unwrap()[0]
+        .disabled_at
+        .is_some());
+    assert!(matches!(
+        w.oidc.disable_client(&admin, wiki.id.as_str()).await,
+        Err(crate::DomainError::NotFound(_))
+    ));
+    assert_eq!(
+        audited(&w, crate::AuditAction::OidcClientDisabled)
+            .await
+            .len(),
+        1
+    );
+}
+
+async fn a_rotated_key_signs_and_the_old_one_stays_published(db: TestStore) {
+    let w = world(db).await;
+    let (wiki, _) = client(&w, false, true).await;
+    let code = approved(&w, &request(&wiki)).await;
+    let old = w
+        .oidc
+        .exchange_code(&wiki, &code, Some(CB), None)
+        .await
+        .unwrap();
+    let old_kid = w.oidc.signing_key().await.unwrap().kid().to_owned();
+    let new_kid = w.oidc.rotate_signing_key().await.unwrap();
+    assert_ne!(old_kid, new_kid);
+    assert_eq!(w.oidc.signing_key().await.unwrap().kid(), new_kid);
+    let kids = |set: jsonwebtoken::jwk::JwkSet| -> Vec<String> {
+        set.keys
+            .iter()
+            .filter_map(|k| k.common.key_id.clone())
+            .collect()
+    };
+    let published = kids(w.oidc.jwks().await.unwrap());
+    assert!(published.contains(&old_kid) && published.contains(&new_kid));
+    // A token signed before the rotation still verifies against the JWKS.
+    let set = w.oidc.jwks().await.unwrap();
+    let header = jsonwebtoken::decode_header(&old.id_token).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(old_kid.as_str()));
+    let key = DecodingKey::from_jwk(set.find(&old_kid).unwrap()).unwrap();
+    let mut validation = Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[wiki.id.as_str()]);
+    validation.validate_exp = false;
+    assert!(jsonwebtoken::decode::<serde_json::Value>(&old.id_token, &key, &validation).is_ok());
+    // New tokens carry the new kid; a day later the old key is gone from the JWKS.
+    let code = approved(&w, &request(&wiki)).await;
+    let new = w
+        .oidc
+        .exchange_code(&wiki, &code, Some(CB), None)
+        .await
+        .unwrap();
+    let header = jsonwebtoken::decode_header(&new.id_token).unwrap();
+    assert_eq!(header.kid.as_deref(), Some(new_kid.as_str()));
+    w.clock
+        .advance(RETIRED_KEY_PUBLISHED + Duration::from_secs(1));
+    assert_eq!(kids(w.oidc.jwks().await.unwrap()), [new_kid]);
+    assert_eq!(
+        audited(&w, crate::AuditAction::OidcKeyRotated).await.len(),
+        1
+    );
+}
+
+#[test]
+fn amr_names_the_kind_of_second_factor() {
+    assert_eq!(amr(Some("totp")), ["pwd", "otp", "mfa"]);
+    assert_eq!(amr(Some("email")), ["pwd", "otp", "mfa"]);
+    assert_eq!(amr(Some("sms")), ["pwd", "sms", "mfa"]);
+    assert_eq!(amr(Some("webauthn")), ["pwd", "hwk", "mfa"]);
+    assert_eq!(amr(None), ["pwd", "mfa"]);
+    assert_eq!(amr(Some("something new")), ["pwd", "mfa"]);
+}
+
+#[test]
+fn a_request_is_read_from_its_query_string() {
+    let r = AuthorizationRequest::from_query(
+        "?response_type=code&client_id=abc&redirect_uri=https%3A%2F%2Fa.test%2Fcb\
+         &scope=openid+email&state=s%26t&client_id=second&prompt=none",
+    );
+    assert_eq!(
+        r.client_id.as_deref(),
+        Some("abc"),
+        "the first value is kept"
+    );
+    assert_eq!(r.redirect_uri.as_deref(), Some("https://a.test/cb"));
+    assert_eq!(r.scope.as_deref(), Some("openid email"));
+    assert_eq!(r.state.as_deref(), Some("s&t"));
+    assert_eq!(r.nonce, None);
+    assert!(AuthorizationRequest::from_query("").client_id.is_none());
 }

@@ -1,9 +1,10 @@
 //! MAYI ID as an OpenID Connect provider (issue 18), so that other applications sign their
-//! users in with MAYI ID's password and second factor. This first part is the vocabulary and
-//! its rules: clients and their exact redirect URIs ([`client`], [`redirect`]), PKCE S256
-//! ([`pkce`]) and the ID-token signing keys ([`keys`]).
+//! users in with MAYI ID's password and second factor: clients and their exact redirect URIs
+//! ([`client`], [`redirect`]), PKCE S256 ([`pkce`]), the ID-token signing keys ([`keys`]), the
+//! authorization code flow ([`flow`]) and consent ([`consent`]).
 
 mod client;
+mod consent;
 mod flow;
 #[cfg(test)]
 mod flow_tests;
@@ -17,8 +18,9 @@ mod tests;
 pub use client::{
     Client, ClientId, ClientSecret, NewClient, CLIENT_SECRET_KEY_LABEL, MAX_REDIRECT_URIS,
 };
+pub use consent::Consent;
 pub use flow::{
-    Approval, AuthorizationRequest, AuthorizeRefusal, TokenRefusal, Tokens, UserInfo, ACR_MFA,
+    amr, Approval, AuthorizationRequest, AuthorizeRefusal, TokenRefusal, Tokens, UserInfo, ACR_MFA,
     CODE_TTL, SCOPES, STATE_MAX_BYTES, TOKEN_TTL,
 };
 pub use keys::{jwks, IdTokenClaims, SigningKey, ID_TOKEN_ALG};

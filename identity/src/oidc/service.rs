@@ -43,6 +43,10 @@ impl OidcProvider {
         }
     }
 
+    pub(super) fn cipher(&self) -> &SeedCipher {
+        &self.cipher
+    }
+
     /// The issuer identifier (`iss`): the public URL without a trailing slash.
     pub fn issuer(&self) -> &str {
         &self.issuer

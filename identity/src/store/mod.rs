@@ -252,7 +252,8 @@ macro_rules! insert_session {
         let now: i64 = $now;
         sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, scope, created_at, last_seen_at, \
-             expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) RETURNING id",
+             expires_at, ip, user_agent, second_factor) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, \
+             (SELECT kind FROM tokens WHERE id = $8 AND account_id = $2)) RETURNING id",
         )
         .bind(token.hash().to_vec())
         .bind(new.account_id.0)
@@ -267,6 +268,7 @@ macro_rules! insert_session {
             new.user_agent.as_deref(),
             SESSION_USER_AGENT_MAX_CHARS,
         ))
+        .bind(new.second_factor.map(|t| t.0))
         .fetch_one($conn)
         .await
         .map_err(account_insert_err)

@@ -213,6 +213,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// The `User-Agent` header (at most 512 characters are kept).
     pub user_agent: Option<String>,
+    /// The token the second step passed with (its kind is stored with the session), if any.
+    pub second_factor: Option<crate::TokenId>,
 }
 
 /// A signed-in request's session with its account, read together ([`super::Store::signed_in`]).

@@ -194,6 +194,15 @@ pub(crate) enum Redemption {
     Unknown,
 }
 
+/// An application a person allowed to sign them in, as stored.
+#[derive(Debug)]
+pub(crate) struct StoredConsent {
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub scope: String,
+    pub granted_at: Timestamp,
+}
+
 /// A live access token's grant.
 #[derive(Debug)]
 pub(crate) struct LiveAccessToken {
@@ -296,16 +305,15 @@ impl Store {
 
     /// Records an access token given for `code`, with its audit event, but only while the
     /// session that approved the code is live (unexpired, full) and its account active: a
-    /// signed-out session or a locked account gets no new token. False (nothing written)
-    /// otherwise.
-    #[allow(clippy::too_many_arguments)]
+    /// signed-out session or a locked account gets no new token. `None` (nothing written)
+    /// otherwise; else the kind of token the session's second step passed with, if recorded.
     pub(crate) async fn insert_oidc_access_token(
         &self,
         token_hash: &[u8; 32],
         code: &RedeemedCode,
         ttl: std::time::Duration,
         event: &NewAuditEvent,
-    ) -> Result<bool> {
+    ) -> Result<Option<Option<String>>> {
         let now = self.now();
         let expires = now.saturating_add(super::millis(ttl));
         with_pool!(self, pool => {
@@ -330,12 +338,183 @@ impl Store {
             .map_err(db_err)?
             .rows_affected();
             if inserted != 1 {
+                return Ok(None);
+            }
+            let factor = sqlx::query("SELECT second_factor FROM sessions WHERE id = $1")
+                .bind(code.session_id.0)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .opt_text("second_factor")?;
+            audit_in!(&mut *tx, event, now)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(Some(factor))
+        })
+    }
+
+    /// The scopes `account` allowed `client` (space-separated), if it ever did and has not
+    /// taken them back.
+    pub(crate) async fn oidc_consent(
+        &self,
+        account: crate::AccountId,
+        client: &ClientId,
+    ) -> Result<Option<String>> {
+        with_read_pool!(self, pool => {
+            fetch_optional!(
+                pool,
+                "SELECT scope FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
+                [account.0, client.as_str()],
+                |row: &_| -> Result<String> { RowExt::text(row, "scope") },
+            )
+        })
+    }
+
+    /// Records that `account` allows `client` the scopes `scope` (replacing what it allowed
+    /// before), with its audit event, in one transaction.
+    pub(crate) async fn grant_oidc_consent(
+        &self,
+        account: crate::AccountId,
+        client: &ClientId,
+        scope: &str,
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            execute!(
+                &mut *tx,
+                "INSERT INTO oidc_consents (account_id, client_id, scope, granted_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, client_id) \
+                 DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at",
+                [account.0, client.as_str(), scope, now],
+            )?;
+            audit_in!(&mut *tx, event, now)?;
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    /// The applications `account` allowed, newest first.
+    pub(crate) async fn oidc_consents(
+        &self,
+        account: crate::AccountId,
+    ) -> Result<Vec<StoredConsent>> {
+        with_read_pool!(self, pool => {
+            fetch_all!(
+                pool,
+                "SELECT c.client_id, k.name, c.scope, c.granted_at FROM oidc_consents c \
+                 JOIN oidc_clients k ON k.id = c.client_id WHERE c.account_id = $1 \
+                 ORDER BY c.granted_at DESC, c.client_id",
+                [account.0],
+                |row: &_| -> Result<StoredConsent> {
+                    Ok(StoredConsent {
+                        client_id: ClientId::from_stored(RowExt::text(row, "client_id")?),
+                        client_name: RowExt::text(row, "name")?,
+                        scope: RowExt::text(row, "scope")?,
+                        granted_at: Timestamp::from_millis(RowExt::i64(row, "granted_at")?),
+                    })
+                },
+            )
+        })
+    }
+
+    /// Takes back `account`'s consent to `client` and revokes the access tokens `client` holds
+    /// for it, with the audit event, in one transaction. False (nothing written) when there was
+    /// no consent.
+    pub(crate) async fn revoke_oidc_consent(
+        &self,
+        account: crate::AccountId,
+        client: &ClientId,
+        event: &NewAuditEvent,
+    ) -> Result<bool> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let removed = execute!(
+                &mut *tx,
+                "DELETE FROM oidc_consents WHERE account_id = $1 AND client_id = $2",
+                [account.0, client.as_str()],
+            )?;
+            if removed == 0 {
                 return Ok(false);
             }
+            execute!(
+                &mut *tx,
+                "UPDATE oidc_access_tokens SET revoked_at = $3 \
+                 WHERE account_id = $1 AND client_id = $2 AND revoked_at IS NULL",
+                [account.0, client.as_str(), now],
+            )?;
             audit_in!(&mut *tx, event, now)?;
             tx.commit().await.map_err(db_err)?;
             Ok(true)
         })
+    }
+
+    /// Disables `client`: no new authorization or token, its unused codes and its access tokens
+    /// revoked, with the audit event, in one transaction. False when it was disabled already.
+    pub(crate) async fn disable_oidc_client(
+        &self,
+        client: &ClientId,
+        event: &NewAuditEvent,
+    ) -> Result<bool> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            let disabled = execute!(
+                &mut *tx,
+                "UPDATE oidc_clients SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
+                [client.as_str(), now],
+            )?;
+            if disabled == 0 {
+                return Ok(false);
+            }
+            execute!(
+                &mut *tx,
+                "UPDATE oidc_codes SET used_at = $2 WHERE client_id = $1 AND used_at IS NULL",
+                [client.as_str(), now],
+            )?;
+            execute!(
+                &mut *tx,
+                "UPDATE oidc_access_tokens SET revoked_at = $2 \
+                 WHERE client_id = $1 AND revoked_at IS NULL",
+                [client.as_str(), now],
+            )?;
+            audit_in!(&mut *tx, event, now)?;
+            tx.commit().await.map_err(db_err)?;
+            Ok(true)
+        })
+    }
+
+    /// Retires the current signing key and stores `kid` as the new one, in one transaction with
+    /// its audit event.
+    pub(crate) async fn rotate_signing_key(
+        &self,
+        kid: &str,
+        sealed: &[u8],
+        event: &NewAuditEvent,
+    ) -> Result<()> {
+        let now = self.now();
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(db_err)?;
+            execute!(
+                &mut *tx,
+                "UPDATE oidc_signing_keys SET retired_at = $1 WHERE retired_at IS NULL",
+                [now],
+            )?;
+            sqlx::query(
+                "INSERT INTO oidc_signing_keys (kid, alg, sealed, created_at) \
+                 VALUES ($1, 'ES256', $2, $3)",
+            )
+            .bind(kid)
+            .bind(sealed)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            audit_in!(&mut *tx, event, now)?;
+            tx.commit().await.map_err(db_err)?;
+        });
+        Ok(())
     }
 
     /// The grant of the access token whose hash is `token_hash`: `None` when it is unknown,

@@ -621,6 +621,7 @@ fn new_session(account: AccountId) -> NewSession {
         scope: SessionScope::Full,
         ip: Some("192.0.2.7".into()),
         user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
+        second_factor: None,
     }
 }
 
@@ -726,6 +727,7 @@ async fn signed_in_session_opens_in_one_transaction(store: &Store) {
         scope: SessionScope::Emergency,
         ip: Some("192.0.2.7".into()),
         user_agent: None,
+        second_factor: None,
     };
     let event = || {
         NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
@@ -845,6 +847,7 @@ async fn an_emergency_code_is_used_by_the_session_it_opens_only_as_read(store: &
         scope: SessionScope::Emergency,
         ip: None,
         user_agent: None,
+        second_factor: None,
     };
     let event = || {
         NewAuditEvent::new(AuditAction::EmergencyCodeUsed, AuditOutcome::Success)
@@ -1100,6 +1103,7 @@ async fn se4_session_text_is_cut_and_cleaned(store: &Store) {
         .create_session(NewSession {
             ip: Some("9".repeat(100)),
             user_agent: Some(long_ua.clone()),
+            second_factor: None,
             ..new_session(a)
         })
         .await
@@ -1112,6 +1116,7 @@ async fn se4_session_text_is_cut_and_cleaned(store: &Store) {
         .create_session(NewSession {
             ip: Some("".into()),
             user_agent: Some("Evil\0Agent\r\n<b>".into()),
+            second_factor: None,
             ..new_session(a)
         })
         .await
@@ -1124,6 +1129,7 @@ async fn se4_session_text_is_cut_and_cleaned(store: &Store) {
         .create_session(NewSession {
             ip: None,
             user_agent: None,
+            second_factor: None,
             ..new_session(a)
         })
         .await

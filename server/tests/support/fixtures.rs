@@ -98,6 +98,7 @@ pub async fn session_cookie(store: &Store, account: AccountId, scope: SessionSco
             scope,
             ip: None,
             user_agent: None,
+            second_factor: None,
         })
         .await
         .unwrap();

@@ -1,0 +1,199 @@
+//! Signing in to other applications (issue 18): the page between MAYI ID's sign-in and the
+//! application (consent for an application not run by the organisation, then back to the
+//! provider's `/oauth2/authorize`), and the applications a person allowed.
+//!
+//! The page's form never redirects to the application itself: the pages' CSP says
+//! `form-action 'self'`, which browsers apply to a form's redirects too. A decision comes back
+//! to this page, which then leaves for `/oauth2/authorize` (or the application) as a fresh
+//! navigation.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+
+/// The longest authorization request (its query string) taken.
+pub const AUTHORIZATION_REQUEST_MAX_BYTES: usize = 8 * 1024;
+/// The query parameter a "Do not allow" adds to the request it comes back with.
+pub const DENIED_PARAMETER: &str = "consent=denied";
+
+/// What the page between sign-in and the application shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthorizationView {
+    /// Ask the person (an application not run by the organisation, not yet allowed these
+    /// scopes).
+    Consent {
+        application: String,
+        username: String,
+        /// The scopes asked for, `openid` first.
+        scopes: Vec<String>,
+        /// Where the person goes afterwards (the redirect URI's host).
+        destination: String,
+    },
+    /// Leave for `to` (the provider's authorize endpoint, or the application with an error).
+    Continue { application: String, to: String },
+    /// A restricted emergency session: finish recovery first.
+    FinishRecovery,
+    /// The request cannot go on; the reason is for the person.
+    Refused { message: String },
+}
+
+/// The request's query without a decision this page added.
+#[cfg(feature = "ssr")]
+fn request_only(request: &str) -> String {
+    request
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| *p != DENIED_PARAMETER)
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(feature = "ssr")]
+fn checked_length(request: &str) -> Result<(), AppError> {
+    if request.len() <= AUTHORIZATION_REQUEST_MAX_BYTES {
+        Ok(())
+    } else {
+        crate::ssr::respond(Err(AppError::BadRequest))
+    }
+}
+
+/// What to show for the authorization request `request` (a query string).
+///
+/// Who may call it: anyone, for a request that is refused (an unregistered application or
+/// redirect URI: the page says so); otherwise a signed-in user (others get `Unauthorized`), a
+/// restricted emergency session being told to finish recovery first.
+#[server(prefix = "/api", endpoint = "authorization")]
+pub async fn authorization(request: String) -> Result<AuthorizationView, AppError> {
+    use crate::ssr::*;
+    use identity::oidc::{AuthorizationRequest, AuthorizeRefusal};
+    let state = state()?;
+    no_store();
+    checked_length(&request)?;
+    let query = request_only(&request);
+    let approval = match state
+        .oidc
+        .check_request(&AuthorizationRequest::from_query(&query))
+        .await
+    {
+        Ok(approval) => approval,
+        Err(AuthorizeRefusal::Show(message)) => {
+            return Ok(AuthorizationView::Refused {
+                message: message.to_owned(),
+            })
+        }
+        Err(AuthorizeRefusal::Redirect(to)) => {
+            return Ok(AuthorizationView::Continue {
+                application: crate::text::AUTHORIZE_AN_APPLICATION.to_owned(),
+                to,
+            })
+        }
+    };
+    let caller = respond(require_session(&state).await)?;
+    let Ok(caller) = caller.full() else {
+        return Ok(AuthorizationView::FinishRecovery);
+    };
+    let application = approval.client.name.clone();
+    if request
+        .trim_start_matches('?')
+        .split('&')
+        .any(|p| p == DENIED_PARAMETER)
+    {
+        return Ok(AuthorizationView::Continue {
+            application,
+            to: approval.refusal("access_denied"),
+        });
+    }
+    if respond(state.oidc.needs_consent(&caller, &approval).await)? {
+        return Ok(AuthorizationView::Consent {
+            application,
+            username: caller.account().username.to_string(),
+            scopes: approval.scopes.iter().map(|s| (*s).to_owned()).collect(),
+            destination: url::Url::parse(approval.redirect_uri.as_str())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default(),
+        });
+    }
+    Ok(AuthorizationView::Continue {
+        application,
+        to: format!("/oauth2/authorize?{query}"),
+    })
+}
+
+/// The person's answer to the consent page: `decision` is `allow` (remembered for this
+/// application and these scopes) or `deny` (audited). Either way back to the page, which then
+/// leaves for the application.
+///
+/// Who may call it: a signed-in user in a full session (a restricted session gets 403).
+#[server(prefix = "/api", endpoint = "decide_authorization")]
+pub async fn decide_authorization(request: String, decision: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    use identity::oidc::AuthorizationRequest;
+    let state = state()?;
+    let caller = respond(require_full_session(&state).await)?;
+    checked_length(&request)?;
+    let query = request_only(&request);
+    let approval = match state
+        .oidc
+        .check_request(&AuthorizationRequest::from_query(&query))
+        .await
+    {
+        Ok(approval) => approval,
+        Err(_) => return respond(Err(AppError::BadRequest)),
+    };
+    match decision.as_str() {
+        "allow" => {
+            respond(state.oidc.grant_consent(&caller, &approval).await)?;
+            redirect(&format!("/authorize?{query}"));
+        }
+        "deny" => {
+            respond(state.oidc.deny(&caller, &approval).await)?;
+            redirect(&format!("/authorize?{query}&{DENIED_PARAMETER}"));
+        }
+        _ => return respond(Err(AppError::BadRequest)),
+    }
+    Ok(())
+}
+
+/// An application the person allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationView {
+    pub client_id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub allowed: String,
+}
+
+/// The applications the caller allowed, newest first.
+///
+/// Who may call it: a signed-in user in a full session; only their own.
+#[server(prefix = "/api", endpoint = "my_applications")]
+pub async fn my_applications() -> Result<Vec<ApplicationView>, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let caller = respond(require_full_session(&state).await)?;
+    no_store();
+    let consents = respond(state.oidc.consents(&caller).await)?;
+    Ok(consents
+        .into_iter()
+        .map(|c| ApplicationView {
+            client_id: c.client_id.as_str().to_owned(),
+            name: c.application,
+            scopes: c.scopes,
+            allowed: format_utc(c.granted_at.as_millis()),
+        })
+        .collect())
+}
+
+/// Takes back what the caller allowed the application `client_id`: its access stops now and it
+/// asks again next time.
+///
+/// Who may call it: a signed-in user in a full session, for an application they allowed.
+#[server(prefix = "/api", endpoint = "remove_application")]
+pub async fn remove_application(client_id: String) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let caller = respond(require_full_session(&state).await)?;
+    respond(state.oidc.revoke_consent(&caller, &client_id).await)
+}

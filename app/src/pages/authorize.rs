@@ -1,0 +1,133 @@
+//! `/authorize`: the page between MAYI ID's sign-in and an application that signs its users in
+//! through MAYI ID (issue 18). It asks the person's consent for an application not run by the
+//! organisation, says so when a restricted emergency session must finish recovery first, and
+//! otherwise leaves for the provider's `/oauth2/authorize` (or the application) as a fresh
+//! navigation: at once with JavaScript, by a zero-second refresh without, with a link either
+//! way.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_location;
+
+use crate::{
+    api::oidc::{authorization, AuthorizationView, DecideAuthorization},
+    pages::FormError,
+    text,
+};
+
+#[component]
+pub fn AuthorizePage() -> impl IntoView {
+    let location = use_location();
+    let request = move || location.search.get();
+    let view_data = Resource::new(request, |request| authorization(request));
+    view! {
+        <Title text=text::AUTHORIZE_TITLE />
+        <section class="card" aria-labelledby="authorize-heading">
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match view_data.await {
+                        Ok(AuthorizationView::Consent { application, username, scopes, destination }) => {
+                            view! {
+                                <ConsentForm application username scopes destination request=request() />
+                            }
+                                .into_any()
+                        }
+                        Ok(AuthorizationView::Continue { application, to }) => {
+                            view! { <Leave application to /> }.into_any()
+                        }
+                        Ok(AuthorizationView::FinishRecovery) => view! {
+                            <h1 id="authorize-heading">{text::AUTHORIZE_RECOVERY_HEADING}</h1>
+                            <p>{text::AUTHORIZE_RECOVERY_TEXT}</p>
+                            <p><a href="/tokens">{text::AUTHORIZE_GO_TO_TOKENS}</a></p>
+                        }
+                            .into_any(),
+                        Ok(AuthorizationView::Refused { message }) => view! {
+                            <h1 id="authorize-heading">{text::AUTHORIZE_REFUSED_HEADING}</h1>
+                            <p class="error" role="alert">{message}</p>
+                            <p><a href="/account">{text::AUTHORIZE_GO_TO_ACCOUNT}</a></p>
+                        }
+                            .into_any(),
+                        Err(crate::AppError::Unauthorized) => {
+                            // Through the provider's endpoint, which remembers the request and
+                            // brings the person back here after signing in.
+                            let back = format!("/oauth2/authorize?{}", request().trim_start_matches('?'));
+                            view! {
+                                <h1 id="authorize-heading">{text::AUTHORIZE_TITLE}</h1>
+                                <p>{text::AUTHORIZE_SIGN_IN_TEXT}</p>
+                                <p><a href=back rel="external">{text::AUTHORIZE_SIGN_IN_LINK}</a></p>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! {
+                            <h1 id="authorize-heading">{text::AUTHORIZE_REFUSED_HEADING}</h1>
+                            <p class="error" role="alert">{error.to_string()}</p>
+                            <p><a href="/account">{text::AUTHORIZE_GO_TO_ACCOUNT}</a></p>
+                        }
+                            .into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The consent question: what the application receives, and two buttons.
+#[component]
+fn ConsentForm(
+    application: String,
+    username: String,
+    scopes: Vec<String>,
+    destination: String,
+    request: String,
+) -> impl IntoView {
+    let decide = ServerAction::<DecideAuthorization>::new();
+    let busy = decide.pending();
+    let error = move || decide.value().get().and_then(|result| result.err());
+    view! {
+        <h1 id="authorize-heading">{text::consent_heading(&application)}</h1>
+        <p class="lead">{text::consent_intro(&application, &username)}</p>
+        <p>{text::CONSENT_RECEIVES}</p>
+        <ul aria-label=text::CONSENT_SCOPES_LABEL>
+            {scopes
+                .iter()
+                .map(|s| view! { <li>{text::scope_description(s)}</li> })
+                .collect_view()}
+        </ul>
+        <p class="muted">{text::CONSENT_NOT_OURS}</p>
+        <p class="muted">{text::consent_destination(&destination)}</p>
+        <FormError error=Signal::derive(error) />
+        <ActionForm action=decide>
+            <input type="hidden" name="request" value=request.trim_start_matches('?').to_owned() />
+            <div class="actions">
+                <button type="submit" class="primary" name="decision" value="allow" disabled=move || busy.get()>
+                    {text::CONSENT_ALLOW}
+                </button>
+                <button type="submit" name="decision" value="deny" disabled=move || busy.get()>
+                    {text::CONSENT_DENY}
+                </button>
+            </div>
+        </ActionForm>
+    }
+}
+
+/// On the way to `to`: a zero-second refresh (without JavaScript) and, with it, a replace of
+/// this page in the history; a link if neither happens.
+#[component]
+fn Leave(application: String, to: String) -> impl IntoView {
+    let refresh = format!("0;url={to}");
+    let target = to.clone();
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().replace(&target);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &target;
+    });
+    view! {
+        <Meta http_equiv="refresh" content=refresh />
+        <h1 id="authorize-heading">{text::authorize_continue_heading(&application)}</h1>
+        <p role="status">{text::AUTHORIZE_CONTINUE_TEXT}</p>
+        <p><a href=to rel="external">{text::authorize_continue_link(&application)}</a></p>
+    }
+}
