@@ -59,6 +59,7 @@ export default defineConfig({
       E2E_PORT: String(port),
       E2E_SMTP_PORT: process.env.E2E_SMTP_PORT ?? String(port + 1),
       E2E_DELIVERY_PORT: process.env.E2E_DELIVERY_PORT ?? String(port + 2),
+      E2E_RP_PORT: process.env.E2E_RP_PORT ?? String(port + 3),
     },
     reuseExistingServer: false,
     timeout: 120_000,

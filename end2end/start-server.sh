@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
-# Starts MAYI ID for the browser tests: a fresh SQLite database and key in a temporary
-# directory, the test accounts from fixtures.ts, on 127.0.0.1:$E2E_PORT.
+# Starts MAYI ID for the browser tests: a fresh database (SQLite in a temporary directory, or
+# with E2E_DATABASE=postgres a PostgreSQL database of its own, dropped afterwards) and key, the
+# test accounts from fixtures.ts, on 127.0.0.1:$E2E_PORT; and the example application that signs
+# in through it (server/examples/oidc_client.rs) on 127.0.0.1:$E2E_RP_PORT.
+# E2E_SEED=oidc creates only what tests/oidc.spec.ts needs.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${MAYI_BIN:-$here/../target/debug/mayi-id}"
+rp_bin="${MAYI_RP_BIN:-$here/../target/debug/examples/oidc_client}"
 dir="$(mktemp -d "${TMPDIR:-/tmp}/mayi-e2e.XXXXXX")"
 
-export MAYI_DATABASE_URL="sqlite://$dir/e2e.db"
+pg_admin="${MAYI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
+pg_db=""
+if [ "${E2E_DATABASE:-sqlite}" = postgres ]; then
+  # Databases of earlier runs whose script is gone (a killed run cannot drop its own).
+  for old in $(psql "$pg_admin" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'mayi_e2e_%'"); do
+    pid="${old#mayi_e2e_}"; pid="${pid%%_*}"
+    if ! kill -0 "$pid" 2>/dev/null; then psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $old WITH (FORCE)" || true; fi
+  done
+  pg_db="mayi_e2e_$$_$(date +%s)"
+  psql "$pg_admin" -qc "CREATE DATABASE $pg_db"
+  export MAYI_DATABASE_URL="${pg_admin%/*}/$pg_db"
+else
+  export MAYI_DATABASE_URL="sqlite://$dir/e2e.db"
+fi
 export MAYI_SEED_KEY_FILE="$dir/seed.key"
 export MAYI_LISTEN="127.0.0.1:${E2E_PORT:?E2E_PORT is not set}"
 # localhost: WebAuthn needs a domain name (passkeys.spec.ts); the browser opens this URL.
@@ -27,12 +44,38 @@ export MAYI_SITE_ROOT="${MAYI_SITE_ROOT:-$here/../target/site}"
 # arrived from the same helper.
 node "$here/fake-delivery.mjs" &
 delivery_pid=$!
-trap 'kill $delivery_pid 2>/dev/null; rm -rf "$dir"' EXIT
+rp_pid=""
+cleanup() {
+  kill $delivery_pid $rp_pid 2>/dev/null || true
+  rm -rf "$dir"
+  if [ -n "$pg_db" ]; then psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true; fi
+}
+trap cleanup EXIT
 export MAYI_SMTP_URL="smtp://127.0.0.1:${E2E_SMTP_PORT:?E2E_SMTP_PORT is not set}"
 export MAYI_SMS_GATEWAY_URL="http://127.0.0.1:${E2E_DELIVERY_PORT:?E2E_DELIVERY_PORT is not set}/sms"
 export MAYI_MAIL_FROM="MAYI ID <no-reply@mayi.test>"
 
 "$bin" migrate
+
+# Signing in to other applications (tests/oidc.spec.ts): "Wiki", run by the organisation (no
+# consent), and "Forum", a public client that is not (PKCE, consent); accounts with an app and
+# a recovery address (the email claim).
+rp_url="http://localhost:${E2E_RP_PORT:?E2E_RP_PORT is not set}"
+field() { sed -n "s/^$1: //p"; }
+wiki="$("$bin" client create --name Wiki --redirect-uri "$rp_url/wiki/callback" --first-party)"
+forum="$("$bin" client create --name Forum --redirect-uri "$rp_url/forum/callback" --public)"
+for name in oidc-{js,nojs}-{phone,desktop}; do
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
+    --username "$name" --display-name "Erin Example" --recovery-email "$name@example.org"
+  "$bin" token import --username "$name" --kind totp \
+    --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
+done
+OIDC_ISSUER="$MAYI_PUBLIC_URL" RP_LISTEN="127.0.0.1:$E2E_RP_PORT" RP_URL="$rp_url" \
+  RP_WIKI_ID="$(field client_id <<<"$wiki")" RP_WIKI_SECRET="$(field client_secret <<<"$wiki")" \
+  RP_FORUM_ID="$(field client_id <<<"$forum")" "$rp_bin" &
+rp_pid=$!
+
+if [ "${E2E_SEED:-all}" = all ]; then
 # Keep in step with tests/fixtures.ts: one account per test that signs in, per project.
 for name in e2e-user signin-js signin-nojs replay; do
   for project in "" -phone -desktop; do
@@ -280,5 +323,7 @@ for project in phone desktop; do
       --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "$label" --device "$label phone"
   done
 done
+
+fi
 
 "$bin" serve

@@ -42,6 +42,12 @@ if [ "$what" = "test" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
+if [ "$what" = "test" ] && ! command -v psql >/dev/null 2>&1; then
+  # The PostgreSQL run of the browser tests makes a database of its own (end2end/start-server.sh).
+  log "installing Debian's PostgreSQL client (psql)"
+  if [ -z "${apt_updated:-}" ]; then apt-get update -qq; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null
+fi
 if [ "$what" = "test" ] && ! cargo fuzz --version >/dev/null 2>&1; then
   log "installing cargo-fuzz (the fuzz smoke runs)"
   cargo install cargo-fuzz --locked --version 0.13.2 --quiet

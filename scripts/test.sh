@@ -34,12 +34,18 @@ cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/fro
 
 step "building the site (release front end) and the server"
 cargo xtask build --release --front-only
-cargo build -p server --bin mayi-id
+# The application of the OpenID Connect browser test (end2end/tests/oidc.spec.ts).
+cargo build -p server --bin mayi-id --example oidc_client
 
 step "browser tests (Playwright + Debian's Chromium)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 (cd end2end && E2E_PORT="$(free_port)" E2E_SMTP_PORT="$(free_port)" E2E_DELIVERY_PORT="$(free_port)" \
-  npx playwright test) 2>&1 | tee "$logs/e2e.txt"
+  E2E_RP_PORT="$(free_port)" npx playwright test) 2>&1 | tee "$logs/e2e.txt"
+
+step "browser tests on PostgreSQL (signing in to an application: oidc.spec.ts)"
+(cd end2end && E2E_DATABASE=postgres E2E_SEED=oidc E2E_PORT="$(free_port)" E2E_SMTP_PORT="$(free_port)" \
+  E2E_DELIVERY_PORT="$(free_port)" E2E_RP_PORT="$(free_port)" npx playwright test oidc.spec.ts) 2>&1 \
+  | tee "$logs/e2e-postgres.txt"
 
 step "fuzz smoke runs (cargo fuzz, ${FUZZ_SECONDS:-60} s per target)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-60}" 2>&1 | tee "$logs/fuzz.txt"
@@ -49,6 +55,8 @@ passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.txt" | 
 failed=$(grep -hoE '[0-9]+ failed' "$logs/cargo.txt" | awk '{s+=$1} END {print s+0}')
 e2e_passed=$(grep -oE '^ *[0-9]+ passed' "$logs/e2e.txt" | tail -n1 | grep -oE '[0-9]+' || echo 0)
 e2e_failed=$(grep -oE '^ *[0-9]+ failed' "$logs/e2e.txt" | tail -n1 | grep -oE '[0-9]+' || echo 0)
+pg_passed=$(grep -oE '^ *[0-9]+ passed' "$logs/e2e-postgres.txt" | tail -n1 | grep -oE '[0-9]+' || echo 0)
+e2e_passed=$((e2e_passed + pg_passed))
 fuzz_passed=$(grep -c '^fuzz target .* passed' "$logs/fuzz.txt" || true)
 step "done"
 echo "all tests: $((passed + e2e_passed + fuzz_passed)) passed, $((failed + e2e_failed)) failed"

@@ -129,6 +129,15 @@ pub enum ClientCommand {
     },
     /// List the registered applications (never their secrets).
     List,
+    /// Disable an application: no new sign-in through it; its tokens stop at once.
+    Disable {
+        /// The application's client_id (from `client list`).
+        #[arg(long)]
+        client_id: String,
+    },
+    /// Replace the key that signs ID tokens. The old key stays published for a day, longer
+    /// than any token it signed lives.
+    RotateKey,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -297,6 +306,20 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 }
                 None => println!("public client: no secret; it must use PKCE (S256)"),
             }
+            Ok(())
+        }
+        Command::Client(ClientCommand::Disable { client_id }) => {
+            let oidc = oidc_provider(&config).await?;
+            oidc.disable_client_from_cli(&client_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("disabled client {client_id}: its sign-ins and tokens stopped");
+            Ok(())
+        }
+        Command::Client(ClientCommand::RotateKey) => {
+            let oidc = oidc_provider(&config).await?;
+            let kid = oidc.rotate_signing_key().await.map_err(|e| e.to_string())?;
+            println!("new signing key {kid}; the old one stays in the JWKS for a day");
             Ok(())
         }
         Command::Client(ClientCommand::List) => {

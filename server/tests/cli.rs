@@ -522,6 +522,32 @@ fn client_create_prints_the_secret_once_and_list_never_shows_it() {
     );
     assert!(public.contains("public client: no secret"), "{public}");
     assert!(!public.contains("client_secret"), "{public}");
+
+    // Disabling: listed as disabled; a second time, or an unknown client, is an error.
+    let done = env.ok(&["client", "disable", "--client-id", &id], "");
+    assert!(done.contains("disabled client"), "{done}");
+    let listed = env.ok(&["client", "list"], "");
+    assert!(listed.contains("first party, disabled"), "{listed}");
+    let again = env.fails(&["client", "disable", "--client-id", &id], "");
+    assert!(again.contains("no such application"), "{again}");
+    let bad = env.fails(&["client", "disable", "--client-id", "nope"], "");
+    assert!(bad.contains("no such application"), "{bad}");
+}
+
+#[test]
+fn client_rotate_key_makes_a_new_signing_key_each_time() {
+    let env = Env::new();
+    let kid = |out: String| {
+        out.split_whitespace()
+            .nth(3)
+            .unwrap_or_else(|| panic!("no kid in {out}"))
+            .trim_end_matches(';')
+            .to_string()
+    };
+    let first = kid(env.ok(&["client", "rotate-key"], ""));
+    let second = kid(env.ok(&["client", "rotate-key"], ""));
+    assert_eq!(first.len(), 43, "an RFC 7638 thumbprint: {first}");
+    assert_ne!(first, second);
 }
 
 #[test]

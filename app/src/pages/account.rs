@@ -75,6 +75,7 @@ fn Account(account: AccountView) -> impl IntoView {
             <crate::pages::Contacts />
             {(!restricted).then(|| view! { <Sessions /> })}
             {(!restricted).then(|| view! { <crate::pages::RememberedBrowsers /> })}
+            {(!restricted).then(|| view! { <crate::pages::AllowedApplications /> })}
             {(!restricted).then(|| view! { <ChangePasswordForm change=ServerAction::new() /> })}
             <ActionForm action=sign_out>
                 <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>

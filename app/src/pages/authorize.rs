@@ -6,7 +6,7 @@
 //! way.
 
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 use leptos_router::hooks::use_location;
 
 use crate::{
@@ -19,7 +19,13 @@ use crate::{
 pub fn AuthorizePage() -> impl IntoView {
     let location = use_location();
     let request = move || location.search.get();
-    let view_data = Resource::new(request, |request| authorization(request));
+    // Made here: an answer brings the browser back to this very address (a plain form's
+    // redirect), where the router sees no change, so the view is read again when it lands.
+    let decide = ServerAction::<DecideAuthorization>::new();
+    let view_data = Resource::new(
+        move || (request(), decide.version().get()),
+        |(request, _)| authorization(request),
+    );
     view! {
         <Title text=text::AUTHORIZE_TITLE />
         <section class="card" aria-labelledby="authorize-heading">
@@ -28,7 +34,7 @@ pub fn AuthorizePage() -> impl IntoView {
                     match view_data.await {
                         Ok(AuthorizationView::Consent { application, username, scopes, destination }) => {
                             view! {
-                                <ConsentForm application username scopes destination request=request() />
+                                <ConsentForm application username scopes destination request=request() decide />
                             }
                                 .into_any()
                         }
@@ -79,8 +85,8 @@ fn ConsentForm(
     scopes: Vec<String>,
     destination: String,
     request: String,
+    decide: ServerAction<DecideAuthorization>,
 ) -> impl IntoView {
-    let decide = ServerAction::<DecideAuthorization>::new();
     let busy = decide.pending();
     let error = move || decide.value().get().and_then(|result| result.err());
     view! {
@@ -110,11 +116,18 @@ fn ConsentForm(
     }
 }
 
-/// On the way to `to`: a zero-second refresh (without JavaScript) and, with it, a replace of
-/// this page in the history; a link if neither happens.
+/// On the way to `to`, by exactly one navigation: with JavaScript, a replace of this page in
+/// the history once it is shown; without, a zero-second refresh inside `<noscript>` (which a
+/// browser running scripts ignores, so the two never both fire and ask for two codes); a link
+/// if neither happens.
 #[component]
 fn Leave(application: String, to: String) -> impl IntoView {
-    let refresh = format!("0;url={to}");
+    let attribute = to
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={attribute}">"#);
     let target = to.clone();
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
@@ -125,7 +138,7 @@ fn Leave(application: String, to: String) -> impl IntoView {
         let _ = &target;
     });
     view! {
-        <Meta http_equiv="refresh" content=refresh />
+        <noscript inner_html=refresh></noscript>
         <h1 id="authorize-heading">{text::authorize_continue_heading(&application)}</h1>
         <p role="status">{text::AUTHORIZE_CONTINUE_TEXT}</p>
         <p><a href=to rel="external">{text::authorize_continue_link(&application)}</a></p>

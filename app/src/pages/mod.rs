@@ -2,6 +2,7 @@
 
 mod account;
 // Signing in to other applications (issue 18).
+mod applications;
 mod authorize;
 mod browsers;
 mod contacts;
@@ -23,6 +24,7 @@ mod verify;
 mod console;
 
 pub use account::{AccountPage, ChangePasswordForm};
+pub use applications::AllowedApplications;
 pub use authorize::AuthorizePage;
 pub use browsers::RememberedBrowsers;
 pub use console::{

@@ -181,6 +181,7 @@ impl Authenticator {
     /// spent (the counter moved) in the same transaction (OTP-6: recorded only if the session
     /// opens; one commit). `None`, with nothing written, when the step was spent already (a
     /// replay that raced this one and won) or the counter moved meanwhile.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn open_session_spending(
         &self,
         attempt: &SessionToken,

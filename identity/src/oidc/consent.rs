@@ -147,11 +147,28 @@ impl OidcProvider {
         if !operator.is_admin() {
             return Err(DomainError::Forbidden);
         }
+        self.disable(client, Some(operator.id())).await
+    }
+
+    /// The same from the command line (the machine's administrator; `"via": "cli"`).
+    pub async fn disable_client_from_cli(&self, client: &str) -> Result<(), DomainError> {
+        self.disable(client, None).await
+    }
+
+    async fn disable(
+        &self,
+        client: &str,
+        actor: Option<crate::AccountId>,
+    ) -> Result<(), DomainError> {
         let none = || DomainError::NotFound("no such application, or it is disabled".into());
         let id = ClientId::parse(client).ok_or_else(none)?;
-        let event = NewAuditEvent::new(AuditAction::OidcClientDisabled, AuditOutcome::Success)
-            .actor(operator.id())
-            .details(json!({ "client_id": id.as_str() }));
+        let mut event = NewAuditEvent::new(AuditAction::OidcClientDisabled, AuditOutcome::Success);
+        event = match actor {
+            Some(actor) => event
+                .actor(actor)
+                .details(json!({ "client_id": id.as_str() })),
+            None => event.details(json!({ "client_id": id.as_str(), "via": "cli" })),
+        };
         if self.store.disable_oidc_client(&id, &event).await? {
             Ok(())
         } else {
