@@ -70,6 +70,19 @@ for name in oidc-{js,nojs}-{phone,desktop}; do
   "$bin" token import --username "$name" --kind totp \
     --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Pixel 7"
 done
+# The console's Applications page: an administrator disables an old application of their own
+# per project; an operator only sees the list.
+for project in phone desktop; do
+  "$bin" client create --name "Old intranet $project" --redirect-uri "https://intranet.example.org/$project" >/dev/null
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "oidc-admin-$project" --display-name "Ada Admin"
+  "$bin" user set-role --username "oidc-admin-$project" --role admin
+  printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create --username "oidc-op-$project" --display-name "Olga Operator"
+  "$bin" user set-role --username "oidc-op-$project" --role operator
+  for name in "oidc-admin-$project" "oidc-op-$project"; do
+    "$bin" token import --username "$name" --kind totp \
+      --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --label "Authenticator app" --device "Desk phone"
+  done
+done
 OIDC_ISSUER="$MAYI_PUBLIC_URL" RP_LISTEN="127.0.0.1:$E2E_RP_PORT" RP_URL="$rp_url" \
   RP_WIKI_ID="$(field client_id <<<"$wiki")" RP_WIKI_SECRET="$(field client_secret <<<"$wiki")" \
   RP_FORUM_ID="$(field client_id <<<"$forum")" "$rp_bin" &

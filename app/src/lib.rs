@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/code") view={Lazy::<routes::ConsoleCode>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view={Lazy::<routes::ConsoleAudit>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/admin/overview") view={Lazy::<routes::ConsoleOverview>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/applications") view={Lazy::<routes::ConsoleApplications>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -123,6 +123,7 @@ lazy_group! {
         ConsoleCode => ConsoleCodePage,
         ConsoleAudit => ConsoleAuditPage,
         ConsoleOverview => ConsoleOverviewPage,
+        ConsoleApplications => ConsoleApplicationsPage,
         HelpConsole => HelpConsole,
     }
 }

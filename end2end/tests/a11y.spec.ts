@@ -115,7 +115,7 @@ test("the operational console", async ({ page }, info) => {
   await page.getByRole("table", { name: "Results" }).getByRole("link", { name: `console-user-${info.project.name}` }).click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText(`console-user-${info.project.name}`);
   await expectAccessible(page, "console user page");
-  for (const path of ["/admin/audit", "/admin/overview", "/help/console", "/help"]) {
+  for (const path of ["/admin/audit", "/admin/overview", "/admin/applications", "/help/console", "/help"]) {
     await page.goto(path);
     await expectAccessible(page, path);
   }

@@ -53,7 +53,7 @@ test.describe("the console at 360 px", () => {
   test.use({ viewport: { width: 360, height: 740 } });
   test("no sideways scrolling of the page (wide tables scroll in their own box)", async ({ page }, info) => {
     await signInWithApp(page, `op-layout-${info.project.name}`);
-    for (const path of ["/account", "/tokens", "/admin", "/admin/audit", "/admin/overview"]) {
+    for (const path of ["/account", "/tokens", "/admin", "/admin/audit", "/admin/overview", "/admin/applications"]) {
       await page.goto(path);
       await expectFits(page, path);
     }

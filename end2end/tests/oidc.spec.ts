@@ -1,5 +1,6 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { password, totpSecret } from "./fixtures";
+import { expectStyledPage, password, signInWithApp, totpSecret } from "./fixtures";
 import { totp } from "./totp";
 
 // Signing in to other applications through MAYI ID (issue 18). The applications are
@@ -67,6 +68,14 @@ for (const javaScriptEnabled of [true, false]) {
       ]);
       await expect(page.getByText("not run by your organisation")).toBeVisible();
       await expect(page.getByText("you then go back to localhost")).toBeVisible();
+      if (javaScriptEnabled) {
+        // Accessible (axe-core, WCAG 2.1 A and AA: nothing serious or critical; axe needs scripts).
+        await expectStyledPage(page, "the consent page");
+        const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+        expect(axe.passes.length, "axe ran its rules").toBeGreaterThan(10);
+        const serious = axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+        expect(serious.map((v) => v.id)).toEqual([]);
+      }
       // "Do not allow": the forum hears access_denied.
       await page.getByRole("button", { name: "Do not allow" }).click();
       await expect(page).toHaveURL(new RegExp(`^${rp}/forum/callback\\?error=access_denied`));
@@ -112,4 +121,32 @@ test("a request naming an address the application did not register is shown, nev
   await expect(page.locator('meta[http-equiv="refresh"]')).toHaveCount(0);
   await expect(page.getByRole("link", { name: /evil/ })).toHaveCount(0);
   expect(left).toEqual([]);
+});
+
+test("the console lists the applications; an operator cannot disable one", async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  await signInWithApp(page, `oidc-op-${project}`);
+  await page.goto("/admin");
+  await page.getByRole("navigation", { name: "Console" }).getByRole("link", { name: "Applications" }).click();
+  await expect(page).toHaveURL(/\/admin\/applications$/);
+  const listed = page.getByRole("list", { name: "Registered applications" });
+  await expect(listed.getByText("Wiki", { exact: true })).toBeVisible();
+  await expect(listed.getByText(`Old intranet ${project}`, { exact: true })).toBeVisible();
+  await expect(listed.getByText("Run by the organisation: no consent asked")).toBeVisible();
+  await expect(listed.getByText("https://intranet.example.org/" + project)).toBeVisible();
+  await expect(page.getByText(/^Disable /)).toHaveCount(0);
+});
+
+test("an administrator disables an application, with a reason", async ({ page }, testInfo) => {
+  const old = `Old intranet ${testInfo.project.name}`;
+  await signInWithApp(page, `oidc-admin-${testInfo.project.name}`);
+  await page.goto("/admin/applications");
+  const item = page.getByRole("listitem").filter({ has: page.getByText(old, { exact: true }) });
+  await expect(item.getByText("Active", { exact: true })).toBeVisible();
+  await item.getByText(`Disable ${old}`).click();
+  await item.getByLabel("Reason (required, kept in the audit log)").fill("Replaced by the new intranet");
+  await item.getByRole("button", { name: "Disable the application" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The application is disabled." })).toBeVisible();
+  await expect(item.getByText(/^Disabled \d{4}-/)).toBeVisible();
+  await expect(item.getByText(`Disable ${old}`)).toHaveCount(0);
 });

@@ -898,7 +898,7 @@ impl Console {
 }
 
 /// A required reason: one line, 1 to [`ACTION_REASON_MAX_CHARS`] characters (RB-4).
-fn action_reason(reason: &str) -> Result<String, DomainError> {
+pub(crate) fn action_reason(reason: &str) -> Result<String, DomainError> {
     crate::text::single_line("reason", reason, ACTION_REASON_MAX_CHARS, false)
 }
 

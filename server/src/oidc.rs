@@ -103,28 +103,55 @@ async fn authorize(
         Err(AuthorizeRefusal::Show(_)) => return to_page(),
         Err(AuthorizeRefusal::Redirect(to)) => return Redirect::to(&to).into_response(),
     };
-    let prompt_none = url::form_urlencoded::parse(query.as_bytes())
-        .any(|(k, v)| k == "prompt" && v.split(' ').any(|v| v == "none"));
+    let prompt = |value: &str| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(k, v)| k == "prompt" && v.split(' ').any(|v| v == value))
+    };
+    let prompt_none = prompt("none");
+    // `prompt=login` or an older sign-in than `max_age` allows: sign in again (OIDC Core
+    // §3.1.2.1), then back to this request without the `prompt=login` that sent the person
+    // (the fresh sign-in satisfies `max_age`).
+    let max_age = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "max_age")
+        .and_then(|(_, v)| v.parse::<u64>().ok());
     let token = cookie_in(&headers, session_cookie(&state.settings)).and_then(SessionToken::parse);
     let caller = match token {
         Some(token) => state.auth.authorize(&token).await.ok(),
         None => None,
     };
-    let Some(caller) = caller else {
+    let to_sign_in = |back: &str| {
         if prompt_none {
             return Redirect::to(&approval.refusal("login_required")).into_response();
         }
         let secure = if state.settings.dev { "" } else { "; Secure" };
         let cookie = format!(
             "{RETURN_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}",
-            urlencoding(&page)
+            urlencoding(back)
         );
         let mut response = Redirect::to("/login").into_response();
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
-        return no_store(response);
+        no_store(response)
     };
+    let Some(caller) = caller else {
+        return to_sign_in(&page);
+    };
+    let signed_in_secs = caller.session().created_at.unix_secs();
+    let too_old = max_age.is_some_and(|max| {
+        identity::Timestamp::now()
+            .unix_secs()
+            .saturating_sub(signed_in_secs)
+            > max
+    });
+    if prompt("login") || too_old {
+        let rest: Vec<String> = query
+            .split('&')
+            .filter(|p| !p.starts_with("prompt="))
+            .map(str::to_owned)
+            .collect();
+        return to_sign_in(&format!("/authorize?{}", rest.join("&")));
+    }
     let Ok(full) = caller.full() else {
         if prompt_none {
             return Redirect::to(&approval.refusal("interaction_required")).into_response();

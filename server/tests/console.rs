@@ -346,6 +346,21 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
             "current=x&new=one+long+passphrase&again=another+long+passphrase".into(),
             FullSession,
         ),
+        // Signing in to other applications (issue 18): a request for an unregistered
+        // application is answered to anyone (the page says so); deciding needs a full session
+        // (400 for this request); an application never allowed is a 404.
+        ("authorization", "request=client_id%3Dnope".into(), Everyone),
+        (
+            "decide_authorization",
+            "request=client_id%3Dnope&decision=allow".into(),
+            FullSession,
+        ),
+        ("my_applications", String::new(), FullSession),
+        (
+            "remove_application",
+            "client_id=aaaaaaaaaaaaaaaaaaaa".into(),
+            FullSession,
+        ),
         ("finish_recovery", String::new(), EmergencyOnly),
         ("emergency_wizard", String::new(), WizardOnly),
         ("emergency_send_proof", String::new(), WizardOnly),
@@ -407,6 +422,12 @@ fn table(h: &Harness) -> Vec<(&'static str, String, Admits)> {
             Operators,
         ),
         ("console_overview", String::new(), Operators),
+        ("console_applications", String::new(), Operators),
+        (
+            "console_disable_application",
+            "client_id=aaaaaaaaaaaaaaaaaaaa&reason=test".into(),
+            Admins,
+        ),
         (
             "console_set_operator",
             format!("user_id={u}&operator=remove&reason=test"),

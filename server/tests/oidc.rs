@@ -244,6 +244,19 @@ on_both_backends! {
         let (_, headers, _) = send(&h.router, page(&uri, &restricted)).await;
         let location = headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
         assert!(!location.unwrap_or_default().starts_with(CB), "no code for a restricted session");
+        // prompt=login: a full session signs in again, then comes back without the prompt;
+        // with prompt=none as well it cannot: login_required.
+        let full = session_cookie(&h._store, alice, SessionScope::Full).await;
+        let (status, headers, _) = send(&h.router, page(&authorize_uri(&client_id, "&prompt=login"), &full)).await;
+        assert_eq!((status, headers[header::LOCATION].to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
+        let back = cookie_pair(&headers, "mayi_oidc_return");
+        assert!(back.contains("%2Fauthorize%3F") && !back.contains("prompt"), "{back}");
+        let (_, headers, _) =
+            send(&h.router, page(&authorize_uri(&client_id, "&prompt=none%20login"), &full)).await;
+        assert_eq!(query_of(headers[header::LOCATION].to_str().unwrap())["error"], "login_required");
+        // max_age that the sign-in is within: approved.
+        let (_, headers, _) = send(&h.router, page(&authorize_uri(&client_id, "&max_age=3600"), &full)).await;
+        assert!(headers[header::LOCATION].to_str().unwrap().starts_with(CB));
     }
 
     async fn an_application_not_run_by_the_organisation_asks_first(h: Harness) {

@@ -465,6 +465,80 @@ pub async fn console_overview() -> Result<Overview, AppError> {
     respond(state.console.overview(&operator).await)
 }
 
+/// A registered application (OpenID Connect client, issue 18): never its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRow {
+    pub client_id: String,
+    pub name: String,
+    /// A public client (no secret, PKCE required).
+    pub public: bool,
+    /// Run by the organisation (its users are not asked for consent).
+    pub first_party: bool,
+    pub redirect_uris: Vec<String>,
+    pub created: String,
+    /// When it was disabled, if it was.
+    pub disabled: Option<String>,
+}
+
+/// The registered applications, oldest first, and whether the caller may disable them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationsPage {
+    pub applications: Vec<ApplicationRow>,
+    pub may_disable: bool,
+}
+
+/// The applications that sign their users in through MAYI ID.
+///
+/// Who may call it: operators and admins.
+#[server(prefix = "/api", endpoint = "console_applications")]
+pub async fn console_applications() -> Result<ApplicationsPage, AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_operator(&state).await)?;
+    no_store();
+    let clients = respond(state.oidc.clients_for(&operator).await)?;
+    Ok(ApplicationsPage {
+        applications: clients
+            .into_iter()
+            .map(|c| ApplicationRow {
+                client_id: c.id.as_str().to_owned(),
+                name: c.name,
+                public: c.public,
+                first_party: c.first_party,
+                redirect_uris: c
+                    .redirect_uris
+                    .iter()
+                    .map(|u| u.as_str().to_owned())
+                    .collect(),
+                created: format_utc(c.created_at.as_millis()),
+                disabled: c.disabled_at.map(|t| format_utc(t.as_millis())),
+            })
+            .collect(),
+        may_disable: operator.is_admin(),
+    })
+}
+
+/// Disables an application for `reason`: no new sign-in through it, its tokens stop at once.
+///
+/// Who may call it: admins only.
+#[server(prefix = "/api", endpoint = "console_disable_application")]
+pub async fn console_disable_application(
+    client_id: String,
+    reason: String,
+) -> Result<(), AppError> {
+    use crate::ssr::*;
+    let state = state()?;
+    let operator = respond(require_admin(&state).await)?;
+    respond(
+        state
+            .oidc
+            .disable_client(&operator, &client_id, &reason)
+            .await,
+    )?;
+    redirect("/admin/applications?done=disabled");
+    Ok(())
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! Server-side helpers of the console's functions, shared with the CSV export route.

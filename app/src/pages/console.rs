@@ -10,11 +10,11 @@ use mayi_types::{AccountState, BlockAction, LockAction, OperatorChange, Role, To
 
 use crate::{
     api::console::{
-        console_audit, console_overview, console_search, console_take_code, console_user,
-        AuditFilters, AuditPage, CodeRow, ConsoleEndSessions, ConsoleIssueCode,
-        ConsoleRemoveDevice, ConsoleRemoveToken, ConsoleRevokeCode, ConsoleSetLocked,
-        ConsoleSetOperator, ConsoleUndoEmergency, ContactRow, EventRow, HandedCode, SearchResults,
-        SessionRow, TokenRow, UserPage,
+        console_applications, console_audit, console_overview, console_search, console_take_code,
+        console_user, ApplicationRow, AuditFilters, AuditPage, CodeRow, ConsoleDisableApplication,
+        ConsoleEndSessions, ConsoleIssueCode, ConsoleRemoveDevice, ConsoleRemoveToken,
+        ConsoleRevokeCode, ConsoleSetLocked, ConsoleSetOperator, ConsoleUndoEmergency, ContactRow,
+        EventRow, HandedCode, SearchResults, SessionRow, TokenRow, UserPage,
     },
     pages::kind_name,
     text, AppError,
@@ -29,6 +29,7 @@ fn ConsoleNav() -> impl IntoView {
                 <li><a href="/admin">{text::CONSOLE_NAV_SEARCH}</a></li>
                 <li><a href="/admin/overview">{text::CONSOLE_NAV_OVERVIEW}</a></li>
                 <li><a href="/admin/audit">{text::CONSOLE_NAV_AUDIT}</a></li>
+                <li><a href="/admin/applications">{text::CONSOLE_NAV_APPLICATIONS}</a></li>
                 <li><a href="/help/console">{text::CONSOLE_HELP_LINK}</a></li>
             </ul>
         </nav>
@@ -983,5 +984,112 @@ pub fn HelpConsole() -> impl IntoView {
             }).collect_view()}
             <p><a href="/admin">{text::CONSOLE_TITLE}</a></p>
         </section>
+    }
+}
+
+/// `/admin/applications`: the applications that sign their users in through MAYI ID (issue 18),
+/// each with its client ID, kind and return addresses; an administrator may disable one.
+#[component]
+pub fn ConsoleApplicationsPage() -> impl IntoView {
+    let disable = ServerAction::<ConsoleDisableApplication>::new();
+    let data = Resource::new_blocking(move || disable.version().get(), |_| console_applications());
+    let query = use_query_map();
+    let done = move || {
+        query.with(|q| q.get("done").as_deref() == Some("disabled"))
+            || matches!(disable.value().get(), Some(Ok(())))
+    };
+    let error = move || disable.value().get().and_then(|r| r.err());
+    view! {
+        <Title text=text::APPLICATIONS_TITLE />
+        <section class="card console wide" aria-labelledby="applications-heading">
+            <h1 id="applications-heading">{text::APPLICATIONS_TITLE}</h1>
+            <ConsoleNav />
+            <p class="lead">{text::APPLICATIONS_CONSOLE_INTRO}</p>
+            <Show when=done>
+                <p class="success" role="status">{text::APPLICATION_DISABLED_DONE}</p>
+            </Show>
+            <crate::pages::FormError error=Signal::derive(error) />
+            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) if page.applications.is_empty() => {
+                            view! { <p>{text::APPLICATIONS_CONSOLE_NONE}</p> }.into_any()
+                        }
+                        Ok(page) => {
+                            let may_disable = page.may_disable;
+                            view! {
+                                <ul class="token-list" aria-label=text::APPLICATIONS_CONSOLE_LABEL>
+                                    {page
+                                        .applications
+                                        .into_iter()
+                                        .map(|application| view! { <ApplicationItem application may_disable disable /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ConsoleRefused error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ApplicationItem(
+    application: ApplicationRow,
+    may_disable: bool,
+    disable: ServerAction<ConsoleDisableApplication>,
+) -> impl IntoView {
+    let busy = disable.pending();
+    let reason_id = format!("disable-reason-{}", application.client_id);
+    let active = application.disabled.is_none();
+    view! {
+        <li class="token">
+            <strong>{application.name.clone()}</strong>
+            <dl>
+                <dt>{text::APPLICATION_CLIENT_ID}</dt>
+                <dd><code>{application.client_id.clone()}</code></dd>
+                <dt>{text::APPLICATION_KIND}</dt>
+                <dd>
+                    {if application.public { text::APPLICATION_PUBLIC } else { text::APPLICATION_CONFIDENTIAL }}
+                    ". "
+                    {if application.first_party { text::APPLICATION_FIRST_PARTY } else { text::APPLICATION_THIRD_PARTY }}
+                </dd>
+                <dt>{text::APPLICATION_REDIRECTS}</dt>
+                <dd>
+                    <ul>
+                        {application.redirect_uris.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}
+                    </ul>
+                </dd>
+                <dt>{text::APPLICATION_CREATED}</dt>
+                <dd>{application.created.clone()}</dd>
+                <dt>{text::APPLICATION_STATE}</dt>
+                <dd>
+                    {match &application.disabled {
+                        Some(when) => text::application_disabled_at(when),
+                        None => text::APPLICATION_ACTIVE.to_owned(),
+                    }}
+                </dd>
+            </dl>
+            {(may_disable && active).then(|| view! {
+                <crate::pages::Confirm
+                    summary=text::application_disable_summary(&application.name)
+                    explained=text::APPLICATION_DISABLE_EXPLAINED
+                >
+                    <ActionForm action=disable>
+                        <input type="hidden" name="client_id" value=application.client_id.clone() />
+                        <div class="field">
+                            <label for=reason_id.clone()>{text::APPLICATION_REASON_LABEL}</label>
+                            <input id=reason_id name="reason" type="text" required maxlength="200" autocomplete="off" />
+                        </div>
+                        <button type="submit" class="danger" disabled=move || busy.get()>
+                            {text::APPLICATION_DISABLE_BUTTON}
+                        </button>
+                    </ActionForm>
+                </crate::pages::Confirm>
+            })}
+        </li>
     }
 }

@@ -26,6 +26,13 @@ pub fn HelpSignIn() -> impl IntoView {
             <h2>{text::HELP_LOST_HEADING}</h2>
             <p>{text::HELP_LOST_TEXT}</p>
             <crate::pages::HelpPicture name="login" description=text::HELP_LOGIN_PICTURE />
+            <h2 id="other-applications">{text::HELP_APPS_HEADING}</h2>
+            <p>{text::HELP_APPS}</p>
+            <ul>
+                <li>{text::HELP_APPS_CONSENT}</li>
+                <li>{text::HELP_APPS_RECOVERY}</li>
+                <li>{text::HELP_APPS_TAKE_BACK}</li>
+            </ul>
             <h2>{text::HELP_TROUBLE_HEADING}</h2>
             <ul>
                 <li>{text::HELP_TROUBLE_CODE}</li>

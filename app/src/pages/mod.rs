@@ -28,8 +28,8 @@ pub use applications::AllowedApplications;
 pub use authorize::AuthorizePage;
 pub use browsers::RememberedBrowsers;
 pub use console::{
-    ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage, ConsoleSearchPage, ConsoleUserPage,
-    HelpConsole,
+    ConsoleApplicationsPage, ConsoleAuditPage, ConsoleCodePage, ConsoleOverviewPage,
+    ConsoleSearchPage, ConsoleUserPage, HelpConsole,
 };
 pub use contacts::Contacts;
 pub use copy::CopyButton;

@@ -5,6 +5,32 @@ pub const CONSOLE_NAV_LABEL: &str = "Console";
 pub const CONSOLE_NAV_SEARCH: &str = "Find a user";
 pub const CONSOLE_NAV_OVERVIEW: &str = "Overview";
 pub const CONSOLE_NAV_AUDIT: &str = "Audit log";
+pub const CONSOLE_NAV_APPLICATIONS: &str = "Applications";
+pub const APPLICATIONS_TITLE: &str = "Applications";
+pub const APPLICATIONS_CONSOLE_INTRO: &str = "The applications that sign their users in through MAYI ID. Register one with `mayi-id client create` on the server (README, \"Connecting an application\").";
+pub const APPLICATIONS_CONSOLE_NONE: &str = "No application is registered.";
+pub const APPLICATIONS_CONSOLE_LABEL: &str = "Registered applications";
+pub const APPLICATION_CLIENT_ID: &str = "Client ID";
+pub const APPLICATION_KIND: &str = "Kind";
+pub const APPLICATION_PUBLIC: &str = "Public (no secret, PKCE)";
+pub const APPLICATION_CONFIDENTIAL: &str = "Confidential (with a secret)";
+pub const APPLICATION_FIRST_PARTY: &str = "Run by the organisation: no consent asked";
+pub const APPLICATION_THIRD_PARTY: &str =
+    "Not run by the organisation: people are asked to allow it";
+pub const APPLICATION_REDIRECTS: &str = "Return addresses";
+pub const APPLICATION_CREATED: &str = "Registered";
+pub const APPLICATION_STATE: &str = "State";
+pub const APPLICATION_ACTIVE: &str = "Active";
+pub fn application_disabled_at(when: &str) -> String {
+    format!("Disabled {when}")
+}
+pub fn application_disable_summary(name: &str) -> String {
+    format!("Disable {name}")
+}
+pub const APPLICATION_DISABLE_EXPLAINED: &str = "Nobody can sign in to it through MAYI ID any more, and the tokens it holds stop working at once. This cannot be undone: register it again to start over.";
+pub const APPLICATION_DISABLE_BUTTON: &str = "Disable the application";
+pub const APPLICATION_DISABLED_DONE: &str = "The application is disabled.";
+pub const APPLICATION_REASON_LABEL: &str = "Reason (required, kept in the audit log)";
 pub const CONSOLE_HELP_LINK: &str = "Console help";
 pub const CONSOLE_FORBIDDEN_TITLE: &str = "Not allowed";
 pub const CONSOLE_FORBIDDEN_BODY: &str = "The operational console is for help desk operators. Your account does not have that role. If you need it, ask an administrator.";
@@ -203,6 +229,9 @@ pub const HELP_CONSOLE_SECTIONS: &[(&str, &[&str])] = &[
     ]),
     ("Audit log and overview", &[
         "The audit log lists every event, newest first, and can be filtered by the user it is about, the user who did it, the action and the dates; \"Download as CSV\" exports what the filters select (up to 500 events). The overview counts, for each of the last 7 days, the codes issued (self-service and by operators), the sign-ins with a code, the accounts locked and the failed sign-ins.",
+    ]),
+    ("Applications", &[
+        "\"Applications\" lists the applications that sign their users in through MAYI ID, with their client ID, kind and return addresses. They are registered on the server with `mayi-id client create`. An administrator can disable one (a reason is required): nobody can sign in to it through MAYI ID any more and the tokens it holds stop at once.",
     ]),
 ];
 

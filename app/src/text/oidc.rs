@@ -67,3 +67,9 @@ pub fn scopes_sentence(scopes: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+pub const HELP_APPS_HEADING: &str = "Signing in to other applications";
+pub const HELP_APPS: &str = "Some of your organisation's applications (a wiki, a learning system) send you to MAYI ID to sign in. You sign in here as usual, with your password and a token, and go straight back to the application. If you are already signed in to MAYI ID, you go back at once.";
+pub const HELP_APPS_CONSENT: &str = "An application not run by your organisation asks first: MAYI ID shows its name and what it would receive (an identifier for your account, your name, your email address). Allow it only if you trust it.";
+pub const HELP_APPS_RECOVERY: &str = "Signed in with an emergency access code, you cannot use other applications yet: finish your recovery on the token page first, then sign in again.";
+pub const HELP_APPS_TAKE_BACK: &str = "Your account page lists the applications you allowed. \"Remove access\" stops an application's access at once; it asks again next time.";

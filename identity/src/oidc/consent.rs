@@ -135,19 +135,21 @@ impl OidcProvider {
         self.store.oidc_clients().await
     }
 
-    /// An administrator disables the application `client`: no new sign-in or token from now,
-    /// its unused codes and its access tokens revoked. Audited as `oidc.client_disabled`.
-    /// [`DomainError::Forbidden`] for an operator who is not an administrator,
-    /// [`DomainError::NotFound`] for an unknown or already disabled client.
+    /// An administrator disables the application `client` for `reason` (required, one line):
+    /// no new sign-in or token from now, its unused codes and its access tokens revoked.
+    /// Audited as `oidc.client_disabled`. [`DomainError::Forbidden`] for an operator who is not
+    /// an administrator, [`DomainError::NotFound`] for an unknown or already disabled client.
     pub async fn disable_client(
         &self,
         operator: &Operator,
         client: &str,
+        reason: &str,
     ) -> Result<(), DomainError> {
         if !operator.is_admin() {
             return Err(DomainError::Forbidden);
         }
-        self.disable(client, Some(operator.id())).await
+        let reason = crate::console::action_reason(reason)?;
+        self.disable(client, Some((operator.id(), reason))).await
     }
 
     /// The same from the command line (the machine's administrator; `"via": "cli"`).
@@ -158,15 +160,15 @@ impl OidcProvider {
     async fn disable(
         &self,
         client: &str,
-        actor: Option<crate::AccountId>,
+        by: Option<(crate::AccountId, String)>,
     ) -> Result<(), DomainError> {
         let none = || DomainError::NotFound("no such application, or it is disabled".into());
         let id = ClientId::parse(client).ok_or_else(none)?;
         let mut event = NewAuditEvent::new(AuditAction::OidcClientDisabled, AuditOutcome::Success);
-        event = match actor {
-            Some(actor) => event
+        event = match by {
+            Some((actor, reason)) => event
                 .actor(actor)
-                .details(json!({ "client_id": id.as_str() })),
+                .details(json!({ "client_id": id.as_str(), "reason": reason })),
             None => event.details(json!({ "client_id": id.as_str(), "via": "cli" })),
         };
         if self.store.disable_oidc_client(&id, &event).await? {

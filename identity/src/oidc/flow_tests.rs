@@ -528,7 +528,9 @@ async fn an_administrator_disables_a_client_and_its_tokens_stop(db: TestStore) {
     assert_eq!(w.oidc.clients_for(&operator).await.unwrap().len(), 1);
     // An operator who is not an administrator may list, not disable.
     assert!(matches!(
-        w.oidc.disable_client(&operator, wiki.id.as_str()).await,
+        w.oidc
+            .disable_client(&operator, wiki.id.as_str(), "retired")
+            .await,
         Err(crate::DomainError::Forbidden)
     ));
     let admin = crate::Operator::for_tests(
@@ -538,8 +540,15 @@ async fn an_administrator_disables_a_client_and_its_tokens_stop(db: TestStore) {
         },
         session,
     );
+    assert!(
+        w.oidc
+            .disable_client(&admin, wiki.id.as_str(), " ")
+            .await
+            .is_err(),
+        "a reason is required"
+    );
     w.oidc
-        .disable_client(&admin, wiki.id.as_str())
+        .disable_client(&admin, wiki.id.as_str(), "the wiki was retired")
         .await
         .unwrap();
     assert!(w.oidc.userinfo(&tokens.access_token).await.is_err());
@@ -561,7 +570,9 @@ async fn an_administrator_disables_a_client_and_its_tokens_stop(db: TestStore) {
         .disabled_at
         .is_some());
     assert!(matches!(
-        w.oidc.disable_client(&admin, wiki.id.as_str()).await,
+        w.oidc
+            .disable_client(&admin, wiki.id.as_str(), "again")
+            .await,
         Err(crate::DomainError::NotFound(_))
     ));
     assert_eq!(
