@@ -109,8 +109,7 @@ async fn authorize(
     };
     let prompt_none = prompt("none");
     // `prompt=login` or an older sign-in than `max_age` allows: sign in again (OIDC Core
-    // §3.1.2.1), then back to this request without the `prompt=login` that sent the person
-    // (the fresh sign-in satisfies `max_age`).
+    // §3.1.2.1).
     let max_age = url::form_urlencoded::parse(query.as_bytes())
         .find(|(k, _)| k == "max_age")
         .and_then(|(_, v)| v.parse::<u64>().ok());
@@ -134,8 +133,18 @@ async fn authorize(
         }
         no_store(response)
     };
+    // After signing in, back to this request without what asked for a fresh sign-in
+    // (`prompt`, `max_age`): the sign-in just made satisfies them, and keeping them would send
+    // the person round again.
+    let after_sign_in = {
+        let rest: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.starts_with("prompt=") && !p.starts_with("max_age="))
+            .collect();
+        format!("/authorize?{}", rest.join("&"))
+    };
     let Some(caller) = caller else {
-        return to_sign_in(&page);
+        return to_sign_in(&after_sign_in);
     };
     let signed_in_secs = caller.session().created_at.unix_secs();
     let too_old = max_age.is_some_and(|max| {
@@ -145,12 +154,7 @@ async fn authorize(
             > max
     });
     if prompt("login") || too_old {
-        let rest: Vec<String> = query
-            .split('&')
-            .filter(|p| !p.starts_with("prompt="))
-            .map(str::to_owned)
-            .collect();
-        return to_sign_in(&format!("/authorize?{}", rest.join("&")));
+        return to_sign_in(&after_sign_in);
     }
     let Ok(full) = caller.full() else {
         if prompt_none {

@@ -12,8 +12,18 @@ use support::harness::*;
 
 const CB: &str = "https://wiki.example.org/cb";
 
-/// Registers a confidential, first-party client: its id and secret.
+/// Registers a confidential, first-party client ("Wiki"): its id and secret.
 async fn client(h: &Harness) -> (String, String) {
+    register(h, "Wiki", true).await
+}
+
+/// Registers a confidential client that is not first-party ("Forum"): its id and secret.
+async fn third_party_client(h: &Harness) -> (String, String) {
+    register(h, "Forum", false).await
+}
+
+/// Registers a confidential client `name` with the redirect URI `CB`: its id and secret.
+async fn register(h: &Harness, name: &str, first_party: bool) -> (String, String) {
     let identity = identity::Identity::new(
         h._store.store.clone(),
         PasswordHasher::new(None).unwrap(),
@@ -23,7 +33,8 @@ async fn client(h: &Harness) -> (String, String) {
         identity::EmergencyPolicy::default(),
     )
     .unwrap();
-    let new = identity::oidc::NewClient::parse("Wiki", &[CB.to_string()], false, true).unwrap();
+    let new =
+        identity::oidc::NewClient::parse(name, &[CB.to_string()], false, first_party).unwrap();
     let (client, secret) = identity.oidc.create_client(new).await.unwrap();
     (client.id.to_string(), secret.unwrap().expose().to_owned())
 }
@@ -254,9 +265,14 @@ on_both_backends! {
         let (_, headers, _) =
             send(&h.router, page(&authorize_uri(&client_id, "&prompt=none%20login"), &full)).await;
         assert_eq!(query_of(headers[header::LOCATION].to_str().unwrap())["error"], "login_required");
-        // max_age that the sign-in is within: approved.
+        // max_age that the sign-in is within: approved. Not signed in with prompt=login and
+        // max_age=0: back afterwards without either (else the fresh sign-in goes round again).
         let (_, headers, _) = send(&h.router, page(&authorize_uri(&client_id, "&max_age=3600"), &full)).await;
         assert!(headers[header::LOCATION].to_str().unwrap().starts_with(CB));
+        let (_, headers, _) =
+            send(&h.router, get(&authorize_uri(&client_id, "&prompt=login&max_age=0"))).await;
+        let back = cookie_pair(&headers, "mayi_oidc_return");
+        assert!(!back.contains("prompt") && !back.contains("max_age"), "{back}");
     }
 
     async fn an_application_not_run_by_the_organisation_asks_first(h: Harness) {
@@ -338,22 +354,6 @@ on_both_backends! {
         assert_eq!(headers[header::LOCATION], consent_page.as_str());
         assert_eq!(audit_count(&h, identity::AuditAction::OidcConsentRevoked).await, 1);
     }
-}
-
-/// Registers a confidential client that is not first-party ("Forum"): its id and secret.
-async fn third_party_client(h: &Harness) -> (String, String) {
-    let identity = identity::Identity::new(
-        h._store.store.clone(),
-        PasswordHasher::new(None).unwrap(),
-        Arc::new(cipher()),
-        Arc::new(SystemClock),
-        PUBLIC_URL,
-        identity::EmergencyPolicy::default(),
-    )
-    .unwrap();
-    let new = identity::oidc::NewClient::parse("Forum", &[CB.to_string()], false, false).unwrap();
-    let (client, secret) = identity.oidc.create_client(new).await.unwrap();
-    (client.id.to_string(), secret.unwrap().expose().to_owned())
 }
 
 /// The claims of the ID token in a token response `body`, verified against the JWKS.

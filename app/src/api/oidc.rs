@@ -49,13 +49,26 @@ fn request_only(request: &str) -> String {
         .join("&")
 }
 
+/// The request `request` (a query string, at most [`AUTHORIZATION_REQUEST_MAX_BYTES`]) without
+/// this page's own parameter, and the provider's check of it.
 #[cfg(feature = "ssr")]
-fn checked_length(request: &str) -> Result<(), AppError> {
-    if request.len() <= AUTHORIZATION_REQUEST_MAX_BYTES {
-        Ok(())
-    } else {
-        crate::ssr::respond(Err(AppError::BadRequest))
+async fn checked(
+    state: &crate::ssr::AppState,
+    request: &str,
+) -> Result<
+    (
+        String,
+        Result<identity::oidc::Approval, identity::oidc::AuthorizeRefusal>,
+    ),
+    AppError,
+> {
+    if request.len() > AUTHORIZATION_REQUEST_MAX_BYTES {
+        return crate::ssr::respond(Err(AppError::BadRequest));
     }
+    let query = request_only(request);
+    let request = identity::oidc::AuthorizationRequest::from_query(&query);
+    let checked = state.oidc.check_request(&request).await;
+    Ok((query, checked))
 }
 
 /// What to show for the authorization request `request` (a query string).
@@ -66,16 +79,11 @@ fn checked_length(request: &str) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "authorization")]
 pub async fn authorization(request: String) -> Result<AuthorizationView, AppError> {
     use crate::ssr::*;
-    use identity::oidc::{AuthorizationRequest, AuthorizeRefusal};
+    use identity::oidc::AuthorizeRefusal;
     let state = state()?;
     no_store();
-    checked_length(&request)?;
-    let query = request_only(&request);
-    let approval = match state
-        .oidc
-        .check_request(&AuthorizationRequest::from_query(&query))
-        .await
-    {
+    let (query, checked) = checked(&state, &request).await?;
+    let approval = match checked {
         Ok(approval) => approval,
         Err(AuthorizeRefusal::Show(message)) => {
             return Ok(AuthorizationView::Refused {
@@ -129,18 +137,11 @@ pub async fn authorization(request: String) -> Result<AuthorizationView, AppErro
 #[server(prefix = "/api", endpoint = "decide_authorization")]
 pub async fn decide_authorization(request: String, decision: String) -> Result<(), AppError> {
     use crate::ssr::*;
-    use identity::oidc::AuthorizationRequest;
     let state = state()?;
     let caller = respond(require_full_session(&state).await)?;
-    checked_length(&request)?;
-    let query = request_only(&request);
-    let approval = match state
-        .oidc
-        .check_request(&AuthorizationRequest::from_query(&query))
-        .await
-    {
-        Ok(approval) => approval,
-        Err(_) => return respond(Err(AppError::BadRequest)),
+    let (query, checked) = checked(&state, &request).await?;
+    let Ok(approval) = checked else {
+        return respond(Err(AppError::BadRequest));
     };
     match decision.as_str() {
         "allow" => {
