@@ -14,16 +14,23 @@ const CB: &str = "https://wiki.example.org/cb";
 
 /// Registers a confidential, first-party client ("Wiki"): its id and secret.
 async fn client(h: &Harness) -> (String, String) {
-    register(h, "Wiki", true).await
+    let (id, secret) = register(h, "Wiki", false, true).await;
+    (id, secret.unwrap())
 }
 
 /// Registers a confidential client that is not first-party ("Forum"): its id and secret.
 async fn third_party_client(h: &Harness) -> (String, String) {
-    register(h, "Forum", false).await
+    let (id, secret) = register(h, "Forum", false, false).await;
+    (id, secret.unwrap())
 }
 
-/// Registers a confidential client `name` with the redirect URI `CB`: its id and secret.
-async fn register(h: &Harness, name: &str, first_party: bool) -> (String, String) {
+/// Registers a client `name` with the redirect URI `CB`: its id and secret (none when public).
+async fn register(
+    h: &Harness,
+    name: &str,
+    public: bool,
+    first_party: bool,
+) -> (String, Option<String>) {
     let identity = identity::Identity::new(
         h._store.store.clone(),
         PasswordHasher::new(None).unwrap(),
@@ -34,9 +41,9 @@ async fn register(h: &Harness, name: &str, first_party: bool) -> (String, String
     )
     .unwrap();
     let new =
-        identity::oidc::NewClient::parse(name, &[CB.to_string()], false, first_party).unwrap();
+        identity::oidc::NewClient::parse(name, &[CB.to_string()], public, first_party).unwrap();
     let (client, secret) = identity.oidc.create_client(new).await.unwrap();
-    (client.id.to_string(), secret.unwrap().expose().to_owned())
+    (client.id.to_string(), secret.map(|s| s.expose().to_owned()))
 }
 
 fn authorize_uri(client_id: &str, extra: &str) -> String {
@@ -273,6 +280,48 @@ on_both_backends! {
             send(&h.router, get(&authorize_uri(&client_id, "&prompt=login&max_age=0"))).await;
         let back = cookie_pair(&headers, "mayi_oidc_return");
         assert!(!back.contains("prompt") && !back.contains("max_age"), "{back}");
+    }
+
+    async fn pkce_and_an_expired_code_are_checked_at_the_token_endpoint(h: Harness) {
+        // RFC 7636 appendix B.
+        const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let (client_id, _) = register(&h, "App", true, true).await;
+        let alice = alice_id(&h).await;
+        let session = session_cookie(&h._store, alice, SessionScope::Full).await;
+        // A public client without a challenge: refused back to the application.
+        let (_, headers, _) = send(&h.router, page(&authorize_uri(&client_id, ""), &session)).await;
+        let back = query_of(headers[header::LOCATION].to_str().unwrap());
+        assert_eq!(back["error"], "invalid_request");
+        let with_challenge = format!("&code_challenge={CHALLENGE}&code_challenge_method=S256");
+        let code = || async {
+            let (_, headers, _) =
+                send(&h.router, page(&authorize_uri(&client_id, &with_challenge), &session)).await;
+            query_of(headers[header::LOCATION].to_str().unwrap())["code"].clone()
+        };
+        let exchange = |code: String, verifier: Option<&str>| {
+            let mut form = format!("{}&client_id={client_id}", code_form(&code));
+            if let Some(verifier) = verifier {
+                form.push_str(&format!("&code_verifier={verifier}"));
+            }
+            token_request(&form, None)
+        };
+        // No verifier, or another one: invalid_grant (and the code is used up).
+        let (status, _, body) = send(&h.router, exchange(code().await, None)).await;
+        assert_eq!((status, body.contains("invalid_grant")), (StatusCode::BAD_REQUEST, true), "{body}");
+        let other = "x".repeat(43);
+        let (status, _, body) = send(&h.router, exchange(code().await, Some(&other))).await;
+        assert_eq!((status, body.contains("invalid_grant")), (StatusCode::BAD_REQUEST, true), "{body}");
+        // The right verifier: tokens.
+        let (status, _, body) = send(&h.router, exchange(code().await, Some(VERIFIER))).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // A code older than its 60 seconds (its expiry moved into the past): invalid_grant.
+        let late = code().await;
+        identity::testing::execute_raw(&h._store.store, "UPDATE oidc_codes SET expires_at = 0 WHERE used_at IS NULL")
+            .await
+            .unwrap();
+        let (status, _, body) = send(&h.router, exchange(late, Some(VERIFIER))).await;
+        assert_eq!((status, body.contains("invalid_grant")), (StatusCode::BAD_REQUEST, true), "{body}");
     }
 
     async fn an_application_not_run_by_the_organisation_asks_first(h: Harness) {
