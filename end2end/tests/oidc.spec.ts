@@ -26,6 +26,14 @@ async function signIn(page: Page, username: string) {
   await app.getByRole("button", { name: "Sign in" }).click();
 }
 
+/** Waits until the page's WebAssembly has hydrated it (with JavaScript on), so that a click
+ *  takes the hydrated path and not the plain form post of a page still loading. */
+async function hydrated(page: Page, javaScriptEnabled: boolean) {
+  if (javaScriptEnabled) {
+    await page.waitForFunction(() => performance.getEntriesByName("mayi-hydrated").length > 0);
+  }
+}
+
 /** The application's page after a sign-in, with what it learned. */
 async function expectSignedIn(page: Page, application: string, username: string) {
   await expect(page).toHaveURL(new RegExp(`^${rp}/${application.toLowerCase()}/callback\\?`));
@@ -77,12 +85,15 @@ for (const javaScriptEnabled of [true, false]) {
         expect(serious.map((v) => v.id)).toEqual([]);
       }
       // "Do not allow": the forum hears access_denied.
+      await hydrated(page, javaScriptEnabled);
       await page.getByRole("button", { name: "Do not allow" }).click();
       await expect(page).toHaveURL(new RegExp(`^${rp}/forum/callback\\?error=access_denied`));
       await expect(page.getByText("MAYI ID answered: access_denied")).toBeVisible();
 
       // Asked again; "Allow" signs in, and the next time it does not ask.
       await page.goto(`${rp}/forum/login`);
+      await expect(page.getByRole("heading", { name: "Sign in to Forum?" })).toBeVisible();
+      await hydrated(page, javaScriptEnabled);
       await page.getByRole("button", { name: "Allow", exact: true }).click();
       await expectSignedIn(page, "Forum", username);
       await page.goto(`${rp}/forum/login`);
@@ -90,6 +101,7 @@ for (const javaScriptEnabled of [true, false]) {
 
       // The account page lists it; removing it means asking again.
       await page.goto("/account");
+      await hydrated(page, javaScriptEnabled);
       const allowed = page.getByRole("list", { name: "Applications you allowed" });
       await expect(allowed.getByRole("listitem")).toHaveCount(1);
       await expect(allowed.getByText("Forum")).toBeVisible();
