@@ -103,14 +103,21 @@ async fn authorize(
         Err(AuthorizeRefusal::Show(_)) => return to_page(),
         Err(AuthorizeRefusal::Redirect(to)) => return Redirect::to(&to).into_response(),
     };
+    // Read once: `prompt` and `max_age` are the only parameters this handler reads itself.
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .filter(|(k, _)| k == "prompt" || k == "max_age")
+        .collect();
     let prompt = |value: &str| {
-        url::form_urlencoded::parse(query.as_bytes())
+        params
+            .iter()
             .any(|(k, v)| k == "prompt" && v.split(' ').any(|v| v == value))
     };
     let prompt_none = prompt("none");
     // `prompt=login` or an older sign-in than `max_age` allows: sign in again (OIDC Core
     // §3.1.2.1).
-    let max_age = url::form_urlencoded::parse(query.as_bytes())
+    let max_age = params
+        .iter()
         .find(|(k, _)| k == "max_age")
         .and_then(|(_, v)| v.parse::<u64>().ok());
     let token = cookie_in(&headers, session_cookie(&state.settings)).and_then(SessionToken::parse);

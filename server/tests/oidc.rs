@@ -130,20 +130,7 @@ on_both_backends! {
         let tokens: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(tokens["token_type"], "Bearer");
         // The ID token verifies against the published JWKS.
-        let id_token = tokens["id_token"].as_str().unwrap();
-        let (_, _, jwks) = send(&h.router, get("/oauth2/jwks")).await;
-        let jwks: jsonwebtoken::jwk::JwkSet = serde_json::from_str(&jwks).unwrap();
-        let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-        validation.set_issuer(&[PUBLIC_URL]);
-        validation.set_audience(&[&client_id]);
-        let claims = jsonwebtoken::decode::<serde_json::Value>(
-            id_token,
-            &jsonwebtoken::DecodingKey::from_jwk(jwks.find(&kid).unwrap()).unwrap(),
-            &validation,
-        )
-        .unwrap()
-        .claims;
+        let claims = id_token_claims(&h, &body, &client_id).await;
         assert_eq!(claims["nonce"], "n-0S6");
         assert_eq!(claims["sub"], alice_id(&h).await.0.to_string());
         // Userinfo with the access token.

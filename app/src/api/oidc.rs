@@ -38,37 +38,45 @@ pub enum AuthorizationView {
     Refused { message: String },
 }
 
-/// The request's query without a decision this page added.
+/// The request's query without a decision this page added, and whether it had one.
 #[cfg(feature = "ssr")]
-fn request_only(request: &str) -> String {
-    request
-        .trim_start_matches('?')
-        .split('&')
+fn request_only(request: &str) -> (String, bool) {
+    let parts: Vec<&str> = request.trim_start_matches('?').split('&').collect();
+    let denied = parts.contains(&DENIED_PARAMETER);
+    let query = parts
+        .into_iter()
         .filter(|p| *p != DENIED_PARAMETER)
         .collect::<Vec<_>>()
-        .join("&")
+        .join("&");
+    (query, denied)
 }
 
-/// The request `request` (a query string, at most [`AUTHORIZATION_REQUEST_MAX_BYTES`]) without
-/// this page's own parameter, and the provider's check of it.
+/// An authorization request as this page reads it.
 #[cfg(feature = "ssr")]
-async fn checked(
-    state: &crate::ssr::AppState,
-    request: &str,
-) -> Result<
-    (
-        String,
-        Result<identity::oidc::Approval, identity::oidc::AuthorizeRefusal>,
-    ),
-    AppError,
-> {
+struct Checked {
+    /// The request's query without this page's own parameter.
+    query: String,
+    /// "Do not allow" brought the person back ([`DENIED_PARAMETER`]).
+    denied: bool,
+    /// The provider's check of the request.
+    result: Result<identity::oidc::Approval, identity::oidc::AuthorizeRefusal>,
+}
+
+/// Reads and checks the request `request` (a query string, at most
+/// [`AUTHORIZATION_REQUEST_MAX_BYTES`]).
+#[cfg(feature = "ssr")]
+async fn checked(state: &crate::ssr::AppState, request: &str) -> Result<Checked, AppError> {
     if request.len() > AUTHORIZATION_REQUEST_MAX_BYTES {
         return crate::ssr::respond(Err(AppError::BadRequest));
     }
-    let query = request_only(request);
+    let (query, denied) = request_only(request);
     let request = identity::oidc::AuthorizationRequest::from_query(&query);
-    let checked = state.oidc.check_request(&request).await;
-    Ok((query, checked))
+    let result = state.oidc.check_request(&request).await;
+    Ok(Checked {
+        query,
+        denied,
+        result,
+    })
 }
 
 /// What to show for the authorization request `request` (a query string).
@@ -82,8 +90,12 @@ pub async fn authorization(request: String) -> Result<AuthorizationView, AppErro
     use identity::oidc::AuthorizeRefusal;
     let state = state()?;
     no_store();
-    let (query, checked) = checked(&state, &request).await?;
-    let approval = match checked {
+    let Checked {
+        query,
+        denied,
+        result,
+    } = checked(&state, &request).await?;
+    let approval = match result {
         Ok(approval) => approval,
         Err(AuthorizeRefusal::Show(message)) => {
             return Ok(AuthorizationView::Refused {
@@ -102,11 +114,7 @@ pub async fn authorization(request: String) -> Result<AuthorizationView, AppErro
         return Ok(AuthorizationView::FinishRecovery);
     };
     let application = approval.client.name.clone();
-    if request
-        .trim_start_matches('?')
-        .split('&')
-        .any(|p| p == DENIED_PARAMETER)
-    {
+    if denied {
         return Ok(AuthorizationView::Continue {
             application,
             to: approval.refusal("access_denied"),
@@ -139,8 +147,8 @@ pub async fn decide_authorization(request: String, decision: String) -> Result<(
     use crate::ssr::*;
     let state = state()?;
     let caller = respond(require_full_session(&state).await)?;
-    let (query, checked) = checked(&state, &request).await?;
-    let Ok(approval) = checked else {
+    let checked = checked(&state, &request).await?;
+    let (query, Ok(approval)) = (checked.query, checked.result) else {
         return respond(Err(AppError::BadRequest));
     };
     match decision.as_str() {
