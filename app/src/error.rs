@@ -12,78 +12,78 @@ use crate::text;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// Unknown user or wrong password: one message for both.
-    #[error("{}", text::ERR_INVALID_CREDENTIALS)]
+    #[error("{}", tr!(common.err_invalid_credentials))]
     InvalidCredentials,
     /// A one-time code that is wrong, expired or already used: one message for all.
-    #[error("{}", text::ERR_INVALID_CODE)]
+    #[error("{}", tr!(common.err_invalid_code))]
     InvalidCode,
     /// Too many tries: wait this many seconds.
-    #[error("{} {}", text::ERR_RATE_LIMITED, text::try_again_in(*.0))]
+    #[error("{} {}", tr!(common.err_rate_limited), text::try_again_in(*.0))]
     RateLimited(u64),
     /// This second factor failed too often and is blocked.
-    #[error("{}", text::ERR_BLOCKED)]
+    #[error("{}", tr!(common.err_blocked))]
     Blocked,
     /// The chosen token cannot be used here.
-    #[error("{}", text::ERR_UNUSABLE_TOKEN)]
+    #[error("{}", tr!(common.err_unusable_token))]
     UnusableToken,
     /// Removing this would leave a full session's account without any token.
-    #[error("{}", text::ERR_LAST_TOKEN)]
+    #[error("{}", tr!(tokens.err_last_token))]
     LastToken,
     /// Adding or removing a way into the account needs a recent sign-in (RB-1).
-    #[error("{}", text::ERR_NOT_RECENT)]
+    #[error("{}", tr!(tokens.err_not_recent))]
     NotRecent,
     /// The thing asked for does not exist (or is not the caller's).
-    #[error("{}", text::ERR_NOT_FOUND)]
+    #[error("{}", tr!(tokens.err_not_found))]
     NotFound,
     /// The password step is too old or unknown: start again.
-    #[error("{}", text::ERR_SIGN_IN_EXPIRED)]
+    #[error("{}", tr!(common.err_sign_in_expired))]
     SignInExpired,
     /// Bad input, with a message written for the user (from a domain validation rule).
     #[error("{0}")]
     Invalid(String),
     /// The password hashing pool is full; the client should retry after a moment.
-    #[error("{}", text::ERR_BUSY)]
+    #[error("{}", tr!(common.err_busy))]
     Busy,
-    #[error("{}", text::ERR_UNAUTHORIZED)]
+    #[error("{}", tr!(common.err_unauthorized))]
     Unauthorized,
-    #[error("{}", text::ERR_FORBIDDEN)]
+    #[error("{}", tr!(common.err_forbidden))]
     Forbidden,
     /// The Emergency Access wizard is unknown or expired: start again.
-    #[error("{}", text::ERR_WIZARD_EXPIRED)]
+    #[error("{}", tr!(emergency.err_wizard_expired))]
     WizardExpired,
     /// The wizard is at another step than this request is for.
-    #[error("{}", text::ERR_WIZARD_STEP)]
+    #[error("{}", tr!(emergency.err_wizard_step))]
     WizardStep,
     /// The account has no confirmed recovery address.
-    #[error("{}", text::ERR_NO_RECOVERY_ADDRESS)]
+    #[error("{}", tr!(emergency.err_no_recovery_address))]
     NoRecoveryAddress,
     /// Finishing recovery needs the checklist's required steps first.
-    #[error("{}", text::ERR_RECOVERY_STEPS_LEFT)]
+    #[error("{}", tr!(emergency.err_recovery_steps_left))]
     RecoveryStepsLeft,
     /// The request itself could not be decoded.
-    #[error("{}", text::ERR_BAD_REQUEST)]
+    #[error("{}", tr!(common.err_bad_request))]
     BadRequest,
     /// Anything else. The detail is logged on the server, never sent.
-    #[error("{}", text::ERR_INTERNAL)]
+    #[error("{}", tr!(common.err_internal))]
     Internal,
     /// The re-entered password is wrong.
-    #[error("{}", text::ERR_WRONG_PASSWORD)]
+    #[error("{}", tr!(selfservice.err_wrong_password))]
     WrongPassword,
     /// Too many wrong confirmation codes: start again.
-    #[error("{}", text::ERR_CODE_USED_UP)]
+    #[error("{}", tr!(selfservice.err_code_used_up))]
     CodeUsedUp,
     /// The contact does not exist (or is not the caller's).
-    #[error("{}", text::ERR_CONTACT_NOT_FOUND)]
+    #[error("{}", tr!(selfservice.err_contact_not_found))]
     ContactNotFound,
     /// The emergency access code is right but in its waiting period: it works from this time
     /// (UTC) on (issue 13 item 5).
     #[error("{}", text::code_not_yet_valid(.0))]
     CodeNotYetValid(String),
     /// Passkeys cannot be used on this server (its public URL does not allow them).
-    #[error("{}", text::ERR_PASSKEYS_UNAVAILABLE)]
+    #[error("{}", tr!(selfservice.err_passkeys_unavailable))]
     PasskeysUnavailable,
     /// The browser's passkey answer was refused (or the prompt had expired): try again.
-    #[error("{}", text::ERR_PASSKEY_REFUSED)]
+    #[error("{}", tr!(selfservice.err_passkey_refused))]
     PasskeyRefused,
 }
 

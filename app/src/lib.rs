@@ -6,8 +6,21 @@
 
 #![forbid(unsafe_code)]
 
+/// A sentence in the page's (or the request's) language, from `locales/`: `tr!(ns.key)` gives a
+/// `&'static str`; `tr!(ns.key, name = value, …)` something to `format!` or `.to_string()`
+/// (plural keys take `count = n`). Keys and arguments are checked at compile time.
+macro_rules! tr {
+    ($namespace:ident . $key:ident) => {
+        $crate::i18n::locale().get_keys_const().$namespace().$key().inner()
+    };
+    ($namespace:ident . $key:ident, $($arguments:tt)*) => {
+        $crate::i18n::td_display!($crate::i18n::locale(), $namespace.$key, $($arguments)*)
+    };
+}
+
 pub mod api;
 pub mod error;
+pub mod i18n;
 pub mod pages;
 pub mod routes;
 pub mod text;
@@ -23,6 +36,7 @@ use leptos_router::{
 };
 
 pub use error::AppError;
+use i18n::I18nLocaleTrait as _;
 
 /// The HTML document around every page: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -30,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     ssr::provide_request_nonce();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=i18n::locale().as_str()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -67,14 +81,17 @@ pub(crate) fn mark_interactive() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    provide_context(i18n::RequestLocale(i18n::locale()));
     view! {
         <Title formatter=|page: String| {
-            if page.is_empty() { text::PRODUCT.to_string() } else { format!("{page} · {}", text::PRODUCT) }
+            if page.is_empty() { tr!(common.product).to_string() } else { format!("{page} · {}", tr!(common.product)) }
         } />
         <Router>
-            <a class="skip-link" href="#main">{text::SKIP_TO_CONTENT}</a>
+            <a class="skip-link" href="#main">{tr!(common.skip_to_content)}</a>
             <header class="site-header">
-                <a class="brand" href="/login">{text::PRODUCT}</a>
+                <a class="brand" href="/login">{tr!(common.product)}</a>
+                <LanguageSwitch />
             </header>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::NotFound>
@@ -112,8 +129,45 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <footer class="site-footer">
-                <p>{text::FOOTER}</p>
+                <p>{tr!(common.footer)}</p>
             </footer>
         </Router>
+    }
+}
+
+/// The header's language switch: plain links to `/lang/{locale}?to=<this page>`, which set the
+/// cookie and come back (a full page load: `rel="external"` keeps the router out of it), so it
+/// works without JavaScript.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let current = i18n::locale();
+    let location = leptos_router::hooks::use_location();
+    let here = move || {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{search}")
+        }
+    };
+    view! {
+        <nav class="language-switch" aria-label=tr!(common.language_switch)>
+            <ul>
+                {i18n::LANGUAGES
+                    .into_iter()
+                    .map(|(locale, name)| {
+                        if locale == current {
+                            view! { <li><span aria-current="true" lang=locale.as_str()>{name}</span></li> }.into_any()
+                        } else {
+                            view! {
+                                <li>
+                                    <a href=move || i18n::switch_href(locale, &here()) rel="external" hreflang=locale.as_str() lang=locale.as_str()>{name}</a>
+                                </li>
+                            }.into_any()
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
     }
 }

@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/", get(|| async { Redirect::to("/login") }))
         .route("/admin/audit.csv", get(crate::console_csv::audit_csv))
+        .route("/lang/{locale}", get(switch_language))
         .leptos_routes(&state, routes, {
             let options = options.clone();
             move || shell(options.clone())
@@ -409,6 +410,49 @@ fn parse_node(text: &str) -> Hop {
 }
 
 /// Liveness: the process answers.
+/// The header's language switch (issue 19): `GET /lang/{locale}?to=/page` remembers the
+/// language in a cookie for a year and goes back to the page (303), so it works without
+/// JavaScript. An unknown language is 404; `to` outside this site goes to the sign-in page.
+async fn switch_language(
+    State(state): State<AppState>,
+    axum::extract::Path(tag): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    use app::i18n::{
+        safe_return_path, I18nLocaleTrait as _, Locale, LANG_COOKIE, LANG_COOKIE_MAX_AGE,
+    };
+    let Some(locale) = Locale::get_all().iter().find(|l| l.as_str() == tag) else {
+        return (StatusCode::NOT_FOUND, "No such language.").into_response();
+    };
+    // The query was decoded: encode again what a Location header cannot carry as it is.
+    let to: String = safe_return_path(query.get("to").map(String::as_str))
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_graphic() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age={LANG_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax",
+        locale.as_str()
+    );
+    if !state.settings.dev {
+        cookie.push_str("; Secure");
+    }
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, to),
+            (header::SET_COOKIE, cookie),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+    )
+        .into_response()
+}
+
 async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok")
 }

@@ -315,3 +315,83 @@ mod tests {
         );
     }
 }
+
+/// A moment in UTC as calendar date and time of day (to the minute), from milliseconds since
+/// the Unix epoch: the one conversion the server's texts, the pages' `<time datetime>` and each
+/// language's date format share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UtcMinute {
+    pub year: i64,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+}
+
+impl UtcMinute {
+    pub fn from_millis(millis: i64) -> Self {
+        let secs = millis.div_euclid(1000);
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year,
+            month: month as u8,
+            day: day as u8,
+            hour: (rem / 3600) as u8,
+            minute: ((rem % 3600) / 60) as u8,
+        }
+    }
+
+    /// "2026-12-04 15:00 UTC".
+    pub fn iso_utc(self) -> String {
+        let Self {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        } = self;
+        format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+    }
+
+    /// "2026-12-04T15:00Z", for `<time datetime>`.
+    pub fn html_datetime(self) -> String {
+        let Self {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        } = self;
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}Z")
+    }
+}
+
+#[cfg(test)]
+mod utc_minute_tests {
+    use super::UtcMinute;
+
+    #[test]
+    fn converts_dates_across_leap_years_and_eras() {
+        let at = |ms| UtcMinute::from_millis(ms).iso_utc();
+        assert_eq!(at(0), "1970-01-01 00:00 UTC");
+        assert_eq!(at(1_111_111_109_000), "2005-03-18 01:58 UTC");
+        assert_eq!(at(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(at(20_000_000_000_000), "2603-10-11 11:33 UTC");
+        assert_eq!(at(-1), "1969-12-31 23:59 UTC");
+        assert_eq!(
+            UtcMinute::from_millis(1_796_396_400_000).html_datetime(),
+            "2026-12-04T15:00Z"
+        );
+    }
+}

@@ -141,7 +141,7 @@ pub async fn change_password(
     let caller = respond(require_security_session(&state).await)?;
     if new != again {
         return respond(Err(AppError::Invalid(
-            crate::text::PASSWORD_CHANGE_MISMATCH.into(),
+            tr!(emergency.password_change_mismatch).into(),
         )));
     }
     let changed = state

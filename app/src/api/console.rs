@@ -774,11 +774,11 @@ pub mod ssr {
                 if unknown_browser {
                     format!(
                         "{} {until} ({})",
-                        crate::text::CODE_STATUS_WAITING,
-                        crate::text::CODE_STATUS_UNKNOWN_BROWSER
+                        tr!(browsers.code_status_waiting),
+                        tr!(browsers.code_status_unknown_browser)
                     )
                 } else {
-                    format!("{} {until}", crate::text::CODE_STATUS_WAITING)
+                    format!("{} {until}", tr!(browsers.code_status_waiting))
                 }
             }
             CodeStatus::Live => "live".into(),
@@ -817,7 +817,7 @@ pub mod ssr {
         let named = |name| async move {
             match state.console.account_named(operator, name).await {
                 Ok(account) => Ok(account.id),
-                Err(_) => Err(AppError::Invalid(crate::text::CONSOLE_NO_SUCH_USER.into())),
+                Err(_) => Err(AppError::Invalid(tr!(console.console_no_such_user).into())),
             }
         };
         if let Some(name) = filled(&filters.user) {
@@ -829,7 +829,7 @@ pub mod ssr {
         if let Some(action) = filled(&filters.action) {
             query.action = Some(
                 identity::AuditAction::parse(action)
-                    .map_err(|_| AppError::Invalid(crate::text::CONSOLE_BAD_ACTION.into()))?,
+                    .map_err(|_| AppError::Invalid(tr!(console.console_bad_action).into()))?,
             );
         }
         if let Some(day) = filled(&filters.since) {
@@ -845,7 +845,7 @@ pub mod ssr {
 
     /// `YYYY-MM-DD` (UTC midnight) as unix ms.
     pub fn parse_day(text: &str) -> Result<i64, AppError> {
-        let bad = || AppError::Invalid(crate::text::CONSOLE_BAD_DATE.into());
+        let bad = || AppError::Invalid(tr!(console.console_bad_date).into());
         let mut parts = text.split('-');
         let (Some(y), Some(m), Some(d), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())

@@ -104,7 +104,7 @@ pub async fn authorization(request: String) -> Result<AuthorizationView, AppErro
         }
         Err(AuthorizeRefusal::Redirect(to)) => {
             return Ok(AuthorizationView::Continue {
-                application: crate::text::AUTHORIZE_AN_APPLICATION.to_owned(),
+                application: tr!(oidc.authorize_an_application).to_owned(),
                 to,
             })
         }

@@ -259,7 +259,7 @@ pub(super) fn enrolment_view(
     token: &identity::Token,
     secret: &identity::TotpSecret,
 ) -> Result<EnrolmentView, AppError> {
-    let uri = secret.otpauth_uri(crate::text::PRODUCT, username.as_str());
+    let uri = secret.otpauth_uri(tr!(common.product), username.as_str());
     let qr_svg = qrcode::QrCode::new(uri.as_bytes())
         .map_err(|_| AppError::Internal)?
         .render::<qrcode::render::svg::Color>()

@@ -6,7 +6,6 @@ use crate::{
         my_account, my_sessions, AccountView, EndOtherSessions, EndSession, SessionView, SignOut,
     },
     pages::{kind_name, RecoveryBanner},
-    text,
 };
 
 /// The signed-in landing page: who you are, your tokens (read-only for now), sign out.
@@ -15,8 +14,8 @@ use crate::{
 pub fn AccountPage() -> impl IntoView {
     let account = Resource::new_blocking(|| (), |_| my_account());
     view! {
-        <Title text=text::ACCOUNT_TITLE />
-        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+        <Title text=tr!(common.account_title) />
+        <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
             {move || Suspend::new(async move {
                 match account.await {
                     Ok(account) => view! { <Account account /> }.into_any(),
@@ -37,13 +36,13 @@ fn Account(account: AccountView) -> impl IntoView {
             {restricted.then(|| view! { <RecoveryBanner version=Signal::derive(|| 0usize) /> })}
             {(!restricted).then(|| view! { <crate::pages::ReadinessBanner version=Signal::derive(|| 0usize) /> })}
             <h1 id="account-heading">{account.display_name.clone()}</h1>
-            <p class="muted">{format!("{} {}", text::ACCOUNT_GREETING, account.username)}</p>
-            <h2>{text::ACCOUNT_TOKENS}</h2>
+            <p class="muted">{format!("{} {}", tr!(common.account_greeting), account.username)}</p>
+            <h2>{tr!(common.account_tokens)}</h2>
             {if account.tokens.is_empty() {
-                view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any()
+                view! { <p>{tr!(common.account_no_tokens)}</p> }.into_any()
             } else {
                 view! {
-                    <ul class="token-list" aria-label=text::ACCOUNT_TOKENS>
+                    <ul class="token-list" aria-label=tr!(common.account_tokens)>
                         {account
                             .tokens
                             .into_iter()
@@ -53,12 +52,12 @@ fn Account(account: AccountView) -> impl IntoView {
                                         <strong>{token.label.clone()}</strong>
                                         <span class="muted">{format!(" ({})", kind_name(&token.kind))}</span>
                                         <dl>
-                                            <dt>{text::TOKEN_DEVICE}</dt>
+                                            <dt>{tr!(common.token_device)}</dt>
                                             <dd>{token.device.clone().unwrap_or_else(|| "—".into())}</dd>
-                                            <dt>{text::TOKEN_ADDED}</dt>
+                                            <dt>{tr!(common.token_added)}</dt>
                                             <dd>{token.created.clone()}</dd>
-                                            <dt>{text::TOKEN_LAST_USED}</dt>
-                                            <dd>{token.last_used.clone().unwrap_or_else(|| text::NEVER.into())}</dd>
+                                            <dt>{tr!(common.token_last_used)}</dt>
+                                            <dd>{token.last_used.clone().unwrap_or_else(|| tr!(common.never).into())}</dd>
                                         </dl>
                                     </li>
                                 }
@@ -69,7 +68,7 @@ fn Account(account: AccountView) -> impl IntoView {
                     .into_any()
             }}
             <p>
-                <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
+                <a class="button" href="/tokens">{tr!(tokens.manage_tokens)}</a>
             </p>
             <crate::pages::RecoveryCodesSection />
             <crate::pages::Contacts />
@@ -78,7 +77,7 @@ fn Account(account: AccountView) -> impl IntoView {
             {(!restricted).then(|| view! { <crate::pages::AllowedApplications /> })}
             {(!restricted).then(|| view! { <ChangePasswordForm change=ServerAction::new() /> })}
             <ActionForm action=sign_out>
-                <button type="submit" disabled=move || busy.get()>{text::SIGN_OUT}</button>
+                <button type="submit" disabled=move || busy.get()>{tr!(common.sign_out)}</button>
             </ActionForm>
         </section>
     }
@@ -94,8 +93,8 @@ fn Sessions() -> impl IntoView {
         |_| my_sessions(),
     );
     view! {
-        <h2 id="sessions-heading">{text::SESSIONS_HEADING}</h2>
-        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+        <h2 id="sessions-heading">{tr!(tokens.sessions_heading)}</h2>
+        <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
             {move || Suspend::new(async move {
                 let sessions = sessions.await.unwrap_or_default();
                 let others = sessions.iter().filter(|s| !s.current).count();
@@ -107,11 +106,11 @@ fn Sessions() -> impl IntoView {
                             .collect_view()}
                     </ul>
                     {if others == 0 {
-                        view! { <p>{text::SESSIONS_ONLY_THIS}</p> }.into_any()
+                        view! { <p>{tr!(tokens.sessions_only_this)}</p> }.into_any()
                     } else {
                         view! {
                             <ActionForm action=end_all>
-                                <button type="submit">{text::SESSIONS_END_OTHERS}</button>
+                                <button type="submit">{tr!(tokens.sessions_end_others)}</button>
                             </ActionForm>
                         }
                             .into_any()
@@ -125,7 +124,7 @@ fn Sessions() -> impl IntoView {
 #[component]
 fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl IntoView {
     let name = if session.current {
-        format!("{} ({})", session.browser, text::THIS_DEVICE)
+        format!("{} ({})", session.browser, tr!(tokens.this_device))
     } else {
         session.browser.clone()
     };
@@ -133,17 +132,17 @@ fn SessionItem(session: SessionView, end: ServerAction<EndSession>) -> impl Into
         <li class="token">
             <strong>{name}</strong>
             <dl>
-                <dt>{text::SESSION_SIGNED_IN}</dt>
+                <dt>{tr!(tokens.session_signed_in)}</dt>
                 <dd>{session.signed_in.clone()}</dd>
-                <dt>{text::SESSION_LAST_SEEN}</dt>
+                <dt>{tr!(tokens.session_last_seen)}</dt>
                 <dd>{session.last_seen.clone()}</dd>
-                <dt>{text::SESSION_ADDRESS}</dt>
+                <dt>{tr!(tokens.session_address)}</dt>
                 <dd>{session.ip.clone().unwrap_or_else(|| "—".into())}</dd>
             </dl>
             {(!session.current).then(|| view! {
                 <ActionForm action=end>
                     <input type="hidden" name="session_id" value=session.id.to_string() />
-                    <button type="submit">{format!("{} {}", text::SESSION_END, session.browser)}</button>
+                    <button type="submit">{format!("{} {}", tr!(tokens.session_end), session.browser)}</button>
                 </ActionForm>
             })}
         </li>
@@ -165,36 +164,36 @@ pub fn ChangePasswordForm(
     let changed_before = move || query.with(|q| q.get("password_changed").is_some());
     view! {
         {if nested {
-            view! { <h4 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h4> }.into_any()
+            view! { <h4 id="password-heading">{tr!(emergency.password_change_heading)}</h4> }.into_any()
         } else {
-            view! { <h2 id="password-heading">{text::PASSWORD_CHANGE_HEADING}</h2> }.into_any()
+            view! { <h2 id="password-heading">{tr!(emergency.password_change_heading)}</h2> }.into_any()
         }}
         <ActionForm action=change attr:aria-labelledby="password-heading">
             <div class="field">
-                <label for="password-current">{text::PASSWORD_CHANGE_CURRENT}</label>
+                <label for="password-current">{tr!(emergency.password_change_current)}</label>
                 <input id="password-current" name="current" type="password" autocomplete="current-password" required />
             </div>
             <div class="field">
-                <label for="password-new">{text::PASSWORD_CHANGE_NEW}</label>
+                <label for="password-new">{tr!(emergency.password_change_new)}</label>
                 <input id="password-new" name="new" type="password" autocomplete="new-password" minlength="8" required
                     aria-describedby=move || matches!(result(), Some(Err(_))).then_some("password-error") />
             </div>
             <div class="field">
-                <label for="password-again">{text::PASSWORD_CHANGE_AGAIN}</label>
+                <label for="password-again">{tr!(emergency.password_change_again)}</label>
                 <input id="password-again" name="again" type="password" autocomplete="new-password" minlength="8" required />
             </div>
             <label class="checkbox" for="password-end-others">
                 <input type="checkbox" id="password-end-others" name="end_others" value="on" checked=true />
-                {text::PASSWORD_CHANGE_END_OTHERS}
+                {tr!(emergency.password_change_end_others)}
             </label>
             {move || match result() {
-                Some(Ok(_)) => Some(view! { <p class="success" role="status">{text::PASSWORD_CHANGE_DONE}</p> }.into_any()),
+                Some(Ok(_)) => Some(view! { <p class="success" role="status">{tr!(emergency.password_change_done)}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="error" role="alert" id="password-error">{error.to_string()}</p> }.into_any()),
-                None if changed_before() => Some(view! { <p class="success" role="status">{text::PASSWORD_CHANGE_DONE}</p> }.into_any()),
+                None if changed_before() => Some(view! { <p class="success" role="status">{tr!(emergency.password_change_done)}</p> }.into_any()),
                 None => None,
             }}
             <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                {move || if busy.get() { text::PASSWORD_CHANGE_WORKING } else { text::PASSWORD_CHANGE_BUTTON }}
+                {move || if busy.get() { tr!(emergency.password_change_working) } else { tr!(emergency.password_change_button) }}
             </button>
         </ActionForm>
     }

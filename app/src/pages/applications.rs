@@ -18,21 +18,21 @@ pub fn AllowedApplications() -> impl IntoView {
         Resource::new_blocking(move || remove.version().get(), |_| my_applications());
     let result = move || remove.value().get();
     view! {
-        <h2 id="applications-heading">{text::APPLICATIONS_HEADING}</h2>
-        <p class="muted">{text::APPLICATIONS_INTRO}</p>
+        <h2 id="applications-heading">{tr!(oidc.applications_heading)}</h2>
+        <p class="muted">{tr!(oidc.applications_intro)}</p>
         {move || match result() {
-            Some(Ok(())) => Some(view! { <p class="success" role="status">{text::APPLICATION_REMOVED}</p> }.into_any()),
+            Some(Ok(())) => Some(view! { <p class="success" role="status">{tr!(oidc.application_removed)}</p> }.into_any()),
             Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
             None => None,
         }}
-        <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+        <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
             {move || Suspend::new(async move {
                 let applications = applications.await.unwrap_or_default();
                 if applications.is_empty() {
-                    view! { <p>{text::APPLICATIONS_NONE}</p> }.into_any()
+                    view! { <p>{tr!(oidc.applications_none)}</p> }.into_any()
                 } else {
                     view! {
-                        <ul class="token-list" aria-label=text::APPLICATIONS_LABEL>
+                        <ul class="token-list" aria-label=tr!(oidc.applications_label)>
                             {applications
                                 .into_iter()
                                 .map(|application| view! { <ApplicationItem application remove /> })
@@ -58,7 +58,7 @@ fn ApplicationItem(
             <p>{text::application_allowed(&text::scopes_sentence(&application.scopes), &application.allowed)}</p>
             <ActionForm action=remove>
                 <input type="hidden" name="client_id" value=application.client_id.clone() />
-                <button type="submit" class="danger" aria-label=label>{text::APPLICATION_REMOVE}</button>
+                <button type="submit" class="danger" aria-label=label>{tr!(oidc.application_remove)}</button>
             </ActionForm>
         </li>
     }

@@ -27,9 +27,9 @@ pub fn AuthorizePage() -> impl IntoView {
         |(request, _)| authorization(request),
     );
     view! {
-        <Title text=text::AUTHORIZE_TITLE />
+        <Title text=tr!(oidc.authorize_title) />
         <section class="card" aria-labelledby="authorize-heading">
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match view_data.await {
                         Ok(AuthorizationView::Consent { application, username, scopes, destination }) => {
@@ -42,15 +42,15 @@ pub fn AuthorizePage() -> impl IntoView {
                             view! { <Leave application to /> }.into_any()
                         }
                         Ok(AuthorizationView::FinishRecovery) => view! {
-                            <h1 id="authorize-heading">{text::AUTHORIZE_RECOVERY_HEADING}</h1>
-                            <p>{text::AUTHORIZE_RECOVERY_TEXT}</p>
-                            <p><a href="/tokens">{text::AUTHORIZE_GO_TO_TOKENS}</a></p>
+                            <h1 id="authorize-heading">{tr!(oidc.authorize_recovery_heading)}</h1>
+                            <p>{tr!(oidc.authorize_recovery_text)}</p>
+                            <p><a href="/tokens">{tr!(oidc.authorize_go_to_tokens)}</a></p>
                         }
                             .into_any(),
                         Ok(AuthorizationView::Refused { message }) => view! {
-                            <h1 id="authorize-heading">{text::AUTHORIZE_REFUSED_HEADING}</h1>
+                            <h1 id="authorize-heading">{tr!(oidc.authorize_refused_heading)}</h1>
                             <p class="error" role="alert">{message}</p>
-                            <p><a href="/account">{text::AUTHORIZE_GO_TO_ACCOUNT}</a></p>
+                            <p><a href="/account">{tr!(oidc.authorize_go_to_account)}</a></p>
                         }
                             .into_any(),
                         Err(crate::AppError::Unauthorized) => {
@@ -58,16 +58,16 @@ pub fn AuthorizePage() -> impl IntoView {
                             // brings the person back here after signing in.
                             let back = format!("/oauth2/authorize?{}", request().trim_start_matches('?'));
                             view! {
-                                <h1 id="authorize-heading">{text::AUTHORIZE_TITLE}</h1>
-                                <p>{text::AUTHORIZE_SIGN_IN_TEXT}</p>
-                                <p><a href=back rel="external">{text::AUTHORIZE_SIGN_IN_LINK}</a></p>
+                                <h1 id="authorize-heading">{tr!(oidc.authorize_title)}</h1>
+                                <p>{tr!(oidc.authorize_sign_in_text)}</p>
+                                <p><a href=back rel="external">{tr!(oidc.authorize_sign_in_link)}</a></p>
                             }
                                 .into_any()
                         }
                         Err(error) => view! {
-                            <h1 id="authorize-heading">{text::AUTHORIZE_REFUSED_HEADING}</h1>
+                            <h1 id="authorize-heading">{tr!(oidc.authorize_refused_heading)}</h1>
                             <p class="error" role="alert">{error.to_string()}</p>
-                            <p><a href="/account">{text::AUTHORIZE_GO_TO_ACCOUNT}</a></p>
+                            <p><a href="/account">{tr!(oidc.authorize_go_to_account)}</a></p>
                         }
                             .into_any(),
                     }
@@ -92,24 +92,24 @@ fn ConsentForm(
     view! {
         <h1 id="authorize-heading">{text::consent_heading(&application)}</h1>
         <p class="lead">{text::consent_intro(&application, &username)}</p>
-        <p>{text::CONSENT_RECEIVES}</p>
-        <ul aria-label=text::CONSENT_SCOPES_LABEL>
+        <p>{tr!(oidc.consent_receives)}</p>
+        <ul aria-label=tr!(oidc.consent_scopes_label)>
             {scopes
                 .iter()
                 .map(|s| view! { <li>{text::scope_description(s)}</li> })
                 .collect_view()}
         </ul>
-        <p class="muted">{text::CONSENT_NOT_OURS}</p>
+        <p class="muted">{tr!(oidc.consent_not_ours)}</p>
         <p class="muted">{text::consent_destination(&destination)}</p>
         <FormError error=Signal::derive(error) />
         <ActionForm action=decide>
             <input type="hidden" name="request" value=request.trim_start_matches('?').to_owned() />
             <div class="actions">
                 <button type="submit" class="primary" name="decision" value="allow" disabled=move || busy.get()>
-                    {text::CONSENT_ALLOW}
+                    {tr!(oidc.consent_allow)}
                 </button>
                 <button type="submit" name="decision" value="deny" disabled=move || busy.get()>
-                    {text::CONSENT_DENY}
+                    {tr!(oidc.consent_deny)}
                 </button>
             </div>
         </ActionForm>
@@ -140,7 +140,7 @@ fn Leave(application: String, to: String) -> impl IntoView {
     view! {
         <noscript inner_html=refresh></noscript>
         <h1 id="authorize-heading">{text::authorize_continue_heading(&application)}</h1>
-        <p role="status">{text::AUTHORIZE_CONTINUE_TEXT}</p>
+        <p role="status">{tr!(oidc.authorize_continue_text)}</p>
         <p><a href=to rel="external">{text::authorize_continue_link(&application)}</a></p>
     }
 }

@@ -24,13 +24,13 @@ use crate::{
 #[component]
 fn ConsoleNav() -> impl IntoView {
     view! {
-        <nav class="console-nav no-print" aria-label=text::CONSOLE_NAV_LABEL>
+        <nav class="console-nav no-print" aria-label=tr!(console.console_nav_label)>
             <ul>
-                <li><a href="/admin">{text::CONSOLE_NAV_SEARCH}</a></li>
-                <li><a href="/admin/overview">{text::CONSOLE_NAV_OVERVIEW}</a></li>
-                <li><a href="/admin/audit">{text::CONSOLE_NAV_AUDIT}</a></li>
-                <li><a href="/admin/applications">{text::CONSOLE_NAV_APPLICATIONS}</a></li>
-                <li><a href="/help/console">{text::CONSOLE_HELP_LINK}</a></li>
+                <li><a href="/admin">{tr!(console.console_nav_search)}</a></li>
+                <li><a href="/admin/overview">{tr!(console.console_nav_overview)}</a></li>
+                <li><a href="/admin/audit">{tr!(console.console_nav_audit)}</a></li>
+                <li><a href="/admin/applications">{tr!(console.console_nav_applications)}</a></li>
+                <li><a href="/help/console">{tr!(console.console_help_link)}</a></li>
             </ul>
         </nav>
     }
@@ -43,7 +43,7 @@ fn ConsoleRefused(error: AppError) -> impl IntoView {
     match error {
         AppError::Unauthorized => {
             crate::pages::go_to("/login");
-            view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any()
+            view! { <p><a href="/login">{tr!(common.go_to_sign_in)}</a></p> }.into_any()
         }
         AppError::Forbidden => {
             #[cfg(feature = "ssr")]
@@ -52,10 +52,10 @@ fn ConsoleRefused(error: AppError) -> impl IntoView {
             }
             view! {
                 <div class="forbidden" role="alert">
-                    <h2>{text::CONSOLE_FORBIDDEN_TITLE}</h2>
-                    <p>{text::CONSOLE_FORBIDDEN_BODY}</p>
+                    <h2>{tr!(console.console_forbidden_title)}</h2>
+                    <p>{tr!(console.console_forbidden_body)}</p>
                 </div>
-                <p><a class="button" href="/account">{text::CONSOLE_BACK_TO_ACCOUNT}</a></p>
+                <p><a class="button" href="/account">{tr!(console.console_back_to_account)}</a></p>
             }
             .into_any()
         }
@@ -94,30 +94,30 @@ pub fn ConsoleSearchPage() -> impl IntoView {
         |(q, mode, page)| console_search(q, Some(mode), Some(page)),
     );
     view! {
-        <Title text=text::CONSOLE_NAV_SEARCH />
+        <Title text=tr!(console.console_nav_search) />
         <section class="card console" aria-labelledby="console-heading">
-            <h1 id="console-heading">{text::CONSOLE_NAV_SEARCH}</h1>
+            <h1 id="console-heading">{tr!(console.console_nav_search)}</h1>
             <ConsoleNav />
             <form method="get" action="/admin" role="search">
                 <div class="field">
-                    <label for="q">{text::SEARCH_LABEL}</label>
+                    <label for="q">{tr!(console.search_label)}</label>
                     <input id="q" name="q" type="search" value=q maxlength="100" autocomplete="off" aria-describedby="q-hint" />
-                    <p class="hint" id="q-hint">{text::SEARCH_HINT}</p>
+                    <p class="hint" id="q-hint">{tr!(console.search_hint)}</p>
                 </div>
                 <fieldset class="field">
-                    <legend>{text::SEARCH_MODE_LEGEND}</legend>
+                    <legend>{tr!(console.search_mode_legend)}</legend>
                     <label class="checkbox">
                         <input type="radio" name="mode" value="prefix" checked=move || mode() != "contains" />
-                        {text::SEARCH_MODE_PREFIX}
+                        {tr!(console.search_mode_prefix)}
                     </label>
                     <label class="checkbox">
                         <input type="radio" name="mode" value="contains" checked=move || mode() == "contains" />
-                        {text::SEARCH_MODE_CONTAINS}
+                        {tr!(console.search_mode_contains)}
                     </label>
                 </fieldset>
-                <button type="submit" class="primary">{text::SEARCH_BUTTON}</button>
+                <button type="submit" class="primary">{tr!(console.search_button)}</button>
             </form>
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match results.await {
                         Ok(found) => view! { <Results found q=q() mode=mode() /> }.into_any(),
@@ -135,20 +135,20 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
         return ().into_any();
     }
     if found.users.is_empty() {
-        return view! { <p role="status">{text::SEARCH_NONE}</p> }.into_any();
+        return view! { <p role="status">{tr!(console.search_none)}</p> }.into_any();
     }
     let link = |page: u32| format!("/admin?q={}&mode={}&page={page}", encode(&q), encode(&mode));
     let previous = (found.page > 0).then(|| link(found.page - 1));
     let next = found.has_more.then(|| link(found.page + 1));
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label=text::SEARCH_RESULTS><table class="console-table">
-            <caption>{text::SEARCH_RESULTS}</caption>
+        <div class="table-scroll" tabindex="0" role="region" aria-label=tr!(console.search_results)><table class="console-table">
+            <caption>{tr!(console.search_results)}</caption>
             <thead>
                 <tr>
-                    <th scope="col">{text::COL_USERNAME}</th>
-                    <th scope="col">{text::COL_NAME}</th>
-                    <th scope="col">{text::COL_STATE}</th>
-                    <th scope="col">{text::COL_ROLE}</th>
+                    <th scope="col">{tr!(console.col_username)}</th>
+                    <th scope="col">{tr!(console.col_name)}</th>
+                    <th scope="col">{tr!(console.col_state)}</th>
+                    <th scope="col">{tr!(console.col_role)}</th>
                 </tr>
             </thead>
             <tbody>
@@ -163,8 +163,8 @@ fn Results(found: SearchResults, q: String, mode: String) -> impl IntoView {
             </tbody>
         </table></div>
         <p class="pager">
-            {previous.map(|href| view! { <a href=href>{text::SEARCH_PREVIOUS}</a> " " })}
-            {next.map(|href| view! { <a href=href>{text::SEARCH_NEXT}</a> })}
+            {previous.map(|href| view! { <a href=href>{tr!(console.search_previous)}</a> " " })}
+            {next.map(|href| view! { <a href=href>{tr!(console.search_next)}</a> })}
         </p>
     }
     .into_any()
@@ -251,9 +251,9 @@ pub fn ConsoleUserPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=text::CONSOLE_TITLE />
+        <Title text=tr!(console.console_title) />
         <section class="card console" aria-labelledby="user-heading">
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(user) => view! {
@@ -264,7 +264,7 @@ pub fn ConsoleUserPage() -> impl IntoView {
                             <UserView user actions />
                         }.into_any(),
                         Err(error) => view! {
-                            <h1 id="user-heading">{text::CONSOLE_TITLE}</h1>
+                            <h1 id="user-heading">{tr!(console.console_title)}</h1>
                             <ConsoleNav />
                             <ConsoleRefused error />
                         }.into_any(),
@@ -280,7 +280,7 @@ pub fn ConsoleUserPage() -> impl IntoView {
 fn ReasonField(id: String) -> impl IntoView {
     view! {
         <div class="field">
-            <label for=id.clone()>{text::REASON_LABEL}</label>
+            <label for=id.clone()>{tr!(console.reason_label)}</label>
             <input id=id name="reason" type="text" required maxlength="200" autocomplete="off" />
         </div>
     }
@@ -292,13 +292,13 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
     let locked = user.user.state == AccountState::Locked;
     view! {
         <section aria-labelledby="profile-heading">
-            <h2 id="profile-heading">{text::USER_PROFILE}</h2>
+            <h2 id="profile-heading">{tr!(console.user_profile)}</h2>
             <dl class="facts">
-                <dt>{text::COL_USERNAME}</dt><dd>{user.user.username.clone()}</dd>
-                <dt>{text::COL_NAME}</dt><dd>{user.user.display_name.clone()}</dd>
-                <dt>{text::COL_STATE}</dt><dd>{user.user.state.as_str()}</dd>
-                <dt>{text::COL_ROLE}</dt><dd>{user.user.role.as_str()}</dd>
-                <dt>{text::USER_CREATED}</dt><dd>{user.created.clone()}</dd>
+                <dt>{tr!(console.col_username)}</dt><dd>{user.user.username.clone()}</dd>
+                <dt>{tr!(console.col_name)}</dt><dd>{user.user.display_name.clone()}</dd>
+                <dt>{tr!(console.col_state)}</dt><dd>{user.user.state.as_str()}</dd>
+                <dt>{tr!(console.col_role)}</dt><dd>{user.user.role.as_str()}</dd>
+                <dt>{tr!(console.user_created)}</dt><dd>{user.created.clone()}</dd>
             </dl>
         </section>
         <Contacts contacts=user.contacts.clone() />
@@ -307,17 +307,17 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
         <Codes uid codes=user.codes.clone() has_live=user.has_live_code
             has_waiting=user.has_waiting_code && !user.is_self actions />
         <section aria-labelledby="account-heading">
-            <h2 id="account-heading">{text::USER_ACCOUNT_ACTIONS}</h2>
+            <h2 id="account-heading">{tr!(console.user_account_actions)}</h2>
             <details class="confirm">
-                <summary>{if locked { text::ACTION_UNLOCK } else { text::ACTION_LOCK }}</summary>
+                <summary>{if locked { tr!(console.action_unlock) } else { tr!(console.action_lock) }}</summary>
                 <ActionForm action=actions.lock>
                     <input type="hidden" name="user_id" value=uid />
                     <input type="hidden" name="lock" value=if locked { LockAction::Unlock.as_str() } else { LockAction::Lock.as_str() } />
-                    {(!locked).then(|| view! { <p>{text::ACTION_LOCK_EXPLAINED}</p> })}
+                    {(!locked).then(|| view! { <p>{tr!(console.action_lock_explained)}</p> })}
                     <ReasonField id="reason-lock".to_string() />
-                    <p class="hint">{text::CONFIRM_HINT}</p>
+                    <p class="hint">{tr!(console.confirm_hint)}</p>
                     <button type="submit" class="danger">
-                        {if locked { text::ACTION_UNLOCK_CONFIRM } else { text::ACTION_LOCK_CONFIRM }}
+                        {if locked { tr!(console.action_unlock_confirm) } else { tr!(console.action_lock_confirm) }}
                     </button>
                 </ActionForm>
             </details>
@@ -325,20 +325,20 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
                 let make = user.user.role == Role::User;
                 view! {
                     <details class="confirm">
-                        <summary>{if make { text::ACTION_MAKE_OPERATOR } else { text::ACTION_REMOVE_OPERATOR }}</summary>
+                        <summary>{if make { tr!(console.action_make_operator) } else { tr!(console.action_remove_operator) }}</summary>
                         <ActionForm action=actions.role>
                             <input type="hidden" name="user_id" value=uid />
                             <input type="hidden" name="operator" value=if make { OperatorChange::Make.as_str() } else { OperatorChange::Remove.as_str() } />
                             <ReasonField id="reason-role".to_string() />
                             <button type="submit" class="danger">
-                                {if make { text::ACTION_MAKE_OPERATOR_CONFIRM } else { text::ACTION_REMOVE_OPERATOR_CONFIRM }}
+                                {if make { tr!(console.action_make_operator_confirm) } else { tr!(console.action_remove_operator_confirm) }}
                             </button>
                         </ActionForm>
                     </details>
                 }
             })}
         </section>
-        <Events heading=text::USER_EVENTS events=user.events.clone() />
+        <Events heading=tr!(console.user_events) events=user.events.clone() />
     }
 }
 
@@ -346,16 +346,16 @@ fn UserView(user: UserPage, actions: Actions) -> impl IntoView {
 fn Contacts(contacts: Vec<ContactRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="contacts-heading">
-            <h2 id="contacts-heading">{text::USER_CONTACTS}</h2>
+            <h2 id="contacts-heading">{tr!(console.user_contacts)}</h2>
             {if contacts.is_empty() {
-                view! { <p>{text::USER_NO_CONTACTS}</p> }.into_any()
+                view! { <p>{tr!(console.user_no_contacts)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="contact-list">
                         {contacts.into_iter().map(|c| {
-                            let mut notes = vec![if c.confirmed { text::USER_CONFIRMED } else { text::USER_UNCONFIRMED }];
+                            let mut notes = vec![if c.confirmed { tr!(console.user_confirmed) } else { tr!(console.user_unconfirmed) }];
                             if c.is_recovery {
-                                notes.push(text::USER_RECOVERY);
+                                notes.push(tr!(console.user_recovery));
                             }
                             view! { <li>{c.value}" ("{c.kind.as_str()}", "{notes.join(", ")}")"</li> }
                         }).collect_view()}
@@ -375,21 +375,21 @@ fn Tokens(
 ) -> impl IntoView {
     view! {
         <section aria-labelledby="tokens-heading">
-            <h2 id="tokens-heading">{text::USER_TOKENS}</h2>
+            <h2 id="tokens-heading">{tr!(console.user_tokens)}</h2>
             {if tokens.is_empty() {
-                view! { <p>{text::USER_NO_TOKENS}</p> }.into_any()
+                view! { <p>{tr!(console.user_no_tokens)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_TOKENS><table class="console-table">
-                        <caption class="visually-hidden">{text::USER_TOKENS}</caption>
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=tr!(console.user_tokens)><table class="console-table">
+                        <caption class="visually-hidden">{tr!(console.user_tokens)}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">{text::COL_LABEL}</th>
-                                <th scope="col">{text::COL_KIND}</th>
-                                <th scope="col">{text::COL_DEVICE}</th>
-                                <th scope="col">{text::COL_CREATED}</th>
-                                <th scope="col">{text::COL_LAST_USED}</th>
-                                <th scope="col">{text::COL_ACTION}</th>
+                                <th scope="col">{tr!(console.col_label)}</th>
+                                <th scope="col">{tr!(console.col_kind)}</th>
+                                <th scope="col">{tr!(console.col_device)}</th>
+                                <th scope="col">{tr!(console.col_created)}</th>
+                                <th scope="col">{tr!(console.col_last_used)}</th>
+                                <th scope="col">{tr!(console.col_action)}</th>
                             </tr>
                         </thead>
                         <tbody>
@@ -400,13 +400,13 @@ fn Tokens(
             }}
             {(!devices.is_empty()).then(|| view! {
                 <details class="confirm">
-                    <summary>{text::ACTION_REMOVE_DEVICE}</summary>
+                    <summary>{tr!(console.action_remove_device)}</summary>
                     {devices.into_iter().enumerate().map(|(i, device)| view! {
                         <ActionForm action=actions.device>
                             <input type="hidden" name="user_id" value=uid />
                             <input type="hidden" name="device" value=device.clone() />
                             <ReasonField id=format!("reason-device-{i}") />
-                            <button type="submit" class="danger">{format!("{} {device}", text::ACTION_REMOVE_DEVICE_CONFIRM)}</button>
+                            <button type="submit" class="danger">{format!("{} {device}", tr!(console.action_remove_device_confirm))}</button>
                         </ActionForm>
                     }).collect_view()}
                 </details>
@@ -420,23 +420,23 @@ fn TokenLine(uid: i64, token: TokenRow, actions: Actions) -> impl IntoView {
     let active = token.state == TokenState::Active;
     let blocked = token.state == TokenState::Blocked;
     let last_used = match (&token.removed, &token.blocked, &token.last_used) {
-        (Some(removed), _, _) => format!("{} {removed}", text::REMOVED_ON),
-        (None, Some(at), _) => format!("{} {at}", text::BLOCKED_ON),
+        (Some(removed), _, _) => format!("{} {removed}", tr!(console.removed_on)),
+        (None, Some(at), _) => format!("{} {at}", tr!(console.blocked_on)),
         (None, None, Some(used)) => used.clone(),
-        (None, None, None) => text::NEVER.to_string(),
+        (None, None, None) => tr!(common.never).to_string(),
     };
     let id = token.id;
     let block = (active || blocked).then(|| {
         let (summary, confirm, what) = if blocked {
             (
-                text::ACTION_UNBLOCK_TOKEN,
-                text::ACTION_UNBLOCK_TOKEN_CONFIRM,
+                tr!(console.action_unblock_token),
+                tr!(console.action_unblock_token_confirm),
                 BlockAction::Unblock,
             )
         } else {
             (
-                text::ACTION_BLOCK_TOKEN,
-                text::ACTION_BLOCK_TOKEN_CONFIRM,
+                tr!(console.action_block_token),
+                tr!(console.action_block_token_confirm),
                 BlockAction::Block,
             )
         };
@@ -456,12 +456,12 @@ fn TokenLine(uid: i64, token: TokenRow, actions: Actions) -> impl IntoView {
     let remove = (active || blocked).then(|| {
         view! {
             <details class="confirm">
-                <summary>{format!("{} {}", text::ACTION_REMOVE_TOKEN, token.label)}</summary>
+                <summary>{format!("{} {}", tr!(console.action_remove_token), token.label)}</summary>
                 <ActionForm action=actions.remove>
                     <input type="hidden" name="user_id" value=uid />
                     <input type="hidden" name="token_id" value=id />
                     <ReasonField id=format!("reason-token-{id}") />
-                    <button type="submit" class="danger">{text::ACTION_REMOVE_TOKEN_CONFIRM}</button>
+                    <button type="submit" class="danger">{tr!(console.action_remove_token_confirm)}</button>
                 </ActionForm>
             </details>
         }
@@ -488,25 +488,25 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
     if sessions.is_empty() {
         return view! {
             <section aria-labelledby="sessions-heading">
-                <h2 id="sessions-heading">{text::USER_SESSIONS}</h2>
-                <p>{text::USER_NO_SESSIONS}</p>
+                <h2 id="sessions-heading">{tr!(console.user_sessions)}</h2>
+                <p>{tr!(console.user_no_sessions)}</p>
             </section>
         }
         .into_any();
     }
     view! {
         <section aria-labelledby="sessions-heading">
-            <h2 id="sessions-heading">{text::USER_SESSIONS}</h2>
-            <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_SESSIONS><table class="console-table">
-                <caption class="visually-hidden">{text::USER_SESSIONS}</caption>
+            <h2 id="sessions-heading">{tr!(console.user_sessions)}</h2>
+            <div class="table-scroll" tabindex="0" role="region" aria-label=tr!(console.user_sessions)><table class="console-table">
+                <caption class="visually-hidden">{tr!(console.user_sessions)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{text::COL_SCOPE}</th>
-                        <th scope="col">{text::COL_BROWSER}</th>
-                        <th scope="col">{text::COL_IP}</th>
-                        <th scope="col">{text::COL_SIGNED_IN}</th>
-                        <th scope="col">{text::COL_LAST_SEEN}</th>
-                        <th scope="col">{text::COL_ACTION}</th>
+                        <th scope="col">{tr!(console.col_scope)}</th>
+                        <th scope="col">{tr!(console.col_browser)}</th>
+                        <th scope="col">{tr!(console.col_ip)}</th>
+                        <th scope="col">{tr!(console.col_signed_in)}</th>
+                        <th scope="col">{tr!(console.col_last_seen)}</th>
+                        <th scope="col">{tr!(console.col_action)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -521,12 +521,12 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
                                 <td>{s.last_seen}</td>
                                 <td>
                                     <details class="confirm">
-                                        <summary>{text::ACTION_END_SESSION}</summary>
+                                        <summary>{tr!(console.action_end_session)}</summary>
                                         <ActionForm action=actions.end>
                                             <input type="hidden" name="user_id" value=uid />
                                             <input type="hidden" name="session_id" value=id />
                                             <ReasonField id=format!("reason-session-{id}") />
-                                            <button type="submit" class="danger">{text::ACTION_END_SESSION_CONFIRM}</button>
+                                            <button type="submit" class="danger">{tr!(console.action_end_session_confirm)}</button>
                                         </ActionForm>
                                     </details>
                                 </td>
@@ -536,11 +536,11 @@ fn Sessions(uid: i64, sessions: Vec<SessionRow>, actions: Actions) -> impl IntoV
                 </tbody>
             </table></div>
             <details class="confirm">
-                <summary>{text::ACTION_END_ALL}</summary>
+                <summary>{tr!(console.action_end_all)}</summary>
                 <ActionForm action=actions.end>
                     <input type="hidden" name="user_id" value=uid />
                     <ReasonField id="reason-all".to_string() />
-                    <button type="submit" class="danger">{text::ACTION_END_ALL_CONFIRM}</button>
+                    <button type="submit" class="danger">{tr!(console.action_end_all_confirm)}</button>
                 </ActionForm>
             </details>
         </section>
@@ -559,29 +559,29 @@ fn Codes(
     let busy = actions.issue.pending();
     view! {
         <section aria-labelledby="codes-heading">
-            <h2 id="codes-heading">{text::USER_CODES}</h2>
+            <h2 id="codes-heading">{tr!(console.user_codes)}</h2>
             {if codes.is_empty() {
-                view! { <p>{text::USER_NO_CODES}</p> }.into_any()
+                view! { <p>{tr!(console.user_no_codes)}</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-scroll" tabindex="0" role="region" aria-label=text::USER_CODES><table class="console-table">
-                        <caption class="visually-hidden">{text::USER_CODES}</caption>
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=tr!(console.user_codes)><table class="console-table">
+                        <caption class="visually-hidden">{tr!(console.user_codes)}</caption>
                         <thead>
                             <tr>
-                                <th scope="col">{text::COL_CREATED}</th>
-                                <th scope="col">{text::COL_ISSUER}</th>
-                                <th scope="col">{text::COL_REASON}</th>
-                                <th scope="col">{text::COL_VERIFICATION}</th>
-                                <th scope="col">{text::COL_EXPIRES}</th>
-                                <th scope="col">{text::COL_USES}</th>
-                                <th scope="col">{text::COL_STATUS}</th>
+                                <th scope="col">{tr!(console.col_created)}</th>
+                                <th scope="col">{tr!(console.col_issuer)}</th>
+                                <th scope="col">{tr!(console.col_reason)}</th>
+                                <th scope="col">{tr!(console.col_verification)}</th>
+                                <th scope="col">{tr!(console.col_expires)}</th>
+                                <th scope="col">{tr!(console.col_uses)}</th>
+                                <th scope="col">{tr!(console.col_status)}</th>
                             </tr>
                         </thead>
                         <tbody>
                             {codes.into_iter().map(|c| view! {
                                 <tr>
                                     <td>{c.created}</td>
-                                    <td>{c.issued_by.unwrap_or_else(|| text::ISSUER_SELF.to_string())}</td>
+                                    <td>{c.issued_by.unwrap_or_else(|| tr!(console.issuer_self).to_string())}</td>
                                     <td>{c.reason}</td>
                                     <td>{c.verification.unwrap_or_default()}</td>
                                     <td>{c.expires}</td>
@@ -595,60 +595,60 @@ fn Codes(
             }}
             {has_waiting.then(|| view! {
                 <details class="confirm approve-code">
-                    <summary>{text::ACTION_APPROVE}</summary>
-                    <p>{text::ACTION_APPROVE_EXPLAINED}</p>
+                    <summary>{tr!(browsers.action_approve)}</summary>
+                    <p>{tr!(browsers.action_approve_explained)}</p>
                     <ActionForm action=actions.approve>
                         <input type="hidden" name="user_id" value=uid />
                         <ReasonField id="reason-approve".to_string() />
-                        <button type="submit" class="primary">{text::ACTION_APPROVE_CONFIRM}</button>
+                        <button type="submit" class="primary">{tr!(browsers.action_approve_confirm)}</button>
                     </ActionForm>
                 </details>
             })}
             {has_live.then(|| view! {
                 <details class="confirm">
-                    <summary>{text::ACTION_REVOKE}</summary>
+                    <summary>{tr!(console.action_revoke)}</summary>
                     <ActionForm action=actions.revoke>
                         <input type="hidden" name="user_id" value=uid />
                         <ReasonField id="reason-revoke".to_string() />
-                        <button type="submit" class="danger">{text::ACTION_REVOKE_CONFIRM}</button>
+                        <button type="submit" class="danger">{tr!(console.action_revoke_confirm)}</button>
                     </ActionForm>
                 </details>
             })}
             // "This was not me" for the user: a disclosure named by its summary (so that it can be
             // found by its name), then a form with the required reason.
             <details class="confirm" aria-labelledby="undo-summary">
-                <summary id="undo-summary">{text::ACTION_UNDO}</summary>
-                <ActionForm action=actions.undo attr:aria-label=text::ACTION_UNDO>
+                <summary id="undo-summary">{tr!(console.action_undo)}</summary>
+                <ActionForm action=actions.undo attr:aria-label=tr!(console.action_undo)>
                     <input type="hidden" name="user_id" value=uid />
-                    <p>{text::ACTION_UNDO_EXPLAINED}</p>
+                    <p>{tr!(console.action_undo_explained)}</p>
                     <ReasonField id="reason-undo".to_string() />
-                    <p class="hint">{text::CONFIRM_HINT}</p>
-                    <button type="submit" class="danger">{text::ACTION_UNDO_CONFIRM}</button>
+                    <p class="hint">{tr!(console.confirm_hint)}</p>
+                    <button type="submit" class="danger">{tr!(console.action_undo_confirm)}</button>
                 </ActionForm>
             </details>
             <details class="confirm issue-code">
-                <summary>{text::ACTION_ISSUE}</summary>
-                <p>{text::ACTION_ISSUE_EXPLAINED}</p>
+                <summary>{tr!(console.action_issue)}</summary>
+                <p>{tr!(console.action_issue_explained)}</p>
                 <ActionForm action=actions.issue>
                     <input type="hidden" name="user_id" value=uid />
                     <div class="field">
-                        <label for="issue-verification">{text::VERIFICATION_LABEL}</label>
-                        <input id="issue-verification" name="verification" type="text" required maxlength="200" autocomplete="off" placeholder=text::VERIFICATION_PLACEHOLDER />
+                        <label for="issue-verification">{tr!(console.verification_label)}</label>
+                        <input id="issue-verification" name="verification" type="text" required maxlength="200" autocomplete="off" placeholder=tr!(console.verification_placeholder) />
                     </div>
                     <ReasonField id="reason-issue".to_string() />
                     <div class="field">
-                        <label for="issue-uses">{text::USES_LABEL}</label>
+                        <label for="issue-uses">{tr!(console.uses_label)}</label>
                         <input id="issue-uses" name="uses" type="number" min="1" max="10" value="3" required />
                     </div>
                     <div class="field">
-                        <label for="issue-lifetime">{text::LIFETIME_LABEL}</label>
+                        <label for="issue-lifetime">{tr!(console.lifetime_label)}</label>
                         <select id="issue-lifetime" name="lifetime_minutes">
-                            {text::LIFETIMES.iter().map(|(minutes, label)| view! {
+                            {text::lifetimes().iter().map(|(minutes, label)| view! {
                                 <option value=minutes.to_string() selected=*minutes == text::LIFETIME_DEFAULT>{*label}</option>
                             }).collect_view()}
                         </select>
                     </div>
-                    <button type="submit" class="primary" disabled=move || busy.get()>{text::ACTION_ISSUE_CONFIRM}</button>
+                    <button type="submit" class="primary" disabled=move || busy.get()>{tr!(console.action_issue_confirm)}</button>
                 </ActionForm>
             </details>
         </section>
@@ -668,21 +668,21 @@ fn Events(heading: &'static str, events: Vec<EventRow>) -> impl IntoView {
 #[component]
 fn EventTable(events: Vec<EventRow>) -> impl IntoView {
     if events.is_empty() {
-        return view! { <p>{text::USER_NO_EVENTS}</p> }.into_any();
+        return view! { <p>{tr!(console.user_no_events)}</p> }.into_any();
     }
     view! {
-        <div class="table-scroll" tabindex="0" role="region" aria-label=text::AUDIT_EVENTS>
+        <div class="table-scroll" tabindex="0" role="region" aria-label=tr!(console.audit_events)>
             <table class="console-table events">
-                <caption class="visually-hidden">{text::AUDIT_EVENTS}</caption>
+                <caption class="visually-hidden">{tr!(console.audit_events)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{text::COL_AT}</th>
-                        <th scope="col">{text::AUDIT_ACTION}</th>
-                        <th scope="col">{text::COL_OUTCOME}</th>
-                        <th scope="col">{text::COL_ACTOR}</th>
-                        <th scope="col">{text::COL_SUBJECT}</th>
-                        <th scope="col">{text::COL_IP}</th>
-                        <th scope="col">{text::COL_DETAILS}</th>
+                        <th scope="col">{tr!(console.col_at)}</th>
+                        <th scope="col">{tr!(console.audit_action)}</th>
+                        <th scope="col">{tr!(console.col_outcome)}</th>
+                        <th scope="col">{tr!(console.col_actor)}</th>
+                        <th scope="col">{tr!(console.col_subject)}</th>
+                        <th scope="col">{tr!(console.col_ip)}</th>
+                        <th scope="col">{tr!(console.col_details)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -710,16 +710,16 @@ fn EventTable(events: Vec<EventRow>) -> impl IntoView {
 pub fn ConsoleCodePage() -> impl IntoView {
     let code = Resource::new_blocking(|| (), |_| console_take_code());
     view! {
-        <Title text=text::CODE_PAGE_TITLE />
+        <Title text=tr!(console.code_page_title) />
         <section class="card console code-page" aria-labelledby="code-heading">
-            <h1 id="code-heading">{text::CODE_PAGE_TITLE}</h1>
+            <h1 id="code-heading">{tr!(console.code_page_title)}</h1>
             <ConsoleNav />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match code.await {
                         Ok(Some(code)) => view! { <Handed code /> }.into_any(),
                         Ok(None) => view! {
-                            <p role="status">{text::CODE_PAGE_GONE}</p>
+                            <p role="status">{tr!(console.code_page_gone)}</p>
                         }.into_any(),
                         Err(error) => view! { <ConsoleRefused error /> }.into_any(),
                     }
@@ -740,25 +740,25 @@ fn Handed(code: HandedCode) -> impl IntoView {
         }
     };
     view! {
-        <p class="lead no-print">{text::CODE_PAGE_INTRO}</p>
+        <p class="lead no-print">{tr!(console.code_page_intro)}</p>
         <div class="code-box">
-            <p>{format!("{}: {} ({})", text::CODE_PAGE_FOR, code.display_name, code.username)}</p>
-            <p class="code-label" id="code-label">{text::CODE_PAGE_CODE}</p>
+            <p>{format!("{}: {} ({})", tr!(console.code_page_for), code.display_name, code.username)}</p>
+            <p class="code-label" id="code-label">{tr!(console.code_page_code)}</p>
             <p class="emergency-code" aria-labelledby="code-label"><code>{code.grouped.clone()}</code></p>
             <dl class="facts">
-                <dt>{text::CODE_PAGE_USES}</dt>
+                <dt>{tr!(console.code_page_uses)}</dt>
                 <dd>{code.max_uses}</dd>
-                <dt>{text::CODE_PAGE_EXPIRES}</dt>
+                <dt>{tr!(console.code_page_expires)}</dt>
                 <dd>{code.expires.clone()}</dd>
             </dl>
-            <p>{text::CODE_PAGE_HOW}</p>
+            <p>{tr!(console.code_page_how)}</p>
         </div>
         <Show when=move || hydrated.get()>
             <div class="actions no-print">
-                <button type="button" class="secondary" on:click=print>{text::CODE_PAGE_PRINT}</button>
+                <button type="button" class="secondary" on:click=print>{tr!(console.code_page_print)}</button>
             </div>
         </Show>
-        <p class="no-print"><a href=format!("/admin/users/{}", code.user_id)>{text::CODE_PAGE_BACK}</a></p>
+        <p class="no-print"><a href=format!("/admin/users/{}", code.user_id)>{tr!(console.code_page_back)}</a></p>
     }
 }
 
@@ -778,11 +778,11 @@ pub fn ConsoleAuditPage() -> impl IntoView {
     };
     let page = Resource::new_blocking(filters, console_audit);
     view! {
-        <Title text=text::AUDIT_TITLE />
+        <Title text=tr!(console.audit_title) />
         <section class="card console wide" aria-labelledby="audit-heading">
-            <h1 id="audit-heading">{text::AUDIT_TITLE}</h1>
+            <h1 id="audit-heading">{tr!(console.audit_title)}</h1>
             <ConsoleNav />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let f = filters();
                     match page.await {
@@ -821,19 +821,19 @@ fn AuditForm(filters: AuditFilters, actions: Vec<String>) -> impl IntoView {
     view! {
         <form method="get" action="/admin/audit" class="filters">
             <fieldset>
-                <legend>{text::AUDIT_FILTERS}</legend>
+                <legend>{tr!(console.audit_filters)}</legend>
                 <div class="field">
-                    <label for="f-user">{text::AUDIT_USER}</label>
+                    <label for="f-user">{tr!(console.audit_user)}</label>
                     <input id="f-user" name="user" type="text" value=filters.user.clone().unwrap_or_default() maxlength="256" autocomplete="off" />
                 </div>
                 <div class="field">
-                    <label for="f-actor">{text::AUDIT_ACTOR}</label>
+                    <label for="f-actor">{tr!(console.audit_actor)}</label>
                     <input id="f-actor" name="actor" type="text" value=filters.actor.clone().unwrap_or_default() maxlength="256" autocomplete="off" />
                 </div>
                 <div class="field">
-                    <label for="f-action">{text::AUDIT_ACTION}</label>
+                    <label for="f-action">{tr!(console.audit_action)}</label>
                     <select id="f-action" name="action">
-                        <option value="">{text::AUDIT_ANY_ACTION}</option>
+                        <option value="">{tr!(console.audit_any_action)}</option>
                         {actions.into_iter().map(|a| {
                             let selected = a == chosen;
                             view! { <option value=a.clone() selected=selected>{a.clone()}</option> }
@@ -841,14 +841,14 @@ fn AuditForm(filters: AuditFilters, actions: Vec<String>) -> impl IntoView {
                     </select>
                 </div>
                 <div class="field">
-                    <label for="f-since">{text::AUDIT_SINCE}</label>
+                    <label for="f-since">{tr!(console.audit_since)}</label>
                     <input id="f-since" name="since" type="date" value=filters.since.clone().unwrap_or_default() />
                 </div>
                 <div class="field">
-                    <label for="f-until">{text::AUDIT_UNTIL}</label>
+                    <label for="f-until">{tr!(console.audit_until)}</label>
                     <input id="f-until" name="until" type="date" value=filters.until.clone().unwrap_or_default() />
                 </div>
-                <button type="submit" class="primary">{text::AUDIT_APPLY}</button>
+                <button type="submit" class="primary">{tr!(console.audit_apply)}</button>
             </fieldset>
         </form>
     }
@@ -868,16 +868,16 @@ fn AuditView(page: AuditPage, filters: AuditFilters) -> impl IntoView {
     let empty = page.events.is_empty();
     view! {
         <AuditForm filters=filters.clone() actions=page.actions.clone() />
-        <p><a href=csv download="audit.csv">{text::AUDIT_CSV}</a></p>
-        <h2>{text::AUDIT_EVENTS}</h2>
+        <p><a href=csv download="audit.csv">{tr!(console.audit_csv)}</a></p>
+        <h2>{tr!(console.audit_events)}</h2>
         {if empty {
-            view! { <p role="status">{text::AUDIT_NONE}</p> }.into_any()
+            view! { <p role="status">{tr!(console.audit_none)}</p> }.into_any()
         } else {
             view! { <EventTable events=page.events /> }.into_any()
         }}
         <p class="pager">
-            {newest.map(|href| view! { <a href=href>{text::AUDIT_NEWEST}</a> " " })}
-            {older.map(|href| view! { <a href=href>{text::AUDIT_OLDER}</a> })}
+            {newest.map(|href| view! { <a href=href>{tr!(console.audit_newest)}</a> " " })}
+            {older.map(|href| view! { <a href=href>{tr!(console.audit_older)}</a> })}
         </p>
     }
 }
@@ -887,11 +887,11 @@ fn AuditView(page: AuditPage, filters: AuditFilters) -> impl IntoView {
 pub fn ConsoleOverviewPage() -> impl IntoView {
     let data = Resource::new_blocking(|| (), |_| console_overview());
     view! {
-        <Title text=text::CONSOLE_NAV_OVERVIEW />
+        <Title text=tr!(console.console_nav_overview) />
         <section class="card console wide" aria-labelledby="overview-heading">
-            <h1 id="overview-heading">{text::OVERVIEW_TITLE}</h1>
+            <h1 id="overview-heading">{tr!(console.overview_title)}</h1>
             <ConsoleNav />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => view! { <Charts data /> }.into_any(),
@@ -906,18 +906,27 @@ pub fn ConsoleOverviewPage() -> impl IntoView {
 #[component]
 fn Charts(data: mayi_types::Overview) -> impl IntoView {
     let series = [
-        (text::OVERVIEW_CODES_SELF, data.codes_self_service.clone()),
-        (text::OVERVIEW_CODES_OPERATOR, data.codes_operator.clone()),
-        (text::OVERVIEW_CODES_USED, data.codes_used.clone()),
-        (text::OVERVIEW_LOCKED, data.accounts_locked.clone()),
-        (text::OVERVIEW_FAILURES, data.sign_in_failures.clone()),
+        (
+            tr!(console.overview_codes_self),
+            data.codes_self_service.clone(),
+        ),
+        (
+            tr!(console.overview_codes_operator),
+            data.codes_operator.clone(),
+        ),
+        (tr!(console.overview_codes_used), data.codes_used.clone()),
+        (tr!(console.overview_locked), data.accounts_locked.clone()),
+        (
+            tr!(console.overview_failures),
+            data.sign_in_failures.clone(),
+        ),
     ];
     view! {
         <p class="at-risk" id="overview-at-risk">
+            {tr!(recovery.overview_at_risk)}": "
             <strong>{data.accounts_at_risk}</strong>
-            " "{text::OVERVIEW_AT_RISK}
         </p>
-        <p class="hint">{text::OVERVIEW_AT_RISK_HINT}</p>
+        <p class="hint">{tr!(recovery.overview_at_risk_hint)}</p>
         <div class="charts">
             {series.into_iter().map(|(title, values)| view! {
                 <BarChart title days=data.days.clone() values />
@@ -957,7 +966,7 @@ fn BarChart(title: &'static str, days: Vec<String>, values: Vec<u32>) -> impl In
         .collect_view();
     view! {
         <figure class="chart">
-            <figcaption>{format!("{title}. {}: {total}", text::OVERVIEW_TOTAL)}</figcaption>
+            <figcaption>{format!("{title}. {}: {total}", tr!(console.overview_total))}</figcaption>
             <svg viewBox=format!("0 0 {width} {}", HEIGHT + 20) width=width.to_string() height=(HEIGHT + 20).to_string() role="img" aria-label=format!("{title}: {spoken}")>
                 <line class="axis" x1="0" x2=width.to_string() y1=HEIGHT.to_string() y2=HEIGHT.to_string() />
                 {bars}
@@ -970,19 +979,19 @@ fn BarChart(title: &'static str, days: Vec<String>, values: Vec<u32>) -> impl In
 #[component]
 pub fn HelpConsole() -> impl IntoView {
     view! {
-        <Title text=text::HELP_CONSOLE_TITLE />
+        <Title text=tr!(console.help_console_title) />
         <section class="card help" aria-labelledby="help-console-heading">
-            <h1 id="help-console-heading">{text::HELP_CONSOLE_TITLE}</h1>
-            {text::HELP_CONSOLE_SECTIONS.iter().map(|(heading, paragraphs)| view! {
+            <h1 id="help-console-heading">{tr!(console.help_console_title)}</h1>
+            {text::help_console_sections().iter().map(|(heading, paragraphs)| view! {
                 <h2>{*heading}</h2>
                 {paragraphs.iter().map(|p| view! { <p>{*p}</p> }).collect_view()}
-                {text::HELP_CONSOLE_PICTURES
+                {text::help_console_pictures()
                     .iter()
                     .filter(|(section, _, _)| section == heading)
                     .map(|(_, name, description)| view! { <crate::pages::HelpPicture name=*name description=*description /> })
                     .collect_view()}
             }).collect_view()}
-            <p><a href="/admin">{text::CONSOLE_TITLE}</a></p>
+            <p><a href="/admin">{tr!(console.console_title)}</a></p>
         </section>
     }
 }
@@ -1000,25 +1009,25 @@ pub fn ConsoleApplicationsPage() -> impl IntoView {
     };
     let error = move || disable.value().get().and_then(|r| r.err());
     view! {
-        <Title text=text::APPLICATIONS_TITLE />
+        <Title text=tr!(console.applications_title) />
         <section class="card console wide" aria-labelledby="applications-heading">
-            <h1 id="applications-heading">{text::APPLICATIONS_TITLE}</h1>
+            <h1 id="applications-heading">{tr!(console.applications_title)}</h1>
             <ConsoleNav />
-            <p class="lead">{text::APPLICATIONS_CONSOLE_INTRO}</p>
+            <p class="lead">{tr!(console.applications_console_intro)}</p>
             <Show when=done>
-                <p class="success" role="status">{text::APPLICATION_DISABLED_DONE}</p>
+                <p class="success" role="status">{tr!(console.application_disabled_done)}</p>
             </Show>
             <crate::pages::FormError error=Signal::derive(error) />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(page) if page.applications.is_empty() => {
-                            view! { <p>{text::APPLICATIONS_CONSOLE_NONE}</p> }.into_any()
+                            view! { <p>{tr!(console.applications_console_none)}</p> }.into_any()
                         }
                         Ok(page) => {
                             let may_disable = page.may_disable;
                             view! {
-                                <ul class="token-list" aria-label=text::APPLICATIONS_CONSOLE_LABEL>
+                                <ul class="token-list" aria-label=tr!(console.applications_console_label)>
                                     {page
                                         .applications
                                         .into_iter()
@@ -1049,43 +1058,43 @@ fn ApplicationItem(
         <li class="token">
             <strong>{application.name.clone()}</strong>
             <dl>
-                <dt>{text::APPLICATION_CLIENT_ID}</dt>
+                <dt>{tr!(console.application_client_id)}</dt>
                 <dd><code>{application.client_id.clone()}</code></dd>
-                <dt>{text::APPLICATION_KIND}</dt>
+                <dt>{tr!(console.application_kind)}</dt>
                 <dd>
-                    {if application.public { text::APPLICATION_PUBLIC } else { text::APPLICATION_CONFIDENTIAL }}
+                    {if application.public { tr!(console.application_public) } else { tr!(console.application_confidential) }}
                     ". "
-                    {if application.first_party { text::APPLICATION_FIRST_PARTY } else { text::APPLICATION_THIRD_PARTY }}
+                    {if application.first_party { tr!(console.application_first_party) } else { tr!(console.application_third_party) }}
                 </dd>
-                <dt>{text::APPLICATION_REDIRECTS}</dt>
+                <dt>{tr!(console.application_redirects)}</dt>
                 <dd>
                     <ul>
                         {application.redirect_uris.iter().map(|u| view! { <li><code>{u.clone()}</code></li> }).collect_view()}
                     </ul>
                 </dd>
-                <dt>{text::APPLICATION_CREATED}</dt>
+                <dt>{tr!(console.application_created)}</dt>
                 <dd>{application.created.clone()}</dd>
-                <dt>{text::APPLICATION_STATE}</dt>
+                <dt>{tr!(console.application_state)}</dt>
                 <dd>
                     {match &application.disabled {
                         Some(when) => text::application_disabled_at(when),
-                        None => text::APPLICATION_ACTIVE.to_owned(),
+                        None => tr!(console.application_active).to_owned(),
                     }}
                 </dd>
             </dl>
             {(may_disable && active).then(|| view! {
                 <crate::pages::Confirm
                     summary=text::application_disable_summary(&application.name)
-                    explained=text::APPLICATION_DISABLE_EXPLAINED
+                    explained=tr!(console.application_disable_explained)
                 >
                     <ActionForm action=disable>
                         <input type="hidden" name="client_id" value=application.client_id.clone() />
                         <div class="field">
-                            <label for=reason_id.clone()>{text::APPLICATION_REASON_LABEL}</label>
+                            <label for=reason_id.clone()>{tr!(console.application_reason_label)}</label>
                             <input id=reason_id name="reason" type="text" required maxlength="200" autocomplete="off" />
                         </div>
                         <button type="submit" class="danger" disabled=move || busy.get()>
-                            {text::APPLICATION_DISABLE_BUTTON}
+                            {tr!(console.application_disable_button)}
                         </button>
                     </ActionForm>
                 </crate::pages::Confirm>

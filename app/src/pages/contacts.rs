@@ -60,26 +60,26 @@ pub fn Contacts() -> impl IntoView {
     let done = move || {
         let ok = |v: Option<Result<(), crate::AppError>>| matches!(v, Some(Ok(())));
         if ok(actions.add.value().get()) {
-            Some(text::CONTACT_ADDED)
+            Some(tr!(selfservice.contact_added))
         } else if ok(actions.confirm.value().get()) {
-            Some(text::CONTACT_CONFIRMED_DONE)
+            Some(tr!(selfservice.contact_confirmed_done))
         } else if ok(actions.remove.value().get()) {
-            Some(text::CONTACT_REMOVED_DONE)
+            Some(tr!(selfservice.contact_removed_done))
         } else if ok(actions.recovery.value().get()) {
-            Some(text::CONTACT_RECOVERY_DONE)
+            Some(tr!(selfservice.contact_recovery_done))
         } else if ok(actions.resend.value().get()) {
-            Some(text::CODE_RESENT)
+            Some(tr!(selfservice.code_resent))
         } else {
             None
         }
     };
     view! {
         <section class="contacts" aria-labelledby="contacts-heading">
-            <h2 id="contacts-heading">{text::CONTACTS_HEADING}</h2>
-            <p>{text::CONTACTS_INTRO}</p>
+            <h2 id="contacts-heading">{tr!(selfservice.contacts_heading)}</h2>
+            <p>{tr!(selfservice.contacts_intro)}</p>
             {move || done().map(|message| view! { <p class="success" role="status">{message}</p> })}
             {move || error().map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })}
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match contacts.await {
                         Ok(view) => view! { <ContactList view actions reauth /> }.into_any(),
@@ -99,10 +99,10 @@ fn ContactList(
 ) -> impl IntoView {
     let may_change = view.may_change;
     let list = if view.contacts.is_empty() {
-        view! { <p>{text::CONTACTS_NONE}</p> }.into_any()
+        view! { <p>{tr!(selfservice.contacts_none)}</p> }.into_any()
     } else {
         view! {
-            <ul class="token-list" aria-label=text::CONTACTS_LIST>
+            <ul class="token-list" aria-label=tr!(selfservice.contacts_list)>
                 {view
                     .contacts
                     .into_iter()
@@ -127,25 +127,25 @@ fn ContactList(
 #[component]
 fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) -> impl IntoView {
     let kind = if contact.kind == ContactKind::Phone {
-        text::CONTACT_KIND_PHONE
+        tr!(selfservice.contact_kind_phone)
     } else {
-        text::CONTACT_KIND_EMAIL
+        tr!(selfservice.contact_kind_email)
     };
     let mut states = vec![if contact.confirmed {
-        text::CONTACT_CONFIRMED
+        tr!(selfservice.contact_confirmed)
     } else {
-        text::CONTACT_UNCONFIRMED
+        tr!(selfservice.contact_unconfirmed)
     }];
     if contact.is_recovery {
-        states.push(text::CONTACT_RECOVERY);
+        states.push(tr!(selfservice.contact_recovery));
     }
     let value = contact.value.clone();
     let code_id = format!("contact-{}-code", contact.id);
     let controls = may_change.then(|| {
-        let code_label = format!("{} {}", text::CONTACT_CODE_FOR, value);
-        let confirm_button = format!("{} {}", text::CONFIRM, value);
-        let resend_button = format!("{} {}", text::CONTACT_RESEND, value);
-        let recovery_button = format!("{} {}", text::CONTACT_MAKE_RECOVERY, value);
+        let code_label = format!("{} {}", tr!(selfservice.contact_code_for), value);
+        let confirm_button = format!("{} {}", tr!(selfservice.confirm), value);
+        let resend_button = format!("{} {}", tr!(selfservice.contact_resend), value);
+        let recovery_button = format!("{} {}", tr!(selfservice.contact_make_recovery), value);
         let confirm = (!contact.confirmed).then(move || {
             view! {
                 <ActionForm action=actions.confirm>
@@ -174,12 +174,12 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
             {confirm}
             {recovery}
             <Confirm
-                summary=format!("{} {}", text::REMOVE, value)
+                summary=format!("{} {}", tr!(tokens.remove), value)
                 explained=text::remove_contact_explained(&value, contact.is_recovery)
             >
                 <ActionForm action=actions.remove>
                     <DangerButton name="contact_id" value=contact.id.to_string()
-                        caption=format!("{} {}", text::CONTACT_REMOVE_CONFIRM, value)
+                        caption=format!("{} {}", tr!(selfservice.contact_remove_confirm), value)
                         busy=actions.remove.pending() />
                 </ActionForm>
             </Confirm>
@@ -197,9 +197,17 @@ fn ContactItem(contact: ContactView, may_change: bool, actions: ContactActions) 
 #[component]
 fn AddContactForm(kind: ContactKind, actions: ContactActions) -> impl IntoView {
     let (heading, label, input_type) = if kind == ContactKind::Phone {
-        (text::ADD_CONTACT_PHONE, text::PHONE_NUMBER, "tel")
+        (
+            tr!(selfservice.add_contact_phone),
+            tr!(selfservice.phone_number),
+            "tel",
+        )
     } else {
-        (text::ADD_CONTACT_EMAIL, text::EMAIL_ADDRESS, "email")
+        (
+            tr!(selfservice.add_contact_email),
+            tr!(selfservice.email_address),
+            "email",
+        )
     };
     let heading_id = format!("add-contact-{kind}-heading");
     let labelled_by = heading_id.clone();
@@ -213,7 +221,7 @@ fn AddContactForm(kind: ContactKind, actions: ContactActions) -> impl IntoView {
                     <label for=field_id.clone()>{label}</label>
                     <input id=field_id name="value" type=input_type autocomplete=input_type required maxlength="320" />
                 </div>
-                <button type="submit">{text::CONTACT_ADD_BUTTON}</button>
+                <button type="submit">{tr!(selfservice.contact_add_button)}</button>
             </ActionForm>
         </section>
     }

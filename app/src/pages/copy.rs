@@ -1,7 +1,5 @@
 use leptos::prelude::*;
 
-use crate::text;
-
 /// A button that copies `value` to the clipboard. It exists only once the page is hydrated, so
 /// without JavaScript there is no button that does nothing; the text stays selectable anyway.
 #[component]
@@ -21,7 +19,7 @@ pub fn CopyButton(value: String, label: &'static str) -> impl IntoView {
     view! {
         <Show when=move || hydrated.get()>
             <button type="button" class="secondary copy" on:click=copy.clone()>
-                {move || if copied.get() { text::CODE_COPIED } else { label }}
+                {move || if copied.get() { tr!(emergency.code_copied) } else { label }}
             </button>
         </Show>
     }

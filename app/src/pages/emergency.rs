@@ -23,27 +23,29 @@ use crate::{
 };
 
 /// The wizard's steps, for the stepper.
-const STEPS: [&str; 4] = [
-    text::STEP_WHO,
-    text::STEP_PROVE,
-    text::STEP_WHY,
-    text::STEP_CODE,
-];
+fn steps() -> [&'static str; 4] {
+    [
+        tr!(emergency.step_who),
+        tr!(emergency.step_prove),
+        tr!(emergency.step_why),
+        tr!(emergency.step_code),
+    ]
+}
 
 /// The visible stepper: "Step 2 of 4", the current step marked for screen readers too.
 #[component]
 fn Stepper(current: usize) -> impl IntoView {
     view! {
-        <nav aria-label=text::EMERGENCY_STEPS_LABEL>
+        <nav aria-label=tr!(emergency.emergency_steps_label)>
             <ol class="stepper">
-                {STEPS
+                {steps()
                     .iter()
                     .enumerate()
                     .map(|(i, name)| {
                         let n = i + 1;
                         let (class, note) = match n.cmp(&current) {
-                            std::cmp::Ordering::Less => ("done", text::STEP_DONE),
-                            std::cmp::Ordering::Equal => ("current", text::STEP_CURRENT),
+                            std::cmp::Ordering::Less => ("done", tr!(emergency.step_done)),
+                            std::cmp::Ordering::Equal => ("current", tr!(emergency.step_current)),
                             std::cmp::Ordering::Greater => ("todo", ""),
                         };
                         view! {
@@ -65,9 +67,9 @@ fn Stepper(current: usize) -> impl IntoView {
 fn EmergencyHelp() -> impl IntoView {
     view! {
         <p class="help-link">
-            <a href="/help/emergency-access">{text::EMERGENCY_HELP_LINK}</a>
+            <a href="/help/emergency-access">{tr!(emergency.emergency_help_link)}</a>
             " · "
-            <a href="/help/lost-phone">{text::LOST_PHONE_HELP_LINK}</a>
+            <a href="/help/lost-phone">{tr!(emergency.lost_phone_help_link)}</a>
         </p>
     }
 }
@@ -108,7 +110,7 @@ fn at_step(info: &WizardInfo, expected: &[WizardStep]) -> bool {
 fn WizardGone(error: AppError) -> impl IntoView {
     view! {
         <p class="error" role="alert">{error.to_string()}</p>
-        <p><a class="button" href="/emergency">{text::START_AGAIN_EMERGENCY}</a></p>
+        <p><a class="button" href="/emergency">{tr!(emergency.start_again_emergency)}</a></p>
     }
 }
 
@@ -119,20 +121,20 @@ pub fn EmergencyStartPage() -> impl IntoView {
     let pending = start.pending();
     let error = move || start.value().get().and_then(|result| result.err());
     view! {
-        <Title text=text::EMERGENCY_TITLE />
+        <Title text=tr!(emergency.emergency_title) />
         <section class="card" aria-labelledby="emergency-heading">
-            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <h1 id="emergency-heading">{tr!(emergency.emergency_title)}</h1>
             <Stepper current=1 />
-            <p class="lead">{text::EMERGENCY_INTRO}</p>
+            <p class="lead">{tr!(emergency.emergency_intro)}</p>
             <ActionForm action=start>
                 <CredentialsFields prefix="emergency" error_id="emergency-error" has_error=Signal::derive(move || error().is_some()) />
                 <FormError error=Signal::derive(error) id="emergency-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { text::EMERGENCY_STARTING } else { text::EMERGENCY_START_BUTTON }}
+                    {move || if pending.get() { tr!(emergency.emergency_starting) } else { tr!(emergency.emergency_start_button) }}
                 </button>
             </ActionForm>
-            <p class="muted">{text::EMERGENCY_EXPIRES_NOTE}</p>
-            <p class="freeze-link"><a href="/freeze">{text::FREEZE_LINK}</a></p>
+            <p class="muted">{tr!(emergency.emergency_expires_note)}</p>
+            <p class="freeze-link"><a href="/freeze">{tr!(freeze.freeze_link)}</a></p>
             <EmergencyHelp />
         </section>
     }
@@ -145,11 +147,11 @@ pub fn EmergencyProvePage() -> impl IntoView {
     let prove = ServerAction::<EmergencyProve>::new();
     let wizard = wizard_resource(move || send.version().get());
     view! {
-        <Title text=text::EMERGENCY_TITLE />
+        <Title text=tr!(emergency.emergency_title) />
         <section class="card" aria-labelledby="emergency-heading">
-            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <h1 id="emergency-heading">{tr!(emergency.emergency_title)}</h1>
             <Stepper current=2 />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match wizard.await {
                         Ok(info) if !at_step(&info, &[WizardStep::Prove]) => ().into_any(),
@@ -176,30 +178,30 @@ fn ProveForm(
     let send_error = move || send.value().get().and_then(|result| result.err());
     let sent = info.proof_sent;
     view! {
-        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, info.display_name)}</p>
+        <p class="lead">{format!("{} {}.", tr!(common.account_greeting), info.display_name)}</p>
         {if sent {
             view! {
-                <p>{text::PROVE_INTRO}</p>
+                <p>{tr!(emergency.prove_intro)}</p>
                 <ul class="channels">
                     {info.channels.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}
                 </ul>
-                <p class="muted" role="status">{text::PROVE_SENT_HINT}</p>
+                <p class="muted" role="status">{tr!(emergency.prove_sent_hint)}</p>
             }
             .into_any()
         } else {
-            view! { <p role="status">{text::PROVE_NOT_SENT}</p> }.into_any()
+            view! { <p role="status">{tr!(emergency.prove_not_sent)}</p> }.into_any()
         }}
         <ActionForm action=prove>
-            <CodeField id="proof-code" label=text::PROVE_CODE_LABEL error_id="proof-error" has_error=Signal::derive(move || error().is_some()) />
+            <CodeField id="proof-code" label=tr!(emergency.prove_code_label) error_id="proof-error" has_error=Signal::derive(move || error().is_some()) />
             <FormError error=Signal::derive(error) id="proof-error" />
             <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                {move || if busy.get() { text::PROVE_CHECKING } else { text::PROVE_BUTTON }}
+                {move || if busy.get() { tr!(emergency.prove_checking) } else { tr!(emergency.prove_button) }}
             </button>
         </ActionForm>
         <ActionForm action=send>
             <FormError error=Signal::derive(send_error) />
             <button type="submit" class="secondary" disabled=move || sending.get()>
-                {move || if sending.get() { text::SENDING } else if sent { text::PROVE_SEND_AGAIN } else { text::PROVE_SEND }}
+                {move || if sending.get() { tr!(common.sending) } else if sent { tr!(emergency.prove_send_again) } else { tr!(emergency.prove_send) }}
             </button>
         </ActionForm>
     }
@@ -209,10 +211,10 @@ fn ProveForm(
 #[component]
 fn NoChannel() -> impl IntoView {
     view! {
-        <h2>{text::NO_CHANNEL_HEADING}</h2>
-        <p>{text::NO_CHANNEL_TEXT}</p>
-        <p><a class="button" href="/login">{text::NO_CHANNEL_SIGN_IN}</a></p>
-        <p><a href="/help/emergency-access#help-desk">{text::EMERGENCY_HELP_LINK}</a></p>
+        <h2>{tr!(emergency.no_channel_heading)}</h2>
+        <p>{tr!(emergency.no_channel_text)}</p>
+        <p><a class="button" href="/login">{tr!(emergency.no_channel_sign_in)}</a></p>
+        <p><a href="/help/emergency-access#help-desk">{tr!(emergency.emergency_help_link)}</a></p>
     }
 }
 
@@ -221,11 +223,11 @@ fn NoChannel() -> impl IntoView {
 pub fn EmergencyReasonPage() -> impl IntoView {
     let wizard = wizard_resource(|| ());
     view! {
-        <Title text=text::EMERGENCY_TITLE />
+        <Title text=tr!(emergency.emergency_title) />
         <section class="card" aria-labelledby="emergency-heading">
-            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <h1 id="emergency-heading">{tr!(emergency.emergency_title)}</h1>
             <Stepper current=3 />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match wizard.await {
                         Ok(info) if !at_step(&info, &[WizardStep::Reason]) => ().into_any(),
@@ -245,17 +247,32 @@ fn ReasonForm() -> impl IntoView {
     let busy = reason.pending();
     let error = move || reason.value().get().and_then(|result| result.err());
     let options = [
-        (EmergencyReasonName::LostPhone, text::REASON_LOST_PHONE),
-        (EmergencyReasonName::StolenPhone, text::REASON_STOLEN_PHONE),
-        (EmergencyReasonName::NewPhoneNumber, text::REASON_NEW_NUMBER),
-        (EmergencyReasonName::NewEmail, text::REASON_NEW_EMAIL),
-        (EmergencyReasonName::Other, text::REASON_OTHER),
+        (
+            EmergencyReasonName::LostPhone,
+            tr!(emergency.reason_lost_phone),
+        ),
+        (
+            EmergencyReasonName::StolenPhone,
+            tr!(emergency.reason_stolen_phone),
+        ),
+        (
+            EmergencyReasonName::NewPhoneNumber,
+            tr!(emergency.reason_new_number),
+        ),
+        (
+            EmergencyReasonName::NewEmail,
+            tr!(emergency.reason_new_email),
+        ),
+        (
+            EmergencyReasonName::Other,
+            tr!(emergency.reason_something_else),
+        ),
     ];
     view! {
-        <p>{text::REASON_INTRO}</p>
+        <p>{tr!(emergency.reason_intro)}</p>
         <ActionForm action=reason>
             <fieldset class="choices">
-                <legend>{text::REASON_LEGEND}</legend>
+                <legend>{tr!(emergency.reason_legend)}</legend>
                 {options
                     .into_iter()
                     .enumerate()
@@ -273,7 +290,7 @@ fn ReasonForm() -> impl IntoView {
                     .collect_view()}
             </fieldset>
             <div class="field">
-                <label for="reason-details">{text::REASON_DETAILS}</label>
+                <label for="reason-details">{tr!(emergency.reason_details)}</label>
                 <textarea
                     id="reason-details"
                     name="details"
@@ -284,7 +301,7 @@ fn ReasonForm() -> impl IntoView {
             </div>
             <FormError error=Signal::derive(error) id="reason-error" />
             <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                {move || if busy.get() { text::REASON_WORKING } else { text::REASON_BUTTON }}
+                {move || if busy.get() { tr!(emergency.reason_working) } else { tr!(emergency.reason_button) }}
             </button>
         </ActionForm>
     }
@@ -303,26 +320,26 @@ pub fn EmergencyCodePage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=text::EMERGENCY_TITLE />
+        <Title text=tr!(emergency.emergency_title) />
         <section class="card code-page" aria-labelledby="emergency-heading">
-            <h1 id="emergency-heading">{text::EMERGENCY_TITLE}</h1>
+            <h1 id="emergency-heading">{tr!(emergency.emergency_title)}</h1>
             <Stepper current=4 />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok((info, _)) if !at_step(&info, &[WizardStep::Done, WizardStep::Shown]) => ().into_any(),
                         Ok((info, Some(code))) => view! { <ShownCodeView info code=code.grouped /> }.into_any(),
                         Ok((_, None)) => view! {
-                            <p role="status">{text::CODE_ALREADY_SHOWN}</p>
-                            <p><a class="button" href="/emergency">{text::START_AGAIN_EMERGENCY}</a></p>
-                            <p><a href="/login">{text::CODE_SIGN_IN}</a></p>
+                            <p role="status">{tr!(emergency.code_already_shown)}</p>
+                            <p><a class="button" href="/emergency">{tr!(emergency.start_again_emergency)}</a></p>
+                            <p><a href="/login">{tr!(emergency.code_sign_in)}</a></p>
                         }.into_any(),
                         Err(error) => view! { <WizardGone error /> }.into_any(),
                     }
                 })}
             </Suspense>
             <p class="help-link no-print">
-                <a href="/help/emergency-sign-in">{text::EMERGENCY_SIGN_IN_HELP_LINK}</a>
+                <a href="/help/emergency-sign-in">{tr!(emergency.emergency_sign_in_help_link)}</a>
             </p>
         </section>
     }
@@ -341,16 +358,16 @@ fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
     };
     let meta = info.code.clone();
     view! {
-        <p class="lead">{text::CODE_INTRO}</p>
+        <p class="lead">{tr!(emergency.code_intro)}</p>
         <div class="code-box">
-            <p class="code-label" id="code-label">{text::CODE_LABEL}</p>
+            <p class="code-label" id="code-label">{tr!(emergency.code_label)}</p>
             <p class="emergency-code" aria-labelledby="code-label"><code>{code}</code></p>
             {meta.map(|meta| view! { <CodeFacts meta /> })}
         </div>
         <Show when=move || hydrated.get()>
             <div class="actions no-print">
-                <CopyButton value=copy_text.clone() label=text::CODE_COPY />
-                <button type="button" class="secondary" on:click=print>{text::CODE_PRINT}</button>
+                <CopyButton value=copy_text.clone() label=tr!(emergency.code_copy) />
+                <button type="button" class="secondary" on:click=print>{tr!(emergency.code_print)}</button>
             </div>
         </Show>
         {info.code.clone().and_then(|meta| {
@@ -358,14 +375,14 @@ fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
             let utc = meta.valid_from_utc.clone()?;
             Some(view! {
                 <p class="warning" role="status" id="code-waiting">
-                    <strong>{text::CODE_WAITING_PREFIX}" "<LocalTime ms=meta.valid_from_ms utc />"."</strong>
+                    <strong>{tr!(browsers.code_waiting_prefix)}" "<LocalTime ms=meta.valid_from_ms utc />"."</strong>
                     " "{text::code_waiting_reason(&wait)}
                 </p>
             })
         })}
-        <p>{text::CODE_HOW}</p>
-        <p class="muted">{text::CODE_NOTICE_SENT}</p>
-        <p class="no-print"><a class="button primary" href="/login">{text::CODE_SIGN_IN}</a></p>
+        <p>{tr!(emergency.code_how)}</p>
+        <p class="muted">{tr!(emergency.code_notice_sent)}</p>
+        <p class="no-print"><a class="button primary" href="/login">{tr!(emergency.code_sign_in)}</a></p>
     }
 }
 
@@ -374,32 +391,34 @@ fn ShownCodeView(info: WizardInfo, code: String) -> impl IntoView {
 fn CodeFacts(meta: CodeMeta) -> impl IntoView {
     view! {
         <dl class="facts">
-            <dt>{text::CODE_USES}</dt>
+            <dt>{tr!(emergency.code_uses)}</dt>
             <dd>{format!("{} / {}", meta.uses_left, meta.max_uses)}</dd>
-            <dt>{text::CODE_EXPIRES}</dt>
+            <dt>{tr!(emergency.code_expires)}</dt>
             <dd><LocalTime ms=meta.expires_ms utc=meta.expires_utc.clone() /></dd>
             {meta.valid_from_utc.clone().map(|from| view! {
-                <dt>{text::CODE_VALID_FROM}</dt>
+                <dt>{tr!(emergency.code_valid_from)}</dt>
                 <dd>{from}</dd>
             })}
         </dl>
     }
 }
 
-/// A time: UTC as rendered on the server, replaced by the browser's local time after hydration.
+/// A time: UTC as rendered on the server (in the page's language), replaced by the browser's
+/// local time, written the page language's way, after hydration.
 #[component]
 pub fn LocalTime(ms: i64, utc: String) -> impl IntoView {
-    let iso = utc
-        .strip_suffix(" UTC")
-        .map(|t| format!("{}Z", t.replacen(' ', "T", 1)))
-        .unwrap_or_default();
+    let iso = mayi_types::UtcMinute::from_millis(ms).html_datetime();
     let shown = RwSignal::new(utc);
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
         {
+            use crate::i18n::I18nLocaleTrait as _;
             let date = js_sys::Date::new_0();
             date.set_time(ms as f64);
-            let local = date.to_locale_string("default", &js_sys::Object::new());
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+            let local = date.to_locale_string(crate::i18n::locale().as_str(), &options);
             shown.set(String::from(local));
         }
         #[cfg(not(feature = "hydrate"))]
@@ -427,26 +446,26 @@ pub fn EmergencyCancelPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text=text::CANCEL_TITLE />
+        <Title text=tr!(emergency.cancel_title) />
         <section class="card" aria-labelledby="cancel-heading">
-            <h1 id="cancel-heading">{text::CANCEL_TITLE}</h1>
+            <h1 id="cancel-heading">{tr!(emergency.cancel_title)}</h1>
             {move || match result() {
                 Some(Ok(CancelResult::Undone)) => view! {
-                    <p class="success" role="status">{text::CANCEL_DONE}</p>
-                    <p>{text::CANCEL_LOCKED}</p>
+                    <p class="success" role="status">{tr!(emergency.cancel_done)}</p>
+                    <p>{tr!(emergency.cancel_locked)}</p>
                 }.into_any(),
-                Some(Ok(CancelResult::AlreadyUsed)) => view! { <p class="error" role="alert">{text::CANCEL_ALREADY}</p> }.into_any(),
-                Some(Ok(CancelResult::Unknown)) => view! { <p class="error" role="alert">{text::CANCEL_NOTHING}</p> }.into_any(),
+                Some(Ok(CancelResult::AlreadyUsed)) => view! { <p class="error" role="alert">{tr!(emergency.cancel_already)}</p> }.into_any(),
+                Some(Ok(CancelResult::Unknown)) => view! { <p class="error" role="alert">{tr!(emergency.cancel_nothing)}</p> }.into_any(),
                 Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 None => view! {
-                    <p>{text::CANCEL_INTRO}</p>
+                    <p>{tr!(emergency.cancel_intro)}</p>
                     <ActionForm action=cancel>
                         <input type="hidden" name="t" value=token />
-                        <button type="submit" class="danger" disabled=move || busy.get()>{text::CANCEL_BUTTON}</button>
+                        <button type="submit" class="danger" disabled=move || busy.get()>{tr!(emergency.cancel_button)}</button>
                     </ActionForm>
                 }.into_any(),
             }}
-            <p class="help-link"><a href="/help/emergency-access">{text::EMERGENCY_HELP_LINK}</a></p>
+            <p class="help-link"><a href="/help/emergency-access">{tr!(emergency.emergency_help_link)}</a></p>
         </section>
     }
 }
@@ -459,11 +478,11 @@ pub fn UseEmergencyCode() -> impl IntoView {
     let error = move || verify.value().get().and_then(|result| result.err());
     view! {
         <section class="token-choice emergency-choice" aria-labelledby="use-emergency-heading">
-            <h2 id="use-emergency-heading">{text::USE_EMERGENCY_HEADING}</h2>
-            <p>{text::USE_EMERGENCY_INTRO}</p>
+            <h2 id="use-emergency-heading">{tr!(emergency.use_emergency_heading)}</h2>
+            <p>{tr!(emergency.use_emergency_intro)}</p>
             <ActionForm action=verify>
                 <div class="field">
-                    <label for="emergency-code">{text::USE_EMERGENCY_LABEL}</label>
+                    <label for="emergency-code">{tr!(emergency.use_emergency_label)}</label>
                     <input
                         id="emergency-code"
                         name="code"
@@ -478,13 +497,13 @@ pub fn UseEmergencyCode() -> impl IntoView {
                 </div>
                 <FormError error=Signal::derive(error) id="emergency-code-error" />
                 <button type="submit" class="secondary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || if busy.get() { text::SIGNING_IN } else { text::USE_EMERGENCY_BUTTON }}
+                    {move || if busy.get() { tr!(common.signing_in) } else { tr!(emergency.use_emergency_button) }}
                 </button>
             </ActionForm>
             <p>
-                <a href="/emergency">{text::USE_EMERGENCY_GET}</a>
+                <a href="/emergency">{tr!(emergency.use_emergency_get)}</a>
                 " · "
-                <a href="/help/emergency-sign-in">{text::EMERGENCY_SIGN_IN_HELP_LINK}</a>
+                <a href="/help/emergency-sign-in">{tr!(emergency.emergency_sign_in_help_link)}</a>
             </p>
         </section>
     }
@@ -524,16 +543,16 @@ pub fn RecoveryBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
 fn step_label(step: RecoveryStep, reason: EmergencyReasonName) -> &'static str {
     match step {
         RecoveryStep::RemoveLost if reason == EmergencyReasonName::StolenPhone => {
-            text::CHECK_REMOVE_STOLEN
+            tr!(emergency.check_remove_stolen)
         }
-        RecoveryStep::RemoveLost => text::CHECK_REMOVE,
-        RecoveryStep::ChangePassword => text::CHECK_PASSWORD,
-        RecoveryStep::SignOutEverywhere => text::CHECK_SIGN_OUT,
-        RecoveryStep::RemoveOldSms => text::CHECK_REMOVE_SMS,
-        RecoveryStep::AddSms => text::CHECK_ADD_SMS,
-        RecoveryStep::RemoveOldEmail => text::CHECK_REMOVE_EMAIL,
-        RecoveryStep::AddEmail => text::CHECK_ADD_EMAIL,
-        RecoveryStep::EnrolNew => text::CHECK_ENROL,
+        RecoveryStep::RemoveLost => tr!(emergency.check_remove),
+        RecoveryStep::ChangePassword => tr!(emergency.check_password),
+        RecoveryStep::SignOutEverywhere => tr!(emergency.check_sign_out),
+        RecoveryStep::RemoveOldSms => tr!(emergency.check_remove_sms),
+        RecoveryStep::AddSms => tr!(emergency.check_add_sms),
+        RecoveryStep::RemoveOldEmail => tr!(emergency.check_remove_email),
+        RecoveryStep::AddEmail => tr!(emergency.check_add_email),
+        RecoveryStep::EnrolNew => tr!(emergency.check_enrol),
     }
 }
 
@@ -550,7 +569,7 @@ fn Banner(
         view! {
             <li class=if done { "done" } else { "todo" }>
                 {label}
-                <span class="visually-hidden">{format!(" ({})", if done { text::CHECK_DONE } else { text::CHECK_TODO })}</span>
+                <span class="visually-hidden">{format!(" ({})", if done { tr!(emergency.check_done) } else { tr!(emergency.check_todo) })}</span>
             </li>
         }
     };
@@ -564,7 +583,7 @@ fn Banner(
             let label = if s.required {
                 label.to_owned()
             } else {
-                format!("{label} ({})", text::CHECK_OPTIONAL)
+                format!("{label} ({})", tr!(emergency.check_optional))
             };
             item(s.done, label)
         })
@@ -576,16 +595,16 @@ fn Banner(
         <aside class="recovery-banner" aria-labelledby="recovery-heading">
             <h2 id="recovery-heading">
                 {if view.by_recovery_code {
-                    format!("{}, {} ", text::BANNER_RECOVERY_CODE, text::BANNER_UNTIL)
+                    format!("{}, {} ", tr!(emergency.banner_recovery_code), tr!(emergency.banner_until))
                 } else {
-                    format!("{}: {} {}, {} ", text::BANNER_HEADING, view.code.uses_left, text::BANNER_USES, text::BANNER_UNTIL)
+                    format!("{}: {} {}, {} ", tr!(emergency.banner_heading), view.code.uses_left, tr!(emergency.banner_uses), tr!(emergency.banner_until))
                 }}
                 <LocalTime ms=view.code.expires_ms utc=view.code.expires_utc.clone() />
             </h2>
-            <p class="muted">{text::BANNER_LIMITS}</p>
+            <p class="muted">{tr!(emergency.banner_limits)}</p>
             <ol class="checklist">
                 {steps}
-                {item(false, text::CHECK_FINISH.to_owned())}
+                {item(false, tr!(emergency.check_finish).to_owned())}
             </ol>
             {secure}
             {if may_finish {
@@ -593,7 +612,7 @@ fn Banner(
                     <ActionForm action=finish>
                         {if view.may_secure_account {
                             view! {
-                                <p>{text::FINISH_ENDS_OTHERS}</p>
+                                <p>{tr!(emergency.finish_ends_others)}</p>
                                 <input type="hidden" name="end_others" value="on" />
                             }
                             .into_any()
@@ -601,20 +620,20 @@ fn Banner(
                             view! {
                                 <label class="checkbox" for="finish-end-others">
                                     <input type="checkbox" id="finish-end-others" name="end_others" value="on" checked=true />
-                                    {text::FINISH_END_OTHERS}
+                                    {tr!(emergency.finish_end_others)}
                                 </label>
                             }
                             .into_any()
                         }}
                         <FormError error=Signal::derive(error) />
                         <button type="submit" class="primary" disabled=move || busy.get()>
-                            {move || if busy.get() { text::FINISH_WORKING } else { text::FINISH_BUTTON }}
+                            {move || if busy.get() { tr!(emergency.finish_working) } else { tr!(emergency.finish_button) }}
                         </button>
                     </ActionForm>
                 }
                 .into_any()
             } else {
-                view! { <p>{text::FINISH_NEEDS_STEPS}</p> }.into_any()
+                view! { <p>{tr!(emergency.finish_needs_steps)}</p> }.into_any()
             }}
         </aside>
     }
@@ -632,12 +651,12 @@ fn StolenPhone(
     let result = move || sign_out.value().get();
     view! {
         <section class="stolen-phone" aria-labelledby="stolen-heading">
-            <h3 id="stolen-heading">{text::STOLEN_HEADING}</h3>
-            <p>{text::STOLEN_INTRO}</p>
+            <h3 id="stolen-heading">{tr!(emergency.stolen_heading)}</h3>
+            <p>{tr!(emergency.stolen_intro)}</p>
             <ChangePasswordForm change nested=true />
-            <h4 id="sign-out-others-heading">{text::SIGN_OUT_OTHERS_BUTTON}</h4>
+            <h4 id="sign-out-others-heading">{tr!(emergency.sign_out_others_button)}</h4>
             {if other_sessions == 0 {
-                view! { <p role="status">{text::SIGN_OUT_OTHERS_NONE}</p> }.into_any()
+                view! { <p role="status">{tr!(emergency.sign_out_others_none)}</p> }.into_any()
             } else {
                 view! {
                     <ActionForm action=sign_out attr:aria-labelledby="sign-out-others-heading">
@@ -646,7 +665,7 @@ fn StolenPhone(
                             _ => None,
                         }}
                         <button type="submit" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                            {move || if busy.get() { text::SIGN_OUT_OTHERS_WORKING } else { text::SIGN_OUT_OTHERS_BUTTON }}
+                            {move || if busy.get() { tr!(emergency.sign_out_others_working) } else { tr!(emergency.sign_out_others_button) }}
                         </button>
                     </ActionForm>
                 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::{text, AppError};
+use crate::AppError;
 
 /// The username and password fields of a front-door form (sign-in, Emergency Access step 1,
 /// "Block my lost phone now"): labelled, with the browser's autocomplete hints, and described by
@@ -32,7 +32,7 @@ pub fn CredentialsFields(
     let toggle = show_password.then(|| view! { <ShowPassword shown /> });
     view! {
         <div class="field">
-            <label for=username_id.clone()>{text::USERNAME}</label>
+            <label for=username_id.clone()>{tr!(common.username)}</label>
             <input
                 id=username_id
                 name="username"
@@ -46,7 +46,7 @@ pub fn CredentialsFields(
             />
         </div>
         <div class="field">
-            <label for=password_id.clone()>{text::PASSWORD}</label>
+            <label for=password_id.clone()>{tr!(common.password)}</label>
             <input
                 id=password_id
                 name="password"
@@ -73,7 +73,7 @@ fn ShowPassword(shown: RwSignal<bool>) -> impl IntoView {
                     prop:checked=move || shown.get()
                     on:change=move |ev| shown.set(event_target_checked(&ev))
                 />
-                {text::SHOW_PASSWORD}
+                {tr!(common.show_password)}
             </label>
         </Show>
     }
@@ -103,7 +103,7 @@ pub fn CodeField(
         (!ids.is_empty()).then(|| ids.join(" "))
     };
     let hint = or_emergency_code.then(|| {
-        view! { <p class="hint" id=format!("{id}-hint")>{text::CODE_FIELD_EMERGENCY_HINT}</p> }
+        view! { <p class="hint" id=format!("{id}-hint")>{tr!(emergency.code_field_emergency_hint)}</p> }
     });
     view! {
         <div class="field">
@@ -154,17 +154,17 @@ pub fn TokenNameFields(
 ) -> impl IntoView {
     let (label_id, device_id) = (format!("{prefix}-label"), format!("{prefix}-device"));
     let hint_id = device_hint.then(|| format!("{prefix}-device-hint"));
-    let placeholder = device.is_none().then_some(text::ENROL_DEVICE_EXAMPLE);
+    let placeholder = device.is_none().then_some(tr!(common.enrol_device_example));
     let hint = hint_id
         .clone()
-        .map(|id| view! { <p id=id class="hint">{text::ENROL_DEVICE_SUGGESTED}</p> });
+        .map(|id| view! { <p id=id class="hint">{tr!(selfservice.enrol_device_suggested)}</p> });
     view! {
         <div class="field">
-            <label for=label_id.clone()>{text::ENROL_LABEL}</label>
+            <label for=label_id.clone()>{tr!(common.enrol_label)}</label>
             <input id=label_id name="label" type="text" value=default_label required maxlength="64" />
         </div>
         <div class="field">
-            <label for=device_id.clone()>{text::ENROL_DEVICE}</label>
+            <label for=device_id.clone()>{tr!(common.enrol_device)}</label>
             <input id=device_id name="device" type="text" value=device placeholder=placeholder maxlength="64" aria-describedby=hint_id />
             {hint}
         </div>

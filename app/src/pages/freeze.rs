@@ -18,19 +18,19 @@ pub fn FreezeStartPage() -> impl IntoView {
     let pending = start.pending();
     let error = move || start.value().get().and_then(|result| result.err());
     view! {
-        <Title text=text::FREEZE_TITLE />
+        <Title text=tr!(freeze.freeze_title) />
         <section class="card" aria-labelledby="freeze-heading">
-            <h1 id="freeze-heading">{text::FREEZE_TITLE}</h1>
-            <p class="lead">{text::FREEZE_INTRO}</p>
+            <h1 id="freeze-heading">{tr!(freeze.freeze_title)}</h1>
+            <p class="lead">{tr!(freeze.freeze_intro)}</p>
             <ActionForm action=start>
                 <CredentialsFields prefix="freeze" error_id="freeze-error" has_error=Signal::derive(move || error().is_some()) />
                 <FormError error=Signal::derive(error) id="freeze-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {text::FREEZE_CONTINUE}
+                    {tr!(freeze.freeze_continue)}
                 </button>
             </ActionForm>
-            <p class="muted">{text::FREEZE_NOT_SIGN_IN}</p>
-            <p class="help-link"><a href="/help/lost-phone">{text::FREEZE_HELP_LINK}</a></p>
+            <p class="muted">{tr!(freeze.freeze_not_sign_in)}</p>
+            <p class="help-link"><a href="/help/lost-phone">{tr!(freeze.freeze_help_link)}</a></p>
         </section>
     }
 }
@@ -42,20 +42,20 @@ pub fn FreezeDevicePage() -> impl IntoView {
     let choice = Resource::new(|| (), |_| freeze_devices());
     let error = move || freeze.value().get().and_then(|result| result.err());
     view! {
-        <Title text=text::FREEZE_TITLE />
+        <Title text=tr!(freeze.freeze_title) />
         <section class="card" aria-labelledby="freeze-heading">
-            <h1 id="freeze-heading">{text::FREEZE_CHOOSE_HEADING}</h1>
+            <h1 id="freeze-heading">{tr!(freeze.freeze_choose_heading)}</h1>
             <FormError error=Signal::derive(error) />
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match choice.await {
                         Ok(choice) => {
                             let none = choice.devices.is_empty();
                             let without = choice.without_device;
                             view! {
-                                <p class="lead">{text::FREEZE_CHOOSE_INTRO}</p>
-                                {none.then(|| view! { <p>{text::FREEZE_NO_DEVICES}</p> })}
-                                <ul class="freeze-devices" aria-label=text::FREEZE_DEVICES_LABEL>
+                                <p class="lead">{tr!(freeze.freeze_choose_intro)}</p>
+                                {none.then(|| view! { <p>{tr!(freeze.freeze_no_devices)}</p> })}
+                                <ul class="freeze-devices" aria-label=tr!(freeze.freeze_devices_label)>
                                     {choice
                                         .devices
                                         .into_iter()
@@ -63,13 +63,13 @@ pub fn FreezeDevicePage() -> impl IntoView {
                                         .collect_view()}
                                 </ul>
                                 {(without > 0).then(|| view! { <p class="muted">{text::freeze_without_device(without)}</p> })}
-                                <p><a href="/emergency">{text::LOST_PHONE_LINK}</a></p>
+                                <p><a href="/emergency">{tr!(emergency.lost_phone_link)}</a></p>
                             }
                                 .into_any()
                         }
                         Err(error) => view! {
                             <p class="error" role="alert">{error.to_string()}</p>
-                            <p><a href="/freeze">{text::FREEZE_START_AGAIN}</a></p>
+                            <p><a href="/freeze">{tr!(freeze.freeze_start_again)}</a></p>
                         }
                             .into_any(),
                     }
@@ -82,7 +82,7 @@ pub fn FreezeDevicePage() -> impl IntoView {
 #[component]
 fn DeviceChoice(device: DeviceToBlock, freeze: ServerAction<FreezeDevice>) -> impl IntoView {
     let busy = freeze.pending();
-    let caption = format!("{} {}", text::FREEZE_BUTTON, device.name);
+    let caption = format!("{} {}", tr!(freeze.freeze_button), device.name);
     view! {
         <li>
             <p>{text::freeze_device_line(&device.name, device.tokens)}</p>
@@ -97,14 +97,14 @@ fn DeviceChoice(device: DeviceToBlock, freeze: ServerAction<FreezeDevice>) -> im
 #[component]
 pub fn FreezeDonePage() -> impl IntoView {
     view! {
-        <Title text=text::FREEZE_TITLE />
+        <Title text=tr!(freeze.freeze_title) />
         <section class="card" aria-labelledby="freeze-heading">
-            <h1 id="freeze-heading">{text::FREEZE_DONE_HEADING}</h1>
-            <p class="success" role="status">{text::FREEZE_DONE}</p>
-            <p>{text::FREEZE_NEXT}</p>
+            <h1 id="freeze-heading">{tr!(freeze.freeze_done_heading)}</h1>
+            <p class="success" role="status">{tr!(freeze.freeze_done)}</p>
+            <p>{tr!(freeze.freeze_next)}</p>
             <ul>
-                <li><a href="/login">{text::FREEZE_NEXT_SIGN_IN}</a></li>
-                <li><a href="/emergency">{text::FREEZE_NEXT_EMERGENCY}</a></li>
+                <li><a href="/login">{tr!(freeze.freeze_next_sign_in)}</a></li>
+                <li><a href="/emergency">{tr!(freeze.freeze_next_emergency)}</a></li>
             </ul>
         </section>
     }

@@ -1,46 +1,44 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::text;
-
 /// Help: signing in, step by step, in the words the pages use.
 #[component]
 pub fn HelpSignIn() -> impl IntoView {
     view! {
-        <Title text=text::HELP_SIGN_IN_TITLE />
+        <Title text=tr!(tokens.help_sign_in_title) />
         <article class="card help" aria-labelledby="help-heading">
-            <h1 id="help-heading">{text::HELP_SIGN_IN_TITLE}</h1>
-            <p>{text::HELP_SIGN_IN_INTRO}</p>
-            <h2>{text::HELP_STEP1_HEADING}</h2>
-            <p>{text::HELP_STEP1}</p>
-            <h2>{text::HELP_STEP2_HEADING}</h2>
-            <p>{text::HELP_STEP2}</p>
+            <h1 id="help-heading">{tr!(tokens.help_sign_in_title)}</h1>
+            <p>{tr!(tokens.help_sign_in_intro)}</p>
+            <h2>{tr!(tokens.help_step1_heading)}</h2>
+            <p>{tr!(tokens.help_step1)}</p>
+            <h2>{tr!(tokens.help_step2_heading)}</h2>
+            <p>{tr!(tokens.help_step2)}</p>
             <ul>
-                <li><strong>{text::KIND_TOTP}</strong>": "{text::HELP_TOTP}</li>
-                <li><strong>{text::KIND_SMS}</strong>": "{text::HELP_SMS}</li>
-                <li><strong>{text::KIND_EMAIL}</strong>": "{text::HELP_EMAIL}</li>
-                <li><strong>{text::KIND_WEBAUTHN}</strong>": "{text::HELP_WEBAUTHN}</li>
+                <li><strong>{tr!(common.kind_totp)}</strong>": "{tr!(tokens.help_totp)}</li>
+                <li><strong>{tr!(common.kind_sms)}</strong>": "{tr!(tokens.help_sms)}</li>
+                <li><strong>{tr!(common.kind_email)}</strong>": "{tr!(tokens.help_email)}</li>
+                <li><strong>{tr!(common.kind_webauthn)}</strong>": "{tr!(tokens.help_webauthn)}</li>
             </ul>
-            <h2>{text::HELP_FIRST_HEADING}</h2>
-            <p>{text::HELP_FIRST}</p>
-            <h2>{text::HELP_LOST_HEADING}</h2>
-            <p>{text::HELP_LOST_TEXT}</p>
-            <crate::pages::HelpPicture name="login" description=text::HELP_LOGIN_PICTURE />
-            <h2 id="other-applications">{text::HELP_APPS_HEADING}</h2>
-            <p>{text::HELP_APPS}</p>
+            <h2>{tr!(tokens.help_first_heading)}</h2>
+            <p>{tr!(tokens.help_first)}</p>
+            <h2>{tr!(emergency.help_lost_heading)}</h2>
+            <p>{tr!(emergency.help_lost_text)}</p>
+            <crate::pages::HelpPicture name="login" description=tr!(emergency.help_login_picture) />
+            <h2 id="other-applications">{tr!(oidc.help_apps_heading)}</h2>
+            <p>{tr!(oidc.help_apps)}</p>
             <ul>
-                <li>{text::HELP_APPS_CONSENT}</li>
-                <li>{text::HELP_APPS_RECOVERY}</li>
-                <li>{text::HELP_APPS_TAKE_BACK}</li>
+                <li>{tr!(oidc.help_apps_consent)}</li>
+                <li>{tr!(oidc.help_apps_recovery)}</li>
+                <li>{tr!(oidc.help_apps_take_back)}</li>
             </ul>
-            <h2>{text::HELP_TROUBLE_HEADING}</h2>
+            <h2>{tr!(tokens.help_trouble_heading)}</h2>
             <ul>
-                <li>{text::HELP_TROUBLE_CODE}</li>
-                <li>{text::HELP_TROUBLE_WAIT}</li>
-                <li>{text::HELP_TROUBLE_LOST}</li>
+                <li>{tr!(tokens.help_trouble_code)}</li>
+                <li>{tr!(tokens.help_trouble_wait)}</li>
+                <li>{tr!(tokens.help_trouble_lost)}</li>
             </ul>
             <p>
-                <a class="button" href="/login">{text::GO_TO_SIGN_IN}</a>
+                <a class="button" href="/login">{tr!(common.go_to_sign_in)}</a>
             </p>
         </article>
     }
@@ -50,29 +48,29 @@ pub fn HelpSignIn() -> impl IntoView {
 #[component]
 pub fn HelpTokens() -> impl IntoView {
     view! {
-        <Title text=text::HELP_TOKENS_TITLE />
+        <Title text=tr!(selfservice.help_tokens_title) />
         <article class="card help" aria-labelledby="help-tokens-heading">
-            <h1 id="help-tokens-heading">{text::HELP_TOKENS_TITLE}</h1>
-            <p>{text::HELP_TOKENS_INTRO}</p>
-            <h2>{text::HELP_TOKENS_KINDS_HEADING}</h2>
+            <h1 id="help-tokens-heading">{tr!(selfservice.help_tokens_title)}</h1>
+            <p>{tr!(selfservice.help_tokens_intro)}</p>
+            <h2>{tr!(selfservice.help_tokens_kinds_heading)}</h2>
             <ul>
-                <li><strong>{text::KIND_TOTP}</strong>": "{text::HELP_TOKENS_TOTP}</li>
-                <li><strong>{text::KIND_SMS}</strong>": "{text::HELP_TOKENS_SMS}</li>
-                <li><strong>{text::KIND_EMAIL}</strong>": "{text::HELP_TOKENS_EMAIL}</li>
-                <li><strong>{text::KIND_WEBAUTHN}</strong>": "{text::HELP_TOKENS_WEBAUTHN}</li>
+                <li><strong>{tr!(common.kind_totp)}</strong>": "{tr!(selfservice.help_tokens_totp)}</li>
+                <li><strong>{tr!(common.kind_sms)}</strong>": "{tr!(selfservice.help_tokens_sms)}</li>
+                <li><strong>{tr!(common.kind_email)}</strong>": "{tr!(selfservice.help_tokens_email)}</li>
+                <li><strong>{tr!(common.kind_webauthn)}</strong>": "{tr!(selfservice.help_tokens_webauthn)}</li>
             </ul>
-            <h2>{text::HELP_TOKENS_PASSKEY_HEADING}</h2>
-            <p>{text::HELP_TOKENS_PASSKEY}</p>
-            <crate::pages::HelpPicture name="passkey" description=text::HELP_PASSKEY_PICTURE />
-            <h2>{text::HELP_TOKENS_NEW_PHONE_HEADING}</h2>
-            <p>{text::HELP_TOKENS_NEW_PHONE}</p>
-            <h2>{text::HELP_TOKENS_LOST_HEADING}</h2>
-            <p>{text::HELP_TOKENS_LOST}</p>
-            <crate::pages::HelpPicture name="tokens" description=text::HELP_TOKENS_PICTURE />
-            <h2>{text::HELP_TOKENS_RECENT_HEADING}</h2>
-            <p>{text::HELP_TOKENS_RECENT}</p>
+            <h2>{tr!(selfservice.help_tokens_passkey_heading)}</h2>
+            <p>{tr!(selfservice.help_tokens_passkey)}</p>
+            <crate::pages::HelpPicture name="passkey" description=tr!(emergency.help_passkey_picture) />
+            <h2>{tr!(selfservice.help_tokens_new_phone_heading)}</h2>
+            <p>{tr!(selfservice.help_tokens_new_phone)}</p>
+            <h2>{tr!(selfservice.help_tokens_lost_heading)}</h2>
+            <p>{tr!(selfservice.help_tokens_lost)}</p>
+            <crate::pages::HelpPicture name="tokens" description=tr!(emergency.help_tokens_picture) />
+            <h2>{tr!(selfservice.help_tokens_recent_heading)}</h2>
+            <p>{tr!(selfservice.help_tokens_recent)}</p>
             <p>
-                <a class="button" href="/tokens">{text::MANAGE_TOKENS}</a>
+                <a class="button" href="/tokens">{tr!(tokens.manage_tokens)}</a>
             </p>
         </article>
     }

@@ -10,7 +10,10 @@ use crate::text::{self, HelpSection};
 fn HelpPage(
     title: &'static str,
     intro: &'static str,
-    sections: &'static [HelpSection],
+    sections: Vec<HelpSection>,
+    /// The section others link to as `#help-desk` (the way through the help desk).
+    #[prop(optional)]
+    help_desk: Option<usize>,
 ) -> impl IntoView {
     view! {
         <Title text=title />
@@ -21,7 +24,7 @@ fn HelpPage(
                 .iter()
                 .enumerate()
                 .map(|(i, (heading, paragraphs, links, pictures))| {
-                    let id = if heading.starts_with("No recovery") { "help-desk".to_string() } else { format!("section-{}", i + 1) };
+                    let id = if help_desk == Some(i) { "help-desk".to_string() } else { format!("section-{}", i + 1) };
                     view! {
                         <section aria-labelledby=format!("{id}-heading") id=id.clone()>
                             <h2 id=format!("{id}-heading")>{*heading}</h2>
@@ -59,9 +62,9 @@ pub fn HelpPicture(name: &'static str, description: &'static str) -> impl IntoVi
 /// `-desktop.png` must exist: a test checks it).
 pub fn help_pictures() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = [
-        text::HELP_EMERGENCY,
-        text::HELP_EMERGENCY_SIGN_IN,
-        text::HELP_LOST_PHONE,
+        text::help_emergency(),
+        text::help_emergency_sign_in(),
+        text::help_lost_phone(),
     ]
     .iter()
     .flat_map(|sections| sections.iter())
@@ -77,12 +80,12 @@ pub fn help_pictures() -> Vec<&'static str> {
 #[component]
 pub fn HelpIndex() -> impl IntoView {
     view! {
-        <Title text=text::HELP_INDEX_TITLE />
+        <Title text=tr!(emergency.help_index_title) />
         <article class="card help" aria-labelledby="help-heading">
-            <h1 id="help-heading">{text::HELP_INDEX_TITLE}</h1>
-            <p class="lead">{text::HELP_INDEX_INTRO}</p>
+            <h1 id="help-heading">{tr!(emergency.help_index_title)}</h1>
+            <p class="lead">{tr!(emergency.help_index_intro)}</p>
             <ul class="help-index">
-                {text::HELP_INDEX
+                {text::help_index()
                     .iter()
                     .map(|(href, title, summary)| view! {
                         <li>
@@ -124,17 +127,17 @@ mod tests {
 /// `/help/emergency-access`: the wizard, step by step.
 #[component]
 pub fn HelpEmergencyAccess() -> impl IntoView {
-    view! { <HelpPage title=text::HELP_EMERGENCY_TITLE intro=text::HELP_EMERGENCY_INTRO sections=text::HELP_EMERGENCY /> }
+    view! { <HelpPage title=tr!(emergency.help_emergency_title) intro=tr!(emergency.help_emergency_intro) sections=text::help_emergency() help_desk=text::HELP_EMERGENCY_HELP_DESK /> }
 }
 
 /// `/help/emergency-sign-in`: signing in with the code, the limited uses, what to do first.
 #[component]
 pub fn HelpEmergencySignIn() -> impl IntoView {
-    view! { <HelpPage title=text::HELP_EMERGENCY_SIGN_IN_TITLE intro=text::HELP_EMERGENCY_SIGN_IN_INTRO sections=text::HELP_EMERGENCY_SIGN_IN /> }
+    view! { <HelpPage title=tr!(emergency.help_emergency_sign_in_title) intro=tr!(emergency.help_emergency_sign_in_intro) sections=text::help_emergency_sign_in() /> }
 }
 
 /// `/help/lost-phone`: the whole procedure, both paths.
 #[component]
 pub fn HelpLostPhone() -> impl IntoView {
-    view! { <HelpPage title=text::HELP_LOST_PHONE_TITLE intro=text::HELP_LOST_PHONE_INTRO sections=text::HELP_LOST_PHONE /> }
+    view! { <HelpPage title=tr!(emergency.help_lost_phone_title) intro=tr!(emergency.help_lost_phone_intro) sections=text::help_lost_phone() /> }
 }

@@ -52,16 +52,15 @@ pub use sign_in::SignInPage;
 pub use tokens::TokensPage;
 pub use verify::VerifyPage;
 
-use crate::text;
 use mayi_types::TokenKind;
 
 /// The name of a token kind as people say it.
 pub fn kind_name(kind: &TokenKind) -> &'static str {
     match kind {
-        TokenKind::Sms => text::KIND_SMS,
-        TokenKind::Email => text::KIND_EMAIL,
-        TokenKind::Totp => text::KIND_TOTP,
-        TokenKind::Webauthn => text::KIND_WEBAUTHN,
+        TokenKind::Sms => tr!(common.kind_sms),
+        TokenKind::Email => tr!(common.kind_email),
+        TokenKind::Totp => tr!(common.kind_totp),
+        TokenKind::Webauthn => tr!(common.kind_webauthn),
     }
 }
 
@@ -84,11 +83,11 @@ pub fn PageError(error: crate::AppError) -> impl leptos::IntoView {
     use leptos::prelude::*;
     if matches!(error, crate::AppError::Unauthorized) {
         go_to("/login");
-        return view! { <p><a href="/login">{text::GO_TO_SIGN_IN}</a></p> }.into_any();
+        return view! { <p><a href="/login">{tr!(common.go_to_sign_in)}</a></p> }.into_any();
     }
     view! {
         <p class="error" role="alert">{error.to_string()}</p>
-        <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
+        <p><a href="/account">{tr!(tokens.back_to_account)}</a></p>
     }
     .into_any()
 }

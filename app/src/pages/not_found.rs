@@ -1,8 +1,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::text;
-
 /// Shown for every address that is not a page; answered with status 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -13,12 +11,12 @@ pub fn NotFound() -> impl IntoView {
     // Part of the main module, not a lazily loaded route: interactive once it has hydrated.
     crate::mark_interactive();
     view! {
-        <Title text=text::NOT_FOUND_TITLE />
+        <Title text=tr!(common.not_found_title) />
         <section class="card" aria-labelledby="not-found-heading">
-            <h1 id="not-found-heading">{text::NOT_FOUND_TITLE}</h1>
-            <p>{text::NOT_FOUND_BODY}</p>
+            <h1 id="not-found-heading">{tr!(common.not_found_title)}</h1>
+            <p>{tr!(common.not_found_body)}</p>
             <p>
-                <a class="button" href="/login">{text::GO_TO_SIGN_IN}</a>
+                <a class="button" href="/login">{tr!(common.go_to_sign_in)}</a>
             </p>
         </section>
     }

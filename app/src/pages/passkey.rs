@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::{add_passkey_finish, add_passkey_start, passkey_sign_in_finish, passkey_sign_in_start},
-    text, AppError,
+    AppError,
 };
 
 /// Why the browser's prompt gave no answer.
@@ -27,10 +27,10 @@ pub enum PromptError {
 impl PromptError {
     fn message(self) -> &'static str {
         match self {
-            Self::Unsupported => text::PASSKEY_UNSUPPORTED,
-            Self::Cancelled => text::PASSKEY_CANCELLED,
-            Self::AlreadyAdded => text::PASSKEY_ALREADY_ADDED,
-            Self::Failed => text::PASSKEY_FAILED,
+            Self::Unsupported => tr!(tokens.passkey_unsupported),
+            Self::Cancelled => tr!(tokens.passkey_cancelled),
+            Self::AlreadyAdded => tr!(tokens.passkey_already_added),
+            Self::Failed => tr!(tokens.passkey_failed),
         }
     }
 }
@@ -135,7 +135,7 @@ impl Failure {
 fn NeedsJavaScript(hydrated: RwSignal<bool>) -> impl IntoView {
     view! {
         <Show when=move || !hydrated.get()>
-            <p class="hint passkey-needs-js">{text::PASSKEY_NEEDS_JS}</p>
+            <p class="hint passkey-needs-js">{tr!(tokens.passkey_needs_js)}</p>
         </Show>
     }
 }
@@ -151,7 +151,7 @@ pub fn AddPasskey(
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let label = RwSignal::new(text::PASSKEY_DEFAULT_NAME.to_string());
+    let label = RwSignal::new(tr!(tokens.passkey_default_name).to_string());
     let device = RwSignal::new(device);
     let busy = RwSignal::new(false);
     let failure = RwSignal::new(None::<Failure>);
@@ -185,31 +185,31 @@ pub fn AddPasskey(
     };
     view! {
         <section class="add-token" aria-labelledby="add-passkey-heading">
-            <h2 id="add-passkey-heading">{text::PASSKEY_ADD_HEADING}</h2>
-            <p>{text::PASSKEY_ADD_INTRO}</p>
+            <h2 id="add-passkey-heading">{tr!(tokens.passkey_add_heading)}</h2>
+            <p>{tr!(tokens.passkey_add_intro)}</p>
             <NeedsJavaScript hydrated />
             <Show when=move || hydrated.get()>
                 <form on:submit=add>
                     <div class="field">
-                        <label for="passkey-label">{text::PASSKEY_LABEL}</label>
+                        <label for="passkey-label">{tr!(tokens.passkey_label)}</label>
                         <input id="passkey-label" name="label" type="text" required maxlength="64"
                             prop:value=move || label.get()
                             on:input=move |ev| label.set(event_target_value(&ev)) />
                     </div>
                     <div class="field">
-                        <label for="passkey-device">{text::PASSKEY_DEVICE}</label>
+                        <label for="passkey-device">{tr!(tokens.passkey_device)}</label>
                         <input id="passkey-device" name="device" type="text" maxlength="64"
                             aria-describedby="passkey-device-hint"
-                            placeholder=text::PASSKEY_DEVICE_EXAMPLE
+                            placeholder=tr!(tokens.passkey_device_example)
                             prop:value=move || device.get()
                             on:input=move |ev| device.set(event_target_value(&ev)) />
-                        <p id="passkey-device-hint" class="hint">{text::PASSKEY_DEVICE_HINT}</p>
+                        <p id="passkey-device-hint" class="hint">{tr!(tokens.passkey_device_hint)}</p>
                     </div>
                     {move || failure.get().map(|f| view! {
                         <p class="error" role="alert" id="passkey-add-error">{f.message()}</p>
                     })}
                     <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                        {move || if busy.get() { text::PASSKEY_WAITING } else { text::PASSKEY_ADD_BUTTON }}
+                        {move || if busy.get() { tr!(tokens.passkey_waiting) } else { tr!(tokens.passkey_add_button) }}
                     </button>
                 </form>
             </Show>
@@ -251,19 +251,19 @@ pub fn PasskeyChoice() -> impl IntoView {
     };
     view! {
         <section class="token-choice" aria-labelledby="passkey-heading">
-            <h2 id="passkey-heading">{text::KIND_WEBAUTHN}</h2>
-            <p class="muted">{text::PASSKEY_SIGN_IN_INTRO}</p>
+            <h2 id="passkey-heading">{tr!(common.kind_webauthn)}</h2>
+            <p class="muted">{tr!(tokens.passkey_sign_in_intro)}</p>
             <NeedsJavaScript hydrated />
             {move || failure.get().map(|f| {
                 let expired = matches!(f, Failure::Server(AppError::SignInExpired));
                 view! {
                     <p class="error" role="alert">{f.message()}</p>
-                    {expired.then(|| view! { <p><a href="/login">{text::START_AGAIN}</a></p> })}
+                    {expired.then(|| view! { <p><a href="/login">{tr!(common.start_again)}</a></p> })}
                 }
             })}
             <Show when=move || hydrated.get()>
                 <button type="button" class="primary" on:click=use_passkey disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || if busy.get() { text::PASSKEY_WAITING } else { text::PASSKEY_USE_BUTTON }}
+                    {move || if busy.get() { tr!(tokens.passkey_waiting) } else { tr!(tokens.passkey_use_button) }}
                 </button>
             </Show>
         </section>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::{api::Reauthenticate, pages::FormError, text};
+use crate::{api::Reauthenticate, pages::FormError};
 
 /// "Confirm your password to continue": shown instead of the add and change forms when the
 /// session's sign-in (or last password re-entry) is 10 minutes old or more (RB-1).
@@ -10,15 +10,15 @@ pub fn ConfirmPassword(action: ServerAction<Reauthenticate>) -> impl IntoView {
     let busy = action.pending();
     view! {
         <section class="device" aria-labelledby="reauth-heading">
-            <h2 id="reauth-heading">{text::REAUTH_HEADING}</h2>
-            <p>{text::REAUTH_INTRO}</p>
+            <h2 id="reauth-heading">{tr!(selfservice.reauth_heading)}</h2>
+            <p>{tr!(selfservice.reauth_intro)}</p>
             <ActionForm action>
                 <div class="field">
-                    <label for="reauth-password">{text::PASSWORD}</label>
+                    <label for="reauth-password">{tr!(common.password)}</label>
                     <input id="reauth-password" name="password" type="password" autocomplete="current-password" required />
                 </div>
                 <FormError error=Signal::derive(error) />
-                <button type="submit" class="primary" disabled=move || busy.get()>{text::REAUTH_BUTTON}</button>
+                <button type="submit" class="primary" disabled=move || busy.get()>{tr!(selfservice.reauth_button)}</button>
             </ActionForm>
         </section>
     }

@@ -26,9 +26,9 @@ pub fn RecoveryCodesSection() -> impl IntoView {
     );
     view! {
         <section class="recovery-codes" aria-labelledby="recovery-codes-heading">
-            <h2 id="recovery-codes-heading">{text::RECOVERY_HEADING}</h2>
-            <p>{text::RECOVERY_INTRO}</p>
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <h2 id="recovery-codes-heading">{tr!(recovery.recovery_heading)}</h2>
+            <p>{tr!(recovery.recovery_intro)}</p>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(view) => view! { <Status view create reauth /> }.into_any(),
@@ -49,28 +49,29 @@ fn Status(
     let busy = create.pending();
     let error = move || create.value().get().and_then(|result| result.err());
     let state = if view.total == 0 {
-        view! { <p class="warning" id="recovery-codes-state">{text::RECOVERY_NONE}</p> }.into_any()
+        view! { <p class="warning" id="recovery-codes-state">{tr!(recovery.recovery_none)}</p> }
+            .into_any()
     } else {
         let made = view.made_utc.clone().unwrap_or_default();
         view! {
             <p id="recovery-codes-state">{text::recovery_left(view.left, view.total, &made)}</p>
-            {view.low.then(|| view! { <p class="warning" role="status">{text::RECOVERY_LOW}</p> })}
+            {view.low.then(|| view! { <p class="warning" role="status">{tr!(recovery.recovery_low)}</p> })}
         }
         .into_any()
     };
     let action = if view.may_create {
         let label = if view.total == 0 {
-            text::RECOVERY_MAKE
+            tr!(recovery.recovery_make)
         } else {
-            text::RECOVERY_MAKE_NEW
+            tr!(recovery.recovery_make_new)
         };
         let replaces = view.total > 0;
         view! {
             <ActionForm action=create attr:aria-labelledby="recovery-codes-heading">
-                {replaces.then(|| view! { <p class="hint">{text::RECOVERY_MAKE_NEW_HINT}</p> })}
+                {replaces.then(|| view! { <p class="hint">{tr!(recovery.recovery_make_new_hint)}</p> })}
                 <FormError error=Signal::derive(error) />
                 <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || if busy.get() { text::RECOVERY_WORKING } else { label }}
+                    {move || if busy.get() { tr!(recovery.recovery_working) } else { label }}
                 </button>
             </ActionForm>
         }
@@ -78,7 +79,7 @@ fn Status(
     } else if view.needs_password {
         view! { <ConfirmPassword action=reauth /> }.into_any()
     } else {
-        view! { <p class="muted">{text::RECOVERY_RESTRICTED}</p> }.into_any()
+        view! { <p class="muted">{tr!(recovery.recovery_restricted)}</p> }.into_any()
     };
     view! { {state} {action} }
 }
@@ -105,14 +106,14 @@ pub fn ReadinessBanner(#[prop(into)] version: Signal<usize>) -> impl IntoView {
 fn Readiness(view: ReadinessView) -> impl IntoView {
     view! {
         <aside class="readiness warning" aria-labelledby="readiness-heading">
-            <h2 id="readiness-heading">{text::READINESS_HEADING}</h2>
+            <h2 id="readiness-heading">{tr!(recovery.readiness_heading)}</h2>
             <ul>
                 {view.one_device.then(|| view! { <li>{text::readiness_one_device(view.device.as_deref())}</li> })}
-                {view.no_fallback.then(|| view! { <li>{text::READINESS_NO_FALLBACK}</li> })}
+                {view.no_fallback.then(|| view! { <li>{tr!(recovery.readiness_no_fallback)}</li> })}
             </ul>
             <p class="actions">
-                <a class="button" href="/tokens#add-totp-heading">{text::READINESS_ADD_DEVICE}</a>
-                <a class="button" href="/account#recovery-codes-heading">{text::READINESS_MAKE_CODES}</a>
+                <a class="button" href="/tokens#add-totp-heading">{tr!(recovery.readiness_add_device)}</a>
+                <a class="button" href="/account#recovery-codes-heading">{tr!(recovery.readiness_make_codes)}</a>
             </p>
         </aside>
     }
@@ -123,16 +124,16 @@ fn Readiness(view: ReadinessView) -> impl IntoView {
 pub fn RecoveryCodesPage() -> impl IntoView {
     let page = Resource::new_blocking(|| (), |_| take_recovery_codes());
     view! {
-        <Title text=text::RECOVERY_NEW_TITLE />
+        <Title text=tr!(recovery.recovery_new_title) />
         <section class="card code-page" aria-labelledby="recovery-new-heading">
-            <h1 id="recovery-new-heading">{text::RECOVERY_NEW_TITLE}</h1>
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <h1 id="recovery-new-heading">{tr!(recovery.recovery_new_title)}</h1>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
                         Ok(Some(codes)) => view! { <NewCodes codes=codes.codes file=codes.file /> }.into_any(),
                         Ok(None) => view! {
-                            <p role="status">{text::RECOVERY_ALREADY_SHOWN}</p>
-                            <p><a class="button" href="/account">{text::RECOVERY_BACK}</a></p>
+                            <p role="status">{tr!(recovery.recovery_already_shown)}</p>
+                            <p><a class="button" href="/account">{tr!(recovery.recovery_back)}</a></p>
                         }
                         .into_any(),
                         Err(error) => view! { <PageError error /> }.into_any(),
@@ -155,20 +156,20 @@ fn NewCodes(codes: Vec<String>, file: String) -> impl IntoView {
     };
     let download = format!("data:text/plain;charset=utf-8,{}", percent_encode(&file));
     view! {
-        <p class="lead">{text::RECOVERY_SHOWN_ONCE}</p>
-        <ol class="recovery-code-list" aria-label=text::RECOVERY_LIST_LABEL>
+        <p class="lead">{tr!(recovery.recovery_shown_once)}</p>
+        <ol class="recovery-code-list" aria-label=tr!(recovery.recovery_list_label)>
             {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
         </ol>
         <div class="actions no-print">
-            <a class="button" href=download download=text::RECOVERY_FILE_NAME>{text::RECOVERY_DOWNLOAD}</a>
+            <a class="button" href=download download=tr!(recovery.recovery_file_name)>{tr!(recovery.recovery_download)}</a>
             <Show
                 when=move || hydrated.get()
-                fallback=|| view! { <p class="muted">{text::RECOVERY_PRINT_NO_JS}</p> }
+                fallback=|| view! { <p class="muted">{tr!(recovery.recovery_print_no_js)}</p> }
             >
-                <button type="button" class="secondary" on:click=print>{text::RECOVERY_PRINT}</button>
+                <button type="button" class="secondary" on:click=print>{tr!(recovery.recovery_print)}</button>
             </Show>
         </div>
-        <p class="no-print"><a class="button primary" href="/account">{text::RECOVERY_DONE}</a></p>
+        <p class="no-print"><a class="button primary" href="/account">{tr!(recovery.recovery_done)}</a></p>
     }
 }
 

@@ -4,7 +4,6 @@ use leptos_meta::Title;
 use crate::{
     api::SignIn,
     pages::{CredentialsFields, FormError},
-    text,
 };
 
 /// Step 1 of signing in: username and password.
@@ -21,28 +20,28 @@ pub fn SignInPage() -> impl IntoView {
     let recovered = move || query.with(|q| q.get("recovered").is_some());
 
     view! {
-        <Title text=text::SIGN_IN_TITLE />
+        <Title text=tr!(common.sign_in_title) />
         <section class="card" aria-labelledby="sign-in-heading">
-            <h1 id="sign-in-heading">{text::SIGN_IN_HEADING}</h1>
+            <h1 id="sign-in-heading">{tr!(common.sign_in_heading)}</h1>
             {move || recovered().then(|| view! {
-                <p class="success" role="status">{text::RECOVERED_NOTICE}</p>
+                <p class="success" role="status">{tr!(emergency.recovered_notice)}</p>
             })}
-            <p class="lead">{text::SIGN_IN_INTRO}</p>
+            <p class="lead">{tr!(common.sign_in_intro)}</p>
             <ActionForm action=sign_in>
                 <CredentialsFields error_id="sign-in-error" has_error=Signal::derive(move || error().is_some()) show_password=true />
                 <FormError error=Signal::derive(error) id="sign-in-error" />
                 <button type="submit" class="primary" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { text::SIGNING_IN } else { text::SIGN_IN_BUTTON }}
+                    {move || if pending.get() { tr!(common.signing_in) } else { tr!(common.sign_in_button) }}
                 </button>
             </ActionForm>
             <p class="emergency-link">
-                <a href="/emergency">{text::LOST_PHONE_LINK}</a>
+                <a href="/emergency">{tr!(emergency.lost_phone_link)}</a>
             </p>
             <p class="freeze-link">
-                <a href="/freeze">{text::FREEZE_LINK}</a>
+                <a href="/freeze">{tr!(freeze.freeze_link)}</a>
             </p>
             <p class="help-link">
-                <a href="/help/signing-in">{text::HELP_LINK}</a>
+                <a href="/help/signing-in">{tr!(tokens.help_link)}</a>
             </p>
         </section>
     }

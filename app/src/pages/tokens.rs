@@ -78,9 +78,9 @@ pub fn TokensPage() -> impl IntoView {
     let remove_result = move || remove.value().get();
     let lost_result = move || lost.value().get();
     view! {
-        <Title text=text::TOKENS_TITLE />
+        <Title text=tr!(tokens.tokens_title) />
         <section class="card" aria-labelledby="tokens-heading">
-            <h1 id="tokens-heading">{text::TOKENS_TITLE}</h1>
+            <h1 id="tokens-heading">{tr!(tokens.tokens_title)}</h1>
             <RecoveryBanner version=Signal::derive(move || {
                 remove.version().get()
                     + lost.version().get()
@@ -99,9 +99,9 @@ pub fn TokensPage() -> impl IntoView {
                     + block.token.version().get()
                     + block.device.version().get()
             }) />
-            <p class="lead">{text::TOKENS_INTRO}</p>
+            <p class="lead">{tr!(tokens.tokens_intro)}</p>
             {move || match remove_result() {
-                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_REMOVED)}</p> }.into_any()),
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} {}.", tr!(tokens.token_removed), text::quoted(&label))}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
@@ -111,7 +111,7 @@ pub fn TokensPage() -> impl IntoView {
                 None => None,
             }}
             {move || match block.token.value().get() {
-                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_BLOCKED)}</p> }.into_any()),
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} {}.", tr!(tokens.token_blocked), text::quoted(&label))}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
@@ -121,7 +121,7 @@ pub fn TokensPage() -> impl IntoView {
                 None => None,
             }}
             {move || match unblock.value().get() {
-                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_UNBLOCKED)}</p> }.into_any()),
+                Some(Ok(label)) => Some(view! { <p class="success" role="status">{format!("{} {}.", tr!(freeze.token_unblocked), text::quoted(&label))}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any()),
                 None => None,
             }}
@@ -129,18 +129,18 @@ pub fn TokensPage() -> impl IntoView {
                 <p class="error" role="alert">{error.to_string()}</p>
             })}
             {move || finish_result().map(|label| view! {
-                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::TOKEN_ADDED_DONE)}</p>
+                <p class="success" role="status">{format!("{} {}.", tr!(tokens.token_added_done), text::quoted(&label))}</p>
             })}
             {move || passkey_done.get().map(|label| view! {
-                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::PASSKEY_ADDED)}</p>
+                <p class="success" role="status">{format!("{} {}.", tr!(tokens.passkey_added), text::quoted(&label))}</p>
             })}
             {move || oob_done().map(|label| view! {
-                <p class="success" role="status">{format!("{} \u{201c}{label}\u{201d}.", text::ADD_TOKEN_DONE)}</p>
+                <p class="success" role="status">{format!("{} {}.", tr!(selfservice.add_token_done), text::quoted(&label))}</p>
             })}
             {move || oob_error().map(|error| view! {
                 <p class="error" role="alert">{error.to_string()}</p>
             })}
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match tokens.await {
                         Ok(view) => {
@@ -165,8 +165,8 @@ pub fn TokensPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <p><a href="/help/tokens">{text::TOKENS_HELP_LINK}</a></p>
-            <p><a href="/account">{text::BACK_TO_ACCOUNT}</a></p>
+            <p><a href="/help/tokens">{tr!(selfservice.tokens_help_link)}</a></p>
+            <p><a href="/account">{tr!(tokens.back_to_account)}</a></p>
         </section>
     }
 }
@@ -183,9 +183,9 @@ fn Blocked(
     }
     view! {
         <section class="blocked" aria-labelledby="blocked-heading">
-            <h2 id="blocked-heading">{text::BLOCKED_HEADING}</h2>
-            <p>{text::BLOCKED_INTRO}</p>
-            <ul class="token-list" aria-label=text::BLOCKED_HEADING>
+            <h2 id="blocked-heading">{tr!(freeze.blocked_heading)}</h2>
+            <p>{tr!(freeze.blocked_intro)}</p>
+            <ul class="token-list" aria-label=tr!(freeze.blocked_heading)>
                 {blocked
                     .into_iter()
                     .map(|token| {
@@ -193,8 +193,8 @@ fn Blocked(
                         let remove_busy = remove.pending();
                         let id = token.id.to_string();
                         let unblock_id = id.clone();
-                        let unblock_label = format!("{} {}", text::UNBLOCK, token.label);
-                        let remove_label = format!("{} {}", text::REMOVE, token.label);
+                        let unblock_label = format!("{} {}", tr!(freeze.unblock), token.label);
+                        let remove_label = format!("{} {}", tr!(tokens.remove), token.label);
                         let line = text::blocked_line(
                             &token.label,
                             token.device.as_deref(),
@@ -234,7 +234,7 @@ fn Groups(
     block: Block,
 ) -> impl IntoView {
     if view.groups.is_empty() {
-        return view! { <p>{text::ACCOUNT_NO_TOKENS}</p> }.into_any();
+        return view! { <p>{tr!(common.account_no_tokens)}</p> }.into_any();
     }
     view.groups
         .into_iter()
@@ -255,18 +255,18 @@ fn Group(
     let device_name = group
         .device
         .clone()
-        .unwrap_or_else(|| text::NO_DEVICE.to_string());
+        .unwrap_or_else(|| tr!(tokens.no_device).to_string());
     let heading_id = format!("device-{}", slug(&device_name));
     let count = group.tokens.len();
     let lost_form = group.device.clone().map(|device| {
         let busy = lost.pending();
         let block_busy = block.device.pending();
-        let block_caption = format!("{} {device}", text::BLOCK_DEVICE_CONFIRM);
-        let lost_caption = format!("{} {device}", text::LOST_DEVICE_CONFIRM);
+        let block_caption = format!("{} {device}", tr!(tokens.block_device_confirm));
+        let lost_caption = format!("{} {device}", tr!(tokens.lost_device_confirm));
         let (block_value, lost_value) = (device.clone(), device.clone());
         view! {
             <Confirm
-                summary=format!("{} ({device})", text::BLOCK_DEVICE)
+                summary=format!("{} ({device})", tr!(tokens.block_device))
                 explained=text::block_device_explained(&device, count)
             >
                 <ActionForm action=block.device>
@@ -274,7 +274,7 @@ fn Group(
                 </ActionForm>
             </Confirm>
             <Confirm
-                summary=format!("{} ({device})", text::LOST_DEVICE)
+                summary=format!("{} ({device})", tr!(tokens.lost_device))
                 explained=text::lost_device_explained(&device, count)
             >
                 <ActionForm action=lost>
@@ -287,7 +287,7 @@ fn Group(
     view! {
         <section class="device" aria-labelledby=labelled_by>
             <h2 id=heading_id>{device_name.clone()}</h2>
-            <ul class="token-list" aria-label=format!("{} {}", text::TOKENS_ON, device_name)>
+            <ul class="token-list" aria-label=format!("{} {}", tr!(tokens.tokens_on), device_name)>
                 {group
                     .tokens
                     .into_iter()
@@ -308,14 +308,22 @@ fn TokenItem(
 ) -> impl IntoView {
     let busy = remove.pending();
     let block_busy = block.pending();
-    let block_summary = format!("{} {}", text::BLOCK, token.label);
-    let block_confirm = format!("{} \u{201c}{}\u{201d}", text::BLOCK_CONFIRM, token.label);
+    let block_summary = format!("{} {}", tr!(tokens.block), token.label);
+    let block_confirm = format!(
+        "{} {}",
+        tr!(tokens.block_confirm),
+        text::quoted(&token.label)
+    );
     let block_text = text::block_explained(&token.label);
     let label_id = format!("rename-{}-label", token.id);
     let device_id = format!("rename-{}-device", token.id);
-    let rename_summary = format!("{} {}", text::RENAME, token.label);
-    let remove_summary = format!("{} {}", text::REMOVE, token.label);
-    let remove_confirm = format!("{} \u{201c}{}\u{201d}", text::REMOVE_CONFIRM, token.label);
+    let rename_summary = format!("{} {}", tr!(tokens.rename), token.label);
+    let remove_summary = format!("{} {}", tr!(tokens.remove), token.label);
+    let remove_confirm = format!(
+        "{} {}",
+        tr!(tokens.remove_confirm),
+        text::quoted(&token.label)
+    );
     let current_label = token.label.clone();
     let current_device = token.device.clone().unwrap_or_default();
     let where_ = token
@@ -328,24 +336,24 @@ fn TokenItem(
             <strong>{token.label.clone()}</strong>
             <span class="muted">{format!(" ({})", kind_name(&token.kind))}</span>
             <dl>
-                <dt>{text::TOKEN_ADDED}</dt>
+                <dt>{tr!(common.token_added)}</dt>
                 <dd>{token.created.clone()}</dd>
-                <dt>{text::TOKEN_LAST_USED}</dt>
-                <dd>{token.last_used.clone().unwrap_or_else(|| text::NEVER.into())}</dd>
+                <dt>{tr!(common.token_last_used)}</dt>
+                <dd>{token.last_used.clone().unwrap_or_else(|| tr!(common.never).into())}</dd>
             </dl>
             <details class="edit">
                 <summary>{rename_summary}</summary>
                 <ActionForm action=rename>
                     <input type="hidden" name="token_id" value=token.id.to_string() />
                     <div class="field">
-                        <label for=label_id.clone()>{text::ENROL_LABEL}</label>
+                        <label for=label_id.clone()>{tr!(common.enrol_label)}</label>
                         <input id=label_id name="label" type="text" value=current_label required maxlength="64" />
                     </div>
                     <div class="field">
-                        <label for=device_id.clone()>{text::ENROL_DEVICE}</label>
+                        <label for=device_id.clone()>{tr!(common.enrol_device)}</label>
                         <input id=device_id name="device" type="text" value=current_device maxlength="64" />
                     </div>
-                    <button type="submit">{text::RENAME_SAVE}</button>
+                    <button type="submit">{tr!(tokens.rename_save)}</button>
                 </ActionForm>
             </details>
             <Confirm summary=block_summary explained=block_text>
@@ -380,28 +388,28 @@ fn AddTotp(
             <EnrolInstructions enrolment=enrolment.clone() />
             <ActionForm action=finish>
                 <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
-                <CodeField id="add-code" label=text::ENROL_CODE />
+                <CodeField id="add-code" label=tr!(tokens.enrol_code) />
                 <FormError error=Signal::derive(finish_error) />
-                <button type="submit" class="primary" disabled=move || busy.get()>{text::ADD_TOTP_FINISH}</button>
+                <button type="submit" class="primary" disabled=move || busy.get()>{tr!(tokens.add_totp_finish)}</button>
             </ActionForm>
         }
         .into_any(),
         None => view! {
             <Show when=move || elsewhere>
-                <p class="hint" role="status">{text::ADD_TOTP_ELSEWHERE}</p>
+                <p class="hint" role="status">{tr!(tokens.add_totp_elsewhere)}</p>
             </Show>
             <ActionForm action=start>
-                <TokenNameFields prefix="add" default_label=text::KIND_TOTP device device_hint=true />
+                <TokenNameFields prefix="add" default_label=tr!(common.kind_totp) device device_hint=true />
                 <FormError error=Signal::derive(start_error) />
-                <button type="submit" class="primary">{text::ADD_TOTP_START}</button>
+                <button type="submit" class="primary">{tr!(tokens.add_totp_start)}</button>
             </ActionForm>
         }
         .into_any(),
     };
     view! {
         <section class="device" aria-labelledby="add-totp-heading">
-            <h2 id="add-totp-heading">{text::ADD_TOTP_HEADING}</h2>
-            <p>{text::ADD_TOTP_INTRO}</p>
+            <h2 id="add-totp-heading">{tr!(tokens.add_totp_heading)}</h2>
+            <p>{tr!(tokens.add_totp_intro)}</p>
             {body}
         </section>
     }
@@ -446,33 +454,39 @@ fn AddOob(
 ) -> impl IntoView {
     let sms = kind == TokenKind::Sms;
     let (heading, intro) = if sms {
-        (text::ADD_SMS_HEADING, text::ADD_SMS_INTRO)
+        (
+            tr!(selfservice.add_sms_heading),
+            tr!(selfservice.add_sms_intro),
+        )
     } else {
-        (text::ADD_EMAIL_HEADING, text::ADD_EMAIL_INTRO)
+        (
+            tr!(selfservice.add_email_heading),
+            tr!(selfservice.add_email_intro),
+        )
     };
     let id = move |field: &str| format!("add-{kind}-{field}");
     let busy = actions.finish.pending();
-    let warning = sms.then(|| view! { <p class="warning">{text::SMS_WEAKER}</p> });
+    let warning = sms.then(|| view! { <p class="warning">{tr!(selfservice.sms_weaker)}</p> });
     let body = match pending {
         Some(pending) => view! {
-            <p role="status">{format!("{} {}.", text::VERIFY_CODE_SENT, pending.target)}</p>
-            <p class="hint">{text::OOB_CODE_SENT_HINT}</p>
+            <p role="status">{format!("{} {}.", tr!(common.verify_code_sent), pending.target)}</p>
+            <p class="hint">{tr!(selfservice.oob_code_sent_hint)}</p>
             <ActionForm action=actions.finish>
                 <input type="hidden" name="token_id" value=pending.token_id.to_string() />
-                <CodeField id=id("code") label=text::CODE_RECEIVED />
-                <button type="submit" class="primary" disabled=move || busy.get()>{text::CONFIRM}</button>
+                <CodeField id=id("code") label=tr!(selfservice.code_received) />
+                <button type="submit" class="primary" disabled=move || busy.get()>{tr!(selfservice.confirm)}</button>
             </ActionForm>
             <ActionForm action=actions.resend>
                 <input type="hidden" name="token_id" value=pending.token_id.to_string() />
-                <button type="submit">{text::VERIFY_SEND_AGAIN}</button>
+                <button type="submit">{tr!(common.verify_send_again)}</button>
             </ActionForm>
         }
         .into_any(),
         None => {
             let (target_label, target_type, autocomplete, default_label) = if sms {
-                (text::PHONE_NUMBER, "tel", "tel", text::KIND_SMS)
+                (tr!(selfservice.phone_number), "tel", "tel", tr!(common.kind_sms))
             } else {
-                (text::EMAIL_ADDRESS, "email", "email", text::KIND_EMAIL)
+                (tr!(selfservice.email_address), "email", "email", tr!(common.kind_email))
             };
             view! {
                 <ActionForm action=actions.start>
@@ -481,10 +495,10 @@ fn AddOob(
                         <label for=id("target")>{target_label}</label>
                         <input id=id("target") name="target" type=target_type autocomplete=autocomplete required maxlength="320"
                             aria-describedby=sms.then(|| id("target-hint")) />
-                        {sms.then(|| view! { <p id=id("target-hint") class="hint">{text::PHONE_NUMBER_HINT}</p> })}
+                        {sms.then(|| view! { <p id=id("target-hint") class="hint">{tr!(selfservice.phone_number_hint)}</p> })}
                     </div>
                     <TokenNameFields prefix=format!("add-{kind}") default_label device />
-                    <button type="submit" class="primary">{text::SEND_CODE}</button>
+                    <button type="submit" class="primary">{tr!(selfservice.send_code)}</button>
                 </ActionForm>
             }
             .into_any()

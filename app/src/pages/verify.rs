@@ -11,7 +11,7 @@ use crate::{
         kind_name, CodeField, EnrolInstructions, FormError, PasskeyChoice, TokenNameFields,
         UseEmergencyCode,
     },
-    text, AppError,
+    AppError,
 };
 
 /// Step 2 of signing in: the second factor. Reached only with a pending sign-in attempt; without
@@ -29,10 +29,10 @@ pub fn VerifyPage() -> impl IntoView {
         |_| pending_sign_in(),
     );
     view! {
-        <Title text=text::VERIFY_TITLE />
+        <Title text=tr!(common.verify_title) />
         <section class="card" aria-labelledby="verify-heading">
-            <h1 id="verify-heading">{text::VERIFY_TITLE}</h1>
-            <Suspense fallback=|| view! { <p>{text::LOADING}</p> }>
+            <h1 id="verify-heading">{tr!(common.verify_title)}</h1>
+            <Suspense fallback=|| view! { <p>{tr!(common.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match pending.await {
                         Ok(step) if step.first_token => {
@@ -44,7 +44,7 @@ pub fn VerifyPage() -> impl IntoView {
                 })}
             </Suspense>
             <p class="help-link">
-                <a href="/help/signing-in">{text::HELP_LINK}</a>
+                <a href="/help/signing-in">{tr!(tokens.help_link)}</a>
             </p>
         </section>
     }
@@ -54,7 +54,7 @@ pub fn VerifyPage() -> impl IntoView {
 fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
     if step.tokens.is_empty() {
         return view! {
-            <p>{text::VERIFY_NO_TOKEN}</p>
+            <p>{tr!(common.verify_no_token)}</p>
             <UseEmergencyCode />
         }
         .into_any();
@@ -71,13 +71,13 @@ fn Choices(step: SecondStep, send: ServerAction<SendCode>) -> impl IntoView {
         (false, true) => Some(view! { <PasskeyChoice /> }.into_any()),
         // The account has passkeys but this server's public URL cannot have them (changed
         // since they were added): said, and the other tokens still offered.
-        (false, false) => {
-            Some(view! { <p class="hint">{text::ERR_PASSKEYS_UNAVAILABLE}</p> }.into_any())
-        }
+        (false, false) => Some(
+            view! { <p class="hint">{tr!(selfservice.err_passkeys_unavailable)}</p> }.into_any(),
+        ),
     };
     view! {
-        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
-        <p>{text::VERIFY_INTRO}</p>
+        <p class="lead">{format!("{} {}.", tr!(common.account_greeting), step.display_name)}</p>
+        <p>{tr!(common.verify_intro)}</p>
         <FormError error=Signal::derive(send_error) />
         {passkey}
         {others
@@ -110,11 +110,11 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
     let sending = send.pending();
     let code_form = {
         let code_label = if is_totp {
-            text::VERIFY_CODE.to_string()
+            tr!(common.verify_code).to_string()
         } else {
             format!(
                 "{} ({})",
-                text::VERIFY_CODE,
+                tr!(common.verify_code),
                 token.target_hint.clone().unwrap_or_default()
             )
         };
@@ -125,21 +125,21 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
                 <CodeField id=code_id label=code_label error_id=error_id.clone() has_error=Signal::derive(move || error().is_some()) or_emergency_code=true />
                 <FormError error=Signal::derive(error) id=error_id.clone() />
                 <Show when=move || matches!(error(), Some(AppError::SignInExpired))>
-                    <p><a href="/login">{text::START_AGAIN}</a></p>
+                    <p><a href="/login">{tr!(common.start_again)}</a></p>
                 </Show>
                 <button type="submit" class="primary" disabled=move || busy.get() aria-busy=move || busy.get().to_string()>
-                    {move || if busy.get() { text::SIGNING_IN } else { text::VERIFY_BUTTON }}
+                    {move || if busy.get() { tr!(common.signing_in) } else { tr!(common.verify_button) }}
                 </button>
             </ActionForm>
         }
     };
     let send_form = (!is_totp).then(|| {
-        let label = if sent { text::VERIFY_SEND_AGAIN } else { text::VERIFY_SEND_CODE };
+        let label = if sent { tr!(common.verify_send_again) } else { tr!(common.verify_send_code) };
         view! {
             <ActionForm action=send>
                 <input type="hidden" name="token_id" value=token.id.to_string() />
                 <button type="submit" class=if sent { "secondary" } else { "primary" } disabled=move || sending.get()>
-                    {move || if sending.get() { text::SENDING } else { label }}
+                    {move || if sending.get() { tr!(common.sending) } else { label }}
                 </button>
             </ActionForm>
         }
@@ -151,7 +151,7 @@ fn TokenChoice(token: TokenView, sent: bool, send: ServerAction<SendCode>) -> im
             <p class="muted">{description}</p>
             {sent.then(|| view! {
                 <p role="status">
-                    {format!("{} {}. {}", text::VERIFY_CODE_SENT, token.target_hint.clone().unwrap_or_default(), text::VERIFY_CODE_SENT_HINT)}
+                    {format!("{} {}. {}", tr!(common.verify_code_sent), token.target_hint.clone().unwrap_or_default(), tr!(common.verify_code_sent_hint))}
                 </p>
             })}
             {(is_totp || sent).then_some(code_form)}
@@ -166,16 +166,16 @@ fn FirstToken(step: SecondStep, start: ServerAction<StartEnrolment>) -> impl Int
     let start_error = move || start.value().get().and_then(|result| result.err());
     let starting = start.pending();
     view! {
-        <p class="lead">{format!("{} {}.", text::ACCOUNT_GREETING, step.display_name)}</p>
-        <h2>{text::ENROL_HEADING}</h2>
-        <p>{text::ENROL_INTRO}</p>
+        <p class="lead">{format!("{} {}.", tr!(common.account_greeting), step.display_name)}</p>
+        <h2>{tr!(common.enrol_heading)}</h2>
+        <p>{tr!(common.enrol_intro)}</p>
         {match step.enrolment {
             Some(enrolment) => view! { <EnrolSteps enrolment /> }.into_any(),
             None => view! {
                 <ActionForm action=start>
-                    <TokenNameFields prefix="enrol" default_label=text::KIND_TOTP />
+                    <TokenNameFields prefix="enrol" default_label=tr!(common.kind_totp) />
                     <FormError error=Signal::derive(start_error) />
-                    <button type="submit" class="primary" disabled=move || starting.get()>{text::ENROL_START}</button>
+                    <button type="submit" class="primary" disabled=move || starting.get()>{tr!(tokens.enrol_start)}</button>
                 </ActionForm>
             }
             .into_any(),
@@ -196,10 +196,10 @@ fn EnrolSteps(enrolment: EnrolmentView) -> impl IntoView {
             <li>
                 <ActionForm action=finish>
                     <input type="hidden" name="token_id" value=enrolment.token_id.to_string() />
-                    <CodeField id="enrol-code" label=text::ENROL_CODE error_id="enrol-error" has_error=Signal::derive(move || error().is_some()) />
+                    <CodeField id="enrol-code" label=tr!(tokens.enrol_code) error_id="enrol-error" has_error=Signal::derive(move || error().is_some()) />
                     <FormError error=Signal::derive(error) id="enrol-error" />
                     <button type="submit" class="primary" disabled=move || busy.get()>
-                        {move || if busy.get() { text::SIGNING_IN } else { text::ENROL_FINISH }}
+                        {move || if busy.get() { tr!(common.signing_in) } else { tr!(tokens.enrol_finish) }}
                     </button>
                 </ActionForm>
             </li>
@@ -212,7 +212,7 @@ fn StartAgain(error: AppError) -> impl IntoView {
     view! {
         <p class="error" role="alert">{error.to_string()}</p>
         <p>
-            <a class="button" href="/login">{text::START_AGAIN}</a>
+            <a class="button" href="/login">{tr!(common.start_again)}</a>
         </p>
     }
 }

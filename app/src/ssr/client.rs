@@ -125,7 +125,7 @@ pub fn client_of(
 /// A short name for a browser from its user agent: "Firefox on Android", "Safari on iPhone".
 pub fn browser_name(user_agent: Option<&str>) -> String {
     let Some(ua) = user_agent else {
-        return crate::text::UNKNOWN_BROWSER.to_string();
+        return tr!(tokens.unknown_browser).to_string();
     };
     let browser = if ua.contains("Firefox/") {
         "Firefox"
@@ -136,7 +136,7 @@ pub fn browser_name(user_agent: Option<&str>) -> String {
     } else if ua.contains("Safari/") {
         "Safari"
     } else {
-        return crate::text::UNKNOWN_BROWSER.to_string();
+        return tr!(tokens.unknown_browser).to_string();
     };
     let system = if ua.contains("Android") {
         "Android"

@@ -42,7 +42,10 @@ pub fn redirect(path: &str) {
 
 /// Formats unix milliseconds as `YYYY-MM-DD HH:MM UTC` (proleptic Gregorian calendar).
 pub fn format_utc(millis: i64) -> String {
-    identity::format_utc(identity::Timestamp::from_millis(millis))
+    crate::i18n::format_utc(
+        crate::i18n::locale(),
+        mayi_types::UtcMinute::from_millis(millis),
+    )
 }
 
 #[cfg(test)]
