@@ -114,7 +114,7 @@ for project in phone desktop; do
 done
 
 # Accounts with two authenticator apps on a phone they lose and one on a tablet they keep.
-for name in lost-js-phone lost-js-desktop lost-nojs-phone lost-nojs-desktop; do
+for name in lost-js-phone lost-js-desktop lost-nojs-phone lost-nojs-desktop cs-lost-js-phone cs-lost-nojs-phone; do
   printf '%s\n' 'e2e sign-in passphrase' | "$bin" user create \
     --username "$name" --display-name "Erin Example" --email "$name@example.org"
   for token in "Authenticator app:Old phone" "Work app:Old phone" "Backup app:Tablet"; do
@@ -249,7 +249,7 @@ done
 n=10
 # A stolen phone (stolen.spec.ts) and recovery codes (recovery-codes.spec.ts) the same way.
 for name in emergency-js emergency-nojs emergency-uses emergency-field-js emergency-field-nojs \
-  stolen-js stolen-nojs recovery-js recovery-nojs; do
+  stolen-js stolen-nojs recovery-js recovery-nojs cs-emergency-js cs-emergency-nojs; do
   for project in phone desktop; do
     username="$name-$project"
     n=$((n + 1))
