@@ -2,6 +2,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, test } from "@playwright/test";
 import { expectStyledPage, password, receivedCode, signInWithApp, totpSecret } from "./fixtures";
 import { totp } from "./totp";
+import { csKey } from "./czech";
 
 // Issue 7: axe-core on every page, signed out, in the middle of signing in, signed in, and in the
 // restricted emergency session: no serious or critical violation (WCAG 2.1 A and AA rules).
@@ -13,7 +14,9 @@ async function expectAccessible(page: Page, what: string) {
   // before the page's lazily loaded code and its data have arrived, and the document's load
   // state says nothing about either (axe once ran on a half-drawn /account and found 8 rules).
   await expect(page.locator("main h1").first(), `${what}: the page's heading`).toBeVisible();
-  await expect(page.getByText("Loading…", { exact: true }), `${what}: still loading`).toHaveCount(0);
+  for (const loading of ["Loading…", csKey("common.loading")]) {
+    await expect(page.getByText(loading, { exact: true }), `${what}: still loading`).toHaveCount(0);
+  }
   for (const colorScheme of ["light", "dark"] as const) {
     await page.emulateMedia({ colorScheme });
     const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
@@ -48,6 +51,12 @@ for (const path of [
   test(`signed-out page ${path}`, async ({ page }) => {
     await page.goto(path);
     await expectAccessible(page, path);
+  });
+  // Issue 19: the Czech page too (its own words, its own lang attribute).
+  test(`signed-out page ${path} in Czech`, async ({ page }) => {
+    await page.goto(`/lang/cs?to=${encodeURIComponent(path)}`);
+    await expect(page.locator("html")).toHaveAttribute("lang", "cs");
+    await expectAccessible(page, `${path} (cs)`);
   });
 }
 

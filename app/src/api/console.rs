@@ -763,9 +763,9 @@ pub mod ssr {
 
     pub fn code_status(code: &EmergencyCodeInfo, now: identity::Timestamp) -> String {
         match code.status(now) {
-            CodeStatus::Revoked { why } => format!("revoked ({why})"),
-            CodeStatus::UsedUp => "used up".into(),
-            CodeStatus::Expired => "expired".into(),
+            CodeStatus::Revoked { why } => tr!(console.code_status_revoked, why = why).to_string(),
+            CodeStatus::UsedUp => tr!(console.code_status_used_up).into(),
+            CodeStatus::Expired => tr!(console.code_status_expired).into(),
             CodeStatus::Waiting {
                 until,
                 unknown_browser,
@@ -781,7 +781,7 @@ pub mod ssr {
                     format!("{} {until}", tr!(browsers.code_status_waiting))
                 }
             }
-            CodeStatus::Live => "live".into(),
+            CodeStatus::Live => tr!(console.code_status_live).into(),
         }
     }
 

@@ -151,7 +151,7 @@ pub fn browser_name(user_agent: Option<&str>) -> String {
     } else {
         return browser.to_string();
     };
-    format!("{browser} on {system}")
+    tr!(tokens.browser_on_system, browser = browser, system = system).to_string()
 }
 
 #[cfg(test)]
