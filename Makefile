@@ -40,9 +40,11 @@ fuzz: ## run the cargo-fuzz targets longer (FUZZ_SECONDS=600 by default)
 
 # Pictures of the real pages for the help center, into public/help/ (commit them).
 .PHONY: help-pictures
-help-pictures: ## regenerate public/help/*.png from the running pages (phone and desktop)
+help-pictures: ## regenerate public/help/*.png and public/help/cs/*.png from the running pages (phone and desktop)
 	scripts/install-deps.sh test
 	cargo xtask build --release --front-only
 	cargo build -p server --bin mayi-id
-	cd end2end && HELP_PICTURES=1 E2E_PORT=$${E2E_PORT:-3171} E2E_SMTP_PORT=$${E2E_SMTP_PORT:-3172} E2E_DELIVERY_PORT=$${E2E_DELIVERY_PORT:-3173} npx playwright test help-pictures.spec.ts --project=desktop
+	for lang in en cs; do \
+	  (cd end2end && HELP_PICTURES=1 HELP_PICTURES_LANG=$$lang E2E_PORT=$${E2E_PORT:-3171} E2E_SMTP_PORT=$${E2E_SMTP_PORT:-3172} E2E_DELIVERY_PORT=$${E2E_DELIVERY_PORT:-3173} E2E_RP_PORT=$${E2E_RP_PORT:-3174} npx playwright test help-pictures.spec.ts --project=desktop) || exit 1; \
+	done
 	cargo xtask build --release --front-only

@@ -47,14 +47,24 @@ fn HelpPage(
 /// with its description as the caption and the alternative text.
 #[component]
 pub fn HelpPicture(name: &'static str, description: &'static str) -> impl IntoView {
+    let dir = picture_dir(crate::i18n::locale());
     view! {
         <figure class="help-picture">
             <picture>
-                <source media="(min-width: 48rem)" srcset=format!("/help/{name}-desktop.png") />
-                <img src=format!("/help/{name}-phone.png") alt=description loading="lazy" />
+                <source media="(min-width: 48rem)" srcset=format!("{dir}/{name}-desktop.png") />
+                <img src=format!("{dir}/{name}-phone.png") alt=description loading="lazy" />
             </picture>
             <figcaption>{description}</figcaption>
         </figure>
+    }
+}
+
+/// Where a language's pictures are: English in `public/help/`, others in `public/help/<tag>/`
+/// (`make help-pictures` makes both).
+pub fn picture_dir(locale: crate::i18n::Locale) -> &'static str {
+    match locale {
+        crate::i18n::Locale::en => "/help",
+        crate::i18n::Locale::cs => "/help/cs",
     }
 }
 
@@ -104,22 +114,25 @@ mod tests {
     use super::help_pictures;
 
     #[test]
-    fn every_picture_a_help_page_shows_exists() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../public/help");
+    fn every_picture_a_help_page_shows_exists_in_every_language() {
+        let public = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../public");
         let names = help_pictures();
         assert!(names.len() >= 6, "{names:?}");
-        for name in names {
-            for size in ["phone", "desktop"] {
-                let file = dir.join(format!("{name}-{size}.png"));
-                let bytes = std::fs::read(&file).unwrap_or_else(|_| {
-                    panic!("{} is missing: run `make help-pictures`", file.display())
-                });
-                assert!(
-                    bytes.starts_with(b"\x89PNG"),
-                    "{} is not a PNG",
-                    file.display()
-                );
-            }
+        for (locale, name, size) in crate::i18n::LANGUAGES.iter().flat_map(|(locale, _)| {
+            names
+                .iter()
+                .flat_map(move |name| ["phone", "desktop"].map(move |size| (*locale, *name, size)))
+        }) {
+            let dir = public.join(super::picture_dir(locale).trim_start_matches('/'));
+            let file = dir.join(format!("{name}-{size}.png"));
+            let bytes = std::fs::read(&file).unwrap_or_else(|_| {
+                panic!("{} is missing: run `make help-pictures`", file.display())
+            });
+            assert!(
+                bytes.starts_with(b"\x89PNG"),
+                "{} is not a PNG",
+                file.display()
+            );
         }
     }
 }
