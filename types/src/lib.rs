@@ -354,18 +354,15 @@ impl UtcMinute {
 
     /// "2026-12-04 15:00 UTC".
     pub fn iso_utc(self) -> String {
-        let Self {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-        } = self;
-        format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+        self.written(' ', " UTC")
     }
 
     /// "2026-12-04T15:00Z", for `<time datetime>`.
     pub fn html_datetime(self) -> String {
+        self.written('T', "Z")
+    }
+
+    fn written(self, between: char, zone: &str) -> String {
         let Self {
             year,
             month,
@@ -373,7 +370,7 @@ impl UtcMinute {
             hour,
             minute,
         } = self;
-        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}Z")
+        format!("{year:04}-{month:02}-{day:02}{between}{hour:02}:{minute:02}{zone}")
     }
 }
 

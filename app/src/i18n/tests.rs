@@ -219,9 +219,9 @@ fn the_czech_text_is_czech() {
 
 #[test]
 fn czech_plurals_follow_cldr() {
-    let line = |n: u32| {
+    let line = |locale: Locale, n: u32| {
         td_display!(
-            Locale::cs,
+            locale,
             freeze.freeze_device_line,
             count = n,
             device = "Pixel"
@@ -239,25 +239,13 @@ fn czech_plurals_follow_cldr() {
         (22, "other"),
         (101, "other"),
     ] {
-        assert_eq!(
-            line(n),
-            form(f).replace("{{ count }}", &n.to_string()),
-            "{n} takes the {f} form"
-        );
+        let want = form(f).replace("{{ count }}", &n.to_string());
+        assert_eq!(line(Locale::cs, n), want, "{n} takes the {f} form");
     }
     assert_ne!(form("one"), form("few"));
     assert_ne!(form("few"), form("other"));
-    let en = |n: u32| {
-        td_display!(
-            Locale::en,
-            freeze.freeze_device_line,
-            count = n,
-            device = "Pixel"
-        )
-        .to_string()
-    };
-    assert_eq!(en(1), "Pixel (1 sign-in method)");
-    assert_eq!(en(2), "Pixel (2 sign-in methods)");
+    assert_eq!(line(Locale::en, 1), "Pixel (1 sign-in method)");
+    assert_eq!(line(Locale::en, 2), "Pixel (2 sign-in methods)");
 }
 
 #[test]
